@@ -1,0 +1,1 @@
+//! Database: pool, embedded PostgreSQL, migrations.

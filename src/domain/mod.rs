@@ -1,0 +1,1 @@
+//! Owners, units, tickets, fees, surveys: types and their SQL.

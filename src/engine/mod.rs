@@ -1,0 +1,1 @@
+//! Dialogue model, loader, checker and the pure step function.

@@ -1,0 +1,14 @@
+//! propdesk: the Telegram front desk of a residential property office.
+//!
+//! The pipeline (see `docs/` and `../shared/DESIGN.md`): Telegram update →
+//! `telegram::intake` → inbox table → `processor` (dialogue `engine`,
+//! `domain` writes) → outbox table → `telegram::sender` → Telegram.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod engine;
+pub mod i18n;
+pub mod processor;
+pub mod standin;
+pub mod telegram;

@@ -1,0 +1,1 @@
+//! The processor: turns inbox updates into domain writes and outbox rows.

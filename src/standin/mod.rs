@@ -1,0 +1,1 @@
+//! A Bot API stand-in for tests and local trials.

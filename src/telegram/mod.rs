@@ -1,0 +1,1 @@
+//! Telegram: intake, sender, rendering.
