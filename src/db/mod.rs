@@ -1,1 +1,81 @@
-//! Database: pool, embedded PostgreSQL, migrations.
+//! The database: connection pool, embedded PostgreSQL, migrations, and
+//! throwaway databases for tests.
+
+pub mod embedded;
+pub mod testing;
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+
+pub use embedded::{Durability, EmbeddedPostgres};
+
+/// Every table is created by these migrations (compiled into the binary).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A connected database and, for the embedded default, the server behind it
+/// (stopped when this is dropped).
+pub struct Database {
+    pub pool: PgPool,
+    pub embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    /// Connects to `database_url`, or starts the embedded cluster in
+    /// `embedded_dir` when there is none.
+    pub async fn open(database_url: Option<&str>, embedded_dir: &Path) -> Result<Database> {
+        match database_url {
+            Some(url) => {
+                let options: PgConnectOptions = url
+                    .parse()
+                    .context("DATABASE_URL is not a valid postgres URL")?;
+                Ok(Database {
+                    pool: pool(options, 20).await?,
+                    embedded: None,
+                })
+            }
+            None => {
+                let dir = embedded_dir.to_path_buf();
+                let embedded = tokio::task::spawn_blocking(move || {
+                    EmbeddedPostgres::start(&dir, Durability::Durable)
+                })
+                .await
+                .context("starting the embedded PostgreSQL")??;
+                Ok(Database {
+                    pool: pool(embedded.connect_options(), 20).await?,
+                    embedded: Some(embedded),
+                })
+            }
+        }
+    }
+
+    /// Closes the pool, then stops the embedded server if we started it.
+    pub async fn close(mut self) {
+        self.pool.close().await;
+        if let Some(mut embedded) = self.embedded.take() {
+            let _ = tokio::task::spawn_blocking(move || embedded.stop()).await;
+        }
+    }
+}
+
+/// A pool on `options` with up to `max` connections.
+pub async fn pool(options: PgConnectOptions, max: u32) -> Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(options)
+        .await
+        .context("connecting to PostgreSQL")
+}
+
+/// Applies pending migrations (sqlx serialises concurrent runs with an
+/// advisory lock, so replicas may all call this at start-up).
+pub async fn migrate(pool: &PgPool) -> Result<()> {
+    MIGRATOR
+        .run(pool)
+        .await
+        .context("applying database migrations")
+}
