@@ -40,6 +40,8 @@ CREATE TABLE inbox (
 -- The processor's queue: the oldest open update of each chat.
 CREATE INDEX inbox_open_by_chat ON inbox (chat_id, update_id)
     WHERE processed_at IS NULL AND parked_at IS NULL;
+CREATE INDEX inbox_open ON inbox (update_id)
+    WHERE processed_at IS NULL AND parked_at IS NULL;
 CREATE INDEX inbox_parked ON inbox (parked_at) WHERE parked_at IS NOT NULL;
 
 -- Outgoing Bot API requests, written in the same transaction as the change
@@ -66,4 +68,6 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (lane, id) WHERE status = 'pending';
 CREATE INDEX outbox_sending ON outbox (id) WHERE status = 'sending';
-CREATE INDEX outbox_chat ON outbox (chat_id, id);
+-- The sender's "is there an earlier row for this chat" probe.
+CREATE INDEX outbox_open_by_chat ON outbox (chat_id, lane, id)
+    WHERE status IN ('pending', 'sending');

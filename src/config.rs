@@ -1,1 +1,160 @@
-//! Typed settings.
+//! The command line and the settings it reads from flags and environment
+//! variables (names as in DESIGN.md's contracts). Secrets are never logged.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "propdesk",
+    version,
+    about = "Telegram front desk for a residential property management office"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the bot: intake, processor, sender and scheduler.
+    Serve(Box<ServeArgs>),
+    /// Apply database migrations and exit.
+    Migrate(DbArgs),
+    /// Validate the dialogue files; prints `file:line: message` per problem.
+    Check {
+        /// Folder of dialogue files (default: PROPDESK_DIALOGUES or ./dialogues).
+        dir: Option<PathBuf>,
+    },
+    /// Chat with the dialogues in the terminal.
+    Console(ConsoleArgs),
+    /// Load units, owners or fees from a CSV file.
+    Import(ImportArgs),
+    /// Manage the staff roster.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// Inspect and replay updates that failed repeatedly.
+    #[command(subcommand)]
+    Inbox(InboxCommand),
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// PostgreSQL URL; when unset, an embedded cluster under --data-dir is used.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Folder for the embedded PostgreSQL cluster.
+    #[arg(long, env = "PROPDESK_DATA_DIR", default_value = "./data/postgres")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The bot token from @BotFather.
+    #[arg(long, env = "TELOXIDE_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// Another Bot API server (default: Telegram's).
+    #[arg(long, env = "TELOXIDE_API_URL")]
+    pub api_url: Option<url::Url>,
+    /// The staff group's chat id.
+    #[arg(long, env = "PROPDESK_STAFF_CHAT_ID", allow_hyphen_values = true)]
+    pub staff_chat_id: Option<i64>,
+    /// The estate's time zone.
+    #[arg(long, env = "PROPDESK_TIMEZONE", default_value = "Asia/Shanghai")]
+    pub timezone: chrono_tz::Tz,
+    /// Dialogue folder.
+    #[arg(long, env = "PROPDESK_DIALOGUES", default_value = "./dialogues")]
+    pub dialogues: PathBuf,
+    /// Processor workers (chats handled in parallel).
+    #[arg(long, env = "PROPDESK_WORKERS", default_value_t = 8)]
+    pub workers: usize,
+    /// Messages per second overall (Telegram's limit is 30).
+    #[arg(long, env = "PROPDESK_RATE_PER_SEC", default_value_t = 30)]
+    pub rate_per_sec: u32,
+    /// Public HTTPS URL Telegram should post updates to (webhook mode).
+    #[arg(long, requires = "listen")]
+    pub webhook_url: Option<url::Url>,
+    /// Address to listen on in webhook mode, e.g. 0.0.0.0:8443.
+    #[arg(long, requires = "webhook_url")]
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConsoleArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: LangArg,
+    /// Act as the owner with this phone number (as imported).
+    #[arg(long)]
+    pub as_phone: Option<String>,
+    #[arg(long, env = "PROPDESK_DIALOGUES", default_value = "./dialogues")]
+    pub dialogues: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    Zh,
+    En,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[arg(value_enum)]
+    pub kind: ImportKindArg,
+    pub file: PathBuf,
+    /// Check and count everything, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImportKindArg {
+    Units,
+    Owners,
+    Fees,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum StaffCommand {
+    /// Add or update a staff member.
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, allow_hyphen_values = true)]
+        telegram_id: i64,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: StaffRoleArg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StaffRoleArg {
+    Assistant,
+    Butler,
+    Supervisor,
+    Manager,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum InboxCommand {
+    /// List parked updates with their errors.
+    Parked {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Put a parked update back in the queue.
+    Replay {
+        #[command(flatten)]
+        db: DbArgs,
+        update_id: i64,
+    },
+}

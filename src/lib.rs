@@ -1,9 +1,11 @@
 //! propdesk: the Telegram front desk of a residential property office.
 //!
-//! The pipeline (see `docs/` and `../shared/DESIGN.md`): Telegram update →
+//! The pipeline (see `README.md` and `../shared/DESIGN.md`): Telegram update →
 //! `telegram::intake` → inbox table → `processor` (dialogue `engine`,
 //! `domain` writes) → outbox table → `telegram::sender` → Telegram.
 
+pub mod app;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -12,3 +14,4 @@ pub mod i18n;
 pub mod processor;
 pub mod standin;
 pub mod telegram;
+pub mod texts;

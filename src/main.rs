@@ -1,1 +1,140 @@
-fn main() {}
+//! `propdesk`: parse the command line, load settings, run one command.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use tokio_util::sync::CancellationToken;
+
+use propdesk::config::{Cli, Command, DbArgs, InboxCommand, ServeArgs, StaffCommand};
+use propdesk::db::Database;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli.command).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("propdesk: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Serve(args) => serve(*args).await,
+        Command::Migrate(db) => {
+            let db = open(&db).await?;
+            db.close().await;
+            println!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { .. } | Command::Console(_) | Command::Import(_) => {
+            anyhow::bail!("this command is not available yet in this build")
+        }
+        Command::Staff(StaffCommand::Add {
+            db,
+            telegram_id,
+            name,
+            role,
+        }) => {
+            let db = open(&db).await?;
+            let role = format!("{role:?}").to_lowercase();
+            let staff_no: i32 = sqlx::query_scalar(
+                "INSERT INTO staff (telegram_user_id, name, role) VALUES ($1, $2, $3)
+                 ON CONFLICT (telegram_user_id) DO UPDATE
+                   SET name = EXCLUDED.name, role = EXCLUDED.role, active = TRUE, updated_at = now()
+                 RETURNING staff_no",
+            )
+            .bind(telegram_id)
+            .bind(&name)
+            .bind(&role)
+            .fetch_one(&db.pool)
+            .await
+            .context("saving the staff member")?;
+            db.close().await;
+            println!("staff #{staff_no}: {name} ({role}), Telegram id {telegram_id}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Inbox(InboxCommand::Parked { db }) => {
+            let db = open(&db).await?;
+            let parked = propdesk::processor::list_parked(&db.pool).await?;
+            if parked.is_empty() {
+                println!("no parked updates");
+            }
+            for p in parked {
+                println!(
+                    "{}\t{}\tchat {}\t{} attempts\tparked {}\t{}",
+                    p.update_id,
+                    p.kind,
+                    p.chat_id.map_or("-".into(), |c| c.to_string()),
+                    p.attempts,
+                    p.parked_at.format("%Y-%m-%d %H:%M:%S"),
+                    p.last_error
+                );
+            }
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Inbox(InboxCommand::Replay { db, update_id }) => {
+            let db = open(&db).await?;
+            let replayed = propdesk::processor::replay_parked(&db.pool, update_id).await?;
+            db.close().await;
+            if replayed {
+                println!("update {update_id} is queued again");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("propdesk: update {update_id} is not parked");
+                Ok(ExitCode::FAILURE)
+            }
+        }
+    }
+}
+
+/// Opens the database (embedded when DATABASE_URL is unset) and migrates it.
+async fn open(args: &DbArgs) -> Result<Database> {
+    let db = Database::open(args.database_url.as_deref(), &args.data_dir).await?;
+    propdesk::db::migrate(&db.pool).await?;
+    Ok(db)
+}
+
+async fn serve(args: ServeArgs) -> Result<ExitCode> {
+    if args.webhook_url.is_some() {
+        anyhow::bail!("webhook mode is not available yet in this build; run without --webhook-url to use long polling");
+    }
+    let db = open(&args.db).await?;
+    let mut settings = propdesk::app::ServeSettings::new(args.token.clone());
+    settings.api_url = args.api_url.clone();
+    settings.workers = args.workers;
+    settings.processor.staff_chat_id = args.staff_chat_id;
+    settings.processor.timezone = args.timezone;
+    settings.sender.limits.global_per_sec = args.rate_per_sec;
+
+    let stop = CancellationToken::new();
+    tokio::spawn(stop_on_signal(stop.clone()));
+    let result = propdesk::app::serve(db.pool.clone(), settings, stop).await;
+    db.close().await;
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM (systemd, docker) start a clean shutdown.
+async fn stop_on_signal(stop: CancellationToken) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut term) = signal(SignalKind::terminate()) else {
+        return;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("shutting down: finishing work in flight");
+    stop.cancel();
+}

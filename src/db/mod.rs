@@ -2,6 +2,7 @@
 //! throwaway databases for tests.
 
 pub mod embedded;
+pub mod locks;
 pub mod testing;
 
 use std::path::Path;
@@ -78,4 +79,36 @@ pub async fn migrate(pool: &PgPool) -> Result<()> {
         .run(pool)
         .await
         .context("applying database migrations")
+}
+
+/// Forwards NOTIFYs on `channel` to `wake` until `stop` fires, reconnecting
+/// after errors. Polling remains the fallback if this is down.
+pub fn listen(
+    pool: PgPool,
+    channel: &'static str,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+    stop: tokio_util::sync::CancellationToken,
+) {
+    tokio::spawn(async move {
+        loop {
+            let result = async {
+                let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
+                listener.listen(channel).await?;
+                loop {
+                    tokio::select! {
+                        () = stop.cancelled() => return Ok::<_, anyhow::Error>(()),
+                        n = listener.recv() => { n?; wake.notify_one(); }
+                    }
+                }
+            }
+            .await;
+            if stop.is_cancelled() {
+                return;
+            }
+            if let Err(e) = result {
+                tracing::warn!(channel, error = %format!("{e:#}"), "LISTEN failed; retrying");
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
 }

@@ -1,1 +1,7 @@
-//! Telegram: intake, sender, rendering.
+//! Telegram: intake of updates, the outbox and its sender, sending limits,
+//! and the small codecs (button data) shared by every feature.
+
+pub mod intake;
+pub mod limits;
+pub mod outbox;
+pub mod sender;

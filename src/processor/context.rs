@@ -1,0 +1,80 @@
+//! What a handler works with: the update's transaction, the application's
+//! settings and clock, and helpers to answer through the outbox.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use sqlx::PgConnection;
+
+use crate::clock::Clock;
+use crate::i18n::Lang;
+use crate::telegram::outbox::{self, Outgoing, Request};
+
+/// Processor behaviour settings.
+#[derive(Debug, Clone)]
+pub struct ProcessorSettings {
+    /// The staff group (ticket cards, digests).
+    pub staff_chat_id: Option<i64>,
+    pub timezone: Tz,
+    /// Attempts before an update is parked.
+    pub max_attempts: i32,
+    /// First retry delay; doubled each attempt.
+    pub retry_base: Duration,
+    /// How often an idle worker looks at the inbox anyway.
+    pub poll_interval: Duration,
+    /// The bot's @username (commands in groups may carry it).
+    pub bot_username: String,
+}
+
+impl Default for ProcessorSettings {
+    fn default() -> Self {
+        ProcessorSettings {
+            staff_chat_id: None,
+            timezone: chrono_tz::Asia::Shanghai,
+            max_attempts: 5,
+            retry_base: Duration::from_secs(1),
+            poll_interval: Duration::from_millis(500),
+            bot_username: String::new(),
+        }
+    }
+}
+
+/// Shared by every worker.
+#[derive(Debug)]
+pub struct App {
+    pub settings: ProcessorSettings,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// One update being handled, inside its transaction.
+pub struct Ctx<'c> {
+    pub conn: &'c mut PgConnection,
+    pub app: &'c App,
+    pub update_id: i64,
+    pub now: DateTime<Utc>,
+}
+
+impl Ctx<'_> {
+    /// Queues `out`, caused by this update.
+    pub async fn send(&mut self, out: Outgoing) -> Result<i64> {
+        outbox::enqueue(self.conn, Some(self.update_id), &out).await
+    }
+
+    /// Queues a reply in the owner lane.
+    pub async fn reply(&mut self, chat_id: i64, request: Request) -> Result<i64> {
+        self.send(Outgoing::reply(chat_id, request)).await
+    }
+}
+
+/// The language chosen for (or detected in) a chat, if it is known.
+pub async fn chat_language(conn: &mut PgConnection, chat_id: i64) -> Result<Option<Lang>> {
+    let code: Option<Option<String>> =
+        sqlx::query_scalar("SELECT language FROM chats WHERE chat_id = $1")
+            .bind(chat_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(code.flatten().as_deref().and_then(Lang::parse))
+}

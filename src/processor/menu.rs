@@ -1,0 +1,172 @@
+//! The front door: /start, /help, /menu, /lang, the main menu and what an
+//! owner gets for text the bot does not expect.
+
+use anyhow::Result;
+use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup};
+use teloxide::utils::command::BotCommands;
+
+use super::context::Ctx;
+use super::router::{answer, Sender};
+use crate::i18n::Lang;
+use crate::telegram::outbox::Request;
+use crate::texts::{self, Phrase};
+
+/// Commands every private chat may use.
+#[derive(BotCommands, Debug, Clone, PartialEq, Eq)]
+#[command(rename_rule = "lowercase")]
+pub enum OwnerCommand {
+    Start(String),
+    Help,
+    Menu,
+    Cancel,
+    Mytickets,
+    Lang,
+}
+
+/// The command list registered with setMyCommands, per language.
+#[must_use]
+pub fn command_list(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    [
+        ("start", texts::CMD_START),
+        ("menu", texts::CMD_MENU),
+        ("mytickets", texts::CMD_MYTICKETS),
+        ("cancel", texts::CMD_CANCEL),
+        ("lang", texts::CMD_LANG),
+        ("help", texts::CMD_HELP),
+    ]
+    .into_iter()
+    .map(|(c, p)| (c, p.get(lang)))
+    .collect()
+}
+
+/// The main menu entries: callback item and label.
+pub const MENU_ITEMS: [(&str, Phrase); 6] = [
+    ("complaint", texts::MENU_COMPLAINT),
+    ("repair", texts::MENU_REPAIR),
+    ("fees", texts::MENU_FEES),
+    ("survey", texts::MENU_SURVEY),
+    ("suggestion", texts::MENU_SUGGESTION),
+    ("tickets", texts::MENU_TICKETS),
+];
+
+/// The main menu as an inline keyboard, two buttons a row.
+#[must_use]
+pub fn main_menu(lang: Lang) -> InlineKeyboardMarkup {
+    let buttons: Vec<InlineKeyboardButton> = MENU_ITEMS
+        .iter()
+        .map(|(item, label)| InlineKeyboardButton::callback(label.get(lang), format!("m:{item}")))
+        .collect();
+    InlineKeyboardMarkup::new(buttons.chunks(2).map(<[_]>::to_vec))
+}
+
+pub async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, text: &str) -> Result<()> {
+    let command = OwnerCommand::parse(text, &ctx.app.settings.bot_username);
+    let lang = from.lang;
+    let request = match command {
+        Ok(OwnerCommand::Start(_) | OwnerCommand::Menu) => {
+            Request::text_with(texts::WELCOME.get(lang), main_menu(lang))
+        }
+        Ok(OwnerCommand::Help) => Request::text_with(texts::HELP.get(lang), main_menu(lang)),
+        Ok(OwnerCommand::Cancel) => {
+            Request::text_with(texts::NOTHING_TO_CANCEL.get(lang), main_menu(lang))
+        }
+        Ok(OwnerCommand::Mytickets) => Request::text(texts::COMING_SOON.get(lang)),
+        Ok(OwnerCommand::Lang) => Request::text_with(
+            texts::LANGUAGE_CHOOSE.get(lang),
+            InlineKeyboardMarkup::new([[
+                InlineKeyboardButton::callback("中文", "lang:zh"),
+                InlineKeyboardButton::callback("English", "lang:en"),
+            ]]),
+        ),
+        Err(_) => Request::text(texts::UNKNOWN_COMMAND.get(lang)),
+    };
+    ctx.reply(from.chat_id, request).await?;
+    Ok(())
+}
+
+pub async fn on_text(ctx: &mut Ctx<'_>, from: &Sender, _text: &str) -> Result<()> {
+    ctx.reply(
+        from.chat_id,
+        Request::text_with(texts::UNKNOWN_TEXT.get(from.lang), main_menu(from.lang)),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn on_menu_button(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    q: &CallbackQuery,
+    item: &str,
+) -> Result<()> {
+    if !MENU_ITEMS.iter().any(|(i, _)| *i == item) {
+        return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(from.lang))).await;
+    }
+    answer(ctx, q, None).await?;
+    ctx.reply(
+        from.chat_id,
+        Request::text(texts::COMING_SOON.get(from.lang)),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn on_language_button(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    q: &CallbackQuery,
+    code: &str,
+) -> Result<()> {
+    let Some(lang) = Lang::parse(code) else {
+        return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(from.lang))).await;
+    };
+    sqlx::query("UPDATE chats SET language = $2, updated_at = now() WHERE chat_id = $1")
+        .bind(from.chat_id)
+        .bind(lang.code())
+        .execute(&mut *ctx.conn)
+        .await?;
+    answer(ctx, q, None).await?;
+    ctx.reply(
+        from.chat_id,
+        Request::text_with(texts::LANGUAGE_SET.get(lang), main_menu(lang)),
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse_with_and_without_arguments_and_bot_name() {
+        assert_eq!(
+            OwnerCommand::parse("/start", "propdesk_bot").unwrap(),
+            OwnerCommand::Start(String::new())
+        );
+        assert_eq!(
+            OwnerCommand::parse("/start ref42", "propdesk_bot").unwrap(),
+            OwnerCommand::Start("ref42".into())
+        );
+        assert_eq!(
+            OwnerCommand::parse("/help@propdesk_bot", "propdesk_bot").unwrap(),
+            OwnerCommand::Help
+        );
+        assert!(OwnerCommand::parse("/frobnicate", "propdesk_bot").is_err());
+    }
+
+    #[test]
+    fn menu_buttons_fit_telegrams_limits() {
+        for lang in [Lang::Zh, Lang::En] {
+            let menu = main_menu(lang);
+            assert_eq!(menu.inline_keyboard.len(), 3);
+            for row in &menu.inline_keyboard {
+                for b in row {
+                    if let teloxide::types::InlineKeyboardButtonKind::CallbackData(d) = &b.kind {
+                        assert!(d.len() <= 64);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Routes an update to the feature that handles it. Each feature owns its
+//! branch; this file only assembles them.
+
+use anyhow::Result;
+use teloxide::types::{
+    CallbackQuery, ChatKind, ChatMemberKind, ChatMemberUpdated, Message, MessageKind, Update,
+    UpdateKind,
+};
+
+use super::context::{chat_language, Ctx};
+use super::menu;
+use crate::i18n::Lang;
+use crate::telegram::outbox::Request;
+use crate::texts;
+
+/// Who sent an update and how to answer them.
+#[derive(Debug, Clone)]
+#[allow(dead_code)] // user_id is for the staff and dialogue features
+pub struct Sender {
+    pub chat_id: i64,
+    pub user_id: i64,
+    pub private: bool,
+    pub lang: Lang,
+}
+
+pub async fn handle(ctx: &mut Ctx<'_>, update: &Update) -> Result<()> {
+    match &update.kind {
+        UpdateKind::Message(msg) => {
+            let from = remember_chat(ctx, msg).await?;
+            on_message(ctx, &from, msg).await
+        }
+        UpdateKind::EditedMessage(msg) => {
+            let from = remember_chat(ctx, msg).await?;
+            if from.private {
+                ctx.reply(
+                    from.chat_id,
+                    Request::text(texts::EDITED_MESSAGE.get(from.lang)),
+                )
+                .await?;
+            }
+            Ok(())
+        }
+        UpdateKind::CallbackQuery(q) => on_callback(ctx, q).await,
+        UpdateKind::MyChatMember(change) => on_membership(ctx, change).await,
+        // Stored and marked processed; nobody is waiting for an answer.
+        _ => Ok(()),
+    }
+}
+
+async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<()> {
+    if !from.private {
+        // Group messages matter only to staff features.
+        return Ok(());
+    }
+    if let Some(text) = msg.text() {
+        if text.starts_with('/') {
+            return menu::on_command(ctx, from, text).await;
+        }
+        return menu::on_text(ctx, from, text).await;
+    }
+    if !matches!(msg.kind, MessageKind::Common(_)) {
+        // Service messages (pinned, chat photo …) need no answer.
+        return Ok(());
+    }
+    ctx.reply(
+        from.chat_id,
+        Request::text(texts::UNSUPPORTED_MESSAGE.get(from.lang)),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
+    let Some(message) = &q.message else {
+        return answer(ctx, q, None).await;
+    };
+    let chat = message.chat();
+    let user_id = i64::try_from(q.from.id.0)?;
+    let lang = match chat_language(ctx.conn, chat.id.0).await? {
+        Some(l) => l,
+        None => Lang::from_language_code(q.from.language_code.as_deref()),
+    };
+    let from = Sender {
+        chat_id: chat.id.0,
+        user_id,
+        private: chat.is_private(),
+        lang,
+    };
+    let data = q.data.as_deref().unwrap_or_default();
+    match data.split_once(':') {
+        Some(("m", item)) => menu::on_menu_button(ctx, &from, q, item).await,
+        Some(("lang", code)) => menu::on_language_button(ctx, &from, q, code).await,
+        _ => answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await,
+    }
+}
+
+/// Answers a button press (Telegram shows a spinner until we do).
+pub async fn answer(ctx: &mut Ctx<'_>, q: &CallbackQuery, text: Option<&str>) -> Result<()> {
+    let chat_id = q
+        .message
+        .as_ref()
+        .map_or(i64::try_from(q.from.id.0)?, |m| m.chat().id.0);
+    ctx.reply(
+        chat_id,
+        Request::AnswerCallbackQuery {
+            callback_query_id: q.id.0.clone(),
+            text: text.map(str::to_string),
+            show_alert: false,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A person blocking or unblocking the bot in a private chat.
+async fn on_membership(ctx: &mut Ctx<'_>, change: &ChatMemberUpdated) -> Result<()> {
+    if !change.chat.is_private() {
+        return Ok(());
+    }
+    let blocked = matches!(
+        change.new_chat_member.kind,
+        ChatMemberKind::Banned(_) | ChatMemberKind::Left
+    );
+    sqlx::query(
+        "INSERT INTO chats (chat_id, kind, blocked_at) VALUES ($1, 'private', CASE WHEN $2 THEN now() END)
+         ON CONFLICT (chat_id) DO UPDATE
+           SET blocked_at = CASE WHEN $2 THEN now() ELSE NULL END, updated_at = now()",
+    )
+    .bind(change.chat.id.0)
+    .bind(blocked)
+    .execute(&mut *ctx.conn)
+    .await?;
+    Ok(())
+}
+
+/// Upserts the chat (a private chat that writes to us is reachable again)
+/// and works out who is talking, in which language.
+async fn remember_chat(ctx: &mut Ctx<'_>, msg: &Message) -> Result<Sender> {
+    let kind = match &msg.chat.kind {
+        ChatKind::Private(_) => "private",
+        ChatKind::Public(p) => match p.kind {
+            teloxide::types::PublicChatKind::Group => "group",
+            teloxide::types::PublicChatKind::Supergroup(_) => "supergroup",
+            teloxide::types::PublicChatKind::Channel(_) => "channel",
+        },
+    };
+    let user = msg.from.as_ref();
+    let detected = Lang::from_language_code(user.and_then(|u| u.language_code.as_deref()));
+    let private = msg.chat.is_private();
+    let language: Option<String> = sqlx::query_scalar(
+        "INSERT INTO chats (chat_id, kind, language) VALUES ($1, $2, $3)
+         ON CONFLICT (chat_id) DO UPDATE
+           SET blocked_at = CASE WHEN $4 THEN NULL ELSE chats.blocked_at END, updated_at = now()
+         RETURNING language",
+    )
+    .bind(msg.chat.id.0)
+    .bind(kind)
+    .bind(private.then_some(detected.code()))
+    .bind(private)
+    .fetch_one(&mut *ctx.conn)
+    .await?;
+    Ok(Sender {
+        chat_id: msg.chat.id.0,
+        user_id: user.map_or(0, |u| i64::try_from(u.id.0).unwrap_or(0)),
+        private,
+        lang: language
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or(detected),
+    })
+}

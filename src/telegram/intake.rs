@@ -1,0 +1,155 @@
+//! Intake: long polling with getUpdates. Each batch is committed to the
+//! inbox (and the next offset with it) before the getUpdates call that
+//! confirms it to Telegram, so a crash at any instant loses no update
+//! (invariant 1); a redelivered update hits the primary key and is ignored.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use sqlx::{PgConnection, PgPool};
+use teloxide::prelude::*;
+use teloxide::types::{AllowedUpdate, Update, UpdateKind};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::db::locks;
+
+/// The NOTIFY channel that wakes processors on other replicas.
+pub const NOTIFY_CHANNEL: &str = "propdesk_inbox";
+const OFFSET_KEY: &str = "getupdates_offset";
+
+/// What the bot asks Telegram for.
+pub const ALLOWED_UPDATES: [AllowedUpdate; 6] = [
+    AllowedUpdate::Message,
+    AllowedUpdate::EditedMessage,
+    AllowedUpdate::CallbackQuery,
+    AllowedUpdate::MyChatMember,
+    AllowedUpdate::ChannelPost,
+    AllowedUpdate::EditedChannelPost,
+];
+
+/// Polls Telegram until `stop` fires. Only one replica polls at a time.
+pub async fn run_polling(
+    pool: PgPool,
+    bot: Bot,
+    poll_timeout: u32,
+    wake: Arc<Notify>,
+    stop: CancellationToken,
+) -> Result<()> {
+    let Some(_leader) = locks::acquire(&pool, locks::INTAKE, &stop).await? else {
+        return Ok(());
+    };
+    tracing::info!("intake is polling Telegram");
+    if let Err(e) = bot.delete_webhook().await {
+        tracing::warn!(error = %e, "could not remove a webhook before polling");
+    }
+    let mut failures: u32 = 0;
+    loop {
+        let offset = load_offset(&pool).await?;
+        let request = bot
+            .get_updates()
+            .offset(offset)
+            .timeout(poll_timeout)
+            .allowed_updates(ALLOWED_UPDATES);
+        let updates = tokio::select! {
+            () = stop.cancelled() => return Ok(()),
+            r = request.send() => r,
+        };
+        match updates {
+            Ok(updates) => {
+                failures = 0;
+                if updates.is_empty() {
+                    continue;
+                }
+                store_batch(&pool, &updates).await?;
+                wake.notify_one();
+            }
+            Err(e) => {
+                failures += 1;
+                let backoff = Duration::from_millis(250 * 2u64.pow(failures.min(7)));
+                tracing::warn!(error = %e, ?backoff, "getUpdates failed");
+                tokio::select! {
+                    () = stop.cancelled() => return Ok(()),
+                    () = tokio::time::sleep(backoff) => {}
+                }
+            }
+        }
+    }
+}
+
+async fn load_offset(pool: &PgPool) -> Result<i32> {
+    let value: Option<serde_json::Value> =
+        sqlx::query_scalar("SELECT value FROM bot_state WHERE key = $1")
+            .bind(OFFSET_KEY)
+            .fetch_optional(pool)
+            .await
+            .context("reading the getUpdates offset")?;
+    Ok(value
+        .and_then(|v| v.as_i64())
+        .and_then(|v| i32::try_from(v).ok())
+        .unwrap_or(0))
+}
+
+/// Stores a batch and the offset past it in one transaction.
+pub async fn store_batch(pool: &PgPool, updates: &[Update]) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let mut next = 0i64;
+    for update in updates {
+        store(&mut tx, update).await?;
+        next = next.max(i64::from(update.id.0) + 1);
+    }
+    sqlx::query(
+        "INSERT INTO bot_state (key, value) VALUES ($1, to_jsonb($2::bigint))
+         ON CONFLICT (key) DO UPDATE
+           SET value = to_jsonb(GREATEST(bot_state.value::bigint, $2::bigint)), updated_at = now()",
+    )
+    .bind(OFFSET_KEY)
+    .bind(next)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit()
+        .await
+        .context("committing updates to the inbox")?;
+    Ok(())
+}
+
+/// Inserts one update into the inbox; returns false if it was already there.
+pub async fn store(conn: &mut PgConnection, update: &Update) -> Result<bool> {
+    let payload = serde_json::to_value(update).context("serialising an update")?;
+    let inserted = sqlx::query(
+        "INSERT INTO inbox (update_id, chat_id, user_id, kind, payload)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (update_id) DO NOTHING",
+    )
+    .bind(i64::from(update.id.0))
+    .bind(update.chat().map(|c| c.id.0))
+    .bind(update.from().and_then(|u| i64::try_from(u.id.0).ok()))
+    .bind(kind_name(&update.kind))
+    .bind(payload)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(NOTIFY_CHANNEL)
+        .execute(&mut *conn)
+        .await?;
+    Ok(inserted)
+}
+
+/// Telegram's name for the kind of update.
+#[must_use]
+pub fn kind_name(kind: &UpdateKind) -> &'static str {
+    match kind {
+        UpdateKind::Message(_) => "message",
+        UpdateKind::EditedMessage(_) => "edited_message",
+        UpdateKind::ChannelPost(_) => "channel_post",
+        UpdateKind::EditedChannelPost(_) => "edited_channel_post",
+        UpdateKind::CallbackQuery(_) => "callback_query",
+        UpdateKind::MyChatMember(_) => "my_chat_member",
+        UpdateKind::ChatMember(_) => "chat_member",
+        UpdateKind::InlineQuery(_) => "inline_query",
+        _ => "other",
+    }
+}

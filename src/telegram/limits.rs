@@ -1,0 +1,244 @@
+//! Telegram's sending limits, kept by the sender (invariant 5): at most N
+//! messages in any one-second window overall, a small token bucket per
+//! private chat, and at most M messages in any minute per group.
+//!
+//! Pure bookkeeping over `Instant`s handed in, so it is tested without sleeping.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+/// The limits in force (Telegram's defaults; scaled up only against a stand-in).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimits {
+    /// Messages per rolling second, all chats together.
+    pub global_per_sec: u32,
+    /// Sustained messages per second to one private chat.
+    pub private_per_sec: f64,
+    /// How many messages a private chat may get in a burst.
+    pub private_burst: u32,
+    /// Messages per rolling minute to one group.
+    pub group_per_min: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            global_per_sec: 30,
+            private_per_sec: 1.0,
+            private_burst: 3,
+            group_per_min: 20,
+        }
+    }
+}
+
+const SECOND: Duration = Duration::from_secs(1);
+const MINUTE: Duration = Duration::from_secs(60);
+
+/// Sliding-window and token-bucket state for every chat the sender touches.
+#[derive(Debug)]
+pub struct Limiter {
+    limits: RateLimits,
+    global: VecDeque<Instant>,
+    private: HashMap<i64, Bucket>,
+    groups: HashMap<i64, VecDeque<Instant>>,
+    /// Chats Telegram told us to leave alone until then (429 retry_after).
+    paused: HashMap<i64, Instant>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Limiter {
+    #[must_use]
+    pub fn new(limits: RateLimits) -> Limiter {
+        Limiter {
+            limits,
+            global: VecDeque::new(),
+            private: HashMap::new(),
+            groups: HashMap::new(),
+            paused: HashMap::new(),
+        }
+    }
+
+    /// How many more messages may go out right now, all chats together.
+    pub fn global_capacity(&mut self, now: Instant) -> usize {
+        prune(&mut self.global, now, SECOND);
+        (self.limits.global_per_sec as usize).saturating_sub(self.global.len())
+    }
+
+    /// When the global window next has room (None: it has room now).
+    pub fn global_ready_at(&mut self, now: Instant) -> Option<Instant> {
+        if self.global_capacity(now) > 0 {
+            return None;
+        }
+        self.global.front().map(|t| *t + SECOND)
+    }
+
+    /// When `chat_id` may get its next message (None: now).
+    pub fn chat_ready_at(&mut self, chat_id: i64, now: Instant) -> Option<Instant> {
+        let paused = self.paused.get(&chat_id).copied().filter(|t| *t > now);
+        if paused.is_none() {
+            self.paused.remove(&chat_id);
+        }
+        let limit = if chat_id > 0 {
+            self.private.get(&chat_id).and_then(|b| {
+                let tokens = self.refilled(*b, now);
+                (tokens < 1.0).then(|| {
+                    now + Duration::from_secs_f64((1.0 - tokens) / self.limits.private_per_sec)
+                })
+            })
+        } else {
+            self.groups.get_mut(&chat_id).and_then(|w| {
+                prune(w, now, MINUTE);
+                (w.len() >= self.limits.group_per_min as usize)
+                    .then(|| w.front().map(|t| *t + MINUTE))
+                    .flatten()
+            })
+        };
+        match (paused, limit) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Records a message sent to `chat_id` at `now`. `counts_globally` is
+    /// false for requests Telegram does not count (callback answers).
+    pub fn record(&mut self, chat_id: i64, now: Instant) {
+        self.global.push_back(now);
+        if chat_id > 0 {
+            let bucket = self.private.get(&chat_id).copied().unwrap_or(Bucket {
+                tokens: f64::from(self.limits.private_burst),
+                at: now,
+            });
+            let tokens = self.refilled(bucket, now) - 1.0;
+            self.private.insert(chat_id, Bucket { tokens, at: now });
+        } else {
+            self.groups.entry(chat_id).or_default().push_back(now);
+        }
+    }
+
+    /// Telegram answered 429 for `chat_id`: leave it alone until `until`.
+    pub fn pause(&mut self, chat_id: i64, until: Instant) {
+        self.paused.insert(chat_id, until);
+    }
+
+    /// Chats that may not be sent to at `now` (to skip them in the queue query).
+    pub fn blocked_chats(&mut self, now: Instant) -> Vec<i64> {
+        let mut chats: Vec<i64> = self
+            .paused
+            .iter()
+            .filter(|(_, t)| **t > now)
+            .map(|(c, _)| *c)
+            .collect();
+        let private: Vec<i64> = self.private.keys().copied().collect();
+        for chat in private {
+            if self.chat_ready_at(chat, now).is_some() {
+                chats.push(chat);
+            }
+        }
+        let groups: Vec<i64> = self.groups.keys().copied().collect();
+        for chat in groups {
+            if self.chat_ready_at(chat, now).is_some() {
+                chats.push(chat);
+            }
+        }
+        self.forget_idle(now);
+        chats.sort_unstable();
+        chats.dedup();
+        chats
+    }
+
+    /// Drops state that no longer constrains anything, so memory stays
+    /// proportional to recently active chats.
+    fn forget_idle(&mut self, now: Instant) {
+        let burst = f64::from(self.limits.private_burst);
+        let rate = self.limits.private_per_sec;
+        self.private.retain(|_, b| {
+            b.tokens + now.saturating_duration_since(b.at).as_secs_f64() * rate < burst
+        });
+        self.groups.retain(|_, w| {
+            prune(w, now, MINUTE);
+            !w.is_empty()
+        });
+        self.paused.retain(|_, t| *t > now);
+    }
+
+    fn refilled(&self, b: Bucket, now: Instant) -> f64 {
+        let gained =
+            now.saturating_duration_since(b.at).as_secs_f64() * self.limits.private_per_sec;
+        (b.tokens + gained).min(f64::from(self.limits.private_burst))
+    }
+}
+
+fn prune(window: &mut VecDeque<Instant>, now: Instant, span: Duration) {
+    while window
+        .front()
+        .is_some_and(|t| now.saturating_duration_since(*t) >= span)
+    {
+        window.pop_front();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> RateLimits {
+        RateLimits {
+            global_per_sec: 3,
+            private_per_sec: 1.0,
+            private_burst: 2,
+            group_per_min: 2,
+        }
+    }
+
+    #[test]
+    fn global_window_admits_n_per_second() {
+        let t0 = Instant::now();
+        let mut l = Limiter::new(limits());
+        for i in 0..3 {
+            assert_eq!(l.global_capacity(t0), 3 - i);
+            l.record(i as i64 + 1, t0);
+        }
+        assert_eq!(l.global_capacity(t0), 0);
+        assert_eq!(l.global_ready_at(t0), Some(t0 + SECOND));
+        assert_eq!(l.global_capacity(t0 + SECOND), 3);
+    }
+
+    #[test]
+    fn private_chat_gets_a_burst_then_one_per_second() {
+        let t0 = Instant::now();
+        let mut l = Limiter::new(limits());
+        assert_eq!(l.chat_ready_at(7, t0), None);
+        l.record(7, t0);
+        assert_eq!(l.chat_ready_at(7, t0), None);
+        l.record(7, t0);
+        assert_eq!(l.chat_ready_at(7, t0), Some(t0 + SECOND));
+        assert_eq!(l.chat_ready_at(7, t0 + SECOND), None);
+        assert_eq!(l.blocked_chats(t0), vec![7]);
+    }
+
+    #[test]
+    fn group_gets_m_per_minute() {
+        let t0 = Instant::now();
+        let mut l = Limiter::new(limits());
+        l.record(-5, t0);
+        l.record(-5, t0 + SECOND);
+        assert_eq!(l.chat_ready_at(-5, t0 + SECOND), Some(t0 + MINUTE));
+        assert_eq!(l.chat_ready_at(-5, t0 + MINUTE), None);
+    }
+
+    #[test]
+    fn a_pause_concerns_only_its_chat() {
+        let t0 = Instant::now();
+        let mut l = Limiter::new(limits());
+        l.pause(9, t0 + 5 * SECOND);
+        assert_eq!(l.chat_ready_at(9, t0), Some(t0 + 5 * SECOND));
+        assert_eq!(l.chat_ready_at(10, t0), None);
+        assert_eq!(l.blocked_chats(t0), vec![9]);
+        assert!(l.blocked_chats(t0 + 6 * SECOND).is_empty());
+    }
+}
