@@ -369,6 +369,10 @@ async fn refused_requests_are_answered_400_and_listed() {
         .unwrap();
     assert_eq!(failed["description"], json!("Bad Gateway"));
     assert_eq!(client.get(url("getMe")).send().await.unwrap().status(), 200);
+    standin.set_latency(Duration::from_millis(100));
+    let asked = std::time::Instant::now();
+    assert_eq!(client.get(url("getMe")).send().await.unwrap().status(), 200);
+    assert!(asked.elapsed() >= Duration::from_millis(100));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         standin.assert_nothing_refused()
     }));
@@ -425,4 +429,64 @@ async fn wait_for_message_times_out_listing_what_arrived() {
         .await
         .unwrap_err();
     assert!(format!("{err:#}").contains("\"first\""), "{err:#}");
+}
+
+#[tokio::test]
+async fn webhook_gets_updates_with_the_secret_and_blocks_get_updates() {
+    use axum::http::HeaderMap;
+    use axum::routing::post;
+
+    let (standin, bot) = start(Limits::unlimited()).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Option<String>, Value)>();
+    let app = axum::Router::new().route(
+        "/hook",
+        post(
+            move |headers: HeaderMap, axum::Json(update): axum::Json<Value>| {
+                let secret = headers
+                    .get("X-Telegram-Bot-Api-Secret-Token")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let _ = tx.send((secret, update));
+                async {}
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    bot.set_webhook(hook.parse().unwrap())
+        .secret_token("s3cret".to_owned())
+        .await
+        .unwrap();
+    let conflict = bot.get_updates().await.unwrap_err();
+    // Telegram's wording has a "Conflict: " prefix teloxide's CantGetUpdates lacks.
+    assert!(
+        matches!(&conflict, RequestError::Api(ApiError::Unknown(d)) if d.contains("webhook is active")),
+        "{conflict:?}"
+    );
+    standin.add_group(-100, "Staff");
+    standin
+        .send_text_in_group(-100, ANN, "/claim@propdesk_bot 12")
+        .unwrap();
+    let (secret, update) = tokio::time::timeout(Duration::from_secs(2), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(secret.as_deref(), Some("s3cret"));
+    assert_eq!(update["message"]["chat"]["type"], json!("group"));
+    assert_eq!(update["message"]["entities"][0]["length"], json!(19));
+    let info = bot.get_webhook_info().await.unwrap();
+    assert_eq!(info.url.map(|u| u.to_string()), Some(hook));
+
+    bot.delete_webhook().await.unwrap();
+    let card = bot.send_message(ChatId(-100), "Ticket 12").await.unwrap();
+    let reply = standin
+        .reply_to(-100, ANN, card.id.0.into(), "on my way")
+        .unwrap();
+    let got = bot.get_updates().timeout(0).await.unwrap();
+    let replied = message(&got[0]).reply_to_message().unwrap();
+    assert_eq!(replied.text(), Some("Ticket 12"));
+    assert_eq!(message(&got[0]).id.0, reply.message_id as i32);
+    standin.assert_nothing_refused();
 }
