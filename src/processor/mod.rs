@@ -19,7 +19,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
-use sqlx::{PgPool, Row};
+use sqlx::{Acquire, PgConnection, PgPool, Row};
 use teloxide::types::Update;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -81,7 +81,7 @@ async fn worker(pool: &PgPool, app: &App, wake: &Notify, stop: &CancellationToke
 pub async fn process_next(pool: &PgPool, app: &App) -> Result<bool> {
     let mut tx = pool.begin().await?;
     let row = sqlx::query(
-        "SELECT i.update_id, i.chat_id, i.payload, i.attempts
+        "SELECT i.update_id, i.chat_id, i.payload::text AS payload, i.attempts
            FROM inbox i
           WHERE i.processed_at IS NULL AND i.parked_at IS NULL AND i.next_attempt_at <= now()
             AND NOT EXISTS (
@@ -102,13 +102,26 @@ pub async fn process_next(pool: &PgPool, app: &App) -> Result<bool> {
     let update_id: i64 = row.get("update_id");
     let chat_id: Option<i64> = row.get("chat_id");
     let attempts: i32 = row.get("attempts");
-    let payload: serde_json::Value = row.get("payload");
+    // Parsed from text: teloxide's Update does not deserialize from a
+    // serde_json::Value (it needs borrowed strings).
+    let payload: String = row.get("payload");
     let now = app.clock.now();
 
-    let handled = match serde_json::from_value::<Update>(payload) {
+    let update = serde_json::from_str::<Update>(&payload);
+    let lang_hint = update
+        .as_ref()
+        .ok()
+        .and_then(|u| u.from())
+        .map(|u| Lang::from_language_code(u.language_code.as_deref()));
+
+    // The handler works in a savepoint: on failure its writes are undone
+    // while this transaction keeps the row locked, so no other worker picks
+    // the update up before its failure is recorded.
+    let mut work = tx.begin().await?;
+    let handled = match update {
         Ok(update) => {
             let mut ctx = Ctx {
-                conn: &mut tx,
+                conn: &mut work,
                 app,
                 update_id,
                 now,
@@ -126,6 +139,7 @@ pub async fn process_next(pool: &PgPool, app: &App) -> Result<bool> {
 
     match handled {
         Ok(()) => {
+            work.commit().await?;
             sqlx::query(
                 "UPDATE inbox SET processed_at = now(), attempts = attempts + 1, last_error = NULL
                   WHERE update_id = $1",
@@ -133,31 +147,46 @@ pub async fn process_next(pool: &PgPool, app: &App) -> Result<bool> {
             .bind(update_id)
             .execute(&mut *tx)
             .await?;
-            tx.commit()
-                .await
-                .context("committing an update's effects")?;
         }
         Err(e) => {
-            // Nothing the handler wrote survives; only the failure is recorded.
-            tx.rollback().await.ok();
-            record_failure(pool, app, update_id, chat_id, attempts + 1, &e).await?;
+            work.rollback().await?;
+            let failure = Failure {
+                update_id,
+                chat_id,
+                attempts: attempts + 1,
+                lang_hint,
+            };
+            record_failure(&mut tx, app, &failure, &e).await?;
         }
     }
+    tx.commit().await.context("committing an update")?;
     Ok(true)
 }
 
-async fn record_failure(
-    pool: &PgPool,
-    app: &App,
+#[derive(Clone, Copy)]
+struct Failure {
     update_id: i64,
     chat_id: Option<i64>,
     attempts: i32,
+    /// The sender's Telegram language, for when the chat row was rolled back.
+    lang_hint: Option<Lang>,
+}
+
+async fn record_failure(
+    tx: &mut PgConnection,
+    app: &App,
+    failure: &Failure,
     error: &anyhow::Error,
 ) -> Result<()> {
+    let Failure {
+        update_id,
+        chat_id,
+        attempts,
+        lang_hint,
+    } = *failure;
     let text = format!("{error:#}");
     let park = attempts >= app.settings.max_attempts;
     let backoff = app.settings.retry_base * 2u32.pow((attempts - 1).clamp(0, 10) as u32);
-    let mut tx = pool.begin().await?;
     sqlx::query(
         "UPDATE inbox
             SET attempts = $2, last_error = $3,
@@ -176,13 +205,14 @@ async fn record_failure(
         tracing::error!(update_id, attempts, error = %text, "update parked after repeated failures");
         // Only private chats get the apology; a group is not owed one.
         if let Some(chat) = chat_id.filter(|c| *c > 0) {
-            let lang = context::chat_language(&mut tx, chat)
+            let lang = context::chat_language(tx, chat)
                 .await?
-                .unwrap_or(Lang::Zh);
+                .or(lang_hint)
+                .unwrap_or_default();
             let reference = format!("u{update_id}");
             let apology = texts::fill(texts::APOLOGY.get(lang), &[("ref", &reference)]);
             outbox::enqueue(
-                &mut tx,
+                tx,
                 Some(update_id),
                 &Outgoing::reply(chat, Request::text(apology)),
             )
@@ -191,7 +221,6 @@ async fn record_failure(
     } else {
         tracing::warn!(update_id, attempts, error = %text, ?backoff, "update failed; will retry");
     }
-    tx.commit().await?;
     Ok(())
 }
 

@@ -30,7 +30,10 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// The bot against a stand-in with `config`, after `adjust` on its settings.
-pub async fn spawn_app_with(config: StandInConfig, adjust: impl FnOnce(&mut ServeSettings)) -> TestApp {
+pub async fn spawn_app_with(
+    config: StandInConfig,
+    adjust: impl FnOnce(&mut ServeSettings),
+) -> TestApp {
     init_logging();
     let db = fresh_database().await.expect("test database");
     let api = StandIn::start(config).await.expect("stand-in");
@@ -52,6 +55,7 @@ pub async fn spawn_app_with(config: StandInConfig, adjust: impl FnOnce(&mut Serv
         task: None,
     };
     app.start();
+    app.ready().await;
     app
 }
 
@@ -80,11 +84,26 @@ impl TestApp {
         self.task = Some(tokio::spawn(propdesk::app::serve(pool, settings, stop)));
     }
 
+    /// Waits until the bot polls for updates (set-up calls are done, so a
+    /// fault injected now hits the test's own traffic).
+    pub async fn ready(&self) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !self.api.requests().iter().any(|r| r.method == "getUpdates") {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the bot never polled"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// Stops the bot cleanly and waits for it.
     pub async fn stop(&mut self) {
         self.stop.cancel();
         if let Some(task) = self.task.take() {
-            task.await.expect("serve task").expect("serve ended cleanly");
+            task.await
+                .expect("serve task")
+                .expect("serve ended cleanly");
         }
     }
 
@@ -99,7 +118,8 @@ impl TestApp {
 
     /// A person with a private chat, speaking `lang` ("zh", "en" …).
     pub fn person(&self, id: i64, lang: &str) -> i64 {
-        self.api.add_user(TestUser::new(id, &format!("User {id}")).language(lang));
+        self.api
+            .add_user(TestUser::new(id, &format!("User {id}")).language(lang));
         id
     }
 
@@ -155,7 +175,10 @@ impl TestApp {
             if open == 0 && unsent == 0 && self.api.pending_updates() == 0 {
                 return;
             }
-            assert!(tokio::time::Instant::now() < deadline, "not settled: {open} open updates, {unsent} unsent rows");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "not settled: {open} open updates, {unsent} unsent rows"
+            );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
