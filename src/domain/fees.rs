@@ -142,9 +142,15 @@ pub fn parse_due_date(input: &str) -> Result<NaiveDate, String> {
 #[must_use]
 pub fn is_area_based(item: &str) -> bool {
     let item = item.to_lowercase();
-    ["property management", "物业管理", "物业费", "公摊", "shared area"]
-        .iter()
-        .any(|k| item.contains(k))
+    [
+        "property management",
+        "物业管理",
+        "物业费",
+        "公摊",
+        "shared area",
+    ]
+    .iter()
+    .any(|k| item.contains(k))
 }
 
 /// One item of one period of one unit.
@@ -368,9 +374,7 @@ fn render_unit(out: &mut String, unit: &UnitFees, lang: Lang, today: NaiveDate, 
     }
 
     let mut payments: Vec<&FeeLine> = unit.lines.iter().filter(|l| l.paid.0 > 0).collect();
-    payments.sort_by(|a, b| {
-        (b.period.as_str(), b.due_date).cmp(&(a.period.as_str(), a.due_date))
-    });
+    payments.sort_by(|a, b| (b.period.as_str(), b.due_date).cmp(&(a.period.as_str(), a.due_date)));
     if !payments.is_empty() {
         let list: Vec<String> = payments
             .iter()
@@ -447,7 +451,10 @@ mod tests {
         assert_eq!(Cents::parse("0", "amount_due"), Ok(Cents(0)));
         assert_eq!(Cents::parse(" 12.5 ", "amount_due"), Ok(Cents(1250)));
         assert_eq!(Cents::parse("0.07", "amount_due"), Ok(Cents(7)));
-        assert_eq!(Cents::parse("1000000", "amount_due"), Ok(Cents(100_000_000)));
+        assert_eq!(
+            Cents::parse("1000000", "amount_due"),
+            Ok(Cents(100_000_000))
+        );
         assert_eq!(Cents(33115).to_string(), "331.15");
         assert_eq!(Cents(7).yuan(), "¥0.07");
     }
@@ -517,24 +524,49 @@ mod tests {
                 area: Area::parse("89.5").unwrap(),
                 role: Role::Owner,
                 lines: vec![
-                    line("2026-11", "property management", 33115, 0, date(2026, 11, 30)),
+                    line(
+                        "2026-11",
+                        "property management",
+                        33115,
+                        0,
+                        date(2026, 11, 30),
+                    ),
                     line("2026-11", "water", 4500, 4500, date(2026, 11, 30)),
-                    line("2026-12", "property management", 33115, 0, date(2026, 12, 31)),
-                    line("2026-10", "property management", 33115, 33115, date(2026, 10, 31)),
+                    line(
+                        "2026-12",
+                        "property management",
+                        33115,
+                        0,
+                        date(2026, 12, 31),
+                    ),
+                    line(
+                        "2026-10",
+                        "property management",
+                        33115,
+                        33115,
+                        date(2026, 10, 31),
+                    ),
                 ],
             },
             UnitFees {
                 code: "5-1-302".into(),
                 area: Area::parse("60").unwrap(),
                 role: Role::Tenant,
-                lines: vec![line("2026-11", "物业管理费", 20000, 5000, date(2026, 11, 30))],
+                lines: vec![line(
+                    "2026-11",
+                    "物业管理费",
+                    20000,
+                    5000,
+                    date(2026, 11, 30),
+                )],
             },
         ]
     }
 
     fn sorted(mut units: Vec<UnitFees>) -> Vec<UnitFees> {
         for u in &mut units {
-            u.lines.sort_by(|a, b| b.period.cmp(&a.period).then(a.item.cmp(&b.item)));
+            u.lines
+                .sort_by(|a, b| b.period.cmp(&a.period).then(a.item.cmp(&b.item)));
         }
         units
     }
@@ -576,11 +608,19 @@ Total arrears, all units: ¥481.15";
         let text = render_fees(&sorted(two_units()), Lang::Zh, date(2026, 12, 5));
         assert!(text.starts_with("费用查询（截至 2026-12-05）"), "{text}");
         assert!(text.contains("🏠 3-2-1101 · 89.5 m² · 业主"), "{text}");
-        assert!(text.contains("• property management：应缴 ¥331.15，已缴 ¥0.00，已逾期（2026-11-30到期）"), "{text}");
+        assert!(
+            text.contains(
+                "• property management：应缴 ¥331.15，已缴 ¥0.00，已逾期（2026-11-30到期）"
+            ),
+            "{text}"
+        );
         assert!(text.contains("  计费：89.5 m² × ¥3.70/m²"), "{text}");
         assert!(text.contains("  计费：60 m² × ≈¥3.33/m²"), "{text}");
         assert!(text.contains("欠费（已过缴费期限）：¥150.00"), "{text}");
-        assert!(text.contains("最近缴费：2026-11 物业管理费 ¥50.00"), "{text}");
+        assert!(
+            text.contains("最近缴费：2026-11 物业管理费 ¥50.00"),
+            "{text}"
+        );
         assert!(text.ends_with("全部房屋欠费合计：¥481.15"), "{text}");
     }
 
@@ -589,7 +629,13 @@ Total arrears, all units: ¥481.15";
         let mut lines = Vec::new();
         for year in 2010..2027 {
             for month in 1..=12u32 {
-                for item in ["property management", "water", "electricity", "parking", "rubbish"] {
+                for item in [
+                    "property management",
+                    "water",
+                    "electricity",
+                    "parking",
+                    "rubbish",
+                ] {
                     lines.push(line(
                         &format!("{year}-{month:02}"),
                         item,

@@ -197,8 +197,9 @@ pub async fn units_of_person(
     conn: &mut PgConnection,
     person_id: i64,
 ) -> anyhow::Result<Vec<MemberUnit>> {
-    let rows: Vec<(i64, String, String, String, i32, f64, String, bool)> = sqlx::query_as(
-        "SELECT u.id, u.code, u.building, u.entrance, u.floor, u.area_m2, m.role, m.is_default
+    let rows: Vec<MemberUnitRow> = sqlx::query_as(
+        "SELECT u.id AS unit_id, u.code, u.building, u.entrance, u.floor, u.area_m2,
+                m.role, m.is_default
            FROM unit_members m JOIN units u ON u.id = m.unit_id
           WHERE m.person_id = $1
           ORDER BY m.is_default DESC, u.code",
@@ -209,19 +210,29 @@ pub async fn units_of_person(
     .context("reading the units of a person")?;
     Ok(rows
         .into_iter()
-        .map(
-            |(unit_id, code, building, entrance, floor, area, role, is_default)| MemberUnit {
-                unit_id,
-                code,
-                building,
-                entrance,
-                floor,
-                area: Area::from_m2(area),
-                role: Role::from_stored(&role),
-                is_default,
-            },
-        )
+        .map(|r| MemberUnit {
+            unit_id: r.unit_id,
+            code: r.code,
+            building: r.building,
+            entrance: r.entrance,
+            floor: r.floor,
+            area: Area::from_m2(r.area_m2),
+            role: Role::from_stored(&r.role),
+            is_default: r.is_default,
+        })
         .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct MemberUnitRow {
+    unit_id: i64,
+    code: String,
+    building: String,
+    entrance: String,
+    floor: i32,
+    area_m2: f64,
+    role: String,
+    is_default: bool,
 }
 
 /// Every unit code with its id (the import resolves codes in memory).
@@ -253,7 +264,9 @@ mod tests {
     #[test]
     fn malformed_unit_codes_are_refused() {
         assert_eq!(UnitCode::parse(""), Err(UnitCodeError::Empty));
-        for bad in ["3-2", "3-2-11", "3/2/1101", "3-2-0001", "3-2-11a1", "3--1101"] {
+        for bad in [
+            "3-2", "3-2-11", "3/2/1101", "3-2-0001", "3-2-11a1", "3--1101",
+        ] {
             assert!(
                 matches!(UnitCode::parse(bad), Err(UnitCodeError::Malformed(_))),
                 "{bad}"
