@@ -295,12 +295,13 @@ async fn run<K: RowKind>(
     let progress = progress_bar(opts, decoded.text.lines().count().saturating_sub(1));
     let batch_size = opts.batch_size.max(1);
     let mut batch = Vec::with_capacity(batch_size);
+    let mut lines = LineCounter::new(&decoded.text);
     for result in records {
         report.read += 1;
         let record: StringRecord = match result {
             Ok(record) => record,
             Err(err) => {
-                let line = err.position().map_or(0, csv::Position::line);
+                let line = err.position().map_or(0, |p| lines.at(p.byte()));
                 report.rejected.push(Rejection {
                     line,
                     reason: format!("not readable as CSV: {err}"),
@@ -308,7 +309,7 @@ async fn run<K: RowKind>(
                 continue;
             }
         };
-        let line = record.position().map_or(0, csv::Position::line);
+        let line = record.position().map_or(0, |p| lines.at(p.byte()));
         if record.len() != columns.width {
             report.rejected.push(Rejection {
                 line,
@@ -335,6 +336,44 @@ async fn run<K: RowKind>(
     }
     progress.finish_and_clear();
     Ok(())
+}
+
+/// Line numbers from byte offsets. The csv crate's own line count is one
+/// short on CRLF files (Excel on Windows), so lines are counted in the text
+/// itself; offsets only grow, so each byte is scanned once.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    byte: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> LineCounter<'a> {
+        LineCounter {
+            text: text.as_bytes(),
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of `byte` (at or after the previous call's).
+    fn at(&mut self, byte: u64) -> u64 {
+        let mut byte = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .clamp(self.byte, self.text.len());
+        // On CRLF files a record's position can point at the previous
+        // line's '\n'; a record never starts with a line break.
+        while matches!(self.text.get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        let newlines = self.text[self.byte..byte]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        self.line += newlines as u64;
+        self.byte = byte;
+        self.line
+    }
 }
 
 fn add(report: &mut ImportReport, counts: Counts) {

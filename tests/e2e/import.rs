@@ -400,6 +400,15 @@ async fn a_utf8_bom_is_accepted_and_other_encodings_are_refused_with_how_to_conv
     assert_eq!(counts(&report), (3, 3, 0, 0, 0));
     assert_eq!(report.converted_from, None);
 
+    // Excel on Windows ends lines with CRLF; line numbers still match the file.
+    let crlf = format!("{UNITS}3-2-1201,3,2,11,80\n").replace('\n', "\r\n");
+    let report = office.import(ImportKind::Units, "units.csv", &crlf).await;
+    assert_eq!(counts(&report), (4, 0, 0, 3, 1));
+    assert_eq!(
+        office.rejections(&report),
+        vec!["units.csv:5: unit 3-2-1201 means building 3, entrance 2, floor 12, but the row says building 3, entrance 2, floor 11"]
+    );
+
     let path = office.file(
         "latin1.csv",
         b"unit,name,phone,role\n3-2-1101,Caf\xE9,13812345678,owner\n",
