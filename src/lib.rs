@@ -11,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod engine;
 pub mod i18n;
+pub mod import;
 pub mod processor;
 pub mod standin;
 pub mod telegram;

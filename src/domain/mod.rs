@@ -1,1 +1,6 @@
 //! Owners, units, tickets, fees, surveys: types and their SQL.
+
+pub mod fees;
+pub mod people;
+pub mod phone;
+pub mod units;

@@ -2,5 +2,6 @@
 //! and the Bot API stand-in. `TEST_LOG=1` shows the bot's logs.
 
 mod db;
+mod import;
 mod pipeline;
 mod support;

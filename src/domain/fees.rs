@@ -1,0 +1,671 @@
+//! Fees per unit, period and item (money in cents), the owner's fee query
+//! and its rendering as one Telegram message.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::fmt::Write as _;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use sqlx::PgConnection;
+
+use crate::domain::units::{units_of_person, Area, Role};
+use crate::i18n::Lang;
+
+/// Telegram's limit on a message's text.
+pub const MESSAGE_LIMIT: usize = 4096;
+
+/// Parses a non-negative decimal with at most two decimals into hundredths,
+/// exactly (`"331.15"` → 33115). `field` names the column in the error.
+pub fn parse_hundredths(input: &str, field: &str) -> Result<i64, String> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(format!("{field} is empty"));
+    }
+    if text.starts_with('-') {
+        return Err(format!("{field} {text} is negative"));
+    }
+    let not_a_number = || format!("{field} {text:?} is not a number");
+    let (whole, frac) = match text.split_once('.') {
+        Some((whole, frac)) => (whole, frac),
+        None => (text, ""),
+    };
+    let whole = whole.strip_prefix('+').unwrap_or(whole);
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !all_digits(whole) || !all_digits(frac) {
+        return Err(not_a_number());
+    }
+    if text.contains('.') && frac.is_empty() {
+        return Err(not_a_number());
+    }
+    if frac.len() > 2 {
+        return Err(format!("{field} {text} has more than 2 decimals"));
+    }
+    let too_large = || format!("{field} {text} is too large");
+    let whole: i64 = whole.parse().map_err(|_| too_large())?;
+    let mut frac_value: i64 = frac.parse().unwrap_or(0);
+    if frac.len() == 1 {
+        frac_value *= 10;
+    }
+    whole
+        .checked_mul(100)
+        .and_then(|h| h.checked_add(frac_value))
+        .ok_or_else(too_large)
+}
+
+/// An amount of money in cents (fen). Never negative in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Cents(pub i64);
+
+impl Cents {
+    /// Parses `331.15`, `0`, `12.5` exactly; refuses negatives, more than two
+    /// decimals and anything that is not a plain decimal number.
+    pub fn parse(input: &str, field: &str) -> Result<Cents, String> {
+        parse_hundredths(input, field).map(Cents)
+    }
+
+    /// `¥331.15`.
+    #[must_use]
+    pub fn yuan(self) -> String {
+        format!("¥{self}")
+    }
+}
+
+impl fmt::Display for Cents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+}
+
+impl std::ops::Add for Cents {
+    type Output = Cents;
+    fn add(self, other: Cents) -> Cents {
+        Cents(self.0.saturating_add(other.0))
+    }
+}
+
+impl std::iter::Sum for Cents {
+    fn sum<I: Iterator<Item = Cents>>(iter: I) -> Cents {
+        iter.fold(Cents(0), |a, b| a + b)
+    }
+}
+
+/// A billing period, `YYYY-MM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Period {
+    year: i32,
+    month: u32,
+}
+
+impl Period {
+    pub fn parse(input: &str) -> Result<Period, String> {
+        let text = input.trim();
+        if text.is_empty() {
+            return Err("period is empty".to_owned());
+        }
+        let bad = || format!("period {text:?} is not YYYY-MM like 2026-11");
+        let (year, month) = text.split_once('-').ok_or_else(bad)?;
+        if year.len() != 4 || month.len() != 2 {
+            return Err(bad());
+        }
+        let year: i32 = year.parse().map_err(|_| bad())?;
+        let month: u32 = month.parse().map_err(|_| bad())?;
+        if !(1..=12).contains(&month) || !(1900..=2200).contains(&year) {
+            return Err(bad());
+        }
+        Ok(Period { year, month })
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+/// Parses a due date written `2026-11-30` (or `2026/11/30`, as Chinese Excel
+/// exports dates).
+pub fn parse_due_date(input: &str) -> Result<NaiveDate, String> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err("due_date is empty".to_owned());
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y/%m/%d"))
+        .map_err(|_| format!("due_date {text:?} is not a date like 2026-11-30"))
+}
+
+/// Whether an item is charged per square metre of the unit's area (the
+/// property management fee and shared-area charges).
+#[must_use]
+pub fn is_area_based(item: &str) -> bool {
+    let item = item.to_lowercase();
+    [
+        "property management",
+        "物业管理",
+        "物业费",
+        "公摊",
+        "shared area",
+    ]
+    .iter()
+    .any(|k| item.contains(k))
+}
+
+/// One item of one period of one unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeeLine {
+    pub period: String,
+    pub item: String,
+    pub due: Cents,
+    pub paid: Cents,
+    pub due_date: NaiveDate,
+}
+
+impl FeeLine {
+    /// What is still to pay on this line (overpayment counts as nothing owed).
+    #[must_use]
+    pub fn outstanding(&self) -> Cents {
+        Cents((self.due.0 - self.paid.0).max(0))
+    }
+}
+
+/// The fees of one unit a person belongs to, newest period first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitFees {
+    pub code: String,
+    pub area: Area,
+    pub role: Role,
+    pub lines: Vec<FeeLine>,
+}
+
+impl UnitFees {
+    /// Unpaid amounts whose due date has passed by `today`.
+    #[must_use]
+    pub fn arrears(&self, today: NaiveDate) -> Cents {
+        self.lines
+            .iter()
+            .filter(|l| l.due_date < today)
+            .map(FeeLine::outstanding)
+            .sum()
+    }
+
+    /// Unpaid amounts not yet due.
+    #[must_use]
+    pub fn upcoming(&self, today: NaiveDate) -> Cents {
+        self.lines
+            .iter()
+            .filter(|l| l.due_date >= today)
+            .map(FeeLine::outstanding)
+            .sum()
+    }
+}
+
+/// The fees of every unit `person_id` belongs to (only theirs: privacy).
+pub async fn fees_for_person(
+    conn: &mut PgConnection,
+    person_id: i64,
+) -> anyhow::Result<Vec<UnitFees>> {
+    let units = units_of_person(conn, person_id).await?;
+    let ids: Vec<i64> = units.iter().map(|u| u.unit_id).collect();
+    let rows: Vec<(i64, String, String, i64, i64, NaiveDate)> = sqlx::query_as(
+        "SELECT unit_id, period, item, amount_due_cents, amount_paid_cents, due_date
+           FROM fees WHERE unit_id = ANY($1)
+          ORDER BY period DESC, item",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await
+    .context("reading the fees of a person's units")?;
+    let mut by_unit: HashMap<i64, Vec<FeeLine>> = HashMap::new();
+    for (unit_id, period, item, due, paid, due_date) in rows {
+        by_unit.entry(unit_id).or_default().push(FeeLine {
+            period,
+            item,
+            due: Cents(due),
+            paid: Cents(paid),
+            due_date,
+        });
+    }
+    Ok(units
+        .into_iter()
+        .map(|u| UnitFees {
+            lines: by_unit.remove(&u.unit_id).unwrap_or_default(),
+            code: u.code,
+            area: u.area,
+            role: u.role,
+        })
+        .collect())
+}
+
+/// How many periods per unit are shown item by item before older ones are
+/// summed up; fewer are tried until the message fits Telegram's limit.
+const DETAIL_PERIODS: [usize; 5] = [6, 3, 2, 1, 0];
+const LATEST_PAYMENTS: usize = 3;
+
+/// The fee query's answer as one plain-text message of at most 4096
+/// characters: per unit and period each item's due and paid amounts, how
+/// area-based items are computed, arrears as of `today`, latest payments.
+#[must_use]
+pub fn render_fees(units: &[UnitFees], lang: Lang, today: NaiveDate) -> String {
+    let mut text = String::new();
+    for detail in DETAIL_PERIODS {
+        text = render_with(units, lang, today, detail);
+        if text.chars().count() <= MESSAGE_LIMIT {
+            return text;
+        }
+    }
+    let mut cut: String = text.chars().take(MESSAGE_LIMIT - 1).collect();
+    cut.push('…');
+    cut
+}
+
+fn render_with(units: &[UnitFees], lang: Lang, today: NaiveDate, detail: usize) -> String {
+    let zh = lang == Lang::Zh;
+    let mut out = String::new();
+    if units.is_empty() {
+        return if zh {
+            "您的账户尚未关联房屋，请先完成登记或联系物业客服。".to_owned()
+        } else {
+            "No unit is linked to your account yet. Please register or contact the office."
+                .to_owned()
+        };
+    }
+    // Writing to a String cannot fail; the results are ignored below.
+    let _ = if zh {
+        writeln!(out, "费用查询（截至 {today}）")
+    } else {
+        writeln!(out, "Your fees as of {today}")
+    };
+    for unit in units {
+        out.push('\n');
+        render_unit(&mut out, unit, lang, today, detail);
+    }
+    if units.len() > 1 {
+        let total: Cents = units.iter().map(|u| u.arrears(today)).sum();
+        let _ = if zh {
+            write!(out, "\n全部房屋欠费合计：{}", total.yuan())
+        } else {
+            write!(out, "\nTotal arrears, all units: {}", total.yuan())
+        };
+    }
+    out.trim_end().to_owned()
+}
+
+fn render_unit(out: &mut String, unit: &UnitFees, lang: Lang, today: NaiveDate, detail: usize) {
+    let zh = lang == Lang::Zh;
+    let _ = writeln!(
+        out,
+        "🏠 {} · {} m² · {}",
+        unit.code,
+        unit.area,
+        unit.role.label(lang)
+    );
+    if unit.lines.is_empty() {
+        out.push_str(if zh {
+            "暂无费用记录。\n"
+        } else {
+            "No fee records.\n"
+        });
+        return;
+    }
+
+    // Lines are newest period first; group them by period in that order.
+    let mut periods: Vec<(&str, Vec<&FeeLine>)> = Vec::new();
+    for line in &unit.lines {
+        match periods.last_mut() {
+            Some((p, lines)) if *p == line.period => lines.push(line),
+            _ => periods.push((&line.period, vec![line])),
+        }
+    }
+    for (period, lines) in periods.iter().take(detail) {
+        let _ = writeln!(out, "{period}");
+        for line in lines {
+            render_line(out, line, unit.area, lang, today);
+        }
+    }
+    let older: Vec<&FeeLine> = periods
+        .iter()
+        .skip(detail)
+        .flat_map(|(_, l)| l.iter().copied())
+        .collect();
+    if !older.is_empty() {
+        let count = periods.len().saturating_sub(detail);
+        let due: Cents = older.iter().map(|l| l.due).sum();
+        let paid: Cents = older.iter().map(|l| l.paid).sum();
+        let owed: Cents = older.iter().map(|l| l.outstanding()).sum();
+        let (first, last) = (
+            older.last().map_or("", |l| l.period.as_str()),
+            older.first().map_or("", |l| l.period.as_str()),
+        );
+        let _ = if zh {
+            writeln!(
+                out,
+                "更早 {count} 期（{first} 至 {last}）：应缴 {}，已缴 {}，未缴 {}",
+                due.yuan(),
+                paid.yuan(),
+                owed.yuan()
+            )
+        } else {
+            writeln!(
+                out,
+                "Earlier {count} periods ({first} to {last}): due {}, paid {}, unpaid {}",
+                due.yuan(),
+                paid.yuan(),
+                owed.yuan()
+            )
+        };
+    }
+
+    let arrears = unit.arrears(today);
+    let upcoming = unit.upcoming(today);
+    let _ = if zh {
+        writeln!(out, "欠费（已过缴费期限）：{}", arrears.yuan())
+    } else {
+        writeln!(out, "Arrears (past due): {}", arrears.yuan())
+    };
+    if upcoming.0 > 0 {
+        let _ = if zh {
+            writeln!(out, "待缴（未到期）：{}", upcoming.yuan())
+        } else {
+            writeln!(out, "To pay, not yet due: {}", upcoming.yuan())
+        };
+    }
+
+    let mut payments: Vec<&FeeLine> = unit.lines.iter().filter(|l| l.paid.0 > 0).collect();
+    payments.sort_by(|a, b| (b.period.as_str(), b.due_date).cmp(&(a.period.as_str(), a.due_date)));
+    if !payments.is_empty() {
+        let list: Vec<String> = payments
+            .iter()
+            .take(LATEST_PAYMENTS)
+            .map(|l| format!("{} {} {}", l.period, l.item, l.paid.yuan()))
+            .collect();
+        let _ = if zh {
+            writeln!(out, "最近缴费：{}", list.join("；"))
+        } else {
+            writeln!(out, "Latest payments: {}", list.join("; "))
+        };
+    }
+}
+
+fn render_line(out: &mut String, line: &FeeLine, area: Area, lang: Lang, today: NaiveDate) {
+    let zh = lang == Lang::Zh;
+    let owed = line.outstanding();
+    let status = match (owed.0 == 0, line.due_date < today, zh) {
+        (true, _, true) => "已缴清".to_owned(),
+        (true, _, false) => "paid".to_owned(),
+        (false, true, true) => format!("已逾期（{}到期）", line.due_date),
+        (false, true, false) => format!("overdue since {}", line.due_date),
+        (false, false, true) => format!("{}前缴纳", line.due_date),
+        (false, false, false) => format!("due by {}", line.due_date),
+    };
+    let _ = if zh {
+        writeln!(
+            out,
+            "• {}：应缴 {}，已缴 {}，{status}",
+            line.item,
+            line.due.yuan(),
+            line.paid.yuan()
+        )
+    } else {
+        writeln!(
+            out,
+            "• {}: due {}, paid {}, {status}",
+            line.item,
+            line.due.yuan(),
+            line.paid.yuan()
+        )
+    };
+    if is_area_based(&line.item) && area.hundredths() > 0 {
+        let (rate, exact) = rate_per_m2(line.due, area);
+        let approx = if exact { "" } else { "≈" };
+        let _ = if zh {
+            writeln!(out, "  计费：{area} m² × {approx}{}/m²", rate.yuan())
+        } else {
+            writeln!(out, "  computed as {area} m² × {approx}{}/m²", rate.yuan())
+        };
+    }
+}
+
+/// The rate per m² behind an area-based amount, rounded half up to the
+/// cent, and whether area × rate gives the amount exactly.
+#[must_use]
+pub fn rate_per_m2(due: Cents, area: Area) -> (Cents, bool) {
+    // due is in cents and area in hundredths of m², so cents per m² is
+    // due × 100 / area.
+    let numerator = i128::from(due.0) * 100;
+    let area = i128::from(area.hundredths());
+    let rounded = (2 * numerator + area) / (2 * area);
+    let exact = numerator % area == 0;
+    (Cents(i64::try_from(rounded).unwrap_or(i64::MAX)), exact)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_parse_exactly_to_the_cent() {
+        assert_eq!(Cents::parse("331.15", "amount_due"), Ok(Cents(33115)));
+        assert_eq!(Cents::parse("0", "amount_due"), Ok(Cents(0)));
+        assert_eq!(Cents::parse(" 12.5 ", "amount_due"), Ok(Cents(1250)));
+        assert_eq!(Cents::parse("0.07", "amount_due"), Ok(Cents(7)));
+        assert_eq!(
+            Cents::parse("1000000", "amount_due"),
+            Ok(Cents(100_000_000))
+        );
+        assert_eq!(Cents(33115).to_string(), "331.15");
+        assert_eq!(Cents(7).yuan(), "¥0.07");
+    }
+
+    #[test]
+    fn bad_amounts_are_refused_with_the_reason() {
+        let err = |s: &str| Cents::parse(s, "amount_due").unwrap_err();
+        assert_eq!(err("-3.00"), "amount_due -3.00 is negative");
+        assert_eq!(err("1.234"), "amount_due 1.234 has more than 2 decimals");
+        assert_eq!(err("abc"), "amount_due \"abc\" is not a number");
+        assert_eq!(err("1,5"), "amount_due \"1,5\" is not a number");
+        assert_eq!(err("3."), "amount_due \"3.\" is not a number");
+        assert_eq!(err(".5"), "amount_due \".5\" is not a number");
+        assert_eq!(err("1e3"), "amount_due \"1e3\" is not a number");
+        assert_eq!(err(""), "amount_due is empty");
+        assert_eq!(
+            err("99999999999999999999"),
+            "amount_due 99999999999999999999 is too large"
+        );
+    }
+
+    #[test]
+    fn periods_and_due_dates_are_checked() {
+        assert_eq!(Period::parse("2026-11").unwrap().to_string(), "2026-11");
+        for bad in ["2026-13", "2026-1", "26-11", "2026/11", "", "2026-00"] {
+            assert!(Period::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_due_date("2026-11-30"),
+            Ok(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
+        );
+        assert_eq!(
+            parse_due_date("2026/11/30"),
+            Ok(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
+        );
+        assert!(parse_due_date("2026-02-30").is_err());
+        assert!(parse_due_date("30.11.2026").is_err());
+    }
+
+    #[test]
+    fn the_rate_per_square_metre_is_exact_or_marked_approximate() {
+        let area = Area::parse("89.5").unwrap();
+        assert_eq!(rate_per_m2(Cents(33115), area), (Cents(370), true));
+        assert_eq!(rate_per_m2(Cents(33100), area), (Cents(370), false));
+        let area = Area::parse("100").unwrap();
+        assert_eq!(rate_per_m2(Cents(25050), area), (Cents(251), false));
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn line(period: &str, item: &str, due: i64, paid: i64, due_date: NaiveDate) -> FeeLine {
+        FeeLine {
+            period: period.into(),
+            item: item.into(),
+            due: Cents(due),
+            paid: Cents(paid),
+            due_date,
+        }
+    }
+
+    fn two_units() -> Vec<UnitFees> {
+        vec![
+            UnitFees {
+                code: "3-2-1101".into(),
+                area: Area::parse("89.5").unwrap(),
+                role: Role::Owner,
+                lines: vec![
+                    line(
+                        "2026-11",
+                        "property management",
+                        33115,
+                        0,
+                        date(2026, 11, 30),
+                    ),
+                    line("2026-11", "water", 4500, 4500, date(2026, 11, 30)),
+                    line(
+                        "2026-12",
+                        "property management",
+                        33115,
+                        0,
+                        date(2026, 12, 31),
+                    ),
+                    line(
+                        "2026-10",
+                        "property management",
+                        33115,
+                        33115,
+                        date(2026, 10, 31),
+                    ),
+                ],
+            },
+            UnitFees {
+                code: "5-1-302".into(),
+                area: Area::parse("60").unwrap(),
+                role: Role::Tenant,
+                lines: vec![line(
+                    "2026-11",
+                    "物业管理费",
+                    20000,
+                    5000,
+                    date(2026, 11, 30),
+                )],
+            },
+        ]
+    }
+
+    fn sorted(mut units: Vec<UnitFees>) -> Vec<UnitFees> {
+        for u in &mut units {
+            u.lines
+                .sort_by(|a, b| b.period.cmp(&a.period).then(a.item.cmp(&b.item)));
+        }
+        units
+    }
+
+    #[test]
+    fn fees_of_two_units_render_in_english() {
+        let text = render_fees(&sorted(two_units()), Lang::En, date(2026, 12, 5));
+        let expected = "\
+Your fees as of 2026-12-05
+
+🏠 3-2-1101 · 89.5 m² · owner
+2026-12
+• property management: due ¥331.15, paid ¥0.00, due by 2026-12-31
+  computed as 89.5 m² × ¥3.70/m²
+2026-11
+• property management: due ¥331.15, paid ¥0.00, overdue since 2026-11-30
+  computed as 89.5 m² × ¥3.70/m²
+• water: due ¥45.00, paid ¥45.00, paid
+2026-10
+• property management: due ¥331.15, paid ¥331.15, paid
+  computed as 89.5 m² × ¥3.70/m²
+Arrears (past due): ¥331.15
+To pay, not yet due: ¥331.15
+Latest payments: 2026-11 water ¥45.00; 2026-10 property management ¥331.15
+
+🏠 5-1-302 · 60 m² · tenant
+2026-11
+• 物业管理费: due ¥200.00, paid ¥50.00, overdue since 2026-11-30
+  computed as 60 m² × ≈¥3.33/m²
+Arrears (past due): ¥150.00
+Latest payments: 2026-11 物业管理费 ¥50.00
+
+Total arrears, all units: ¥481.15";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn fees_of_two_units_render_in_chinese() {
+        let text = render_fees(&sorted(two_units()), Lang::Zh, date(2026, 12, 5));
+        assert!(text.starts_with("费用查询（截至 2026-12-05）"), "{text}");
+        assert!(text.contains("🏠 3-2-1101 · 89.5 m² · 业主"), "{text}");
+        assert!(
+            text.contains(
+                "• property management：应缴 ¥331.15，已缴 ¥0.00，已逾期（2026-11-30到期）"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("  计费：89.5 m² × ¥3.70/m²"), "{text}");
+        assert!(text.contains("  计费：60 m² × ≈¥3.33/m²"), "{text}");
+        assert!(text.contains("欠费（已过缴费期限）：¥150.00"), "{text}");
+        assert!(
+            text.contains("最近缴费：2026-11 物业管理费 ¥50.00"),
+            "{text}"
+        );
+        assert!(text.ends_with("全部房屋欠费合计：¥481.15"), "{text}");
+    }
+
+    #[test]
+    fn a_long_history_is_summarised_to_fit_one_message() {
+        let mut lines = Vec::new();
+        for year in 2010..2027 {
+            for month in 1..=12u32 {
+                for item in [
+                    "property management",
+                    "water",
+                    "electricity",
+                    "parking",
+                    "rubbish",
+                ] {
+                    lines.push(line(
+                        &format!("{year}-{month:02}"),
+                        item,
+                        10000,
+                        if year < 2026 { 10000 } else { 0 },
+                        date(year, month, 28),
+                    ));
+                }
+            }
+        }
+        let unit = UnitFees {
+            code: "1-1-101".into(),
+            area: Area::parse("100").unwrap(),
+            role: Role::Owner,
+            lines,
+        };
+        let units = sorted(vec![unit.clone(), unit.clone(), unit]);
+        for lang in [Lang::Zh, Lang::En] {
+            let text = render_fees(&units, lang, date(2026, 12, 5));
+            assert!(text.chars().count() <= MESSAGE_LIMIT, "{}", text.len());
+            assert!(text.contains("2026-12"), "{text}");
+        }
+        let en = render_fees(&units, Lang::En, date(2026, 12, 5));
+        assert!(en.contains("Earlier"), "{en}");
+        assert!(en.contains("Arrears (past due): ¥5500.00"), "{en}");
+    }
+
+    #[test]
+    fn a_person_without_units_is_told_so() {
+        assert!(render_fees(&[], Lang::En, date(2026, 1, 1)).starts_with("No unit"));
+        assert!(render_fees(&[], Lang::Zh, date(2026, 1, 1)).contains("尚未关联房屋"));
+    }
+}

@@ -1,0 +1,65 @@
+//! Owners, tenants and family members (`people`), found by their normalized
+//! phone when they register from Telegram.
+
+use anyhow::Context;
+use sqlx::PgConnection;
+
+use crate::domain::phone::Phone;
+
+/// A person of the estate as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: i64,
+    pub name: String,
+    pub phone: Phone,
+    pub telegram_user_id: Option<i64>,
+    pub language: Option<String>,
+    pub fee_reminders: bool,
+}
+
+type PersonRow = (i64, String, String, Option<i64>, Option<String>, bool);
+
+fn person((id, name, phone, telegram_user_id, language, fee_reminders): PersonRow) -> Person {
+    Person {
+        id,
+        name,
+        phone: Phone::from_stored(phone),
+        telegram_user_id,
+        language,
+        fee_reminders,
+    }
+}
+
+/// The people whose phone is `phone`. `people.phone` is unique, so this is
+/// at most one person today; a list keeps registration's call site honest
+/// should households ever share a number.
+pub async fn find_people_by_phone(
+    conn: &mut PgConnection,
+    phone: &Phone,
+) -> anyhow::Result<Vec<Person>> {
+    let rows: Vec<PersonRow> = sqlx::query_as(
+        "SELECT id, name, phone, telegram_user_id, language, fee_reminders
+           FROM people WHERE phone = $1 ORDER BY id",
+    )
+    .bind(phone.as_str())
+    .fetch_all(conn)
+    .await
+    .context("looking people up by phone")?;
+    Ok(rows.into_iter().map(person).collect())
+}
+
+/// The person bound to a Telegram account, if any.
+pub async fn find_person_by_telegram_id(
+    conn: &mut PgConnection,
+    telegram_user_id: i64,
+) -> anyhow::Result<Option<Person>> {
+    let row: Option<PersonRow> = sqlx::query_as(
+        "SELECT id, name, phone, telegram_user_id, language, fee_reminders
+           FROM people WHERE telegram_user_id = $1",
+    )
+    .bind(telegram_user_id)
+    .fetch_optional(conn)
+    .await
+    .context("looking a person up by Telegram id")?;
+    Ok(row.map(person))
+}
