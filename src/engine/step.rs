@@ -947,7 +947,8 @@ impl<'a> Run<'a> {
                     return Handled::Fail(None);
                 };
                 for (k, v) in &c.set {
-                    self.save(k, v.clone());
+                    let v = self.arg(v);
+                    self.save(k, v);
                 }
                 if let Some(save) = save {
                     self.save(save, Value::String(c.key.clone()));
