@@ -18,3 +18,6 @@ pub use model::{Dialogue, EffectKind};
 pub use step::{
     start, step, Button, Effect, Facts, Input, Keyboard, Photo, Reply, State, Step, UnitFact,
 };
+
+#[cfg(test)]
+mod tests;

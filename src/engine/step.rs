@@ -616,10 +616,18 @@ impl<'a> Run<'a> {
             }
             Token::Human | Token::KeepTrying => self.phrase_reply(Phrase::Expired),
             token => {
+                let before = self.state.clone();
                 let label = self.token_label(&id, &token);
                 self.note_owner(format!("[{label}]"));
-                let handled = self.answer(&id, Given::Token(token));
-                self.after(&id, handled)
+                match self.answer(&id, Given::Token(token)) {
+                    // A button this prompt never drew: forged or from a
+                    // changed file; it must change nothing.
+                    Handled::Fail(None) => {
+                        self.state = before;
+                        self.phrase_reply(Phrase::Expired)
+                    }
+                    handled => self.after(&id, handled),
+                }
             }
         }
     }
