@@ -344,3 +344,71 @@ fn the_consultation_answers_from_the_file_and_falls_back_to_a_ticket() {
         .as_array()
         .is_some_and(|t| !t.is_empty()));
 }
+
+/// Number, date and location prompts and a `several_units` branch, which
+/// the shipped dialogues do not use yet.
+const OTHER_KINDS: &str = r#"id = "visit"
+title = { zh = "来访", en = "Visit" }
+start = "units"
+
+[nodes.units]
+kind = "condition"
+branches = [{ fact = "several_units", next = "people" }]
+else = "people"
+
+[nodes.people]
+kind = "number"
+say = { zh = "几位？", en = "How many people?" }
+min = 1
+max = 6
+save = "people"
+next = "day"
+
+[nodes.day]
+kind = "date"
+say = { zh = "哪天？", en = "Which day?" }
+days = 3
+save = "day"
+next = "where"
+
+[nodes.where]
+kind = "location"
+say = { zh = "在哪？", en = "Where?" }
+optional = true
+save = "spot"
+next = "bye"
+
+[nodes.bye]
+kind = "end"
+say = { zh = "{people} 人，{day}，{spot}", en = "{people} people on {day} at {spot}" }
+"#;
+
+#[test]
+fn number_date_and_location_prompts_take_their_answers() {
+    let compiled = crate::engine::load::compile(std::path::Path::new("visit.toml"), OTHER_KINDS);
+    assert!(compiled.problems.is_empty(), "{:?}", compiled.problems);
+    let dialogue = compiled.dialogue.unwrap();
+    let f = facts(true, 2);
+    let mut chat = Chat {
+        last: crate::engine::start(&dialogue, Lang::En, &f, super::now()),
+        dialogue,
+        facts: f,
+        state: None,
+    };
+    chat.state = chat.last.state.clone();
+    chat.text("9");
+    assert!(chat.said().contains("from 1 to 6"));
+    chat.text("two");
+    assert!(chat.said().contains("Please type a number."));
+    chat.text("2");
+    assert_eq!(chat.labels()[..3], ["Tomorrow 28 Nov", "Sun 29 Nov", "Mon 30 Nov"]);
+    chat.press("Sun 29 Nov");
+    assert!(matches!(chat.last.replies[0].keyboard, Keyboard::RequestLocation { .. }));
+    chat.send(Input::Location {
+        latitude: 30.25,
+        longitude: 120.5,
+    });
+    assert_eq!(chat.last.replies[0].keyboard, Keyboard::RemoveReplyKeyboard);
+    assert!(chat.said().contains("2 people on 2026-11-29 at 30.25, 120.5"), "{}", chat.said());
+    assert!(chat.state.is_none());
+}
