@@ -951,9 +951,11 @@ impl Cx<'_> {
                 );
             }
         }
+        let mut dangling = false;
         for (name, (_, _, edges)) in &graph.nodes {
             for (target, line) in edges {
                 if !graph.nodes.contains_key(target) {
+                    dangling = true;
                     self.report(*line, format!("dangling target: node `{name}` leads to `{target}`, which is not a node"));
                 }
             }
@@ -973,7 +975,9 @@ impl Cx<'_> {
             }
         }
         for (name, (line, _, _)) in &graph.nodes {
-            if !reached.contains(name) && graph.start.is_some() {
+            // A misspelt target strands everything behind it; report the
+            // typo alone rather than a cascade.
+            if !reached.contains(name) && graph.start.is_some() && !dangling {
                 self.report(
                     *line,
                     format!("unreachable node `{name}`: nothing leads to it"),

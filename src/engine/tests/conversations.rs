@@ -401,14 +401,25 @@ fn number_date_and_location_prompts_take_their_answers() {
     chat.text("two");
     assert!(chat.said().contains("Please type a number."));
     chat.text("2");
-    assert_eq!(chat.labels()[..3], ["Tomorrow 28 Nov", "Sun 29 Nov", "Mon 30 Nov"]);
+    assert_eq!(
+        chat.labels()[..3],
+        ["Tomorrow 28 Nov", "Sun 29 Nov", "Mon 30 Nov"]
+    );
     chat.press("Sun 29 Nov");
-    assert!(matches!(chat.last.replies[0].keyboard, Keyboard::RequestLocation { .. }));
+    assert!(matches!(
+        chat.last.replies[0].keyboard,
+        Keyboard::RequestLocation { .. }
+    ));
     chat.send(Input::Location {
         latitude: 30.25,
         longitude: 120.5,
     });
     assert_eq!(chat.last.replies[0].keyboard, Keyboard::RemoveReplyKeyboard);
-    assert!(chat.said().contains("2 people on 2026-11-29 at 30.25, 120.5"), "{}", chat.said());
+    assert!(
+        chat.said()
+            .contains("2 people on 2026-11-29 at 30.25, 120.5"),
+        "{}",
+        chat.said()
+    );
     assert!(chat.state.is_none());
 }
