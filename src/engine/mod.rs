@@ -1,1 +1,23 @@
 //! Dialogue model, loader, checker and the pure step function.
+//!
+//! The processor loads `dialogues/` once ([`load_dir`]), and for every owner
+//! update calls [`step`] with the stored [`State`]; the returned replies go to
+//! the outbox and the effects are carried out in the same transaction.
+
+pub mod callback;
+pub mod check;
+pub mod load;
+pub mod model;
+pub mod phrases;
+mod render;
+pub mod step;
+
+pub use check::check_dir;
+pub use load::{load_dir, Dialogues, Problem};
+pub use model::{Dialogue, EffectKind};
+pub use step::{
+    start, step, Button, Effect, Facts, Input, Keyboard, Photo, Reply, State, Step, UnitFact,
+};
+
+#[cfg(test)]
+mod tests;
