@@ -32,7 +32,8 @@ use crate::telegram::intake::NOTIFY_CHANNEL;
 use crate::telegram::outbox::{self, Outgoing, Request};
 use crate::texts;
 
-/// Runs `workers` processor workers until `stop` fires.
+/// Runs `workers` processor workers until `stop` fires (0 makes an
+/// intake-and-sender-only replica).
 pub async fn run(
     pool: PgPool,
     app: Arc<App>,
@@ -42,7 +43,7 @@ pub async fn run(
 ) -> Result<()> {
     crate::db::listen(pool.clone(), NOTIFY_CHANNEL, wake.clone(), stop.clone());
     let mut tasks = Vec::new();
-    for _ in 0..workers.max(1) {
+    for _ in 0..workers {
         let (pool, app, wake, stop) = (pool.clone(), app.clone(), wake.clone(), stop.clone());
         tasks.push(tokio::spawn(async move {
             worker(&pool, &app, &wake, &stop).await;

@@ -1,1 +1,602 @@
-//! A Bot API stand-in for tests and local trials.
+//! A Bot API stand-in for end-to-end tests and benchmarks: an HTTP server on
+//! 127.0.0.1 that speaks Telegram's Bot API for one bot token, so the real
+//! bot (through a real `teloxide::Bot`) can be driven by simulated users.
+//!
+//! What it does:
+//! - routes `/bot<token>/<method>` (GET or POST, method names matched
+//!   case-insensitively) and `/file/bot<token>/<path>`; a wrong token gets
+//!   401 "Unauthorized"; bodies may be JSON, url-encoded forms or multipart;
+//! - **refuses** (HTTP 400, recorded in [`StandIn::refusals`]) every request
+//!   the specification `api-9.1.json` would refuse: unknown method or
+//!   parameter, missing required parameter, wrong JSON type (recursively,
+//!   unions told apart by their `type` tag), and the prose limits — text
+//!   1–4096 UTF-16 units, caption ≤ 1024, callback_data 1–64 bytes, inline
+//!   buttons with a label and exactly one action, answerCallbackQuery text
+//!   ≤ 200, setMyCommands names/descriptions/count, media groups of 2–10,
+//!   webhook secret tokens, getUpdates limit 1–100;
+//! - answers semantic errors with Telegram's exact wording (teloxide maps
+//!   errors by text): chat not found (also for a private chat whose user never
+//!   wrote to the bot), bot blocked, message to edit/delete not found, not
+//!   modified, old query id, wrong file id; recorded in [`StandIn::errors`];
+//! - keeps users, chats, per-chat message ids, every bot message with its
+//!   edit history, callback queries, commands per scope and language, files;
+//! - serves getUpdates as a real long poll with offset confirmation,
+//!   `allowed_updates`, 409 for a superseded poll or an active webhook, and
+//!   pushes updates to a webhook (with the secret header) when one is set;
+//! - enforces Telegram's flood limits ([`Limits`]) with 429 + `retry_after`,
+//!   and injects faults: 5xx, blocked chats, forced 429, dropped responses
+//!   (accepted, then the connection breaks), latency.
+//!
+//! What it does not model: parse modes (text is stored and echoed as sent,
+//! entities are not computed, so lengths are counted before markup is
+//! stripped — stricter than Telegram), inline mode, payments, games, polls,
+//! stickers sets, business connections, forum topics, chat administration,
+//! group membership (any user may write in any group), callback queries
+//! expiring with age, message reactions, `copyMessage`/`forwardMessage`
+//! (answered 400 "does not model"), webhooks' HTTPS/port rules and
+//! `max_connections`, file size limits, and Telegram's 24-hour update expiry.
+
+mod body;
+mod limits;
+mod records;
+mod server;
+mod spec;
+mod state;
+
+#[cfg(test)]
+mod teloxide_tests;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use serde_json::{json, Map, Value};
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+pub use body::Upload;
+pub use limits::Limits;
+pub use records::{
+    BotCommand, CallbackAnswer, ErrorRecord, InlineButton, MessageVersion, Outcome, Pressed,
+    RefusalRecord, RequestRecord, Sent, SentFile, SentMessage,
+};
+pub use spec::{utf16_len, Refusal, Spec};
+pub use state::TestUser;
+
+use state::State;
+
+/// Where the Bot API specification lives: `PROPDESK_BOTAPI_SPEC`, else the
+/// copy in `../shared/telegram-bot-api/` next to this crate.
+#[must_use]
+pub fn default_spec_path() -> PathBuf {
+    std::env::var_os("PROPDESK_BOTAPI_SPEC").map_or_else(
+        || {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../shared/telegram-bot-api/api-9.1.json"
+            ))
+        },
+        PathBuf::from,
+    )
+}
+
+/// How to start a stand-in.
+#[derive(Debug, Clone)]
+pub struct StandInConfig {
+    pub token: String,
+    pub limits: Limits,
+    pub spec_path: PathBuf,
+    pub bot_username: String,
+}
+
+impl Default for StandInConfig {
+    fn default() -> Self {
+        Self {
+            token: "123456789:AAstand-in-test-token".to_owned(),
+            limits: Limits::default(),
+            spec_path: default_spec_path(),
+            bot_username: "propdesk_bot".to_owned(),
+        }
+    }
+}
+
+impl StandInConfig {
+    /// The defaults without flood limits, for tests that are not about rates.
+    #[must_use]
+    pub fn unlimited() -> Self {
+        Self {
+            limits: Limits::unlimited(),
+            ..Self::default()
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    token: String,
+    spec: Spec,
+    state: Mutex<State>,
+    /// New updates, a newer getUpdates, or a webhook change.
+    updates: Notify,
+    /// The bot's messages changed.
+    messages: Notify,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Stops the server when the last handle goes away.
+struct Guard {
+    shutdown: watch::Sender<bool>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// The running stand-in. Cheap to clone; usable from many tasks.
+#[derive(Clone)]
+pub struct StandIn {
+    inner: Arc<Inner>,
+    guard: Arc<Guard>,
+    addr: SocketAddr,
+}
+
+impl std::fmt::Debug for StandIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StandIn")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StandIn {
+    /// Loads the specification and listens on an ephemeral port of 127.0.0.1.
+    pub async fn start(config: StandInConfig) -> anyhow::Result<Self> {
+        let spec = Spec::load(&config.spec_path)?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("binding the stand-in")?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = watch::channel(false);
+        let inner = Arc::new(Inner {
+            state: Mutex::new(State::new(
+                &config.token,
+                &config.bot_username,
+                config.limits,
+            )),
+            token: config.token,
+            spec,
+            updates: Notify::new(),
+            messages: Notify::new(),
+            shutdown: rx,
+        });
+        let mut stop = inner.shutdown.clone();
+        let app = server::router(inner.clone());
+        let serve = tokio::spawn(async move {
+            let graceful = async move {
+                let _ = stop.wait_for(|stopped| *stopped).await;
+            };
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(graceful)
+                .await
+            {
+                tracing::warn!(error = %e, "stand-in server stopped");
+            }
+        });
+        let pusher = tokio::spawn(server::push_webhook(inner.clone()));
+        let guard = Arc::new(Guard {
+            shutdown: tx,
+            tasks: Mutex::new(vec![serve, pusher]),
+        });
+        Ok(Self { inner, guard, addr })
+    }
+
+    /// The base URL for `Bot::set_api_url`, e.g. `http://127.0.0.1:PORT/`.
+    #[must_use]
+    pub fn api_url(&self) -> url::Url {
+        let text = format!("http://{}/", self.addr);
+        // A socket address always makes a valid http URL.
+        url::Url::parse(&text).unwrap_or_else(|_| unreachable!("{text} is a valid URL"))
+    }
+
+    #[must_use]
+    pub fn token(&self) -> &str {
+        &self.inner.token
+    }
+
+    /// Stops serving: pending long polls answer `[]`, the listener closes.
+    pub async fn shutdown(&self) {
+        let _ = self.guard.shutdown.send(true);
+        let tasks: Vec<JoinHandle<()>> =
+            std::mem::take(&mut *self.guard.tasks.lock().unwrap_or_else(|e| e.into_inner()));
+        for task in tasks {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(2), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.inner.lock()
+    }
+
+    /// Runs `act` on the state and wakes pollers and the webhook pusher.
+    fn act<T>(&self, act: impl FnOnce(&mut State) -> T) -> T {
+        let out = act(&mut self.lock());
+        self.inner.updates.notify_waiters();
+        out
+    }
+
+    // ---- acting as users ----------------------------------------------------
+
+    /// Creates a user; their private chat exists once they write to the bot.
+    pub fn add_user(&self, user: TestUser) {
+        self.lock().add_user(user);
+    }
+
+    /// Creates a group (id < 0) or, below -10^12, a supergroup.
+    pub fn add_group(&self, group_id: i64, title: &str) {
+        self.lock().add_group(group_id, title);
+    }
+
+    /// A text message in the user's private chat; a leading `/command` gets
+    /// a `bot_command` entity.
+    pub fn send_text(&self, user: i64, text: &str) -> anyhow::Result<Sent> {
+        self.act(|st| {
+            let content = st.text_content(text);
+            st.user_message(user, user, content)
+        })
+    }
+
+    pub fn send_text_in_group(&self, group_id: i64, user: i64, text: &str) -> anyhow::Result<Sent> {
+        self.act(|st| {
+            let content = st.text_content(text);
+            st.user_message(user, group_id, content)
+        })
+    }
+
+    /// A text reply to message `message_id` of `chat_id`.
+    pub fn reply_to(
+        &self,
+        chat_id: i64,
+        user: i64,
+        message_id: i64,
+        text: &str,
+    ) -> anyhow::Result<Sent> {
+        self.act(|st| {
+            let Some(original) = st.message_json(chat_id, message_id) else {
+                bail!("chat {chat_id} has no message {message_id} to reply to");
+            };
+            let mut content = st.text_content(text);
+            content.insert("reply_to_message".into(), original);
+            st.user_message(user, chat_id, content)
+        })
+    }
+
+    /// Presses an inline button; fails if the message has no button with that data.
+    pub fn press_button(
+        &self,
+        user: i64,
+        chat_id: i64,
+        message_id: i64,
+        data: &str,
+    ) -> anyhow::Result<Pressed> {
+        self.act(|st| st.press(user, chat_id, message_id, data, false))
+    }
+
+    /// A callback query with any data, as a modified client could send.
+    pub fn press_forged_button(
+        &self,
+        user: i64,
+        chat_id: i64,
+        message_id: i64,
+        data: &str,
+    ) -> anyhow::Result<Pressed> {
+        self.act(|st| st.press(user, chat_id, message_id, data, true))
+    }
+
+    /// Shares a phone number; `contact_user_id` is set when it is the
+    /// sender's own contact (the "share my number" button).
+    pub fn share_contact(
+        &self,
+        user: i64,
+        phone: &str,
+        contact_user_id: Option<i64>,
+    ) -> anyhow::Result<Sent> {
+        self.act(|st| {
+            let first_name = st.user(user)?.first_name;
+            let mut contact = json!({"phone_number": phone, "first_name": first_name});
+            if let Some(id) = contact_user_id {
+                contact["user_id"] = json!(id);
+            }
+            let mut content = Map::new();
+            content.insert("contact".into(), contact);
+            st.user_message(user, user, content)
+        })
+    }
+
+    /// A photo (three sizes, registered for getFile) with an optional caption.
+    pub fn send_photo(&self, user: i64, caption: Option<&str>) -> anyhow::Result<Sent> {
+        self.act(|st| {
+            let content = st.new_photo(caption);
+            st.user_message(user, user, content)
+        })
+    }
+
+    /// `n` photo messages sharing a media_group_id, with consecutive update ids.
+    pub fn send_album(&self, user: i64, n: usize) -> anyhow::Result<Vec<Sent>> {
+        self.act(|st| {
+            let group = st.new_media_group_id();
+            (0..n)
+                .map(|i| {
+                    let mut content = st.new_photo((i == 0).then_some("album"));
+                    content.insert("media_group_id".into(), json!(group));
+                    st.user_message(user, user, content)
+                })
+                .collect()
+        })
+    }
+
+    pub fn send_location(&self, user: i64, latitude: f64, longitude: f64) -> anyhow::Result<Sent> {
+        self.act(|st| {
+            let mut content = Map::new();
+            content.insert(
+                "location".into(),
+                json!({"latitude": latitude, "longitude": longitude}),
+            );
+            st.user_message(user, user, content)
+        })
+    }
+
+    pub fn send_sticker(&self, user: i64) -> anyhow::Result<Sent> {
+        self.act(|st| {
+            let content = st.file_content("sticker");
+            st.user_message(user, user, content)
+        })
+    }
+
+    pub fn send_voice(&self, user: i64) -> anyhow::Result<Sent> {
+        self.act(|st| {
+            let content = st.file_content("voice");
+            st.user_message(user, user, content)
+        })
+    }
+
+    /// The user edits their earlier text message: an `edited_message` update.
+    pub fn edit_message(&self, user: i64, message_id: i64, text: &str) -> anyhow::Result<i64> {
+        self.act(|st| st.edited_message(user, message_id, text))
+    }
+
+    /// A post in a channel (the bot is not meant to serve channels).
+    pub fn channel_post(&self, channel_id: i64, text: &str) -> i64 {
+        self.act(|st| st.channel_post(channel_id, text))
+    }
+
+    /// The bot's status in the user's private chat changes, e.g. "member" →
+    /// "kicked" when the user blocks the bot (later sends get 403).
+    pub fn my_chat_member(
+        &self,
+        user: i64,
+        old_status: &str,
+        new_status: &str,
+    ) -> anyhow::Result<i64> {
+        self.act(|st| st.my_chat_member(user, old_status, new_status))
+    }
+
+    /// Queues `update` as is (its `update_id` is replaced by the next one).
+    pub fn inject_raw_update(&self, update: Value) -> i64 {
+        self.act(|st| st.push_update(update))
+    }
+
+    /// Queues an exact copy of an already delivered update, same update_id,
+    /// as Telegram does when it delivers twice.
+    pub fn redeliver(&self, update_id: i64) -> anyhow::Result<()> {
+        self.act(|st| st.redeliver(update_id))
+    }
+
+    // ---- reading what the bot did -------------------------------------------
+
+    /// The bot's messages in `chat_id` as they stand now (deleted ones
+    /// flagged), in the order sent.
+    #[must_use]
+    pub fn messages(&self, chat_id: i64) -> Vec<SentMessage> {
+        self.lock().messages(chat_id)
+    }
+
+    /// Waits until a bot message in `chat_id` satisfies `predicate`.
+    pub async fn wait_for_message<P>(
+        &self,
+        chat_id: i64,
+        predicate: P,
+        timeout: Duration,
+    ) -> anyhow::Result<SentMessage>
+    where
+        P: Fn(&SentMessage) -> bool,
+    {
+        self.wait_until(chat_id, timeout, |messages| {
+            messages.iter().find(|m| predicate(m)).cloned()
+        })
+        .await
+        .context("no matching message")
+    }
+
+    /// Waits until the bot has sent at least `count` messages to `chat_id`.
+    pub async fn wait_for_messages(
+        &self,
+        chat_id: i64,
+        count: usize,
+        timeout: Duration,
+    ) -> anyhow::Result<Vec<SentMessage>> {
+        self.wait_until(chat_id, timeout, |messages| {
+            (messages.len() >= count).then(|| messages.to_vec())
+        })
+        .await
+        .with_context(|| format!("fewer than {count} messages"))
+    }
+
+    async fn wait_until<T>(
+        &self,
+        chat_id: i64,
+        timeout: Duration,
+        done: impl Fn(&[SentMessage]) -> Option<T>,
+    ) -> anyhow::Result<T> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let mut changed = std::pin::pin!(self.inner.messages.notified());
+            changed.as_mut().enable();
+            let messages = self.messages(chat_id);
+            if let Some(found) = done(&messages) {
+                return Ok(found);
+            }
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+                let got: Vec<String> = messages
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "#{} {}{:?}",
+                            m.message_id,
+                            if m.deleted { "(deleted) " } else { "" },
+                            m.body()
+                        )
+                    })
+                    .collect();
+                bail!(
+                    "timed out after {timeout:?}; chat {chat_id} received {} message(s): [{}]",
+                    got.len(),
+                    got.join(", ")
+                );
+            }
+        }
+    }
+
+    /// Answers to callback queries, in the order the queries were made.
+    #[must_use]
+    pub fn callback_answers(&self) -> Vec<CallbackAnswer> {
+        self.lock().callback_answers()
+    }
+
+    /// Commands for the default scope and `language_code` ("" for all languages).
+    #[must_use]
+    pub fn commands(&self, language_code: &str) -> Vec<BotCommand> {
+        self.lock()
+            .commands(&json!({"type": "default"}), language_code)
+    }
+
+    /// Commands for a scope given as Bot API JSON, e.g. `{"type":"all_private_chats"}`.
+    #[must_use]
+    pub fn commands_for(&self, scope: &Value, language_code: &str) -> Vec<BotCommand> {
+        self.lock().commands(scope, language_code)
+    }
+
+    #[must_use]
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.lock().requests.clone()
+    }
+
+    #[must_use]
+    pub fn refusals(&self) -> Vec<RefusalRecord> {
+        self.lock().refusals.clone()
+    }
+
+    #[must_use]
+    pub fn errors(&self) -> Vec<ErrorRecord> {
+        self.lock().errors.clone()
+    }
+
+    /// Panics listing every refused request; every e2e test ends with it.
+    #[track_caller]
+    pub fn assert_nothing_refused(&self) {
+        let refusals = self.refusals();
+        if !refusals.is_empty() {
+            let list: Vec<String> = refusals
+                .iter()
+                .map(|r| format!("  {} {}: {}", r.method, r.params, r.detail))
+                .collect();
+            panic!(
+                "the Bot API would have refused {} request(s):\n{}",
+                refusals.len(),
+                list.join("\n")
+            );
+        }
+    }
+
+    /// Updates queued and not yet confirmed.
+    #[must_use]
+    pub fn pending_updates(&self) -> usize {
+        self.lock().pending_updates()
+    }
+
+    /// How many sends were answered 429.
+    #[must_use]
+    pub fn rate_limited_count(&self) -> u64 {
+        self.lock().limiter.rejected
+    }
+
+    /// The most accepted sends within any window of `window`, all chats together.
+    #[must_use]
+    pub fn max_sends_in_any_window(&self, window: Duration) -> usize {
+        self.lock().limiter.max_in_any_window(window)
+    }
+
+    /// The most accepted sends to one chat within any window of `window`.
+    #[must_use]
+    pub fn max_sends_per_chat_in_any_window(&self, window: Duration) -> usize {
+        self.lock().limiter.max_per_chat_in_any_window(window)
+    }
+
+    /// How many sends were accepted.
+    #[must_use]
+    pub fn accepted_sends(&self) -> usize {
+        self.lock().limiter.sends().len()
+    }
+
+    // ---- faults -------------------------------------------------------------
+
+    /// The next `n` calls of any method but getUpdates answer `status`
+    /// (500 "Internal Server Error", 502 "Bad Gateway", ...).
+    pub fn fail_next(&self, n: u32, status: u16) {
+        self.lock().faults.fail.push((None, n, status));
+    }
+
+    /// Like `fail_next`, for one method only (any spelling).
+    pub fn fail_next_method(&self, method: &str, n: u32, status: u16) {
+        self.lock()
+            .faults
+            .fail
+            .push((Some(method.to_owned()), n, status));
+    }
+
+    /// Sends to `chat_id` get 403 "Forbidden: bot was blocked by the user".
+    pub fn block_chat(&self, chat_id: i64) {
+        self.lock().block_chat(chat_id);
+    }
+
+    /// The next send to `chat_id` gets 429 with this `retry_after`.
+    pub fn force_429(&self, chat_id: i64, retry_after_secs: u64) {
+        self.lock().force_429(chat_id, retry_after_secs);
+    }
+
+    /// The next `n` successful calls are carried out, then their connection
+    /// breaks instead of answering: an ambiguous send.
+    pub fn drop_next_responses(&self, n: u32) {
+        self.lock().faults.drop_responses += n;
+    }
+
+    /// Every answer is delayed by `latency`.
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().faults.latency = latency;
+    }
+}

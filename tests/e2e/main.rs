@@ -1,3 +1,6 @@
-//! End-to-end tests: real PostgreSQL, real HTTP to the Bot API stand-in.
+//! End-to-end tests: real PostgreSQL, real HTTP between the bot (teloxide)
+//! and the Bot API stand-in. `TEST_LOG=1` shows the bot's logs.
 
 mod db;
+mod pipeline;
+mod support;
