@@ -260,8 +260,7 @@ fn from_row(row: &PgRow) -> Result<Ticket> {
         category: row.try_get("category")?,
         priority: Priority::parse(&priority)
             .with_context(|| format!("unknown priority {priority}"))?,
-        status: TicketStatus::parse(&status)
-            .with_context(|| format!("unknown status {status}"))?,
+        status: TicketStatus::parse(&status).with_context(|| format!("unknown status {status}"))?,
         // A channel written by a newer version reads as Telegram.
         channel: Channel::parse(&channel).unwrap_or(Channel::Telegram),
         unit_id: row.try_get("unit_id")?,
@@ -685,7 +684,11 @@ pub async fn rate(
 }
 
 /// Stores the owner's comment on their rating.
-pub async fn set_rating_comment(conn: &mut PgConnection, id: TicketId, comment: &str) -> Result<()> {
+pub async fn set_rating_comment(
+    conn: &mut PgConnection,
+    id: TicketId,
+    comment: &str,
+) -> Result<()> {
     sqlx::query("UPDATE tickets SET rating_comment = $2 WHERE id = $1")
         .bind(id.0)
         .bind(comment)
@@ -740,7 +743,11 @@ pub async fn held_by(conn: &mut PgConnection, staff_id: i64) -> Result<Vec<Ticke
 }
 
 /// An owner's tickets, newest first.
-pub async fn of_owner(conn: &mut PgConnection, owner_chat_id: i64, limit: i64) -> Result<Vec<Ticket>> {
+pub async fn of_owner(
+    conn: &mut PgConnection,
+    owner_chat_id: i64,
+    limit: i64,
+) -> Result<Vec<Ticket>> {
     let rows = sqlx::query(&format!(
         "{SELECT} WHERE t.owner_chat_id = $1 ORDER BY t.created_at DESC, t.id DESC LIMIT $2"
     ))

@@ -23,12 +23,29 @@ async fn start_answers_in_the_owners_language_with_the_main_menu() {
     assert!(zh_reply.callback_data("投诉").is_some());
     assert!(zh_reply.callback_data("我的工单").is_some());
     let en_reply = app.nth_message(en, 1).await;
-    assert!(en_reply.body().contains("property service desk"), "{}", en_reply.body());
-    for label in ["Complaint", "Repair / question", "Fees", "Survey", "Suggestion box", "My tickets"] {
-        assert!(en_reply.callback_data(label).is_some(), "menu lacks {label}");
+    assert!(
+        en_reply.body().contains("property service desk"),
+        "{}",
+        en_reply.body()
+    );
+    for label in [
+        "Complaint",
+        "Repair / question",
+        "Fees",
+        "Survey",
+        "Suggestion box",
+        "My tickets",
+    ] {
+        assert!(
+            en_reply.callback_data(label).is_some(),
+            "menu lacks {label}"
+        );
     }
     let default_reply = app.nth_message(unknown, 1).await;
-    assert!(default_reply.body().contains("/mytickets"), "help in Chinese by default");
+    assert!(
+        default_reply.body().contains("/mytickets"),
+        "help in Chinese by default"
+    );
     assert!(default_reply.body().contains("投诉"));
     app.finish().await;
 }
@@ -39,9 +56,17 @@ async fn the_command_list_is_registered_in_both_languages() {
     let owner = app.person(1010, "en");
     app.say(owner, "/start");
     app.nth_message(owner, 1).await;
-    let en: Vec<String> = app.api.commands("en").into_iter().map(|c| c.command).collect();
+    let en: Vec<String> = app
+        .api
+        .commands("en")
+        .into_iter()
+        .map(|c| c.command)
+        .collect();
     let zh = app.api.commands("zh");
-    assert!(en.contains(&"start".to_string()) && en.contains(&"mytickets".to_string()), "{en:?}");
+    assert!(
+        en.contains(&"start".to_string()) && en.contains(&"mytickets".to_string()),
+        "{en:?}"
+    );
     assert!(zh.iter().any(|c| c.description.contains("工单")), "{zh:?}");
     app.finish().await;
 }
@@ -76,7 +101,10 @@ async fn updates_stored_before_a_crash_are_answered_after_restart() {
         if stored == 5 && app.api.pending_updates() == 0 {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "updates never stored");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "updates never stored"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     app.crash().await;
@@ -103,7 +131,7 @@ async fn a_hundred_chats_of_twenty_messages_each_get_their_replies_in_order() {
     let (config, limits) = fast_limits();
     let app = spawn_app_with(config, |s| s.sender.limits = limits).await;
     let inputs = ["/start", "/help", "/lang", "/cancel", "hello?"];
-    let expected = |chat: i64, k: usize| (chat as usize + k * 3) % inputs.len();
+    let expected = move |chat: i64, k: usize| (chat as usize + k * 3) % inputs.len();
     let chats: Vec<i64> = (0..100).map(|i| app.person(20_000 + i, "en")).collect();
     let senders: Vec<_> = chats
         .iter()
@@ -111,7 +139,8 @@ async fn a_hundred_chats_of_twenty_messages_each_get_their_replies_in_order() {
             let api = app.api.clone();
             tokio::spawn(async move {
                 for k in 0..20 {
-                    api.send_text(chat, inputs[expected(chat, k)]).expect("send");
+                    api.send_text(chat, inputs[expected(chat, k)])
+                        .expect("send");
                     tokio::task::yield_now().await;
                 }
             })
@@ -136,7 +165,11 @@ async fn a_hundred_chats_of_twenty_messages_each_get_their_replies_in_order() {
         }
     };
     for &chat in &chats {
-        let messages = app.api.wait_for_messages(chat, 20, Duration::from_secs(60)).await.unwrap();
+        let messages = app
+            .api
+            .wait_for_messages(chat, 20, Duration::from_secs(60))
+            .await
+            .unwrap();
         let got: Vec<usize> = messages.iter().map(|m| reply_of(m.body())).collect();
         let want: Vec<usize> = (0..20).map(|k| expected(chat, k)).collect();
         assert_eq!(got, want, "chat {chat} replies out of order");
@@ -171,11 +204,12 @@ async fn a_chat_that_blocked_the_bot_is_marked_unreachable_and_left_alone() {
     app.api.block_chat(owner);
     app.say(owner, "/start");
     app.settle().await;
-    let blocked: bool = sqlx::query_scalar("SELECT blocked_at IS NOT NULL FROM chats WHERE chat_id = $1")
-        .bind(owner)
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
+    let blocked: bool =
+        sqlx::query_scalar("SELECT blocked_at IS NOT NULL FROM chats WHERE chat_id = $1")
+            .bind(owner)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
     assert!(blocked);
     let status: String = sqlx::query_scalar("SELECT status FROM outbox WHERE chat_id = $1")
         .bind(owner)
@@ -247,9 +281,17 @@ async fn a_failing_update_is_parked_with_an_apology_and_can_be_replayed() {
     .await
     .unwrap();
     let help = app.say(owner, "/help");
-    let apology = app.expect_message(owner, "Sorry, something went wrong").await;
-    assert!(apology.body().contains(&format!("u{help}")), "reference in {:?}", apology.body());
-    let parked = propdesk::processor::list_parked(&app.db.pool).await.unwrap();
+    let apology = app
+        .expect_message(owner, "Sorry, something went wrong")
+        .await;
+    assert!(
+        apology.body().contains(&format!("u{help}")),
+        "reference in {:?}",
+        apology.body()
+    );
+    let parked = propdesk::processor::list_parked(&app.db.pool)
+        .await
+        .unwrap();
     assert_eq!(parked.len(), 1);
     assert_eq!(parked[0].update_id, help);
     assert!(parked[0].last_error.contains("simulated fault"));
@@ -262,9 +304,14 @@ async fn a_failing_update_is_parked_with_an_apology_and_can_be_replayed() {
         .execute(&app.db.pool)
         .await
         .unwrap();
-    assert!(propdesk::processor::replay_parked(&app.db.pool, help).await.unwrap());
+    assert!(propdesk::processor::replay_parked(&app.db.pool, help)
+        .await
+        .unwrap());
     app.expect_message(owner, "I can help").await;
-    assert!(propdesk::processor::list_parked(&app.db.pool).await.unwrap().is_empty());
+    assert!(propdesk::processor::list_parked(&app.db.pool)
+        .await
+        .unwrap()
+        .is_empty());
     app.finish().await;
 }
 
@@ -275,10 +322,17 @@ async fn updates_the_bot_does_not_handle_are_stored_and_answered_politely() {
     app.api.send_sticker(owner).unwrap();
     app.api.send_voice(owner).unwrap();
     let sent = app.api.send_text(owner, "hello").unwrap();
-    app.api.edit_message(owner, sent.message_id, "hello again").unwrap();
+    app.api
+        .edit_message(owner, sent.message_id, "hello again")
+        .unwrap();
     app.api.channel_post(-100_777, "channel news");
     app.settle().await;
-    let texts: Vec<String> = app.api.messages(owner).iter().map(|m| m.body().to_string()).collect();
+    let texts: Vec<String> = app
+        .api
+        .messages(owner)
+        .iter()
+        .map(|m| m.body().to_string())
+        .collect();
     assert_eq!(texts.len(), 4, "{texts:?}");
     assert!(texts[0].contains("only handle text"));
     assert!(texts[1].contains("only handle text"));

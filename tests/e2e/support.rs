@@ -30,7 +30,10 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// The bot against a stand-in with `config`, after `adjust` on its settings.
-pub async fn spawn_app_with(config: StandInConfig, adjust: impl FnOnce(&mut ServeSettings)) -> TestApp {
+pub async fn spawn_app_with(
+    config: StandInConfig,
+    adjust: impl FnOnce(&mut ServeSettings),
+) -> TestApp {
     init_logging();
     let db = fresh_database().await.expect("test database");
     let api = StandIn::start(config).await.expect("stand-in");
@@ -84,7 +87,9 @@ impl TestApp {
     pub async fn stop(&mut self) {
         self.stop.cancel();
         if let Some(task) = self.task.take() {
-            task.await.expect("serve task").expect("serve ended cleanly");
+            task.await
+                .expect("serve task")
+                .expect("serve ended cleanly");
         }
     }
 
@@ -99,7 +104,8 @@ impl TestApp {
 
     /// A person with a private chat, speaking `lang` ("zh", "en" …).
     pub fn person(&self, id: i64, lang: &str) -> i64 {
-        self.api.add_user(TestUser::new(id, &format!("User {id}")).language(lang));
+        self.api
+            .add_user(TestUser::new(id, &format!("User {id}")).language(lang));
         id
     }
 
@@ -155,7 +161,10 @@ impl TestApp {
             if open == 0 && unsent == 0 && self.api.pending_updates() == 0 {
                 return;
             }
-            assert!(tokio::time::Instant::now() < deadline, "not settled: {open} open updates, {unsent} unsent rows");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "not settled: {open} open updates, {unsent} unsent rows"
+            );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }

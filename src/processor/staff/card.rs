@@ -84,11 +84,12 @@ pub fn render(
         lines.push(place.join(" · "));
     }
     if let Some(name) = &t.person_name {
-        let phone = t.person_phone.as_deref().map(mask_phone).unwrap_or_default();
-        lines.push(format!(
-            "{}: {name} {phone}",
-            texts::CARD_OWNER.get(lang)
-        ));
+        let phone = t
+            .person_phone
+            .as_deref()
+            .map(mask_phone)
+            .unwrap_or_default();
+        lines.push(format!("{}: {name} {phone}", texts::CARD_OWNER.get(lang)));
     }
     if t.channel != tickets::Channel::Telegram {
         lines.push(format!(
@@ -171,12 +172,9 @@ pub fn buttons(t: &Ticket, lang: Lang) -> Option<InlineKeyboardMarkup> {
             InlineKeyboardButton::callback(texts::BUTTON_CLAIM.get(lang), format!("t:c:{id}")),
             InlineKeyboardButton::callback(texts::BUTTON_ASSIGN.get(lang), format!("t:a:{id}")),
         ]])),
-        TicketStatus::Claimed | TicketStatus::Scheduled => {
-            Some(InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
-                texts::BUTTON_ASSIGN.get(lang),
-                format!("t:a:{id}"),
-            )]]))
-        }
+        TicketStatus::Claimed | TicketStatus::Scheduled => Some(InlineKeyboardMarkup::new([[
+            InlineKeyboardButton::callback(texts::BUTTON_ASSIGN.get(lang), format!("t:a:{id}")),
+        ]])),
         _ => None,
     }
 }
@@ -194,7 +192,10 @@ pub async fn assignee_of(ctx: &mut Ctx<'_>, t: &Ticket) -> Result<Option<Staff>>
 /// on an album, and a photo card could not be edited as text).
 pub async fn post(ctx: &mut Ctx<'_>, id: TicketId, photos: &[String]) -> Result<()> {
     let Some(chat) = ctx.app.settings.staff_chat_id else {
-        tracing::warn!(ticket = id.0, "no staff group configured (PROPDESK_STAFF_CHAT_ID); no card posted");
+        tracing::warn!(
+            ticket = id.0,
+            "no staff group configured (PROPDESK_STAFF_CHAT_ID); no card posted"
+        );
         return Ok(());
     };
     let Some(t) = tickets::load(ctx.conn, id).await? else {
@@ -250,7 +251,13 @@ pub async fn refresh(ctx: &mut Ctx<'_>, id: TicketId) -> Result<()> {
     };
     let lang = staff_language(ctx, chat).await?;
     let assignee = assignee_of(ctx, &t).await?;
-    let text = render(&t, assignee.as_ref(), lang, ctx.now, ctx.app.settings.timezone);
+    let text = render(
+        &t,
+        assignee.as_ref(),
+        lang,
+        ctx.now,
+        ctx.app.settings.timezone,
+    );
     let request = Request::EditMessageText {
         target: Target::Outbox(card),
         text,
