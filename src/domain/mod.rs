@@ -3,4 +3,6 @@
 pub mod fees;
 pub mod people;
 pub mod phone;
+pub mod staff;
+pub mod tickets;
 pub mod units;

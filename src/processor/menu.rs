@@ -70,7 +70,9 @@ pub async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, text: &str) -> Result<
         Ok(OwnerCommand::Cancel) => {
             Request::text_with(texts::NOTHING_TO_CANCEL.get(lang), main_menu(lang))
         }
-        Ok(OwnerCommand::Mytickets) => Request::text(texts::COMING_SOON.get(lang)),
+        Ok(OwnerCommand::Mytickets) => {
+            return super::staff::my_tickets(ctx, from.chat_id, lang).await
+        }
         Ok(OwnerCommand::Lang) => Request::text_with(
             texts::LANGUAGE_CHOOSE.get(lang),
             InlineKeyboardMarkup::new([[
@@ -103,6 +105,9 @@ pub async fn on_menu_button(
         return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(from.lang))).await;
     }
     answer(ctx, q, None).await?;
+    if item == "tickets" {
+        return super::staff::my_tickets(ctx, from.chat_id, from.lang).await;
+    }
     ctx.reply(
         from.chat_id,
         Request::text(texts::COMING_SOON.get(from.lang)),

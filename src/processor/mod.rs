@@ -12,6 +12,7 @@
 mod context;
 mod menu;
 mod router;
+pub mod staff;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +27,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use context::{App, Ctx, ProcessorSettings};
 pub use menu::command_list as menu_commands;
+pub use staff::{file_ticket, owner_follow_up, FiledTicket};
 
 use crate::i18n::Lang;
 use crate::telegram::intake::NOTIFY_CHANNEL;

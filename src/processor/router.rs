@@ -9,13 +9,13 @@ use teloxide::types::{
 
 use super::context::{chat_language, Ctx};
 use super::menu;
+use super::staff;
 use crate::i18n::Lang;
 use crate::telegram::outbox::Request;
 use crate::texts;
 
 /// Who sent an update and how to answer them.
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // user_id is for the staff and dialogue features
 pub struct Sender {
     pub chat_id: i64,
     pub user_id: i64,
@@ -48,6 +48,13 @@ pub async fn handle(ctx: &mut Ctx<'_>, update: &Update) -> Result<()> {
 }
 
 async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<()> {
+    if let Some(user) = &msg.from {
+        staff::remember(ctx, user).await?;
+    }
+    // Staff commands and staff replies to ticket messages, in any chat.
+    if staff::on_message(ctx, from, msg).await? {
+        return Ok(());
+    }
     if !from.private {
         // Group messages matter only to staff features.
         return Ok(());
@@ -56,10 +63,16 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
         if text.starts_with('/') {
             return menu::on_command(ctx, from, text).await;
         }
+        if staff::owner_follow_up(ctx, from.chat_id, msg).await? {
+            return Ok(());
+        }
         return menu::on_text(ctx, from, text).await;
     }
     if !matches!(msg.kind, MessageKind::Common(_)) {
         // Service messages (pinned, chat photo …) need no answer.
+        return Ok(());
+    }
+    if msg.photo().is_some() && staff::owner_follow_up(ctx, from.chat_id, msg).await? {
         return Ok(());
     }
     ctx.reply(
@@ -90,6 +103,7 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
     match data.split_once(':') {
         Some(("m", item)) => menu::on_menu_button(ctx, &from, q, item).await,
         Some(("lang", code)) => menu::on_language_button(ctx, &from, q, code).await,
+        Some(("t", rest)) => staff::on_button(ctx, &from, q, rest).await,
         _ => answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await,
     }
 }

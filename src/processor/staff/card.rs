@@ -1,0 +1,268 @@
+//! The ticket card in the staff group: posted once when a ticket is filed,
+//! then edited in place on every change, so the group is a live board.
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+
+use crate::domain::staff::{self, mask_phone, Staff};
+use crate::domain::tickets::{self, Ticket, TicketId, TicketStatus};
+use crate::i18n::Lang;
+use crate::processor::context::{chat_language, Ctx};
+use crate::telegram::outbox::{Lane, Outgoing, Request, Target};
+use crate::texts::{self, fill};
+
+/// How much of a description a card shows (`/ticket N` shows it all).
+const CARD_DESCRIPTION_CHARS: usize = 1500;
+
+/// The language of a staff chat (groups default to Chinese).
+pub async fn staff_language(ctx: &mut Ctx<'_>, chat_id: i64) -> Result<Lang> {
+    Ok(chat_language(ctx.conn, chat_id).await?.unwrap_or(Lang::Zh))
+}
+
+/// `05-01 10:00` in the estate's time zone.
+#[must_use]
+pub fn local(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%m-%d %H:%M").to_string()
+}
+
+/// `25 分钟` / `3 h`: how long something has been going on.
+#[must_use]
+pub fn age(from: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String {
+    let minutes = (now - from).num_minutes().max(0);
+    let (n, unit) = if minutes < 60 {
+        (minutes, texts::UNIT_MINUTES)
+    } else if minutes < 48 * 60 {
+        (minutes / 60, texts::UNIT_HOURS)
+    } else {
+        (minutes / (24 * 60), texts::UNIT_DAYS)
+    };
+    fill(unit.get(lang), &[("n", &n.to_string())])
+}
+
+fn priority_icon(t: &Ticket) -> &'static str {
+    match t.priority {
+        tickets::Priority::Urgent => "🚨",
+        tickets::Priority::High => "❗",
+        tickets::Priority::Normal => "🔧",
+        tickets::Priority::Low => "📝",
+    }
+}
+
+/// The card text. Phones are always masked here: the group is seen by
+/// every role.
+#[must_use]
+pub fn render(
+    t: &Ticket,
+    assignee: Option<&Staff>,
+    lang: Lang,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> String {
+    let mut lines = Vec::new();
+    let mut title = format!(
+        "{} {} {} · {}",
+        priority_icon(t),
+        texts::CARD_TICKET.get(lang),
+        t.id,
+        t.kind.label(lang)
+    );
+    if let Some(c) = t.category.as_deref().filter(|c| !c.is_empty()) {
+        title.push_str(&format!(" / {c}"));
+    }
+    title.push_str(&format!(" · {}", t.priority.label(lang)));
+    lines.push(title);
+    let mut place = Vec::new();
+    if let Some(unit) = &t.unit_code {
+        place.push(format!("{}: {unit}", texts::CARD_UNIT.get(lang)));
+    }
+    if let Some(loc) = t.location.as_deref().filter(|l| !l.is_empty()) {
+        place.push(format!("{}: {loc}", texts::CARD_LOCATION.get(lang)));
+    }
+    if !place.is_empty() {
+        lines.push(place.join(" · "));
+    }
+    if let Some(name) = &t.person_name {
+        let phone = t
+            .person_phone
+            .as_deref()
+            .map(mask_phone)
+            .unwrap_or_default();
+        lines.push(format!("{}: {name} {phone}", texts::CARD_OWNER.get(lang)));
+    }
+    if t.channel != tickets::Channel::Telegram {
+        lines.push(format!(
+            "{}: {}",
+            texts::CARD_CHANNEL.get(lang),
+            t.channel.label(lang)
+        ));
+    }
+    let description: String = t.description.chars().take(CARD_DESCRIPTION_CHARS).collect();
+    let cut = t.description.chars().count() > CARD_DESCRIPTION_CHARS;
+    lines.push(String::new());
+    lines.push(description);
+    if cut {
+        lines.push(fill(
+            texts::CARD_MORE.get(lang),
+            &[("id", &t.id.0.to_string())],
+        ));
+    }
+    lines.push(String::new());
+    if t.photo_count > 0 {
+        lines.push(fill(
+            texts::CARD_PHOTOS.get(lang),
+            &[("n", &t.photo_count.to_string())],
+        ));
+    }
+    lines.push(format!(
+        "{}: {} ({})",
+        texts::CARD_FILED.get(lang),
+        local(t.created_at, tz),
+        fill(
+            texts::CARD_AGO.get(lang),
+            &[("age", &age(t.created_at, now, lang))]
+        )
+    ));
+    if t.status.is_active() {
+        if let (None, Some(due)) = (t.first_response_at, t.due_response_at) {
+            lines.push(format!(
+                "{}: {}",
+                texts::CARD_DUE_RESPONSE.get(lang),
+                local(due, tz)
+            ));
+        }
+        if let Some(due) = t.due_resolve_at {
+            lines.push(format!(
+                "{}: {}",
+                texts::CARD_DUE_RESOLVE.get(lang),
+                local(due, tz)
+            ));
+        }
+    }
+    let mut status = format!("{}: {}", texts::CARD_STATUS.get(lang), t.status.label(lang));
+    if let Some(s) = assignee {
+        status.push_str(&format!(" — {}", s.display(lang)));
+    }
+    lines.push(status);
+    if let (TicketStatus::Scheduled, Some(at)) = (t.status, t.appointment_at) {
+        lines.push(format!(
+            "{}: {}",
+            texts::CARD_APPOINTMENT.get(lang),
+            local(at, tz)
+        ));
+    }
+    if let Some(r) = t.rating {
+        lines.push(format!(
+            "{}: {}",
+            texts::CARD_RATING.get(lang),
+            "⭐".repeat(usize::try_from(r).unwrap_or(0))
+        ));
+    }
+    lines.join("\n")
+}
+
+/// Claim and Assign while open; Assign (to hand it on) while held; none
+/// once finished.
+#[must_use]
+pub fn buttons(t: &Ticket, lang: Lang) -> Option<InlineKeyboardMarkup> {
+    let id = t.id.0;
+    match t.status {
+        TicketStatus::Open => Some(InlineKeyboardMarkup::new([[
+            InlineKeyboardButton::callback(texts::BUTTON_CLAIM.get(lang), format!("t:c:{id}")),
+            InlineKeyboardButton::callback(texts::BUTTON_ASSIGN.get(lang), format!("t:a:{id}")),
+        ]])),
+        TicketStatus::Claimed | TicketStatus::Scheduled => Some(InlineKeyboardMarkup::new([[
+            InlineKeyboardButton::callback(texts::BUTTON_ASSIGN.get(lang), format!("t:a:{id}")),
+        ]])),
+        _ => None,
+    }
+}
+
+/// The assignee of `t`, if any (even if no longer active, for the record).
+pub async fn assignee_of(ctx: &mut Ctx<'_>, t: &Ticket) -> Result<Option<Staff>> {
+    match t.assignee {
+        Some(id) => staff::by_telegram_id(ctx.conn, id).await,
+        None => Ok(None),
+    }
+}
+
+/// Posts the card of a newly filed ticket to the staff group, then its
+/// photos as an album that replies to nothing (Telegram cannot put buttons
+/// on an album, and a photo card could not be edited as text).
+pub async fn post(ctx: &mut Ctx<'_>, id: TicketId, photos: &[String]) -> Result<()> {
+    let Some(chat) = ctx.app.settings.staff_chat_id else {
+        tracing::warn!(
+            ticket = id.0,
+            "no staff group configured (PROPDESK_STAFF_CHAT_ID); no card posted"
+        );
+        return Ok(());
+    };
+    let Some(t) = tickets::load(ctx.conn, id).await? else {
+        return Ok(());
+    };
+    let lang = staff_language(ctx, chat).await?;
+    let text = render(&t, None, lang, ctx.now, ctx.app.settings.timezone);
+    let request = Request::SendMessage {
+        text,
+        reply_markup: buttons(&t, lang).map(Into::into),
+        reply_to: None,
+    };
+    let card = ctx.send(Outgoing::new(chat, Lane::Staff, request)).await?;
+    tickets::set_card(ctx.conn, id, chat, card).await?;
+    send_photos(ctx, chat, id, photos, &format!("{id}")).await
+}
+
+/// Photos as one message (1) or albums of up to 10; each linked to the ticket
+/// so a reply to it reaches the owner.
+pub async fn send_photos(
+    ctx: &mut Ctx<'_>,
+    chat: i64,
+    id: TicketId,
+    photos: &[String],
+    caption: &str,
+) -> Result<()> {
+    for chunk in photos.chunks(10) {
+        let request = match chunk {
+            [one] => Request::SendPhoto {
+                photo: one.clone(),
+                caption: Some(caption.to_string()),
+                reply_markup: None,
+            },
+            many => Request::SendMediaGroup {
+                photos: many.to_vec(),
+                caption: Some(caption.to_string()),
+            },
+        };
+        let row = ctx.send(Outgoing::new(chat, Lane::Staff, request)).await?;
+        tickets::link_message(ctx.conn, row, id).await?;
+    }
+    Ok(())
+}
+
+/// Edits the card to show the ticket as it is now. Never re-posts: the edit
+/// targets the card's outbox row, and waits for it if it is not sent yet.
+pub async fn refresh(ctx: &mut Ctx<'_>, id: TicketId) -> Result<()> {
+    let Some(t) = tickets::load(ctx.conn, id).await? else {
+        return Ok(());
+    };
+    let (Some(card), Some(chat)) = (t.card_outbox_id, t.card_chat_id) else {
+        return Ok(());
+    };
+    let lang = staff_language(ctx, chat).await?;
+    let assignee = assignee_of(ctx, &t).await?;
+    let text = render(
+        &t,
+        assignee.as_ref(),
+        lang,
+        ctx.now,
+        ctx.app.settings.timezone,
+    );
+    let request = Request::EditMessageText {
+        target: Target::Outbox(card),
+        text,
+        reply_markup: buttons(&t, lang),
+    };
+    ctx.send(Outgoing::new(chat, Lane::Staff, request)).await?;
+    Ok(())
+}
