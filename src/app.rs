@@ -1,6 +1,7 @@
 //! Assembles the running bot: intake, processor workers, sender — one code
 //! path for `propdesk serve` and the end-to-end tests.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::{Clock, SystemClock};
+use crate::engine::Dialogues;
 use crate::i18n::Lang;
 use crate::processor::{self, menu_commands, App, ProcessorSettings};
 use crate::telegram::{intake, sender, sender::SenderConfig};
@@ -28,6 +30,8 @@ pub struct ServeSettings {
     /// getUpdates long-poll timeout in seconds.
     pub poll_timeout: u32,
     pub clock: Arc<dyn Clock>,
+    /// The dialogue folder; `serve` refuses to start if a file is invalid.
+    pub dialogues_dir: PathBuf,
 }
 
 impl ServeSettings {
@@ -41,6 +45,7 @@ impl ServeSettings {
             workers: 8,
             poll_timeout: 25,
             clock: Arc::new(SystemClock),
+            dialogues_dir: PathBuf::from("./dialogues"),
         }
     }
 }
@@ -56,6 +61,19 @@ pub fn build_bot(settings: &ServeSettings) -> Result<Bot> {
     Ok(match &settings.api_url {
         Some(url) => bot.set_api_url(url.clone()),
         None => bot,
+    })
+}
+
+/// Loads and checks the dialogue files; the error lists every problem as
+/// `file:line: message`.
+pub fn load_dialogues(dir: &Path) -> Result<Dialogues> {
+    crate::engine::load_dir(dir).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!(
+            "the dialogue files in {} have problems:\n{}",
+            dir.display(),
+            lines.join("\n")
+        )
     })
 }
 
@@ -85,6 +103,7 @@ pub async fn serve(
     let app = Arc::new(App {
         settings: settings.processor.clone(),
         clock: settings.clock.clone(),
+        dialogues: Arc::new(load_dialogues(&settings.dialogues_dir)?),
     });
     let inbox_wake = Arc::new(Notify::new());
     let outbox_wake = Arc::new(Notify::new());

@@ -75,6 +75,12 @@ pub struct ServeArgs {
     /// Messages per second overall (Telegram's limit is 30).
     #[arg(long, env = "PROPDESK_RATE_PER_SEC", default_value_t = 30)]
     pub rate_per_sec: u32,
+    /// The office duty phone, shown at once for emergencies.
+    #[arg(long, env = "PROPDESK_DUTY_PHONE", default_value = "0755-8888 0000")]
+    pub duty_phone: String,
+    /// Hours an unfinished dialogue is kept before it expires.
+    #[arg(long, env = "PROPDESK_DRAFT_TTL_HOURS", default_value_t = 24)]
+    pub draft_ttl_hours: u32,
     /// Public HTTPS URL Telegram should post updates to (webhook mode).
     #[arg(long, requires = "listen")]
     pub webhook_url: Option<url::Url>,
@@ -107,18 +113,11 @@ pub struct ImportArgs {
     #[command(flatten)]
     pub db: DbArgs,
     #[arg(value_enum)]
-    pub kind: ImportKindArg,
+    pub kind: crate::import::ImportKind,
     pub file: PathBuf,
     /// Check and count everything, write nothing.
     #[arg(long)]
     pub dry_run: bool,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ImportKindArg {
-    Units,
-    Owners,
-    Fees,
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -37,8 +37,20 @@ async fn run(command: Command) -> Result<ExitCode> {
             println!("migrations applied");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { .. } | Command::Console(_) | Command::Import(_) => {
-            anyhow::bail!("this command is not available yet in this build")
+        Command::Check { dir } => Ok(check(dir)),
+        Command::Console(args) => {
+            let db = open(&args.db).await?;
+            let result = propdesk::console::run(&db.pool, &args).await;
+            db.close().await;
+            result.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Import(args) => {
+            let db = open(&args.db).await?;
+            let result =
+                propdesk::import::run_import_command(&db.pool, args.kind, &args.file, args.dry_run)
+                    .await;
+            db.close().await;
+            result
         }
         Command::Staff(StaffCommand::Add {
             db,
@@ -99,6 +111,24 @@ async fn run(command: Command) -> Result<ExitCode> {
     }
 }
 
+/// `propdesk check [DIR]`: one `file:line: message` per problem, exit 1 if any.
+fn check(dir: Option<std::path::PathBuf>) -> ExitCode {
+    let dir = dir
+        .or_else(|| std::env::var_os("PROPDESK_DIALOGUES").map(Into::into))
+        .unwrap_or_else(|| "./dialogues".into());
+    let problems = propdesk::engine::check_dir(&dir);
+    if problems.is_empty() {
+        let count = propdesk::engine::load_dir(&dir).map_or(0, |d| d.len());
+        println!("{}: {count} dialogues, no problems", dir.display());
+        return ExitCode::SUCCESS;
+    }
+    for problem in &problems {
+        println!("{problem}");
+    }
+    eprintln!("{} problem(s) in {}", problems.len(), dir.display());
+    ExitCode::FAILURE
+}
+
 /// Opens the database (embedded when DATABASE_URL is unset) and migrates it.
 async fn open(args: &DbArgs) -> Result<Database> {
     let db = Database::open(args.database_url.as_deref(), &args.data_dir).await?;
@@ -110,8 +140,13 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
     if args.webhook_url.is_some() {
         anyhow::bail!("webhook mode is not available yet in this build; run without --webhook-url to use long polling");
     }
+    // Refuse to start with broken dialogues before touching anything else.
+    propdesk::app::load_dialogues(&args.dialogues)?;
     let db = open(&args.db).await?;
     let mut settings = propdesk::app::ServeSettings::new(args.token.clone());
+    settings.dialogues_dir = args.dialogues.clone();
+    settings.processor.duty_phone = args.duty_phone.clone();
+    settings.processor.draft_ttl = chrono::Duration::hours(i64::from(args.draft_ttl_hours));
     settings.api_url = args.api_url.clone();
     settings.workers = args.workers;
     settings.processor.staff_chat_id = args.staff_chat_id;

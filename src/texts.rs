@@ -41,7 +41,9 @@ phrases! {
          /lang language · /help this help";
     MENU => "主菜单：", "Main menu:";
     MENU_COMPLAINT => "投诉", "Complaint";
-    MENU_REPAIR => "报修 / 咨询", "Repair / question";
+    MENU_REPAIR => "报修", "Repair";
+    MENU_CONSULTATION => "咨询", "Questions";
+    MENU_REGISTRATION => "住户登记", "Register";
     MENU_FEES => "物业费", "Fees";
     MENU_SURVEY => "满意度调查", "Survey";
     MENU_SUGGESTION => "意见箱", "Suggestion box";
@@ -65,6 +67,21 @@ phrases! {
         "抱歉，处理您的消息时出了问题，我们已记录（编号 {ref}）。请稍后再试，或致电物业服务中心。",
         "Sorry, something went wrong with your message. We have logged it (reference {ref}). \
          Please try again later or call the property office.";
+    HELP_IN_DIALOGUE =>
+        "您正在填写「{title}」：回答上面的问题即可继续，/back 返回上一步，/cancel 放弃。",
+        "You are filling in “{title}”: answer the question above to go on, /back to go back, /cancel to stop.";
+    RESUME_ASK =>
+        "您还有一份未完成的「{title}」。要继续填写吗？",
+        "You have an unfinished “{title}”. Would you like to continue it?";
+    RESUME_CONTINUE => "继续填写", "Continue";
+    RESUME_DISCARD => "放弃，回主菜单", "Discard it, main menu";
+    DRAFT_DISCARDED => "已放弃未完成的内容。请选择：", "The unfinished form was discarded. What next?";
+    DRAFT_EXPIRED =>
+        "您未完成的内容超过 24 小时未继续，已自动关闭。需要时请重新开始：",
+        "Your unfinished form was closed after 24 hours without an answer. Start again whenever you like:";
+    DIALOGUE_GONE =>
+        "这项服务的问卷已更新或停用，请重新选择：",
+        "This form has been changed or withdrawn. Please choose again:";
     NOTHING_TO_CANCEL =>
         "当前没有进行中的操作。", "There is nothing to cancel.";
     BUTTON_EXPIRED =>

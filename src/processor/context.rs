@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use sqlx::PgConnection;
 
 use crate::clock::Clock;
+use crate::engine::Dialogues;
 use crate::i18n::Lang;
 use crate::telegram::outbox::{self, Outgoing, Request};
 
@@ -27,6 +28,10 @@ pub struct ProcessorSettings {
     pub poll_interval: Duration,
     /// The bot's @username (commands in groups may carry it).
     pub bot_username: String,
+    /// How long an unfinished dialogue is kept.
+    pub draft_ttl: chrono::Duration,
+    /// The office duty phone, shown at once for emergencies.
+    pub duty_phone: String,
 }
 
 impl Default for ProcessorSettings {
@@ -38,6 +43,8 @@ impl Default for ProcessorSettings {
             retry_base: Duration::from_secs(1),
             poll_interval: Duration::from_millis(500),
             bot_username: String::new(),
+            draft_ttl: chrono::Duration::hours(24),
+            duty_phone: "0755-8888 0000".into(),
         }
     }
 }
@@ -47,6 +54,8 @@ impl Default for ProcessorSettings {
 pub struct App {
     pub settings: ProcessorSettings,
     pub clock: Arc<dyn Clock>,
+    /// The dialogue trees, loaded and checked at start-up.
+    pub dialogues: Arc<Dialogues>,
 }
 
 /// One update being handled, inside its transaction.

@@ -40,13 +40,15 @@ pub fn command_list(lang: Lang) -> Vec<(&'static str, &'static str)> {
 }
 
 /// The main menu entries: callback item and label.
-pub const MENU_ITEMS: [(&str, Phrase); 6] = [
+pub const MENU_ITEMS: [(&str, Phrase); 8] = [
     ("complaint", texts::MENU_COMPLAINT),
     ("repair", texts::MENU_REPAIR),
+    ("consultation", texts::MENU_CONSULTATION),
     ("fees", texts::MENU_FEES),
     ("survey", texts::MENU_SURVEY),
     ("suggestion", texts::MENU_SUGGESTION),
     ("tickets", texts::MENU_TICKETS),
+    ("registration", texts::MENU_REGISTRATION),
 ];
 
 /// The main menu as an inline keyboard, two buttons a row.
@@ -108,12 +110,10 @@ pub async fn on_menu_button(
     if item == "tickets" {
         return super::staff::my_tickets(ctx, from.chat_id, from.lang).await;
     }
-    ctx.reply(
-        from.chat_id,
-        Request::text(texts::COMING_SOON.get(from.lang)),
-    )
-    .await?;
-    Ok(())
+    match super::dialogue::dialogue_for_menu(item) {
+        Some(id) => super::dialogue::start_dialogue(ctx, from, id).await,
+        None => Ok(()),
+    }
 }
 
 pub async fn on_language_button(
@@ -164,7 +164,7 @@ mod tests {
     fn menu_buttons_fit_telegrams_limits() {
         for lang in [Lang::Zh, Lang::En] {
             let menu = main_menu(lang);
-            assert_eq!(menu.inline_keyboard.len(), 3);
+            assert_eq!(menu.inline_keyboard.len(), 4);
             for row in &menu.inline_keyboard {
                 for b in row {
                     if let teloxide::types::InlineKeyboardButtonKind::CallbackData(d) = &b.kind {

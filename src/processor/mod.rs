@@ -10,6 +10,7 @@
 //! apology, and the chat moves on.
 
 mod context;
+pub mod dialogue;
 mod menu;
 mod router;
 pub mod staff;

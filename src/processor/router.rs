@@ -8,6 +8,7 @@ use teloxide::types::{
 };
 
 use super::context::{chat_language, Ctx};
+use super::dialogue;
 use super::menu;
 use super::staff;
 use crate::i18n::Lang;
@@ -59,6 +60,9 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
         // Group messages matter only to staff features.
         return Ok(());
     }
+    if dialogue::on_message(ctx, from, msg).await? {
+        return Ok(());
+    }
     if let Some(text) = msg.text() {
         if text.starts_with('/') {
             return menu::on_command(ctx, from, text).await;
@@ -104,6 +108,8 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
         Some(("m", item)) => menu::on_menu_button(ctx, &from, q, item).await,
         Some(("lang", code)) => menu::on_language_button(ctx, &from, q, code).await,
         Some(("t", rest)) => staff::on_button(ctx, &from, q, rest).await,
+        Some(("d", _)) => dialogue::on_button(ctx, &from, q, data).await,
+        Some(("r", choice)) => dialogue::on_resume_button(ctx, &from, q, choice).await,
         _ => answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await,
     }
 }

@@ -30,11 +30,13 @@ async fn start_answers_in_the_owners_language_with_the_main_menu() {
     );
     for label in [
         "Complaint",
-        "Repair / question",
+        "Repair",
+        "Questions",
         "Fees",
         "Survey",
         "Suggestion box",
         "My tickets",
+        "Register",
     ] {
         assert!(
             en_reply.callback_data(label).is_some(),

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 /// How long a test waits for the bot before failing.
 pub const WAIT: Duration = Duration::from_secs(20);
 
+#[allow(dead_code)] // each test module uses a different part
 pub struct TestApp {
     pub db: TestDatabase,
     pub api: StandIn,
@@ -42,6 +43,7 @@ pub async fn spawn_app_with(
     settings.api_url = Some(api.api_url());
     settings.poll_timeout = 5;
     settings.clock = clock.clone();
+    settings.dialogues_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/dialogues").into();
     settings.processor.retry_base = Duration::from_millis(20);
     settings.processor.poll_interval = Duration::from_millis(100);
     settings.sender.poll_interval = Duration::from_millis(100);
@@ -74,6 +76,7 @@ pub fn fast_limits() -> (StandInConfig, RateLimits) {
     (config, limits)
 }
 
+#[allow(dead_code)]
 impl TestApp {
     /// Starts (or restarts) the bot on the same database and stand-in.
     pub fn start(&mut self) {

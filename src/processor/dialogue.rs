@@ -1,0 +1,926 @@
+//! The dialogue runtime: keeps each private chat's conversation in the
+//! `conversations` table, feeds the owner's messages and button presses to
+//! the pure engine, carries out the engine's effects (registration, tickets,
+//! fees, survey, suggestions) in the update's transaction, and sends the
+//! replies through the outbox.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context as _, Result};
+use chrono::{DateTime, Datelike, Utc};
+use serde_json::{json, Value};
+use sqlx::{PgConnection, Row};
+use teloxide::types::{
+    ButtonRequest, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
+    KeyboardMarkup, KeyboardRemove, Message, ReplyMarkup,
+};
+
+use super::context::Ctx;
+use super::menu::main_menu;
+use super::router::{answer, Sender};
+use super::staff;
+use crate::domain::phone::Phone;
+use crate::domain::tickets::{Channel, NewTicket, Priority, TicketKind};
+use crate::domain::{fees, people, units};
+use crate::engine::{
+    self, Dialogue, Effect, EffectKind, Facts, Input, Keyboard, Reply, State, Step, UnitFact,
+};
+use crate::i18n::Lang;
+use crate::telegram::outbox::Request;
+use crate::texts;
+
+/// Who is talking, for the effects.
+#[derive(Debug, Clone, Copy)]
+pub struct Who {
+    pub user_id: i64,
+    pub chat_id: i64,
+    pub lang: Lang,
+}
+
+impl Who {
+    fn of(from: &Sender) -> Who {
+        Who {
+            user_id: from.user_id,
+            chat_id: from.chat_id,
+            lang: from.lang,
+        }
+    }
+}
+
+/// A stored conversation.
+struct Conversation {
+    state: State,
+    /// Album photos waiting for the rest of their album.
+    album: Vec<engine::Photo>,
+}
+
+/// The dialogue a main-menu item opens.
+#[must_use]
+pub fn dialogue_for_menu(item: &str) -> Option<&'static str> {
+    Some(match item {
+        "complaint" => "complaint",
+        "repair" => "repair",
+        "consultation" => "consultation",
+        "fees" => "fees",
+        "survey" => "survey",
+        "suggestion" => "suggestion",
+        "registration" => "registration",
+        _ => return None,
+    })
+}
+
+/// A private message. Returns false when no conversation wants it (the
+/// caller then treats it as a command, a follow-up or unknown text).
+pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<bool> {
+    let Some(conv) = load(ctx, Who::of(from)).await? else {
+        return Ok(false);
+    };
+    let who = Who {
+        lang: conv.state.lang,
+        ..Who::of(from)
+    };
+    if let Some(text) = msg.text() {
+        if let Some(command) = text.strip_prefix('/') {
+            let name = command
+                .split(|c: char| c.is_whitespace() || c == '@')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            match name.as_str() {
+                "cancel" => return feed(ctx, who, conv, &Input::Cancel).await.map(|()| true),
+                "back" => return feed(ctx, who, conv, &Input::Back).await.map(|()| true),
+                "start" | "menu" => {
+                    ask_resume(ctx, who, &conv.state).await?;
+                    return Ok(true);
+                }
+                "help" => {
+                    let title = title_of(ctx, &conv.state);
+                    let text =
+                        texts::fill(texts::HELP_IN_DIALOGUE.get(who.lang), &[("title", &title)]);
+                    ctx.reply(
+                        who.chat_id,
+                        Request::text(format!("{}\n\n{text}", texts::HELP.get(who.lang))),
+                    )
+                    .await?;
+                    return Ok(true);
+                }
+                // Other commands (/mytickets, /lang …) work as usual; the draft waits.
+                _ => return Ok(false),
+            }
+        }
+    }
+    let input = match to_input(msg) {
+        MessageInput::Ready(input) => input,
+        MessageInput::AlbumPart(photo, group) => {
+            return album_part(ctx, who, conv, photo, &group)
+                .await
+                .map(|()| true);
+        }
+    };
+    feed(ctx, who, conv, &input).await?;
+    Ok(true)
+}
+
+/// A `d:` button of a dialogue prompt.
+pub async fn on_button(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    q: &CallbackQuery,
+    data: &str,
+) -> Result<()> {
+    answer(ctx, q, None).await?;
+    if !input(ctx, Who::of(from), &Input::Button(data.to_string())).await? {
+        ctx.reply(
+            from.chat_id,
+            Request::text(texts::BUTTON_EXPIRED.get(from.lang)),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The resume question's buttons: `r:c` continue, `r:n` leave the draft.
+pub async fn on_resume_button(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    q: &CallbackQuery,
+    choice: &str,
+) -> Result<()> {
+    answer(ctx, q, None).await?;
+    let Some(conv) = load(ctx, Who::of(from)).await? else {
+        ctx.reply(
+            from.chat_id,
+            Request::text(texts::BUTTON_EXPIRED.get(from.lang)),
+        )
+        .await?;
+        return Ok(());
+    };
+    let who = Who {
+        lang: conv.state.lang,
+        ..Who::of(from)
+    };
+    match choice {
+        "c" => {
+            let facts = facts_for(ctx, who).await?;
+            let Some(dialogue) = ctx.app.dialogues.get(&conv.state.dialogue) else {
+                delete(ctx.conn, who.chat_id).await?;
+                return show_menu(ctx, who, texts::WELCOME).await;
+            };
+            let step = engine::step::reprompt(dialogue, &conv.state, &facts, ctx.now);
+            run(ctx, who, dialogue.clone(), step).await
+        }
+        "n" => {
+            delete(ctx.conn, who.chat_id).await?;
+            show_menu(ctx, who, texts::DRAFT_DISCARDED).await
+        }
+        _ => {
+            ctx.reply(
+                who.chat_id,
+                Request::text(texts::BUTTON_EXPIRED.get(who.lang)),
+            )
+            .await?;
+            Ok(())
+        }
+    }
+}
+
+/// Starts dialogue `id` (from the menu). A draft in progress is not thrown
+/// away silently: the owner is asked first.
+pub async fn start_dialogue(ctx: &mut Ctx<'_>, from: &Sender, id: &str) -> Result<()> {
+    start(ctx, Who::of(from), id).await
+}
+
+/// `start_dialogue` for a transport other than Telegram (the console).
+pub async fn start(ctx: &mut Ctx<'_>, who: Who, id: &str) -> Result<()> {
+    if let Some(conv) = load(ctx, who).await? {
+        return ask_resume(
+            ctx,
+            Who {
+                lang: conv.state.lang,
+                ..who
+            },
+            &conv.state,
+        )
+        .await;
+    }
+    let Some(dialogue) = ctx.app.dialogues.get(id).cloned() else {
+        anyhow::bail!("the menu names dialogue {id:?}, which is not loaded");
+    };
+    let facts = facts_for(ctx, who).await?;
+    let step = engine::start(&dialogue, who.lang, &facts, ctx.now);
+    run(ctx, who, dialogue, step).await
+}
+
+/// Gives `input` to the chat's conversation; false when there is none.
+pub async fn input(ctx: &mut Ctx<'_>, who: Who, input: &Input) -> Result<bool> {
+    let Some(conv) = load(ctx, who).await? else {
+        return Ok(false);
+    };
+    let who = Who {
+        lang: conv.state.lang,
+        ..who
+    };
+    feed(ctx, who, conv, input).await?;
+    Ok(true)
+}
+
+/// Drafts left alone past their expiry: deleted, each owner told once.
+pub async fn expire_drafts(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<u64> {
+    let rows =
+        sqlx::query("DELETE FROM conversations WHERE expires_at <= $1 RETURNING chat_id, state")
+            .bind(now)
+            .fetch_all(&mut *conn)
+            .await?;
+    for row in &rows {
+        let chat_id: i64 = row.get("chat_id");
+        let state: Value = row.get("state");
+        let lang = state
+            .get("lang")
+            .and_then(Value::as_str)
+            .and_then(Lang::parse)
+            .unwrap_or_default();
+        let text = texts::DRAFT_EXPIRED.get(lang);
+        crate::telegram::outbox::enqueue(
+            conn,
+            None,
+            &crate::telegram::outbox::Outgoing::reply(
+                chat_id,
+                Request::text_with(text, main_menu(lang)),
+            ),
+        )
+        .await?;
+    }
+    Ok(rows.len() as u64)
+}
+
+// ------------------------------------------------------------------ driving
+
+async fn feed(ctx: &mut Ctx<'_>, who: Who, conv: Conversation, input: &Input) -> Result<()> {
+    let facts = facts_for(ctx, who).await?;
+    let Some(dialogue) = ctx.app.dialogues.get(&conv.state.dialogue).cloned() else {
+        // The file was removed while the owner was in it.
+        delete(ctx.conn, who.chat_id).await?;
+        return show_menu(ctx, who, texts::DIALOGUE_GONE).await;
+    };
+    let step = engine::step(&dialogue, &conv.state, input, &facts, ctx.now);
+    run(ctx, who, dialogue, step).await
+}
+
+/// Sends the replies, carries out the effects (feeding outcomes back), and
+/// stores where the conversation ended up.
+async fn run(ctx: &mut Ctx<'_>, who: Who, mut dialogue: Dialogue, mut step: Step) -> Result<()> {
+    let mut replies: Vec<Reply> = Vec::new();
+    // Bounded: a dialogue hands over to another at most a few times.
+    for _ in 0..16 {
+        replies.append(&mut step.replies);
+        let mut next: Option<Input> = None;
+        let mut switch_to: Option<String> = None;
+        for effect in std::mem::take(&mut step.effects) {
+            if effect.kind == EffectKind::StartDialogue {
+                switch_to = effect
+                    .args
+                    .get("dialogue")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                continue;
+            }
+            let (name, vars) = perform(ctx, who, &effect).await?;
+            if effect.awaits_outcome {
+                next = Some(Input::Outcome { name, vars });
+            }
+        }
+        let facts = facts_for(ctx, who).await?;
+        match (step.state.take(), next, switch_to) {
+            (_, _, Some(id)) => {
+                let Some(other) = ctx.app.dialogues.get(&id).cloned() else {
+                    anyhow::bail!(
+                        "dialogue {} hands over to unknown dialogue {id:?}",
+                        dialogue.id
+                    );
+                };
+                step = engine::start(&other, who.lang, &facts, ctx.now);
+                dialogue = other;
+            }
+            (Some(state), Some(input), None) => {
+                step = engine::step(&dialogue, &state, &input, &facts, ctx.now);
+            }
+            (Some(state), None, None) => {
+                save(ctx, who, &state).await?;
+                return send_replies(ctx, who, replies, false).await;
+            }
+            (None, _, None) => {
+                delete(ctx.conn, who.chat_id).await?;
+                return send_replies(ctx, who, replies, true).await;
+            }
+        }
+    }
+    anyhow::bail!(
+        "dialogue {} did not settle after 16 hand-overs",
+        dialogue.id
+    )
+}
+
+/// Queues the replies; at the end of a conversation the main menu comes
+/// with the last one.
+async fn send_replies(ctx: &mut Ctx<'_>, who: Who, replies: Vec<Reply>, ended: bool) -> Result<()> {
+    let count = replies.len();
+    for (i, reply) in replies.into_iter().enumerate() {
+        let markup = match reply.keyboard {
+            Keyboard::None if ended && i + 1 == count => Some(main_menu(who.lang).into()),
+            other => markup_of(other),
+        };
+        let request = Request::SendMessage {
+            text: reply.text,
+            reply_markup: markup,
+            reply_to: None,
+        };
+        ctx.reply(who.chat_id, request).await?;
+    }
+    if ended && count == 0 {
+        show_menu(ctx, who, texts::MENU).await?;
+    }
+    Ok(())
+}
+
+fn markup_of(keyboard: Keyboard) -> Option<ReplyMarkup> {
+    match keyboard {
+        Keyboard::None => None,
+        Keyboard::Inline(rows) => Some(
+            InlineKeyboardMarkup::new(rows.into_iter().map(|row| {
+                row.into_iter()
+                    .map(|b| InlineKeyboardButton::callback(b.label, b.data))
+                    .collect::<Vec<_>>()
+            }))
+            .into(),
+        ),
+        Keyboard::RequestContact { label } => Some(one_button(
+            KeyboardButton::new(label).request(ButtonRequest::Contact),
+        )),
+        Keyboard::RequestLocation { label } => Some(one_button(
+            KeyboardButton::new(label).request(ButtonRequest::Location),
+        )),
+        Keyboard::RemoveReplyKeyboard => Some(KeyboardRemove::new().into()),
+    }
+}
+
+fn one_button(button: KeyboardButton) -> ReplyMarkup {
+    KeyboardMarkup::new([[button]])
+        .resize_keyboard()
+        .one_time_keyboard()
+        .into()
+}
+
+async fn show_menu(ctx: &mut Ctx<'_>, who: Who, text: texts::Phrase) -> Result<()> {
+    ctx.reply(
+        who.chat_id,
+        Request::text_with(text.get(who.lang), main_menu(who.lang)),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn ask_resume(ctx: &mut Ctx<'_>, who: Who, state: &State) -> Result<()> {
+    let title = title_of(ctx, state);
+    let text = texts::fill(texts::RESUME_ASK.get(who.lang), &[("title", &title)]);
+    let keyboard = InlineKeyboardMarkup::new([[
+        InlineKeyboardButton::callback(texts::RESUME_CONTINUE.get(who.lang), "r:c"),
+        InlineKeyboardButton::callback(texts::RESUME_DISCARD.get(who.lang), "r:n"),
+    ]]);
+    ctx.reply(who.chat_id, Request::text_with(text, keyboard))
+        .await?;
+    Ok(())
+}
+
+fn title_of(ctx: &Ctx<'_>, state: &State) -> String {
+    ctx.app.dialogues.get(&state.dialogue).map_or_else(
+        || state.dialogue.clone(),
+        |d| d.title.get(state.lang).to_string(),
+    )
+}
+
+// ------------------------------------------------------------------ input
+
+enum MessageInput {
+    Ready(Input),
+    /// A photo that is part of an album (media group).
+    AlbumPart(engine::Photo, String),
+}
+
+fn to_input(msg: &Message) -> MessageInput {
+    if let Some(text) = msg.text() {
+        return MessageInput::Ready(Input::Text(text.to_string()));
+    }
+    if let Some(sizes) = msg.photo() {
+        // The largest size is last.
+        let Some(best) = sizes.last() else {
+            return MessageInput::Ready(Input::Unsupported);
+        };
+        let photo = engine::Photo {
+            file_id: best.file.id.0.clone(),
+            file_unique_id: best.file.unique_id.0.clone(),
+        };
+        return match msg.media_group_id() {
+            Some(group) => MessageInput::AlbumPart(photo, group.0.clone()),
+            None => MessageInput::Ready(Input::Photos(vec![photo])),
+        };
+    }
+    if let Some(contact) = msg.contact() {
+        let is_own = match (contact.user_id, &msg.from) {
+            (Some(contact_user), Some(from)) => contact_user == from.id,
+            _ => false,
+        };
+        return MessageInput::Ready(Input::Contact {
+            phone: contact.phone_number.clone(),
+            is_own,
+        });
+    }
+    if let Some(location) = msg.location() {
+        return MessageInput::Ready(Input::Location {
+            latitude: location.latitude,
+            longitude: location.longitude,
+        });
+    }
+    MessageInput::Ready(Input::Unsupported)
+}
+
+/// Telegram delivers an album as one update per photo. They are collected
+/// while the next update of the chat in the inbox continues the album, and
+/// given to the engine as one answer with the last part.
+async fn album_part(
+    ctx: &mut Ctx<'_>,
+    who: Who,
+    mut conv: Conversation,
+    photo: engine::Photo,
+    group: &str,
+) -> Result<()> {
+    conv.album.push(photo);
+    let next_group: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT payload->'message'->>'media_group_id' FROM inbox
+          WHERE chat_id = $1 AND update_id > $2 AND processed_at IS NULL
+          ORDER BY update_id LIMIT 1",
+    )
+    .bind(who.chat_id)
+    .bind(ctx.update_id)
+    .fetch_optional(&mut *ctx.conn)
+    .await?;
+    if next_group.flatten().as_deref() == Some(group) {
+        sqlx::query("UPDATE conversations SET album = $2 WHERE chat_id = $1")
+            .bind(who.chat_id)
+            .bind(serde_json::to_value(&conv.album)?)
+            .execute(&mut *ctx.conn)
+            .await?;
+        return Ok(());
+    }
+    let photos = std::mem::take(&mut conv.album);
+    sqlx::query("UPDATE conversations SET album = '[]'::jsonb WHERE chat_id = $1")
+        .bind(who.chat_id)
+        .execute(&mut *ctx.conn)
+        .await?;
+    feed(ctx, who, conv, &Input::Photos(photos)).await
+}
+
+// ------------------------------------------------------------------ storage
+
+async fn load(ctx: &mut Ctx<'_>, from: Who) -> Result<Option<Conversation>> {
+    let row = sqlx::query("SELECT state, expires_at, album FROM conversations WHERE chat_id = $1")
+        .bind(from.chat_id)
+        .fetch_optional(&mut *ctx.conn)
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let expires_at: DateTime<Utc> = row.get("expires_at");
+    let state: Result<State, _> = serde_json::from_value(row.get("state"));
+    let state = match state {
+        Ok(state) if expires_at > ctx.now => state,
+        Ok(state) => {
+            // Expired while nobody swept it: tell the owner, then start afresh.
+            delete(ctx.conn, from.chat_id).await?;
+            show_menu(
+                ctx,
+                Who {
+                    lang: state.lang,
+                    ..from
+                },
+                texts::DRAFT_EXPIRED,
+            )
+            .await?;
+            return Ok(None);
+        }
+        Err(e) => {
+            tracing::warn!(chat = from.chat_id, error = %e, "unreadable conversation state; starting afresh");
+            delete(ctx.conn, from.chat_id).await?;
+            return Ok(None);
+        }
+    };
+    let album: Vec<engine::Photo> = serde_json::from_value(row.get("album")).unwrap_or_default();
+    Ok(Some(Conversation { state, album }))
+}
+
+async fn save(ctx: &mut Ctx<'_>, who: Who, state: &State) -> Result<()> {
+    let expires_at = ctx.now + ctx.app.settings.draft_ttl;
+    sqlx::query(
+        "INSERT INTO conversations (chat_id, user_id, dialogue, state, version, started_at, updated_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
+         ON CONFLICT (chat_id) DO UPDATE
+           SET user_id = $2, dialogue = $3, state = $4, version = $5, updated_at = $6, expires_at = $7,
+               started_at = CASE WHEN conversations.dialogue = $3 THEN conversations.started_at ELSE $6 END",
+    )
+    .bind(who.chat_id)
+    .bind(who.user_id)
+    .bind(&state.dialogue)
+    .bind(serde_json::to_value(state)?)
+    .bind(&state.version)
+    .bind(ctx.now)
+    .bind(expires_at)
+    .execute(&mut *ctx.conn)
+    .await?;
+    Ok(())
+}
+
+async fn delete(conn: &mut PgConnection, chat_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM conversations WHERE chat_id = $1")
+        .bind(chat_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------ facts
+
+async fn facts_for(ctx: &mut Ctx<'_>, who: Who) -> Result<Facts> {
+    let person = people::find_person_by_telegram_id(ctx.conn, who.user_id).await?;
+    let units = match &person {
+        Some(p) => units::units_of_person(ctx.conn, p.id).await?,
+        None => Vec::new(),
+    };
+    Ok(Facts {
+        registered: !units.is_empty(),
+        default_unit: units
+            .iter()
+            .find(|u| u.is_default)
+            .or(units.first())
+            .map(|u| u.code.clone()),
+        units: units
+            .iter()
+            .map(|u| UnitFact {
+                code: u.code.clone(),
+                role: u.role.as_str().to_string(),
+            })
+            .collect(),
+        timezone: ctx.app.settings.timezone,
+        duty_phone: ctx.app.settings.duty_phone.clone(),
+    })
+}
+
+// ------------------------------------------------------------------ effects
+
+type Outcome = (String, BTreeMap<String, Value>);
+
+fn outcome(name: &str) -> Outcome {
+    (name.to_string(), BTreeMap::new())
+}
+
+fn outcome_with(name: &str, vars: impl IntoIterator<Item = (&'static str, Value)>) -> Outcome {
+    (
+        name.to_string(),
+        vars.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+    )
+}
+
+fn arg<'a>(effect: &'a Effect, name: &str) -> Option<&'a str> {
+    effect
+        .args
+        .get(name)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+async fn perform(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Outcome> {
+    match effect.kind {
+        EffectKind::Register => register(ctx, who, effect).await,
+        EffectKind::SetDefaultUnit => set_default_unit(ctx, who, effect).await,
+        EffectKind::FileTicket => file_ticket(ctx, who, effect, false).await,
+        EffectKind::HandOff => file_ticket(ctx, who, effect, true).await,
+        EffectKind::ShowFees => show_fees(ctx, who).await,
+        EffectKind::RecordSurvey => record_survey(ctx, who, effect).await,
+        EffectKind::SaveSuggestion => save_suggestion(ctx, who, effect).await,
+        // Handled by the driver before effects are performed.
+        EffectKind::StartDialogue => Ok(outcome("started")),
+    }
+}
+
+async fn register(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Outcome> {
+    let Some(phone) = arg(effect, "phone").and_then(|p| Phone::parse(p).ok()) else {
+        return Ok(outcome("unknown"));
+    };
+    let Some(person) = people::find_people_by_phone(ctx.conn, &phone)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(outcome("unknown"));
+    };
+    let units = units::units_of_person(ctx.conn, person.id).await?;
+    if units.is_empty() {
+        return Ok(outcome("unknown"));
+    }
+    // This Telegram account now belongs to this person only.
+    sqlx::query("UPDATE people SET telegram_user_id = NULL, updated_at = now() WHERE telegram_user_id = $1 AND id <> $2")
+        .bind(who.user_id)
+        .bind(person.id)
+        .execute(&mut *ctx.conn)
+        .await?;
+    sqlx::query(
+        "UPDATE people SET telegram_user_id = $2, language = $3, updated_at = now() WHERE id = $1",
+    )
+    .bind(person.id)
+    .bind(who.user_id)
+    .bind(who.lang.code())
+    .execute(&mut *ctx.conn)
+    .await?;
+    if let [unit] = units.as_slice() {
+        sqlx::query(
+            "UPDATE unit_members SET is_default = TRUE WHERE person_id = $1 AND unit_id = $2",
+        )
+        .bind(person.id)
+        .bind(unit.unit_id)
+        .execute(&mut *ctx.conn)
+        .await?;
+        return Ok(outcome_with(
+            "matched_one",
+            [
+                ("unit", json!(unit.code)),
+                ("role", json!(unit.role.as_str())),
+            ],
+        ));
+    }
+    let list: Vec<Value> = units
+        .iter()
+        .map(|u| json!({"code": u.code, "role": u.role.as_str()}))
+        .collect();
+    Ok(outcome_with(
+        "matched_many",
+        [("units", Value::Array(list))],
+    ))
+}
+
+async fn set_default_unit(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Outcome> {
+    let person = people::find_person_by_telegram_id(ctx.conn, who.user_id)
+        .await?
+        .context("setting a default unit for someone not registered")?;
+    let code = arg(effect, "unit").unwrap_or_default();
+    let updated = sqlx::query(
+        "UPDATE unit_members m SET is_default = (u.code = $2)
+           FROM units u WHERE u.id = m.unit_id AND m.person_id = $1",
+    )
+    .bind(person.id)
+    .bind(code)
+    .execute(&mut *ctx.conn)
+    .await?
+    .rows_affected();
+    anyhow::ensure!(updated > 0, "person {} has no units", person.id);
+    Ok(outcome("saved"))
+}
+
+/// The person's unit with `code`, or their default unit — never a unit
+/// they are not a member of.
+async fn unit_of(
+    ctx: &mut Ctx<'_>,
+    person_id: Option<i64>,
+    code: Option<&str>,
+) -> Result<Option<i64>> {
+    let Some(person_id) = person_id else {
+        return Ok(None);
+    };
+    let units = units::units_of_person(ctx.conn, person_id).await?;
+    let chosen = code
+        .and_then(|c| units.iter().find(|u| u.code == c))
+        .or_else(|| units.iter().find(|u| u.is_default))
+        .or(units.first());
+    Ok(chosen.map(|u| u.unit_id))
+}
+
+async fn file_ticket(
+    ctx: &mut Ctx<'_>,
+    who: Who,
+    effect: &Effect,
+    hand_off: bool,
+) -> Result<Outcome> {
+    let person = people::find_person_by_telegram_id(ctx.conn, who.user_id).await?;
+    let kind = if hand_off {
+        TicketKind::Consultation
+    } else {
+        arg(effect, "kind")
+            .and_then(TicketKind::parse)
+            .with_context(|| {
+                format!(
+                    "file_ticket with unknown kind {:?}",
+                    effect.args.get("kind")
+                )
+            })?
+    };
+    let mut description = ["description", "question", "text"]
+        .iter()
+        .find_map(|k| arg(effect, k))
+        .unwrap_or_default()
+        .to_string();
+    if kind == TicketKind::Registration {
+        description = format!(
+            "{} / {} / {} / {}",
+            arg(effect, "name").unwrap_or("-"),
+            arg(effect, "unit_text")
+                .or(arg(effect, "unit"))
+                .unwrap_or("-"),
+            arg(effect, "role").unwrap_or("-"),
+            arg(effect, "phone").unwrap_or("-"),
+        );
+    }
+    if let Some(transcript) = effect.args.get("transcript").and_then(Value::as_array) {
+        let lines: Vec<&str> = transcript.iter().filter_map(Value::as_str).collect();
+        if !lines.is_empty() {
+            if !description.is_empty() {
+                description.push_str("\n\n");
+            }
+            description.push_str(&lines.join("\n"));
+        }
+    }
+    let priority = match arg(effect, "priority") {
+        Some("urgent") => Priority::Urgent,
+        Some("high") => Priority::High,
+        Some("low") => Priority::Low,
+        _ => Priority::Normal,
+    };
+    let unit_id = if kind == TicketKind::Registration {
+        None
+    } else {
+        unit_of(ctx, person.as_ref().map(|p| p.id), arg(effect, "unit")).await?
+    };
+    let attachments: Vec<String> = effect
+        .args
+        .get("photos")
+        .and_then(Value::as_array)
+        .map(|photos| {
+            photos
+                .iter()
+                .filter_map(|p| p.get("file_id").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let location = match (arg(effect, "place"), arg(effect, "location")) {
+        (Some(place), Some(loc)) if place != loc => Some(format!("{place}: {loc}")),
+        (place, loc) => loc.or(place).map(str::to_string),
+    };
+    let appointment_pref = effect.args.get("appointment").and_then(|a| match a {
+        Value::Object(o) => Some(format!(
+            "{} {}–{}",
+            o.get("date").and_then(Value::as_str).unwrap_or_default(),
+            o.get("from").and_then(Value::as_str).unwrap_or_default(),
+            o.get("to").and_then(Value::as_str).unwrap_or_default(),
+        )),
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    });
+    let mut fields = serde_json::Map::new();
+    for (key, value) in &effect.args {
+        if !matches!(key.as_str(), "photos" | "transcript" | "lang" | "dialogue") {
+            fields.insert(key.clone(), value.clone());
+        }
+    }
+    let mut new = NewTicket::new(kind, description);
+    new.category = arg(effect, "category")
+        .or(arg(effect, "topic"))
+        .map(str::to_string);
+    new.priority = priority;
+    new.unit_id = unit_id;
+    new.person_id = person.as_ref().map(|p| p.id);
+    new.owner_chat_id = Some(who.chat_id);
+    new.location = location;
+    new.fields = Value::Object(fields);
+    new.attachments = attachments;
+    new.channel = Channel::Telegram;
+    new.appointment_pref = appointment_pref;
+    let filed = staff::file_ticket(ctx, new).await?;
+    let name = if hand_off { "handed_off" } else { "filed" };
+    Ok(outcome_with(
+        name,
+        [("ticket_no", json!(filed.id.to_string()))],
+    ))
+}
+
+async fn show_fees(ctx: &mut Ctx<'_>, who: Who) -> Result<Outcome> {
+    let Some(person) = people::find_person_by_telegram_id(ctx.conn, who.user_id).await? else {
+        return Ok(outcome("no_units"));
+    };
+    let units = fees::fees_for_person(ctx.conn, person.id).await?;
+    if units.is_empty() {
+        return Ok(outcome("no_units"));
+    }
+    let today = ctx
+        .now
+        .with_timezone(&ctx.app.settings.timezone)
+        .date_naive();
+    let text = fees::render_fees(&units, who.lang, today);
+    Ok(outcome_with("ok", [("fees_text", json!(text))]))
+}
+
+/// The survey answered is the open campaign, or else the current quarter's
+/// evaluation (created on first answer), so an owner can always give one.
+async fn record_survey(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Outcome> {
+    let Some(person) = people::find_person_by_telegram_id(ctx.conn, who.user_id).await? else {
+        return Ok(outcome("no_campaign"));
+    };
+    let Some(unit_id) = unit_of(ctx, Some(person.id), arg(effect, "unit")).await? else {
+        return Ok(outcome("no_campaign"));
+    };
+    let local = ctx.now.with_timezone(&ctx.app.settings.timezone);
+    let quarter = format!("{}Q{}", local.year(), (local.month() - 1) / 3 + 1);
+    let open: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM surveys
+          WHERE started_at <= $1 AND (closes_at IS NULL OR closes_at > $1)
+          ORDER BY started_at DESC LIMIT 1",
+    )
+    .bind(ctx.now)
+    .fetch_optional(&mut *ctx.conn)
+    .await?;
+    let survey_id: i64 = match open {
+        Some(id) => id,
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO surveys (code, started_at) VALUES ($1, $2)
+                 ON CONFLICT (code) DO UPDATE SET code = EXCLUDED.code RETURNING id",
+            )
+            .bind(&quarter)
+            .bind(ctx.now)
+            .fetch_one(&mut *ctx.conn)
+            .await?
+        }
+    };
+    let questions = [
+        "overall",
+        "cleanliness",
+        "security",
+        "repairs",
+        "staff_attitude",
+        "green_areas",
+    ];
+    let answers: serde_json::Map<String, Value> = questions
+        .iter()
+        .filter_map(|q| effect.args.get(*q).map(|v| ((*q).to_string(), v.clone())))
+        .collect();
+    let anonymous = effect
+        .args
+        .get("anonymous")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    sqlx::query(
+        "INSERT INTO survey_responses (survey_id, unit_id, person_id, anonymous, answers, comment)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (survey_id, unit_id) DO UPDATE
+           SET person_id = EXCLUDED.person_id, anonymous = EXCLUDED.anonymous,
+               answers = EXCLUDED.answers, comment = EXCLUDED.comment, updated_at = now()",
+    )
+    .bind(survey_id)
+    .bind(unit_id)
+    .bind((!anonymous).then_some(person.id))
+    .bind(anonymous)
+    .bind(Value::Object(answers))
+    .bind(arg(effect, "comment"))
+    .execute(&mut *ctx.conn)
+    .await?;
+    Ok(outcome("recorded"))
+}
+
+async fn save_suggestion(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Outcome> {
+    let anonymous = effect
+        .args
+        .get("anonymous")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let person = if anonymous {
+        None
+    } else {
+        people::find_person_by_telegram_id(ctx.conn, who.user_id).await?
+    };
+    let photos: Vec<Value> = effect
+        .args
+        .get("photos")
+        .and_then(Value::as_array)
+        .map(|p| p.iter().filter_map(|x| x.get("file_id").cloned()).collect())
+        .unwrap_or_default();
+    sqlx::query(
+        "INSERT INTO suggestions (person_id, chat_id, anonymous, body, photos, source_update_id)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (source_update_id) DO NOTHING",
+    )
+    .bind(person.map(|p| p.id))
+    .bind((!anonymous).then_some(who.chat_id))
+    .bind(anonymous)
+    .bind(arg(effect, "text").unwrap_or_default())
+    .bind(Value::Array(photos))
+    .bind(ctx.update_id)
+    .execute(&mut *ctx.conn)
+    .await?;
+    Ok(outcome("saved"))
+}
