@@ -16,6 +16,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::engine::Dialogues;
 use crate::i18n::Lang;
 use crate::processor::{self, menu_commands, App, ProcessorSettings};
+use crate::telegram::webhook::{self, WebhookSettings};
 use crate::telegram::{intake, sender, sender::SenderConfig};
 
 /// Everything `serve` needs besides the database.
@@ -30,6 +31,8 @@ pub struct ServeSettings {
     /// getUpdates long-poll timeout in seconds.
     pub poll_timeout: u32,
     pub clock: Arc<dyn Clock>,
+    /// Webhook mode instead of long polling.
+    pub webhook: Option<WebhookSettings>,
     /// The dialogue folder; `serve` refuses to start if a file is invalid.
     pub dialogues_dir: PathBuf,
 }
@@ -45,6 +48,7 @@ impl ServeSettings {
             workers: 8,
             poll_timeout: 25,
             clock: Arc::new(SystemClock),
+            webhook: None,
             dialogues_dir: PathBuf::from("./dialogues"),
         }
     }
@@ -108,13 +112,22 @@ pub async fn serve(
     let inbox_wake = Arc::new(Notify::new());
     let outbox_wake = Arc::new(Notify::new());
 
-    let intake = tokio::spawn(intake::run_polling(
-        pool.clone(),
-        bot.clone(),
-        settings.poll_timeout,
-        inbox_wake.clone(),
-        stop.clone(),
-    ));
+    let intake = match settings.webhook.clone() {
+        Some(hook) => tokio::spawn(webhook::run(
+            pool.clone(),
+            bot.clone(),
+            hook,
+            inbox_wake.clone(),
+            stop.clone(),
+        )),
+        None => tokio::spawn(intake::run_polling(
+            pool.clone(),
+            bot.clone(),
+            settings.poll_timeout,
+            inbox_wake.clone(),
+            stop.clone(),
+        )),
+    };
     let processor = tokio::spawn(processor::run(
         pool.clone(),
         app,

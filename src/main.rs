@@ -137,14 +137,14 @@ async fn open(args: &DbArgs) -> Result<Database> {
 }
 
 async fn serve(args: ServeArgs) -> Result<ExitCode> {
-    if args.webhook_url.is_some() {
-        anyhow::bail!("webhook mode is not available yet in this build; run without --webhook-url to use long polling");
-    }
     // Refuse to start with broken dialogues before touching anything else.
     propdesk::app::load_dialogues(&args.dialogues)?;
     let db = open(&args.db).await?;
     let mut settings = propdesk::app::ServeSettings::new(args.token.clone());
     settings.dialogues_dir = args.dialogues.clone();
+    if let (Some(url), Some(listen)) = (args.webhook_url.clone(), args.listen) {
+        settings.webhook = Some(propdesk::telegram::webhook::WebhookSettings { url, listen });
+    }
     settings.processor.duty_phone = args.duty_phone.clone();
     settings.processor.draft_ttl = chrono::Duration::hours(i64::from(args.draft_ttl_hours));
     settings.api_url = args.api_url.clone();

@@ -5,3 +5,4 @@ pub mod intake;
 pub mod limits;
 pub mod outbox;
 pub mod sender;
+pub mod webhook;

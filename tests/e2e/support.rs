@@ -91,7 +91,12 @@ impl TestApp {
     /// fault injected now hits the test's own traffic).
     pub async fn ready(&self) {
         let deadline = tokio::time::Instant::now() + WAIT;
-        while !self.api.requests().iter().any(|r| r.method == "getUpdates") {
+        while !self
+            .api
+            .requests()
+            .iter()
+            .any(|r| r.method == "getUpdates" || r.method == "setWebhook")
+        {
             assert!(
                 tokio::time::Instant::now() < deadline,
                 "the bot never polled"
