@@ -13,6 +13,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::{Clock, SystemClock};
+use crate::config::Secret;
 use crate::engine::Dialogues;
 use crate::i18n::Lang;
 use crate::processor::{self, menu_commands, App, ProcessorSettings};
@@ -22,7 +23,7 @@ use crate::telegram::{intake, sender, sender::SenderConfig};
 /// Everything `serve` needs besides the database.
 #[derive(Debug, Clone)]
 pub struct ServeSettings {
-    pub token: String,
+    pub token: Secret,
     /// Another Bot API server (a local one, or the stand-in in tests).
     pub api_url: Option<url::Url>,
     pub processor: ProcessorSettings,
@@ -39,9 +40,9 @@ pub struct ServeSettings {
 
 impl ServeSettings {
     #[must_use]
-    pub fn new(token: String) -> ServeSettings {
+    pub fn new(token: impl Into<String>) -> ServeSettings {
         ServeSettings {
-            token,
+            token: Secret::new(token),
             api_url: None,
             processor: ProcessorSettings::default(),
             sender: SenderConfig::default(),
@@ -61,7 +62,7 @@ pub fn build_bot(settings: &ServeSettings) -> Result<Bot> {
         .timeout(Duration::from_secs(u64::from(settings.poll_timeout) + 20))
         .build()
         .context("building the HTTP client")?;
-    let bot = Bot::with_client(settings.token.clone(), client);
+    let bot = Bot::with_client(settings.token.expose(), client);
     Ok(match &settings.api_url {
         Some(url) => bot.set_api_url(url.clone()),
         None => bot,

@@ -5,6 +5,36 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// A secret (the bot token): `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    #[must_use]
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that must send it.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(«redacted»)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_string()))
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "propdesk",
@@ -56,7 +86,7 @@ pub struct ServeArgs {
     pub db: DbArgs,
     /// The bot token from @BotFather.
     #[arg(long, env = "TELOXIDE_TOKEN", hide_env_values = true)]
-    pub token: String,
+    pub token: Secret,
     /// Another Bot API server (default: Telegram's).
     #[arg(long, env = "TELOXIDE_API_URL")]
     pub api_url: Option<url::Url>,
@@ -156,4 +186,17 @@ pub enum InboxCommand {
         db: DbArgs,
         update_id: i64,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_never_shows_in_debug_output() {
+        let cli = Cli::parse_from(["propdesk", "serve", "--token", "123:SECRET-TOKEN"]);
+        let text = format!("{cli:?}");
+        assert!(!text.contains("SECRET-TOKEN"), "{text}");
+        assert!(text.contains("redacted"));
+    }
 }

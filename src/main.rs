@@ -140,7 +140,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
     // Refuse to start with broken dialogues before touching anything else.
     propdesk::app::load_dialogues(&args.dialogues)?;
     let db = open(&args.db).await?;
-    let mut settings = propdesk::app::ServeSettings::new(args.token.clone());
+    let mut settings = propdesk::app::ServeSettings::new(args.token.expose());
     settings.dialogues_dir = args.dialogues.clone();
     if let (Some(url), Some(listen)) = (args.webhook_url.clone(), args.listen) {
         settings.webhook = Some(propdesk::telegram::webhook::WebhookSettings { url, listen });

@@ -11,7 +11,7 @@
 
 mod context;
 pub mod dialogue;
-mod menu;
+pub mod menu;
 mod router;
 pub mod staff;
 
