@@ -96,6 +96,11 @@ pub async fn serve(
         inbox_wake.clone(),
         stop.clone(),
     ));
+    let scheduler = tokio::spawn(crate::scheduler::run(
+        pool.clone(),
+        app.clone(),
+        stop.clone(),
+    ));
     let processor = tokio::spawn(processor::run(
         pool.clone(),
         app,
@@ -116,6 +121,7 @@ pub async fn serve(
         ("intake", intake),
         ("processor", processor),
         ("sender", sender),
+        ("scheduler", scheduler),
     ] {
         match task.await {
             Ok(Ok(())) => {}

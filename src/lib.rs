@@ -12,6 +12,8 @@ pub mod domain;
 pub mod engine;
 pub mod i18n;
 pub mod processor;
+pub mod reports;
+pub mod scheduler;
 pub mod standin;
 pub mod telegram;
 pub mod texts;

@@ -25,7 +25,7 @@ use teloxide::types::Update;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-pub use context::{App, Ctx, ProcessorSettings};
+pub use context::{chat_language, App, Ctx, ProcessorSettings};
 pub use menu::command_list as menu_commands;
 pub use staff::{file_ticket, owner_follow_up, FiledTicket};
 
@@ -107,7 +107,9 @@ pub async fn process_next(pool: &PgPool, app: &App) -> Result<bool> {
     let payload: serde_json::Value = row.get("payload");
     let now = app.clock.now();
 
-    let handled = match serde_json::from_value::<Update>(payload) {
+    // From text, not from the Value: teloxide's Update deserializer turns a
+    // `serde_json::Value` (keys reordered by JSONB) into `UpdateKind::Error`.
+    let handled = match serde_json::from_str::<Update>(&payload.to_string()) {
         Ok(update) => {
             let mut ctx = Ctx {
                 conn: &mut tx,

@@ -4,3 +4,4 @@
 mod db;
 mod pipeline;
 mod support;
+mod staff;
