@@ -70,12 +70,19 @@ pub async fn ping_overdue(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Resul
         } else if resolve_overdue {
             fill(
                 texts::PING_RESOLVE.get(lang),
-                &[("id", &t.id.to_string()), ("due", &due_text(t.due_resolve_at, tz)), ("who", &who)],
+                &[
+                    ("id", &t.id.to_string()),
+                    ("due", &due_text(t.due_resolve_at, tz)),
+                    ("who", &who),
+                ],
             )
         } else {
             fill(
                 texts::PING_RESPONSE.get(lang),
-                &[("id", &t.id.to_string()), ("due", &due_text(t.due_response_at, tz))],
+                &[
+                    ("id", &t.id.to_string()),
+                    ("due", &due_text(t.due_response_at, tz)),
+                ],
             )
         };
         let row = outbox::enqueue(
@@ -103,7 +110,11 @@ pub async fn ping_overdue(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Resul
             t.id,
             now,
             Actor::System,
-            if escalate { "escalated" } else { "overdue_ping" },
+            if escalate {
+                "escalated"
+            } else {
+                "overdue_ping"
+            },
             None,
             true,
             serde_json::Value::Null,

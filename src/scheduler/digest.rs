@@ -19,7 +19,11 @@ use crate::texts::{self, fill};
 const QUOTE_CHARS: usize = 300;
 
 /// Sends today's digest if it is due and not sent; returns (1, acks) when it did.
-pub async fn send_if_due(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<Option<(usize, usize)>> {
+pub async fn send_if_due(
+    pool: &PgPool,
+    app: &App,
+    now: DateTime<Utc>,
+) -> Result<Option<(usize, usize)>> {
     let Some(group) = app.settings.staff_chat_id else {
         return Ok(None);
     };
@@ -84,7 +88,11 @@ pub async fn send_if_due(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result
         let who = if anonymous {
             texts::DIGEST_ANONYMOUS.get(lang).to_string()
         } else {
-            [name, unit].into_iter().flatten().collect::<Vec<_>>().join(" ")
+            [name, unit]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ")
         };
         let mut quote: String = body.chars().take(QUOTE_CHARS).collect();
         if body.chars().count() > QUOTE_CHARS {
@@ -125,7 +133,8 @@ pub async fn send_if_due(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result
         text.push_str(texts::DIGEST_OPEN.get(lang));
         for r in &counts {
             let kind: String = r.try_get("kind")?;
-            let label = TicketKind::parse(&kind).map_or(kind.clone(), |k| k.label(lang).to_string());
+            let label =
+                TicketKind::parse(&kind).map_or(kind.clone(), |k| k.label(lang).to_string());
             let active: i64 = r.try_get("active")?;
             let overdue: i64 = r.try_get("overdue")?;
             text.push_str(&format!("\n• {label}: {active} / {overdue}"));
@@ -159,7 +168,12 @@ pub async fn send_if_due(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result
     }
 
     for part in split_text(&text) {
-        outbox::enqueue(&mut tx, None, &Outgoing::new(group, Lane::Staff, Request::text(part))).await?;
+        outbox::enqueue(
+            &mut tx,
+            None,
+            &Outgoing::new(group, Lane::Staff, Request::text(part)),
+        )
+        .await?;
     }
     acks.sort_unstable();
     acks.dedup();
@@ -168,7 +182,11 @@ pub async fn send_if_due(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result
         outbox::enqueue(
             &mut tx,
             None,
-            &Outgoing::new(*chat, Lane::Reminder, Request::text(texts::SUGGESTION_ACK.get(lang))),
+            &Outgoing::new(
+                *chat,
+                Lane::Reminder,
+                Request::text(texts::SUGGESTION_ACK.get(lang)),
+            ),
         )
         .await?;
     }

@@ -3,5 +3,5 @@
 
 mod db;
 mod pipeline;
-mod support;
 mod staff;
+mod support;
