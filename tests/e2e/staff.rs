@@ -402,6 +402,7 @@ async fn staff_commands_are_refused_to_strangers_and_to_roles_below_the_need() {
     app.say(BUTLER, &format!("/assign {} #1", id.0));
     app.say(BUTLER, &format!("/reopen {}", id.0));
     app.say(BUTLER, "/staff add 1234 butler 新人");
+    app.nth_message(BUTLER, 3).await;
     app.settle().await;
     let butler_refusals = app
         .api
