@@ -383,7 +383,7 @@ async fn staff_commands_are_refused_to_strangers_and_to_roles_below_the_need() {
     app.api
         .send_text_in_group(GROUP, STRANGER, "/claim 1")
         .unwrap();
-    app.settle().await;
+    app.nth_message(STRANGER, 15).await;
     let refusals = app
         .api
         .messages(STRANGER)
