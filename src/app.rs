@@ -129,6 +129,11 @@ pub async fn serve(
             stop.clone(),
         )),
     };
+    let scheduler = tokio::spawn(crate::scheduler::run(
+        pool.clone(),
+        app.clone(),
+        stop.clone(),
+    ));
     let processor = tokio::spawn(processor::run(
         pool.clone(),
         app,
@@ -149,6 +154,7 @@ pub async fn serve(
         ("intake", intake),
         ("processor", processor),
         ("sender", sender),
+        ("scheduler", scheduler),
     ] {
         match task.await {
             Ok(Ok(())) => {}

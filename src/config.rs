@@ -64,6 +64,9 @@ pub enum Command {
     /// Manage the staff roster.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// Reports for managers.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Inspect and replay updates that failed repeatedly.
     #[command(subcommand)]
     Inbox(InboxCommand),
@@ -185,6 +188,28 @@ pub enum InboxCommand {
         #[command(flatten)]
         db: DbArgs,
         update_id: i64,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ReportCommand {
+    /// Tickets filed in a period: counts by status, kind and building,
+    /// median times to first response and resolution, average rating.
+    Tickets {
+        #[command(flatten)]
+        db: DbArgs,
+        /// First day (YYYY-MM-DD, local time), inclusive.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day (YYYY-MM-DD, local time), inclusive.
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// The estate's time zone.
+        #[arg(long, env = "PROPDESK_TIMEZONE", default_value = "Asia/Shanghai")]
+        timezone: chrono_tz::Tz,
+        /// Print CSV (section,key,value) instead of text.
+        #[arg(long)]
+        csv: bool,
     },
 }
 

@@ -14,6 +14,8 @@ pub mod engine;
 pub mod i18n;
 pub mod import;
 pub mod processor;
+pub mod reports;
+pub mod scheduler;
 pub mod standin;
 pub mod telegram;
 pub mod texts;

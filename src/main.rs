@@ -6,7 +6,9 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
-use propdesk::config::{Cli, Command, DbArgs, InboxCommand, ServeArgs, StaffCommand};
+use propdesk::config::{
+    Cli, Command, DbArgs, InboxCommand, ReportCommand, ServeArgs, StaffCommand,
+};
 use propdesk::db::Database;
 
 #[tokio::main]
@@ -74,6 +76,19 @@ async fn run(command: Command) -> Result<ExitCode> {
             .context("saving the staff member")?;
             db.close().await;
             println!("staff #{staff_no}: {name} ({role}), Telegram id {telegram_id}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(ReportCommand::Tickets {
+            db,
+            from,
+            to,
+            timezone,
+            csv,
+        }) => {
+            let db = open(&db).await?;
+            let lines = propdesk::reports::tickets(&db.pool, from, to, timezone).await?;
+            db.close().await;
+            print!("{}", propdesk::reports::render(&lines, csv));
             Ok(ExitCode::SUCCESS)
         }
         Command::Inbox(InboxCommand::Parked { db }) => {

@@ -26,7 +26,7 @@ use teloxide::types::Update;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-pub use context::{App, Ctx, ProcessorSettings};
+pub use context::{chat_language, App, Ctx, ProcessorSettings};
 pub use menu::command_list as menu_commands;
 pub use staff::{file_ticket, owner_follow_up, FiledTicket};
 

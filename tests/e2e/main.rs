@@ -4,5 +4,6 @@
 mod db;
 mod import;
 mod pipeline;
+mod staff;
 mod support;
 mod webhook;

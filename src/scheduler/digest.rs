@@ -1,0 +1,195 @@
+//! The daily digest to the staff group at `queue_settings.digest_at` local
+//! time: the suggestion box (then marked read, and non-anonymous authors
+//! thanked), active and overdue tickets by kind, yesterday's ratings. The
+//! `digests` row for the day is written in the same transaction as the
+//! messages, so a day's digest goes out exactly once.
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+use sqlx::{PgPool, Row};
+
+use crate::domain::tickets::{TicketKind, ACTIVE};
+use crate::i18n::Lang;
+use crate::processor::staff::split_text;
+use crate::processor::{chat_language, App};
+use crate::telegram::outbox::{self, Lane, Outgoing, Request};
+use crate::texts::{self, fill};
+
+/// How much of each suggestion the digest quotes.
+const QUOTE_CHARS: usize = 300;
+
+/// Sends today's digest if it is due and not sent; returns (1, acks) when it did.
+pub async fn send_if_due(
+    pool: &PgPool,
+    app: &App,
+    now: DateTime<Utc>,
+) -> Result<Option<(usize, usize)>> {
+    let Some(group) = app.settings.staff_chat_id else {
+        return Ok(None);
+    };
+    let tz = app.settings.timezone;
+    let mut tx = pool.begin().await?;
+    let at: NaiveTime = sqlx::query_scalar("SELECT digest_at FROM queue_settings")
+        .fetch_optional(&mut *tx)
+        .await?
+        .unwrap_or(NaiveTime::MIN);
+    let local = now.with_timezone(&tz);
+    if local.time() < at {
+        return Ok(None);
+    }
+    let day = local.date_naive();
+    let claimed = sqlx::query(
+        "INSERT INTO digests (day, chat_id, sent_at) VALUES ($1, $2, $3)
+         ON CONFLICT (day) DO NOTHING",
+    )
+    .bind(day)
+    .bind(group)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !claimed {
+        return Ok(None);
+    }
+    let lang = chat_language(&mut tx, group).await?.unwrap_or(Lang::Zh);
+    let mut text = fill(texts::DIGEST_TITLE.get(lang), &[("date", &day.to_string())]);
+
+    // The suggestion box.
+    let rows = sqlx::query(
+        "SELECT s.id, s.anonymous, s.body, s.chat_id, p.name, u.code
+           FROM suggestions s
+           LEFT JOIN people p ON p.id = s.person_id AND NOT s.anonymous
+           LEFT JOIN LATERAL (
+               SELECT un.code FROM unit_members m JOIN units un ON un.id = m.unit_id
+                WHERE m.person_id = p.id ORDER BY m.is_default DESC LIMIT 1) u ON TRUE
+          WHERE s.read_at IS NULL
+          ORDER BY s.id
+          FOR UPDATE OF s",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .context("reading the suggestion box")?;
+    text.push_str("\n\n");
+    if rows.is_empty() {
+        text.push_str(texts::DIGEST_NO_SUGGESTIONS.get(lang));
+    } else {
+        text.push_str(&fill(
+            texts::DIGEST_SUGGESTIONS.get(lang),
+            &[("n", &rows.len().to_string())],
+        ));
+    }
+    let mut acks = Vec::new();
+    for r in &rows {
+        let anonymous: bool = r.try_get("anonymous")?;
+        let body: String = r.try_get("body")?;
+        let name: Option<String> = r.try_get("name")?;
+        let unit: Option<String> = r.try_get("code")?;
+        let who = if anonymous {
+            texts::DIGEST_ANONYMOUS.get(lang).to_string()
+        } else {
+            [name, unit]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut quote: String = body.chars().take(QUOTE_CHARS).collect();
+        if body.chars().count() > QUOTE_CHARS {
+            quote.push('…');
+        }
+        text.push_str(&format!("\n• [{who}] {quote}"));
+        if !anonymous {
+            if let Some(chat) = r.try_get::<Option<i64>, _>("chat_id")? {
+                acks.push(chat);
+            }
+        }
+    }
+    sqlx::query("UPDATE suggestions SET read_at = $1 WHERE read_at IS NULL")
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE digests SET suggestions = $2 WHERE day = $1")
+        .bind(day)
+        .bind(i32::try_from(rows.len()).unwrap_or(i32::MAX))
+        .execute(&mut *tx)
+        .await?;
+
+    // Active and overdue tickets by kind.
+    let counts = sqlx::query(&format!(
+        "SELECT kind, count(*) AS active,
+                count(*) FILTER (WHERE due_resolve_at < $1
+                                    OR (first_response_at IS NULL AND due_response_at < $1)) AS overdue
+           FROM tickets WHERE status IN {ACTIVE}
+          GROUP BY kind ORDER BY kind"
+    ))
+    .bind(now)
+    .fetch_all(&mut *tx)
+    .await?;
+    text.push_str("\n\n");
+    if counts.is_empty() {
+        text.push_str(texts::DIGEST_NO_OPEN.get(lang));
+    } else {
+        text.push_str(texts::DIGEST_OPEN.get(lang));
+        for r in &counts {
+            let kind: String = r.try_get("kind")?;
+            let label =
+                TicketKind::parse(&kind).map_or(kind.clone(), |k| k.label(lang).to_string());
+            let active: i64 = r.try_get("active")?;
+            let overdue: i64 = r.try_get("overdue")?;
+            text.push_str(&format!("\n• {label}: {active} / {overdue}"));
+        }
+    }
+
+    // Yesterday's ratings (local days).
+    let today_start = tz
+        .from_local_datetime(&day.and_time(NaiveTime::MIN))
+        .earliest()
+        .map_or(now, |d| d.with_timezone(&Utc));
+    let yesterday_start = today_start - Duration::days(1);
+    let ratings = sqlx::query(
+        "SELECT count(*) AS n, avg((data->>'rating')::int)::float8 AS avg
+           FROM ticket_events WHERE kind = 'rated' AND at >= $1 AND at < $2",
+    )
+    .bind(yesterday_start)
+    .bind(today_start)
+    .fetch_one(&mut *tx)
+    .await?;
+    let n: i64 = ratings.try_get("n")?;
+    text.push_str("\n\n");
+    if n == 0 {
+        text.push_str(texts::DIGEST_NO_RATINGS.get(lang));
+    } else {
+        let avg: f64 = ratings.try_get::<Option<f64>, _>("avg")?.unwrap_or(0.0);
+        text.push_str(&fill(
+            texts::DIGEST_RATINGS.get(lang),
+            &[("n", &n.to_string()), ("avg", &format!("{avg:.1}"))],
+        ));
+    }
+
+    for part in split_text(&text) {
+        outbox::enqueue(
+            &mut tx,
+            None,
+            &Outgoing::new(group, Lane::Staff, Request::text(part)),
+        )
+        .await?;
+    }
+    acks.sort_unstable();
+    acks.dedup();
+    for chat in &acks {
+        let lang = chat_language(&mut tx, *chat).await?.unwrap_or(Lang::Zh);
+        outbox::enqueue(
+            &mut tx,
+            None,
+            &Outgoing::new(
+                *chat,
+                Lane::Reminder,
+                Request::text(texts::SUGGESTION_ACK.get(lang)),
+            ),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Some((1, acks.len())))
+}

@@ -1,0 +1,86 @@
+//! The scheduler: what happens because time passed, not because someone
+//! wrote. Overdue pings and escalations, closing resolved tickets after the
+//! reopen window, and the daily digest. One replica runs it (advisory lock
+//! `db::locks::SCHEDULER`); `tick` takes `now` as an input so tests move time
+//! instead of sleeping, and every message is queued in the transaction that
+//! records it was sent, so each goes out exactly once.
+
+mod deadlines;
+mod digest;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+use crate::db::locks;
+use crate::processor::App;
+
+/// How often the leader looks at the clock.
+pub const TICK_EVERY: Duration = Duration::from_secs(5);
+
+/// What one tick did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TickReport {
+    /// Overdue pings posted in the staff group.
+    pub pings: usize,
+    /// Tickets escalated to supervisors.
+    pub escalations: usize,
+    /// Resolved tickets closed after the reopen window.
+    pub closed: u64,
+    /// Daily digests sent (0 or 1).
+    pub digests: usize,
+    /// Suggestion-box acknowledgements queued to owners.
+    pub acknowledgements: usize,
+}
+
+/// Does everything that is due at `now`.
+pub async fn tick(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<TickReport> {
+    let mut report = TickReport::default();
+    let (pings, escalations) = deadlines::ping_overdue(pool, app, now)
+        .await
+        .context("pinging overdue tickets")?;
+    report.pings = pings;
+    report.escalations = escalations;
+    report.closed = deadlines::close_resolved(pool, now)
+        .await
+        .context("closing resolved tickets")?;
+    if let Some((sent, acks)) = digest::send_if_due(pool, app, now)
+        .await
+        .context("sending the daily digest")?
+    {
+        report.digests = sent;
+        report.acknowledgements = acks;
+    }
+    Ok(report)
+}
+
+/// Ticks every `TICK_EVERY` while this replica holds the scheduler lock,
+/// until `stop` fires.
+pub async fn run(pool: PgPool, app: Arc<App>, stop: CancellationToken) -> Result<()> {
+    while !stop.is_cancelled() {
+        let Some(mut leader) = locks::acquire(&pool, locks::SCHEDULER, &stop).await? else {
+            return Ok(());
+        };
+        tracing::info!("scheduler: this replica runs deadlines and digests");
+        loop {
+            if !leader.still_held().await {
+                tracing::warn!("scheduler: lost the lock connection; trying again");
+                break;
+            }
+            match tick(&pool, &app, app.clock.now()).await {
+                Ok(r) if r != TickReport::default() => tracing::info!(?r, "scheduler tick"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %format!("{e:#}"), "scheduler tick failed"),
+            }
+            tokio::select! {
+                () = stop.cancelled() => return Ok(()),
+                () = tokio::time::sleep(TICK_EVERY) => {}
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,701 @@
+//! The staff queue end to end: tickets filed through `file_ticket` (as the
+//! dialogues will), cards in the staff group, staff working them from
+//! Telegram through the stand-in, the owner told at each step.
+//!
+//! A typical day, as these tests play it:
+//!
+//! ```text
+//! bot → group:  🔧 工单 #1 · 报修 … [认领] [指派]
+//! butler:       (presses 认领)      → card edited: 处理中 — 管家 #1 王师傅
+//! bot → owner:  您的工单 #1 已由物业客服（管家 #1）受理…
+//! butler:       /reply 1 师傅下午两点上门
+//! bot → owner:  物业客服（管家 #1）（工单 #1）：师傅下午两点上门
+//! owner:        好的，谢谢            → relayed to the group
+//! butler:       /resolve 1 已更换水管 → owner gets 1–5 ⭐ buttons
+//! owner:        (presses 2⭐)          → ⚠️ in the group, offer to reopen
+//! ```
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use propdesk::clock::Clock;
+use propdesk::domain::staff::{self, StaffRole};
+use propdesk::domain::tickets::{self, ClaimOutcome, NewTicket, Priority, TicketId, TicketKind};
+use propdesk::processor::{file_ticket, App, Ctx};
+use propdesk::standin::{SentMessage, TestUser};
+
+use crate::support::{fast_limits, spawn_app_with, TestApp, WAIT};
+
+const GROUP: i64 = -100_777;
+const OWNER: i64 = 5001;
+const BUTLER: i64 = 6001;
+const SUPERVISOR: i64 = 6002;
+const ASSISTANT: i64 = 6003;
+const STRANGER: i64 = 6666;
+
+/// The bot with a staff group, a butler (#1), a supervisor (#2), an
+/// assistant (#3), a registered owner of unit 3-2-1101 who has said hello,
+/// and a stranger.
+async fn office() -> TestApp {
+    let (config, limits) = fast_limits();
+    let app = spawn_app_with(config, |s| {
+        s.sender.limits = limits;
+        s.processor.staff_chat_id = Some(GROUP);
+    })
+    .await;
+    app.api.add_group(GROUP, "物业客服组");
+    app.person(OWNER, "zh-hans");
+    for (id, name, username) in [
+        (BUTLER, "王师傅", "wang"),
+        (SUPERVISOR, "李主管", "li"),
+        (ASSISTANT, "赵助理", "zhao"),
+        (STRANGER, "路人", "lu"),
+    ] {
+        app.api.add_user(
+            TestUser::new(id, name)
+                .username(username)
+                .language("zh-hans"),
+        );
+    }
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    staff::upsert(&mut conn, BUTLER, "王师傅", StaffRole::Butler)
+        .await
+        .unwrap();
+    staff::upsert(&mut conn, SUPERVISOR, "李主管", StaffRole::Supervisor)
+        .await
+        .unwrap();
+    staff::upsert(&mut conn, ASSISTANT, "赵助理", StaffRole::Assistant)
+        .await
+        .unwrap();
+    sqlx::query(
+        "WITH u AS (INSERT INTO units (code, building, entrance, floor, area_m2)
+                    VALUES ('3-2-1101', '3', '2', 11, 89.5) RETURNING id),
+              p AS (INSERT INTO people (name, phone, telegram_user_id)
+                    VALUES ('张先生', '+8613812341234', $1) RETURNING id)
+         INSERT INTO unit_members (unit_id, person_id, role, is_default)
+         SELECT u.id, p.id, 'owner', TRUE FROM u, p",
+    )
+    .bind(OWNER)
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    app.say(OWNER, "/start");
+    app.nth_message(OWNER, 1).await;
+    app
+}
+
+/// Files a ticket as the dialogue integrator will: `file_ticket` inside an
+/// update's transaction.
+async fn file(app: &TestApp, update_id: i64, new: NewTicket) -> TicketId {
+    let shared = App {
+        settings: {
+            let mut s = app.settings.processor.clone();
+            s.staff_chat_id = Some(GROUP);
+            s
+        },
+        clock: app.clock.clone(),
+        dialogues: Default::default(),
+    };
+    let mut tx = app.db.pool.begin().await.unwrap();
+    let filed = {
+        let mut ctx = Ctx {
+            conn: &mut tx,
+            app: &shared,
+            update_id,
+            now: shared.clock.now(),
+        };
+        file_ticket(&mut ctx, new).await.unwrap()
+    };
+    tx.commit().await.unwrap();
+    filed.id
+}
+
+async fn unit_id(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT id FROM units WHERE code = '3-2-1101'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+fn leak(app: &TestApp, description: &str, priority: Priority) -> NewTicket {
+    let mut new = NewTicket::new(TicketKind::Repair, description);
+    new.owner_chat_id = Some(OWNER);
+    new.priority = priority;
+    new.category = Some("水电".into());
+    new.location = Some("厨房".into());
+    let _ = app;
+    new
+}
+
+async fn leak_ticket(app: &TestApp, update_id: i64, priority: Priority) -> TicketId {
+    let mut new = leak(app, "厨房水管漏水，地面有积水", priority);
+    new.unit_id = Some(unit_id(app).await);
+    new.person_id = sqlx::query_scalar("SELECT id FROM people WHERE telegram_user_id = $1")
+        .bind(OWNER)
+        .fetch_optional(&app.db.pool)
+        .await
+        .unwrap();
+    file(app, update_id, new).await
+}
+
+/// The card of ticket `id` in the staff group.
+async fn card(app: &TestApp, id: TicketId) -> SentMessage {
+    app.expect_message(GROUP, &format!("工单 {id} ·")).await
+}
+
+/// Cards (not notices) of ticket `id` ever posted in the group.
+fn cards_posted(app: &TestApp, id: TicketId) -> usize {
+    app.api
+        .messages(GROUP)
+        .iter()
+        .filter(|m| m.body().contains(&format!("工单 {id} ·")))
+        .count()
+}
+
+async fn wait_until(
+    app: &TestApp,
+    chat: i64,
+    what: &str,
+    pred: impl Fn(&SentMessage) -> bool,
+) -> SentMessage {
+    app.api
+        .wait_for_message(chat, pred, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {what}: {e:#}"))
+}
+
+#[tokio::test]
+async fn a_ticket_goes_from_filed_to_rated_with_the_card_edited_in_place() {
+    let app = office().await;
+    let id = leak_ticket(&app, 900_001, Priority::Urgent).await;
+
+    // The card: number, kind, category, priority, unit, location, masked phone, deadline, buttons.
+    let posted = card(&app, id).await;
+    let body = posted.body();
+    for needle in [
+        "报修",
+        "水电",
+        "紧急",
+        "3-2-1101",
+        "厨房",
+        "138****1234",
+        "响应期限",
+        "待认领",
+    ] {
+        assert!(body.contains(needle), "card lacks {needle}: {body}");
+    }
+    assert!(
+        !body.contains("13812341234"),
+        "the group never sees a full phone"
+    );
+
+    // The butler claims with the button; the card is edited, not re-posted.
+    app.press(BUTLER, &posted, "认领");
+    let claimed = wait_until(&app, GROUP, "the card to show the claim", |m| {
+        m.message_id == posted.message_id && m.body().contains("王师傅")
+    })
+    .await;
+    assert!(claimed.body().contains("处理中"));
+    assert!(
+        claimed.callback_data("认领").is_none(),
+        "no Claim button once claimed"
+    );
+    app.expect_message(OWNER, "物业客服（管家 #1）受理").await;
+
+    // A reply reaches the owner as the office, never as the person.
+    app.api
+        .send_text_in_group(GROUP, BUTLER, &format!("/reply {} 师傅下午两点上门", id.0))
+        .unwrap();
+    let reply = app.expect_message(OWNER, "师傅下午两点上门").await;
+    assert!(reply.body().contains("物业客服（管家 #1）"));
+    assert!(!reply.body().contains("王师傅"));
+
+    // The owner's answer is relayed to the group (the butler has no private chat yet).
+    app.say(OWNER, "好的，谢谢，家里有人");
+    app.expect_message(GROUP, "家里有人").await;
+    app.expect_message(OWNER, "已将您的补充信息转给工单").await;
+
+    // Resolve; the owner is asked for a rating.
+    app.api
+        .send_text_in_group(GROUP, BUTLER, &format!("/resolve {} 已更换水管", id.0))
+        .unwrap();
+    let rating = app.expect_message(OWNER, "请为本次服务评分").await;
+    app.expect_message(OWNER, "已更换水管").await;
+    wait_until(&app, GROUP, "the card to show resolved", |m| {
+        m.message_id == posted.message_id && m.body().contains("已解决")
+    })
+    .await;
+    app.press(OWNER, &rating, "5⭐");
+    app.expect_message(OWNER, "谢谢您的评价").await;
+    app.say(OWNER, "师傅很专业");
+    app.expect_message(OWNER, "感谢您的反馈").await;
+    app.settle().await;
+
+    let t = load(&app, id).await;
+    assert_eq!(t.status, tickets::TicketStatus::Resolved);
+    assert_eq!(t.rating, Some(5));
+    assert_eq!(t.rating_comment.as_deref(), Some("师傅很专业"));
+    assert!(t.first_response_at.is_some());
+    assert_eq!(
+        cards_posted(&app, id),
+        1,
+        "the card is edited in place, never re-posted"
+    );
+    let card_now = app
+        .api
+        .messages(GROUP)
+        .into_iter()
+        .find(|m| m.message_id == posted.message_id)
+        .unwrap();
+    assert!(
+        card_now.history.len() >= 3,
+        "claimed, resolved, rated: {:?}",
+        card_now.history.len()
+    );
+    app.finish().await;
+}
+
+async fn load(app: &TestApp, id: TicketId) -> tickets::Ticket {
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    tickets::load(&mut conn, id).await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn fifty_staff_pressing_claim_leave_exactly_one_holder() {
+    let app = office().await;
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let butlers: Vec<i64> = (0..50).map(|i| 7000 + i).collect();
+    for b in &butlers {
+        staff::upsert(&mut conn, *b, &format!("管家{b}"), StaffRole::Butler)
+            .await
+            .unwrap();
+        app.api.add_user(TestUser::new(*b, &format!("B{b}")));
+    }
+    drop(conn);
+    let id = leak_ticket(&app, 900_002, Priority::Normal).await;
+    let posted = card(&app, id).await;
+    for b in &butlers {
+        app.press(*b, &posted, "认领");
+    }
+    app.settle().await;
+    let t = load(&app, id).await;
+    let holder = t.assignee.expect("someone holds it");
+    assert!(butlers.contains(&holder));
+    let answers = app.api.callback_answers();
+    let told_who: usize = answers
+        .iter()
+        .filter(|a| {
+            a.text
+                .as_deref()
+                .is_some_and(|t| t.contains("已由") && t.contains("负责"))
+        })
+        .count();
+    assert_eq!(told_who, 49, "every loser is told who holds it");
+    let events: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM ticket_events WHERE kind = 'claimed'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(events, 1);
+    assert_eq!(
+        app.api
+            .messages(OWNER)
+            .iter()
+            .filter(|m| m.body().contains("受理"))
+            .count(),
+        1
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn fifty_simultaneous_claims_in_the_database_have_one_winner() {
+    let db = propdesk::db::testing::fresh_database().await.unwrap();
+    let mut conn = db.pool.acquire().await.unwrap();
+    for i in 0..50 {
+        staff::upsert(&mut conn, 8000 + i, &format!("s{i}"), StaffRole::Butler)
+            .await
+            .unwrap();
+    }
+    let now = chrono::Utc::now();
+    let (id, _) = tickets::insert(
+        &mut conn,
+        Some(1),
+        now,
+        &NewTicket::new(TicketKind::Repair, "x"),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    // As many at once as the pool has connections (16), all on one ticket.
+    let start = Arc::new(tokio::sync::Notify::new());
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let (pool, start) = (db.pool.clone(), start.clone());
+            tokio::spawn(async move {
+                start.notified().await;
+                let mut tx = pool.begin().await.unwrap();
+                let outcome = tickets::claim(&mut tx, id, 8000 + i, now).await.unwrap();
+                tx.commit().await.unwrap();
+                outcome
+            })
+        })
+        .collect();
+    tokio::task::yield_now().await;
+    start.notify_waiters();
+    let mut wins = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            ClaimOutcome::Claimed => wins += 1,
+            ClaimOutcome::Taken { assignee, .. } => assert!(assignee.is_some()),
+            ClaimOutcome::NotFound => panic!("the ticket exists"),
+        }
+    }
+    assert_eq!(wins, 1);
+}
+
+#[tokio::test]
+async fn staff_commands_are_refused_to_strangers_and_to_roles_below_the_need() {
+    let app = office().await;
+    let id = leak_ticket(&app, 900_003, Priority::Normal).await;
+    let posted = card(&app, id).await;
+
+    // A stranger, in private and in the group, for every command.
+    for cmd in [
+        "/queue",
+        "/next",
+        "/claim 1",
+        "/release 1",
+        "/assign 1 #1",
+        "/transfer 1 #1",
+        "/reply 1 hi",
+        "/note 1 hi",
+        "/resolve 1",
+        "/reopen 1",
+        "/mine",
+        "/ticket 1",
+        "/newticket 3-2-1101 repair hi",
+        "/staff",
+        "/schedule 1 2030-01-01 10:00",
+    ] {
+        app.say(STRANGER, cmd);
+    }
+    app.api
+        .send_text_in_group(GROUP, STRANGER, "/claim 1")
+        .unwrap();
+    app.nth_message(STRANGER, 15).await;
+    let refusals = app
+        .api
+        .messages(STRANGER)
+        .iter()
+        .filter(|m| m.body().contains("仅限物业工作人员"))
+        .count();
+    assert_eq!(refusals, 15);
+    app.expect_message(GROUP, "仅限物业工作人员").await;
+
+    // Roles: an assistant may not claim; a butler may not assign or reopen or run the roster.
+    app.api
+        .send_text_in_group(GROUP, ASSISTANT, &format!("/claim {}", id.0))
+        .unwrap();
+    app.expect_message(GROUP, "您的角色（客服助理）无权").await;
+    app.press(ASSISTANT, &posted, "认领");
+    app.say(BUTLER, &format!("/assign {} #1", id.0));
+    app.say(BUTLER, &format!("/reopen {}", id.0));
+    app.say(BUTLER, "/staff add 1234 butler 新人");
+    app.nth_message(BUTLER, 3).await;
+    app.settle().await;
+    let butler_refusals = app
+        .api
+        .messages(BUTLER)
+        .iter()
+        .filter(|m| m.body().contains("您的角色（管家）无权"))
+        .count();
+    assert_eq!(butler_refusals, 3);
+    assert!(app
+        .api
+        .callback_answers()
+        .iter()
+        .any(|a| a.text.as_deref().is_some_and(|t| t.contains("无权"))));
+
+    // A forged button for another owner's ticket, and a bogus claim: nothing changes.
+    let t = load(&app, id).await;
+    assert_eq!(t.status, tickets::TicketStatus::Open);
+    assert!(t.assignee.is_none());
+    app.api
+        .press_forged_button(STRANGER, STRANGER, 1, &format!("t:x:{}", id.0))
+        .unwrap();
+    app.say(BUTLER, "/claim 999");
+    app.expect_message(BUTLER, "没有工单 #999").await;
+    app.settle().await;
+    assert_eq!(load(&app, id).await.status, tickets::TicketStatus::Open);
+    let prompts: i64 = sqlx::query_scalar("SELECT count(*) FROM ticket_prompts")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(prompts, 0);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn photos_travel_both_ways_and_a_reply_to_a_relayed_message_reaches_the_owner() {
+    let app = office().await;
+    let id = leak_ticket(&app, 900_004, Priority::High).await;
+    card(&app, id).await;
+    // The butler has a private chat with the bot and claims there.
+    app.say(BUTLER, &format!("/claim {}", id.0));
+    app.expect_message(BUTLER, "您已认领工单").await;
+
+    // The owner's photo goes to the holder's private chat.
+    app.api.send_photo(OWNER, Some("漏水位置")).unwrap();
+    let relayed = wait_until(&app, BUTLER, "the relayed photo", |m| m.file.is_some()).await;
+    assert!(relayed.body().contains("漏水位置") && relayed.body().contains(&id.to_string()));
+
+    // A Telegram reply to it goes back to the owner.
+    app.api
+        .reply_to(BUTLER, BUTLER, relayed.message_id, "收到，马上安排")
+        .unwrap();
+    let back = app.expect_message(OWNER, "收到，马上安排").await;
+    assert!(back.body().contains("物业客服（管家 #1）"));
+
+    // Resolving with a photo of the finished work: the owner gets the photo.
+    app.api
+        .send_photo(BUTLER, Some(&format!("/resolve {} 已修好", id.0)))
+        .unwrap();
+    let done = wait_until(&app, OWNER, "the photo of the finished work", |m| {
+        m.file.is_some() && m.body().contains("已修好")
+    })
+    .await;
+    assert_eq!(done.method, "sendPhoto");
+    app.settle().await;
+    let photos: i64 = sqlx::query_scalar("SELECT count(*) FROM attachments WHERE ticket_id = $1")
+        .bind(id.0)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(photos, 2);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_low_rating_alerts_supervisors_and_lets_the_owner_reopen() {
+    let app = office().await;
+    let id = leak_ticket(&app, 900_005, Priority::Normal).await;
+    card(&app, id).await;
+    app.say(BUTLER, &format!("/claim {}", id.0));
+    app.say(BUTLER, &format!("/resolve {}", id.0));
+    let rating = app.expect_message(OWNER, "请为本次服务评分").await;
+    app.press(OWNER, &rating, "2⭐");
+    app.expect_message(GROUP, "获得 2 星评价").await;
+    let sorry = app.expect_message(OWNER, "主管会跟进").await;
+    app.press(OWNER, &sorry, &format!("重新打开 {id}"));
+    app.expect_message(OWNER, "已重新打开").await;
+    app.expect_message(GROUP, "业主重新打开了工单").await;
+    app.settle().await;
+    let t = load(&app, id).await;
+    assert_eq!(t.status, tickets::TicketStatus::Claimed);
+    assert_eq!(t.rating, None);
+    let follow_ups: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM ticket_events WHERE kind = 'follow_up'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(follow_ups, 1);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn overdue_tickets_are_pinged_once_an_hour_and_escalated_when_resolve_by_passes() {
+    let app = office().await;
+    app.say(SUPERVISOR, "/mine"); // the supervisor has a private chat
+    app.expect_message(SUPERVISOR, "没有进行中的工单").await;
+    let id = leak_ticket(&app, 900_006, Priority::Urgent).await; // 30 min / 4 h
+    card(&app, id).await;
+    let shared = App {
+        settings: app.settings.processor.clone(),
+        clock: app.clock.clone(),
+        dialogues: Default::default(),
+    };
+    let shared = App {
+        settings: {
+            let mut s = shared.settings;
+            s.staff_chat_id = Some(GROUP);
+            s
+        },
+        clock: shared.clock,
+        dialogues: Default::default(),
+    };
+
+    app.clock.advance(Duration::minutes(31));
+    propdesk::scheduler::tick(&app.db.pool, &shared, app.clock.now())
+        .await
+        .unwrap();
+    app.expect_message(GROUP, "已超过响应期限").await;
+    // Again within the hour: no second ping.
+    app.clock.advance(Duration::minutes(20));
+    propdesk::scheduler::tick(&app.db.pool, &shared, app.clock.now())
+        .await
+        .unwrap();
+    app.settle().await;
+    let pings = |app: &TestApp| {
+        app.api
+            .messages(GROUP)
+            .iter()
+            .filter(|m| m.body().contains("⏰"))
+            .count()
+    };
+    assert_eq!(pings(&app), 1);
+
+    // Past resolve-by: one escalation, to the group and the supervisor.
+    app.clock.advance(Duration::hours(4));
+    let report = propdesk::scheduler::tick(&app.db.pool, &shared, app.clock.now())
+        .await
+        .unwrap();
+    let escalation = app.expect_message(GROUP, "升级").await;
+    assert!(
+        escalation.reply_to_message_id.is_some(),
+        "the notice replies to the card"
+    );
+    app.expect_message(SUPERVISOR, "升级").await;
+    assert!(report.escalations <= 1);
+    app.clock.advance(Duration::hours(2));
+    propdesk::scheduler::tick(&app.db.pool, &shared, app.clock.now())
+        .await
+        .unwrap();
+    app.settle().await;
+    let escalations: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM ticket_events WHERE kind = 'escalated'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(escalations, 1);
+    assert!(pings(&app) >= 2, "still pinged hourly after escalation");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn the_daily_digest_goes_out_once_at_nine_and_thanks_named_suggesters() {
+    use chrono::TimeZone;
+    let db = propdesk::db::testing::fresh_database().await.unwrap();
+    let settings = propdesk::processor::ProcessorSettings {
+        staff_chat_id: Some(GROUP),
+        ..Default::default()
+    };
+    let app = App {
+        settings,
+        clock: Arc::new(propdesk::clock::ShiftedClock::default()),
+        dialogues: Default::default(),
+    };
+    sqlx::query(
+        "INSERT INTO suggestions (chat_id, anonymous, body) VALUES (501, FALSE, '希望增加快递柜'), (502, TRUE, '门口灯坏了')",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let tz = chrono_tz::Asia::Shanghai;
+    let before = tz
+        .with_ymd_and_hms(2026, 5, 1, 8, 59, 0)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let at_nine = before + Duration::minutes(1);
+    assert_eq!(
+        propdesk::scheduler::tick(&db.pool, &app, before)
+            .await
+            .unwrap()
+            .digests,
+        0
+    );
+    let report = propdesk::scheduler::tick(&db.pool, &app, at_nine)
+        .await
+        .unwrap();
+    assert_eq!((report.digests, report.acknowledgements), (1, 1));
+    assert_eq!(
+        propdesk::scheduler::tick(&db.pool, &app, at_nine + Duration::hours(3))
+            .await
+            .unwrap()
+            .digests,
+        0
+    );
+    let digest: String =
+        sqlx::query_scalar("SELECT request->>'text' FROM outbox WHERE chat_id = $1")
+            .bind(GROUP)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert!(
+        digest.contains("希望增加快递柜")
+            && digest.contains("门口灯坏了")
+            && digest.contains("匿名"),
+        "{digest}"
+    );
+    let acks: Vec<i64> = sqlx::query_scalar("SELECT chat_id FROM outbox WHERE chat_id > 0")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(acks, vec![501], "only the named suggester is thanked");
+    let next_day = at_nine + Duration::days(1);
+    assert_eq!(
+        propdesk::scheduler::tick(&db.pool, &app, next_day)
+            .await
+            .unwrap()
+            .digests,
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_ticket_report_counts_and_times_a_period() {
+    let db = propdesk::db::testing::fresh_database().await.unwrap();
+    let mut conn = db.pool.acquire().await.unwrap();
+    staff::upsert(&mut conn, 1, "a", StaffRole::Butler)
+        .await
+        .unwrap();
+    let t0 = chrono::Utc::now() - Duration::days(1);
+    let (a, _) = tickets::insert(
+        &mut conn,
+        Some(1),
+        t0,
+        &NewTicket::new(TicketKind::Repair, "a"),
+    )
+    .await
+    .unwrap();
+    tickets::insert(
+        &mut conn,
+        Some(2),
+        t0,
+        &NewTicket::new(TicketKind::Complaint, "b"),
+    )
+    .await
+    .unwrap();
+    tickets::claim(&mut conn, a, 1, t0 + Duration::minutes(10))
+        .await
+        .unwrap();
+    tickets::resolve(&mut conn, a, t0 + Duration::minutes(90))
+        .await
+        .unwrap();
+    tickets::rate(&mut conn, a, t0 + Duration::minutes(95), 4)
+        .await
+        .unwrap();
+    drop(conn);
+    let day = t0.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let lines = propdesk::reports::tickets(
+        &db.pool,
+        day - Duration::days(1),
+        day + Duration::days(1),
+        chrono_tz::Asia::Shanghai,
+    )
+    .await
+    .unwrap();
+    let csv = propdesk::reports::render(&lines, true);
+    for row in [
+        "status,resolved,1",
+        "status,open,1",
+        "kind,repair,1",
+        "total,tickets,2",
+        "median_minutes,first_response,10",
+        "median_minutes,resolution,90",
+        "rating,average,4.00",
+    ] {
+        assert!(csv.contains(row), "{row} missing from\n{csv}");
+    }
+}
