@@ -3,5 +3,6 @@
 
 mod db;
 mod import;
+mod incidents;
 mod pipeline;
 mod support;
