@@ -114,12 +114,23 @@ pub struct ServeArgs {
     /// Hours an unfinished dialogue is kept before it expires.
     #[arg(long, env = "PROPDESK_DRAFT_TTL_HOURS", default_value_t = 24)]
     pub draft_ttl_hours: u32,
+    /// Day of the month arrears reminders go out.
+    #[arg(long, env = "PROPDESK_REMINDER_DAY", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=28))]
+    pub reminder_day: u32,
+    /// Local time of day arrears reminders go out (HH:MM).
+    #[arg(long, env = "PROPDESK_REMINDER_TIME", default_value = "10:00", value_parser = parse_hhmm)]
+    pub reminder_time: chrono::NaiveTime,
     /// Public HTTPS URL Telegram should post updates to (webhook mode).
     #[arg(long, requires = "listen")]
     pub webhook_url: Option<url::Url>,
     /// Address to listen on in webhook mode, e.g. 0.0.0.0:8443.
     #[arg(long, requires = "webhook_url")]
     pub listen: Option<std::net::SocketAddr>,
+}
+
+fn parse_hhmm(s: &str) -> Result<chrono::NaiveTime, String> {
+    chrono::NaiveTime::parse_from_str(s, "%H:%M")
+        .map_err(|_| format!("{s:?} is not a time like 10:00"))
 }
 
 #[derive(Debug, Clone, Args)]

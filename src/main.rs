@@ -161,6 +161,8 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         settings.webhook = Some(propdesk::telegram::webhook::WebhookSettings { url, listen });
     }
     settings.processor.duty_phone = args.duty_phone.clone();
+    settings.processor.reminder_day = args.reminder_day;
+    settings.processor.reminder_time = args.reminder_time;
     settings.processor.draft_ttl = chrono::Duration::hours(i64::from(args.draft_ttl_hours));
     settings.api_url = args.api_url.clone();
     settings.workers = args.workers;

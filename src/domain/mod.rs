@@ -1,6 +1,7 @@
 //! Owners, units, tickets, fees, surveys: types and their SQL.
 
 pub mod fees;
+pub mod incidents;
 pub mod people;
 pub mod phone;
 pub mod staff;

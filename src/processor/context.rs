@@ -32,6 +32,12 @@ pub struct ProcessorSettings {
     pub draft_ttl: chrono::Duration,
     /// The office duty phone, shown at once for emergencies.
     pub duty_phone: String,
+    /// Day of the month (1–31; past a short month's end, its last day) from
+    /// which arrears reminders go out (`PROPDESK_REMINDER_DAY`, default 5).
+    pub reminder_day: u32,
+    /// Local time on that day when they start (`PROPDESK_REMINDER_TIME`,
+    /// `HH:MM`, default 10:00); quiet hours 21:00–08:00 still apply.
+    pub reminder_time: chrono::NaiveTime,
 }
 
 impl Default for ProcessorSettings {
@@ -45,6 +51,8 @@ impl Default for ProcessorSettings {
             bot_username: String::new(),
             draft_ttl: chrono::Duration::hours(24),
             duty_phone: "0755-8888 0000".into(),
+            reminder_day: 5,
+            reminder_time: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap_or_default(),
         }
     }
 }

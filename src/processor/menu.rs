@@ -21,6 +21,7 @@ pub enum OwnerCommand {
     Cancel,
     Mytickets,
     Lang,
+    Reminders(String),
 }
 
 /// The command list registered with setMyCommands, per language.
@@ -31,6 +32,7 @@ pub fn command_list(lang: Lang) -> Vec<(&'static str, &'static str)> {
         ("menu", texts::CMD_MENU),
         ("mytickets", texts::CMD_MYTICKETS),
         ("cancel", texts::CMD_CANCEL),
+        ("reminders", super::reminders::CMD_REMINDERS),
         ("lang", texts::CMD_LANG),
         ("help", texts::CMD_HELP),
     ]
@@ -75,6 +77,9 @@ pub async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, text: &str) -> Result<
         Ok(OwnerCommand::Mytickets) => {
             return super::staff::my_tickets(ctx, from.chat_id, lang).await
         }
+        Ok(OwnerCommand::Reminders(arg)) => {
+            return super::reminders::on_command(ctx, from, &arg).await
+        }
         Ok(OwnerCommand::Lang) => Request::text_with(
             texts::LANGUAGE_CHOOSE.get(lang),
             InlineKeyboardMarkup::new([[
@@ -109,6 +114,10 @@ pub async fn on_menu_button(
     answer(ctx, q, None).await?;
     if item == "tickets" {
         return super::staff::my_tickets(ctx, from.chat_id, from.lang).await;
+    }
+    // An active outage in the owner's building is offered before a repair.
+    if item == "repair" && super::incidents::offer_before_repair(ctx, from).await? {
+        return Ok(());
     }
     match super::dialogue::dialogue_for_menu(item) {
         Some(id) => super::dialogue::start_dialogue(ctx, from, id).await,

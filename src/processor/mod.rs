@@ -11,7 +11,9 @@
 
 mod context;
 pub mod dialogue;
+pub mod incidents;
 pub mod menu;
+pub mod reminders;
 mod router;
 pub mod staff;
 

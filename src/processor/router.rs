@@ -9,6 +9,7 @@ use teloxide::types::{
 
 use super::context::{chat_language, Ctx};
 use super::dialogue;
+use super::incidents;
 use super::menu;
 use super::staff;
 use crate::i18n::Lang;
@@ -54,6 +55,9 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
     }
     // Staff commands and staff replies to ticket messages, in any chat.
     if staff::on_message(ctx, from, msg).await? {
+        return Ok(());
+    }
+    if incidents::on_message(ctx, from, msg).await? {
         return Ok(());
     }
     if !from.private {
@@ -110,6 +114,7 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
         Some(("t", rest)) => staff::on_button(ctx, &from, q, rest).await,
         Some(("d", _)) => dialogue::on_button(ctx, &from, q, data).await,
         Some(("r", choice)) => dialogue::on_resume_button(ctx, &from, q, choice).await,
+        Some(("i", rest)) => incidents::on_button(ctx, &from, q, rest).await,
         _ => answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await,
     }
 }

@@ -20,7 +20,7 @@ use crate::db::locks;
 use crate::processor::App;
 
 /// How often the leader looks at the clock.
-pub const TICK_EVERY: Duration = Duration::from_secs(5);
+pub const TICK_EVERY: Duration = Duration::from_secs(1);
 
 /// What one tick did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -35,6 +35,10 @@ pub struct TickReport {
     pub digests: usize,
     /// Suggestion-box acknowledgements queued to owners.
     pub acknowledgements: usize,
+    /// Unfinished dialogues expired (owners told).
+    pub drafts_expired: u64,
+    /// Monthly arrears reminders queued.
+    pub fee_reminders: u64,
 }
 
 /// Does everything that is due at `now`.
@@ -55,6 +59,18 @@ pub async fn tick(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<TickRe
         report.digests = sent;
         report.acknowledgements = acks;
     }
+    // Each job in its own transaction: what it queued and what it recorded
+    // as done commit together.
+    let mut tx = pool.begin().await?;
+    report.drafts_expired = crate::processor::dialogue::expire_drafts(&mut tx, now)
+        .await
+        .context("expiring unfinished dialogues")?;
+    tx.commit().await?;
+    let mut tx = pool.begin().await?;
+    report.fee_reminders = crate::processor::reminders::run_due(&mut tx, app, now)
+        .await
+        .context("queueing arrears reminders")?;
+    tx.commit().await?;
     Ok(report)
 }
 

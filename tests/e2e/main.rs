@@ -3,6 +3,7 @@
 
 mod db;
 mod import;
+mod incidents;
 mod pipeline;
 mod staff;
 mod support;

@@ -1,0 +1,606 @@
+//! Outages (incidents) declared by staff for one or more buildings: what a
+//! declaration may say (parsed and checked here, before any SQL), and the
+//! incident SQL — declare, list, find for an owner, join, notify, close.
+
+use std::fmt;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use sqlx::{PgConnection, Row};
+
+use crate::i18n::Lang;
+
+/// What kind of service is out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IncidentKind {
+    Water,
+    Power,
+    Lift,
+    Gas,
+    Other,
+}
+
+impl IncidentKind {
+    pub const ALL: [IncidentKind; 5] = [
+        IncidentKind::Water,
+        IncidentKind::Power,
+        IncidentKind::Lift,
+        IncidentKind::Gas,
+        IncidentKind::Other,
+    ];
+
+    /// The value stored in `incidents.kind`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentKind::Water => "water",
+            IncidentKind::Power => "power",
+            IncidentKind::Lift => "lift",
+            IncidentKind::Gas => "gas",
+            IncidentKind::Other => "other",
+        }
+    }
+
+    /// Accepts the English names (and `electricity`, `elevator`) and the
+    /// Chinese ones staff type (水, 电, 电梯, 燃气, 其他 …).
+    #[must_use]
+    pub fn parse(input: &str) -> Option<IncidentKind> {
+        Some(match input.trim().to_lowercase().as_str() {
+            "water" | "水" | "停水" => IncidentKind::Water,
+            "power" | "electricity" | "电" | "停电" => IncidentKind::Power,
+            "lift" | "elevator" | "电梯" => IncidentKind::Lift,
+            "gas" | "燃气" | "煤气" | "停气" => IncidentKind::Gas,
+            "other" | "其他" | "其它" => IncidentKind::Other,
+            _ => return None,
+        })
+    }
+
+    /// `Water outage` / `停水`.
+    #[must_use]
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (IncidentKind::Water, Lang::Zh) => "停水",
+            (IncidentKind::Power, Lang::Zh) => "停电",
+            (IncidentKind::Lift, Lang::Zh) => "电梯停运",
+            (IncidentKind::Gas, Lang::Zh) => "停气",
+            (IncidentKind::Other, Lang::Zh) => "设施故障",
+            (IncidentKind::Water, Lang::En) => "Water outage",
+            (IncidentKind::Power, Lang::En) => "Power outage",
+            (IncidentKind::Lift, Lang::En) => "Lift out of service",
+            (IncidentKind::Gas, Lang::En) => "Gas outage",
+            (IncidentKind::Other, Lang::En) => "Service disruption",
+        }
+    }
+
+    fn from_stored(stored: &str) -> IncidentKind {
+        IncidentKind::parse(stored).unwrap_or(IncidentKind::Other)
+    }
+}
+
+/// An incident's number, shown as `#7`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IncidentId(pub i64);
+
+impl IncidentId {
+    /// `7` or `#7`; nothing else.
+    #[must_use]
+    pub fn parse(input: &str) -> Option<IncidentId> {
+        let digits = input.trim().trim_start_matches('#');
+        match digits.parse::<i64>() {
+            Ok(n) if n > 0 && digits.bytes().all(|b| b.is_ascii_digit()) => Some(IncidentId(n)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for IncidentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// A checked declaration: every part valid, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declaration {
+    pub buildings: Vec<String>,
+    pub kind: IncidentKind,
+    pub expected_end: DateTime<Utc>,
+    pub text: String,
+}
+
+/// Why a declaration was refused; each case has its own answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeclareError {
+    #[error("nothing after the command")]
+    Empty,
+    #[error("no building given")]
+    NoBuildings,
+    #[error("unknown building {0:?}")]
+    UnknownBuilding(String),
+    #[error("missing kind")]
+    MissingKind,
+    #[error("unknown kind {0:?}")]
+    UnknownKind(String),
+    #[error("missing expected end")]
+    MissingEnd,
+    #[error("bad time {0:?}")]
+    BadTime(String),
+    #[error("expected end {0} is in the past")]
+    EndInPast(String),
+    #[error("missing text")]
+    MissingText,
+    #[error("text of {got} characters is over the limit of {max}")]
+    TooLong { got: usize, max: usize },
+}
+
+/// The longest notice text accepted: with the notice's header and footer the
+/// message stays within Telegram's 4096 characters.
+pub const MAX_TEXT: usize = 3500;
+
+/// Parses `/incident`'s arguments: `BUILDINGS KIND END TEXT…`, e.g.
+/// `3,5 water 2026-11-28T18:00 Pipe repair on the main line`.
+///
+/// Buildings are comma separated (`3,5`, `3，5`); the end is local time in
+/// `tz`, written `2026-11-28T18:00`, `2026-11-28 18:00`, or `18:00` (today).
+/// `known` is every building of the estate.
+pub fn parse_declaration(
+    args: &str,
+    known: &[String],
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Result<Declaration, DeclareError> {
+    let args = args.trim();
+    if args.is_empty() {
+        return Err(DeclareError::Empty);
+    }
+    let (first, rest) = next_word(args);
+    let buildings = parse_buildings(first, known)?;
+    let (kind_word, rest) = next_word(rest);
+    if kind_word.is_empty() {
+        return Err(DeclareError::MissingKind);
+    }
+    let kind = IncidentKind::parse(kind_word)
+        .ok_or_else(|| DeclareError::UnknownKind(kind_word.to_string()))?;
+    let (end_word, rest) = next_word(rest);
+    if end_word.is_empty() {
+        return Err(DeclareError::MissingEnd);
+    }
+    let (expected_end, rest) = parse_end(end_word, rest, now, tz)?;
+    if expected_end <= now {
+        return Err(DeclareError::EndInPast(
+            expected_end
+                .with_timezone(&tz)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+        ));
+    }
+    let text = rest.trim();
+    if text.is_empty() {
+        return Err(DeclareError::MissingText);
+    }
+    let got = text.chars().count();
+    if got > MAX_TEXT {
+        return Err(DeclareError::TooLong { got, max: MAX_TEXT });
+    }
+    Ok(Declaration {
+        buildings,
+        kind,
+        expected_end,
+        text: text.to_string(),
+    })
+}
+
+fn next_word(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    match s.find(char::is_whitespace) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, ""),
+    }
+}
+
+fn parse_buildings(word: &str, known: &[String]) -> Result<Vec<String>, DeclareError> {
+    let mut buildings: Vec<String> = Vec::new();
+    for part in word.split([',', '，', '、']) {
+        // "3号楼" and "3栋" name building 3 as well.
+        let name = part
+            .trim()
+            .trim_end_matches("号楼")
+            .trim_end_matches('栋')
+            .trim();
+        if name.is_empty() {
+            continue;
+        }
+        let Some(found) = known.iter().find(|k| k.eq_ignore_ascii_case(name)) else {
+            return Err(DeclareError::UnknownBuilding(name.to_string()));
+        };
+        if !buildings.contains(found) {
+            buildings.push(found.clone());
+        }
+    }
+    if buildings.is_empty() {
+        return Err(DeclareError::NoBuildings);
+    }
+    Ok(buildings)
+}
+
+/// The expected end and what follows it (`2026-11-28 18:00` takes two words).
+fn parse_end<'a>(
+    word: &str,
+    rest: &'a str,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Result<(DateTime<Utc>, &'a str), DeclareError> {
+    let bad = || DeclareError::BadTime(word.to_string());
+    let time = |s: &str| NaiveTime::parse_from_str(s, "%H:%M").ok();
+    let (naive, rest) = if let Some(t) = time(word) {
+        (now.with_timezone(&tz).date_naive().and_time(t), rest)
+    } else if let Ok(dt) = NaiveDateTime::parse_from_str(word, "%Y-%m-%dT%H:%M") {
+        (dt, rest)
+    } else if let Ok(date) = NaiveDate::parse_from_str(word, "%Y-%m-%d") {
+        let (t_word, after) = next_word(rest);
+        let t = time(t_word).ok_or_else(|| DeclareError::BadTime(format!("{word} {t_word}")))?;
+        (date.and_time(t), after)
+    } else {
+        return Err(bad());
+    };
+    // A time skipped by a daylight-saving change has no instant.
+    let at = tz.from_local_datetime(&naive).earliest().ok_or_else(bad)?;
+    Ok((at.with_timezone(&Utc), rest))
+}
+
+/// An incident as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incident {
+    pub id: IncidentId,
+    pub buildings: Vec<String>,
+    pub kind: IncidentKind,
+    pub expected_end: DateTime<Utc>,
+    pub text: String,
+    pub declared_by: i64,
+    pub created_at: DateTime<Utc>,
+    pub notified_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Owners who joined it.
+    pub reports: i64,
+}
+
+const COLUMNS: &str = "i.id, i.buildings, i.kind, i.expected_end, i.text, i.declared_by,
+    i.created_at, i.notified_at, i.closed_at,
+    (SELECT count(*) FROM incident_reports r WHERE r.incident_id = i.id) AS reports";
+
+fn from_row(row: &sqlx::postgres::PgRow) -> Result<Incident> {
+    Ok(Incident {
+        id: IncidentId(row.try_get("id")?),
+        buildings: row.try_get("buildings")?,
+        kind: IncidentKind::from_stored(row.try_get("kind")?),
+        expected_end: row.try_get("expected_end")?,
+        text: row.try_get("text")?,
+        declared_by: row.try_get("declared_by")?,
+        created_at: row.try_get("created_at")?,
+        notified_at: row.try_get("notified_at")?,
+        closed_at: row.try_get("closed_at")?,
+        reports: row.try_get("reports")?,
+    })
+}
+
+/// Every building of the estate (what a declaration may name).
+pub async fn known_buildings(conn: &mut PgConnection) -> Result<Vec<String>> {
+    sqlx::query_scalar("SELECT DISTINCT building FROM units ORDER BY building")
+        .fetch_all(conn)
+        .await
+        .context("reading the estate's buildings")
+}
+
+/// Stores a declaration by `staff_id` made in `chat_id`.
+pub async fn declare(
+    conn: &mut PgConnection,
+    d: &Declaration,
+    staff_id: i64,
+    chat_id: i64,
+    now: DateTime<Utc>,
+) -> Result<IncidentId> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO incidents (buildings, kind, expected_end, text, declared_by, declared_chat_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(&d.buildings)
+    .bind(d.kind.as_str())
+    .bind(d.expected_end)
+    .bind(&d.text)
+    .bind(staff_id)
+    .bind(chat_id)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+    .context("declaring an incident")?;
+    Ok(IncidentId(id))
+}
+
+/// One incident, open or closed.
+pub async fn load(conn: &mut PgConnection, id: IncidentId) -> Result<Option<Incident>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM incidents i WHERE i.id = $1"
+    ))
+    .bind(id.0)
+    .fetch_optional(conn)
+    .await
+    .context("reading an incident")?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The active incidents, oldest first.
+pub async fn active(conn: &mut PgConnection) -> Result<Vec<Incident>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM incidents i WHERE i.closed_at IS NULL ORDER BY i.id"
+    ))
+    .fetch_all(conn)
+    .await
+    .context("listing active incidents")?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Active incidents in a building of one of `person_id`'s units that the
+/// person has not joined yet.
+pub async fn active_for_person(conn: &mut PgConnection, person_id: i64) -> Result<Vec<Incident>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM incidents i
+          WHERE i.closed_at IS NULL
+            AND i.buildings && ARRAY(
+                SELECT u.building FROM unit_members m JOIN units u ON u.id = m.unit_id
+                 WHERE m.person_id = $1)
+            AND NOT EXISTS (SELECT 1 FROM incident_reports r
+                             WHERE r.incident_id = i.id AND r.person_id = $1)
+          ORDER BY i.id"
+    ))
+    .bind(person_id)
+    .fetch_all(conn)
+    .await
+    .context("finding incidents for an owner")?;
+    rows.iter().map(from_row).collect()
+}
+
+/// What joining an incident came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinOutcome {
+    Joined,
+    AlreadyJoined,
+    /// Closed, unknown, or not in one of the person's buildings.
+    NotOpen,
+}
+
+/// Adds `person_id`'s report to the incident, if it is active and covers a
+/// building of theirs.
+pub async fn join(
+    conn: &mut PgConnection,
+    id: IncidentId,
+    person_id: i64,
+    chat_id: i64,
+    now: DateTime<Utc>,
+) -> Result<JoinOutcome> {
+    let row = sqlx::query(
+        "WITH target AS (
+             SELECT i.id FROM incidents i
+              WHERE i.id = $1 AND i.closed_at IS NULL
+                AND i.buildings && ARRAY(
+                    SELECT u.building FROM unit_members m JOIN units u ON u.id = m.unit_id
+                     WHERE m.person_id = $2)),
+         added AS (
+             INSERT INTO incident_reports (incident_id, person_id, chat_id, at)
+             SELECT id, $2, $3, $4 FROM target
+             ON CONFLICT (incident_id, person_id) DO NOTHING
+             RETURNING incident_id)
+         SELECT EXISTS (SELECT 1 FROM target) AS open, EXISTS (SELECT 1 FROM added) AS added",
+    )
+    .bind(id.0)
+    .bind(person_id)
+    .bind(chat_id)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+    .context("joining an incident")?;
+    Ok(
+        match (row.get::<bool, _>("open"), row.get::<bool, _>("added")) {
+            (false, _) => JoinOutcome::NotOpen,
+            (true, true) => JoinOutcome::Joined,
+            (true, false) => JoinOutcome::AlreadyJoined,
+        },
+    )
+}
+
+/// Marks the incident as notified, once; false if it already was, or is
+/// closed or unknown.
+pub async fn mark_notified(
+    conn: &mut PgConnection,
+    id: IncidentId,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE incidents SET notified_at = $2
+          WHERE id = $1 AND notified_at IS NULL AND closed_at IS NULL",
+    )
+    .bind(id.0)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .context("marking an incident notified")?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Records how many owners were sent the notice.
+pub async fn set_notified_count(conn: &mut PgConnection, id: IncidentId, n: i64) -> Result<()> {
+    sqlx::query("UPDATE incidents SET notified_count = $2 WHERE id = $1")
+        .bind(id.0)
+        .bind(i32::try_from(n).unwrap_or(i32::MAX))
+        .execute(conn)
+        .await
+        .context("recording the notified count")?;
+    Ok(())
+}
+
+/// What closing came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseOutcome {
+    /// Closed now: the incident and who reported it (chat, language).
+    Closed(Incident, Vec<(i64, Lang)>),
+    AlreadyClosed,
+    NotFound,
+}
+
+/// Closes an active incident and returns the chats of the owners who
+/// joined it, each with their language.
+pub async fn close(
+    conn: &mut PgConnection,
+    id: IncidentId,
+    staff_id: i64,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<CloseOutcome> {
+    let closed = sqlx::query(
+        "UPDATE incidents SET closed_at = $2, closed_by = $3, close_note = $4
+          WHERE id = $1 AND closed_at IS NULL RETURNING id",
+    )
+    .bind(id.0)
+    .bind(now)
+    .bind(staff_id)
+    .bind(note)
+    .fetch_optional(&mut *conn)
+    .await
+    .context("closing an incident")?;
+    let Some(incident) = load(conn, id).await? else {
+        return Ok(CloseOutcome::NotFound);
+    };
+    if closed.is_none() {
+        return Ok(CloseOutcome::AlreadyClosed);
+    }
+    let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
+        "SELECT r.chat_id, COALESCE(c.language, p.language)
+           FROM incident_reports r
+           JOIN people p ON p.id = r.person_id
+           LEFT JOIN chats c ON c.chat_id = r.chat_id
+          WHERE r.incident_id = $1
+          ORDER BY r.at",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await
+    .context("reading who reported an incident")?;
+    let reporters = rows
+        .into_iter()
+        .map(|(chat, lang)| {
+            (
+                chat,
+                lang.as_deref().and_then(Lang::parse).unwrap_or_default(),
+            )
+        })
+        .collect();
+    Ok(CloseOutcome::Closed(incident, reporters))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known() -> Vec<String> {
+        ["3", "5", "9", "A"]
+            .iter()
+            .map(|s| (*s).to_string())
+            .collect()
+    }
+
+    fn now() -> DateTime<Utc> {
+        // 2026-11-27 18:00 in Shanghai.
+        Utc.with_ymd_and_hms(2026, 11, 27, 10, 0, 0).unwrap()
+    }
+
+    fn parse(args: &str) -> Result<Declaration, DeclareError> {
+        parse_declaration(args, &known(), now(), chrono_tz::Asia::Shanghai)
+    }
+
+    #[test]
+    fn a_full_declaration_parses_in_local_time() {
+        let d = parse("3,5 water 2026-11-28T18:00 Pipe repair on the main line").unwrap();
+        assert_eq!(d.buildings, vec!["3".to_string(), "5".to_string()]);
+        assert_eq!(d.kind, IncidentKind::Water);
+        assert_eq!(
+            d.expected_end,
+            Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0).unwrap()
+        );
+        assert_eq!(d.text, "Pipe repair on the main line");
+    }
+
+    #[test]
+    fn other_spellings_of_buildings_kinds_and_times_are_understood() {
+        let d = parse("3号楼，a 停电 2026-11-28 08:30 线路检修").unwrap();
+        assert_eq!(d.buildings, vec!["3".to_string(), "A".to_string()]);
+        assert_eq!(d.kind, IncidentKind::Power);
+        assert_eq!(
+            d.expected_end,
+            Utc.with_ymd_and_hms(2026, 11, 28, 0, 30, 0).unwrap()
+        );
+        assert_eq!(d.text, "线路检修");
+        let today = parse("9 lift 20:00 Annual inspection").unwrap();
+        assert_eq!(
+            today.expected_end,
+            Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn each_bad_part_has_its_own_error() {
+        assert_eq!(parse(""), Err(DeclareError::Empty));
+        assert_eq!(parse(", water"), Err(DeclareError::NoBuildings));
+        assert_eq!(
+            parse("3,12 water 2026-11-28T18:00 x"),
+            Err(DeclareError::UnknownBuilding("12".into()))
+        );
+        assert_eq!(parse("3"), Err(DeclareError::MissingKind));
+        assert_eq!(
+            parse("3 fire 2026-11-28T18:00 x"),
+            Err(DeclareError::UnknownKind("fire".into()))
+        );
+        assert_eq!(parse("3 water"), Err(DeclareError::MissingEnd));
+        assert_eq!(
+            parse("3 water tomorrow Pipe"),
+            Err(DeclareError::BadTime("tomorrow".into()))
+        );
+        assert_eq!(
+            parse("3 water 2026-11-31T18:00 Pipe"),
+            Err(DeclareError::BadTime("2026-11-31T18:00".into()))
+        );
+        assert_eq!(
+            parse("3 water 2026-11-28 6pm Pipe"),
+            Err(DeclareError::BadTime("2026-11-28 6pm".into()))
+        );
+        assert_eq!(
+            parse("3 water 2026-11-27T09:00 Pipe"),
+            Err(DeclareError::EndInPast("2026-11-27 09:00".into()))
+        );
+        assert_eq!(
+            parse("3 water 2026-11-28T18:00   "),
+            Err(DeclareError::MissingText)
+        );
+        let long = format!("3 water 2026-11-28T18:00 {}", "字".repeat(MAX_TEXT + 1));
+        assert_eq!(
+            parse(&long),
+            Err(DeclareError::TooLong {
+                got: MAX_TEXT + 1,
+                max: MAX_TEXT
+            })
+        );
+    }
+
+    #[test]
+    fn incident_numbers_and_kinds_parse() {
+        assert_eq!(IncidentId::parse("#7"), Some(IncidentId(7)));
+        assert_eq!(IncidentId::parse("7"), Some(IncidentId(7)));
+        assert_eq!(IncidentId::parse("0"), None);
+        assert_eq!(IncidentId::parse("+7"), None);
+        assert_eq!(IncidentId::parse("seven"), None);
+        for kind in IncidentKind::ALL {
+            assert_eq!(IncidentKind::parse(kind.as_str()), Some(kind));
+            assert!(!kind.label(Lang::Zh).is_empty() && !kind.label(Lang::En).is_empty());
+        }
+    }
+}

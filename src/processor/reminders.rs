@@ -1,0 +1,375 @@
+//! Arrears reminders: owners opt in or out with `/reminders on|off`; from
+//! the configured day and hour of each month, every opted-in registered
+//! person with arrears gets one polite reminder in the reminder lane —
+//! exactly once per person per month, and never during quiet hours.
+//!
+//! `run_due` is called by the scheduler's tick (and by tests with a chosen
+//! `now`). A month whose reminder time passed while the bot was down is
+//! caught up later in that month; a person who opts in after the reminder
+//! day is reminded at the next run of that month if they are in arrears.
+
+use anyhow::{Context as _, Result};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use sqlx::{Connection, PgConnection};
+
+use super::context::{App, Ctx};
+use super::router::Sender;
+use crate::domain::fees::{self, Cents};
+use crate::domain::people;
+use crate::i18n::Lang;
+use crate::telegram::outbox::{self, Lane, Outgoing, Request};
+use crate::texts::{fill, Phrase};
+
+/// Quiet hours in the estate's time zone: no reminder is delivered from
+/// 21:00 until 08:00.
+pub const QUIET_FROM: (u32, u32) = (21, 0);
+pub const QUIET_UNTIL: (u32, u32) = (8, 0);
+
+/// People looked at per transaction.
+const BATCH: i64 = 200;
+
+/// `/reminders on|off` (anything else explains the two forms).
+pub async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, arg: &str) -> Result<()> {
+    let lang = from.lang;
+    let Some(person) = people::find_person_by_telegram_id(ctx.conn, from.user_id).await? else {
+        return ctx
+            .reply(
+                from.chat_id,
+                Request::text(REMINDERS_NOT_REGISTERED.get(lang)),
+            )
+            .await
+            .map(drop);
+    };
+    let wanted = match arg.trim().to_lowercase().as_str() {
+        "on" | "开" | "开启" => true,
+        "off" | "关" | "关闭" => false,
+        "" => {
+            let state = if person.fee_reminders {
+                REMINDERS_STATE_ON
+            } else {
+                REMINDERS_STATE_OFF
+            };
+            let text = format!("{}\n{}", state.get(lang), REMINDERS_USAGE.get(lang));
+            return ctx.reply(from.chat_id, Request::text(text)).await.map(drop);
+        }
+        _ => {
+            return ctx
+                .reply(from.chat_id, Request::text(REMINDERS_USAGE.get(lang)))
+                .await
+                .map(drop);
+        }
+    };
+    sqlx::query("UPDATE people SET fee_reminders = $2, updated_at = now() WHERE id = $1")
+        .bind(person.id)
+        .bind(wanted)
+        .execute(&mut *ctx.conn)
+        .await
+        .context("saving the reminder choice")?;
+    let phrase = if wanted { REMINDERS_ON } else { REMINDERS_OFF };
+    ctx.reply(from.chat_id, Request::text(phrase.get(lang)))
+        .await?;
+    Ok(())
+}
+
+/// The month whose reminders are due at `now`, if any: from `day` (clamped
+/// to the month's last day) at `at` local time until the month ends.
+#[must_use]
+pub fn due_period(now: DateTime<Utc>, tz: Tz, day: u32, at: NaiveTime) -> Option<String> {
+    let local = now.with_timezone(&tz);
+    let last_day = last_day_of_month(local.year(), local.month());
+    let day = day.clamp(1, last_day);
+    let start = NaiveDate::from_ymd_opt(local.year(), local.month(), day)?.and_time(at);
+    (local.naive_local() >= start).then(|| format!("{:04}-{:02}", local.year(), local.month()))
+}
+
+fn last_day_of_month(year: i32, month: u32) -> u32 {
+    let (y, m) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
+    NaiveDate::from_ymd_opt(y, m, 1)
+        .and_then(|d| d.pred_opt())
+        .map_or(28, |d| d.day())
+}
+
+/// When a message queued at `now` may go out: `None` (at once) outside
+/// quiet hours, else the next 08:00 local.
+#[must_use]
+pub fn after_quiet_hours(now: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
+    let local = now.with_timezone(&tz);
+    let time = local.time();
+    let from = NaiveTime::from_hms_opt(QUIET_FROM.0, QUIET_FROM.1, 0)?;
+    let until = NaiveTime::from_hms_opt(QUIET_UNTIL.0, QUIET_UNTIL.1, 0)?;
+    let date = if time >= from {
+        local.date_naive() + Duration::days(1)
+    } else if time < until {
+        local.date_naive()
+    } else {
+        return None;
+    };
+    tz.from_local_datetime(&date.and_time(until))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Queues this month's arrears reminders if they are due at `now`; returns
+/// how many were queued. Each is recorded in `fee_reminders_sent` in the
+/// transaction that queues it; people are taken `FOR UPDATE SKIP LOCKED`
+/// and the record's primary key settles any race, so two processes (or
+/// two runs) send each person one reminder a month.
+pub async fn run_due(conn: &mut PgConnection, app: &App, now: DateTime<Utc>) -> Result<u64> {
+    let settings = &app.settings;
+    let tz = settings.timezone;
+    let Some(period) = due_period(now, tz, settings.reminder_day, settings.reminder_time) else {
+        return Ok(0);
+    };
+    let today = now.with_timezone(&tz).date_naive();
+    let not_before = after_quiet_hours(now, tz);
+    let mut queued = 0u64;
+    let mut after_id = 0i64;
+    loop {
+        let mut tx = conn.begin().await?;
+        let candidates: Vec<(i64, String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT p.id, p.name, p.telegram_user_id, COALESCE(c.language, p.language)
+               FROM people p
+               LEFT JOIN chats c ON c.chat_id = p.telegram_user_id
+              WHERE p.id > $1
+                AND p.fee_reminders
+                AND p.telegram_user_id IS NOT NULL
+                AND c.blocked_at IS NULL
+                AND EXISTS (SELECT 1 FROM unit_members m WHERE m.person_id = p.id)
+                AND NOT EXISTS (SELECT 1 FROM fee_reminders_sent s
+                                 WHERE s.person_id = p.id AND s.period = $2)
+              ORDER BY p.id
+              LIMIT $3
+              FOR UPDATE OF p SKIP LOCKED",
+        )
+        .bind(after_id)
+        .bind(&period)
+        .bind(BATCH)
+        .fetch_all(&mut *tx)
+        .await
+        .context("choosing people to remind")?;
+        let Some(last) = candidates.last() else {
+            tx.commit().await?;
+            break;
+        };
+        after_id = last.0;
+        for (person_id, name, chat_id, language) in candidates {
+            let units = fees::fees_for_person(&mut tx, person_id).await?;
+            let owing: Vec<(String, Cents)> = units
+                .iter()
+                .map(|u| (u.code.clone(), u.arrears(today)))
+                .filter(|(_, a)| a.0 > 0)
+                .collect();
+            if owing.is_empty() {
+                continue;
+            }
+            let total: Cents = owing.iter().map(|(_, a)| *a).sum();
+            let recorded: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO fee_reminders_sent (person_id, period, sent_at, arrears_cents)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (person_id, period) DO NOTHING
+                 RETURNING person_id",
+            )
+            .bind(person_id)
+            .bind(&period)
+            .bind(now)
+            .bind(total.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .context("recording a reminder")?;
+            if recorded.is_none() {
+                continue;
+            }
+            let lang = language
+                .as_deref()
+                .and_then(Lang::parse)
+                .unwrap_or_default();
+            let text = reminder_text(lang, &name, &owing, total, today);
+            let mut out = Outgoing::new(chat_id, Lane::Reminder, Request::text(text));
+            out.not_before = not_before;
+            let outbox_id = outbox::enqueue(&mut tx, None, &out).await?;
+            sqlx::query(
+                "UPDATE fee_reminders_sent SET outbox_id = $3 WHERE person_id = $1 AND period = $2",
+            )
+            .bind(person_id)
+            .bind(&period)
+            .bind(outbox_id)
+            .execute(&mut *tx)
+            .await?;
+            queued += 1;
+        }
+        tx.commit().await.context("committing reminders")?;
+    }
+    if queued > 0 {
+        tracing::info!(period, queued, ?not_before, "arrears reminders queued");
+    }
+    Ok(queued)
+}
+
+/// The reminder: the arrears per unit and in total, as of `today`.
+#[must_use]
+pub fn reminder_text(
+    lang: Lang,
+    name: &str,
+    owing: &[(String, Cents)],
+    total: Cents,
+    today: NaiveDate,
+) -> String {
+    let lines: Vec<String> = owing
+        .iter()
+        .map(|(code, amount)| {
+            fill(
+                REMINDER_LINE.get(lang),
+                &[("unit", code), ("amount", &amount.yuan())],
+            )
+        })
+        .collect();
+    let text = fill(
+        REMINDER.get(lang),
+        &[
+            ("name", name),
+            ("date", &today.format("%Y-%m-%d").to_string()),
+            ("lines", &lines.join("\n")),
+            ("total", &total.yuan()),
+        ],
+    );
+    // A person with very many units: keep within Telegram's limit.
+    text.chars().take(fees::MESSAGE_LIMIT).collect()
+}
+
+// ------------------------------------------------------------------ texts
+
+pub const CMD_REMINDERS: Phrase = Phrase {
+    zh: "物业费欠费提醒：/reminders on 或 off",
+    en: "Fee arrears reminders: /reminders on or off",
+};
+pub const REMINDERS_USAGE: Phrase = Phrase {
+    zh: "发送 /reminders on 开启每月欠费提醒，发送 /reminders off 关闭。",
+    en: "Send /reminders on to get a monthly reminder of unpaid fees, or /reminders off to stop them.",
+};
+pub const REMINDERS_ON: Phrase = Phrase {
+    zh: "好的，已开启欠费提醒。如有逾期未缴的费用，我们每月会提醒您一次（不会在晚 9 点到早 8 点之间打扰您）。",
+    en: "Done: fee reminders are on. If a fee is overdue we will remind you once a month (never between 21:00 and 08:00).",
+};
+pub const REMINDERS_OFF: Phrase = Phrase {
+    zh: "好的，已关闭欠费提醒。需要时发送 /reminders on 重新开启。",
+    en: "Done: fee reminders are off. Send /reminders on to turn them back on.",
+};
+pub const REMINDERS_STATE_ON: Phrase = Phrase {
+    zh: "欠费提醒目前为开启状态。",
+    en: "Fee reminders are currently on.",
+};
+pub const REMINDERS_STATE_OFF: Phrase = Phrase {
+    zh: "欠费提醒目前为关闭状态。",
+    en: "Fee reminders are currently off.",
+};
+pub const REMINDERS_NOT_REGISTERED: Phrase = Phrase {
+    zh: "欠费提醒需要先完成住户登记。请发送 /menu，选择“住户登记”并分享您的手机号。",
+    en: "Fee reminders need a registered account first. Send /menu, choose Register and share your phone number.",
+};
+pub const REMINDER: Phrase = Phrase {
+    zh: "{name}您好，温馨提示：截至 {date}，您有以下物业费用已逾期未缴：\n{lines}\n合计：{total}\n\n可从菜单“物业费查询”查看明细。如已缴纳，请忽略本消息。不想再收到提醒请发送 /reminders off。",
+    en: "Dear {name}, a friendly reminder: as of {date} these fees are overdue:\n{lines}\nTotal: {total}\n\nSee the details under Fees in the menu. If you have already paid, please ignore this message. To stop these reminders, send /reminders off.",
+};
+pub const REMINDER_LINE: Phrase = Phrase {
+    zh: "· {unit}：{amount}",
+    en: "· {unit}: {amount}",
+};
+
+/// Every phrase of this module, for the completeness test.
+pub const ALL: &[Phrase] = &[
+    CMD_REMINDERS,
+    REMINDERS_USAGE,
+    REMINDERS_ON,
+    REMINDERS_OFF,
+    REMINDERS_STATE_ON,
+    REMINDERS_STATE_OFF,
+    REMINDERS_NOT_REGISTERED,
+    REMINDER,
+    REMINDER_LINE,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TZ: Tz = chrono_tz::Asia::Shanghai;
+
+    fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        TZ.with_ymd_and_hms(y, mo, d, h, mi, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn ten() -> NaiveTime {
+        NaiveTime::from_hms_opt(10, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn every_text_exists_in_both_languages() {
+        for p in ALL {
+            assert!(!p.zh.trim().is_empty() && !p.en.trim().is_empty(), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn reminders_are_due_from_the_day_and_hour_until_the_month_ends() {
+        assert_eq!(due_period(at(2026, 11, 5, 9, 59), TZ, 5, ten()), None);
+        assert_eq!(
+            due_period(at(2026, 11, 5, 10, 0), TZ, 5, ten()).as_deref(),
+            Some("2026-11")
+        );
+        assert_eq!(
+            due_period(at(2026, 11, 30, 23, 0), TZ, 5, ten()).as_deref(),
+            Some("2026-11")
+        );
+        assert_eq!(due_period(at(2026, 12, 1, 12, 0), TZ, 5, ten()), None);
+        // Day 31 in February means its last day.
+        assert_eq!(
+            due_period(at(2027, 2, 28, 10, 0), TZ, 31, ten()).as_deref(),
+            Some("2027-02")
+        );
+        // The month is the estate's local month, not UTC's.
+        assert_eq!(
+            due_period(at(2026, 12, 1, 7, 0), TZ, 1, NaiveTime::MIN).as_deref(),
+            Some("2026-12")
+        );
+    }
+
+    #[test]
+    fn quiet_hours_defer_to_the_next_eight_oclock() {
+        assert_eq!(after_quiet_hours(at(2026, 11, 5, 10, 0), TZ), None);
+        assert_eq!(after_quiet_hours(at(2026, 11, 5, 20, 59), TZ), None);
+        assert_eq!(
+            after_quiet_hours(at(2026, 11, 5, 21, 0), TZ),
+            Some(at(2026, 11, 6, 8, 0))
+        );
+        assert_eq!(
+            after_quiet_hours(at(2026, 11, 6, 3, 30), TZ),
+            Some(at(2026, 11, 6, 8, 0))
+        );
+        assert_eq!(after_quiet_hours(at(2026, 11, 6, 8, 0), TZ), None);
+    }
+
+    #[test]
+    fn the_reminder_names_each_unit_and_the_total() {
+        let owing = vec![
+            ("3-2-1101".to_string(), Cents(33115)),
+            ("5-1-201".to_string(), Cents(5000)),
+        ];
+        let today = NaiveDate::from_ymd_opt(2026, 11, 5).unwrap();
+        let en = reminder_text(Lang::En, "Li Wei", &owing, Cents(38115), today);
+        assert!(en.contains("Dear Li Wei"), "{en}");
+        assert!(en.contains("3-2-1101: ¥331.15") && en.contains("5-1-201: ¥50.00"));
+        assert!(en.contains("Total: ¥381.15") && en.contains("/reminders off"));
+        let zh = reminder_text(Lang::Zh, "李伟", &owing, Cents(38115), today);
+        assert!(
+            zh.contains("合计：¥381.15") && zh.contains("2026-11-05"),
+            "{zh}"
+        );
+    }
+}
