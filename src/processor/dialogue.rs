@@ -507,10 +507,15 @@ async fn load(ctx: &mut Ctx<'_>, from: Who) -> Result<Option<Conversation>> {
 }
 
 async fn load_or_expire(ctx: &mut Ctx<'_>, from: Who) -> Result<Loaded> {
-    let row = sqlx::query("SELECT state, expires_at, album FROM conversations WHERE chat_id = $1")
-        .bind(from.chat_id)
-        .fetch_optional(&mut *ctx.conn)
-        .await?;
+    // Locked until the update commits, so a concurrent `expire_drafts` waits
+    // and then sees the new expiry instead of deleting a draft in use (and
+    // telling the owner it expired while they were answering it).
+    let row = sqlx::query(
+        "SELECT state, expires_at, album FROM conversations WHERE chat_id = $1 FOR UPDATE",
+    )
+    .bind(from.chat_id)
+    .fetch_optional(&mut *ctx.conn)
+    .await?;
     let Some(row) = row else {
         return Ok(Loaded::Absent);
     };
