@@ -203,7 +203,7 @@ async fn conversation_node(pool: &PgPool, chat: i64) -> Option<String> {
 
 /// The ticket number in "… number 12. …", "… reference 12. …" or "…编号 12。…".
 fn ticket_number(text: &str) -> i64 {
-    ["编号 ", "number ", "reference "]
+    ["编号 ", "编号：", "number ", "reference ", "Reference: "]
         .iter()
         .find_map(|marker| {
             let rest = &text[text.find(marker)? + marker.len()..];
@@ -1056,5 +1056,161 @@ async fn an_unregistered_person_opening_fees_is_offered_registration() {
             Some("phone")
         );
     }
+    app.finish().await;
+}
+
+// -------------------------------------------------------- more of the paths
+
+#[tokio::test]
+async fn a_normal_repair_asks_permission_and_a_time_window() {
+    // owner: [Repair]
+    // bot:   First: is this one of these emergencies? …
+    // owner: [None of these]
+    // bot:   What needs repairing? [Water / plumbing] … [Door / lock] …
+    // owner: [Door / lock]
+    // bot:   Please describe the problem …
+    // owner: The front door lock sticks.
+    // bot:   Send photos so the technician can prepare (up to 5), or press Skip.
+    // owner: (one photo)
+    // bot:   Received 1 photo(s) (up to 5). Send more, or press Done.
+    // owner: [Done]
+    // bot:   Where is the repair? [My unit] [Common area]
+    // owner: [My unit]
+    // bot:   If nobody is home, may the technician enter …? [Yes] [No]
+    // owner: [Yes]
+    // bot:   When would suit you? … [Tomorrow … morning] …
+    // owner: (the first time window)
+    // bot:   Please check your repair request: … Submit it? [Yes] [No]
+    // owner: [Yes]
+    // bot:   Your repair request is filed, number N. …
+    let app = spawn().await;
+    let pool = &app.db.pool;
+    registered_owner(pool, 9001, "+8613812345678", "3-2-1101").await;
+    let mut chat = Chat::new(&app, 9001, "en");
+    chat.open("报修", "Repair").await;
+    let emergency = chat
+        .answer("is this one of these emergencies", "None of these")
+        .await;
+    assert!(
+        emergency
+            .callback_data("🛗 Someone trapped in a lift")
+            .is_some(),
+        "{:?}",
+        emergency.buttons()
+    );
+    chat.answer("What needs repairing?", "Door / lock").await;
+    chat.expect("Please describe the problem").await;
+    chat.say("The front door lock sticks.");
+    chat.expect("Send photos so the technician can prepare")
+        .await;
+    app.api.send_photo(9001, None).expect("photo");
+    chat.answer("Received 1 photo", "Done").await;
+    chat.answer("Where is the repair?", "My unit").await;
+    chat.answer("may the technician enter", "Yes").await;
+    let slots = chat.expect("When would suit you?").await;
+    let first = slots
+        .buttons()
+        .into_iter()
+        .find(|b| b.callback_data.as_deref().is_some_and(|d| d.contains(":t")))
+        .expect("a time window button");
+    chat.press(&slots, &first.text);
+    let confirm = chat.answer("Please check your repair request", "Yes").await;
+    assert!(confirm.body().contains("Photos: 1"), "{}", confirm.body());
+    let done = chat.expect("Your repair request is filed").await;
+    let id = ticket_number(done.body());
+    let (priority, category, pref, permission): (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<bool>,
+    ) = sqlx::query_as(
+        "SELECT priority, category, fields->>'appointment_pref', (fields->>'permission_to_enter')::boolean
+           FROM tickets WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await
+    .expect("the repair ticket");
+    assert_eq!(priority, "normal");
+    assert_eq!(category.as_deref(), Some("door_lock"));
+    let pref = pref.expect("an appointment preference");
+    assert!(pref.contains("09:00") || pref.contains("14:00"), "{pref}");
+    assert_eq!(permission, Some(true));
+    let photos: i64 = sqlx::query_scalar("SELECT count(*) FROM attachments WHERE ticket_id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(photos, 1);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn three_failed_answers_offer_a_human_who_gets_the_transcript() {
+    // owner: [Complaint]
+    // bot:   What is the complaint about? [Noise] …
+    // owner: the lift     (×3)
+    // bot:   Please press one of the buttons. … (×2)
+    // bot:   Please press one of the buttons. This does not seem to be working. Would you like a member of staff to help? [Talk to staff] [Keep trying]
+    // owner: [Talk to staff]
+    // bot:   A member of staff will contact you soon. Reference: #N
+    let app = spawn().await;
+    let pool = &app.db.pool;
+    registered_owner(pool, 9101, "+8613812345678", "3-2-1101").await;
+    let mut chat = Chat::new(&app, 9101, "en");
+    chat.open("投诉", "Complaint").await;
+    chat.expect("What is the complaint about?").await;
+    for _ in 0..2 {
+        chat.say("the lift");
+        chat.expect("Please press one of the buttons").await;
+    }
+    chat.say("the lift");
+    chat.answer("Would you like a member of staff to help?", "Talk to staff")
+        .await;
+    let handed = chat.expect("A member of staff will contact you soon").await;
+    let id = ticket_number(handed.body());
+    let (kind, description): (String, String) =
+        sqlx::query_as("SELECT kind, description FROM tickets WHERE id = $1")
+            .bind(id)
+            .fetch_one(pool)
+            .await
+            .expect("the consultation ticket");
+    assert_eq!(kind, "consultation");
+    assert!(description.contains("owner: the lift"), "{description}");
+    assert_eq!(conversation_node(pool, 9101).await, None);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn back_returns_to_the_previous_question_and_help_keeps_the_draft() {
+    // owner: [投诉] [噪音]
+    // bot:   请描述具体情况 … [« 返回] [✖ 取消]
+    // owner: [« 返回]
+    // bot:   请问您要投诉哪方面？ …
+    // owner: /help
+    // bot:   我可以帮您：… 您正在填写「投诉」…
+    // owner: [停车]
+    // bot:   请描述具体情况 …
+    let app = spawn().await;
+    let pool = &app.db.pool;
+    registered_owner(pool, 9201, "+8613812345678", "3-2-1101").await;
+    let mut chat = Chat::new(&app, 9201, "zh");
+    chat.open("投诉", "Complaint").await;
+    chat.answer("请问您要投诉哪方面", "噪音").await;
+    chat.answer("请描述具体情况", "« 返回").await;
+    let categories = chat.expect("请问您要投诉哪方面").await;
+    chat.say("/help");
+    chat.expect("您正在填写「投诉」").await;
+    chat.press(&categories, "停车");
+    chat.expect("请描述具体情况").await;
+    app.settle().await;
+    let category: Option<String> = sqlx::query_scalar(
+        "SELECT state->'vars'->>'category' FROM conversations WHERE chat_id = $1",
+    )
+    .bind(9201_i64)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(category.as_deref(), Some("parking"));
     app.finish().await;
 }
