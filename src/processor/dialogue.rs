@@ -72,8 +72,11 @@ pub fn dialogue_for_menu(item: &str) -> Option<&'static str> {
 /// A private message. Returns false when no conversation wants it (the
 /// caller then treats it as a command, a follow-up or unknown text).
 pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<bool> {
-    let Some(conv) = load(ctx, Who::of(from)).await? else {
-        return Ok(false);
+    let conv = match load_or_expire(ctx, Who::of(from)).await? {
+        Loaded::Live(conv) => *conv,
+        // The message was meant for the draft; the expiry notice answers it.
+        Loaded::Expired => return Ok(true),
+        Loaded::Absent => return Ok(false),
     };
     let who = Who {
         lang: conv.state.lang,
@@ -147,13 +150,17 @@ pub async fn on_resume_button(
     choice: &str,
 ) -> Result<()> {
     answer(ctx, q, None).await?;
-    let Some(conv) = load(ctx, Who::of(from)).await? else {
-        ctx.reply(
-            from.chat_id,
-            Request::text(texts::BUTTON_EXPIRED.get(from.lang)),
-        )
-        .await?;
-        return Ok(());
+    let conv = match load_or_expire(ctx, Who::of(from)).await? {
+        Loaded::Live(conv) => *conv,
+        Loaded::Expired => return Ok(()),
+        Loaded::Absent => {
+            ctx.reply(
+                from.chat_id,
+                Request::text(texts::BUTTON_EXPIRED.get(from.lang)),
+            )
+            .await?;
+            return Ok(());
+        }
     };
     let who = Who {
         lang: conv.state.lang,
@@ -212,9 +219,12 @@ pub async fn start(ctx: &mut Ctx<'_>, who: Who, id: &str) -> Result<()> {
 }
 
 /// Gives `input` to the chat's conversation; false when there is none.
+/// A draft that has just expired counts as answered (its owner was told).
 pub async fn input(ctx: &mut Ctx<'_>, who: Who, input: &Input) -> Result<bool> {
-    let Some(conv) = load(ctx, who).await? else {
-        return Ok(false);
+    let conv = match load_or_expire(ctx, who).await? {
+        Loaded::Live(conv) => *conv,
+        Loaded::Expired => return Ok(true),
+        Loaded::Absent => return Ok(false),
     };
     let who = Who {
         lang: conv.state.lang,
@@ -481,13 +491,33 @@ async fn album_part(
 
 // ------------------------------------------------------------------ storage
 
+/// A chat's conversation as `load_or_expire` found it.
+enum Loaded {
+    Live(Box<Conversation>),
+    /// It had expired: it is deleted and the owner has been told.
+    Expired,
+    Absent,
+}
+
 async fn load(ctx: &mut Ctx<'_>, from: Who) -> Result<Option<Conversation>> {
-    let row = sqlx::query("SELECT state, expires_at, album FROM conversations WHERE chat_id = $1")
-        .bind(from.chat_id)
-        .fetch_optional(&mut *ctx.conn)
-        .await?;
+    Ok(match load_or_expire(ctx, from).await? {
+        Loaded::Live(conv) => Some(*conv),
+        Loaded::Expired | Loaded::Absent => None,
+    })
+}
+
+async fn load_or_expire(ctx: &mut Ctx<'_>, from: Who) -> Result<Loaded> {
+    // Locked until the update commits, so a concurrent `expire_drafts` waits
+    // and then sees the new expiry instead of deleting a draft in use (and
+    // telling the owner it expired while they were answering it).
+    let row = sqlx::query(
+        "SELECT state, expires_at, album FROM conversations WHERE chat_id = $1 FOR UPDATE",
+    )
+    .bind(from.chat_id)
+    .fetch_optional(&mut *ctx.conn)
+    .await?;
     let Some(row) = row else {
-        return Ok(None);
+        return Ok(Loaded::Absent);
     };
     let expires_at: DateTime<Utc> = row.get("expires_at");
     let state: Result<State, _> = serde_json::from_value(row.get("state"));
@@ -505,16 +535,16 @@ async fn load(ctx: &mut Ctx<'_>, from: Who) -> Result<Option<Conversation>> {
                 texts::DRAFT_EXPIRED,
             )
             .await?;
-            return Ok(None);
+            return Ok(Loaded::Expired);
         }
         Err(e) => {
             tracing::warn!(chat = from.chat_id, error = %e, "unreadable conversation state; starting afresh");
             delete(ctx.conn, from.chat_id).await?;
-            return Ok(None);
+            return Ok(Loaded::Absent);
         }
     };
     let album: Vec<engine::Photo> = serde_json::from_value(row.get("album")).unwrap_or_default();
-    Ok(Some(Conversation { state, album }))
+    Ok(Loaded::Live(Box::new(Conversation { state, album })))
 }
 
 async fn save(ctx: &mut Ctx<'_>, who: Who, state: &State) -> Result<()> {

@@ -168,6 +168,12 @@ impl TestApp {
     pub async fn settle(&self) {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
+            // In the pipeline's order: an update leaves the stand-in's queue
+            // only once it is committed to the inbox, and its replies are in
+            // the outbox once it is processed. Checked the other way round,
+            // an update could move from the queue to the inbox between the
+            // checks and be missed.
+            let queued = self.api.pending_updates();
             let open: i64 = sqlx::query_scalar(
                 "SELECT count(*) FROM inbox WHERE processed_at IS NULL AND parked_at IS NULL",
             )
@@ -180,7 +186,7 @@ impl TestApp {
             .fetch_one(&self.db.pool)
             .await
             .expect("count outbox");
-            if open == 0 && unsent == 0 && self.api.pending_updates() == 0 {
+            if queued == 0 && open == 0 && unsent == 0 {
                 return;
             }
             assert!(
