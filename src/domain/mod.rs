@@ -4,5 +4,8 @@ pub mod fees;
 pub mod people;
 pub mod phone;
 pub mod staff;
+pub mod survey_report;
+pub mod surveys;
 pub mod tickets;
 pub mod units;
+pub mod visits;

@@ -14,6 +14,7 @@ pub mod dialogue;
 mod menu;
 mod router;
 pub mod staff;
+pub mod visits;
 
 use std::sync::Arc;
 use std::time::Duration;
