@@ -5,3 +5,4 @@ mod db;
 mod import;
 mod pipeline;
 mod support;
+mod visits;
