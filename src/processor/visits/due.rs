@@ -154,6 +154,18 @@ async fn visit_reminder(
     if now >= visit.at {
         return Ok(Fired::Skipped("too_late"));
     }
+    if let Some(ticket) = visit.ticket_id {
+        // A ticket resolved or cancelled meanwhile needs no visit reminder.
+        let active: Option<bool> = sqlx::query_scalar(
+            "SELECT status IN ('open', 'claimed', 'scheduled') FROM tickets WHERE id = $1",
+        )
+        .bind(ticket)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if active != Some(true) {
+            return Ok(Fired::Skipped("ticket_closed"));
+        }
+    }
     let lang = lang_of(conn, due.chat_id).await?;
     let tz = app.settings.timezone;
     let phrase = match due.kind {
