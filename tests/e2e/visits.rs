@@ -459,6 +459,9 @@ async fn a_survey_campaign_invites_each_unit_once_and_reminds_non_responders_at_
         .await;
     app.press(602, &invite, "📝 Take the survey");
     app.expect_message(602, "1/6 Overall satisfaction").await;
+    // An owner typing /survey is taken to it too (not refused as staff-only).
+    app.say(603, "/survey");
+    app.expect_message(603, "1/6 Overall satisfaction").await;
 
     // Unit of 601 answers.
     let survey: i64 = sqlx::query_scalar("SELECT id FROM surveys WHERE code = '2026Q4'")

@@ -180,6 +180,16 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
             return Ok(true);
         }
         Some(("survey", args)) => {
+            // An owner typing /survey wants to answer it.
+            if from.private
+                && args.is_empty()
+                && staff::by_telegram_id(ctx.conn, from.user_id)
+                    .await?
+                    .is_none()
+            {
+                super::dialogue::start_dialogue(ctx, from, "survey").await?;
+                return Ok(true);
+            }
             if let Some(desk) = staff_desk(ctx, from, StaffRole::Manager, "survey").await? {
                 survey_command(ctx, &desk, args).await?;
             }
