@@ -222,6 +222,17 @@ pub enum ReportCommand {
         #[arg(long)]
         csv: bool,
     },
+    /// A quarterly survey: per-question averages, response rate per
+    /// building, earlier quarters, and an SVG chart of the trend.
+    Survey {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The campaign, e.g. 2026Q4.
+        code: String,
+        /// Folder for the chart.
+        #[arg(long, default_value = ".")]
+        out: std::path::PathBuf,
+    },
 }
 
 #[cfg(test)]

@@ -91,6 +91,14 @@ async fn run(command: Command) -> Result<ExitCode> {
             print!("{}", propdesk::reports::render(&lines, csv));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report(ReportCommand::Survey { db, code, out }) => {
+            let db = open(&db).await?;
+            let result =
+                propdesk::domain::survey_report::survey_report(&db.pool, &code, &out).await;
+            db.close().await;
+            println!("{}", result?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Inbox(InboxCommand::Parked { db }) => {
             let db = open(&db).await?;
             let parked = propdesk::processor::list_parked(&db.pool).await?;

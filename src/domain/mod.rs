@@ -5,5 +5,8 @@ pub mod incidents;
 pub mod people;
 pub mod phone;
 pub mod staff;
+pub mod survey_report;
+pub mod surveys;
 pub mod tickets;
 pub mod units;
+pub mod visits;

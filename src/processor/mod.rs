@@ -16,6 +16,7 @@ pub mod menu;
 pub mod reminders;
 mod router;
 pub mod staff;
+pub mod visits;
 
 use std::sync::Arc;
 use std::time::Duration;

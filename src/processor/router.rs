@@ -12,6 +12,7 @@ use super::dialogue;
 use super::incidents;
 use super::menu;
 use super::staff;
+use super::visits;
 use crate::i18n::Lang;
 use crate::telegram::outbox::Request;
 use crate::texts;
@@ -52,6 +53,10 @@ pub async fn handle(ctx: &mut Ctx<'_>, update: &Update) -> Result<()> {
 async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<()> {
     if let Some(user) = &msg.from {
         staff::remember(ctx, user).await?;
+    }
+    // Visits, outcomes and survey campaigns, in any chat.
+    if visits::on_message(ctx, from, msg).await? {
+        return Ok(());
     }
     // Staff commands and staff replies to ticket messages, in any chat.
     if staff::on_message(ctx, from, msg).await? {
@@ -115,6 +120,7 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
         Some(("d", _)) => dialogue::on_button(ctx, &from, q, data).await,
         Some(("r", choice)) => dialogue::on_resume_button(ctx, &from, q, choice).await,
         Some(("i", rest)) => incidents::on_button(ctx, &from, q, rest).await,
+        Some(("v", rest)) => visits::on_button(ctx, &from, q, rest).await,
         _ => answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await,
     }
 }

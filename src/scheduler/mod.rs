@@ -39,6 +39,8 @@ pub struct TickReport {
     pub drafts_expired: u64,
     /// Monthly arrears reminders queued.
     pub fee_reminders: u64,
+    /// Visit reminders, survey invitations and survey reminders queued.
+    pub visit_and_survey_messages: u64,
 }
 
 /// Does everything that is due at `now`.
@@ -70,6 +72,11 @@ pub async fn tick(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<TickRe
     report.fee_reminders = crate::processor::reminders::run_due(&mut tx, app, now)
         .await
         .context("queueing arrears reminders")?;
+    tx.commit().await?;
+    let mut tx = pool.begin().await?;
+    report.visit_and_survey_messages = crate::processor::visits::run_due(&mut tx, app, now)
+        .await
+        .context("sending visit and survey reminders")?;
     tx.commit().await?;
     Ok(report)
 }

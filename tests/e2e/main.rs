@@ -8,4 +8,5 @@ mod incidents;
 mod pipeline;
 mod staff;
 mod support;
+mod visits;
 mod webhook;

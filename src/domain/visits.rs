@@ -1,0 +1,724 @@
+//! Visits to owners — a repair visit for a ticket or a proactive visit (走访)
+//! to a unit — their time rules (office hours, slots, quiet hours) and the
+//! SQL of `visits`, `visit_prompts` and the visit rows of `reminders`.
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+
+/// The office's visit and campaign settings (`visit_settings`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitSettings {
+    pub office_open: NaiveTime,
+    pub office_close: NaiveTime,
+    pub morning_slot: NaiveTime,
+    pub afternoon_slot: NaiveTime,
+    pub slot_days: u32,
+    pub quiet_start: NaiveTime,
+    pub quiet_end: NaiveTime,
+    pub survey_reminder_days: i64,
+    pub survey_auto_day: Option<u32>,
+}
+
+fn hm(h: u32, m: u32) -> NaiveTime {
+    NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN)
+}
+
+impl Default for VisitSettings {
+    fn default() -> Self {
+        VisitSettings {
+            office_open: hm(9, 0),
+            office_close: hm(18, 0),
+            morning_slot: hm(9, 0),
+            afternoon_slot: hm(14, 0),
+            slot_days: 3,
+            quiet_start: hm(21, 0),
+            quiet_end: hm(8, 0),
+            survey_reminder_days: 3,
+            survey_auto_day: None,
+        }
+    }
+}
+
+/// Why a visit time is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeRefusal {
+    Past,
+    OutsideOfficeHours,
+}
+
+/// The first instant of local `date` at `time` (a time a DST gap skips
+/// moves to the gap's end).
+fn at_local(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    let naive = date.and_time(time);
+    match tz.from_local_datetime(&naive).earliest() {
+        Some(t) => t.with_timezone(&Utc),
+        None => tz
+            .from_local_datetime(&(naive + Duration::hours(1)))
+            .earliest()
+            .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc)),
+    }
+}
+
+impl VisitSettings {
+    /// Whether a visit may be booked at `at`: not in the past, and starting
+    /// within office hours (local time).
+    pub fn check_time(
+        &self,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        tz: Tz,
+    ) -> Result<(), TimeRefusal> {
+        if at <= now {
+            return Err(TimeRefusal::Past);
+        }
+        let local = at.with_timezone(&tz).time();
+        if local < self.office_open || local >= self.office_close {
+            return Err(TimeRefusal::OutsideOfficeHours);
+        }
+        Ok(())
+    }
+
+    /// The slots `/visit N` offers: morning and afternoon of the next
+    /// `slot_days` working days (Monday to Friday) after today.
+    #[must_use]
+    pub fn slots(&self, now: DateTime<Utc>, tz: Tz) -> Vec<DateTime<Utc>> {
+        let mut date = now.with_timezone(&tz).date_naive();
+        let mut out = Vec::new();
+        let mut days = 0;
+        while days < self.slot_days {
+            date = date.succ_opt().unwrap_or(date);
+            if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
+                continue;
+            }
+            days += 1;
+            for time in [self.morning_slot, self.afternoon_slot] {
+                let at = at_local(tz, date, time);
+                if self.check_time(at, now, tz).is_ok() {
+                    out.push(at);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether `at` falls in quiet hours (no survey messages then).
+    #[must_use]
+    pub fn in_quiet_hours(&self, at: DateTime<Utc>, tz: Tz) -> bool {
+        let t = at.with_timezone(&tz).time();
+        if self.quiet_start == self.quiet_end {
+            false
+        } else if self.quiet_start > self.quiet_end {
+            t >= self.quiet_start || t < self.quiet_end
+        } else {
+            t >= self.quiet_start && t < self.quiet_end
+        }
+    }
+
+    /// `at`, or the end of the quiet hours it falls in.
+    #[must_use]
+    pub fn outside_quiet_hours(&self, at: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+        if !self.in_quiet_hours(at, tz) {
+            return at;
+        }
+        let local = at.with_timezone(&tz);
+        let date = if local.time() >= self.quiet_end {
+            local.date_naive().succ_opt().unwrap_or(local.date_naive())
+        } else {
+            local.date_naive()
+        };
+        at_local(tz, date, self.quiet_end)
+    }
+}
+
+/// The settings row (the defaults if it was deleted).
+pub async fn settings(conn: &mut PgConnection) -> Result<VisitSettings> {
+    let row = sqlx::query(
+        "SELECT office_open, office_close, morning_slot, afternoon_slot, slot_days,
+                quiet_start, quiet_end, survey_reminder_days, survey_auto_day
+           FROM visit_settings LIMIT 1",
+    )
+    .fetch_optional(conn)
+    .await
+    .context("reading visit settings")?;
+    let Some(row) = row else {
+        return Ok(VisitSettings::default());
+    };
+    let slot_days: i32 = row.try_get("slot_days")?;
+    let reminder_days: i32 = row.try_get("survey_reminder_days")?;
+    let auto_day: Option<i32> = row.try_get("survey_auto_day")?;
+    Ok(VisitSettings {
+        office_open: row.try_get("office_open")?,
+        office_close: row.try_get("office_close")?,
+        morning_slot: row.try_get("morning_slot")?,
+        afternoon_slot: row.try_get("afternoon_slot")?,
+        slot_days: u32::try_from(slot_days).unwrap_or(3),
+        quiet_start: row.try_get("quiet_start")?,
+        quiet_end: row.try_get("quiet_end")?,
+        survey_reminder_days: i64::from(reminder_days),
+        survey_auto_day: auto_day.and_then(|d| u32::try_from(d).ok()),
+    })
+}
+
+/// Where a visit stands (`visits_status_check`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisitStatus {
+    /// The office proposed a time; the owner has not answered.
+    Proposed,
+    Confirmed,
+    /// The owner asked for another time and was offered slots.
+    Reschedule,
+    /// The outcome is recorded.
+    Done,
+    Cancelled,
+}
+
+impl VisitStatus {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VisitStatus::Proposed => "proposed",
+            VisitStatus::Confirmed => "confirmed",
+            VisitStatus::Reschedule => "reschedule",
+            VisitStatus::Done => "done",
+            VisitStatus::Cancelled => "cancelled",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<VisitStatus> {
+        Some(match s {
+            "proposed" => VisitStatus::Proposed,
+            "confirmed" => VisitStatus::Confirmed,
+            "reschedule" => VisitStatus::Reschedule,
+            "done" => VisitStatus::Done,
+            "cancelled" => VisitStatus::Cancelled,
+            _ => return None,
+        })
+    }
+
+    /// Still ahead: its reminders may fire.
+    #[must_use]
+    pub fn is_active(self) -> bool {
+        matches!(
+            self,
+            VisitStatus::Proposed | VisitStatus::Confirmed | VisitStatus::Reschedule
+        )
+    }
+}
+
+/// What the staff member found (`visits_outcome_check`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    OwnerAbsent,
+    FollowUp,
+}
+
+impl Outcome {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::OwnerAbsent => "absent",
+            Outcome::FollowUp => "follow_up",
+        }
+    }
+
+    /// The stored value, a button code (`d`, `a`, `f`) or what staff type.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Outcome> {
+        Some(match s.trim().to_lowercase().as_str() {
+            "done" | "d" | "完成" => Outcome::Done,
+            "absent" | "a" | "不在家" => Outcome::OwnerAbsent,
+            "follow_up" | "followup" | "follow-up" | "f" | "跟进" => Outcome::FollowUp,
+            _ => return None,
+        })
+    }
+
+    /// The button code.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Done => "d",
+            Outcome::OwnerAbsent => "a",
+            Outcome::FollowUp => "f",
+        }
+    }
+}
+
+/// A booked visit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Visit {
+    pub id: i64,
+    pub ticket_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub unit_code: Option<String>,
+    pub staff_id: i64,
+    pub staff_chat_id: i64,
+    pub owner_chat_id: Option<i64>,
+    pub at: DateTime<Utc>,
+    pub status: VisitStatus,
+    pub outcome: Option<String>,
+}
+
+const SELECT: &str = "SELECT v.id, v.ticket_id, v.unit_id, u.code AS unit_code, v.staff_id,
+        v.staff_chat_id, v.owner_chat_id, v.at, v.status, v.outcome
+   FROM visits v LEFT JOIN units u ON u.id = v.unit_id";
+
+fn from_row(row: &PgRow) -> Result<Visit> {
+    let status: String = row.try_get("status")?;
+    Ok(Visit {
+        id: row.try_get("id")?,
+        ticket_id: row.try_get("ticket_id")?,
+        unit_id: row.try_get("unit_id")?,
+        unit_code: row.try_get("unit_code")?,
+        staff_id: row.try_get("staff_id")?,
+        staff_chat_id: row.try_get("staff_chat_id")?,
+        owner_chat_id: row.try_get("owner_chat_id")?,
+        at: row.try_get("at")?,
+        status: VisitStatus::parse(&status)
+            .with_context(|| format!("unknown visit status {status}"))?,
+        outcome: row.try_get("outcome")?,
+    })
+}
+
+/// What a booking stores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewVisit {
+    pub ticket_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub staff_id: i64,
+    pub staff_chat_id: i64,
+    pub owner_chat_id: Option<i64>,
+    pub at: DateTime<Utc>,
+    pub status: VisitStatus,
+}
+
+/// Inserts a visit and plans its reminders; returns it.
+pub async fn insert(conn: &mut PgConnection, new: &NewVisit, now: DateTime<Utc>) -> Result<Visit> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO visits (ticket_id, unit_id, staff_id, staff_chat_id, owner_chat_id, at, status,
+                             created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+    )
+    .bind(new.ticket_id)
+    .bind(new.unit_id)
+    .bind(new.staff_id)
+    .bind(new.staff_chat_id)
+    .bind(new.owner_chat_id)
+    .bind(new.at)
+    .bind(new.status.as_str())
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .context("inserting a visit")?;
+    let visit = load(conn, id)
+        .await?
+        .context("the visit just inserted is gone")?;
+    plan_reminders(conn, &visit, now).await?;
+    Ok(visit)
+}
+
+pub async fn load(conn: &mut PgConnection, id: i64) -> Result<Option<Visit>> {
+    let row = sqlx::query(&format!("{SELECT} WHERE v.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .context("loading a visit")?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The ticket's visit that is still ahead (at most one is kept active).
+pub async fn active_for_ticket(conn: &mut PgConnection, ticket_id: i64) -> Result<Option<Visit>> {
+    let row = sqlx::query(&format!(
+        "{SELECT} WHERE v.ticket_id = $1 AND v.status IN ('proposed', 'confirmed', 'reschedule')
+          ORDER BY v.id DESC LIMIT 1"
+    ))
+    .bind(ticket_id)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The ticket's latest visit without an outcome.
+pub async fn awaiting_outcome_for_ticket(
+    conn: &mut PgConnection,
+    ticket_id: i64,
+) -> Result<Option<Visit>> {
+    let row = sqlx::query(&format!(
+        "{SELECT} WHERE v.ticket_id = $1 AND v.outcome IS NULL AND v.status <> 'cancelled'
+          ORDER BY v.id DESC LIMIT 1"
+    ))
+    .bind(ticket_id)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Sets the status if the visit is in one of `from`; false if it was not.
+pub async fn set_status(
+    conn: &mut PgConnection,
+    id: i64,
+    from: &[VisitStatus],
+    to: VisitStatus,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+    Ok(sqlx::query(
+        "UPDATE visits SET status = $3, updated_at = $4 WHERE id = $1 AND status = ANY($2) RETURNING id",
+    )
+    .bind(id)
+    .bind(&from)
+    .bind(to.as_str())
+    .bind(now)
+    .fetch_optional(conn)
+    .await?
+    .is_some())
+}
+
+/// Moves an active visit to `at`: its unsent reminders are cancelled (they
+/// never fire) and new ones planned. False if the visit is not active.
+pub async fn move_to(
+    conn: &mut PgConnection,
+    id: i64,
+    at: DateTime<Utc>,
+    status: VisitStatus,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let moved = sqlx::query(
+        "UPDATE visits SET at = $2, status = $3, updated_at = $4
+          WHERE id = $1 AND status IN ('proposed', 'confirmed', 'reschedule') RETURNING id",
+    )
+    .bind(id)
+    .bind(at)
+    .bind(status.as_str())
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?
+    .is_some();
+    if !moved {
+        return Ok(false);
+    }
+    cancel_reminders(conn, id, now).await?;
+    if let Some(visit) = load(conn, id).await? {
+        plan_reminders(conn, &visit, now).await?;
+    }
+    Ok(true)
+}
+
+/// Records the outcome once; false if one was recorded already.
+pub async fn record_outcome(
+    conn: &mut PgConnection,
+    id: i64,
+    outcome: Outcome,
+    note: Option<&str>,
+    follow_up_ticket_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE visits SET outcome = $2, outcome_note = $3, follow_up_ticket_id = $4, outcome_at = $5,
+                status = 'done', updated_at = $5
+          WHERE id = $1 AND outcome IS NULL AND status <> 'cancelled' RETURNING id",
+    )
+    .bind(id)
+    .bind(outcome.as_str())
+    .bind(note)
+    .bind(follow_up_ticket_id)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?
+    .is_some();
+    if done {
+        cancel_reminders(conn, id, now).await?;
+    }
+    Ok(done)
+}
+
+/// The kinds of reminder rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReminderKind {
+    VisitOwner24h,
+    VisitOwner1h,
+    VisitStaff1h,
+    SurveyInvite,
+    SurveyReminder1,
+    SurveyReminder2,
+}
+
+impl ReminderKind {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReminderKind::VisitOwner24h => "visit_owner_24h",
+            ReminderKind::VisitOwner1h => "visit_owner_1h",
+            ReminderKind::VisitStaff1h => "visit_staff_1h",
+            ReminderKind::SurveyInvite => "survey_invite",
+            ReminderKind::SurveyReminder1 => "survey_reminder_1",
+            ReminderKind::SurveyReminder2 => "survey_reminder_2",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<ReminderKind> {
+        Some(match s {
+            "visit_owner_24h" => ReminderKind::VisitOwner24h,
+            "visit_owner_1h" => ReminderKind::VisitOwner1h,
+            "visit_staff_1h" => ReminderKind::VisitStaff1h,
+            "survey_invite" => ReminderKind::SurveyInvite,
+            "survey_reminder_1" => ReminderKind::SurveyReminder1,
+            "survey_reminder_2" => ReminderKind::SurveyReminder2,
+            _ => return None,
+        })
+    }
+}
+
+/// The reminders of a visit at `at`: to the owner 24 h and 1 h before, to
+/// the staff member 1 h before; those already past at `now` are left out.
+#[must_use]
+pub fn reminder_plan(visit: &Visit, now: DateTime<Utc>) -> Vec<(ReminderKind, i64, DateTime<Utc>)> {
+    let mut plan = Vec::new();
+    if let Some(owner) = visit.owner_chat_id {
+        plan.push((
+            ReminderKind::VisitOwner24h,
+            owner,
+            visit.at - Duration::hours(24),
+        ));
+        plan.push((
+            ReminderKind::VisitOwner1h,
+            owner,
+            visit.at - Duration::hours(1),
+        ));
+    }
+    plan.push((
+        ReminderKind::VisitStaff1h,
+        visit.staff_chat_id,
+        visit.at - Duration::hours(1),
+    ));
+    plan.retain(|(_, _, due)| *due > now);
+    plan
+}
+
+async fn plan_reminders(conn: &mut PgConnection, visit: &Visit, now: DateTime<Utc>) -> Result<()> {
+    for (kind, chat, due) in reminder_plan(visit, now) {
+        sqlx::query(
+            "INSERT INTO reminders (kind, visit_id, chat_id, due_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(kind.as_str())
+        .bind(visit.id)
+        .bind(chat)
+        .bind(due)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .context("planning a visit reminder")?;
+    }
+    Ok(())
+}
+
+/// Cancels the visit's reminders that have not been sent.
+pub async fn cancel_reminders(
+    conn: &mut PgConnection,
+    visit_id: i64,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE reminders SET cancelled_at = $2
+          WHERE visit_id = $1 AND sent_at IS NULL AND cancelled_at IS NULL",
+    )
+    .bind(visit_id)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// The person the office talks to about a unit: a registered member with
+/// Telegram, the one whose default unit it is first, owners before others.
+pub async fn unit_contact(conn: &mut PgConnection, unit_id: i64) -> Result<Option<(i64, i64)>> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT p.id, p.telegram_user_id
+           FROM unit_members m JOIN people p ON p.id = m.person_id
+          WHERE m.unit_id = $1 AND p.telegram_user_id IS NOT NULL
+          ORDER BY m.is_default DESC, m.role = 'owner' DESC, m.created_at, p.id
+          LIMIT 1",
+    )
+    .bind(unit_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row)
+}
+
+/// A unit's id by its code.
+pub async fn unit_by_code(conn: &mut PgConnection, code: &str) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM units WHERE code = $1")
+        .bind(code)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Remembers that the next text from `staff_id` in `chat_id` is the note of
+/// `visit_id`'s outcome.
+pub async fn set_prompt(
+    conn: &mut PgConnection,
+    chat_id: i64,
+    staff_id: i64,
+    visit_id: i64,
+    outcome: Outcome,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO visit_prompts (chat_id, staff_id, visit_id, outcome, expires_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (chat_id, staff_id) DO UPDATE
+           SET visit_id = EXCLUDED.visit_id, outcome = EXCLUDED.outcome, expires_at = EXCLUDED.expires_at",
+    )
+    .bind(chat_id)
+    .bind(staff_id)
+    .bind(visit_id)
+    .bind(outcome.as_str())
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes (deletes and returns) a pending outcome prompt that has not expired.
+pub async fn take_prompt(
+    conn: &mut PgConnection,
+    chat_id: i64,
+    staff_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<(i64, Outcome)>> {
+    let row: Option<(i64, String, DateTime<Utc>)> = sqlx::query_as(
+        "DELETE FROM visit_prompts WHERE chat_id = $1 AND staff_id = $2
+         RETURNING visit_id, outcome, expires_at",
+    )
+    .bind(chat_id)
+    .bind(staff_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row
+        .filter(|(_, _, expires)| *expires > now)
+        .and_then(|(v, o, _)| Outcome::parse(&o).map(|o| (v, o))))
+}
+
+/// Whether a prompt is waiting in this chat for this staff member.
+pub async fn has_prompt(
+    conn: &mut PgConnection,
+    chat_id: i64,
+    staff_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM visit_prompts WHERE chat_id = $1 AND staff_id = $2 AND expires_at > $3)",
+    )
+    .bind(chat_id)
+    .bind(staff_id)
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shanghai(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        at_local(
+            chrono_tz::Asia::Shanghai,
+            NaiveDate::from_ymd_opt(y, mo, d).unwrap(),
+            hm(h, mi),
+        )
+    }
+
+    #[test]
+    fn a_visit_must_be_ahead_and_within_office_hours() {
+        let s = VisitSettings::default();
+        let tz = chrono_tz::Asia::Shanghai;
+        let now = shanghai(2026, 11, 30, 12, 0);
+        assert_eq!(s.check_time(shanghai(2026, 12, 1, 10, 0), now, tz), Ok(()));
+        assert_eq!(s.check_time(shanghai(2026, 12, 1, 9, 0), now, tz), Ok(()));
+        assert_eq!(
+            s.check_time(shanghai(2026, 11, 30, 11, 0), now, tz),
+            Err(TimeRefusal::Past)
+        );
+        assert_eq!(
+            s.check_time(shanghai(2026, 12, 1, 18, 0), now, tz),
+            Err(TimeRefusal::OutsideOfficeHours)
+        );
+        assert_eq!(
+            s.check_time(shanghai(2026, 12, 1, 8, 59), now, tz),
+            Err(TimeRefusal::OutsideOfficeHours)
+        );
+    }
+
+    #[test]
+    fn slots_are_mornings_and_afternoons_of_the_next_working_days() {
+        let s = VisitSettings::default();
+        let tz = chrono_tz::Asia::Shanghai;
+        // Friday 2026-12-04: next working days are Mon 7, Tue 8, Wed 9.
+        let slots = s.slots(shanghai(2026, 12, 4, 12, 0), tz);
+        assert_eq!(slots.len(), 6);
+        assert_eq!(slots[0], shanghai(2026, 12, 7, 9, 0));
+        assert_eq!(slots[1], shanghai(2026, 12, 7, 14, 0));
+        assert_eq!(slots[5], shanghai(2026, 12, 9, 14, 0));
+    }
+
+    #[test]
+    fn quiet_hours_span_midnight_and_end_in_the_morning() {
+        let s = VisitSettings::default();
+        let tz = chrono_tz::Asia::Shanghai;
+        assert!(!s.in_quiet_hours(shanghai(2026, 12, 1, 20, 59), tz));
+        assert!(s.in_quiet_hours(shanghai(2026, 12, 1, 21, 0), tz));
+        assert!(s.in_quiet_hours(shanghai(2026, 12, 2, 7, 59), tz));
+        assert_eq!(
+            s.outside_quiet_hours(shanghai(2026, 12, 1, 22, 0), tz),
+            shanghai(2026, 12, 2, 8, 0)
+        );
+        assert_eq!(
+            s.outside_quiet_hours(shanghai(2026, 12, 2, 3, 0), tz),
+            shanghai(2026, 12, 2, 8, 0)
+        );
+        let noon = shanghai(2026, 12, 2, 12, 0);
+        assert_eq!(s.outside_quiet_hours(noon, tz), noon);
+    }
+
+    #[test]
+    fn reminders_already_past_are_not_planned() {
+        let now = shanghai(2026, 12, 1, 9, 0);
+        let mut v = Visit {
+            id: 1,
+            ticket_id: Some(1),
+            unit_id: None,
+            unit_code: None,
+            staff_id: 7,
+            staff_chat_id: 7,
+            owner_chat_id: Some(5),
+            at: shanghai(2026, 12, 3, 10, 0),
+            status: VisitStatus::Proposed,
+            outcome: None,
+        };
+        assert_eq!(reminder_plan(&v, now).len(), 3);
+        v.at = shanghai(2026, 12, 1, 15, 0);
+        let kinds: Vec<ReminderKind> = reminder_plan(&v, now).iter().map(|r| r.0).collect();
+        assert_eq!(
+            kinds,
+            vec![ReminderKind::VisitOwner1h, ReminderKind::VisitStaff1h]
+        );
+        v.owner_chat_id = None;
+        assert_eq!(reminder_plan(&v, now).len(), 1);
+    }
+
+    #[test]
+    fn outcomes_parse_from_buttons_and_words() {
+        for o in [Outcome::Done, Outcome::OwnerAbsent, Outcome::FollowUp] {
+            assert_eq!(Outcome::parse(o.as_str()), Some(o));
+            assert_eq!(Outcome::parse(o.code()), Some(o));
+        }
+        assert_eq!(Outcome::parse("完成"), Some(Outcome::Done));
+        assert_eq!(Outcome::parse("maybe"), None);
+    }
+}

@@ -1,0 +1,239 @@
+//! The timed side of visits and surveys: every `reminders` row that is due
+//! is claimed (`FOR UPDATE SKIP LOCKED`), its message queued and the row
+//! marked in one transaction — so two processes never send one twice and a
+//! restart loses none. The scheduler calls `run_due` every second or so.
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use sqlx::{Connection, PgConnection, Row};
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+
+use super::texts;
+use super::{answer_buttons, describe, lang_of, when};
+use crate::domain::surveys;
+use crate::domain::visits::{self, ReminderKind, VisitSettings, VisitStatus};
+use crate::processor::context::App;
+use crate::telegram::outbox::{self, Lane, Outgoing, Request};
+use crate::texts::fill;
+
+/// Rows claimed per transaction.
+const BATCH: i64 = 200;
+
+struct Due {
+    id: i64,
+    kind: ReminderKind,
+    visit_id: Option<i64>,
+    survey_id: Option<i64>,
+    unit_id: Option<i64>,
+    chat_id: i64,
+}
+
+/// What became of a due row.
+enum Fired {
+    /// Queued as that outbox row.
+    Sent(i64),
+    /// Not sent, for this reason (answered, too late, visit closed …).
+    Skipped(&'static str),
+    /// Quiet hours: due again at this time.
+    Deferred(DateTime<Utc>),
+}
+
+/// Does everything due at `now`, exactly once: starts the quarter's survey
+/// campaign if one is configured and due, then sends the due visit
+/// reminders, survey invitations and survey reminders. Returns the number
+/// of messages queued.
+pub async fn run_due(conn: &mut PgConnection, app: &App, now: DateTime<Utc>) -> Result<u64> {
+    let settings = visits::settings(conn).await?;
+    let tz = app.settings.timezone;
+    if let Some(code) = surveys::due_campaign(&settings, now, tz) {
+        if !surveys::campaign_started(conn, &code).await? {
+            let mut tx = conn.begin().await?;
+            let started = surveys::start_campaign(&mut tx, &code, now, tz, &settings).await?;
+            tx.commit().await?;
+            tracing::info!(survey = %code, invited = started.invited, "survey campaign started on schedule");
+        }
+    }
+    let mut queued = 0;
+    loop {
+        let mut tx = conn.begin().await?;
+        let rows = sqlx::query(
+            "SELECT id, kind, visit_id, survey_id, unit_id, chat_id FROM reminders
+              WHERE due_at <= $1 AND sent_at IS NULL AND cancelled_at IS NULL
+              ORDER BY due_at, id
+              LIMIT $2
+              FOR UPDATE SKIP LOCKED",
+        )
+        .bind(now)
+        .bind(BATCH)
+        .fetch_all(&mut *tx)
+        .await
+        .context("claiming due reminders")?;
+        let claimed = rows.len();
+        for row in rows {
+            let kind: String = row.try_get("kind")?;
+            let due = Due {
+                id: row.try_get("id")?,
+                kind: ReminderKind::parse(&kind)
+                    .with_context(|| format!("unknown reminder kind {kind}"))?,
+                visit_id: row.try_get("visit_id")?,
+                survey_id: row.try_get("survey_id")?,
+                unit_id: row.try_get("unit_id")?,
+                chat_id: row.try_get("chat_id")?,
+            };
+            let fired = fire(&mut tx, app, &settings, &due, now).await?;
+            match fired {
+                Fired::Sent(outbox_id) => {
+                    queued += 1;
+                    mark(&mut tx, due.id, now, "sent", Some(outbox_id)).await?;
+                }
+                Fired::Skipped(why) => mark(&mut tx, due.id, now, why, None).await?,
+                Fired::Deferred(at) => {
+                    sqlx::query("UPDATE reminders SET due_at = $2 WHERE id = $1")
+                        .bind(due.id)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        if i64::try_from(claimed).unwrap_or(BATCH) < BATCH {
+            break;
+        }
+    }
+    Ok(queued)
+}
+
+async fn mark(
+    conn: &mut PgConnection,
+    id: i64,
+    now: DateTime<Utc>,
+    result: &str,
+    outbox_id: Option<i64>,
+) -> Result<()> {
+    sqlx::query("UPDATE reminders SET sent_at = $2, result = $3, outbox_id = $4 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .bind(result)
+        .bind(outbox_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn fire(
+    conn: &mut PgConnection,
+    app: &App,
+    settings: &VisitSettings,
+    due: &Due,
+    now: DateTime<Utc>,
+) -> Result<Fired> {
+    match due.kind {
+        ReminderKind::VisitOwner24h | ReminderKind::VisitOwner1h | ReminderKind::VisitStaff1h => {
+            visit_reminder(conn, app, due, now).await
+        }
+        ReminderKind::SurveyInvite
+        | ReminderKind::SurveyReminder1
+        | ReminderKind::SurveyReminder2 => survey_message(conn, app, settings, due, now).await,
+    }
+}
+
+async fn visit_reminder(
+    conn: &mut PgConnection,
+    app: &App,
+    due: &Due,
+    now: DateTime<Utc>,
+) -> Result<Fired> {
+    let visit = match due.visit_id {
+        Some(id) => visits::load(conn, id).await?,
+        None => None,
+    };
+    let Some(visit) = visit.filter(|v| v.status.is_active()) else {
+        return Ok(Fired::Skipped("visit_closed"));
+    };
+    if now >= visit.at {
+        return Ok(Fired::Skipped("too_late"));
+    }
+    if let Some(ticket) = visit.ticket_id {
+        // A ticket resolved or cancelled meanwhile needs no visit reminder.
+        let active: Option<bool> = sqlx::query_scalar(
+            "SELECT status IN ('open', 'claimed', 'scheduled') FROM tickets WHERE id = $1",
+        )
+        .bind(ticket)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if active != Some(true) {
+            return Ok(Fired::Skipped("ticket_closed"));
+        }
+    }
+    let lang = lang_of(conn, due.chat_id).await?;
+    let tz = app.settings.timezone;
+    let phrase = match due.kind {
+        ReminderKind::VisitOwner24h => texts::VISIT_OWNER_REMINDER_24H,
+        ReminderKind::VisitOwner1h => texts::VISIT_OWNER_REMINDER_1H,
+        _ => texts::VISIT_STAFF_REMINDER,
+    };
+    let text = fill(
+        phrase.get(lang),
+        &[
+            ("visit", &visit.id.to_string()),
+            ("what", &describe(&visit)),
+            ("at", &when(visit.at, tz, lang)),
+        ],
+    );
+    let to_owner = due.kind != ReminderKind::VisitStaff1h;
+    // An owner who has not answered the proposal can still do so here.
+    let request = if to_owner && visit.status == VisitStatus::Proposed {
+        Request::text_with(text, answer_buttons(&visit, lang))
+    } else {
+        Request::text(text)
+    };
+    let out = Outgoing::new(due.chat_id, Lane::Reminder, request);
+    Ok(Fired::Sent(outbox::enqueue(conn, None, &out).await?))
+}
+
+async fn survey_message(
+    conn: &mut PgConnection,
+    app: &App,
+    settings: &VisitSettings,
+    due: &Due,
+    now: DateTime<Utc>,
+) -> Result<Fired> {
+    let (Some(survey_id), Some(unit_id)) = (due.survey_id, due.unit_id) else {
+        return Ok(Fired::Skipped("no_subject"));
+    };
+    let Some((code, open)) = surveys::survey_state(conn, survey_id, now).await? else {
+        return Ok(Fired::Skipped("no_survey"));
+    };
+    if !open {
+        return Ok(Fired::Skipped("survey_closed"));
+    }
+    if surveys::has_answered(conn, survey_id, unit_id).await? {
+        return Ok(Fired::Skipped("answered"));
+    }
+    let tz = app.settings.timezone;
+    if settings.in_quiet_hours(now, tz) {
+        return Ok(Fired::Deferred(settings.outside_quiet_hours(now, tz)));
+    }
+    let unit: String = sqlx::query_scalar("SELECT code FROM units WHERE id = $1")
+        .bind(unit_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let lang = lang_of(conn, due.chat_id).await?;
+    let phrase = if due.kind == ReminderKind::SurveyInvite {
+        texts::SURVEY_INVITE
+    } else {
+        texts::SURVEY_REMINDER
+    };
+    let text = fill(phrase.get(lang), &[("code", &code), ("unit", &unit)]);
+    let button = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
+        texts::BUTTON_TAKE_SURVEY.get(lang),
+        "m:survey",
+    )]]);
+    let out = Outgoing::new(
+        due.chat_id,
+        Lane::Broadcast,
+        Request::text_with(text, button),
+    );
+    Ok(Fired::Sent(outbox::enqueue(conn, None, &out).await?))
+}
