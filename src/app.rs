@@ -32,6 +32,9 @@ pub struct ServeSettings {
     /// getUpdates long-poll timeout in seconds.
     pub poll_timeout: u32,
     pub clock: Arc<dyn Clock>,
+    /// Whether this process runs the scheduler (tests drive `scheduler::tick`
+    /// themselves with the time they choose).
+    pub run_scheduler: bool,
     /// Webhook mode instead of long polling.
     pub webhook: Option<WebhookSettings>,
     /// The dialogue folder; `serve` refuses to start if a file is invalid.
@@ -49,6 +52,7 @@ impl ServeSettings {
             workers: 8,
             poll_timeout: 25,
             clock: Arc::new(SystemClock),
+            run_scheduler: true,
             webhook: None,
             dialogues_dir: PathBuf::from("./dialogues"),
         }
@@ -129,11 +133,15 @@ pub async fn serve(
             stop.clone(),
         )),
     };
-    let scheduler = tokio::spawn(crate::scheduler::run(
-        pool.clone(),
-        app.clone(),
-        stop.clone(),
-    ));
+    let scheduler = if settings.run_scheduler {
+        tokio::spawn(crate::scheduler::run(
+            pool.clone(),
+            app.clone(),
+            stop.clone(),
+        ))
+    } else {
+        tokio::spawn(async { Ok(()) })
+    };
     let processor = tokio::spawn(processor::run(
         pool.clone(),
         app,

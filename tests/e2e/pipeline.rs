@@ -350,3 +350,21 @@ async fn updates_the_bot_does_not_handle_are_stored_and_answered_politely() {
     assert_eq!(unprocessed, 0);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn the_running_bot_expires_a_forgotten_draft_on_its_own() {
+    let app = spawn_app_with(StandInConfig::default(), |s| s.run_scheduler = true).await;
+    let owner = app.person(1800, "en");
+    app.say(owner, "/start");
+    let menu = app.nth_message(owner, 1).await;
+    app.press(owner, &menu, "Suggestion box");
+    app.expect_message(owner, "suggestion").await;
+    app.clock.advance(chrono::Duration::hours(25));
+    app.expect_message(owner, "closed after 24 hours").await;
+    let drafts: i64 = sqlx::query_scalar("SELECT count(*) FROM conversations")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(drafts, 0);
+    app.finish().await;
+}
