@@ -887,15 +887,7 @@ async fn record_survey(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<O
             .await?
         }
     };
-    let questions = [
-        "overall",
-        "cleanliness",
-        "security",
-        "repairs",
-        "staff_attitude",
-        "green_areas",
-    ];
-    let answers: serde_json::Map<String, Value> = questions
+    let answers: serde_json::Map<String, Value> = crate::domain::surveys::QUESTIONS
         .iter()
         .filter_map(|q| effect.args.get(*q).map(|v| ((*q).to_string(), v.clone())))
         .collect();

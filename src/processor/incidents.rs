@@ -13,7 +13,7 @@ use teloxide::utils::command::BotCommands;
 
 use super::context::Ctx;
 use super::menu::main_menu;
-use super::router::{answer, Sender};
+use super::router::{answer, remove_buttons, Sender};
 use super::staff::card::staff_language;
 use super::staff::say;
 use crate::domain::incidents::{
@@ -22,7 +22,7 @@ use crate::domain::incidents::{
 use crate::domain::people;
 use crate::domain::staff::{self, Staff};
 use crate::i18n::Lang;
-use crate::telegram::outbox::{Lane, Outgoing, Request, Target, NOTIFY_CHANNEL};
+use crate::telegram::outbox::{Lane, Outgoing, Request, NOTIFY_CHANNEL};
 use crate::texts::{self, fill, Phrase};
 
 /// The outage commands (staff only).
@@ -300,7 +300,7 @@ pub async fn on_button(
         "j" => join(ctx, from, q, rest).await,
         "o" => {
             answer(ctx, q, None).await?;
-            drop_buttons(ctx, from.chat_id, q).await?;
+            remove_buttons(ctx, q).await?;
             super::dialogue::start_dialogue(ctx, from, "repair").await
         }
         "n" => notify(ctx, from, q, rest).await,
@@ -327,7 +327,7 @@ async fn join(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, rest: &str) -
         JoinOutcome::AlreadyJoined => ALREADY_JOINED,
         JoinOutcome::NotOpen => JOIN_CLOSED,
     };
-    drop_buttons(ctx, from.chat_id, q).await?;
+    remove_buttons(ctx, q).await?;
     ctx.reply(
         from.chat_id,
         Request::text_with(
@@ -336,21 +336,6 @@ async fn join(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, rest: &str) -
         ),
     )
     .await?;
-    Ok(())
-}
-
-/// Takes the buttons off the message pressed, so the choice is made once.
-async fn drop_buttons(ctx: &mut Ctx<'_>, chat_id: i64, q: &CallbackQuery) -> Result<()> {
-    if let Some(m) = &q.message {
-        ctx.reply(
-            chat_id,
-            Request::EditMessageReplyMarkup {
-                target: Target::Message(m.id().0),
-                reply_markup: None,
-            },
-        )
-        .await?;
-    }
     Ok(())
 }
 
@@ -397,7 +382,7 @@ async fn notify(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, rest: &str)
     incidents::set_notified_count(ctx.conn, incident.id, count).await?;
     tracing::info!(incident = incident.id.0, count, "outage notice queued");
     answer(ctx, q, None).await?;
-    drop_buttons(ctx, from.chat_id, q).await?;
+    remove_buttons(ctx, q).await?;
     let text = fill(
         NOTIFIED.get(lang),
         &[

@@ -14,7 +14,7 @@ use super::menu;
 use super::staff;
 use super::visits;
 use crate::i18n::Lang;
-use crate::telegram::outbox::Request;
+use crate::telegram::outbox::{Request, Target};
 use crate::texts;
 
 /// Who sent an update and how to answer them.
@@ -140,6 +140,22 @@ pub async fn answer(ctx: &mut Ctx<'_>, q: &CallbackQuery, text: Option<&str>) ->
         },
     )
     .await?;
+    Ok(())
+}
+
+/// Takes the buttons off the message that was pressed, so the choice is
+/// made once and the owner sees it was taken.
+pub async fn remove_buttons(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
+    if let Some(m) = &q.message {
+        ctx.reply(
+            m.chat().id.0,
+            Request::EditMessageReplyMarkup {
+                target: Target::Message(m.id().0),
+                reply_markup: None,
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 

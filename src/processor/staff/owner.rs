@@ -9,8 +9,8 @@ use super::{card, commands::photo_of, notify, Actor};
 use crate::domain::tickets::{self, PromptPurpose, Ticket, TicketId, TicketStatus};
 use crate::i18n::Lang;
 use crate::processor::context::{chat_language, Ctx};
-use crate::processor::router::answer;
-use crate::telegram::outbox::{Lane, Outgoing, Request, Target};
+use crate::processor::router::{answer, remove_buttons};
+use crate::telegram::outbox::{Lane, Outgoing, Request};
 use crate::texts::{self, fill};
 
 /// How long the bot waits for a cancel reason or a rating comment.
@@ -179,17 +179,7 @@ async fn rate(
     )
     .await?;
     answer(ctx, q, None).await?;
-    // The rating buttons go, so the owner sees their choice was taken.
-    if let Some(m) = &q.message {
-        ctx.reply(
-            chat_id,
-            Request::EditMessageReplyMarkup {
-                target: Target::Message(m.id().0),
-                reply_markup: None,
-            },
-        )
-        .await?;
-    }
+    remove_buttons(ctx, q).await?;
     card::refresh(ctx, t.id).await?;
     tickets::set_prompt(
         ctx.conn,

@@ -14,7 +14,7 @@ use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup,
 pub use due::run_due;
 
 use super::context::{chat_language, Ctx};
-use super::router::{answer, Sender};
+use super::router::{answer, remove_buttons, Sender};
 use super::staff::commands::{self, Desk};
 use super::staff::{card, file_ticket_as, Actor};
 use crate::domain::staff::{self, StaffRole};
@@ -22,7 +22,7 @@ use crate::domain::surveys::{self, SurveyCode};
 use crate::domain::tickets::{self, NewTicket, Ticket, TicketId, TicketKind, TicketStatus};
 use crate::domain::visits::{self, NewVisit, Outcome, TimeRefusal, Visit, VisitStatus};
 use crate::i18n::Lang;
-use crate::telegram::outbox::{Lane, Outgoing, Request, Target};
+use crate::telegram::outbox::{Lane, Outgoing, Request};
 use crate::texts::{self as common, fill, Phrase};
 
 /// How long a staff member has to send the note of an outcome.
@@ -593,20 +593,6 @@ pub async fn on_button(
     }
 }
 
-async fn remove_buttons(ctx: &mut Ctx<'_>, q: &CallbackQuery, chat: i64) -> Result<()> {
-    if let Some(m) = &q.message {
-        ctx.reply(
-            chat,
-            Request::EditMessageReplyMarkup {
-                target: Target::Message(m.id().0),
-                reply_markup: None,
-            },
-        )
-        .await?;
-    }
-    Ok(())
-}
-
 /// Tells the staff member who booked `visit` (in the chat they booked it in).
 async fn tell_staff(
     ctx: &mut Ctx<'_>,
@@ -650,7 +636,7 @@ async fn owner_button(
         return answer(ctx, q, Some(common::BUTTON_EXPIRED.get(lang))).await;
     };
     if !visit.status.is_active() {
-        remove_buttons(ctx, q, from.chat_id).await?;
+        remove_buttons(ctx, q).await?;
         return answer(ctx, q, Some(texts::VISIT_GONE.get(lang))).await;
     }
     match action {
@@ -672,7 +658,7 @@ async fn owner_button(
             )
             .await?;
             answer(ctx, q, None).await?;
-            remove_buttons(ctx, q, from.chat_id).await?;
+            remove_buttons(ctx, q).await?;
             let text = fill(texts::VISIT_CONFIRMED_OWNER.get(lang), &[("at", &shown)]);
             ctx.reply(from.chat_id, Request::text(text)).await?;
             if let Some(t) = visit.ticket_id {
@@ -707,7 +693,7 @@ async fn owner_button(
             )
             .await?;
             answer(ctx, q, None).await?;
-            remove_buttons(ctx, q, from.chat_id).await?;
+            remove_buttons(ctx, q).await?;
             let settings = visits::settings(ctx.conn).await?;
             let slots: Vec<DateTime<Utc>> = settings
                 .slots(ctx.now, tz)
@@ -734,7 +720,7 @@ async fn owner_button(
             }
             visits::move_to(ctx.conn, visit.id, at, VisitStatus::Confirmed, ctx.now).await?;
             answer(ctx, q, None).await?;
-            remove_buttons(ctx, q, from.chat_id).await?;
+            remove_buttons(ctx, q).await?;
             if let Some(t) = visit.ticket_id {
                 let t = TicketId(t);
                 tickets::schedule(ctx.conn, t, ctx.now, at).await?;
