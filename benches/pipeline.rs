@@ -5,7 +5,9 @@
 //! same Bot API stand-in, rate limits off on both sides.
 //!
 //! `cargo bench --bench pipeline` — prints throughput and reply latency for
-//! both and their ratio, measured in one run.
+//! both and their ratio, measured in one run; then the latency from an
+//! owner's confirm of a complaint to its card in the staff group, at
+//! Telegram's default limits.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -65,6 +67,13 @@ fn main() -> Result<()> {
             ours.per_sec() / bare.per_sec(),
             ours.pct(0.5).as_secs_f64() / bare.pct(0.5).as_secs_f64(),
             ours.pct(0.99).as_secs_f64() / bare.pct(0.99).as_secs_f64()
+        );
+        let cards = bench_confirm_to_card().await?;
+        println!(
+            "confirm → card in the staff group ({} complaints, Telegram's limits): p50 {:.1} ms, max {:.1} ms",
+            cards.latencies.len(),
+            cards.pct(0.5).as_secs_f64() * 1e3,
+            cards.pct(1.0).as_secs_f64() * 1e3
         );
         Ok(())
     })
@@ -163,4 +172,98 @@ async fn bench_propdesk() -> Result<Run> {
     pool.close().await;
     drop(pg);
     run
+}
+
+const GROUP: i64 = -100_555;
+const OWNERS: i64 = 15;
+
+/// Registered owners each walk the complaint dialogue; the clock starts
+/// when they press Yes on the confirmation and stops when the card reaches
+/// the staff group.
+async fn bench_confirm_to_card() -> Result<Run> {
+    let dir = tempfile::tempdir()?;
+    let dir_path = dir.path().to_path_buf();
+    let pg = tokio::task::spawn_blocking(move || {
+        EmbeddedPostgres::start(&dir_path, Durability::Durable)
+    })
+    .await??;
+    let pool = db::pool(pg.connect_options(), 30).await?;
+    db::migrate(&pool).await?;
+    for i in 1..=OWNERS {
+        sqlx::raw_sql(&format!(
+            "INSERT INTO units (code, building, entrance, floor, area_m2) VALUES ('3-1-{i}01', '3', '1', {i}, 90);
+             INSERT INTO people (name, phone, telegram_user_id) VALUES ('Owner {i}', '+86138000000{i:02}', {i});
+             INSERT INTO unit_members (unit_id, person_id, role, is_default)
+               SELECT u.id, p.id, 'owner', TRUE FROM units u, people p
+                WHERE u.code = '3-1-{i}01' AND p.telegram_user_id = {i};"
+        ))
+        .execute(&pool)
+        .await?;
+    }
+    let api = StandIn::start(StandInConfig::default()).await?;
+    api.add_group(GROUP, "staff");
+    for id in 1..=OWNERS {
+        api.add_user(TestUser::new(id, "Owner").language("en"));
+    }
+    let mut settings = ServeSettings::new(api.token().to_string());
+    settings.api_url = Some(api.api_url());
+    settings.dialogues_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/dialogues").into();
+    settings.processor.staff_chat_id = Some(GROUP);
+    let stop = CancellationToken::new();
+    let serve = tokio::spawn(propdesk::app::serve(pool.clone(), settings, stop.clone()));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let start = Instant::now();
+    let mut latencies = Vec::new();
+    for owner in 1..=OWNERS {
+        api.send_text(owner, "/start")?;
+        press(&api, owner, "property service desk", "Complaint").await?;
+        press(&api, owner, "What is the complaint about?", "Noise").await?;
+        wait(&api, owner, "Please describe").await?;
+        api.send_text(owner, "The lift on floor 3 is noisy at night.")?;
+        press(&api, owner, "Send photos", "Skip").await?;
+        press(&api, owner, "Where is it?", "My unit").await?;
+        let cards_before = api.messages(GROUP).len();
+        let confirmed = press(&api, owner, "Please check your complaint", "Yes").await?;
+        let cards = api
+            .wait_for_messages(GROUP, cards_before + 1, Duration::from_secs(60))
+            .await?;
+        latencies.push(
+            cards[cards_before]
+                .sent_at
+                .saturating_duration_since(confirmed),
+        );
+    }
+    let wall = start.elapsed();
+    api.assert_nothing_refused();
+    stop.cancel();
+    let _ = serve.await;
+    pool.close().await;
+    drop(pg);
+    Ok(Run { wall, latencies })
+}
+
+async fn wait(api: &StandIn, chat: i64, needle: &str) -> Result<propdesk::standin::SentMessage> {
+    let seen = api.messages(chat).len();
+    api.wait_for_message(chat, |m| m.body().contains(needle), Duration::from_secs(60))
+        .await
+        .with_context(|| format!("chat {chat} waiting for {needle:?} after {seen} messages"))
+}
+
+/// Waits for the newest message containing `needle` and presses `label`;
+/// returns when the press was made.
+async fn press(api: &StandIn, chat: i64, needle: &str, label: &str) -> Result<Instant> {
+    wait(api, chat, needle).await?;
+    let message = api
+        .messages(chat)
+        .into_iter()
+        .rev()
+        .find(|m| m.body().contains(needle))
+        .context("the message just seen")?;
+    let data = message
+        .callback_data(label)
+        .with_context(|| format!("no button {label:?} on {:?}", message.body()))?;
+    let at = Instant::now();
+    api.press_button(chat, chat, message.message_id, &data)?;
+    Ok(at)
 }
