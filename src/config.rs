@@ -81,6 +81,9 @@ pub struct ServeArgs {
     /// Hours an unfinished dialogue is kept before it expires.
     #[arg(long, env = "PROPDESK_DRAFT_TTL_HOURS", default_value_t = 24)]
     pub draft_ttl_hours: u32,
+    /// Local hours when non-urgent broadcasts wait ("21:00-08:00"; "00:00-00:00" is off).
+    #[arg(long, env = "PROPDESK_QUIET_HOURS", default_value = "21:00-08:00")]
+    pub quiet_hours: String,
     /// Public HTTPS URL Telegram should post updates to (webhook mode).
     #[arg(long, requires = "listen")]
     pub webhook_url: Option<url::Url>,

@@ -32,6 +32,8 @@ pub struct ProcessorSettings {
     pub draft_ttl: chrono::Duration,
     /// The office duty phone, shown at once for emergencies.
     pub duty_phone: String,
+    /// When non-urgent broadcasts wait (local time).
+    pub quiet_hours: crate::domain::broadcasts::QuietHours,
 }
 
 impl Default for ProcessorSettings {
@@ -45,6 +47,7 @@ impl Default for ProcessorSettings {
             bot_username: String::new(),
             draft_ttl: chrono::Duration::hours(24),
             duty_phone: "0755-8888 0000".into(),
+            quiet_hours: crate::domain::broadcasts::QuietHours::default(),
         }
     }
 }

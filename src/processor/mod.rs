@@ -9,6 +9,7 @@
 //! and after `max_attempts` it is parked with its error, the person gets an
 //! apology, and the chat moves on.
 
+mod broadcast;
 mod context;
 pub mod dialogue;
 mod menu;
@@ -26,7 +27,7 @@ use teloxide::types::Update;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-pub use context::{App, Ctx, ProcessorSettings};
+pub use context::{chat_language, App, Ctx, ProcessorSettings};
 pub use menu::command_list as menu_commands;
 pub use staff::{file_ticket, owner_follow_up, FiledTicket};
 
