@@ -155,6 +155,19 @@ impl Limiter {
         }
     }
 
+    /// The send counted at `dispatched` was answered at `answered`. Telegram
+    /// counted it on arrival, which may be later than dispatch (network
+    /// jitter), so its place in the rolling second moves to the answer: a
+    /// slot is reused only a second after Telegram surely saw the send,
+    /// and Telegram's own window never sees one too many.
+    pub fn answered(&mut self, dispatched: Instant, answered: Instant) {
+        if let Some(i) = self.global.iter().position(|t| *t == dispatched) {
+            self.global.remove(i);
+        }
+        let at = self.global.partition_point(|t| *t <= answered);
+        self.global.insert(at, answered);
+    }
+
     /// Telegram answered 429 for `chat_id`: leave it alone until `until`.
     pub fn pause(&mut self, chat_id: i64, until: Instant) {
         self.paused.insert(chat_id, until);
@@ -270,6 +283,25 @@ mod tests {
         let took = t - (t0 + SECOND);
         assert!(took >= Duration::from_millis(960), "{took:?}");
         assert!(l.global_ready_at(t).unwrap() - t <= Duration::from_millis(34));
+    }
+
+    #[test]
+    fn a_slot_is_held_until_a_second_after_the_answer() {
+        let t0 = Instant::now();
+        let mut l = Limiter::new(limits());
+        l.record(1, t0);
+        l.answered(t0, t0 + Duration::from_millis(50));
+        l.record(2, t0 + SECOND / 3);
+        l.record(3, t0 + SECOND * 2 / 3);
+        assert_eq!(
+            l.global_capacity(t0 + SECOND),
+            0,
+            "the first send's slot is still held"
+        );
+        assert_eq!(
+            l.global_capacity(t0 + SECOND + Duration::from_millis(50)),
+            1
+        );
     }
 
     #[test]
