@@ -5,5 +5,6 @@ mod broadcasts;
 mod crash;
 mod db;
 mod import;
+mod lanes;
 mod pipeline;
 mod support;
