@@ -120,6 +120,9 @@ pub struct ServeArgs {
     /// Local time of day arrears reminders go out (HH:MM).
     #[arg(long, env = "PROPDESK_REMINDER_TIME", default_value = "10:00", value_parser = parse_hhmm)]
     pub reminder_time: chrono::NaiveTime,
+    /// Local hours when non-urgent broadcasts wait ("21:00-08:00"; "00:00-00:00" is off).
+    #[arg(long, env = "PROPDESK_QUIET_HOURS", default_value = "21:00-08:00")]
+    pub quiet_hours: String,
     /// Public HTTPS URL Telegram should post updates to (webhook mode).
     #[arg(long, requires = "listen")]
     pub webhook_url: Option<url::Url>,

@@ -176,6 +176,8 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
     settings.workers = args.workers;
     settings.processor.staff_chat_id = args.staff_chat_id;
     settings.processor.timezone = args.timezone;
+    settings.processor.quiet_hours =
+        propdesk::domain::broadcasts::QuietHours::parse(&args.quiet_hours)?;
     settings.sender.limits.global_per_sec = args.rate_per_sec;
 
     let stop = CancellationToken::new();

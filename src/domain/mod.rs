@@ -1,5 +1,6 @@
 //! Owners, units, tickets, fees, surveys: types and their SQL.
 
+pub mod broadcasts;
 pub mod fees;
 pub mod incidents;
 pub mod people;

@@ -38,6 +38,8 @@ pub struct ProcessorSettings {
     /// Local time on that day when they start (`PROPDESK_REMINDER_TIME`,
     /// `HH:MM`, default 10:00); quiet hours 21:00–08:00 still apply.
     pub reminder_time: chrono::NaiveTime,
+    /// When non-urgent broadcasts wait (local time).
+    pub quiet_hours: crate::domain::broadcasts::QuietHours,
 }
 
 impl Default for ProcessorSettings {
@@ -53,6 +55,7 @@ impl Default for ProcessorSettings {
             duty_phone: "0755-8888 0000".into(),
             reminder_day: 5,
             reminder_time: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap_or_default(),
+            quiet_hours: crate::domain::broadcasts::QuietHours::default(),
         }
     }
 }

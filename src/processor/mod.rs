@@ -9,6 +9,7 @@
 //! and after `max_attempts` it is parked with its error, the person gets an
 //! apology, and the chat moves on.
 
+mod broadcast;
 mod context;
 pub mod dialogue;
 pub mod incidents;

@@ -7,6 +7,7 @@ use teloxide::types::{
     UpdateKind,
 };
 
+use super::broadcast;
 use super::context::{chat_language, Ctx};
 use super::dialogue;
 use super::incidents;
@@ -65,6 +66,10 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
     if incidents::on_message(ctx, from, msg).await? {
         return Ok(());
     }
+    // /broadcast, /broadcasts and a manager's draft waiting for an answer.
+    if broadcast::on_message(ctx, from, msg).await? {
+        return Ok(());
+    }
     if !from.private {
         // Group messages matter only to staff features.
         return Ok(());
@@ -118,6 +123,7 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
         Some(("lang", code)) => menu::on_language_button(ctx, &from, q, code).await,
         Some(("t", rest)) => staff::on_button(ctx, &from, q, rest).await,
         Some(("d", _)) => dialogue::on_button(ctx, &from, q, data).await,
+        Some(("b", rest)) => broadcast::on_button(ctx, &from, q, rest).await,
         Some(("r", choice)) => dialogue::on_resume_button(ctx, &from, q, choice).await,
         Some(("i", rest)) => incidents::on_button(ctx, &from, q, rest).await,
         Some(("v", rest)) => visits::on_button(ctx, &from, q, rest).await,

@@ -39,6 +39,8 @@ pub struct TickReport {
     pub drafts_expired: u64,
     /// Monthly arrears reminders queued.
     pub fee_reminders: u64,
+    /// Broadcast progress messages edited and broadcasts finished.
+    pub broadcast_updates: u64,
     /// Visit reminders, survey invitations and survey reminders queued.
     pub visit_and_survey_messages: u64,
 }
@@ -72,6 +74,11 @@ pub async fn tick(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<TickRe
     report.fee_reminders = crate::processor::reminders::run_due(&mut tx, app, now)
         .await
         .context("queueing arrears reminders")?;
+    tx.commit().await?;
+    let mut tx = pool.begin().await?;
+    report.broadcast_updates = crate::domain::broadcasts::run_due(&mut tx, app, now)
+        .await
+        .context("releasing scheduled broadcasts and updating their progress")?;
     tx.commit().await?;
     let mut tx = pool.begin().await?;
     report.visit_and_survey_messages = crate::processor::visits::run_due(&mut tx, app, now)

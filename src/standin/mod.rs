@@ -247,6 +247,15 @@ impl StandIn {
         self.lock().add_user(user);
     }
 
+    /// Creates a user who has already started the bot (their private chat
+    /// exists), without an update: for broadcasts to many chats.
+    pub fn add_started_user(&self, user: TestUser) {
+        let mut state = self.lock();
+        let id = user.id;
+        state.add_user(user);
+        state.mark_started(id);
+    }
+
     /// Creates a group (id < 0) or, below -10^12, a supergroup.
     pub fn add_group(&self, group_id: i64, title: &str) {
         self.lock().add_group(group_id, title);

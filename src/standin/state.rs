@@ -292,6 +292,12 @@ impl State {
         );
     }
 
+    pub(crate) fn mark_started(&mut self, user_id: i64) {
+        if let Some(rec) = self.users.get_mut(&user_id) {
+            rec.started = true;
+        }
+    }
+
     pub(crate) fn add_group(&mut self, id: i64, title: &str) {
         let kind = if id < -1_000_000_000_000 {
             "supergroup"

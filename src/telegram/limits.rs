@@ -43,6 +43,10 @@ pub struct Limiter {
     groups: HashMap<i64, VecDeque<Instant>>,
     /// Chats Telegram told us to leave alone until then (429 retry_after).
     paused: HashMap<i64, Instant>,
+    /// Paces the global rate: sends are spread over the second instead of
+    /// leaving in one burst, so a reply queued behind a broadcast waits for
+    /// one slot (1/30 s), not for the whole window to roll over.
+    pace: Bucket,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -60,21 +64,48 @@ impl Limiter {
             private: HashMap::new(),
             groups: HashMap::new(),
             paused: HashMap::new(),
+            pace: Bucket {
+                tokens: pace_burst(limits),
+                at: Instant::now(),
+            },
         }
     }
 
-    /// How many more messages may go out right now, all chats together.
+    /// How many more messages may go out right now, all chats together:
+    /// what the rolling second leaves, and at most what the pacing allows
+    /// (`global_per_sec / 30`, at least 1, per 1/30 s).
     pub fn global_capacity(&mut self, now: Instant) -> usize {
         prune(&mut self.global, now, SECOND);
-        (self.limits.global_per_sec as usize).saturating_sub(self.global.len())
+        let window = (self.limits.global_per_sec as usize).saturating_sub(self.global.len());
+        // A hair of slack so float rounding never leaves a full token at 0.999….
+        window.min((self.pace_tokens(now) + 1e-6).floor() as usize)
     }
 
-    /// When the global window next has room (None: it has room now).
+    /// When the global limit next has room (None: it has room now).
     pub fn global_ready_at(&mut self, now: Instant) -> Option<Instant> {
         if self.global_capacity(now) > 0 {
             return None;
         }
-        self.global.front().map(|t| *t + SECOND)
+        let window = (self.global.len() >= self.limits.global_per_sec as usize)
+            .then(|| self.global.front().map(|t| *t + SECOND))
+            .flatten();
+        let tokens = self.pace_tokens(now);
+        let pace = (tokens + 1e-6 < 1.0).then(|| {
+            now + Duration::from_secs_f64(
+                (1.0 - tokens) / f64::from(self.limits.global_per_sec.max(1)),
+            )
+            .max(Duration::from_micros(1))
+        });
+        match (window, pace) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn pace_tokens(&self, now: Instant) -> f64 {
+        let gained = now.saturating_duration_since(self.pace.at).as_secs_f64()
+            * f64::from(self.limits.global_per_sec);
+        (self.pace.tokens + gained).min(pace_burst(self.limits))
     }
 
     /// When `chat_id` may get its next message (None: now).
@@ -108,6 +139,10 @@ impl Limiter {
     /// false for requests Telegram does not count (callback answers).
     pub fn record(&mut self, chat_id: i64, now: Instant) {
         self.global.push_back(now);
+        self.pace = Bucket {
+            tokens: self.pace_tokens(now) - 1.0,
+            at: now,
+        };
         if chat_id > 0 {
             let bucket = self.private.get(&chat_id).copied().unwrap_or(Bucket {
                 tokens: f64::from(self.limits.private_burst),
@@ -118,6 +153,19 @@ impl Limiter {
         } else {
             self.groups.entry(chat_id).or_default().push_back(now);
         }
+    }
+
+    /// The send counted at `dispatched` was answered at `answered`. Telegram
+    /// counted it on arrival, which may be later than dispatch (network
+    /// jitter), so its place in the rolling second moves to the answer: a
+    /// slot is reused only a second after Telegram surely saw the send,
+    /// and Telegram's own window never sees one too many.
+    pub fn answered(&mut self, dispatched: Instant, answered: Instant) {
+        if let Some(i) = self.global.iter().position(|t| *t == dispatched) {
+            self.global.remove(i);
+        }
+        let at = self.global.partition_point(|t| *t <= answered);
+        self.global.insert(at, answered);
     }
 
     /// Telegram answered 429 for `chat_id`: leave it alone until `until`.
@@ -173,6 +221,11 @@ impl Limiter {
     }
 }
 
+/// Sends allowed at once by the pacing: one 1/30 s slot's worth.
+fn pace_burst(limits: RateLimits) -> f64 {
+    (f64::from(limits.global_per_sec) / 30.0).ceil().max(1.0)
+}
+
 fn prune(window: &mut VecDeque<Instant>, now: Instant, span: Duration) {
     while window
         .front()
@@ -199,13 +252,56 @@ mod tests {
     fn global_window_admits_n_per_second() {
         let t0 = Instant::now();
         let mut l = Limiter::new(limits());
-        for i in 0..3 {
-            assert_eq!(l.global_capacity(t0), 3 - i);
-            l.record(i as i64 + 1, t0);
+        let third = SECOND / 3;
+        for i in 0..3u32 {
+            let t = t0 + third * i;
+            assert_eq!(l.global_capacity(t), 1);
+            l.record(i64::from(i) + 1, t);
         }
-        assert_eq!(l.global_capacity(t0), 0);
-        assert_eq!(l.global_ready_at(t0), Some(t0 + SECOND));
-        assert_eq!(l.global_capacity(t0 + SECOND), 3);
+        let late = t0 + SECOND - Duration::from_millis(1);
+        assert_eq!(l.global_capacity(late), 0);
+        assert_eq!(l.global_ready_at(late), Some(t0 + SECOND));
+        assert_eq!(l.global_capacity(t0 + SECOND), 1);
+    }
+
+    #[test]
+    fn global_sends_are_paced_over_the_second() {
+        let t0 = Instant::now();
+        let mut l = Limiter::new(RateLimits::default());
+        let mut t = t0 + SECOND;
+        let mut sent = 0;
+        // Thirty sends take the whole second, one slot (1/30 s) apart.
+        while sent < 30 {
+            if l.global_capacity(t) > 0 {
+                assert_eq!(l.global_capacity(t), 1, "never more than one slot at once");
+                l.record(sent + 1, t);
+                sent += 1;
+            } else {
+                t = l.global_ready_at(t).unwrap();
+            }
+        }
+        let took = t - (t0 + SECOND);
+        assert!(took >= Duration::from_millis(960), "{took:?}");
+        assert!(l.global_ready_at(t).unwrap() - t <= Duration::from_millis(34));
+    }
+
+    #[test]
+    fn a_slot_is_held_until_a_second_after_the_answer() {
+        let t0 = Instant::now();
+        let mut l = Limiter::new(limits());
+        l.record(1, t0);
+        l.answered(t0, t0 + Duration::from_millis(50));
+        l.record(2, t0 + SECOND / 3);
+        l.record(3, t0 + SECOND * 2 / 3);
+        assert_eq!(
+            l.global_capacity(t0 + SECOND),
+            0,
+            "the first send's slot is still held"
+        );
+        assert_eq!(
+            l.global_capacity(t0 + SECOND + Duration::from_millis(50)),
+            1
+        );
     }
 
     #[test]

@@ -133,15 +133,13 @@ async fn deliver_loop(
 ) -> Result<()> {
     let mut limiter = Limiter::new(config.limits);
     let mut in_flight: HashSet<i64> = HashSet::new();
-    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(i64, Option<Instant>)>();
+    // (chat, pause until, when a rate-limited send was dispatched)
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
 
     loop {
         // Settle finished sends first: they free chats and may pause one.
-        while let Ok((chat, pause_until)) = done_rx.try_recv() {
-            in_flight.remove(&chat);
-            if let Some(until) = pause_until {
-                limiter.pause(chat, until);
-            }
+        while let Ok(done) = done_rx.try_recv() {
+            settle(&mut limiter, &mut in_flight, done);
         }
         if stop.is_cancelled() {
             break;
@@ -178,10 +176,11 @@ async fn deliver_loop(
                 dispatched += 1;
                 in_flight.insert(row.chat_id);
                 let (pool, bot, done) = (pool.clone(), bot.clone(), done_tx.clone());
+                let counted = row.request.is_rate_limited().then_some(now);
                 tokio::spawn(async move {
                     let chat = row.chat_id;
                     let pause = deliver(&pool, &bot, row, config).await;
-                    let _ = done.send((chat, pause));
+                    let _ = done.send((chat, pause, counted));
                 });
             }
         } else if let Some(at) = limiter.global_ready_at(now) {
@@ -195,12 +194,7 @@ async fn deliver_loop(
         tokio::select! {
             () = stop.cancelled() => break,
             () = wake.notified() => {}
-            Some((chat, pause_until)) = done_rx.recv() => {
-                in_flight.remove(&chat);
-                if let Some(until) = pause_until {
-                    limiter.pause(chat, until);
-                }
-            }
+            Some(done) = done_rx.recv() => settle(&mut limiter, &mut in_flight, done),
             () = tokio::time::sleep_until(next_wake.into()) => {}
         }
     }
@@ -209,7 +203,7 @@ async fn deliver_loop(
     let deadline = Instant::now() + Duration::from_secs(10);
     while !in_flight.is_empty() && Instant::now() < deadline {
         match tokio::time::timeout(Duration::from_secs(1), done_rx.recv()).await {
-            Ok(Some((chat, _))) => {
+            Ok(Some((chat, _, _))) => {
                 in_flight.remove(&chat);
             }
             Ok(None) => break,
@@ -217,6 +211,22 @@ async fn deliver_loop(
         }
     }
     Ok(())
+}
+
+/// A finished send: its chat, a 429 pause, and when it was dispatched if it
+/// counted against the global limit.
+type Done = (i64, Option<Instant>, Option<Instant>);
+
+fn settle(limiter: &mut Limiter, in_flight: &mut HashSet<i64>, (chat, pause, counted): Done) {
+    in_flight.remove(&chat);
+    if let Some(until) = pause {
+        limiter.pause(chat, until);
+    }
+    if let Some(dispatched) = counted {
+        // Telegram counted the send when it arrived, somewhere between
+        // dispatch and answer: hold its slot until a second after the answer.
+        limiter.answered(dispatched, Instant::now());
+    }
 }
 
 /// The oldest due row of each chat, lanes first, skipping `skip` chats.

@@ -1,10 +1,13 @@
 //! End-to-end tests: real PostgreSQL, real HTTP between the bot (teloxide)
 //! and the Bot API stand-in. `TEST_LOG=1` shows the bot's logs.
 
+mod broadcasts;
+mod crash;
 mod db;
 mod dialogues;
 mod import;
 mod incidents;
+mod lanes;
 mod pipeline;
 mod staff;
 mod support;

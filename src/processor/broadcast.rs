@@ -1,0 +1,643 @@
+//! Composing a broadcast in a private chat with the bot (`/broadcast`), the
+//! list (`/broadcasts`), and the buttons under `b:`: the compose steps, the
+//! preview's inert buttons, and owners' RSVP answers.
+//!
+//! The draft lives in `broadcasts` (status 'draft'); its `step` says what
+//! the bot waits for. Every button carries the draft's id and is honoured
+//! only for its author, while the draft is at that step.
+
+use anyhow::Result;
+use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
+
+use super::context::Ctx;
+use super::router::{answer, Sender};
+use crate::domain::broadcasts::{
+    self as bc, texts, Audience, Broadcast, DraftChange, RsvpOutcome, Schedule,
+};
+use crate::domain::staff;
+use crate::i18n::Lang;
+use crate::telegram::outbox::{Outgoing, Request, Target};
+use crate::texts::{fill, Phrase};
+
+/// Broadcasts listed by `/broadcasts`.
+const LIST_LIMIT: i64 = 15;
+
+/// `/broadcast`, `/broadcasts`, and the answers a draft waits for. Returns
+/// false for messages that are not about broadcasts.
+pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<bool> {
+    let text = msg.text().or(msg.caption());
+    if let Some(command) = text.and_then(|t| command(t, &ctx.app.settings.bot_username)) {
+        match command {
+            "broadcast" => start(ctx, from).await?,
+            "broadcasts" => list(ctx, from).await?,
+            "cancel" => return cancel_command(ctx, from).await,
+            _ => return Ok(false),
+        }
+        return Ok(true);
+    }
+    if !from.private {
+        return Ok(false);
+    }
+    let Some(draft) = bc::draft_of(ctx.conn, from.user_id).await? else {
+        return Ok(false);
+    };
+    if manager(ctx, from).await?.is_none() {
+        return Ok(false);
+    }
+    on_input(ctx, from, msg, &draft).await?;
+    Ok(true)
+}
+
+/// The command word of `text` if it is one of ours (`/broadcast@bot args`).
+fn command<'t>(text: &'t str, bot_username: &str) -> Option<&'t str> {
+    let word = text.strip_prefix('/')?.split_whitespace().next()?;
+    let (name, to) = word.split_once('@').unwrap_or((word, ""));
+    if !to.is_empty() && !to.eq_ignore_ascii_case(bot_username) {
+        return None;
+    }
+    ["broadcast", "broadcasts", "cancel"]
+        .into_iter()
+        .find(|c| name.eq_ignore_ascii_case(c))
+}
+
+async fn say(ctx: &mut Ctx<'_>, chat_id: i64, text: impl Into<String>) -> Result<()> {
+    ctx.reply(chat_id, Request::text(text)).await?;
+    Ok(())
+}
+
+async fn manager(ctx: &mut Ctx<'_>, from: &Sender) -> Result<Option<staff::Staff>> {
+    Ok(staff::by_telegram_id(ctx.conn, from.user_id)
+        .await?
+        .filter(|s| s.role.can_broadcast()))
+}
+
+/// A polite refusal, and the attempt in the log.
+async fn refuse_non_manager(ctx: &mut Ctx<'_>, from: &Sender, what: &str) -> Result<()> {
+    tracing::warn!(
+        user_id = from.user_id,
+        chat_id = from.chat_id,
+        what,
+        "broadcast refused: not a manager"
+    );
+    say(ctx, from.chat_id, texts::MANAGERS_ONLY.get(from.lang)).await
+}
+
+async fn start(ctx: &mut Ctx<'_>, from: &Sender) -> Result<()> {
+    if manager(ctx, from).await?.is_none() {
+        return refuse_non_manager(ctx, from, "/broadcast").await;
+    }
+    if !from.private {
+        return say(ctx, from.chat_id, texts::PRIVATE_ONLY.get(from.lang)).await;
+    }
+    let id = bc::start_draft(ctx.conn, from.user_id, from.chat_id).await?;
+    ask_audience(ctx, from, id).await
+}
+
+async fn list(ctx: &mut Ctx<'_>, from: &Sender) -> Result<()> {
+    if manager(ctx, from).await?.is_none() {
+        return refuse_non_manager(ctx, from, "/broadcasts").await;
+    }
+    let items = bc::list(ctx.conn, LIST_LIMIT).await?;
+    let text = bc::list_text(&items, Schedule::of(ctx.app), from.lang);
+    say(ctx, from.chat_id, text).await
+}
+
+/// `/cancel` ends a draft; without one it is the menu's.
+async fn cancel_command(ctx: &mut Ctx<'_>, from: &Sender) -> Result<bool> {
+    if !from.private {
+        return Ok(false);
+    }
+    let Some(draft) = bc::draft_of(ctx.conn, from.user_id).await? else {
+        return Ok(false);
+    };
+    bc::cancel_draft(ctx.conn, draft.id).await?;
+    say(ctx, from.chat_id, texts::CANCELLED.get(from.lang)).await?;
+    Ok(true)
+}
+
+fn button(label: &str, data: String) -> InlineKeyboardButton {
+    InlineKeyboardButton::callback(label, data)
+}
+
+fn cancel_button(id: i64, lang: Lang) -> InlineKeyboardButton {
+    button(texts::CANCEL.get(lang), format!("b:x:{id}"))
+}
+
+async fn ask_audience(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
+    let lang = from.lang;
+    let choice = |label: Phrase, kind: &str| button(label.get(lang), format!("b:a:{id}:{kind}"));
+    let keyboard = InlineKeyboardMarkup::new([
+        vec![
+            choice(texts::AUDIENCE_ALL, "all"),
+            choice(texts::AUDIENCE_BUILDING, "bld"),
+        ],
+        vec![
+            choice(texts::AUDIENCE_FLOOR, "flr"),
+            choice(texts::AUDIENCE_UNITS, "units"),
+        ],
+        vec![choice(texts::AUDIENCE_RSVP, "rsvp")],
+        vec![cancel_button(id, lang)],
+    ]);
+    ctx.reply(
+        from.chat_id,
+        Request::text_with(texts::ASK_AUDIENCE.get(lang), keyboard),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Sets the audience if anyone registered is in it; otherwise says why not
+/// and leaves the draft where it is.
+async fn choose_audience(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    id: i64,
+    audience: Audience,
+) -> Result<()> {
+    let lang = from.lang;
+    let (count, _blocked) = bc::count_audience(ctx.conn, &audience).await?;
+    if count == 0 {
+        tracing::info!(
+            broadcast = id,
+            ?audience,
+            "broadcast audience refused: nobody in it"
+        );
+        return say(
+            ctx,
+            from.chat_id,
+            bc::Refusal::NoAudience.explain(lang, Some(&audience)),
+        )
+        .await;
+    }
+    let label = audience.label(lang);
+    bc::update_draft(
+        ctx.conn,
+        id,
+        DraftChange {
+            step: Some("text"),
+            audience: Some(audience),
+            ..DraftChange::default()
+        },
+    )
+    .await?;
+    say(
+        ctx,
+        from.chat_id,
+        fill(
+            texts::AUDIENCE_SET.get(lang),
+            &[("audience", &label), ("count", &count.to_string())],
+        ),
+    )
+    .await
+}
+
+async fn set_step(ctx: &mut Ctx<'_>, id: i64, step: &'static str) -> Result<()> {
+    bc::update_draft(
+        ctx.conn,
+        id,
+        DraftChange {
+            step: Some(step),
+            ..DraftChange::default()
+        },
+    )
+    .await
+}
+
+async fn ask_photo(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
+    let lang = from.lang;
+    let keyboard = InlineKeyboardMarkup::new([[
+        button(texts::NO_PHOTO.get(lang), format!("b:p:{id}")),
+        cancel_button(id, lang),
+    ]]);
+    ctx.reply(
+        from.chat_id,
+        Request::text_with(texts::ASK_PHOTO.get(lang), keyboard),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn ask_yes_no(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    id: i64,
+    question: String,
+    key: &str,
+    yes: Phrase,
+    no: Phrase,
+) -> Result<()> {
+    let lang = from.lang;
+    let keyboard = InlineKeyboardMarkup::new([
+        vec![
+            button(yes.get(lang), format!("b:{key}:{id}:1")),
+            button(no.get(lang), format!("b:{key}:{id}:0")),
+        ],
+        vec![cancel_button(id, lang)],
+    ]);
+    ctx.reply(from.chat_id, Request::text_with(question, keyboard))
+        .await?;
+    Ok(())
+}
+
+async fn ask_rsvp(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
+    set_step(ctx, id, "rsvp").await?;
+    let q = texts::ASK_RSVP.get(from.lang).to_string();
+    ask_yes_no(ctx, from, id, q, "r", texts::YES_RSVP, texts::NO_RSVP).await
+}
+
+async fn ask_urgent(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
+    let q = fill(
+        texts::ASK_URGENT.get(from.lang),
+        &[("quiet", &ctx.app.settings.quiet_hours.label())],
+    );
+    ask_yes_no(ctx, from, id, q, "u", texts::URGENT, texts::NOT_URGENT).await
+}
+
+async fn ask_when(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
+    let lang = from.lang;
+    let keyboard = InlineKeyboardMarkup::new([
+        vec![
+            button(texts::SEND_NOW.get(lang), format!("b:w:{id}:now")),
+            button(texts::SEND_LATER.get(lang), format!("b:w:{id}:at")),
+        ],
+        vec![cancel_button(id, lang)],
+    ]);
+    ctx.reply(
+        from.chat_id,
+        Request::text_with(texts::ASK_WHEN.get(lang), keyboard),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The preview (exactly what owners get, with inert buttons) and the summary
+/// with Send / Cancel.
+async fn preview(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
+    set_step(ctx, id, "preview").await?;
+    let Some(b) = bc::load_for_update(ctx.conn, id).await? else {
+        return Ok(());
+    };
+    let lang = from.lang;
+    let Some(audience) = &b.audience else {
+        return Ok(());
+    };
+    let (count, blocked) = bc::count_audience(ctx.conn, audience).await?;
+    let schedule = Schedule::of(ctx.app);
+    let starts = schedule.starts_at(b.send_at, b.urgent, ctx.now);
+    let asked = b.send_at.unwrap_or(ctx.now).max(ctx.now);
+    let when = if starts > asked {
+        fill(
+            texts::WHEN_HELD.get(lang),
+            &[("at", &schedule.show(starts))],
+        )
+    } else if b.send_at.is_some() {
+        fill(texts::WHEN_AT.get(lang), &[("at", &schedule.show(starts))])
+    } else {
+        texts::WHEN_NOW.get(lang).to_string()
+    };
+    let yes_no = |v: bool| if v { texts::YES } else { texts::NO }.get(lang);
+    say(ctx, from.chat_id, texts::PREVIEW_INTRO.get(lang)).await?;
+    ctx.reply(from.chat_id, bc::owner_request(&b, lang, true))
+        .await?;
+    let summary = fill(
+        texts::SUMMARY.get(lang),
+        &[
+            ("audience", &audience.label(lang)),
+            ("count", &count.to_string()),
+            ("blocked", &blocked.to_string()),
+            ("urgent", yes_no(b.urgent)),
+            ("rsvp", yes_no(b.rsvp)),
+            ("when", &when),
+        ],
+    );
+    let keyboard = InlineKeyboardMarkup::new([[
+        button(texts::CONFIRM.get(lang), format!("b:c:{id}")),
+        cancel_button(id, lang),
+    ]]);
+    ctx.reply(from.chat_id, Request::text_with(summary, keyboard))
+        .await?;
+    Ok(())
+}
+
+/// A message (text or photo) while a draft waits for an answer.
+async fn on_input(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, b: &Broadcast) -> Result<()> {
+    let lang = from.lang;
+    let chat = from.chat_id;
+    let text = msg.text().or(msg.caption()).map(str::trim).unwrap_or("");
+    let photo = super::staff::commands::photo_of(msg);
+    match b.step.as_str() {
+        "building" if !text.is_empty() => {
+            let audience = Audience::Building {
+                building: text.to_string(),
+            };
+            choose_audience(ctx, from, b.id, audience).await
+        }
+        "floor" => {
+            let parts: Vec<&str> = text.split_whitespace().collect();
+            match parts.as_slice() {
+                [building, floor] => match floor.parse::<i32>() {
+                    Ok(floor) => {
+                        let audience = Audience::Floor {
+                            building: (*building).to_string(),
+                            floor,
+                        };
+                        choose_audience(ctx, from, b.id, audience).await
+                    }
+                    Err(_) => say(ctx, chat, texts::BAD_FLOOR.get(lang)).await,
+                },
+                _ => say(ctx, chat, texts::BAD_FLOOR.get(lang)).await,
+            }
+        }
+        "units" if !text.is_empty() => {
+            let mut codes: Vec<String> = text
+                .split(|c: char| c == ',' || c == '，' || c == '、' || c.is_whitespace())
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+            codes.sort();
+            codes.dedup();
+            let unknown = bc::unknown_units(ctx.conn, &codes).await?;
+            if !unknown.is_empty() {
+                let text = fill(
+                    texts::UNKNOWN_UNITS.get(lang),
+                    &[("units", &unknown.join(", "))],
+                );
+                return say(ctx, chat, text).await;
+            }
+            choose_audience(ctx, from, b.id, Audience::Units { codes }).await
+        }
+        "rsvp_of" => match text.trim_start_matches('#').parse::<i64>() {
+            Ok(n) if bc::had_rsvp(ctx.conn, n).await? => {
+                choose_audience(ctx, from, b.id, Audience::Rsvp { broadcast: n }).await
+            }
+            Ok(n) => {
+                let text = fill(texts::NOT_AN_RSVP.get(lang), &[("n", &n.to_string())]);
+                say(ctx, chat, text).await
+            }
+            Err(_) => say(ctx, chat, texts::BAD_NUMBER.get(lang)).await,
+        },
+        "text" if !text.is_empty() => {
+            if let Err(r) = bc::check_text(text, photo.is_some()) {
+                return say(ctx, chat, r.explain(lang, None)).await;
+            }
+            bc::update_draft(
+                ctx.conn,
+                b.id,
+                DraftChange {
+                    text: Some(text.to_string()),
+                    photo: Some(photo.clone()),
+                    ..DraftChange::default()
+                },
+            )
+            .await?;
+            if photo.is_some() {
+                ask_rsvp(ctx, from, b.id).await
+            } else {
+                set_step(ctx, b.id, "photo").await?;
+                ask_photo(ctx, from, b.id).await
+            }
+        }
+        "photo" if photo.is_some() => {
+            let stored = b.text.as_deref().unwrap_or("");
+            if let Err(r) = bc::check_text(stored, true) {
+                return say(ctx, chat, r.explain(lang, None)).await;
+            }
+            bc::update_draft(
+                ctx.conn,
+                b.id,
+                DraftChange {
+                    photo: Some(photo),
+                    ..DraftChange::default()
+                },
+            )
+            .await?;
+            ask_rsvp(ctx, from, b.id).await
+        }
+        "time" => {
+            let schedule = Schedule::of(ctx.app);
+            match schedule.parse_local(text) {
+                None => say(ctx, chat, texts::BAD_TIME.get(lang)).await,
+                Some(at) if at <= ctx.now => say(ctx, chat, texts::PAST_TIME.get(lang)).await,
+                Some(at) => {
+                    bc::update_draft(
+                        ctx.conn,
+                        b.id,
+                        DraftChange {
+                            send_at: Some(Some(at)),
+                            ..DraftChange::default()
+                        },
+                    )
+                    .await?;
+                    preview(ctx, from, b.id).await
+                }
+            }
+        }
+        "text" => say(ctx, chat, texts::ASK_TEXT.get(lang)).await,
+        "building" => say(ctx, chat, texts::ASK_BUILDING.get(lang)).await,
+        "units" => say(ctx, chat, texts::ASK_UNITS.get(lang)).await,
+        _ => say(ctx, chat, texts::USE_BUTTONS.get(lang)).await,
+    }
+}
+
+/// A `b:` button: `rest` is what follows the prefix.
+pub async fn on_button(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    q: &CallbackQuery,
+    rest: &str,
+) -> Result<()> {
+    let lang = from.lang;
+    let parts: Vec<&str> = rest.split(':').collect();
+    let (action, id, arg) = match parts.as_slice() {
+        [a, id] => (*a, id.parse::<i64>().ok(), ""),
+        [a, id, arg] => (*a, id.parse::<i64>().ok(), *arg),
+        _ => ("", None, ""),
+    };
+    let Some(id) = id else {
+        return answer(ctx, q, Some(texts::EXPIRED.get(lang))).await;
+    };
+    match action {
+        "j" | "n" => return rsvp(ctx, from, q, id, action == "j").await,
+        "v" => return answer(ctx, q, Some(texts::PREVIEW_BUTTON.get(lang))).await,
+        _ => {}
+    }
+    // Compose buttons: the author's own draft, at the step the button asks about.
+    let draft = bc::load_for_update(ctx.conn, id).await?;
+    let Some(b) = draft.filter(|b| b.author_user_id == from.user_id) else {
+        tracing::warn!(
+            user_id = from.user_id,
+            data = rest,
+            "broadcast button of someone else's draft"
+        );
+        return answer(ctx, q, Some(texts::EXPIRED.get(lang))).await;
+    };
+    if manager(ctx, from).await?.is_none() {
+        answer(ctx, q, None).await?;
+        return refuse_non_manager(ctx, from, "broadcast button").await;
+    }
+    if b.status != "draft" {
+        let text = if action == "c" {
+            texts::ALREADY_CONFIRMED
+        } else {
+            texts::EXPIRED
+        };
+        return answer(ctx, q, Some(text.get(lang))).await;
+    }
+    let expected = match action {
+        "a" => "audience",
+        "p" => "photo",
+        "r" => "rsvp",
+        "u" => "urgent",
+        "w" => "when",
+        "c" => "preview",
+        "x" => b.step.as_str(),
+        _ => "",
+    };
+    if b.step != expected {
+        return answer(ctx, q, Some(texts::EXPIRED.get(lang))).await;
+    }
+    answer(ctx, q, None).await?;
+    let chat = from.chat_id;
+    match (action, arg) {
+        ("a", "all") => choose_audience(ctx, from, id, Audience::All).await,
+        ("a", kind @ ("bld" | "flr" | "units" | "rsvp")) => {
+            let (step, ask) = match kind {
+                "bld" => ("building", texts::ASK_BUILDING),
+                "flr" => ("floor", texts::ASK_FLOOR),
+                "units" => ("units", texts::ASK_UNITS),
+                _ => ("rsvp_of", texts::ASK_RSVP_SOURCE),
+            };
+            set_step(ctx, id, step).await?;
+            say(ctx, chat, ask.get(lang)).await
+        }
+        ("p", _) => ask_rsvp(ctx, from, id).await,
+        ("r", v @ ("0" | "1")) => {
+            bc::update_draft(
+                ctx.conn,
+                id,
+                DraftChange {
+                    step: Some("urgent"),
+                    rsvp: Some(v == "1"),
+                    ..DraftChange::default()
+                },
+            )
+            .await?;
+            ask_urgent(ctx, from, id).await
+        }
+        ("u", v @ ("0" | "1")) => {
+            bc::update_draft(
+                ctx.conn,
+                id,
+                DraftChange {
+                    step: Some("when"),
+                    urgent: Some(v == "1"),
+                    ..DraftChange::default()
+                },
+            )
+            .await?;
+            ask_when(ctx, from, id).await
+        }
+        ("w", "now") => {
+            bc::update_draft(
+                ctx.conn,
+                id,
+                DraftChange {
+                    send_at: Some(None),
+                    ..DraftChange::default()
+                },
+            )
+            .await?;
+            preview(ctx, from, id).await
+        }
+        ("w", "at") => {
+            set_step(ctx, id, "time").await?;
+            say(ctx, chat, texts::ASK_TIME.get(lang)).await
+        }
+        ("c", _) => {
+            drop_buttons(ctx, q).await?;
+            match bc::confirm(ctx.conn, Schedule::of(ctx.app), id, ctx.now).await? {
+                Ok(started) => {
+                    tracing::info!(
+                        broadcast = id,
+                        author = from.user_id,
+                        ?started,
+                        "broadcast confirmed by its author"
+                    );
+                    Ok(())
+                }
+                Err(refusal) => {
+                    let text = refusal.explain(lang, b.audience.as_ref());
+                    if refusal == bc::Refusal::NoAudience {
+                        set_step(ctx, id, "audience").await?;
+                        say(ctx, chat, text).await?;
+                        return ask_audience(ctx, from, id).await;
+                    }
+                    say(ctx, chat, text).await
+                }
+            }
+        }
+        ("x", _) => {
+            drop_buttons(ctx, q).await?;
+            bc::cancel_draft(ctx.conn, id).await?;
+            say(ctx, chat, texts::CANCELLED.get(lang)).await
+        }
+        _ => say(ctx, chat, texts::USE_BUTTONS.get(lang)).await,
+    }
+}
+
+/// Takes the buttons off the message that was pressed (it has been acted on).
+async fn drop_buttons(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
+    let Some(message) = &q.message else {
+        return Ok(());
+    };
+    ctx.send(Outgoing::reply(
+        message.chat().id.0,
+        Request::EditMessageReplyMarkup {
+            target: Target::Message(message.id().0),
+            reply_markup: None,
+        },
+    ))
+    .await?;
+    Ok(())
+}
+
+async fn rsvp(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    q: &CallbackQuery,
+    id: i64,
+    join: bool,
+) -> Result<()> {
+    let lang = from.lang;
+    let message_id = q.message.as_ref().map_or(0, |m| m.id().0);
+    let outcome = bc::answer_rsvp(ctx.conn, id, from.chat_id, message_id, join, ctx.now).await?;
+    let toast = match outcome {
+        RsvpOutcome::Recorded if join => texts::JOINED,
+        RsvpOutcome::Recorded => texts::DECLINED,
+        RsvpOutcome::Same => texts::SAME_ANSWER,
+        RsvpOutcome::Expired => {
+            tracing::warn!(
+                broadcast = id,
+                chat = from.chat_id,
+                message_id,
+                "RSVP button not on this broadcast's message: refused"
+            );
+            texts::EXPIRED
+        }
+    };
+    answer(ctx, q, Some(toast.get(lang))).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::command;
+
+    #[test]
+    fn commands_are_ours_only_when_addressed_to_us() {
+        assert_eq!(command("/broadcast", "bot"), Some("broadcast"));
+        assert_eq!(command("/broadcasts@Bot", "bot"), Some("broadcasts"));
+        assert_eq!(command("/broadcast@other", "bot"), None);
+        assert_eq!(command("/broadcaster", "bot"), None);
+        assert_eq!(command("hello", "bot"), None);
+    }
+}
