@@ -144,7 +144,9 @@ async fn bench_bare() -> Result<Run> {
     run
 }
 
-async fn bench_propdesk() -> Result<Run> {
+/// A migrated database on its own embedded cluster with fsync on (the
+/// test clusters turn it off).
+async fn durable_database() -> Result<(tempfile::TempDir, EmbeddedPostgres, sqlx::PgPool)> {
     let dir = tempfile::tempdir()?;
     let dir_path = dir.path().to_path_buf();
     let pg = tokio::task::spawn_blocking(move || {
@@ -153,6 +155,11 @@ async fn bench_propdesk() -> Result<Run> {
     .await??;
     let pool = db::pool(pg.connect_options(), 30).await?;
     db::migrate(&pool).await?;
+    Ok((dir, pg, pool))
+}
+
+async fn bench_propdesk() -> Result<Run> {
+    let (_dir, pg, pool) = durable_database().await?;
     let api = standin().await?;
     let mut settings = ServeSettings::new(api.token().to_string());
     settings.api_url = Some(api.api_url());
@@ -181,14 +188,7 @@ const OWNERS: i64 = 15;
 /// when they press Yes on the confirmation and stops when the card reaches
 /// the staff group.
 async fn bench_confirm_to_card() -> Result<Run> {
-    let dir = tempfile::tempdir()?;
-    let dir_path = dir.path().to_path_buf();
-    let pg = tokio::task::spawn_blocking(move || {
-        EmbeddedPostgres::start(&dir_path, Durability::Durable)
-    })
-    .await??;
-    let pool = db::pool(pg.connect_options(), 30).await?;
-    db::migrate(&pool).await?;
+    let (_dir, pg, pool) = durable_database().await?;
     for i in 1..=OWNERS {
         sqlx::raw_sql(&format!(
             "INSERT INTO units (code, building, entrance, floor, area_m2) VALUES ('3-1-{i}01', '3', '1', {i}, 90);
