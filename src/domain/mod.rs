@@ -5,6 +5,7 @@ pub mod fees;
 pub mod incidents;
 pub mod people;
 pub mod phone;
+pub mod quiet_hours;
 pub mod staff;
 pub mod survey_report;
 pub mod surveys;

@@ -8,6 +8,8 @@ use chrono_tz::Tz;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
+use crate::domain::quiet_hours::QuietHours;
+
 /// The office's visit and campaign settings (`visit_settings`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VisitSettings {
@@ -104,32 +106,25 @@ impl VisitSettings {
         out
     }
 
+    /// The quiet hours stored with the visit settings.
+    #[must_use]
+    pub fn quiet_hours(&self) -> QuietHours {
+        QuietHours {
+            start: self.quiet_start,
+            end: self.quiet_end,
+        }
+    }
+
     /// Whether `at` falls in quiet hours (no survey messages then).
     #[must_use]
     pub fn in_quiet_hours(&self, at: DateTime<Utc>, tz: Tz) -> bool {
-        let t = at.with_timezone(&tz).time();
-        if self.quiet_start == self.quiet_end {
-            false
-        } else if self.quiet_start > self.quiet_end {
-            t >= self.quiet_start || t < self.quiet_end
-        } else {
-            t >= self.quiet_start && t < self.quiet_end
-        }
+        self.quiet_hours().contains(at.with_timezone(&tz).time())
     }
 
     /// `at`, or the end of the quiet hours it falls in.
     #[must_use]
     pub fn outside_quiet_hours(&self, at: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
-        if !self.in_quiet_hours(at, tz) {
-            return at;
-        }
-        let local = at.with_timezone(&tz);
-        let date = if local.time() >= self.quiet_end {
-            local.date_naive().succ_opt().unwrap_or(local.date_naive())
-        } else {
-            local.date_naive()
-        };
-        at_local(tz, date, self.quiet_end)
+        self.quiet_hours().release(at, tz)
     }
 }
 

@@ -9,7 +9,7 @@
 //! day is reminded at the next run of that month if they are in arrears.
 
 use anyhow::{Context as _, Result};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use sqlx::{Connection, PgConnection};
 
@@ -17,14 +17,10 @@ use super::context::{App, Ctx};
 use super::router::Sender;
 use crate::domain::fees::{self, Cents};
 use crate::domain::people;
+use crate::domain::quiet_hours::QuietHours;
 use crate::i18n::Lang;
 use crate::telegram::outbox::{self, Lane, Outgoing, Request};
 use crate::texts::{fill, Phrase};
-
-/// Quiet hours in the estate's time zone: no reminder is delivered from
-/// 21:00 until 08:00.
-pub const QUIET_FROM: (u32, u32) = (21, 0);
-pub const QUIET_UNTIL: (u32, u32) = (8, 0);
 
 /// People looked at per transaction.
 const BATCH: i64 = 200;
@@ -95,23 +91,11 @@ fn last_day_of_month(year: i32, month: u32) -> u32 {
 }
 
 /// When a message queued at `now` may go out: `None` (at once) outside
-/// quiet hours, else the next 08:00 local.
+/// quiet hours, else their end.
 #[must_use]
-pub fn after_quiet_hours(now: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
-    let local = now.with_timezone(&tz);
-    let time = local.time();
-    let from = NaiveTime::from_hms_opt(QUIET_FROM.0, QUIET_FROM.1, 0)?;
-    let until = NaiveTime::from_hms_opt(QUIET_UNTIL.0, QUIET_UNTIL.1, 0)?;
-    let date = if time >= from {
-        local.date_naive() + Duration::days(1)
-    } else if time < until {
-        local.date_naive()
-    } else {
-        return None;
-    };
-    tz.from_local_datetime(&date.and_time(until))
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
+pub fn after_quiet_hours(quiet: &QuietHours, now: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
+    let release = quiet.release(now, tz);
+    (release != now).then_some(release)
 }
 
 /// Queues this month's arrears reminders if they are due at `now`; returns
@@ -126,7 +110,7 @@ pub async fn run_due(conn: &mut PgConnection, app: &App, now: DateTime<Utc>) -> 
         return Ok(0);
     };
     let today = now.with_timezone(&tz).date_naive();
-    let not_before = after_quiet_hours(now, tz);
+    let not_before = after_quiet_hours(&app.settings.quiet_hours, now, tz);
     let mut queued = 0u64;
     let mut after_id = 0i64;
     loop {
@@ -296,6 +280,7 @@ pub const ALL: &[Phrase] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     const TZ: Tz = chrono_tz::Asia::Shanghai;
 
@@ -342,17 +327,26 @@ mod tests {
 
     #[test]
     fn quiet_hours_defer_to_the_next_eight_oclock() {
-        assert_eq!(after_quiet_hours(at(2026, 11, 5, 10, 0), TZ), None);
-        assert_eq!(after_quiet_hours(at(2026, 11, 5, 20, 59), TZ), None);
         assert_eq!(
-            after_quiet_hours(at(2026, 11, 5, 21, 0), TZ),
+            after_quiet_hours(&QuietHours::default(), at(2026, 11, 5, 10, 0), TZ),
+            None
+        );
+        assert_eq!(
+            after_quiet_hours(&QuietHours::default(), at(2026, 11, 5, 20, 59), TZ),
+            None
+        );
+        assert_eq!(
+            after_quiet_hours(&QuietHours::default(), at(2026, 11, 5, 21, 0), TZ),
             Some(at(2026, 11, 6, 8, 0))
         );
         assert_eq!(
-            after_quiet_hours(at(2026, 11, 6, 3, 30), TZ),
+            after_quiet_hours(&QuietHours::default(), at(2026, 11, 6, 3, 30), TZ),
             Some(at(2026, 11, 6, 8, 0))
         );
-        assert_eq!(after_quiet_hours(at(2026, 11, 6, 8, 0), TZ), None);
+        assert_eq!(
+            after_quiet_hours(&QuietHours::default(), at(2026, 11, 6, 8, 0), TZ),
+            None
+        );
     }
 
     #[test]

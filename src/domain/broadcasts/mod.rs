@@ -10,7 +10,7 @@
 pub mod texts;
 
 use anyhow::{Context, Result};
-use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, Row};
@@ -30,72 +30,7 @@ pub const BATCH: i64 = 2_000;
 /// The author's progress message is edited at most this often.
 pub const PROGRESS_EVERY: Duration = Duration::seconds(3);
 
-/// When non-urgent notices wait (local time); `start > end` spans midnight.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QuietHours {
-    pub start: NaiveTime,
-    pub end: NaiveTime,
-}
-
-impl Default for QuietHours {
-    fn default() -> Self {
-        QuietHours {
-            start: NaiveTime::from_hms_opt(21, 0, 0).unwrap_or_default(),
-            end: NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
-        }
-    }
-}
-
-impl QuietHours {
-    /// `21:00-08:00`; an empty range (`00:00-00:00`) turns quiet hours off.
-    pub fn parse(text: &str) -> Result<QuietHours> {
-        let (a, b) = text
-            .split_once('-')
-            .with_context(|| format!("quiet hours {text:?}: expected HH:MM-HH:MM"))?;
-        let time = |s: &str| {
-            NaiveTime::parse_from_str(s.trim(), "%H:%M")
-                .with_context(|| format!("quiet hours {text:?}: {s:?} is not HH:MM"))
-        };
-        Ok(QuietHours {
-            start: time(a)?,
-            end: time(b)?,
-        })
-    }
-
-    #[must_use]
-    pub fn contains(&self, t: NaiveTime) -> bool {
-        if self.start <= self.end {
-            t >= self.start && t < self.end
-        } else {
-            t >= self.start || t < self.end
-        }
-    }
-
-    /// The first instant at or after `at` outside quiet hours.
-    #[must_use]
-    pub fn release(&self, at: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
-        let local = at.with_timezone(&tz);
-        if !self.contains(local.time()) {
-            return at;
-        }
-        let mut date = local.date_naive();
-        if self.start > self.end && local.time() >= self.start {
-            date = date.succ_opt().unwrap_or(date);
-        }
-        tz.from_local_datetime(&date.and_time(self.end))
-            .earliest()
-            .map_or(at, |t| t.with_timezone(&Utc))
-    }
-
-    #[must_use]
-    pub fn label(&self) -> String {
-        format!(
-            "{}–{}",
-            self.start.format("%H:%M"),
-            self.end.format("%H:%M")
-        )
-    }
-}
+pub use crate::domain::quiet_hours::QuietHours;
 
 /// Who receives a broadcast: registered people (a bound Telegram id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1026,6 +961,7 @@ pub fn list_text(items: &[Summary], schedule: Schedule, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveTime;
 
     fn t(h: u32, m: u32) -> NaiveTime {
         NaiveTime::from_hms_opt(h, m, 0).unwrap()
