@@ -39,6 +39,8 @@ pub struct TickReport {
     pub drafts_expired: u64,
     /// Monthly arrears reminders queued.
     pub fee_reminders: u64,
+    /// Processed updates past the inbox's retention, deleted.
+    pub inbox_pruned: u64,
     /// Broadcast progress messages edited and broadcasts finished.
     pub broadcast_updates: u64,
     /// Visit reminders, survey invitations and survey reminders queued.
@@ -75,6 +77,7 @@ pub async fn tick(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<TickRe
         .await
         .context("queueing arrears reminders")?;
     tx.commit().await?;
+    report.inbox_pruned = prune_inbox(pool, now).await.context("pruning the inbox")?;
     let mut tx = pool.begin().await?;
     report.broadcast_updates = crate::domain::broadcasts::run_due(&mut tx, app, now)
         .await
@@ -86,6 +89,26 @@ pub async fn tick(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<TickRe
         .context("sending visit and survey reminders")?;
     tx.commit().await?;
     Ok(report)
+}
+
+/// How long processed updates are kept. Telegram redelivers an update for at
+/// most 24 hours, so the inbox key only needs to remember it that long; the
+/// rest is for operators looking into what happened.
+pub const INBOX_RETENTION: chrono::Duration = chrono::Duration::days(30);
+
+/// Deletes processed updates older than [`INBOX_RETENTION`], a batch per
+/// tick so the table never sees one long delete. Parked updates are kept.
+pub async fn prune_inbox(pool: &PgPool, now: DateTime<Utc>) -> Result<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM inbox WHERE update_id IN (
+            SELECT update_id FROM inbox
+             WHERE processed_at < $1 AND parked_at IS NULL
+             LIMIT 5000)",
+    )
+    .bind(now - INBOX_RETENTION)
+    .execute(pool)
+    .await?
+    .rows_affected())
 }
 
 /// Ticks every `TICK_EVERY` while this replica holds the scheduler lock,

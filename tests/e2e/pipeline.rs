@@ -368,3 +368,27 @@ async fn the_running_bot_expires_a_forgotten_draft_on_its_own() {
     assert_eq!(drafts, 0);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn processed_updates_leave_the_inbox_after_thirty_days_and_parked_ones_stay() {
+    let db = propdesk::db::testing::fresh_database().await.unwrap();
+    sqlx::raw_sql(
+        "INSERT INTO inbox (update_id, kind, payload, processed_at, parked_at) VALUES
+           (1, 'message', '{}', now() - interval '31 days', NULL),
+           (2, 'message', '{}', now() - interval '29 days', NULL),
+           (3, 'message', '{}', NULL, now() - interval '40 days'),
+           (4, 'message', '{}', NULL, NULL)",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let pruned = propdesk::scheduler::prune_inbox(&db.pool, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(pruned, 1);
+    let left: Vec<i64> = sqlx::query_scalar("SELECT update_id FROM inbox ORDER BY update_id")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, vec![2, 3, 4]);
+}
