@@ -34,11 +34,12 @@ phrases! {
         "Hello! This is the property service desk. What can we help you with?";
     HELP =>
         "我可以帮您：投诉、报修与咨询、查询物业费、参加满意度调查、投递意见箱、查看我的工单。\n\n\
-         命令：/menu 主菜单 · /mytickets 我的工单 · /cancel 取消当前操作 · /lang 切换语言 · /help 帮助",
+         命令：/menu 主菜单 · /mytickets 我的工单 · /cancel 取消当前操作 · /reminders on|off 缴费提醒开关 · \
+         /lang 切换语言 · /help 帮助",
         "I can help you with: complaints, repairs and questions, fees, the satisfaction survey, \
          the suggestion box, and your tickets.\n\n\
          Commands: /menu main menu · /mytickets my tickets · /cancel stop what you are doing · \
-         /lang language · /help this help";
+         /reminders on|off fee reminders · /lang language · /help this help";
     MENU => "主菜单：", "Main menu:";
     MENU_COMPLAINT => "投诉", "Complaint";
     MENU_REPAIR => "报修", "Repair";
@@ -60,6 +61,10 @@ phrases! {
     UNSUPPORTED_MESSAGE =>
         "抱歉，我暂时只能处理文字、照片、位置和联系人。请从菜单选择您要办理的事项。",
         "Sorry, I can only handle text, photos, locations and contacts. Please choose from the menu.";
+    PHOTO_WITHOUT_CONTEXT =>
+        "收到您的照片。如需报修或投诉，请先在菜单中选择，机器人会提示您发送照片。",
+        "Thanks for the photo. To report a repair or a complaint, choose it from the menu first; \
+         the bot will then ask for photos.";
     EDITED_MESSAGE =>
         "您修改了已发送的消息，但修改不会被记录。如需更正，请重新发送。",
         "You edited a message, but edits are not recorded. Please send the correction as a new message.";

@@ -90,7 +90,21 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
         // Service messages (pinned, chat photo …) need no answer.
         return Ok(());
     }
-    if msg.photo().is_some() && staff::owner_follow_up(ctx, from.chat_id, msg).await? {
+    if msg.photo().is_some() {
+        if staff::owner_follow_up(ctx, from.chat_id, msg).await? {
+            return Ok(());
+        }
+        // An album arrives as one update per photo: answer its first only.
+        if !earlier_part_of_album(ctx, from.chat_id, msg).await? {
+            ctx.reply(
+                from.chat_id,
+                Request::text_with(
+                    texts::PHOTO_WITHOUT_CONTEXT.get(from.lang),
+                    menu::main_menu(from.lang),
+                ),
+            )
+            .await?;
+        }
         return Ok(());
     }
     ctx.reply(
@@ -129,6 +143,23 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
         Some(("v", rest)) => visits::on_button(ctx, &from, q, rest).await,
         _ => answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await,
     }
+}
+
+/// Whether an earlier photo of the same album reached this chat already.
+async fn earlier_part_of_album(ctx: &mut Ctx<'_>, chat_id: i64, msg: &Message) -> Result<bool> {
+    let Some(group) = msg.media_group_id() else {
+        return Ok(false);
+    };
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM inbox
+                         WHERE chat_id = $1 AND update_id < $2
+                           AND payload->'message'->>'media_group_id' = $3)",
+    )
+    .bind(chat_id)
+    .bind(ctx.update_id)
+    .bind(&group.0)
+    .fetch_one(&mut *ctx.conn)
+    .await?)
 }
 
 /// Answers a button press (Telegram shows a spinner until we do).

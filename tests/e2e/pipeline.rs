@@ -392,3 +392,23 @@ async fn processed_updates_leave_the_inbox_after_thirty_days_and_parked_ones_sta
         .unwrap();
     assert_eq!(left, vec![2, 3, 4]);
 }
+
+#[tokio::test]
+async fn an_album_sent_outside_any_form_gets_one_pointer_to_the_menu() {
+    let app = spawn_app().await;
+    let owner = app.person(1900, "en");
+    app.api.send_album(owner, 4).unwrap();
+    app.settle().await;
+    let texts: Vec<String> = app
+        .api
+        .messages(owner)
+        .iter()
+        .map(|m| m.body().to_string())
+        .collect();
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(
+        texts[0].contains("choose it from the menu first"),
+        "{texts:?}"
+    );
+    app.finish().await;
+}
