@@ -699,3 +699,48 @@ async fn the_ticket_report_counts_and_times_a_period() {
         assert!(csv.contains(row), "{row} missing from\n{csv}");
     }
 }
+
+/// butler: /reply N … — the owner has blocked the bot meanwhile
+/// bot (to butler): The owner has blocked the bot; the reply was not sent … phone them
+#[tokio::test]
+async fn a_reply_to_an_owner_who_blocked_the_bot_tells_staff_and_sends_nothing() {
+    let app = office().await;
+    let mut new = leak(&app, "卫生间漏水", Priority::Normal);
+    new.person_id = sqlx::query_scalar("SELECT id FROM people WHERE telegram_user_id = $1")
+        .bind(OWNER)
+        .fetch_optional(&app.db.pool)
+        .await
+        .unwrap();
+    let id = file(&app, 900_001, new).await;
+    app.api.my_chat_member(OWNER, "member", "kicked").unwrap();
+    app.settle().await;
+    let before = app.api.messages(OWNER).len();
+    app.api
+        .send_text_in_group(GROUP, BUTLER, &format!("/reply {} 明天上午来修", id.0))
+        .unwrap();
+    let told = app
+        .api
+        .wait_for_message(GROUP, |m| m.body().contains("业主已屏蔽机器人"), WAIT)
+        .await
+        .unwrap();
+    assert!(
+        told.body().contains("****"),
+        "phone masked for a butler: {}",
+        told.body()
+    );
+    app.settle().await;
+    assert_eq!(
+        app.api.messages(OWNER).len(),
+        before,
+        "nothing sent to the owner"
+    );
+    let relayed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE chat_id = $1 AND request->>'text' LIKE '%明天上午来修%'",
+    )
+    .bind(OWNER)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(relayed, 0);
+    app.finish().await;
+}
