@@ -23,6 +23,9 @@ use super::limits::{Limiter, RateLimits};
 use super::outbox::{Request, Target, NOTIFY_CHANNEL};
 use crate::db::locks;
 
+/// How often the active sender checks it still holds its lock.
+const LOCK_CHECK_EVERY: Duration = Duration::from_secs(5);
+
 /// How the sender retries.
 #[derive(Debug, Clone, Copy)]
 pub struct SenderConfig {
@@ -86,12 +89,12 @@ pub async fn run(
 ) -> Result<()> {
     crate::db::listen(pool.clone(), NOTIFY_CHANNEL, wake.clone(), stop.clone());
     loop {
-        let Some(_leader) = locks::acquire(&pool, locks::SENDER, &stop).await? else {
+        let Some(mut leader) = locks::acquire(&pool, locks::SENDER, &stop).await? else {
             return Ok(());
         };
         tracing::info!("sender is active");
         recover_in_flight(&pool, config.max_ambiguous).await?;
-        let result = deliver_loop(&pool, &bot, config, &wake, &stop).await;
+        let result = deliver_loop(&pool, &bot, config, &wake, &stop, &mut leader).await;
         if stop.is_cancelled() {
             return result;
         }
@@ -130,8 +133,10 @@ async fn deliver_loop(
     config: SenderConfig,
     wake: &Notify,
     stop: &CancellationToken,
+    leader: &mut locks::Leader,
 ) -> Result<()> {
     let mut limiter = Limiter::new(config.limits);
+    let mut lock_checked = Instant::now();
     let mut in_flight: HashSet<i64> = HashSet::new();
     // (chat, pause until, when a rate-limited send was dispatched)
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
@@ -143,6 +148,14 @@ async fn deliver_loop(
         }
         if stop.is_cancelled() {
             break;
+        }
+        // The lock lives on its own connection; if that died, another
+        // replica may be the sender now.
+        if lock_checked.elapsed() >= LOCK_CHECK_EVERY {
+            lock_checked = Instant::now();
+            if !leader.still_held().await {
+                anyhow::bail!("lost the sender lock's connection");
+            }
         }
 
         let now = Instant::now();
@@ -170,7 +183,8 @@ async fn deliver_loop(
                 batch.push(row);
             }
             if !batch.is_empty() {
-                mark_sending(pool, &batch).await?;
+                let claimed = mark_sending(pool, &batch).await?;
+                batch.retain(|row| claimed.contains(&row.id));
             }
             for row in batch {
                 dispatched += 1;
@@ -276,17 +290,21 @@ async fn fetch_heads(pool: &PgPool, skip: &[i64], limit: i64) -> Result<Vec<Row_
     Ok(out)
 }
 
-async fn mark_sending(pool: &PgPool, batch: &[Row_]) -> Result<()> {
+/// Marks the batch `sending` and returns the ids this sender won: a row
+/// another sender took meanwhile (say, after this one lost its lock
+/// connection unnoticed) is not sent twice.
+async fn mark_sending(pool: &PgPool, batch: &[Row_]) -> Result<HashSet<i64>> {
     let ids: Vec<i64> = batch.iter().map(|r| r.id).collect();
-    sqlx::query(
+    let claimed: Vec<i64> = sqlx::query_scalar(
         "UPDATE outbox SET status = 'sending', attempts = attempts + 1
-          WHERE id = ANY($1) AND status = 'pending'",
+          WHERE id = ANY($1) AND status = 'pending'
+      RETURNING id",
     )
     .bind(&ids)
-    .execute(pool)
+    .fetch_all(pool)
     .await
     .context("marking outbox rows as sending")?;
-    Ok(())
+    Ok(claimed.into_iter().collect())
 }
 
 /// Sends one row and records the outcome; returns when its chat should be
