@@ -2,14 +2,16 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
+use propdesk::config::StaffRoleArg;
 use propdesk::config::{
     Cli, Command, DbArgs, InboxCommand, ReportCommand, ServeArgs, StaffCommand,
 };
 use propdesk::db::Database;
+use propdesk::domain::staff::StaffRole;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -61,21 +63,23 @@ async fn run(command: Command) -> Result<ExitCode> {
             role,
         }) => {
             let db = open(&db).await?;
-            let role = format!("{role:?}").to_lowercase();
-            let staff_no: i32 = sqlx::query_scalar(
-                "INSERT INTO staff (telegram_user_id, name, role) VALUES ($1, $2, $3)
-                 ON CONFLICT (telegram_user_id) DO UPDATE
-                   SET name = EXCLUDED.name, role = EXCLUDED.role, active = TRUE, updated_at = now()
-                 RETURNING staff_no",
-            )
-            .bind(telegram_id)
-            .bind(&name)
-            .bind(&role)
-            .fetch_one(&db.pool)
-            .await
-            .context("saving the staff member")?;
+            let role = match role {
+                StaffRoleArg::Assistant => StaffRole::Assistant,
+                StaffRoleArg::Butler => StaffRole::Butler,
+                StaffRoleArg::Supervisor => StaffRole::Supervisor,
+                StaffRoleArg::Manager => StaffRole::Manager,
+            };
+            let mut conn = db.pool.acquire().await?;
+            let member = propdesk::domain::staff::upsert(&mut conn, telegram_id, &name, role).await;
+            drop(conn);
             db.close().await;
-            println!("staff #{staff_no}: {name} ({role}), Telegram id {telegram_id}");
+            let member = member?;
+            println!(
+                "staff #{}: {} ({}), Telegram id {telegram_id}",
+                member.staff_no,
+                member.name,
+                member.role.as_str()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::Tickets {
