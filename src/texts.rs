@@ -61,6 +61,19 @@ phrases! {
     UNSUPPORTED_MESSAGE =>
         "抱歉，我暂时只能处理文字、照片、位置和联系人。请从菜单选择您要办理的事项。",
         "Sorry, I can only handle text, photos, locations and contacts. Please choose from the menu.";
+    STAFF_HELP =>
+        "员工命令：\n/queue 待办工单 · /next 领取最紧急的 · /claim N 领取 · /release N 放回\n\
+         /assign N @姓名 指派 · /transfer N @姓名 转交 · /reply N 内容 回复业主（或直接回复工单卡片）\n\
+         /note N 内容 内部备注 · /resolve N [说明] 办结（可附照片） · /reopen N 重新打开\n\
+         /mine 我的工单 · /ticket N 工单记录 · /newticket 房号 类型 内容 代业主登记\n\
+         /visit N 预约上门 · /outcome N 上门结果 · /incident 停水停电通知 · /incidents 进行中的通知\n\
+         经理：/broadcast 群发 · /broadcasts 群发记录 · /survey start 2026Q4 满意度调查 · /staff add|remove|role",
+        "Staff commands:\n/queue open tickets · /next claim the most urgent · /claim N · /release N\n\
+         /assign N @name · /transfer N @name · /reply N text to the owner (or reply to a card)\n\
+         /note N text (internal) · /resolve N [note] (a photo may come with it) · /reopen N\n\
+         /mine my tickets · /ticket N history · /newticket UNIT kind text (phone or walk-in)\n\
+         /visit N book a visit · /outcome N visit outcome · /incident declare an outage · /incidents\n\
+         Managers: /broadcast · /broadcasts · /survey start 2026Q4 · /staff add|remove|role";
     PHOTO_WITHOUT_CONTEXT =>
         "收到您的照片。如需报修或投诉，请先在菜单中选择，机器人会提示您发送照片。",
         "Thanks for the photo. To report a repair or a complaint, choose it from the menu first; \

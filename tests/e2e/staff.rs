@@ -744,3 +744,20 @@ async fn a_reply_to_an_owner_who_blocked_the_bot_tells_staff_and_sends_nothing()
     assert_eq!(relayed, 0);
     app.finish().await;
 }
+
+/// anyone in the staff group: /help
+/// bot: Staff commands: /queue … /claim N …
+#[tokio::test]
+async fn help_in_the_staff_group_lists_the_staff_commands() {
+    let app = office().await;
+    app.api
+        .send_text_in_group(GROUP, BUTLER, "/help@propdesk_bot")
+        .unwrap();
+    let help = app
+        .api
+        .wait_for_message(GROUP, |m| m.body().contains("/claim N"), WAIT)
+        .await
+        .unwrap();
+    assert!(help.body().contains("/resolve"), "{}", help.body());
+    app.finish().await;
+}

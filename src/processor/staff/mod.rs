@@ -142,6 +142,17 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
     if !text.starts_with('/') {
         return on_reply(ctx, from, msg, text).await;
     }
+    // In the staff group, /help lists the staff commands.
+    if !from.private && is_help(text, &ctx.app.settings.bot_username) {
+        let lang = desk_lang(ctx, from).await?;
+        ctx.send(crate::telegram::outbox::Outgoing::new(
+            from.chat_id,
+            crate::telegram::outbox::Lane::Staff,
+            crate::telegram::outbox::Request::text(crate::texts::STAFF_HELP.get(lang)),
+        ))
+        .await?;
+        return Ok(true);
+    }
     let Ok(command) = StaffCommand::parse(text, &ctx.app.settings.bot_username) else {
         return Ok(false);
     };
@@ -167,6 +178,15 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
     };
     commands::run(ctx, &desk, command, commands::photo_of(msg)).await?;
     Ok(true)
+}
+
+/// `/help` or `/help@<this bot>`.
+fn is_help(text: &str, bot_username: &str) -> bool {
+    let word = text.split_whitespace().next().unwrap_or_default();
+    match word.split_once('@') {
+        Some((command, bot)) => command == "/help" && bot.eq_ignore_ascii_case(bot_username),
+        None => word == "/help",
+    }
 }
 
 async fn desk_lang(ctx: &mut Ctx<'_>, from: &Sender) -> Result<crate::i18n::Lang> {
