@@ -49,9 +49,6 @@ phrases! {
     MENU_SURVEY => "满意度调查", "Survey";
     MENU_SUGGESTION => "意见箱", "Suggestion box";
     MENU_TICKETS => "我的工单", "My tickets";
-    COMING_SOON =>
-        "这项服务即将开通，敬请期待。如有急事请致电物业服务中心。",
-        "This service is coming soon. For anything urgent, please call the property office.";
     UNKNOWN_TEXT =>
         "抱歉，我没有理解。请从下面的菜单选择，或发送 /help 查看帮助。",
         "Sorry, I did not understand that. Please choose from the menu below, or send /help.";

@@ -299,7 +299,8 @@ async fn run(ctx: &mut Ctx<'_>, who: Who, mut dialogue: Dialogue, mut step: Step
                 next = Some(Input::Outcome { name, vars });
             }
         }
-        let facts = facts_for(ctx, who).await?;
+        // Facts are read again only when the engine steps on: an effect
+        // (registration, say) may have changed them.
         match (step.state.take(), next, switch_to) {
             (_, _, Some(id)) => {
                 let Some(other) = ctx.app.dialogues.get(&id).cloned() else {
@@ -308,10 +309,12 @@ async fn run(ctx: &mut Ctx<'_>, who: Who, mut dialogue: Dialogue, mut step: Step
                         dialogue.id
                     );
                 };
+                let facts = facts_for(ctx, who).await?;
                 step = engine::start(&other, who.lang, &facts, ctx.now);
                 dialogue = other;
             }
             (Some(state), Some(input), None) => {
+                let facts = facts_for(ctx, who).await?;
                 step = engine::step(&dialogue, &state, &input, &facts, ctx.now);
             }
             (Some(state), None, None) => {

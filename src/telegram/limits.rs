@@ -135,8 +135,8 @@ impl Limiter {
         }
     }
 
-    /// Records a message sent to `chat_id` at `now`. `counts_globally` is
-    /// false for requests Telegram does not count (callback answers).
+    /// Records a message sent to `chat_id` at `now` (callers skip requests
+    /// Telegram does not count, such as callback answers).
     pub fn record(&mut self, chat_id: i64, now: Instant) {
         self.global.push_back(now);
         self.pace = Bucket {
