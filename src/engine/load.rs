@@ -66,7 +66,8 @@ impl Dialogues {
     }
 }
 
-/// Loads every `*.toml` in `dir`; any problem in any file refuses the lot.
+/// Loads every `*.toml` in `dir` but the text catalogue (`texts.toml`, see
+/// [`crate::texts`]); any problem in any file refuses the lot.
 pub fn load_dir(dir: &Path) -> Result<Dialogues, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut files = match std::fs::read_dir(dir) {
@@ -74,6 +75,7 @@ pub fn load_dir(dir: &Path) -> Result<Dialogues, Vec<Problem>> {
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .filter(|p| p.file_name().is_none_or(|n| n != crate::texts::FILE_NAME))
             .collect::<Vec<_>>(),
         Err(e) => {
             return Err(vec![Problem {
@@ -614,9 +616,9 @@ impl Cx<'_> {
                     Some(b) => self.label(b, "`button`")?,
                     None => {
                         let p = if kind == KindName::Contact {
-                            super::phrases::Phrase::ShareContact
+                            crate::texts::engine::SHARE_CONTACT
                         } else {
-                            super::phrases::Phrase::ShareLocation
+                            crate::texts::engine::SHARE_LOCATION
                         };
                         Text {
                             zh: p.get(Lang::Zh).into(),

@@ -8,7 +8,6 @@ pub mod callback;
 pub mod check;
 pub mod load;
 pub mod model;
-pub mod phrases;
 mod render;
 pub mod step;
 

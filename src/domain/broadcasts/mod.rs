@@ -7,8 +7,6 @@
 //! (`broadcast_recipients.outbox_id`), so the sender's record is the only
 //! record: nothing here has to be kept in step with it.
 
-pub mod texts;
-
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -19,7 +17,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use crate::i18n::Lang;
 use crate::processor::App;
 use crate::telegram::outbox::{self, Lane, Outgoing, Request, Target, NOTIFY_CHANNEL};
-use crate::texts::fill;
+use crate::texts::{broadcast as texts, fill};
 
 /// Telegram's limit on a message's text.
 pub const TEXT_LIMIT: usize = 4096;
