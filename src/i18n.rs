@@ -51,20 +51,20 @@ impl Lang {
     }
 }
 
-/// A text in both languages.
+/// A text in every language, in the order of [`Lang::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Text {
-    pub zh: String,
-    pub en: String,
-}
+pub struct Text(Vec<String>);
 
 impl Text {
+    /// The text whose `lang` version is `text(lang)`.
+    #[must_use]
+    pub fn from_fn(text: impl FnMut(Lang) -> String) -> Text {
+        Text(Lang::ALL.map(text).into())
+    }
+
     #[must_use]
     pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Zh => &self.zh,
-            Lang::En => &self.en,
-        }
+        self.0.get(lang.index()).map_or("", String::as_str)
     }
 }
 

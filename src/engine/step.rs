@@ -937,7 +937,9 @@ impl<'a> Run<'a> {
                             .and_then(|i| choices.get(i));
                         by_number.or_else(|| {
                             choices.iter().find(|c| {
-                                c.label.zh.trim() == t || c.label.en.trim().eq_ignore_ascii_case(t)
+                                Lang::ALL
+                                    .iter()
+                                    .any(|l| c.label.get(*l).trim().eq_ignore_ascii_case(t))
                             })
                         })
                     }

@@ -417,11 +417,18 @@ async fn notify(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, rest: &str)
 /// buildings in one statement (an estate's building can hold thousands).
 async fn queue_notices(ctx: &mut Ctx<'_>, incident: &Incident) -> Result<i64> {
     let tz = ctx.app.settings.timezone;
-    let request = |lang: Lang| serde_json::to_value(Request::text(notice(incident, lang, tz)));
+    // One request per language, keyed by its code: a recipient gets theirs.
+    let requests = Lang::ALL
+        .into_iter()
+        .map(|lang| {
+            let request = serde_json::to_value(Request::text(notice(incident, lang, tz)))?;
+            Ok((lang.code().to_string(), request))
+        })
+        .collect::<serde_json::Result<serde_json::Map<_, _>>>()?;
     let count: i64 = sqlx::query_scalar(
         "WITH recipients AS (
              SELECT DISTINCT p.telegram_user_id AS chat_id,
-                    COALESCE(c.language, p.language, 'zh') AS lang
+                    COALESCE(c.language, p.language, $4) AS lang
                FROM units u
                JOIN unit_members m ON m.unit_id = u.id
                JOIN people p ON p.id = m.person_id
@@ -431,15 +438,15 @@ async fn queue_notices(ctx: &mut Ctx<'_>, incident: &Incident) -> Result<i64> {
                 AND c.blocked_at IS NULL),
          queued AS (
              INSERT INTO outbox (chat_id, lane, request, update_id)
-             SELECT chat_id, $2, CASE WHEN lang = 'en' THEN $3::jsonb ELSE $4::jsonb END, $5
+             SELECT chat_id, $2, COALESCE($3::jsonb -> lang, $3::jsonb -> $4), $5
                FROM recipients ORDER BY chat_id
              RETURNING id)
          SELECT count(*) FROM queued",
     )
     .bind(&incident.buildings)
     .bind(Lane::Broadcast as i16)
-    .bind(request(Lang::En)?)
-    .bind(request(Lang::Zh)?)
+    .bind(serde_json::Value::Object(requests))
+    .bind(Lang::default().code())
     .bind(ctx.update_id)
     .fetch_one(&mut *ctx.conn)
     .await?;

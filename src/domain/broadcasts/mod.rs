@@ -546,10 +546,15 @@ pub async fn confirm(
         return Ok(Err(Refusal::NoAudience));
     }
 
-    let requests: Vec<serde_json::Value> = [Lang::Zh, Lang::En]
+    // One request per language, keyed by its code: a recipient gets theirs.
+    let requests = Lang::ALL
         .into_iter()
-        .map(|lang| serde_json::to_value(owner_request(&b, lang, false)))
-        .collect::<std::result::Result<_, _>>()?;
+        .map(|lang| {
+            let request = serde_json::to_value(owner_request(&b, lang, false))?;
+            Ok((lang.code().to_string(), request))
+        })
+        .collect::<serde_json::Result<serde_json::Map<_, _>>>()?;
+    let requests = serde_json::Value::Object(requests);
     loop {
         let n = sqlx::query(
             "WITH batch AS (
@@ -558,7 +563,7 @@ pub async fn confirm(
                   ORDER BY id LIMIT $2),
              ins AS (
                  INSERT INTO outbox (chat_id, lane, request, not_before, status)
-                 SELECT chat_id, $3, CASE WHEN language = 'en' THEN $5 ELSE $4 END, $6, 'pending'
+                 SELECT chat_id, $3, COALESCE($4::jsonb -> language, $4::jsonb -> $5), $6, 'pending'
                    FROM batch ORDER BY id
                  RETURNING id, chat_id)
              UPDATE broadcast_recipients r SET outbox_id = ins.id
@@ -568,8 +573,8 @@ pub async fn confirm(
         .bind(id)
         .bind(BATCH)
         .bind(Lane::Broadcast as i16)
-        .bind(&requests[0])
-        .bind(&requests[1])
+        .bind(&requests)
+        .bind(Lang::default().code())
         .bind(starts_at)
         .execute(&mut *conn)
         .await
