@@ -64,13 +64,13 @@ phrases! {
          /note N 内容 内部备注 · /resolve N [说明] 办结（可附照片） · /reopen N 重新打开\n\
          /mine 我的工单 · /ticket N 工单记录 · /newticket 房号 类型 内容 代业主登记\n\
          /visit N 预约上门 · /outcome N 上门结果 · /incident 停水停电通知 · /incidents 进行中的通知\n\
-         经理：/broadcast 群发 · /broadcasts 群发记录 · /survey start 2026Q4 满意度调查 · /staff add|remove|role",
+         经理：/broadcast 群发 · /broadcasts 群发记录 · /survey start 2026Q4 满意度调查 · /staff add|remove|role · /settings 办公设置",
         "Staff commands:\n/queue open tickets · /next claim the most urgent · /claim N · /release N\n\
          /assign N @name · /transfer N @name · /reply N text to the owner (or reply to a card)\n\
          /note N text (internal) · /resolve N [note] (a photo may come with it) · /reopen N\n\
          /mine my tickets · /ticket N history · /newticket UNIT kind text (phone or walk-in)\n\
          /visit N book a visit · /outcome N visit outcome · /incident declare an outage · /incidents\n\
-         Managers: /broadcast · /broadcasts · /survey start 2026Q4 · /staff add|remove|role";
+         Managers: /broadcast · /broadcasts · /survey start 2026Q4 · /staff add|remove|role · /settings";
     PHOTO_WITHOUT_CONTEXT =>
         "收到您的照片。如需报修或投诉，请先在菜单中选择，机器人会提示您发送照片。",
         "Thanks for the photo. To report a repair or a complaint, choose it from the menu first; \
@@ -269,6 +269,60 @@ phrases! {
     SUGGESTION_ACK =>
         "您投递到意见箱的建议，物业客服中心已经阅读。感谢您的宝贵意见！",
         "The property office has read your suggestion. Thank you!";
+    SETTING_OFFICE_HOURS =>
+        "办公时间：上门预约须在此时间内开始。",
+        "Office hours: a visit must start within them.";
+    SETTING_VISIT_MORNING_SLOT => "/visit 提供的上午时段。", "The morning slot /visit offers.";
+    SETTING_VISIT_AFTERNOON_SLOT => "/visit 提供的下午时段。", "The afternoon slot /visit offers.";
+    SETTING_VISIT_SLOT_DAYS =>
+        "/visit 提供未来几个工作日的时段。",
+        "How many working days ahead /visit offers slots.";
+    SETTING_DIGEST_TIME => "每日汇总发到员工群的时间。", "When the daily digest goes to the staff group.";
+    SETTING_REOPEN_DAYS =>
+        "工单办结后业主可重新打开的天数，之后自动关闭。",
+        "Days an owner may reopen a resolved ticket before it closes.";
+    SETTING_PING_INTERVAL =>
+        "同一超时工单两次提醒之间的最少分钟数。",
+        "Least minutes between two overdue pings of one ticket.";
+    SETTING_QUIET_HOURS =>
+        "免打扰时段：非紧急的群发、缴费提醒和调查消息在此期间等待（00:00-00:00 表示关闭）。",
+        "Quiet hours: non-urgent notices, arrears reminders and survey messages wait (00:00-00:00 turns them off).";
+    SETTING_REMINDER_DAY => "每月发送欠费提醒的日期。", "Day of the month arrears reminders go out.";
+    SETTING_REMINDER_TIME => "当天发送欠费提醒的时间。", "Time of day arrears reminders go out.";
+    SETTING_SURVEY_REMINDER_DAYS =>
+        "满意度调查邀请与提醒之间的天数。",
+        "Days between a survey invitation and each reminder.";
+    SETTING_SURVEY_AUTO_DAY =>
+        "季度首月的这一天自动开始满意度调查（off：只用 /survey start）。",
+        "Day of a quarter's first month the survey starts by itself (off: only /survey start).";
+    SETTING_DEADLINE =>
+        "{kind}·{priority}工单的首次响应/办结时限。",
+        "First response / resolve-by deadline of a {priority} {kind} ticket.";
+    SETTING_UNKNOWN =>
+        "没有名为“{key}”的设置，设置列表（/settings）里有全部名称，未做任何更改。",
+        "There is no setting called {key} (the settings list shows every key), so nothing was changed.";
+    SETTING_BAD_VALUE =>
+        "{key} 的值须为{allowed}，未做任何更改。",
+        "{key} must be {allowed}, so nothing was changed.";
+    SETTING_ALLOWED_TIME => "时间，例如 09:00", "a time like 09:00";
+    SETTING_ALLOWED_HOURS =>
+        "两个时间，例如 09:00-18:00，前者早于后者",
+        "two times like 09:00-18:00 with the first one earlier";
+    SETTING_ALLOWED_QUIET =>
+        "两个时间，例如 21:00-08:00（可跨午夜；00:00-00:00 表示关闭）",
+        "two times like 21:00-08:00 (it may span midnight; 00:00-00:00 turns it off)";
+    SETTING_ALLOWED_NUMBER => "{min} 到 {max} 之间的整数", "a whole number from {min} to {max}";
+    SETTING_ALLOWED_DAY => "1 到 {max} 之间的日期，或 off", "a day of the month from 1 to {max}, or off";
+    SETTING_ALLOWED_DEADLINE =>
+        "响应/办结时限，例如 4h/2d（单位 m、h 或 d，响应至少 1 分钟且不长于办结，最长 {max}）",
+        "response/resolve times like 4h/2d (m, h or d; the response at least 1m and not longer than the resolve, at most {max})";
+    SETTINGS_TITLE =>
+        "办公设置（名称 = 当前值 [默认值]）：\n修改：/settings set 名称 值",
+        "Office settings (key = value [default]):\nChange one: /settings set KEY VALUE";
+    SETTING_CHANGED => "已将 {key} 从 {old} 改为 {new}。", "{key} changed from {old} to {new}.";
+    SETTINGS_USAGE =>
+        "用法：/settings 查看全部设置，/settings set 名称 值 修改一项。",
+        "Usage: /settings lists the settings, /settings set KEY VALUE changes one.";
 }
 
 /// `text` with `{name}` replaced by `value` for each pair.
@@ -284,12 +338,13 @@ pub fn fill(text: &str, vars: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::MAX_TEXT;
 
     #[test]
     fn every_phrase_exists_in_both_languages() {
         for p in ALL {
             assert!(!p.zh.trim().is_empty() && !p.en.trim().is_empty(), "{p:?}");
-            assert!(p.zh.chars().count() <= 4096 && p.en.chars().count() <= 4096);
+            assert!(p.zh.chars().count() <= MAX_TEXT && p.en.chars().count() <= MAX_TEXT);
         }
     }
 

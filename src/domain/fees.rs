@@ -10,10 +10,7 @@ use chrono::NaiveDate;
 use sqlx::PgConnection;
 
 use crate::domain::units::{units_of_person, Area, Role};
-use crate::i18n::Lang;
-
-/// Telegram's limit on a message's text.
-pub const MESSAGE_LIMIT: usize = 4096;
+use crate::i18n::{Lang, MAX_TEXT};
 
 /// Parses a non-negative decimal with at most two decimals into hundredths,
 /// exactly (`"331.15"` → 33115). `field` names the column in the error.
@@ -252,11 +249,11 @@ pub fn render_fees(units: &[UnitFees], lang: Lang, today: NaiveDate) -> String {
     let mut text = String::new();
     for detail in DETAIL_PERIODS {
         text = render_with(units, lang, today, detail);
-        if text.chars().count() <= MESSAGE_LIMIT {
+        if text.chars().count() <= MAX_TEXT {
             return text;
         }
     }
-    let mut cut: String = text.chars().take(MESSAGE_LIMIT - 1).collect();
+    let mut cut: String = text.chars().take(MAX_TEXT - 1).collect();
     cut.push('…');
     cut
 }
@@ -655,7 +652,7 @@ Total arrears, all units: ¥481.15";
         let units = sorted(vec![unit.clone(), unit.clone(), unit]);
         for lang in [Lang::Zh, Lang::En] {
             let text = render_fees(&units, lang, date(2026, 12, 5));
-            assert!(text.chars().count() <= MESSAGE_LIMIT, "{}", text.len());
+            assert!(text.chars().count() <= MAX_TEXT, "{}", text.len());
             assert!(text.contains("2026-12"), "{text}");
         }
         let en = render_fees(&units, Lang::En, date(2026, 12, 5));

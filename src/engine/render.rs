@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::load::MAX_TEXT_CHARS;
 use super::phrases::Phrase;
 use super::step::Facts;
 use crate::i18n::Lang;
+use crate::i18n::MAX_TEXT;
 
 /// The raw value a placeholder names: a collected var first, then a fact.
 #[must_use]
@@ -62,7 +62,7 @@ pub fn render(template: &str, lang: Lang, vars: &BTreeMap<String, Value>, facts:
         rest = &tail[1..];
     }
     out.push_str(rest);
-    clamp(out, MAX_TEXT_CHARS)
+    clamp(out, MAX_TEXT)
 }
 
 /// A stored value as the owner should read it.
@@ -138,7 +138,7 @@ mod tests {
         vars.insert("d".to_string(), Value::String("字".repeat(5000)));
         assert_eq!(
             render("{d}", Lang::Zh, &vars, &facts()).chars().count(),
-            MAX_TEXT_CHARS
+            MAX_TEXT
         );
     }
 }

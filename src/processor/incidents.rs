@@ -279,7 +279,7 @@ pub async fn offer_before_repair(ctx: &mut Ctx<'_>, from: &Sender) -> Result<boo
     )]);
     // Several long notices could pass Telegram's limit; the newest are the
     // ones cut, and the buttons still name every outage.
-    let text: String = text.chars().take(super::staff::MAX_TEXT).collect();
+    let text: String = text.chars().take(crate::i18n::MAX_TEXT).collect();
     ctx.reply(
         from.chat_id,
         Request::text_with(text, InlineKeyboardMarkup::new(rows)),
@@ -670,9 +670,9 @@ mod tests {
                 notice(&i, lang, chrono_tz::Asia::Shanghai),
                 OFFER_QUESTION.get(lang)
             );
-            assert!(text.chars().count() <= super::super::staff::MAX_TEXT);
+            assert!(text.chars().count() <= crate::i18n::MAX_TEXT);
             let declared = fill(DECLARED.get(lang), &[("text", &i.text)]);
-            assert!(declared.chars().count() <= super::super::staff::MAX_TEXT);
+            assert!(declared.chars().count() <= crate::i18n::MAX_TEXT);
         }
     }
 }

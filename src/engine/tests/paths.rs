@@ -10,9 +10,10 @@ use serde_json::{json, Value};
 use super::{buttons, dialogues, facts, now, photos};
 use crate::engine::callback::{self, Token};
 use crate::engine::model::{Dialogue, NodeKind};
+use crate::engine::start;
 use crate::engine::step::{step, Facts, Input, Keyboard, State, Step, Waiting};
-use crate::engine::{load::MAX_TEXT_CHARS, start};
 use crate::i18n::Lang;
+use crate::i18n::MAX_TEXT;
 
 struct Walker<'a> {
     d: &'a Dialogue,
@@ -45,7 +46,7 @@ fn assert_sendable(s: &Step, d: &Dialogue) {
     for r in &s.replies {
         let n = r.text.chars().count();
         assert!(
-            n > 0 && n <= MAX_TEXT_CHARS,
+            n > 0 && n <= MAX_TEXT,
             "{}: reply of {n} chars: {:?}",
             d.id,
             r.text
