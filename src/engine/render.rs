@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::facts::Facts;
 use super::phrases::Phrase;
-use super::step::Facts;
 use crate::i18n::Lang;
 use crate::i18n::MAX_TEXT;
 

@@ -9,6 +9,7 @@ mod import;
 mod incidents;
 mod lanes;
 mod pipeline;
+mod restart;
 mod settings;
 mod staff;
 mod support;
