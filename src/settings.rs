@@ -89,8 +89,9 @@ pub struct Settings {
     /// Processor workers (chats handled in parallel).
     #[arg(long, env = "PROPDESK_WORKERS", default_value_t = 8)]
     pub workers: usize,
-    /// Messages per second overall (Telegram's limit is 30).
-    #[arg(long, env = "PROPDESK_RATE_PER_SEC", default_value_t = 30)]
+    /// Messages per second overall (default: Telegram's limit).
+    #[arg(long, env = "PROPDESK_RATE_PER_SEC",
+          default_value_t = crate::telegram::limits::RateLimits::default().global_per_sec)]
     pub rate_per_sec: u32,
     /// The office duty phone, shown at once for emergencies.
     #[arg(long, env = "PROPDESK_DUTY_PHONE", default_value = "0755-8888 0000")]
@@ -175,6 +176,7 @@ mod tests {
         assert_eq!(s.timezone, chrono_tz::Asia::Shanghai);
         assert_eq!(s.dialogues, PathBuf::from(DEFAULT_DIALOGUES));
         assert_eq!(s.prompt_minutes, 30);
+        assert_eq!(s.rate_per_sec, 30);
         assert!(s.webhook_url.is_none() && s.api_url.is_none());
     }
 
