@@ -14,7 +14,7 @@ use chrono::Utc;
 use propdesk::app::{serve, ServeSettings};
 use propdesk::clock::SystemClock;
 use propdesk::db::{self, Durability, EmbeddedPostgres};
-use propdesk::domain::broadcasts::{self as bc, Audience, NewBroadcast, QuietHours, Schedule};
+use propdesk::domain::broadcasts::{self as bc, Audience, NewBroadcast, Schedule};
 use propdesk::standin::{Limits, StandIn, StandInConfig, TestUser};
 use propdesk::telegram::limits::RateLimits;
 use tokio_util::sync::CancellationToken;
@@ -72,7 +72,14 @@ async fn main() -> Result<()> {
     settings.poll_timeout = 5;
     settings.clock = Arc::new(SystemClock);
     settings.dialogues_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/dialogues").into();
-    settings.processor.quiet_hours = QuietHours::parse("00:00-00:00")?;
+    let mut conn = pool.acquire().await?;
+    if let Err(e) =
+        propdesk::domain::office_settings::set(&mut conn, "quiet_hours", "00:00-00:00", "bench")
+            .await?
+    {
+        anyhow::bail!("{e}");
+    }
+    drop(conn);
     settings.processor.poll_interval = Duration::from_millis(100);
     settings.sender.limits = RateLimits {
         global_per_sec: RATE,
@@ -84,10 +91,7 @@ async fn main() -> Result<()> {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 
-    let schedule = Schedule {
-        timezone: settings.processor.timezone,
-        quiet_hours: settings.processor.quiet_hours,
-    };
+    let schedule = Schedule::load(&mut *pool.acquire().await?, settings.processor.timezone).await?;
     let t_queue = Instant::now();
     let mut tx = pool.begin().await?;
     let started = bc::create(

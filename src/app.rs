@@ -13,10 +13,10 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::Secret;
 use crate::engine::Dialogues;
 use crate::i18n::Lang;
 use crate::processor::{self, menu_commands, App, ProcessorSettings};
+use crate::settings::{Secret, Settings};
 use crate::telegram::webhook::{self, WebhookSettings};
 use crate::telegram::{intake, sender, sender::SenderConfig};
 
@@ -42,20 +42,39 @@ pub struct ServeSettings {
 }
 
 impl ServeSettings {
+    /// What `serve` runs with for these flags and environment: the one
+    /// place they are assembled.
     #[must_use]
-    pub fn new(token: impl Into<String>) -> ServeSettings {
+    pub fn from_settings(s: &Settings) -> ServeSettings {
+        let mut sender = SenderConfig::default();
+        sender.limits.global_per_sec = s.rate_per_sec;
         ServeSettings {
-            token: Secret::new(token),
-            api_url: None,
-            processor: ProcessorSettings::default(),
-            sender: SenderConfig::default(),
-            workers: 8,
+            token: s.token.clone(),
+            api_url: s.api_url.clone(),
+            processor: ProcessorSettings::from_settings(s),
+            sender,
+            workers: s.workers,
             poll_timeout: 25,
             clock: Arc::new(SystemClock),
             run_scheduler: true,
-            webhook: None,
-            dialogues_dir: PathBuf::from("./dialogues"),
+            webhook: match (&s.webhook_url, s.listen) {
+                (Some(url), Some(listen)) => Some(WebhookSettings {
+                    url: url.clone(),
+                    listen,
+                }),
+                _ => None,
+            },
+            dialogues_dir: s.dialogues.clone(),
         }
+    }
+
+    /// Every flag at its default, with `token` (tests, benches).
+    #[must_use]
+    pub fn new(token: impl Into<String>) -> ServeSettings {
+        ServeSettings::from_settings(&Settings {
+            token: Secret::new(token),
+            ..Settings::defaults()
+        })
     }
 }
 

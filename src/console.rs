@@ -31,7 +31,7 @@ pub async fn run(pool: &PgPool, args: &ConsoleArgs) -> Result<()> {
         LangArg::En => Lang::En,
     };
     let app = App {
-        settings: ProcessorSettings::default(),
+        settings: ProcessorSettings::defaults(),
         clock: Arc::new(SystemClock),
         dialogues: dialogues.clone(),
     };

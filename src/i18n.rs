@@ -2,6 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Telegram's limit on a message's text, in characters (a photo caption's
+/// is 1024). Every text the bot sends stays within it.
+pub const MAX_TEXT: usize = 4096;
+
 /// A language the bot speaks. Chinese is the default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -16,6 +16,7 @@ pub mod import;
 pub mod processor;
 pub mod reports;
 pub mod scheduler;
+pub mod settings;
 pub mod standin;
 pub mod telegram;
 pub mod texts;

@@ -7,19 +7,20 @@ use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
 use propdesk::config::StaffRoleArg;
-use propdesk::config::{
-    Cli, Command, DbArgs, InboxCommand, ReportCommand, ServeArgs, StaffCommand,
-};
+use propdesk::config::{Cli, Command, InboxCommand, ReportCommand, SettingsCommand, StaffCommand};
 use propdesk::db::Database;
+use propdesk::domain::office_settings;
 use propdesk::domain::staff::StaffRole;
+use propdesk::i18n::Lang;
+use propdesk::settings::{DbArgs, Settings};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_new(&cli.log)
+                .unwrap_or_else(|_| propdesk::settings::DEFAULT_LOG.into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -41,7 +42,44 @@ async fn run(command: Command) -> Result<ExitCode> {
             println!("migrations applied");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { dir } => Ok(check(dir)),
+        Command::Check { dir } => Ok(check(&dir)),
+        Command::Settings(SettingsCommand::Show { db }) => {
+            let db = open(&db).await?;
+            let mut conn = db.pool.acquire().await?;
+            let lines = office_settings::show(&mut conn, Lang::En).await;
+            drop(conn);
+            db.close().await;
+            let lines = lines?;
+            let key_width = lines.iter().map(|l| l.key.len()).max().unwrap_or(0);
+            let value_width = lines.iter().map(|l| l.value.len()).max().unwrap_or(0);
+            let default_width = lines.iter().map(|l| l.default.len()).max().unwrap_or(0);
+            println!(
+                "{:key_width$}  {:value_width$}  {:default_width$}  meaning",
+                "key", "value", "default"
+            );
+            for l in lines {
+                println!(
+                    "{:key_width$}  {:value_width$}  {:default_width$}  {}",
+                    l.key, l.value, l.default, l.meaning
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Settings(SettingsCommand::Set { db, key, value, by }) => {
+            let db = open(&db).await?;
+            let result = set_office_setting(&db, &key, &value, &by).await;
+            db.close().await;
+            match result? {
+                Ok(change) => {
+                    println!("{}: {} → {}", change.key, change.old, change.new);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(refusal) => {
+                    eprintln!("propdesk: {}", refusal.sentence(Lang::En));
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
         Command::Console(args) => {
             let db = open(&args.db).await?;
             let result = propdesk::console::run(&db.pool, &args).await;
@@ -138,15 +176,27 @@ async fn run(command: Command) -> Result<ExitCode> {
     }
 }
 
+/// `propdesk settings set`: one transaction, committed only if it changed.
+async fn set_office_setting(
+    db: &Database,
+    key: &str,
+    value: &str,
+    by: &str,
+) -> Result<Result<office_settings::Change, office_settings::SetError>> {
+    let mut tx = db.pool.begin().await?;
+    let result = office_settings::set(&mut tx, key, value, by).await?;
+    if result.is_ok() {
+        tx.commit().await?;
+    }
+    Ok(result)
+}
+
 /// `propdesk check [DIR]`: the dialogue files and `texts.toml`, one
 /// `file:line: message` per problem, exit 1 if any.
-fn check(dir: Option<std::path::PathBuf>) -> ExitCode {
-    let dir = dir
-        .or_else(|| std::env::var_os("PROPDESK_DIALOGUES").map(Into::into))
-        .unwrap_or_else(|| "./dialogues".into());
-    let problems = propdesk::app::check_dir(&dir);
+fn check(dir: &std::path::Path) -> ExitCode {
+    let problems = propdesk::app::check_dir(dir);
     if problems.is_empty() {
-        let count = propdesk::engine::load_dir(&dir).map_or(0, |d| d.len());
+        let count = propdesk::engine::load_dir(dir).map_or(0, |d| d.len());
         let texts = propdesk::texts::ALL.len();
         println!(
             "{}: {count} dialogues, {texts} texts, no problems",
@@ -168,28 +218,14 @@ async fn open(args: &DbArgs) -> Result<Database> {
     Ok(db)
 }
 
-async fn serve(args: ServeArgs) -> Result<ExitCode> {
+async fn serve(args: Settings) -> Result<ExitCode> {
+    Settings::warn_retired();
     // Refuse to start with broken dialogues or texts before touching
     // anything else.
     propdesk::app::load_dialogues(&args.dialogues)?;
     propdesk::app::load_texts(&args.dialogues)?;
     let db = open(&args.db).await?;
-    let mut settings = propdesk::app::ServeSettings::new(args.token.expose());
-    settings.dialogues_dir = args.dialogues.clone();
-    if let (Some(url), Some(listen)) = (args.webhook_url.clone(), args.listen) {
-        settings.webhook = Some(propdesk::telegram::webhook::WebhookSettings { url, listen });
-    }
-    settings.processor.duty_phone = args.duty_phone.clone();
-    settings.processor.reminder_day = args.reminder_day;
-    settings.processor.reminder_time = args.reminder_time;
-    settings.processor.draft_ttl = chrono::Duration::hours(i64::from(args.draft_ttl_hours));
-    settings.api_url = args.api_url.clone();
-    settings.workers = args.workers;
-    settings.processor.staff_chat_id = args.staff_chat_id;
-    settings.processor.timezone = args.timezone;
-    settings.processor.quiet_hours =
-        propdesk::domain::broadcasts::QuietHours::parse(&args.quiet_hours)?;
-    settings.sender.limits.global_per_sec = args.rate_per_sec;
+    let settings = propdesk::app::ServeSettings::from_settings(&args);
 
     let stop = CancellationToken::new();
     tokio::spawn(stop_on_signal(stop.clone()));

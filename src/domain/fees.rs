@@ -11,11 +11,8 @@ use sqlx::PgConnection;
 
 use crate::domain::decimal::parse_hundredths;
 use crate::domain::units::{units_of_person, Area, Role};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, MAX_TEXT};
 use crate::texts;
-
-/// Telegram's limit on a message's text.
-pub const MESSAGE_LIMIT: usize = 4096;
 
 /// An amount of money in cents (fen). Never negative in the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -216,11 +213,11 @@ pub fn render_fees(units: &[UnitFees], lang: Lang, today: NaiveDate) -> String {
     let mut text = String::new();
     for detail in DETAIL_PERIODS {
         text = render_with(units, lang, today, detail);
-        if text.chars().count() <= MESSAGE_LIMIT {
+        if text.chars().count() <= MAX_TEXT {
             return text;
         }
     }
-    let mut cut: String = text.chars().take(MESSAGE_LIMIT - 1).collect();
+    let mut cut: String = text.chars().take(MAX_TEXT - 1).collect();
     cut.push('…');
     cut
 }
@@ -596,7 +593,7 @@ Total arrears, all units: ¥481.15";
         let units = sorted(vec![unit.clone(), unit.clone(), unit]);
         for lang in [Lang::Zh, Lang::En] {
             let text = render_fees(&units, lang, date(2026, 12, 5));
-            assert!(text.chars().count() <= MESSAGE_LIMIT, "{}", text.len());
+            assert!(text.chars().count() <= MAX_TEXT, "{}", text.len());
             assert!(text.contains("2026-12"), "{text}");
         }
         let en = render_fees(&units, Lang::En, date(2026, 12, 5));

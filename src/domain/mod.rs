@@ -4,6 +4,7 @@ pub mod broadcasts;
 pub mod decimal;
 pub mod fees;
 pub mod incidents;
+pub mod office_settings;
 pub mod people;
 pub mod phone;
 pub mod quiet_hours;

@@ -1,6 +1,6 @@
-//! Quiet hours: the local hours (default 21:00–08:00) when nothing that is
-//! not urgent is sent to owners — broadcasts, arrears reminders, survey
-//! invitations. One definition for all of them.
+//! Quiet hours: the local hours (an office setting, `quiet_hours`) when
+//! nothing that is not urgent is sent to owners — broadcasts, arrears
+//! reminders, survey invitations. One definition for all of them.
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
@@ -11,15 +11,6 @@ use chrono_tz::Tz;
 pub struct QuietHours {
     pub start: NaiveTime,
     pub end: NaiveTime,
-}
-
-impl Default for QuietHours {
-    fn default() -> Self {
-        QuietHours {
-            start: NaiveTime::from_hms_opt(21, 0, 0).unwrap_or_default(),
-            end: NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
-        }
-    }
 }
 
 impl QuietHours {
@@ -86,7 +77,7 @@ mod tests {
 
     #[test]
     fn quiet_hours_span_midnight_and_release_at_their_end() {
-        let q = QuietHours::default();
+        let q = QuietHours::parse("21:00-08:00").unwrap();
         let tz = chrono_tz::Asia::Shanghai;
         assert_eq!(q.release(shanghai(1, 20, 59), tz), shanghai(1, 20, 59));
         assert_eq!(q.release(shanghai(1, 21, 0), tz), shanghai(2, 8, 0));

@@ -13,6 +13,14 @@ use sqlx::{PgConnection, Row};
 use crate::i18n::Lang;
 use crate::texts::{self, Phrase};
 
+/// First-response and resolve-by deadlines (minutes) of a ticket's kind and
+/// priority; the office settings hold them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    pub response_minutes: u32,
+    pub resolve_minutes: u32,
+}
+
 /// A ticket's number, shown to everyone as `#12`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TicketId(pub i64);
@@ -289,14 +297,16 @@ fn from_row(row: &PgRow) -> Result<Ticket> {
     })
 }
 
-/// Inserts a ticket filed by update `source_update_id` with deadlines from
-/// `sla_rules`. Returns its id and whether this call created it (a
-/// redelivered update finds the ticket it filed the first time).
+/// Inserts a ticket filed by update `source_update_id` with `deadline`
+/// (the office settings' for its kind and priority). Returns its id and
+/// whether this call created it (a redelivered update finds the ticket it
+/// filed the first time).
 pub async fn insert(
     conn: &mut PgConnection,
     source_update_id: Option<i64>,
     now: DateTime<Utc>,
     new: &NewTicket,
+    deadline: Deadline,
 ) -> Result<(TicketId, bool)> {
     let mut fields = match &new.fields {
         Value::Object(map) => map.clone(),
@@ -311,17 +321,11 @@ pub async fn insert(
         fields.insert("appointment_pref".into(), Value::String(pref.clone()));
     }
     let id: Option<i64> = sqlx::query_scalar(
-        "WITH rule AS (
-             SELECT response_minutes, resolve_minutes FROM sla_rules
-              WHERE priority = $3 AND kind IN ($1, '*')
-              ORDER BY kind = '*' LIMIT 1)
-         INSERT INTO tickets (kind, category, priority, channel, unit_id, person_id, owner_chat_id,
+        "INSERT INTO tickets (kind, category, priority, channel, unit_id, person_id, owner_chat_id,
                               location, description, fields, source_update_id, created_at, updated_at,
                               due_response_at, due_resolve_at)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12,
-                $12 + make_interval(mins => rule.response_minutes),
-                $12 + make_interval(mins => rule.resolve_minutes)
-           FROM (SELECT 1) one LEFT JOIN rule ON TRUE
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12,
+                 $12 + make_interval(mins => $13), $12 + make_interval(mins => $14))
          ON CONFLICT ON CONSTRAINT tickets_source_update_key DO NOTHING
          RETURNING id",
     )
@@ -337,6 +341,8 @@ pub async fn insert(
     .bind(Value::Object(fields))
     .bind(source_update_id)
     .bind(now)
+    .bind(i32::try_from(deadline.response_minutes)?)
+    .bind(i32::try_from(deadline.resolve_minutes)?)
     .fetch_optional(&mut *conn)
     .await
     .context("inserting a ticket")?;
@@ -629,21 +635,23 @@ pub async fn resolve(conn: &mut PgConnection, id: TicketId, now: DateTime<Utc>) 
 
 /// Reopens a resolved or closed ticket: back to its holder (or the queue),
 /// with a fresh resolve-by deadline and no rating.
-pub async fn reopen(conn: &mut PgConnection, id: TicketId, now: DateTime<Utc>) -> Result<bool> {
+pub async fn reopen(
+    conn: &mut PgConnection,
+    id: TicketId,
+    now: DateTime<Utc>,
+    deadline: Deadline,
+) -> Result<bool> {
     change(
         conn,
         "UPDATE tickets t
             SET status = CASE WHEN t.assignee IS NULL THEN 'open' ELSE 'claimed' END,
                 resolved_at = NULL, closed_at = NULL, rating = NULL, rating_comment = NULL,
                 escalated_at = NULL, last_ping_at = NULL, updated_at = $2,
-                due_resolve_at = $2 + make_interval(mins => COALESCE((
-                    SELECT resolve_minutes FROM sla_rules r
-                     WHERE r.priority = t.priority AND r.kind IN (t.kind, '*')
-                     ORDER BY r.kind = '*' LIMIT 1), 2880))
+                due_resolve_at = $2 + make_interval(mins => $3::int)
           WHERE t.id = $1 AND t.status IN ('resolved', 'closed') RETURNING t.id",
         id,
         now,
-        None,
+        Some(i64::from(deadline.resolve_minutes)),
     )
     .await
 }
@@ -806,14 +814,6 @@ pub async fn history(conn: &mut PgConnection, id: TicketId) -> Result<Vec<Event>
             })
         })
         .collect()
-}
-
-/// How many days an owner may reopen a resolved ticket (`queue_settings`).
-pub async fn reopen_days(conn: &mut PgConnection) -> Result<i64> {
-    let days: Option<i32> = sqlx::query_scalar("SELECT reopen_days FROM queue_settings")
-        .fetch_optional(conn)
-        .await?;
-    Ok(i64::from(days.unwrap_or(7)))
 }
 
 /// A question the bot is waiting on the owner's free text for.

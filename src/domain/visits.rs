@@ -8,9 +8,11 @@ use chrono_tz::Tz;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
+use crate::domain::office_settings::{self, OfficeSettings};
 use crate::domain::quiet_hours::QuietHours;
 
-/// The office's visit and campaign settings (`visit_settings`).
+/// The office's visit and campaign settings: a view of
+/// [`OfficeSettings`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VisitSettings {
     pub office_open: NaiveTime,
@@ -18,28 +20,30 @@ pub struct VisitSettings {
     pub morning_slot: NaiveTime,
     pub afternoon_slot: NaiveTime,
     pub slot_days: u32,
-    pub quiet_start: NaiveTime,
-    pub quiet_end: NaiveTime,
+    /// The office's one quiet hours (no survey messages then).
+    pub quiet: QuietHours,
     pub survey_reminder_days: i64,
     pub survey_auto_day: Option<u32>,
 }
 
-fn hm(h: u32, m: u32) -> NaiveTime {
-    NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN)
+impl Default for VisitSettings {
+    /// The office settings' defaults.
+    fn default() -> Self {
+        VisitSettings::from(&OfficeSettings::default())
+    }
 }
 
-impl Default for VisitSettings {
-    fn default() -> Self {
+impl From<&OfficeSettings> for VisitSettings {
+    fn from(s: &OfficeSettings) -> Self {
         VisitSettings {
-            office_open: hm(9, 0),
-            office_close: hm(18, 0),
-            morning_slot: hm(9, 0),
-            afternoon_slot: hm(14, 0),
-            slot_days: 3,
-            quiet_start: hm(21, 0),
-            quiet_end: hm(8, 0),
-            survey_reminder_days: 3,
-            survey_auto_day: None,
+            office_open: s.office_hours.0,
+            office_close: s.office_hours.1,
+            morning_slot: s.visit_morning_slot,
+            afternoon_slot: s.visit_afternoon_slot,
+            slot_days: s.visit_slot_days,
+            quiet: s.quiet_hours,
+            survey_reminder_days: i64::from(s.survey_reminder_days),
+            survey_auto_day: s.survey_auto_day,
         }
     }
 }
@@ -106,55 +110,22 @@ impl VisitSettings {
         out
     }
 
-    /// The quiet hours stored with the visit settings.
-    #[must_use]
-    pub fn quiet_hours(&self) -> QuietHours {
-        QuietHours {
-            start: self.quiet_start,
-            end: self.quiet_end,
-        }
-    }
-
     /// Whether `at` falls in quiet hours (no survey messages then).
     #[must_use]
     pub fn in_quiet_hours(&self, at: DateTime<Utc>, tz: Tz) -> bool {
-        self.quiet_hours().contains(at.with_timezone(&tz).time())
+        self.quiet.contains(at.with_timezone(&tz).time())
     }
 
     /// `at`, or the end of the quiet hours it falls in.
     #[must_use]
     pub fn outside_quiet_hours(&self, at: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
-        self.quiet_hours().release(at, tz)
+        self.quiet.release(at, tz)
     }
 }
 
-/// The settings row (the defaults if it was deleted).
+/// The visit settings in force now.
 pub async fn settings(conn: &mut PgConnection) -> Result<VisitSettings> {
-    let row = sqlx::query(
-        "SELECT office_open, office_close, morning_slot, afternoon_slot, slot_days,
-                quiet_start, quiet_end, survey_reminder_days, survey_auto_day
-           FROM visit_settings LIMIT 1",
-    )
-    .fetch_optional(conn)
-    .await
-    .context("reading visit settings")?;
-    let Some(row) = row else {
-        return Ok(VisitSettings::default());
-    };
-    let slot_days: i32 = row.try_get("slot_days")?;
-    let reminder_days: i32 = row.try_get("survey_reminder_days")?;
-    let auto_day: Option<i32> = row.try_get("survey_auto_day")?;
-    Ok(VisitSettings {
-        office_open: row.try_get("office_open")?,
-        office_close: row.try_get("office_close")?,
-        morning_slot: row.try_get("morning_slot")?,
-        afternoon_slot: row.try_get("afternoon_slot")?,
-        slot_days: u32::try_from(slot_days).unwrap_or(3),
-        quiet_start: row.try_get("quiet_start")?,
-        quiet_end: row.try_get("quiet_end")?,
-        survey_reminder_days: i64::from(reminder_days),
-        survey_auto_day: auto_day.and_then(|d| u32::try_from(d).ok()),
-    })
+    Ok(VisitSettings::from(&office_settings::load(conn).await?))
 }
 
 /// Where a visit stands (`visits_status_check`).
@@ -620,6 +591,10 @@ pub async fn has_prompt(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hm(h: u32, m: u32) -> NaiveTime {
+        NaiveTime::from_hms_opt(h, m, 0).unwrap()
+    }
 
     fn shanghai(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
         at_local(

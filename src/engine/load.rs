@@ -13,10 +13,8 @@ use super::callback;
 use super::model::{
     Branch, Choice, Dialogue, Fact, KindName, Node, NodeKind, RawDialogue, RawNode, RawText, Test,
 };
-use crate::i18n::{Lang, Text};
+use crate::i18n::{Lang, Text, MAX_TEXT};
 
-/// Telegram's limit on a message text, in characters.
-pub const MAX_TEXT_CHARS: usize = 4096;
 /// Telegram does not publish a limit on inline button labels; long labels
 /// are cut on screen, so we refuse anything over 64 characters.
 pub const MAX_LABEL_CHARS: usize = 64;
@@ -292,12 +290,12 @@ impl Cx<'_> {
         let get = |cx: &mut Self, value: Option<&S<String>>, lang: Lang| match value {
             Some(v) if !v.get_ref().trim().is_empty() => {
                 let n = v.get_ref().chars().count();
-                if n > MAX_TEXT_CHARS {
+                if n > MAX_TEXT {
                     let l = cx.line(&v.span());
                     cx.report(
                         l,
                         format!(
-                            "{what} ({}) is {n} characters; Telegram allows {MAX_TEXT_CHARS}",
+                            "{what} ({}) is {n} characters; Telegram allows {MAX_TEXT}",
                             lang.code()
                         ),
                     );
@@ -517,10 +515,10 @@ impl Cx<'_> {
             KindName::Text => {
                 let min_chars = raw.min_chars.as_ref().map_or(1, |v| *v.get_ref());
                 let max_chars = raw.max_chars.as_ref().map_or(2000, |v| *v.get_ref());
-                if max_chars > MAX_TEXT_CHARS || min_chars > max_chars || max_chars == 0 {
+                if max_chars > MAX_TEXT || min_chars > max_chars || max_chars == 0 {
                     self.report(
                         line,
-                        format!("node `{name}`: need 0 ≤ min_chars ≤ max_chars ≤ {MAX_TEXT_CHARS}, 1 ≤ max_chars"),
+                        format!("node `{name}`: need 0 ≤ min_chars ≤ max_chars ≤ {MAX_TEXT}, 1 ≤ max_chars"),
                     );
                 }
                 let pattern = match &raw.pattern {

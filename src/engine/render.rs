@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::facts::Facts;
-use super::load::MAX_TEXT_CHARS;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, MAX_TEXT};
 use crate::texts::engine as phrases;
 
 /// The raw value a placeholder names: a collected var first, then a fact.
@@ -62,7 +61,7 @@ pub fn render(template: &str, lang: Lang, vars: &BTreeMap<String, Value>, facts:
         rest = &tail[1..];
     }
     out.push_str(rest);
-    clamp(out, MAX_TEXT_CHARS)
+    clamp(out, MAX_TEXT)
 }
 
 /// A stored value as the owner should read it.
@@ -138,7 +137,7 @@ mod tests {
         vars.insert("d".to_string(), Value::String("字".repeat(5000)));
         assert_eq!(
             render("{d}", Lang::Zh, &vars, &facts()).chars().count(),
-            MAX_TEXT_CHARS
+            MAX_TEXT
         );
     }
 }

@@ -339,7 +339,7 @@ impl<'a> Run<'a> {
 
     fn reply(&mut self, text: String, keyboard: Keyboard) {
         self.replies.push(Reply {
-            text: clamp(text, super::load::MAX_TEXT_CHARS),
+            text: clamp(text, crate::i18n::MAX_TEXT),
             keyboard,
         });
     }

@@ -14,6 +14,7 @@ use super::router::{answer, Sender};
 use crate::domain::broadcasts::{
     self as bc, Audience, Broadcast, DraftChange, RsvpOutcome, Schedule,
 };
+use crate::domain::office_settings;
 use crate::domain::staff;
 use crate::i18n::Lang;
 use crate::telegram::outbox::{Outgoing, Request, Target};
@@ -98,7 +99,8 @@ async fn list(ctx: &mut Ctx<'_>, from: &Sender) -> Result<()> {
         return refuse_non_manager(ctx, from, "/broadcasts").await;
     }
     let items = bc::list(ctx.conn, LIST_LIMIT).await?;
-    let text = bc::list_text(&items, Schedule::of(ctx.app), from.lang);
+    let schedule = Schedule::load(ctx.conn, ctx.app.settings.timezone).await?;
+    let text = bc::list_text(&items, schedule, from.lang);
     say(ctx, from.chat_id, text).await
 }
 
@@ -248,7 +250,10 @@ async fn ask_rsvp(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
 async fn ask_urgent(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
     let q = fill(
         texts::ASK_URGENT.get(from.lang),
-        &[("quiet", &ctx.app.settings.quiet_hours.label())],
+        &[(
+            "quiet",
+            &office_settings::load(ctx.conn).await?.quiet_hours.label(),
+        )],
     );
     ask_yes_no(ctx, from, id, q, "u", texts::URGENT, texts::NOT_URGENT).await
 }
@@ -282,7 +287,7 @@ async fn preview(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
         return Ok(());
     };
     let (count, blocked) = bc::count_audience(ctx.conn, audience).await?;
-    let schedule = Schedule::of(ctx.app);
+    let schedule = Schedule::load(ctx.conn, ctx.app.settings.timezone).await?;
     let starts = schedule.starts_at(b.send_at, b.urgent, ctx.now);
     let asked = b.send_at.unwrap_or(ctx.now).max(ctx.now);
     let when = if starts > asked {
@@ -414,7 +419,7 @@ async fn on_input(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, b: &Broadcast
             ask_rsvp(ctx, from, b.id).await
         }
         "time" => {
-            let schedule = Schedule::of(ctx.app);
+            let schedule = Schedule::load(ctx.conn, ctx.app.settings.timezone).await?;
             match schedule.parse_local(text) {
                 None => say(ctx, chat, texts::BAD_TIME.get(lang)).await,
                 Some(at) if at <= ctx.now => say(ctx, chat, texts::PAST_TIME.get(lang)).await,
@@ -555,7 +560,8 @@ pub async fn on_button(
         }
         ("c", _) => {
             drop_buttons(ctx, q).await?;
-            match bc::confirm(ctx.conn, Schedule::of(ctx.app), id, ctx.now).await? {
+            let schedule = Schedule::load(ctx.conn, ctx.app.settings.timezone).await?;
+            match bc::confirm(ctx.conn, schedule, id, ctx.now).await? {
                 Ok(started) => {
                     tracing::info!(
                         broadcast = id,

@@ -12,6 +12,7 @@ use sqlx::PgConnection;
 use crate::clock::Clock;
 use crate::engine::Dialogues;
 use crate::i18n::Lang;
+use crate::settings::Settings;
 use crate::telegram::outbox::{self, Outgoing, Request};
 
 /// Processor behaviour settings.
@@ -32,31 +33,33 @@ pub struct ProcessorSettings {
     pub draft_ttl: chrono::Duration,
     /// The office duty phone, shown at once for emergencies.
     pub duty_phone: String,
-    /// Day of the month (1–31; past a short month's end, its last day) from
-    /// which arrears reminders go out (`PROPDESK_REMINDER_DAY`, default 5).
-    pub reminder_day: u32,
-    /// Local time on that day when they start (`PROPDESK_REMINDER_TIME`,
-    /// `HH:MM`, default 10:00); quiet hours 21:00–08:00 still apply.
-    pub reminder_time: chrono::NaiveTime,
-    /// When non-urgent broadcasts wait (local time).
-    pub quiet_hours: crate::domain::broadcasts::QuietHours,
+    /// How long the bot waits for the answer to a question it asked (a
+    /// cancel reason, a rating comment, a visit time).
+    pub prompt_ttl: chrono::Duration,
 }
 
-impl Default for ProcessorSettings {
-    fn default() -> Self {
+impl ProcessorSettings {
+    /// The processor's part of the process settings; the rest are tuning
+    /// values with no flag.
+    #[must_use]
+    pub fn from_settings(s: &Settings) -> ProcessorSettings {
         ProcessorSettings {
-            staff_chat_id: None,
-            timezone: chrono_tz::Asia::Shanghai,
+            staff_chat_id: s.staff_chat_id,
+            timezone: s.timezone,
             max_attempts: 5,
             retry_base: Duration::from_secs(1),
             poll_interval: Duration::from_millis(500),
             bot_username: String::new(),
-            draft_ttl: chrono::Duration::hours(24),
-            duty_phone: "0755-8888 0000".into(),
-            reminder_day: 5,
-            reminder_time: chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap_or_default(),
-            quiet_hours: crate::domain::broadcasts::QuietHours::default(),
+            draft_ttl: chrono::Duration::hours(i64::from(s.draft_ttl_hours)),
+            duty_phone: s.duty_phone.clone(),
+            prompt_ttl: chrono::Duration::minutes(i64::from(s.prompt_minutes)),
         }
+    }
+
+    /// With every flag at its default (tests, the console).
+    #[must_use]
+    pub fn defaults() -> ProcessorSettings {
+        ProcessorSettings::from_settings(&Settings::defaults())
     }
 }
 

@@ -299,7 +299,7 @@ pub async fn offer_before_repair(ctx: &mut Ctx<'_>, from: &Sender) -> Result<boo
     )]);
     // Several long notices could pass Telegram's limit; the newest are the
     // ones cut, and the buttons still name every outage.
-    let text: String = text.chars().take(super::staff::MAX_TEXT).collect();
+    let text: String = text.chars().take(crate::i18n::MAX_TEXT).collect();
     ctx.reply(
         from.chat_id,
         Request::text_with(text, InlineKeyboardMarkup::new(rows)),
@@ -520,7 +520,7 @@ mod tests {
                 notice(&i, lang, chrono_tz::Asia::Shanghai),
                 texts::incident::OFFER_QUESTION.get(lang)
             );
-            assert!(text.chars().count() <= super::super::staff::MAX_TEXT);
+            assert!(text.chars().count() <= crate::i18n::MAX_TEXT);
             let declared = texts::incident::DECLARED.fill(
                 lang,
                 &[
@@ -532,7 +532,7 @@ mod tests {
                     ("n", "9223372036854775807"),
                 ],
             );
-            assert!(declared.chars().count() <= super::super::staff::MAX_TEXT);
+            assert!(declared.chars().count() <= crate::i18n::MAX_TEXT);
         }
     }
 }

@@ -16,6 +16,7 @@ use sqlx::{Connection, PgConnection};
 use super::context::{App, Ctx};
 use super::router::Sender;
 use crate::domain::fees::{self, Cents};
+use crate::domain::office_settings;
 use crate::domain::people;
 use crate::domain::quiet_hours::QuietHours;
 use crate::i18n::Lang;
@@ -70,7 +71,10 @@ pub async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, arg: &str) -> Result<(
         .await
         .context("saving the reminder choice")?;
     let text = if wanted {
-        let quiet = ctx.app.settings.quiet_hours.label();
+        let quiet = crate::domain::office_settings::load(ctx.conn)
+            .await?
+            .quiet_hours
+            .label();
         texts::reminders::REMINDERS_ON.fill(lang, &[("quiet", &quiet)])
     } else {
         texts::reminders::REMINDERS_OFF.get(lang).to_string()
@@ -115,13 +119,13 @@ pub fn after_quiet_hours(quiet: &QuietHours, now: DateTime<Utc>, tz: Tz) -> Opti
 /// and the record's primary key settles any race, so two processes (or
 /// two runs) send each person one reminder a month.
 pub async fn run_due(conn: &mut PgConnection, app: &App, now: DateTime<Utc>) -> Result<u64> {
-    let settings = &app.settings;
-    let tz = settings.timezone;
-    let Some(period) = due_period(now, tz, settings.reminder_day, settings.reminder_time) else {
+    let tz = app.settings.timezone;
+    let office = office_settings::load(conn).await?;
+    let Some(period) = due_period(now, tz, office.reminder_day, office.reminder_time) else {
         return Ok(0);
     };
     let today = now.with_timezone(&tz).date_naive();
-    let not_before = after_quiet_hours(&app.settings.quiet_hours, now, tz);
+    let not_before = after_quiet_hours(&office.quiet_hours, now, tz);
     let mut queued = 0u64;
     let mut after_id = 0i64;
     loop {
@@ -233,7 +237,7 @@ pub fn reminder_text(
         ],
     );
     // A person with very many units: keep within Telegram's limit.
-    text.chars().take(fees::MESSAGE_LIMIT).collect()
+    text.chars().take(crate::i18n::MAX_TEXT).collect()
 }
 
 // ------------------------------------------------------------------ texts
@@ -241,6 +245,7 @@ pub fn reminder_text(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::office_settings::OfficeSettings;
     use chrono::TimeZone;
 
     const TZ: Tz = chrono_tz::Asia::Shanghai;
@@ -282,23 +287,43 @@ mod tests {
     #[test]
     fn quiet_hours_defer_to_the_next_eight_oclock() {
         assert_eq!(
-            after_quiet_hours(&QuietHours::default(), at(2026, 11, 5, 10, 0), TZ),
+            after_quiet_hours(
+                &OfficeSettings::default().quiet_hours,
+                at(2026, 11, 5, 10, 0),
+                TZ
+            ),
             None
         );
         assert_eq!(
-            after_quiet_hours(&QuietHours::default(), at(2026, 11, 5, 20, 59), TZ),
+            after_quiet_hours(
+                &OfficeSettings::default().quiet_hours,
+                at(2026, 11, 5, 20, 59),
+                TZ
+            ),
             None
         );
         assert_eq!(
-            after_quiet_hours(&QuietHours::default(), at(2026, 11, 5, 21, 0), TZ),
+            after_quiet_hours(
+                &OfficeSettings::default().quiet_hours,
+                at(2026, 11, 5, 21, 0),
+                TZ
+            ),
             Some(at(2026, 11, 6, 8, 0))
         );
         assert_eq!(
-            after_quiet_hours(&QuietHours::default(), at(2026, 11, 6, 3, 30), TZ),
+            after_quiet_hours(
+                &OfficeSettings::default().quiet_hours,
+                at(2026, 11, 6, 3, 30),
+                TZ
+            ),
             Some(at(2026, 11, 6, 8, 0))
         );
         assert_eq!(
-            after_quiet_hours(&QuietHours::default(), at(2026, 11, 6, 8, 0), TZ),
+            after_quiet_hours(
+                &OfficeSettings::default().quiet_hours,
+                at(2026, 11, 6, 8, 0),
+                TZ
+            ),
             None
         );
     }

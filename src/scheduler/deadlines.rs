@@ -1,11 +1,12 @@
 //! Overdue tickets: a ping in the staff group at most once per
-//! `queue_settings.ping_interval_minutes` each, and one escalation to the
+//! `ping_interval_minutes` (an office setting) each, and one escalation to the
 //! supervisors when the resolve-by deadline passes.
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
+use crate::domain::office_settings;
 use crate::domain::staff::{self, StaffRole};
 use crate::domain::tickets::{self, Actor, Ticket, TicketId, ACTIVE};
 use crate::i18n::Lang;
@@ -24,18 +25,20 @@ pub async fn ping_overdue(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Resul
         return Ok((0, 0));
     };
     let mut tx = pool.begin().await?;
+    let interval = office_settings::load(&mut tx).await?.ping_interval_minutes;
     let due: Vec<i64> = sqlx::query_scalar(&format!(
-        "SELECT t.id FROM tickets t, queue_settings s
+        "SELECT t.id FROM tickets t
           WHERE t.status IN {ACTIVE}
             AND ((t.first_response_at IS NULL AND t.due_response_at < $1) OR t.due_resolve_at < $1)
             AND (t.last_ping_at IS NULL
-                 OR t.last_ping_at <= $1 - make_interval(mins => s.ping_interval_minutes))
+                 OR t.last_ping_at <= $1 - make_interval(mins => $3))
           ORDER BY t.due_resolve_at, t.id
           LIMIT $2
           FOR UPDATE OF t SKIP LOCKED"
     ))
     .bind(now)
     .bind(BATCH)
+    .bind(i32::try_from(interval)?)
     .fetch_all(&mut *tx)
     .await?;
     let lang = chat_language(&mut tx, group).await?.unwrap_or(Lang::Zh);
@@ -185,13 +188,15 @@ async fn card_message(conn: &mut PgConnection, t: &Ticket) -> Result<Option<i32>
 
 /// Resolved tickets past the reopen window become closed.
 pub async fn close_resolved(pool: &PgPool, now: DateTime<Utc>) -> Result<u64> {
+    let mut conn = pool.acquire().await?;
+    let days = office_settings::load(&mut conn).await?.reopen_days;
     let n = sqlx::query(
-        "UPDATE tickets t SET status = 'closed', closed_at = $1, updated_at = $1
-           FROM queue_settings s
-          WHERE t.status = 'resolved' AND t.resolved_at < $1 - make_interval(days => s.reopen_days)",
+        "UPDATE tickets SET status = 'closed', closed_at = $1, updated_at = $1
+          WHERE status = 'resolved' AND resolved_at < $1 - make_interval(days => $2)",
     )
     .bind(now)
-    .execute(pool)
+    .bind(i32::try_from(days)?)
+    .execute(&mut *conn)
     .await?
     .rows_affected();
     Ok(n)

@@ -1,5 +1,5 @@
-//! The daily digest to the staff group at `queue_settings.digest_at` local
-//! time: the suggestion box (then marked read, and non-anonymous authors
+//! The daily digest to the staff group at the `digest_time` office setting
+//! (local time): the suggestion box (then marked read, and non-anonymous authors
 //! thanked), active and overdue tickets by kind, yesterday's ratings. The
 //! `digests` row for the day is written in the same transaction as the
 //! messages, so a day's digest goes out exactly once.
@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use sqlx::{PgPool, Row};
 
+use crate::domain::office_settings;
 use crate::domain::tickets::{TicketKind, ACTIVE};
 use crate::i18n::Lang;
 use crate::processor::staff::split_text;
@@ -29,10 +30,7 @@ pub async fn send_if_due(
     };
     let tz = app.settings.timezone;
     let mut tx = pool.begin().await?;
-    let at: NaiveTime = sqlx::query_scalar("SELECT digest_at FROM queue_settings")
-        .fetch_optional(&mut *tx)
-        .await?
-        .unwrap_or(NaiveTime::MIN);
+    let at = office_settings::load(&mut tx).await?.digest_time;
     let local = now.with_timezone(&tz);
     if local.time() < at {
         return Ok(None);

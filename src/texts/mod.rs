@@ -334,6 +334,30 @@ catalogue! {
         DIGEST_RATINGS ["n", "avg"];
         DIGEST_NO_RATINGS;
         SUGGESTION_ACK;
+        SETTING_OFFICE_HOURS: usage;
+        SETTING_VISIT_MORNING_SLOT;
+        SETTING_VISIT_AFTERNOON_SLOT;
+        SETTING_VISIT_SLOT_DAYS;
+        SETTING_DIGEST_TIME;
+        SETTING_REOPEN_DAYS;
+        SETTING_PING_INTERVAL;
+        SETTING_QUIET_HOURS: usage;
+        SETTING_REMINDER_DAY;
+        SETTING_REMINDER_TIME;
+        SETTING_SURVEY_REMINDER_DAYS;
+        SETTING_SURVEY_AUTO_DAY;
+        SETTING_DEADLINE ["kind", "priority"];
+        SETTING_UNKNOWN ["key"];
+        SETTING_BAD_VALUE ["key", "allowed"];
+        SETTING_ALLOWED_TIME: usage;
+        SETTING_ALLOWED_HOURS: usage;
+        SETTING_ALLOWED_QUIET: usage;
+        SETTING_ALLOWED_NUMBER ["min", "max"];
+        SETTING_ALLOWED_DAY ["max"];
+        SETTING_ALLOWED_DEADLINE ["max"]: usage;
+        SETTINGS_TITLE: usage;
+        SETTING_CHANGED ["key", "old", "new"];
+        SETTINGS_USAGE: usage;
     }
     mod broadcast {
         MANAGERS_ONLY;

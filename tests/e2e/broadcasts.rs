@@ -9,10 +9,11 @@ use chrono::{NaiveTime, Timelike, Utc};
 use propdesk::clock::Clock;
 use propdesk::db::testing::fresh_database;
 use propdesk::domain::broadcasts::{self as bc, Audience, NewBroadcast, QuietHours, Schedule};
+use propdesk::domain::office_settings::OfficeSettings;
 use propdesk::standin::{StandIn, TestUser};
 use sqlx::PgPool;
 
-use crate::support::{spawn_app_with, TestApp};
+use crate::support::{spawn_app, TestApp};
 
 pub const MANAGER: i64 = 900;
 const BUTLER: i64 = 901;
@@ -78,16 +79,12 @@ fn owners_in_standin(api: &StandIn) {
     }
 }
 
-fn schedule(app: &TestApp) -> Schedule {
-    Schedule {
-        timezone: app.settings.processor.timezone,
-        quiet_hours: app.settings.processor.quiet_hours,
-    }
-}
-
 async fn run_due(app: &TestApp) -> u64 {
     let mut conn = app.db.pool.acquire().await.unwrap();
-    bc::run_due_with(&mut conn, schedule(app), app.clock.now())
+    let schedule = Schedule::load(&mut conn, app.settings.processor.timezone)
+        .await
+        .unwrap();
+    bc::run_due_with(&mut conn, schedule, app.clock.now())
         .await
         .unwrap()
 }
@@ -109,14 +106,17 @@ async fn wait_toasts(app: &TestApp, n: usize) -> String {
     last_toast(app)
 }
 
-/// Quiet hours off, so the test does not depend on the hour it runs at.
-fn no_quiet_hours(s: &mut propdesk::app::ServeSettings) {
-    s.processor.quiet_hours = QuietHours::parse("00:00-00:00").unwrap();
+/// The bot with quiet hours off, so the test does not depend on the hour
+/// it runs at.
+async fn spawn_without_quiet_hours() -> TestApp {
+    let app = spawn_app().await;
+    app.set_office_setting("quiet_hours", "00:00-00:00").await;
+    app
 }
 
 #[tokio::test]
 async fn a_manager_broadcasts_to_a_building_with_rsvp_and_sees_progress() {
-    let app = spawn_app_with(Default::default(), no_quiet_hours).await;
+    let app = spawn_without_quiet_hours().await;
     estate(&app.db.pool).await;
     owners_in_standin(&app.api);
     let m = app.person(MANAGER, "en");
@@ -274,7 +274,7 @@ async fn a_manager_broadcasts_to_a_building_with_rsvp_and_sees_progress() {
 
 #[tokio::test]
 async fn non_managers_and_bad_notices_are_refused_before_sending() {
-    let app = spawn_app_with(Default::default(), no_quiet_hours).await;
+    let app = spawn_without_quiet_hours().await;
     estate(&app.db.pool).await;
     owners_in_standin(&app.api);
     let butler = app.person(BUTLER, "en");
@@ -392,7 +392,7 @@ async fn ten_thousand_recipients_are_queued_in_one_transaction() {
     .unwrap();
     let schedule = Schedule {
         timezone: chrono_tz::Asia::Shanghai,
-        quiet_hours: QuietHours::default(),
+        quiet_hours: OfficeSettings::default().quiet_hours,
     };
     let t = Instant::now();
     let mut tx = db.pool.begin().await.unwrap();

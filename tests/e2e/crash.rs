@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use propdesk::db::testing::fresh_database;
-use propdesk::domain::broadcasts::{self as bc, Audience, NewBroadcast, QuietHours, Schedule};
+use propdesk::domain::broadcasts::{self as bc, Audience, NewBroadcast, Schedule};
+use propdesk::domain::office_settings::OfficeSettings;
 use propdesk::standin::{Limits, StandIn, StandInConfig, TestUser};
 use tokio::process::{Child, Command};
 
@@ -29,7 +30,6 @@ fn spawn_bot(url: &str, api: &StandIn) -> Child {
             concat!(env!("CARGO_MANIFEST_DIR"), "/dialogues"),
         )
         .env("PROPDESK_RATE_PER_SEC", RATE.to_string())
-        .env("PROPDESK_QUIET_HOURS", "00:00-00:00")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -41,6 +41,12 @@ fn spawn_bot(url: &str, api: &StandIn) -> Child {
 #[tokio::test]
 async fn a_broadcast_killed_mid_way_finishes_after_restart_with_duplicates_counted() {
     let db = fresh_database().await.unwrap();
+    let mut conn = db.pool.acquire().await.unwrap();
+    propdesk::domain::office_settings::set(&mut conn, "quiet_hours", "00:00-00:00", "test")
+        .await
+        .unwrap()
+        .unwrap();
+    drop(conn);
     let api = StandIn::start(StandInConfig {
         limits: Limits {
             global_per_sec: RATE,
@@ -74,7 +80,7 @@ async fn a_broadcast_killed_mid_way_finishes_after_restart_with_duplicates_count
         &mut tx,
         Schedule {
             timezone: chrono_tz::Asia::Shanghai,
-            quiet_hours: QuietHours::default(),
+            quiet_hours: OfficeSettings::default().quiet_hours,
         },
         &NewBroadcast {
             // Outside the recipients' ids, so the progress message is no duplicate.

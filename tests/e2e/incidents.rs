@@ -39,7 +39,7 @@ fn local(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
 /// The processor's shared state, for calling `run_due` as the scheduler would.
 fn processor_app(app: &TestApp) -> App {
     App {
-        settings: ProcessorSettings::default(),
+        settings: ProcessorSettings::defaults(),
         clock: Arc::new(SystemClock),
         dialogues: Arc::new(propdesk::app::load_dialogues(&app.settings.dialogues_dir).unwrap()),
     }

@@ -5,7 +5,8 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use chrono::Utc;
-use propdesk::domain::broadcasts::{self as bc, Audience, NewBroadcast, QuietHours, Schedule};
+use propdesk::domain::broadcasts::{self as bc, Audience, NewBroadcast, Schedule};
+use propdesk::domain::office_settings::OfficeSettings;
 use propdesk::standin::{Outcome, TestUser};
 use sqlx::PgPool;
 
@@ -34,7 +35,7 @@ async fn create(pool: &PgPool) -> i64 {
         &mut tx,
         Schedule {
             timezone: chrono_tz::Asia::Shanghai,
-            quiet_hours: QuietHours::default(),
+            quiet_hours: OfficeSettings::default().quiet_hours,
         },
         &NewBroadcast {
             author_user_id: 1_000_000,

@@ -10,6 +10,7 @@ mod incidents;
 mod lanes;
 mod pipeline;
 mod restart;
+mod settings;
 mod staff;
 mod support;
 mod visits;

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use propdesk::clock::Clock;
+use propdesk::domain::office_settings::OfficeSettings;
 use propdesk::domain::staff::{self, StaffRole};
 use propdesk::domain::tickets::{self, ClaimOutcome, NewTicket, Priority, TicketId, TicketKind};
 use propdesk::processor::{file_ticket, App, Ctx};
@@ -324,6 +325,7 @@ async fn fifty_simultaneous_claims_in_the_database_have_one_winner() {
         Some(1),
         now,
         &NewTicket::new(TicketKind::Repair, "x"),
+        OfficeSettings::default().deadline(TicketKind::Repair, Priority::Normal),
     )
     .await
     .unwrap();
@@ -579,7 +581,7 @@ async fn the_daily_digest_goes_out_once_at_nine_and_thanks_named_suggesters() {
     let db = propdesk::db::testing::fresh_database().await.unwrap();
     let settings = propdesk::processor::ProcessorSettings {
         staff_chat_id: Some(GROUP),
-        ..Default::default()
+        ..propdesk::processor::ProcessorSettings::defaults()
     };
     let app = App {
         settings,
@@ -656,6 +658,7 @@ async fn the_ticket_report_counts_and_times_a_period() {
         Some(1),
         t0,
         &NewTicket::new(TicketKind::Repair, "a"),
+        OfficeSettings::default().deadline(TicketKind::Repair, Priority::Normal),
     )
     .await
     .unwrap();
@@ -664,6 +667,7 @@ async fn the_ticket_report_counts_and_times_a_period() {
         Some(2),
         t0,
         &NewTicket::new(TicketKind::Complaint, "b"),
+        OfficeSettings::default().deadline(TicketKind::Complaint, Priority::Normal),
     )
     .await
     .unwrap();

@@ -202,6 +202,15 @@ impl TestApp {
         }
     }
 
+    /// Changes an office setting as `propdesk settings set` would.
+    pub async fn set_office_setting(&self, key: &str, value: &str) {
+        let mut conn = self.db.pool.acquire().await.expect("connection");
+        propdesk::domain::office_settings::set(&mut conn, key, value, "test")
+            .await
+            .expect("database")
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
     /// Stops the bot and checks that the stand-in refused nothing.
     pub async fn finish(mut self) {
         self.stop().await;

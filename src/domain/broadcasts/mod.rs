@@ -14,13 +14,12 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, Row};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use crate::i18n::Lang;
+use crate::domain::office_settings;
+use crate::i18n::{Lang, MAX_TEXT};
 use crate::processor::App;
 use crate::telegram::outbox::{self, Lane, Outgoing, Request, Target, NOTIFY_CHANNEL};
 use crate::texts::{broadcast as texts, fill};
 
-/// Telegram's limit on a message's text.
-pub const TEXT_LIMIT: usize = 4096;
 /// Telegram's limit on a photo's caption.
 pub const CAPTION_LIMIT: usize = 1024;
 /// Recipients written per statement when a broadcast is confirmed.
@@ -205,11 +204,7 @@ impl Refusal {
 /// Checks a notice's length against Telegram's limits.
 pub fn check_text(text: &str, with_photo: bool) -> std::result::Result<(), Refusal> {
     let len = text.chars().count();
-    let limit = if with_photo {
-        CAPTION_LIMIT
-    } else {
-        TEXT_LIMIT
-    };
+    let limit = if with_photo { CAPTION_LIMIT } else { MAX_TEXT };
     if len > limit {
         return Err(Refusal::TooLong { len, limit });
     }
@@ -250,12 +245,12 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    #[must_use]
-    pub fn of(app: &App) -> Schedule {
-        Schedule {
-            timezone: app.settings.timezone,
-            quiet_hours: app.settings.quiet_hours,
-        }
+    /// The estate's time zone and the office's quiet hours in force now.
+    pub async fn load(conn: &mut PgConnection, timezone: Tz) -> Result<Schedule> {
+        Ok(Schedule {
+            timezone,
+            quiet_hours: office_settings::load(conn).await?.quiet_hours,
+        })
     }
 
     /// When a notice asked for `send_at` really starts.
@@ -745,7 +740,8 @@ async fn progress_text(
 /// `PROGRESS_EVERY`, only when it changed) and marks a broadcast done with a
 /// final edit when no recipient is waiting. Returns the number of edits.
 pub async fn run_due(conn: &mut PgConnection, app: &App, now: DateTime<Utc>) -> Result<u64> {
-    run_due_with(conn, Schedule::of(app), now).await
+    let schedule = Schedule::load(conn, app.settings.timezone).await?;
+    run_due_with(conn, schedule, now).await
 }
 
 /// `run_due` with the schedule settings passed in.
@@ -964,6 +960,7 @@ pub fn list_text(items: &[Summary], schedule: Schedule, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::office_settings::OfficeSettings;
     use chrono::NaiveTime;
 
     fn t(h: u32, m: u32) -> NaiveTime {
@@ -972,7 +969,7 @@ mod tests {
 
     #[test]
     fn quiet_hours_span_midnight() {
-        let q = QuietHours::default();
+        let q = OfficeSettings::default().quiet_hours;
         assert!(q.contains(t(21, 0)) && q.contains(t(23, 59)) && q.contains(t(7, 59)));
         assert!(!q.contains(t(8, 0)) && !q.contains(t(20, 59)));
         assert_eq!(QuietHours::parse("21:00-08:00").unwrap(), q);
@@ -983,7 +980,7 @@ mod tests {
     fn a_late_notice_waits_until_the_morning() {
         let s = Schedule {
             timezone: chrono_tz::Asia::Shanghai,
-            quiet_hours: QuietHours::default(),
+            quiet_hours: OfficeSettings::default().quiet_hours,
         };
         let evening = s.parse_local("2026-12-01 22:30").unwrap();
         let morning = s.parse_local("2026-12-02 08:00").unwrap();

@@ -11,9 +11,10 @@ use super::{buttons, dialogues, facts, now, photos};
 use crate::engine::callback::{self, Token};
 use crate::engine::facts::Facts;
 use crate::engine::model::{Dialogue, NodeKind};
+use crate::engine::start;
 use crate::engine::step::{step, Input, Keyboard, State, Step, Waiting};
-use crate::engine::{load::MAX_TEXT_CHARS, start};
 use crate::i18n::Lang;
+use crate::i18n::MAX_TEXT;
 
 struct Walker<'a> {
     d: &'a Dialogue,
@@ -46,7 +47,7 @@ fn assert_sendable(s: &Step, d: &Dialogue) {
     for r in &s.replies {
         let n = r.text.chars().count();
         assert!(
-            n > 0 && n <= MAX_TEXT_CHARS,
+            n > 0 && n <= MAX_TEXT,
             "{}: reply of {n} chars: {:?}",
             d.id,
             r.text

@@ -7,6 +7,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, Message};
 use teloxide::utils::command::BotCommands;
 
 use super::{card, notify, say, split_text, Actor};
+use crate::domain::office_settings;
 use crate::domain::staff::{self, mask_phone, Staff, StaffRole};
 use crate::domain::tickets::{self, Channel, ClaimOutcome, NewTicket, Ticket, TicketId};
 use crate::i18n::Lang;
@@ -36,6 +37,7 @@ pub enum StaffCommand {
     Ticket(String),
     Newticket(String),
     Staff(String),
+    Settings(String),
 }
 
 impl StaffCommand {
@@ -50,7 +52,7 @@ impl StaffCommand {
             | StaffCommand::Schedule(_)
             | StaffCommand::Transfer(_) => StaffRole::Butler,
             StaffCommand::Assign(_) | StaffCommand::Reopen(_) => StaffRole::Supervisor,
-            StaffCommand::Staff(_) => StaffRole::Manager,
+            StaffCommand::Staff(_) | StaffCommand::Settings(_) => StaffRole::Manager,
             _ => StaffRole::Assistant,
         }
     }
@@ -157,6 +159,7 @@ pub async fn run(
         StaffCommand::Ticket(arg) => show(ctx, desk, &arg).await,
         StaffCommand::Newticket(arg) => new_ticket(ctx, desk, &arg).await,
         StaffCommand::Staff(arg) => roster(ctx, desk, &arg).await,
+        StaffCommand::Settings(arg) => office_settings_command(ctx, desk, &arg).await,
     }
 }
 
@@ -547,7 +550,10 @@ async fn reopen(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
     let Some(t) = ticket_arg(ctx, desk, arg).await? else {
         return Ok(());
     };
-    if !tickets::reopen(ctx.conn, t.id, ctx.now).await? {
+    let deadline = office_settings::load(ctx.conn)
+        .await?
+        .deadline(t.kind, t.priority);
+    if !tickets::reopen(ctx.conn, t.id, ctx.now, deadline).await? {
         let text = taken_text(ctx, desk.lang, t.id, t.status, t.assignee).await?;
         return desk.say(ctx, text).await;
     }
@@ -787,6 +793,58 @@ async fn roster(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
             .await
         }
         _ => desk.say_phrase(ctx, texts::STAFF_USAGE, &[]).await,
+    }
+}
+
+/// `/settings` (every office setting: value, default, meaning) and
+/// `/settings set KEY VALUE` — managers, in the staff group or privately.
+async fn office_settings_command(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
+    let (verb, rest) = split_first(arg);
+    match verb {
+        "" | "show" | "list" => {
+            let mut text = texts::SETTINGS_TITLE.get(desk.lang).to_string();
+            for line in office_settings::show(ctx.conn, desk.lang).await? {
+                text.push_str(&format!(
+                    "\n\n{} = {} [{}]\n{}",
+                    line.key, line.value, line.default, line.meaning
+                ));
+            }
+            desk.say(ctx, text).await
+        }
+        "set" => {
+            let (key, value) = split_first(rest);
+            if key.is_empty() || value.is_empty() {
+                return desk.say_phrase(ctx, texts::SETTINGS_USAGE, &[]).await;
+            }
+            let who = format!(
+                "staff #{} {} (Telegram {})",
+                desk.staff.staff_no, desk.staff.name, desk.staff.telegram_user_id
+            );
+            match office_settings::set(ctx.conn, key, value, &who).await? {
+                Ok(change) => {
+                    desk.say_phrase(
+                        ctx,
+                        texts::SETTING_CHANGED,
+                        &[
+                            ("key", &change.key),
+                            ("old", &change.old),
+                            ("new", &change.new),
+                        ],
+                    )
+                    .await
+                }
+                Err(refusal) => {
+                    tracing::info!(
+                        key,
+                        value,
+                        by = desk.staff.staff_no,
+                        "office setting refused"
+                    );
+                    desk.say(ctx, refusal.sentence(desk.lang)).await
+                }
+            }
+        }
+        _ => desk.say_phrase(ctx, texts::SETTINGS_USAGE, &[]).await,
     }
 }
 

@@ -21,13 +21,12 @@ pub use owner::{my_tickets, owner_follow_up};
 
 use super::context::Ctx;
 use super::router::{answer, Sender};
+use crate::domain::office_settings;
 use crate::domain::staff;
 use crate::domain::tickets::{self, NewTicket, TicketId};
+use crate::i18n::MAX_TEXT;
 use crate::telegram::outbox::Request;
 use crate::texts::{self, fill};
-
-/// Telegram's limit on a message's text.
-pub const MAX_TEXT: usize = 4096;
 
 /// A filed ticket, for the owner's confirmation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,8 +37,8 @@ pub struct FiledTicket {
 }
 
 /// Files a ticket for the update being handled: inserts it (once per
-/// update), its first event and photos, computes its deadlines from
-/// `sla_rules`, and queues its card to the staff group. The caller sends
+/// update), its first event and photos, with its deadlines from the office
+/// settings, and queues its card to the staff group. The caller sends
 /// the owner's confirmation with `FiledTicket::id` (shown as `#12`).
 pub async fn file_ticket(ctx: &mut Ctx<'_>, new: NewTicket) -> Result<FiledTicket> {
     let actor = Actor::Owner(new.owner_chat_id);
@@ -52,7 +51,11 @@ pub async fn file_ticket_as(
     new: NewTicket,
     actor: Actor,
 ) -> Result<FiledTicket> {
-    let (id, created) = tickets::insert(ctx.conn, Some(ctx.update_id), ctx.now, &new).await?;
+    let deadline = office_settings::load(ctx.conn)
+        .await?
+        .deadline(new.kind, new.priority);
+    let (id, created) =
+        tickets::insert(ctx.conn, Some(ctx.update_id), ctx.now, &new, deadline).await?;
     if !created {
         return Ok(FiledTicket { id, created });
     }

@@ -6,15 +6,13 @@ use chrono::Duration;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 
 use super::{card, commands::photo_of, notify, Actor};
+use crate::domain::office_settings;
 use crate::domain::tickets::{self, PromptPurpose, Ticket, TicketId, TicketStatus};
 use crate::i18n::Lang;
 use crate::processor::context::{chat_language, Ctx};
 use crate::processor::router::{answer, remove_buttons};
 use crate::telegram::outbox::{Lane, Outgoing, Request};
 use crate::texts::{self, fill};
-
-/// How long the bot waits for a cancel reason or a rating comment.
-const PROMPT_MINUTES: i64 = 60;
 
 /// `/mytickets`: the owner's last tickets with their status, and buttons to
 /// cancel an active one or reopen a recently resolved one.
@@ -25,7 +23,7 @@ pub async fn my_tickets(ctx: &mut Ctx<'_>, chat_id: i64, lang: Lang) -> Result<(
             .await?;
         return Ok(());
     }
-    let window = tickets::reopen_days(ctx.conn).await?;
+    let window = i64::from(office_settings::load(ctx.conn).await?.reopen_days);
     let tz = ctx.app.settings.timezone;
     let mut text = texts::MYTICKETS_HEADER.get(lang).to_string();
     let mut rows = Vec::new();
@@ -102,7 +100,7 @@ pub async fn on_button(
                 chat_id,
                 t.id,
                 PromptPurpose::CancelReason,
-                ctx.now + Duration::minutes(PROMPT_MINUTES),
+                ctx.now + ctx.app.settings.prompt_ttl,
             )
             .await?;
             answer(ctx, q, None).await?;
@@ -118,8 +116,11 @@ pub async fn on_button(
         }
         "r" => rate(ctx, chat_id, lang, q, &t, arg).await,
         "o" => {
-            let window = tickets::reopen_days(ctx.conn).await?;
-            if !may_reopen(&t, ctx.now, window) || !tickets::reopen(ctx.conn, t.id, ctx.now).await?
+            let office = office_settings::load(ctx.conn).await?;
+            let window = i64::from(office.reopen_days);
+            let deadline = office.deadline(t.kind, t.priority);
+            if !may_reopen(&t, ctx.now, window)
+                || !tickets::reopen(ctx.conn, t.id, ctx.now, deadline).await?
             {
                 return answer(ctx, q, Some(texts::CANNOT_REOPEN.get(lang))).await;
             }
@@ -186,7 +187,7 @@ async fn rate(
         chat_id,
         t.id,
         PromptPurpose::RatingComment,
-        ctx.now + Duration::minutes(PROMPT_MINUTES),
+        ctx.now + ctx.app.settings.prompt_ttl,
     )
     .await?;
     let skip = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(

@@ -6,7 +6,7 @@
 mod due;
 
 use anyhow::Result;
-use chrono::{DateTime, Datelike, Duration, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 
@@ -23,9 +23,6 @@ use crate::domain::visits::{self, NewVisit, Outcome, TimeRefusal, Visit, VisitSt
 use crate::i18n::Lang;
 use crate::telegram::outbox::{Lane, Outgoing, Request};
 use crate::texts::{self as common, fill, visits as texts, Phrase};
-
-/// How long a staff member has to send the note of an outcome.
-const PROMPT_MINUTES: i64 = 30;
 
 /// `Tue 01 Dec 10:00` / `12月01日（周二）10:00`, local time.
 #[must_use]
@@ -841,7 +838,7 @@ async fn ask_note(ctx: &mut Ctx<'_>, desk: &Desk, visit: &Visit, outcome: Outcom
         desk.staff.telegram_user_id,
         visit.id,
         outcome,
-        ctx.now + Duration::minutes(PROMPT_MINUTES),
+        ctx.now + ctx.app.settings.prompt_ttl,
     )
     .await?;
     let phrase = if outcome == Outcome::FollowUp {

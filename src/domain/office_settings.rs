@@ -1,0 +1,695 @@
+//! Office settings: what a manager changes while the bot runs (office hours,
+//! visit slots, digest time, reopen window, deadlines, quiet hours …). The
+//! table `office_settings` holds only the keys someone changed; every other
+//! key has its default from [`specs`], stated once here. Readers call
+//! [`load`] where they use a value, so every replica sees a change at once;
+//! [`set`] validates, writes and records who changed what in
+//! `office_settings_audit`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::LazyLock;
+
+use anyhow::Context;
+use chrono::NaiveTime;
+use sqlx::PgConnection;
+
+use crate::domain::quiet_hours::QuietHours;
+use crate::domain::tickets::{Deadline, Priority, TicketKind};
+use crate::i18n::Lang;
+use crate::texts::{self, fill};
+
+/// The longest deadline a ticket may get (90 days, in minutes).
+const MAX_DEADLINE_MINUTES: u32 = 90 * 24 * 60;
+
+/// One parsed setting value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Value {
+    Time(NaiveTime),
+    Range(NaiveTime, NaiveTime),
+    Number(u32),
+    /// A day of the month, or off.
+    Day(Option<u32>),
+    Deadline(Deadline),
+}
+
+/// What values a key takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `HH:MM`.
+    Time,
+    /// `HH:MM-HH:MM`; `ordered`: the first earlier (office hours), else it
+    /// may span midnight and an empty range turns it off (quiet hours).
+    Range { ordered: bool },
+    /// A whole number in `min..=max`.
+    Number { min: u32, max: u32 },
+    /// A day of the month in `1..=max`, or `off`.
+    DayOrOff { max: u32 },
+    /// `RESPONSE/RESOLVE`, each a number with `m`, `h` or `d` (bare: minutes).
+    Deadline,
+}
+
+/// One office setting: its key, what it takes, its default and meaning.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub key: String,
+    pub kind: Kind,
+    pub default: Value,
+    meaning: Meaning,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Meaning {
+    Plain(texts::Phrase),
+    Deadline(TicketKind, Priority),
+}
+
+fn hm(h: u32, m: u32) -> NaiveTime {
+    NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN)
+}
+
+/// Today's deadlines (minutes): per priority, and the kinds that differ.
+fn default_deadline(kind: TicketKind, priority: Priority) -> Deadline {
+    let (response, resolve) = match (kind, priority) {
+        (TicketKind::Consultation, Priority::Normal) => (120, 1440),
+        (TicketKind::Suggestion, Priority::Normal) => (1440, 10080),
+        (TicketKind::Suggestion, Priority::Low) => (2880, 20160),
+        (_, Priority::Urgent) => (30, 240),
+        (_, Priority::High) => (60, 720),
+        (_, Priority::Normal) => (240, 2880),
+        (_, Priority::Low) => (1440, 10080),
+    };
+    Deadline {
+        response_minutes: response,
+        resolve_minutes: resolve,
+    }
+}
+
+/// The key of a deadline setting, e.g. `deadline.repair.urgent`.
+#[must_use]
+pub fn deadline_key(kind: TicketKind, priority: Priority) -> String {
+    format!("deadline.{}.{}", kind.as_str(), priority.as_str())
+}
+
+static SPECS: LazyLock<Vec<Spec>> = LazyLock::new(|| {
+    let plain = |key: &str, kind: Kind, default: Value, meaning: texts::Phrase| Spec {
+        key: key.to_string(),
+        kind,
+        default,
+        meaning: Meaning::Plain(meaning),
+    };
+    let mut specs = vec![
+        plain(
+            "office_hours",
+            Kind::Range { ordered: true },
+            Value::Range(hm(9, 0), hm(18, 0)),
+            texts::SETTING_OFFICE_HOURS,
+        ),
+        plain(
+            "visit_morning_slot",
+            Kind::Time,
+            Value::Time(hm(9, 0)),
+            texts::SETTING_VISIT_MORNING_SLOT,
+        ),
+        plain(
+            "visit_afternoon_slot",
+            Kind::Time,
+            Value::Time(hm(14, 0)),
+            texts::SETTING_VISIT_AFTERNOON_SLOT,
+        ),
+        plain(
+            "visit_slot_days",
+            Kind::Number { min: 1, max: 7 },
+            Value::Number(3),
+            texts::SETTING_VISIT_SLOT_DAYS,
+        ),
+        plain(
+            "digest_time",
+            Kind::Time,
+            Value::Time(hm(9, 0)),
+            texts::SETTING_DIGEST_TIME,
+        ),
+        plain(
+            "reopen_days",
+            Kind::Number { min: 0, max: 90 },
+            Value::Number(7),
+            texts::SETTING_REOPEN_DAYS,
+        ),
+        plain(
+            "ping_interval_minutes",
+            Kind::Number { min: 1, max: 1440 },
+            Value::Number(60),
+            texts::SETTING_PING_INTERVAL,
+        ),
+        plain(
+            "quiet_hours",
+            Kind::Range { ordered: false },
+            Value::Range(hm(21, 0), hm(8, 0)),
+            texts::SETTING_QUIET_HOURS,
+        ),
+        plain(
+            "reminder_day",
+            Kind::Number { min: 1, max: 28 },
+            Value::Number(5),
+            texts::SETTING_REMINDER_DAY,
+        ),
+        plain(
+            "reminder_time",
+            Kind::Time,
+            Value::Time(hm(10, 0)),
+            texts::SETTING_REMINDER_TIME,
+        ),
+        plain(
+            "survey_reminder_days",
+            Kind::Number { min: 1, max: 30 },
+            Value::Number(3),
+            texts::SETTING_SURVEY_REMINDER_DAYS,
+        ),
+        plain(
+            "survey_auto_day",
+            Kind::DayOrOff { max: 28 },
+            Value::Day(None),
+            texts::SETTING_SURVEY_AUTO_DAY,
+        ),
+    ];
+    for kind in TicketKind::ALL {
+        for priority in Priority::ALL.iter().rev() {
+            specs.push(Spec {
+                key: deadline_key(*kind, *priority),
+                kind: Kind::Deadline,
+                default: Value::Deadline(default_deadline(*kind, *priority)),
+                meaning: Meaning::Deadline(*kind, *priority),
+            });
+        }
+    }
+    specs
+});
+
+/// Every office setting, in the order `show` lists them.
+#[must_use]
+pub fn specs() -> &'static [Spec] {
+    &SPECS
+}
+
+/// The spec of `key`, if there is such a setting.
+#[must_use]
+pub fn spec(key: &str) -> Option<&'static Spec> {
+    SPECS.iter().find(|s| s.key == key)
+}
+
+impl Spec {
+    /// One line on what the setting does.
+    #[must_use]
+    pub fn meaning(&self, lang: Lang) -> String {
+        match self.meaning {
+            Meaning::Plain(p) => p.get(lang).to_string(),
+            Meaning::Deadline(kind, priority) => fill(
+                texts::SETTING_DEADLINE.get(lang),
+                &[
+                    ("kind", kind.label(lang)),
+                    ("priority", priority.label(lang)),
+                ],
+            ),
+        }
+    }
+
+    /// Parses `text` as a value of this setting.
+    pub fn parse(&self, text: &str) -> Result<Value, SetError> {
+        let bad = || SetError::BadValue {
+            key: self.key.clone(),
+            kind: self.kind,
+        };
+        let text = text.trim();
+        match self.kind {
+            Kind::Time => parse_time(text).map(Value::Time).ok_or_else(bad),
+            Kind::Range { ordered } => {
+                let (a, b) = text.split_once('-').ok_or_else(bad)?;
+                let (a, b) = (
+                    parse_time(a).ok_or_else(bad)?,
+                    parse_time(b).ok_or_else(bad)?,
+                );
+                if ordered && a >= b {
+                    return Err(bad());
+                }
+                Ok(Value::Range(a, b))
+            }
+            Kind::Number { min, max } => match text.parse::<u32>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(Value::Number(n)),
+                _ => Err(bad()),
+            },
+            Kind::DayOrOff { max } => {
+                if text.eq_ignore_ascii_case("off") {
+                    return Ok(Value::Day(None));
+                }
+                match text.parse::<u32>() {
+                    Ok(n) if (1..=max).contains(&n) => Ok(Value::Day(Some(n))),
+                    _ => Err(bad()),
+                }
+            }
+            Kind::Deadline => {
+                let (a, b) = text.split_once('/').ok_or_else(bad)?;
+                let response = parse_minutes(a).ok_or_else(bad)?;
+                let resolve = parse_minutes(b).ok_or_else(bad)?;
+                if response == 0 || resolve < response || resolve > MAX_DEADLINE_MINUTES {
+                    return Err(bad());
+                }
+                Ok(Value::Deadline(Deadline {
+                    response_minutes: response,
+                    resolve_minutes: resolve,
+                }))
+            }
+        }
+    }
+}
+
+/// `HH:MM` (one or two digits for the hour).
+fn parse_time(text: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(text.trim(), "%H:%M").ok()
+}
+
+/// `90`, `90m`, `4h` or `2d`, in minutes.
+fn parse_minutes(text: &str) -> Option<u32> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().last()? {
+        (i, c) if c.is_ascii_alphabetic() => (&text[..i], c.to_ascii_lowercase()),
+        _ => (text, 'm'),
+    };
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u32 = number.parse().ok()?;
+    let factor = match unit {
+        'm' => 1,
+        'h' => 60,
+        'd' => 24 * 60,
+        _ => return None,
+    };
+    n.checked_mul(factor)
+}
+
+/// Minutes in the largest unit that divides them: `30m`, `4h`, `2d`.
+fn show_minutes(m: u32) -> String {
+    if m > 0 && m.is_multiple_of(24 * 60) {
+        format!("{}d", m / (24 * 60))
+    } else if m > 0 && m.is_multiple_of(60) {
+        format!("{}h", m / 60)
+    } else {
+        format!("{m}m")
+    }
+}
+
+impl fmt::Display for Value {
+    /// The canonical text, which [`Spec::parse`] reads back.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Time(t) => write!(f, "{}", t.format("%H:%M")),
+            Value::Range(a, b) => write!(f, "{}-{}", a.format("%H:%M"), b.format("%H:%M")),
+            Value::Number(n) => write!(f, "{n}"),
+            Value::Day(Some(d)) => write!(f, "{d}"),
+            Value::Day(None) => f.write_str("off"),
+            Value::Deadline(d) => write!(
+                f,
+                "{}/{}",
+                show_minutes(d.response_minutes),
+                show_minutes(d.resolve_minutes)
+            ),
+        }
+    }
+}
+
+/// Why `set` changed nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetError {
+    #[error("there is no setting {0:?}")]
+    UnknownKey(String),
+    #[error("{key} does not take that value")]
+    BadValue { key: String, kind: Kind },
+}
+
+impl SetError {
+    /// One sentence saying what is allowed (and that nothing changed).
+    #[must_use]
+    pub fn sentence(&self, lang: Lang) -> String {
+        match self {
+            SetError::UnknownKey(key) => fill(texts::SETTING_UNKNOWN.get(lang), &[("key", key)]),
+            SetError::BadValue { key, kind } => {
+                let allowed = match *kind {
+                    Kind::Time => texts::SETTING_ALLOWED_TIME.get(lang).to_string(),
+                    Kind::Range { ordered: true } => {
+                        texts::SETTING_ALLOWED_HOURS.get(lang).to_string()
+                    }
+                    Kind::Range { ordered: false } => {
+                        texts::SETTING_ALLOWED_QUIET.get(lang).to_string()
+                    }
+                    Kind::Number { min, max } => fill(
+                        texts::SETTING_ALLOWED_NUMBER.get(lang),
+                        &[("min", &min.to_string()), ("max", &max.to_string())],
+                    ),
+                    Kind::DayOrOff { max } => fill(
+                        texts::SETTING_ALLOWED_DAY.get(lang),
+                        &[("max", &max.to_string())],
+                    ),
+                    Kind::Deadline => fill(
+                        texts::SETTING_ALLOWED_DEADLINE.get(lang),
+                        &[("max", &show_minutes(MAX_DEADLINE_MINUTES))],
+                    ),
+                };
+                fill(
+                    texts::SETTING_BAD_VALUE.get(lang),
+                    &[("key", key), ("allowed", &allowed)],
+                )
+            }
+        }
+    }
+}
+
+/// The settings in force, typed for their readers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficeSettings {
+    /// Visits start at or after the first time and before the second.
+    pub office_hours: (NaiveTime, NaiveTime),
+    pub visit_morning_slot: NaiveTime,
+    pub visit_afternoon_slot: NaiveTime,
+    /// Working days `/visit N` offers slots on.
+    pub visit_slot_days: u32,
+    /// Local time of the daily digest.
+    pub digest_time: NaiveTime,
+    /// Days an owner may reopen a resolved ticket; then it closes.
+    pub reopen_days: u32,
+    /// Least minutes between two overdue pings of one ticket.
+    pub ping_interval_minutes: u32,
+    /// When nothing non-urgent goes to owners: broadcasts, arrears
+    /// reminders, survey messages.
+    pub quiet_hours: QuietHours,
+    /// Day of the month (1–28) and local time arrears reminders go out.
+    pub reminder_day: u32,
+    pub reminder_time: NaiveTime,
+    pub survey_reminder_days: u32,
+    /// The quarterly survey starts by itself on this day of the quarter's
+    /// first month (None: only by `/survey start`).
+    pub survey_auto_day: Option<u32>,
+    deadlines: HashMap<(TicketKind, Priority), Deadline>,
+}
+
+impl Default for OfficeSettings {
+    fn default() -> Self {
+        OfficeSettings::from_values(&HashMap::new())
+    }
+}
+
+impl OfficeSettings {
+    /// The settings from stored `key → value` texts; a key not stored, or
+    /// stored with a value that no longer parses (logged), has its default.
+    #[must_use]
+    pub fn from_values(stored: &HashMap<String, String>) -> OfficeSettings {
+        let values: HashMap<&str, Value> = SPECS
+            .iter()
+            .map(|s| (s.key.as_str(), effective(s, stored)))
+            .collect();
+        let get = |key: &str| values.get(key).copied();
+        let time = |key: &str| match get(key) {
+            Some(Value::Time(t)) => t,
+            _ => NaiveTime::MIN,
+        };
+        let range = |key: &str| match get(key) {
+            Some(Value::Range(a, b)) => (a, b),
+            _ => (NaiveTime::MIN, NaiveTime::MIN),
+        };
+        let number = |key: &str| match get(key) {
+            Some(Value::Number(n)) => n,
+            _ => 0,
+        };
+        let (quiet_start, quiet_end) = range("quiet_hours");
+        let mut deadlines = HashMap::new();
+        for kind in TicketKind::ALL {
+            for priority in Priority::ALL {
+                if let Some(Value::Deadline(d)) = get(&deadline_key(*kind, *priority)) {
+                    deadlines.insert((*kind, *priority), d);
+                }
+            }
+        }
+        OfficeSettings {
+            office_hours: range("office_hours"),
+            visit_morning_slot: time("visit_morning_slot"),
+            visit_afternoon_slot: time("visit_afternoon_slot"),
+            visit_slot_days: number("visit_slot_days"),
+            digest_time: time("digest_time"),
+            reopen_days: number("reopen_days"),
+            ping_interval_minutes: number("ping_interval_minutes"),
+            quiet_hours: QuietHours {
+                start: quiet_start,
+                end: quiet_end,
+            },
+            reminder_day: number("reminder_day"),
+            reminder_time: time("reminder_time"),
+            survey_reminder_days: number("survey_reminder_days"),
+            survey_auto_day: match get("survey_auto_day") {
+                Some(Value::Day(d)) => d,
+                _ => None,
+            },
+            deadlines,
+        }
+    }
+
+    /// The deadlines of a new ticket of `kind` and `priority`.
+    #[must_use]
+    pub fn deadline(&self, kind: TicketKind, priority: Priority) -> Deadline {
+        self.deadlines
+            .get(&(kind, priority))
+            .copied()
+            .unwrap_or_else(|| default_deadline(kind, priority))
+    }
+}
+
+/// The stored value of `spec` if it parses, else its default.
+fn effective(spec: &Spec, stored: &HashMap<String, String>) -> Value {
+    match stored.get(&spec.key).map(|text| spec.parse(text)) {
+        Some(Ok(v)) => v,
+        Some(Err(_)) => {
+            tracing::warn!(key = %spec.key, "stored office setting does not parse; using its default");
+            spec.default
+        }
+        None => spec.default,
+    }
+}
+
+/// The stored `key → value` texts.
+async fn stored(conn: &mut PgConnection) -> anyhow::Result<HashMap<String, String>> {
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM office_settings")
+        .fetch_all(conn)
+        .await
+        .context("reading office settings")?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The settings in force now.
+pub async fn load(conn: &mut PgConnection) -> anyhow::Result<OfficeSettings> {
+    Ok(OfficeSettings::from_values(&stored(conn).await?))
+}
+
+/// One line of `settings show`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub key: String,
+    pub value: String,
+    pub default: String,
+    pub meaning: String,
+}
+
+/// Every setting with its value, default and meaning in `lang`.
+pub async fn show(conn: &mut PgConnection, lang: Lang) -> anyhow::Result<Vec<Line>> {
+    let stored = stored(conn).await?;
+    Ok(SPECS
+        .iter()
+        .map(|s| Line {
+            key: s.key.clone(),
+            value: effective(s, &stored).to_string(),
+            default: s.default.to_string(),
+            meaning: s.meaning(lang),
+        })
+        .collect())
+}
+
+/// A change `set` made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub key: String,
+    pub old: String,
+    pub new: String,
+}
+
+/// Sets `key` to `value` (validated; stored in its canonical form) and
+/// records `who` changed it from what. On an error nothing is written.
+/// The caller owns the transaction.
+pub async fn set(
+    conn: &mut PgConnection,
+    key: &str,
+    value: &str,
+    who: &str,
+) -> anyhow::Result<Result<Change, SetError>> {
+    let key = key.trim();
+    let Some(spec) = spec(key) else {
+        return Ok(Err(SetError::UnknownKey(key.to_string())));
+    };
+    let new = match spec.parse(value) {
+        Ok(v) => v.to_string(),
+        Err(e) => return Ok(Err(e)),
+    };
+    // Lock the row (if any) so two managers' changes are audited in order.
+    let current: Option<String> =
+        sqlx::query_scalar("SELECT value FROM office_settings WHERE key = $1 FOR UPDATE")
+            .bind(key)
+            .fetch_optional(&mut *conn)
+            .await
+            .context("reading an office setting")?;
+    let old = current
+        .and_then(|text| spec.parse(&text).ok())
+        .unwrap_or(spec.default)
+        .to_string();
+    sqlx::query(
+        "INSERT INTO office_settings (key, value, updated_at, updated_by) VALUES ($1, $2, now(), $3)
+         ON CONFLICT (key) DO UPDATE SET value = $2, updated_at = now(), updated_by = $3",
+    )
+    .bind(key)
+    .bind(&new)
+    .bind(who)
+    .execute(&mut *conn)
+    .await
+    .context("writing an office setting")?;
+    sqlx::query(
+        "INSERT INTO office_settings_audit (key, old_value, new_value, changed_by)
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(key)
+    .bind(&old)
+    .bind(&new)
+    .bind(who)
+    .execute(&mut *conn)
+    .await
+    .context("auditing an office setting")?;
+    tracing::info!(key, old = %old, new = %new, who, "office setting changed");
+    Ok(Ok(Change {
+        key: key.to_string(),
+        old,
+        new,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(key: &str, text: &str) -> Result<String, SetError> {
+        spec(key).unwrap().parse(text).map(|v| v.to_string())
+    }
+
+    #[test]
+    fn every_default_parses_back_and_keys_are_unique() {
+        let mut keys = std::collections::HashSet::new();
+        for s in specs() {
+            assert!(keys.insert(s.key.clone()), "{} twice", s.key);
+            assert_eq!(s.parse(&s.default.to_string()), Ok(s.default), "{}", s.key);
+            for lang in [Lang::Zh, Lang::En] {
+                assert!(!s.meaning(lang).is_empty());
+            }
+        }
+        assert_eq!(
+            specs().len(),
+            12 + TicketKind::ALL.len() * Priority::ALL.len()
+        );
+    }
+
+    #[test]
+    fn the_defaults_are_todays_office_rules() {
+        let s = OfficeSettings::default();
+        assert_eq!(s.office_hours, (hm(9, 0), hm(18, 0)));
+        assert_eq!(s.reopen_days, 7);
+        assert_eq!(s.digest_time, hm(9, 0));
+        assert_eq!(s.quiet_hours, QuietHours::parse("21:00-08:00").unwrap());
+        assert_eq!(s.survey_auto_day, None);
+        assert_eq!(
+            s.deadline(TicketKind::Repair, Priority::Urgent),
+            Deadline {
+                response_minutes: 30,
+                resolve_minutes: 240
+            }
+        );
+        assert_eq!(
+            s.deadline(TicketKind::Consultation, Priority::Normal)
+                .resolve_minutes,
+            1440
+        );
+    }
+
+    #[test]
+    fn times_are_hh_mm() {
+        assert_eq!(parse("digest_time", "8:30").unwrap(), "08:30");
+        assert_eq!(parse("digest_time", " 23:59 ").unwrap(), "23:59");
+        for bad in ["24:00", "9am", "0830", "", "12:60"] {
+            assert!(parse("digest_time", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn office_hours_must_start_before_they_end_but_quiet_hours_may_span_midnight() {
+        assert_eq!(parse("office_hours", "08:30-17:30").unwrap(), "08:30-17:30");
+        assert!(parse("office_hours", "18:00-09:00").is_err());
+        assert!(parse("office_hours", "09:00-09:00").is_err());
+        assert!(parse("office_hours", "09:00").is_err());
+        assert_eq!(parse("quiet_hours", "22:00-07:00").unwrap(), "22:00-07:00");
+        assert_eq!(parse("quiet_hours", "00:00-00:00").unwrap(), "00:00-00:00");
+        assert!(parse("quiet_hours", "22-7").is_err());
+    }
+
+    #[test]
+    fn numbers_stay_in_their_range() {
+        assert_eq!(parse("reopen_days", "0").unwrap(), "0");
+        assert_eq!(parse("reopen_days", "90").unwrap(), "90");
+        for bad in ["91", "-1", "seven", "3.5", ""] {
+            assert!(parse("reopen_days", bad).is_err(), "{bad}");
+        }
+        assert!(parse("visit_slot_days", "8").is_err());
+        assert_eq!(parse("survey_auto_day", "OFF").unwrap(), "off");
+        assert_eq!(parse("survey_auto_day", "15").unwrap(), "15");
+        assert!(parse("survey_auto_day", "29").is_err());
+        assert!(parse("survey_auto_day", "0").is_err());
+    }
+
+    #[test]
+    fn deadlines_take_units_and_the_response_comes_first() {
+        let key = deadline_key(TicketKind::Repair, Priority::High);
+        assert_eq!(parse(&key, "90/720").unwrap(), "90m/12h");
+        assert_eq!(parse(&key, "30m/4h").unwrap(), "30m/4h");
+        assert_eq!(parse(&key, "1D/14d").unwrap(), "1d/14d");
+        for bad in [
+            "0/4h", "4h/1h", "4h", "4h/91d", "4x/5h", "h/4h", "-5/4h", "4h/",
+        ] {
+            assert!(parse(&key, bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_is_one_sentence_naming_what_is_allowed() {
+        let e = parse("reopen_days", "100").unwrap_err();
+        let en = e.sentence(Lang::En);
+        assert!(
+            en.contains("reopen_days") && en.contains("0") && en.contains("90"),
+            "{en}"
+        );
+        assert_eq!(en.matches(". ").count(), 0, "one sentence: {en}");
+        assert!(!e.sentence(Lang::Zh).is_empty());
+        let unknown = SetError::UnknownKey("nope".into()).sentence(Lang::En);
+        assert!(unknown.contains("nope"), "{unknown}");
+    }
+
+    #[test]
+    fn a_stored_value_that_does_not_parse_falls_back_to_its_default() {
+        let stored = HashMap::from([
+            ("reopen_days".to_string(), "3".to_string()),
+            ("digest_time".to_string(), "garbage".to_string()),
+        ]);
+        let s = OfficeSettings::from_values(&stored);
+        assert_eq!(s.reopen_days, 3);
+        assert_eq!(s.digest_time, hm(9, 0));
+    }
+}
