@@ -1,6 +1,6 @@
 //! propdesk: the Telegram front desk of a residential property office.
 //!
-//! The pipeline (see `README.md` and `../shared/DESIGN.md`): Telegram update →
+//! The pipeline (see `README.md`): Telegram update →
 //! `telegram::intake` → inbox table → `processor` (dialogue `engine`,
 //! `domain` writes) → outbox table → `telegram::sender` → Telegram.
 

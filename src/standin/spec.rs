@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::Path;
 use std::sync::LazyLock;
 
 use anyhow::Context;
@@ -98,11 +97,13 @@ pub struct Spec {
 }
 
 impl Spec {
-    /// Reads `api-9.1.json` (shape `{methods, types}`).
-    pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading the Bot API spec {}", path.display()))?;
-        Self::parse(&text).with_context(|| format!("parsing the Bot API spec {}", path.display()))
+    /// The copy of `api-9.1.json` kept in the repository (see
+    /// `telegram-bot-api/README.md` for its source and licence).
+    pub const BUNDLED_JSON: &'static str = include_str!("telegram-bot-api/api-9.1.json");
+
+    /// Parses the bundled `api-9.1.json` (shape `{methods, types}`).
+    pub fn bundled() -> anyhow::Result<Self> {
+        Self::parse(Self::BUNDLED_JSON).context("parsing the bundled Bot API spec api-9.1.json")
     }
 
     pub fn parse(text: &str) -> anyhow::Result<Self> {
@@ -538,8 +539,7 @@ mod tests {
     use serde_json::json;
 
     fn spec() -> &'static Spec {
-        static SPEC: LazyLock<Spec> =
-            LazyLock::new(|| Spec::load(&super::super::default_spec_path()).unwrap());
+        static SPEC: LazyLock<Spec> = LazyLock::new(|| Spec::bundled().unwrap());
         &SPEC
     }
 
