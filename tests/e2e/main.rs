@@ -10,6 +10,7 @@ mod incidents;
 mod lanes;
 mod pipeline;
 mod staff;
+mod supervision;
 mod support;
 mod visits;
 mod webhook;
