@@ -510,6 +510,7 @@ impl StandIn {
 
     /// Panics listing every refused request; every e2e test ends with it.
     #[track_caller]
+    #[allow(clippy::panic)] // a test assertion: failing the test is its job
     pub fn assert_nothing_refused(&self) {
         let refusals = self.refusals();
         if !refusals.is_empty() {
