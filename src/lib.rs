@@ -4,6 +4,10 @@
 //! `telegram::intake` → inbox table → `processor` (dialogue `engine`,
 //! `domain` writes) → outbox table → `telegram::sender` → Telegram.
 
+// Failures are errors with context, never a crash: only tests may unwrap
+// (clippy.toml), and a provably impossible case says why at its `allow`.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 pub mod app;
 pub mod clock;
 pub mod config;
