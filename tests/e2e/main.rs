@@ -9,6 +9,7 @@ mod import;
 mod incidents;
 mod lanes;
 mod pipeline;
+mod restart;
 mod staff;
 mod supervision;
 mod support;
