@@ -234,8 +234,13 @@ pub async fn input(ctx: &mut Ctx<'_>, who: Who, input: &Input) -> Result<bool> {
     Ok(true)
 }
 
-/// Drafts left alone past their expiry: deleted, each owner told once.
-pub async fn expire_drafts(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<u64> {
+/// Drafts left alone past their expiry (`draft_ttl`, named in the notice):
+/// deleted, each owner told once.
+pub async fn expire_drafts(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    draft_ttl: chrono::Duration,
+) -> Result<u64> {
     let rows =
         sqlx::query("DELETE FROM conversations WHERE expires_at <= $1 RETURNING chat_id, state")
             .bind(now)
@@ -249,7 +254,7 @@ pub async fn expire_drafts(conn: &mut PgConnection, now: DateTime<Utc>) -> Resul
             .and_then(Value::as_str)
             .and_then(Lang::parse)
             .unwrap_or_default();
-        let text = texts::DRAFT_EXPIRED.get(lang);
+        let text = draft_expired(lang, draft_ttl);
         crate::telegram::outbox::enqueue(
             conn,
             None,
@@ -381,6 +386,11 @@ fn one_button(button: KeyboardButton) -> ReplyMarkup {
         .resize_keyboard()
         .one_time_keyboard()
         .into()
+}
+
+/// The notice that a draft expired, naming the setting it expired by.
+fn draft_expired(lang: Lang, draft_ttl: chrono::Duration) -> String {
+    texts::DRAFT_EXPIRED.fill(lang, &[("hours", &draft_ttl.num_hours().to_string())])
 }
 
 async fn show_menu(ctx: &mut Ctx<'_>, who: Who, text: texts::Phrase) -> Result<()> {
@@ -529,13 +539,10 @@ async fn load_or_expire(ctx: &mut Ctx<'_>, from: Who) -> Result<Loaded> {
         Ok(state) => {
             // Expired while nobody swept it: tell the owner, then start afresh.
             delete(ctx.conn, from.chat_id).await?;
-            show_menu(
-                ctx,
-                Who {
-                    lang: state.lang,
-                    ..from
-                },
-                texts::DRAFT_EXPIRED,
+            let text = draft_expired(state.lang, ctx.app.settings.draft_ttl);
+            ctx.reply(
+                from.chat_id,
+                Request::text_with(text, main_menu(state.lang)),
             )
             .await?;
             return Ok(Loaded::Expired);
