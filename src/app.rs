@@ -1,6 +1,9 @@
-//! Assembles the running bot: intake, processor workers, sender — one code
-//! path for `propdesk serve` and the end-to-end tests.
+//! Assembles the running bot: intake, processor workers, sender, scheduler —
+//! one code path for `propdesk serve` and the end-to-end tests — and
+//! supervises them: one failing stops them all.
 
+use std::collections::HashMap;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +13,7 @@ use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::BotCommand;
 use tokio::sync::Notify;
+use tokio::task::{self, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::{Clock, SystemClock};
@@ -135,7 +139,8 @@ pub fn check_dir(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Runs the bot until `stop` fires, then lets work in flight finish.
+/// Runs the bot until `stop` fires, then lets work in flight finish. If one
+/// of its tasks fails, the others stop and the error names that task.
 pub async fn serve(
     pool: PgPool,
     mut settings: ServeSettings,
@@ -167,67 +172,155 @@ pub async fn serve(
     let inbox_wake = Arc::new(Notify::new());
     let outbox_wake = Arc::new(Notify::new());
 
-    let intake = match settings.webhook.clone() {
-        Some(hook) => tokio::spawn(webhook::run(
-            pool.clone(),
-            bot.clone(),
-            hook,
-            inbox_wake.clone(),
-            stop.clone(),
-        )),
-        None => tokio::spawn(intake::run_polling(
-            pool.clone(),
-            bot.clone(),
-            settings.poll_timeout,
-            inbox_wake.clone(),
-            stop.clone(),
-        )),
-    };
-    let scheduler = if settings.run_scheduler {
-        tokio::spawn(crate::scheduler::run(
-            pool.clone(),
-            app.clone(),
-            stop.clone(),
-        ))
-    } else {
-        tokio::spawn(async { Ok(()) })
-    };
-    let processor = tokio::spawn(processor::run(
-        pool.clone(),
-        app,
-        settings.workers,
-        inbox_wake,
-        stop.clone(),
-    ));
-    let sender = tokio::spawn(sender::run(
-        pool,
-        bot,
-        settings.sender,
-        outbox_wake,
-        stop.clone(),
-    ));
+    // Our own token: a failing task stops its siblings, not the caller's other work.
+    let stop = stop.child_token();
+    let mut tasks = Supervisor::new(stop.clone(), SHUTDOWN_GRACE);
+    match settings.webhook.clone() {
+        Some(hook) => tasks.spawn(
+            "intake",
+            webhook::run(
+                pool.clone(),
+                bot.clone(),
+                hook,
+                inbox_wake.clone(),
+                stop.clone(),
+            ),
+        ),
+        None => tasks.spawn(
+            "intake",
+            intake::run_polling(
+                pool.clone(),
+                bot.clone(),
+                settings.poll_timeout,
+                inbox_wake.clone(),
+                stop.clone(),
+            ),
+        ),
+    }
+    if settings.run_scheduler {
+        tasks.spawn(
+            "scheduler",
+            crate::scheduler::run(pool.clone(), app.clone(), stop.clone()),
+        );
+    }
+    // With no workers `processor::run` would end at once, which the
+    // supervisor would take for a failure.
+    if settings.workers > 0 {
+        tasks.spawn(
+            "processor",
+            processor::run(
+                pool.clone(),
+                app,
+                settings.workers,
+                inbox_wake,
+                stop.clone(),
+            ),
+        );
+    }
+    tasks.spawn(
+        "sender",
+        sender::run(pool, bot, settings.sender, outbox_wake, stop.clone()),
+    );
+    tasks.run().await
+}
 
-    let mut first_error = None;
-    for (name, task) in [
-        ("intake", intake),
-        ("processor", processor),
-        ("sender", sender),
-        ("scheduler", scheduler),
-    ] {
-        match task.await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                tracing::error!(task = name, error = %format!("{e:#}"), "stopped with an error");
-                stop.cancel();
-                first_error.get_or_insert(e);
-            }
-            Err(e) => {
-                stop.cancel();
-                first_error.get_or_insert(anyhow::anyhow!("{name} task failed: {e}"));
-            }
+/// How long the other tasks get to finish after one failed, before they are
+/// aborted: a stuck task must not keep a half-dead bot running.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Runs `serve`'s long-lived tasks (intake, processor, sender, scheduler),
+/// each of which should run until `stop` fires. The first one that fails —
+/// returns an error, panics, or ends while not asked to stop — cancels
+/// `stop` for the others, and [`Supervisor::run`] returns its cause named
+/// after the task, so `propdesk serve` exits non-zero and whatever supervises
+/// the process restarts it.
+pub struct Supervisor {
+    tasks: JoinSet<Result<()>>,
+    names: HashMap<task::Id, &'static str>,
+    stop: CancellationToken,
+    grace: Duration,
+}
+
+impl Supervisor {
+    /// Tasks get `grace` to stop after a failure, then they are aborted.
+    #[must_use]
+    pub fn new(stop: CancellationToken, grace: Duration) -> Supervisor {
+        Supervisor {
+            tasks: JoinSet::new(),
+            names: HashMap::new(),
+            stop,
+            grace,
         }
     }
-    first_error.map_or(Ok(()), Err)
+
+    /// Starts `task`; `name` is what logs and the error call it.
+    pub fn spawn<F>(&mut self, name: &'static str, task: F)
+    where
+        F: Future<Output = Result<()>> + Send + 'static,
+    {
+        let handle = self.tasks.spawn(task);
+        self.names.insert(handle.id(), name);
+    }
+
+    /// Waits for every task. `Ok` if they all ended cleanly after `stop`
+    /// fired; otherwise the first failure, as "the NAME task failed: cause".
+    pub async fn run(mut self) -> Result<()> {
+        let mut first_error: Option<anyhow::Error> = None;
+        let mut deadline: Option<tokio::time::Instant> = None;
+        loop {
+            let joined = match deadline {
+                None => self.tasks.join_next_with_id().await,
+                Some(at) => match tokio::time::timeout_at(at, self.tasks.join_next_with_id()).await
+                {
+                    Ok(joined) => joined,
+                    Err(_elapsed) => {
+                        let mut stuck: Vec<&str> = self.names.values().copied().collect();
+                        stuck.sort_unstable();
+                        tracing::error!(?stuck, grace = ?self.grace, "tasks did not stop in time; aborting them");
+                        self.tasks.abort_all();
+                        while self.tasks.join_next().await.is_some() {}
+                        break;
+                    }
+                },
+            };
+            let Some(joined) = joined else { break };
+            let (id, outcome) = match joined {
+                Ok((id, outcome)) => (id, outcome),
+                Err(e) => (e.id(), Err(join_error_cause(e))),
+            };
+            let name = self.names.remove(&id).unwrap_or("unnamed");
+            let cause = match outcome {
+                Ok(()) if self.stop.is_cancelled() => {
+                    tracing::info!(task = name, "stopped");
+                    continue;
+                }
+                Ok(()) => anyhow::anyhow!("it ended before it was asked to stop"),
+                Err(e) => e,
+            };
+            let error = cause.context(format!("the {name} task failed"));
+            tracing::error!(task = name, error = %format!("{error:#}"), "stopping the other tasks");
+            if deadline.is_none() && !self.stop.is_cancelled() {
+                deadline = Some(tokio::time::Instant::now() + self.grace);
+            }
+            self.stop.cancel();
+            first_error.get_or_insert(error);
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+/// Why a task ended without returning: a panic (with its message) or an abort.
+fn join_error_cause(e: task::JoinError) -> anyhow::Error {
+    if !e.is_panic() {
+        return anyhow::anyhow!("it was cancelled");
+    }
+    let payload = e.into_panic();
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-text payload".to_owned());
+    anyhow::anyhow!("it panicked: {message}")
 }
 
 /// setMyCommands in Chinese (the default) and English. Failure is logged,
@@ -250,7 +343,97 @@ async fn register_commands(bot: &Bot) {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Instant;
+
     use super::*;
+
+    fn until_stopped(stop: &CancellationToken) -> impl Future<Output = Result<()>> {
+        let stop = stop.clone();
+        async move {
+            stop.cancelled().await;
+            Ok(())
+        }
+    }
+
+    async fn run_within(tasks: Supervisor, limit: Duration) -> Result<()> {
+        tokio::time::timeout(limit, tasks.run())
+            .await
+            .expect("the supervisor returned in time")
+    }
+
+    #[tokio::test]
+    async fn a_task_failing_after_others_started_stops_them_and_is_named() {
+        let stop = CancellationToken::new();
+        let mut tasks = Supervisor::new(stop.clone(), Duration::from_secs(30));
+        tasks.spawn("intake", until_stopped(&stop));
+        tasks.spawn("processor", until_stopped(&stop));
+        tasks.spawn("sender", async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            anyhow::bail!("relation \"outbox\" does not exist")
+        });
+        let error = run_within(tasks, Duration::from_secs(5)).await.unwrap_err();
+        assert_eq!(
+            format!("{error:#}"),
+            "the sender task failed: relation \"outbox\" does not exist"
+        );
+        assert!(stop.is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn a_panicking_task_is_reported_with_its_message() {
+        let stop = CancellationToken::new();
+        let mut tasks = Supervisor::new(stop.clone(), Duration::from_secs(30));
+        tasks.spawn("intake", until_stopped(&stop));
+        tasks.spawn("scheduler", async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            panic!("digest time out of range")
+        });
+        let error = run_within(tasks, Duration::from_secs(5)).await.unwrap_err();
+        assert_eq!(
+            format!("{error:#}"),
+            "the scheduler task failed: it panicked: digest time out of range"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_task_ending_before_it_was_asked_to_stop_is_a_failure() {
+        let stop = CancellationToken::new();
+        let mut tasks = Supervisor::new(stop.clone(), Duration::from_secs(30));
+        tasks.spawn("intake", until_stopped(&stop));
+        tasks.spawn("processor", async { Ok(()) });
+        let error = run_within(tasks, Duration::from_secs(5)).await.unwrap_err();
+        assert_eq!(
+            format!("{error:#}"),
+            "the processor task failed: it ended before it was asked to stop"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_task_ignoring_stop_after_a_failure_is_aborted_after_the_grace() {
+        let stop = CancellationToken::new();
+        let mut tasks = Supervisor::new(stop.clone(), Duration::from_millis(100));
+        tasks.spawn("intake", std::future::pending());
+        tasks.spawn("sender", async {
+            anyhow::bail!("lost the sender lock's connection")
+        });
+        let started = Instant::now();
+        let error = run_within(tasks, Duration::from_secs(5)).await.unwrap_err();
+        assert_eq!(
+            format!("{error:#}"),
+            "the sender task failed: lost the sender lock's connection"
+        );
+        assert!(started.elapsed() >= Duration::from_millis(100));
+    }
+
+    #[tokio::test]
+    async fn tasks_ending_after_stop_fired_end_serve_cleanly() {
+        let stop = CancellationToken::new();
+        let mut tasks = Supervisor::new(stop.clone(), Duration::from_secs(30));
+        tasks.spawn("intake", until_stopped(&stop));
+        tasks.spawn("sender", until_stopped(&stop));
+        stop.cancel();
+        run_within(tasks, Duration::from_secs(5)).await.unwrap();
+    }
 
     /// The repository's dialogue folder copied, with `texts.toml` broken by
     /// replacing `from` with `to`.

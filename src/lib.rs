@@ -1,8 +1,12 @@
 //! propdesk: the Telegram front desk of a residential property office.
 //!
-//! The pipeline (see `README.md` and `../shared/DESIGN.md`): Telegram update →
+//! The pipeline (see `README.md`): Telegram update →
 //! `telegram::intake` → inbox table → `processor` (dialogue `engine`,
 //! `domain` writes) → outbox table → `telegram::sender` → Telegram.
+
+// Failures are errors with context, never a crash: only tests may unwrap
+// (clippy.toml), and a provably impossible case says why at its `allow`.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod app;
 pub mod clock;

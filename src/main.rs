@@ -1,5 +1,9 @@
 //! `propdesk`: parse the command line, load settings, run one command.
 
+// Failures are errors with context, never a crash: only tests may unwrap
+// (clippy.toml), and a provably impossible case says why at its `allow`.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::process::ExitCode;
 
 use anyhow::Result;

@@ -49,15 +49,27 @@ pub async fn run(
     stop: CancellationToken,
 ) -> Result<()> {
     crate::db::listen(pool.clone(), NOTIFY_CHANNEL, wake.clone(), stop.clone());
-    let mut tasks = Vec::new();
+    let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..workers {
         let (pool, app, wake, stop) = (pool.clone(), app.clone(), wake.clone(), stop.clone());
-        tasks.push(tokio::spawn(async move {
+        tasks.spawn(async move {
             worker(&pool, &app, &wake, &stop).await;
-        }));
+        });
     }
-    for task in tasks {
-        let _ = task.await;
+    while let Some(ended) = tasks.join_next().await {
+        // Workers end only when asked to; one that died (a panic outside a
+        // handler) fails the processor, so `serve`'s supervisor stops the
+        // bot instead of it slowly losing its workers. The others finish
+        // their update once the supervisor fires `stop`.
+        if !stop.is_cancelled() {
+            tasks.detach_all();
+            return match ended {
+                Ok(()) => Err(anyhow::anyhow!(
+                    "a worker ended before it was asked to stop"
+                )),
+                Err(e) => Err(anyhow::Error::new(e).context("a worker died")),
+            };
+        }
     }
     Ok(())
 }

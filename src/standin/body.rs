@@ -188,7 +188,7 @@ mod tests {
 --XX\r\nContent-Disposition: form-data; name=\"media\"\r\n\r\n[{\"type\":\"photo\",\"media\":\"attach://f1\"},{\"type\":\"photo\",\"media\":\"id2\"}]\r\n\
 --XX\r\nContent-Disposition: form-data; name=\"f1\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8\r\n\
 --XX--\r\n";
-        let spec = Spec::load(&super::super::default_spec_path()).unwrap();
+        let spec = Spec::bundled().unwrap();
         let d = decode(
             &spec,
             "sendMediaGroup",
@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn form_and_query_parameters_are_merged() {
-        let spec = Spec::load(&super::super::default_spec_path()).unwrap();
+        let spec = Spec::bundled().unwrap();
         let d = decode(
             &spec,
             "sendMessage",

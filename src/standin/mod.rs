@@ -7,7 +7,8 @@
 //!   case-insensitively) and `/file/bot<token>/<path>`; a wrong token gets
 //!   401 "Unauthorized"; bodies may be JSON, url-encoded forms or multipart;
 //! - **refuses** (HTTP 400, recorded in [`StandIn::refusals`]) every request
-//!   the specification `api-9.1.json` would refuse: unknown method or
+//!   the specification `telegram-bot-api/api-9.1.json` (a copy kept in this
+//!   folder, MIT, see its README) would refuse: unknown method or
 //!   parameter, missing required parameter, wrong JSON type (recursively,
 //!   unions told apart by their `type` tag), and the prose limits — text
 //!   1–4096 UTF-16 units, caption ≤ 1024, callback_data 1–64 bytes, inline
@@ -47,7 +48,6 @@ mod state;
 mod teloxide_tests;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -67,27 +67,11 @@ pub use state::TestUser;
 
 use state::State;
 
-/// Where the Bot API specification lives: `PROPDESK_BOTAPI_SPEC`, else the
-/// copy in `../shared/telegram-bot-api/` next to this crate.
-#[must_use]
-pub fn default_spec_path() -> PathBuf {
-    std::env::var_os("PROPDESK_BOTAPI_SPEC").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../shared/telegram-bot-api/api-9.1.json"
-            ))
-        },
-        PathBuf::from,
-    )
-}
-
 /// How to start a stand-in.
 #[derive(Debug, Clone)]
 pub struct StandInConfig {
     pub token: String,
     pub limits: Limits,
-    pub spec_path: PathBuf,
     pub bot_username: String,
 }
 
@@ -96,7 +80,6 @@ impl Default for StandInConfig {
         Self {
             token: "123456789:AAstand-in-test-token".to_owned(),
             limits: Limits::default(),
-            spec_path: default_spec_path(),
             bot_username: "propdesk_bot".to_owned(),
         }
     }
@@ -159,9 +142,9 @@ impl std::fmt::Debug for StandIn {
 }
 
 impl StandIn {
-    /// Loads the specification and listens on an ephemeral port of 127.0.0.1.
+    /// Parses the bundled specification and listens on an ephemeral port of 127.0.0.1.
     pub async fn start(config: StandInConfig) -> anyhow::Result<Self> {
-        let spec = Spec::load(&config.spec_path)?;
+        let spec = Spec::bundled()?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .context("binding the stand-in")?;
@@ -527,6 +510,7 @@ impl StandIn {
 
     /// Panics listing every refused request; every e2e test ends with it.
     #[track_caller]
+    #[allow(clippy::panic)] // a test assertion: failing the test is its job
     pub fn assert_nothing_refused(&self) {
         let refusals = self.refusals();
         if !refusals.is_empty() {

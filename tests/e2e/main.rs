@@ -12,6 +12,7 @@ mod pipeline;
 mod restart;
 mod settings;
 mod staff;
+mod supervision;
 mod support;
 mod visits;
 mod webhook;
