@@ -247,6 +247,32 @@ phrases! {
         "We are sorry we did not do better. A supervisor will follow up. You may leave a comment, or reopen the ticket.";
     THANKS_FOR_RATING => "感谢您的反馈！", "Thank you for your feedback!";
     FOLLOW_UP_RELAYED => "已将您的补充信息转给工单 {id} 的负责人。", "We have passed this on to whoever handles ticket {id}.";
+    // ---- conversation state: what the bot waits for, and the ways out ---------
+    BUTTON_KEEP_TICKET => "不取消，保留 {id}", "Keep {id}";
+    CANCEL_NOT_A_REASON =>
+        "这不是取消原因。请用文字简单说明为什么取消工单 {id}，或点“保留”。",
+        "That is not a reason. Please type briefly why you are cancelling ticket {id}, or press Keep.";
+    TICKET_KEPT => "好的，工单 {id} 不取消，我们继续处理。", "OK, ticket {id} stays open and we carry on with it.";
+    CANCEL_REASON_EXPIRED =>
+        "没有收到取消原因，工单 {id} 没有取消，我们继续处理。",
+        "No reason came, so ticket {id} is not cancelled; we carry on with it.";
+    RATING_OR_NEW_PROBLEM =>
+        "这听起来像是一个新问题，我没有把它记作工单 {id} 的评语。请在下面选择要办理的事项，新建一个请求；如果这就是您对工单 {id} 的评语，请点最后一个按钮。",
+        "That sounds like a new problem, so I did not add it as a comment on ticket {id}. Choose below what it is about to start a new request — or, if it was your comment on ticket {id}, press the last button.";
+    BUTTON_IT_WAS_MY_COMMENT => "这是我对 {id} 的评语", "It was my comment on {id}";
+    REOPEN_OR_NEW =>
+        "您的工单 {id}（{kind}）已于 {at} 处理完毕。您说的是这个问题吗？可以重新打开它，或新建一个请求。",
+        "Your ticket {id} ({kind}) was resolved on {at}. Is this about it? You can reopen it, or start a new request.";
+    BUTTON_NEW_REQUEST => "新的请求", "New request";
+    NEW_REQUEST_PICK => "好的，请选择新请求的类型：", "OK — what is the new request about?";
+    BROADCAST_DRAFT_EXPIRED =>
+        "群发草稿 #{n} 长时间没有完成，已作废，不会发送。需要时请发送 /broadcast 重新开始。",
+        "Broadcast draft #{n} was left unfinished and has been discarded; nothing was sent. Send /broadcast to start again.";
+    VISIT_NOTE_EXPIRED =>
+        "没有收到上门 V{visit} 的备注，结果未登记。需要时请重新发送 /outcome {visit}。",
+        "The note for visit V{visit} never came, so its outcome is not recorded. Send /outcome {visit} to record it.";
+    VISIT_NOTE_CANCELLED => "好的，上门 V{visit} 的结果未登记。", "OK, the outcome of visit V{visit} is not recorded.";
+    VISIT_NOTE_WAY_OUT => "（发送 /cancel 放弃登记）", "(/cancel to stop)";
     // ---- staff queue: deadlines and the digest --------------------------------
     PING_RESPONSE =>
         "⏰ 工单 {id} 已超过响应期限（{due}），仍未认领。",

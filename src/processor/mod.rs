@@ -11,6 +11,7 @@
 
 mod broadcast;
 mod context;
+pub mod conversation;
 pub mod dialogue;
 pub mod incidents;
 pub mod menu;
