@@ -89,7 +89,7 @@ pub struct Area(i64);
 impl Area {
     /// Parses `89.5` / `120` / `75.25` (at most two decimals, more than 0).
     pub fn parse(input: &str) -> Result<Area, String> {
-        let hundredths = crate::domain::fees::parse_hundredths(input, "area_m2")?;
+        let hundredths = crate::domain::decimal::parse_hundredths(input, "area_m2")?;
         if hundredths == 0 {
             return Err(format!("area_m2 {:?} must be more than 0", input.trim()));
         }

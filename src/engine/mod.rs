@@ -6,6 +6,7 @@
 
 pub mod callback;
 pub mod check;
+pub mod facts;
 pub mod load;
 pub mod model;
 pub mod phrases;
@@ -13,11 +14,10 @@ mod render;
 pub mod step;
 
 pub use check::check_dir;
+pub use facts::{Facts, UnitFact};
 pub use load::{load_dir, Dialogues, Problem};
 pub use model::{Dialogue, EffectKind};
-pub use step::{
-    start, step, Button, Effect, Facts, Input, Keyboard, Photo, Reply, State, Step, UnitFact,
-};
+pub use step::{start, step, Button, Effect, Input, Keyboard, Photo, Reply, State, Step};
 
 #[cfg(test)]
 mod tests;

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::facts::Facts;
 use super::load::MAX_TEXT_CHARS;
 use super::phrases::Phrase;
-use super::step::Facts;
 use crate::i18n::Lang;
 
 /// The raw value a placeholder names: a collected var first, then a fact.

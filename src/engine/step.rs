@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::callback::{self, Half, Token};
+use super::facts::{Facts, UnitFact};
 use super::load::MAX_LABEL_CHARS;
 use super::model::{Dialogue, EffectKind, Fact, Node, NodeKind, Test};
 use super::phrases::{fill, Phrase};
@@ -25,24 +26,6 @@ const TRANSCRIPT_LINE_CHARS: usize = 500;
 /// Half-day windows of the slot picker (local time).
 const MORNING: (&str, &str, u32) = ("09:00", "12:00", 11);
 const AFTERNOON: (&str, &str, u32) = ("14:00", "18:00", 17);
-
-/// What the runtime knows about the person when stepping.
-#[derive(Debug, Clone)]
-pub struct Facts {
-    pub registered: bool,
-    pub units: Vec<UnitFact>,
-    pub default_unit: Option<String>,
-    pub timezone: chrono_tz::Tz,
-    /// The office duty phone, shown at once for emergencies.
-    pub duty_phone: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnitFact {
-    pub code: String,
-    /// `owner`, `tenant` or `family`.
-    pub role: String,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Photo {

@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 
-use super::step::{Button, Facts, Input, Keyboard, Photo, Reply, State, Step, UnitFact};
+use super::facts::{Facts, UnitFact};
+use super::step::{Button, Input, Keyboard, Photo, Reply, State, Step};
 use super::{load_dir, Dialogue, Dialogues};
 use crate::i18n::Lang;
 

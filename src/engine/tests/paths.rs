@@ -9,8 +9,9 @@ use serde_json::{json, Value};
 
 use super::{buttons, dialogues, facts, now, photos};
 use crate::engine::callback::{self, Token};
+use crate::engine::facts::Facts;
 use crate::engine::model::{Dialogue, NodeKind};
-use crate::engine::step::{step, Facts, Input, Keyboard, State, Step, Waiting};
+use crate::engine::step::{step, Input, Keyboard, State, Step, Waiting};
 use crate::engine::{load::MAX_TEXT_CHARS, start};
 use crate::i18n::Lang;
 
