@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, Row};
 
 use super::context::{chat_language, Ctx};
-use super::menu::main_menu;
+use super::main_menu::main_menu;
 use crate::domain::broadcasts;
 use crate::domain::visits::Outcome;
 use crate::engine::{Photo, State};
