@@ -82,12 +82,42 @@ impl EmbeddedPostgres {
             data_dir,
             server: None,
         };
-        if this.running_pid().is_some() {
-            tracing::info!(dir = %this.data_dir.display(), "attaching to the running embedded PostgreSQL");
-            return Ok(this);
+        let deadline = Instant::now() + START_TIMEOUT;
+        let mut told = false;
+        loop {
+            match this.existing_server() {
+                Existing::Serving(pid) => {
+                    tracing::info!(dir = %this.data_dir.display(), pid = pid.as_raw(), "attaching to the embedded PostgreSQL another propdesk runs");
+                    break;
+                }
+                Existing::Finishing(pid) if Instant::now() < deadline => {
+                    if !told {
+                        tracing::info!(dir = %this.data_dir.display(), pid = pid.as_raw(), "waiting for the embedded PostgreSQL of an earlier run to finish shutting down");
+                        told = true;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Existing::Finishing(pid) => {
+                    tracing::warn!(pid = pid.as_raw(), "the embedded PostgreSQL has no propdesk behind it and did not stop; attaching to it");
+                    break;
+                }
+                Existing::None => {
+                    this.server = Some(this.spawn(&bin, run_as.as_ref(), durability)?);
+                    match this.wait_ready() {
+                        Ok(()) => break,
+                        // Another propdesk started it between our look and
+                        // our start: its server holds the folder; go round.
+                        Err(_)
+                            if this.existing_server() != Existing::None
+                                && Instant::now() < deadline =>
+                        {
+                            this.forget_failed_start();
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
         }
-        this.server = Some(this.spawn(&bin, run_as.as_ref(), durability)?);
-        this.wait_ready()?;
         this.ensure_database()?;
         Ok(this)
     }
@@ -201,12 +231,58 @@ impl EmbeddedPostgres {
         })
     }
 
-    /// The pid in `postmaster.pid` if that process is alive.
-    fn running_pid(&self) -> Option<Pid> {
-        let text = fs::read_to_string(self.data_dir.join("postmaster.pid")).ok()?;
-        let pid: i32 = text.lines().next()?.trim().parse().ok()?;
+    /// What holds the data folder now, judged from `postmaster.pid` and the
+    /// process it names. A file whose process is gone, or is no PostgreSQL
+    /// (its pid reused after a power loss), is stale and removed.
+    fn existing_server(&self) -> Existing {
+        let pid_file = self.data_dir.join("postmaster.pid");
+        let Ok(text) = fs::read_to_string(&pid_file) else {
+            return Existing::None;
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        let Some(pid) = lines.first().and_then(|l| l.trim().parse::<i32>().ok()) else {
+            // Being written by a server starting right now, or torn.
+            return match fs::metadata(&pid_file).and_then(|m| m.modified()) {
+                Ok(at) if at.elapsed().unwrap_or_default() < Duration::from_secs(5) => {
+                    Existing::Finishing(Pid::from_raw(0))
+                }
+                _ => self.remove_stale(&pid_file, "unreadable"),
+            };
+        };
         let pid = Pid::from_raw(pid);
-        kill(pid, None).ok().map(|()| pid)
+        if kill(pid, None).is_err() || !is_postgres(pid) {
+            return self.remove_stale(&pid_file, "its process is gone");
+        }
+        // Line 8 is the postmaster's status: starting, stopping, ready, standby.
+        let status = lines.get(7).map_or("", |l| l.trim());
+        if status == "ready" && !orphaned(pid) {
+            Existing::Serving(pid)
+        } else {
+            // Stopping, or about to: a server whose propdesk died gets the
+            // death signal and shuts down (fast) on its own.
+            Existing::Finishing(pid)
+        }
+    }
+
+    fn remove_stale(&self, pid_file: &Path, why: &str) -> Existing {
+        tracing::info!(file = %pid_file.display(), why, "removing a stale postmaster.pid");
+        match fs::remove_file(pid_file) {
+            Ok(()) => Existing::None,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Existing::None,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not remove the stale postmaster.pid");
+                Existing::None
+            }
+        }
+    }
+
+    /// After a start that lost the race for the folder.
+    fn forget_failed_start(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            if let Some(waiter) = server.waiter.take() {
+                let _ = waiter.join();
+            }
+        }
     }
 
     fn wait_ready(&self) -> Result<()> {
@@ -272,6 +348,60 @@ impl EmbeddedPostgres {
         let lines: Vec<&str> = log.lines().collect();
         lines[lines.len().saturating_sub(15)..].join("\n")
     }
+}
+
+/// How long `start` waits for an earlier server to finish shutting down.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What holds a data folder when we look at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Existing {
+    None,
+    /// A ready server with a live parent (another propdesk on the folder).
+    Serving(Pid),
+    /// A server starting up, shutting down, or orphaned by a dead propdesk.
+    Finishing(Pid),
+}
+
+/// Whether `pid` runs a PostgreSQL server (its command line names it).
+fn is_postgres(pid: Pid) -> bool {
+    fs::read(format!("/proc/{pid}/cmdline")).map_or(true, |cmdline| {
+        cmdline
+            .split(|b| *b == 0)
+            .next()
+            .is_some_and(|exe| exe.ends_with(b"postgres") || exe.ends_with(b"postmaster"))
+    })
+}
+
+/// Whether the server's parent is gone (it was re-parented to init or a
+/// subreaper): then the propdesk that started it died, and the death signal
+/// is taking the server down.
+fn orphaned(pid: Pid) -> bool {
+    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // `pid (comm) state ppid …`; comm may hold spaces, so read after ')'.
+    let ppid = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+        .and_then(|p| p.parse::<i32>().ok());
+    let Some(ppid) = ppid else {
+        return false;
+    };
+    // Adopted by init or a subreaper (systemd, a container's init).
+    is_init_like(ppid)
+}
+
+/// A process that adopts orphans: pid 1 or one marked as a subreaper.
+fn is_init_like(pid: i32) -> bool {
+    if pid <= 1 {
+        return true;
+    }
+    let comm = fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+    matches!(
+        comm.trim(),
+        "systemd" | "init" | "tini" | "dumb-init" | "docker-init"
+    )
 }
 
 impl Drop for EmbeddedPostgres {

@@ -34,7 +34,7 @@ impl Database {
                     .parse()
                     .context("DATABASE_URL is not a valid postgres URL")?;
                 Ok(Database {
-                    pool: pool(options, 20).await?,
+                    pool: pool_when_reachable(options, 20).await?,
                     embedded: None,
                 })
             }
@@ -46,7 +46,7 @@ impl Database {
                 .await
                 .context("starting the embedded PostgreSQL")??;
                 Ok(Database {
-                    pool: pool(embedded.connect_options(), 20).await?,
+                    pool: pool_when_reachable(embedded.connect_options(), 20).await?,
                     embedded: Some(embedded),
                 })
             }
@@ -70,6 +70,33 @@ pub async fn pool(options: PgConnectOptions, max: u32) -> Result<PgPool> {
         .connect_with(options)
         .await
         .context("connecting to PostgreSQL")
+}
+
+/// How long start-up keeps trying to reach PostgreSQL (a server still
+/// starting, or restarting under a supervisor) before it gives up.
+const CONNECT_PATIENCE: Duration = Duration::from_secs(60);
+
+/// [`pool`], retried with backoff while the server is not reachable yet,
+/// one log line per attempt.
+pub async fn pool_when_reachable(options: PgConnectOptions, max: u32) -> Result<PgPool> {
+    let started = std::time::Instant::now();
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match pool(options.clone(), max).await {
+            Ok(pool) => return Ok(pool),
+            Err(e) if started.elapsed() + delay < CONNECT_PATIENCE => {
+                tracing::warn!(error = %format!("{e:#}"), retry_in = ?delay, "PostgreSQL is not reachable yet; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
+            Err(e) => {
+                return Err(e.context(format!(
+                    "PostgreSQL was not reachable for {} s",
+                    CONNECT_PATIENCE.as_secs()
+                )))
+            }
+        }
+    }
 }
 
 /// Applies pending migrations (sqlx serialises concurrent runs with an

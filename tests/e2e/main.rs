@@ -10,6 +10,7 @@ mod import;
 mod incidents;
 mod lanes;
 mod pipeline;
+mod restart;
 mod staff;
 mod support;
 mod visits;
