@@ -86,6 +86,36 @@ pub fn load_dialogues(dir: &Path) -> Result<Dialogues> {
     })
 }
 
+/// Loads and checks `dir/texts.toml` and installs it as the catalogue every
+/// text is read from; the error lists every problem as `file:line: message`.
+pub fn load_texts(dir: &Path) -> Result<()> {
+    let catalogue = crate::texts::load(dir).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!(
+            "the text catalogue in {} has problems:\n{}",
+            dir.display(),
+            lines.join("\n")
+        )
+    })?;
+    if !crate::texts::install(catalogue) {
+        tracing::debug!("a text catalogue was installed already; keeping it");
+    }
+    Ok(())
+}
+
+/// Every problem of the dialogue folder — dialogue files and the text
+/// catalogue — as `file:line: message`; empty when it is fine.
+#[must_use]
+pub fn check_dir(dir: &Path) -> Vec<String> {
+    let dialogues = crate::engine::check_dir(dir);
+    let texts = crate::texts::check_file(dir);
+    dialogues
+        .iter()
+        .map(ToString::to_string)
+        .chain(texts.iter().map(ToString::to_string))
+        .collect()
+}
+
 /// Runs the bot until `stop` fires, then lets work in flight finish.
 pub async fn serve(
     pool: PgPool,
@@ -109,6 +139,7 @@ pub async fn serve(
     settings.processor.bot_username = me.username().to_string();
     register_commands(&bot).await;
 
+    load_texts(&settings.dialogues_dir)?;
     let app = Arc::new(App {
         settings: settings.processor.clone(),
         clock: settings.clock.clone(),
@@ -183,11 +214,8 @@ pub async fn serve(
 /// setMyCommands in Chinese (the default) and English. Failure is logged,
 /// not fatal: the commands still work, Telegram just does not list them.
 async fn register_commands(bot: &Bot) {
-    for (lang, code) in [
-        (Lang::Zh, None),
-        (Lang::Zh, Some("zh")),
-        (Lang::En, Some("en")),
-    ] {
+    let each = Lang::ALL.into_iter().map(|l| (l, Some(l.code())));
+    for (lang, code) in std::iter::once((Lang::default(), None)).chain(each) {
         let commands = menu_commands(lang)
             .into_iter()
             .map(|(c, d)| BotCommand::new(c, d));
@@ -198,5 +226,66 @@ async fn register_commands(bot: &Bot) {
         if let Err(e) = request.await {
             tracing::warn!(error = %e, ?code, "setMyCommands failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The repository's dialogue folder copied, with `texts.toml` broken by
+    /// replacing `from` with `to`.
+    fn folder_with_texts(from: &str, to: &str) -> tempfile::TempDir {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues");
+        let dir = tempfile::tempdir().unwrap();
+        for entry in std::fs::read_dir(&repo).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|x| x == "toml") {
+                let mut text = std::fs::read_to_string(&path).unwrap();
+                if path.ends_with(crate::texts::FILE_NAME) {
+                    assert!(text.contains(from));
+                    text = text.replacen(from, to, 1);
+                }
+                std::fs::write(dir.path().join(path.file_name().unwrap()), text).unwrap();
+            }
+        }
+        dir
+    }
+
+    #[test]
+    fn serve_refuses_a_catalogue_with_a_missing_language() {
+        let dir = folder_with_texts(
+            r#"menu = { zh = "主菜单：", en = "Main menu:" }"#,
+            r#"menu = { zh = "主菜单：" }"#,
+        );
+        let err = load_texts(dir.path()).unwrap_err().to_string();
+        let file = dir.path().join("texts.toml");
+        assert!(
+            err.contains(&format!(
+                "{}:2: missing language: `menu` has no `en` text",
+                file.display()
+            )),
+            "{err}"
+        );
+        assert_eq!(
+            check_dir(dir.path()).len(),
+            1,
+            "{:?}",
+            check_dir(dir.path())
+        );
+    }
+
+    #[test]
+    fn serve_refuses_a_folder_without_a_catalogue() {
+        let dir = folder_with_texts("", "");
+        std::fs::remove_file(dir.path().join("texts.toml")).unwrap();
+        let err = load_texts(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("cannot read the text catalogue"), "{err}");
+    }
+
+    #[test]
+    fn the_repository_folder_checks_clean() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues");
+        assert_eq!(check_dir(&repo), Vec::<String>::new());
     }
 }

@@ -10,7 +10,7 @@ use sqlx::{PgPool, Row};
 use teloxide::types::{InlineKeyboardButtonKind, ReplyMarkup};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::app::load_dialogues;
+use crate::app::{load_dialogues, load_texts};
 use crate::clock::SystemClock;
 use crate::config::{ConsoleArgs, LangArg};
 use crate::domain::{people, phone::Phone};
@@ -25,6 +25,7 @@ const CONSOLE_ID: i64 = 7_000_000_000_000;
 
 pub async fn run(pool: &PgPool, args: &ConsoleArgs) -> Result<()> {
     let dialogues = Arc::new(load_dialogues(&args.dialogues)?);
+    load_texts(&args.dialogues)?;
     let lang = match args.lang {
         LangArg::Zh => Lang::Zh,
         LangArg::En => Lang::En,

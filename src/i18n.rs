@@ -12,26 +12,36 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// Every language, in the order `propdesk check` reports them. Adding a
+    /// language is a variant here, its code in [`Lang::code`], and its texts
+    /// in `dialogues/`.
+    pub const ALL: [Lang; 2] = [Lang::Zh, Lang::En];
+
+    /// The language's place in [`Lang::ALL`].
+    #[must_use]
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The language for Telegram's `language_code` (an IETF tag such as
     /// `en-US` or `zh-hans`); anything not English is served in Chinese.
     #[must_use]
     pub fn from_language_code(code: Option<&str>) -> Lang {
-        match code {
-            Some(c) if c.to_ascii_lowercase().starts_with("en") => Lang::En,
-            _ => Lang::Zh,
-        }
+        let code = code.unwrap_or_default().to_ascii_lowercase();
+        Lang::ALL
+            .into_iter()
+            .find(|l| code.split(['-', '_']).next() == Some(l.code()))
+            .unwrap_or_default()
     }
 
     /// Parses the short code stored in the database (`zh` / `en`).
     #[must_use]
     pub fn parse(code: &str) -> Option<Lang> {
-        match code {
-            "zh" => Some(Lang::Zh),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
+        Lang::ALL.into_iter().find(|l| l.code() == code)
     }
 
+    /// The short code: in the database, in `dialogues/` and in Telegram's
+    /// `language_code`.
     #[must_use]
     pub fn code(self) -> &'static str {
         match self {
@@ -41,20 +51,20 @@ impl Lang {
     }
 }
 
-/// A text in both languages.
+/// A text in every language, in the order of [`Lang::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Text {
-    pub zh: String,
-    pub en: String,
-}
+pub struct Text(Vec<String>);
 
 impl Text {
+    /// The text whose `lang` version is `text(lang)`.
+    #[must_use]
+    pub fn from_fn(text: impl FnMut(Lang) -> String) -> Text {
+        Text(Lang::ALL.map(text).into())
+    }
+
     #[must_use]
     pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Zh => &self.zh,
-            Lang::En => &self.en,
-        }
+        self.0.get(lang.index()).map_or("", String::as_str)
     }
 }
 

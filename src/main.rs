@@ -138,15 +138,20 @@ async fn run(command: Command) -> Result<ExitCode> {
     }
 }
 
-/// `propdesk check [DIR]`: one `file:line: message` per problem, exit 1 if any.
+/// `propdesk check [DIR]`: the dialogue files and `texts.toml`, one
+/// `file:line: message` per problem, exit 1 if any.
 fn check(dir: Option<std::path::PathBuf>) -> ExitCode {
     let dir = dir
         .or_else(|| std::env::var_os("PROPDESK_DIALOGUES").map(Into::into))
         .unwrap_or_else(|| "./dialogues".into());
-    let problems = propdesk::engine::check_dir(&dir);
+    let problems = propdesk::app::check_dir(&dir);
     if problems.is_empty() {
         let count = propdesk::engine::load_dir(&dir).map_or(0, |d| d.len());
-        println!("{}: {count} dialogues, no problems", dir.display());
+        let texts = propdesk::texts::ALL.len();
+        println!(
+            "{}: {count} dialogues, {texts} texts, no problems",
+            dir.display()
+        );
         return ExitCode::SUCCESS;
     }
     for problem in &problems {
@@ -164,8 +169,10 @@ async fn open(args: &DbArgs) -> Result<Database> {
 }
 
 async fn serve(args: ServeArgs) -> Result<ExitCode> {
-    // Refuse to start with broken dialogues before touching anything else.
+    // Refuse to start with broken dialogues or texts before touching
+    // anything else.
     propdesk::app::load_dialogues(&args.dialogues)?;
+    propdesk::app::load_texts(&args.dialogues)?;
     let db = open(&args.db).await?;
     let mut settings = propdesk::app::ServeSettings::new(args.token.expose());
     settings.dialogues_dir = args.dialogues.clone();

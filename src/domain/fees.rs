@@ -12,6 +12,7 @@ use sqlx::PgConnection;
 use crate::domain::decimal::parse_hundredths;
 use crate::domain::units::{units_of_person, Area, Role};
 use crate::i18n::Lang;
+use crate::texts;
 
 /// Telegram's limit on a message's text.
 pub const MESSAGE_LIMIT: usize = 4096;
@@ -225,39 +226,33 @@ pub fn render_fees(units: &[UnitFees], lang: Lang, today: NaiveDate) -> String {
 }
 
 fn render_with(units: &[UnitFees], lang: Lang, today: NaiveDate, detail: usize) -> String {
-    let zh = lang == Lang::Zh;
     let mut out = String::new();
     if units.is_empty() {
-        return if zh {
-            "您的账户尚未关联房屋，请先完成登记或联系物业客服。".to_owned()
-        } else {
-            "No unit is linked to your account yet. Please register or contact the office."
-                .to_owned()
-        };
+        return texts::fees::NO_UNIT.get(lang).to_owned();
     }
-    // Writing to a String cannot fail; the results are ignored below.
-    let _ = if zh {
-        writeln!(out, "费用查询（截至 {today}）")
-    } else {
-        writeln!(out, "Your fees as of {today}")
-    };
+    let today_s = today.to_string();
+    out.push_str(&texts::fees::HEADER.fill(lang, &[("today", &today_s)]));
+    out.push('\n');
     for unit in units {
         out.push('\n');
         render_unit(&mut out, unit, lang, today, detail);
     }
     if units.len() > 1 {
         let total: Cents = units.iter().map(|u| u.arrears(today)).sum();
-        let _ = if zh {
-            write!(out, "\n全部房屋欠费合计：{}", total.yuan())
-        } else {
-            write!(out, "\nTotal arrears, all units: {}", total.yuan())
-        };
+        out.push('\n');
+        out.push_str(&texts::fees::TOTAL.fill(lang, &[("total", &total.yuan())]));
     }
     out.trim_end().to_owned()
 }
 
+/// Appends `text` and a line break.
+fn push_line(out: &mut String, text: &str) {
+    out.push_str(text);
+    out.push('\n');
+}
+
 fn render_unit(out: &mut String, unit: &UnitFees, lang: Lang, today: NaiveDate, detail: usize) {
-    let zh = lang == Lang::Zh;
+    // Writing to a String cannot fail.
     let _ = writeln!(
         out,
         "🏠 {} · {} m² · {}",
@@ -266,11 +261,7 @@ fn render_unit(out: &mut String, unit: &UnitFees, lang: Lang, today: NaiveDate, 
         unit.role.label(lang)
     );
     if unit.lines.is_empty() {
-        out.push_str(if zh {
-            "暂无费用记录。\n"
-        } else {
-            "No fee records.\n"
-        });
+        push_line(out, texts::fees::NO_RECORDS.get(lang));
         return;
     }
 
@@ -283,7 +274,7 @@ fn render_unit(out: &mut String, unit: &UnitFees, lang: Lang, today: NaiveDate, 
         }
     }
     for (period, lines) in periods.iter().take(detail) {
-        let _ = writeln!(out, "{period}");
+        push_line(out, period);
         for line in lines {
             render_line(out, line, unit.area, lang, today);
         }
@@ -302,38 +293,31 @@ fn render_unit(out: &mut String, unit: &UnitFees, lang: Lang, today: NaiveDate, 
             older.last().map_or("", |l| l.period.as_str()),
             older.first().map_or("", |l| l.period.as_str()),
         );
-        let _ = if zh {
-            writeln!(
-                out,
-                "更早 {count} 期（{first} 至 {last}）：应缴 {}，已缴 {}，未缴 {}",
-                due.yuan(),
-                paid.yuan(),
-                owed.yuan()
-            )
-        } else {
-            writeln!(
-                out,
-                "Earlier {count} periods ({first} to {last}): due {}, paid {}, unpaid {}",
-                due.yuan(),
-                paid.yuan(),
-                owed.yuan()
-            )
-        };
+        let text = texts::fees::EARLIER.fill(
+            lang,
+            &[
+                ("count", &count.to_string()),
+                ("first", first),
+                ("last", last),
+                ("due", &due.yuan()),
+                ("paid", &paid.yuan()),
+                ("unpaid", &owed.yuan()),
+            ],
+        );
+        push_line(out, &text);
     }
 
     let arrears = unit.arrears(today);
     let upcoming = unit.upcoming(today);
-    let _ = if zh {
-        writeln!(out, "欠费（已过缴费期限）：{}", arrears.yuan())
-    } else {
-        writeln!(out, "Arrears (past due): {}", arrears.yuan())
-    };
+    push_line(
+        out,
+        &texts::fees::ARREARS.fill(lang, &[("amount", &arrears.yuan())]),
+    );
     if upcoming.0 > 0 {
-        let _ = if zh {
-            writeln!(out, "待缴（未到期）：{}", upcoming.yuan())
-        } else {
-            writeln!(out, "To pay, not yet due: {}", upcoming.yuan())
-        };
+        push_line(
+            out,
+            &texts::fees::UPCOMING.fill(lang, &[("amount", &upcoming.yuan())]),
+        );
     }
 
     let mut payments: Vec<&FeeLine> = unit.lines.iter().filter(|l| l.paid.0 > 0).collect();
@@ -344,50 +328,44 @@ fn render_unit(out: &mut String, unit: &UnitFees, lang: Lang, today: NaiveDate, 
             .take(LATEST_PAYMENTS)
             .map(|l| format!("{} {} {}", l.period, l.item, l.paid.yuan()))
             .collect();
-        let _ = if zh {
-            writeln!(out, "最近缴费：{}", list.join("；"))
-        } else {
-            writeln!(out, "Latest payments: {}", list.join("; "))
-        };
+        let list = list.join(texts::fees::LIST_SEPARATOR.get(lang));
+        push_line(
+            out,
+            &texts::fees::LATEST_PAYMENTS.fill(lang, &[("list", &list)]),
+        );
     }
 }
 
 fn render_line(out: &mut String, line: &FeeLine, area: Area, lang: Lang, today: NaiveDate) {
-    let zh = lang == Lang::Zh;
     let owed = line.outstanding();
-    let status = match (owed.0 == 0, line.due_date < today, zh) {
-        (true, _, true) => "已缴清".to_owned(),
-        (true, _, false) => "paid".to_owned(),
-        (false, true, true) => format!("已逾期（{}到期）", line.due_date),
-        (false, true, false) => format!("overdue since {}", line.due_date),
-        (false, false, true) => format!("{}前缴纳", line.due_date),
-        (false, false, false) => format!("due by {}", line.due_date),
+    let date = line.due_date.to_string();
+    let status = match (owed.0 == 0, line.due_date < today) {
+        (true, _) => texts::fees::PAID.get(lang).to_owned(),
+        (false, true) => texts::fees::OVERDUE.fill(lang, &[("date", &date)]),
+        (false, false) => texts::fees::DUE_BY.fill(lang, &[("date", &date)]),
     };
-    let _ = if zh {
-        writeln!(
-            out,
-            "• {}：应缴 {}，已缴 {}，{status}",
-            line.item,
-            line.due.yuan(),
-            line.paid.yuan()
-        )
-    } else {
-        writeln!(
-            out,
-            "• {}: due {}, paid {}, {status}",
-            line.item,
-            line.due.yuan(),
-            line.paid.yuan()
-        )
-    };
+    let text = texts::fees::LINE.fill(
+        lang,
+        &[
+            ("item", &line.item),
+            ("due", &line.due.yuan()),
+            ("paid", &line.paid.yuan()),
+            ("status", &status),
+        ],
+    );
+    push_line(out, &text);
     if is_area_based(&line.item) && area.hundredths() > 0 {
         let (rate, exact) = rate_per_m2(line.due, area);
         let approx = if exact { "" } else { "≈" };
-        let _ = if zh {
-            writeln!(out, "  计费：{area} m² × {approx}{}/m²", rate.yuan())
-        } else {
-            writeln!(out, "  computed as {area} m² × {approx}{}/m²", rate.yuan())
-        };
+        let text = texts::fees::AREA.fill(
+            lang,
+            &[
+                ("area", &area.to_string()),
+                ("approx", approx),
+                ("rate", &rate.yuan()),
+            ],
+        );
+        push_line(out, &text);
     }
 }
 

@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use sqlx::{PgConnection, Row};
 
 use crate::i18n::Lang;
+use crate::texts;
 
 /// What kind of service is out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,18 +60,14 @@ impl IncidentKind {
     /// `Water outage` / `停水`.
     #[must_use]
     pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (IncidentKind::Water, Lang::Zh) => "停水",
-            (IncidentKind::Power, Lang::Zh) => "停电",
-            (IncidentKind::Lift, Lang::Zh) => "电梯停运",
-            (IncidentKind::Gas, Lang::Zh) => "停气",
-            (IncidentKind::Other, Lang::Zh) => "设施故障",
-            (IncidentKind::Water, Lang::En) => "Water outage",
-            (IncidentKind::Power, Lang::En) => "Power outage",
-            (IncidentKind::Lift, Lang::En) => "Lift out of service",
-            (IncidentKind::Gas, Lang::En) => "Gas outage",
-            (IncidentKind::Other, Lang::En) => "Service disruption",
+        match self {
+            IncidentKind::Water => texts::labels::INCIDENT_WATER,
+            IncidentKind::Power => texts::labels::INCIDENT_POWER,
+            IncidentKind::Lift => texts::labels::INCIDENT_LIFT,
+            IncidentKind::Gas => texts::labels::INCIDENT_GAS,
+            IncidentKind::Other => texts::labels::INCIDENT_OTHER,
         }
+        .get(lang)
     }
 
     fn from_stored(stored: &str) -> IncidentKind {

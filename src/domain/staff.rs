@@ -5,6 +5,7 @@ use anyhow::{Context, Result};
 use sqlx::{PgConnection, Row};
 
 use crate::i18n::Lang;
+use crate::texts;
 
 /// A staff role, weakest first (the order is the permission ladder).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -41,16 +42,13 @@ impl StaffRole {
     /// The role's name as owners and staff read it.
     #[must_use]
     pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (StaffRole::Assistant, Lang::Zh) => "客服助理",
-            (StaffRole::Butler, Lang::Zh) => "管家",
-            (StaffRole::Supervisor, Lang::Zh) => "主管",
-            (StaffRole::Manager, Lang::Zh) => "经理",
-            (StaffRole::Assistant, Lang::En) => "assistant",
-            (StaffRole::Butler, Lang::En) => "butler",
-            (StaffRole::Supervisor, Lang::En) => "supervisor",
-            (StaffRole::Manager, Lang::En) => "manager",
+        match self {
+            StaffRole::Assistant => texts::labels::STAFF_ROLE_ASSISTANT,
+            StaffRole::Butler => texts::labels::STAFF_ROLE_BUTLER,
+            StaffRole::Supervisor => texts::labels::STAFF_ROLE_SUPERVISOR,
+            StaffRole::Manager => texts::labels::STAFF_ROLE_MANAGER,
         }
+        .get(lang)
     }
 
     /// Take a ticket for oneself (Claim, /claim, /next), release and resolve
@@ -106,14 +104,13 @@ impl Staff {
     /// the person's name or Telegram identity.
     #[must_use]
     pub fn signature(&self, lang: Lang) -> String {
-        match lang {
-            Lang::Zh => format!("物业客服（{} #{}）", self.role.label(lang), self.staff_no),
-            Lang::En => format!(
-                "Property office ({} #{})",
-                self.role.label(lang),
-                self.staff_no
-            ),
-        }
+        texts::labels::STAFF_SIGNATURE.fill(
+            lang,
+            &[
+                ("role", self.role.label(lang)),
+                ("no", &self.staff_no.to_string()),
+            ],
+        )
     }
 
     /// How staff see a colleague: "管家 #3 张三".

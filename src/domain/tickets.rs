@@ -123,8 +123,9 @@ impl TicketKind {
         let lower = s.trim().to_lowercase();
         TicketKind::ALL.iter().copied().find(|k| {
             k.as_str() == lower
-                || k.label(Lang::Zh) == lower
-                || k.label(Lang::En).to_lowercase() == lower
+                || Lang::ALL
+                    .iter()
+                    .any(|l| k.label(*l).to_lowercase() == lower)
                 || matches!(
                     (k, lower.as_str()),
                     (TicketKind::Repair, "维修" | "修")

@@ -167,15 +167,12 @@ impl Role {
 
     #[must_use]
     pub fn label(self, lang: crate::i18n::Lang) -> &'static str {
-        use crate::i18n::Lang;
-        match (self, lang) {
-            (Role::Owner, Lang::Zh) => "业主",
-            (Role::Tenant, Lang::Zh) => "租户",
-            (Role::Family, Lang::Zh) => "家属",
-            (Role::Owner, Lang::En) => "owner",
-            (Role::Tenant, Lang::En) => "tenant",
-            (Role::Family, Lang::En) => "family",
+        match self {
+            Role::Owner => crate::texts::labels::ROLE_OWNER,
+            Role::Tenant => crate::texts::labels::ROLE_TENANT,
+            Role::Family => crate::texts::labels::ROLE_FAMILY,
         }
+        .get(lang)
     }
 }
 

@@ -66,7 +66,8 @@ impl Dialogues {
     }
 }
 
-/// Loads every `*.toml` in `dir`; any problem in any file refuses the lot.
+/// Loads every `*.toml` in `dir` but the text catalogue (`texts.toml`, see
+/// [`crate::texts`]); any problem in any file refuses the lot.
 pub fn load_dir(dir: &Path) -> Result<Dialogues, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut files = match std::fs::read_dir(dir) {
@@ -74,6 +75,7 @@ pub fn load_dir(dir: &Path) -> Result<Dialogues, Vec<Problem>> {
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .filter(|p| p.file_name().is_none_or(|n| n != crate::texts::FILE_NAME))
             .collect::<Vec<_>>(),
         Err(e) => {
             return Err(vec![Problem {
@@ -272,10 +274,22 @@ impl Cx<'_> {
         self.problems.push(problem(self.file, line, message));
     }
 
-    /// A text in both languages, each at most 4096 characters.
+    /// A text in every language, each at most 4096 characters.
     fn text(&mut self, raw: &S<RawText>, what: &str) -> Option<Text> {
         let line = self.line(&raw.span());
-        let get = |cx: &mut Self, value: &Option<S<String>>, lang: Lang| match value {
+        for code in raw.get_ref().0.keys() {
+            if Lang::parse(code).is_none() {
+                let known: Vec<&str> = Lang::ALL.iter().map(|l| l.code()).collect();
+                self.report(
+                    line,
+                    format!(
+                        "{what}: unknown language `{code}` (languages: {})",
+                        known.join(", ")
+                    ),
+                );
+            }
+        }
+        let get = |cx: &mut Self, value: Option<&S<String>>, lang: Lang| match value {
             Some(v) if !v.get_ref().trim().is_empty() => {
                 let n = v.get_ref().chars().count();
                 if n > MAX_TEXT_CHARS {
@@ -298,15 +312,20 @@ impl Cx<'_> {
                 None
             }
         };
-        let zh = get(self, &raw.get_ref().zh, Lang::Zh);
-        let en = get(self, &raw.get_ref().en, Lang::En);
-        Some(Text { zh: zh?, en: en? })
+        let texts: Vec<Option<String>> = Lang::ALL
+            .into_iter()
+            .map(|lang| get(self, raw.get_ref().0.get(lang.code()), lang))
+            .collect();
+        let texts: Vec<String> = texts.into_iter().collect::<Option<_>>()?;
+        Some(Text::from_fn(|lang| {
+            texts.get(lang.index()).cloned().unwrap_or_default()
+        }))
     }
 
     /// A button label: a text of at most 64 characters in each language.
     fn label(&mut self, raw: &S<RawText>, what: &str) -> Option<Text> {
         let text = self.text(raw, what)?;
-        for lang in [Lang::Zh, Lang::En] {
+        for lang in Lang::ALL {
             let n = text.get(lang).chars().count();
             if n > MAX_LABEL_CHARS {
                 let line = self.line(&raw.span());
@@ -614,14 +633,11 @@ impl Cx<'_> {
                     Some(b) => self.label(b, "`button`")?,
                     None => {
                         let p = if kind == KindName::Contact {
-                            super::phrases::Phrase::ShareContact
+                            crate::texts::engine::SHARE_CONTACT
                         } else {
-                            super::phrases::Phrase::ShareLocation
+                            crate::texts::engine::SHARE_LOCATION
                         };
-                        Text {
-                            zh: p.get(Lang::Zh).into(),
-                            en: p.get(Lang::En).into(),
-                        }
+                        Text::from_fn(|lang| p.get(lang).into())
                     }
                 };
                 let save = self.required(&raw.save, name, line, "save")?;

@@ -9,7 +9,6 @@ pub mod check;
 pub mod facts;
 pub mod load;
 pub mod model;
-pub mod phrases;
 mod render;
 pub mod step;
 

@@ -21,14 +21,12 @@ pub struct RawDialogue {
     pub nodes: S<BTreeMap<S<String>, S<RawNode>>>,
 }
 
-/// A text as written: both languages are optional here so the checker can
-/// name every missing translation instead of stopping at the first.
+/// A text as written: language code → text. Every language is optional
+/// here so the checker can name every missing translation (and an unknown
+/// language) instead of stopping at the first.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawText {
-    pub zh: Option<S<String>>,
-    pub en: Option<S<String>>,
-}
+#[serde(transparent)]
+pub struct RawText(pub BTreeMap<String, S<String>>);
 
 /// One node as written: every key any kind may use, so a typo is an
 /// "unknown key" and a key of another kind is reported by the checker.

@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::facts::Facts;
 use super::load::MAX_TEXT_CHARS;
-use super::phrases::Phrase;
 use crate::i18n::Lang;
+use crate::texts::engine as phrases;
 
 /// The raw value a placeholder names: a collected var first, then a fact.
 #[must_use]
@@ -49,7 +49,7 @@ pub fn render(template: &str, lang: Lang, vars: &BTreeMap<String, Value>, facts:
                 let name = &stripped[..end];
                 if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                     let shown = lookup(name, vars, facts).map_or_else(
-                        || Phrase::Empty.get(lang).to_string(),
+                        || phrases::EMPTY.get(lang).to_string(),
                         |v| display(&v, lang),
                     );
                     out.push_str(&shown);
@@ -69,9 +69,9 @@ pub fn render(template: &str, lang: Lang, vars: &BTreeMap<String, Value>, facts:
 #[must_use]
 pub fn display(value: &Value, lang: Lang) -> String {
     match value {
-        Value::Null => Phrase::Empty.get(lang).to_string(),
-        Value::Bool(true) => Phrase::Yes.get(lang).to_string(),
-        Value::Bool(false) => Phrase::No.get(lang).to_string(),
+        Value::Null => phrases::EMPTY.get(lang).to_string(),
+        Value::Bool(true) => phrases::YES.get(lang).to_string(),
+        Value::Bool(false) => phrases::NO.get(lang).to_string(),
         Value::Number(n) => n.to_string(),
         Value::String(s) => s.clone(),
         Value::Array(items) => items

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -11,9 +11,9 @@ use super::callback::{self, Half, Token};
 use super::facts::{Facts, UnitFact};
 use super::load::MAX_LABEL_CHARS;
 use super::model::{Dialogue, EffectKind, Fact, Node, NodeKind, Test};
-use super::phrases::{fill, Phrase};
 use super::render::{clamp, display, lookup, render};
 use crate::i18n::{Lang, Text};
+use crate::texts::{self, engine as phrases, fill, Phrase};
 
 /// Failed answers at one prompt before a human is offered.
 pub const TRIES_BEFORE_HUMAN: u32 = 3;
@@ -196,7 +196,7 @@ pub fn reprompt(dialogue: &Dialogue, state: &State, facts: &Facts, now: DateTime
             run.show_prompt(&node, None);
         }
         Waiting::Outcome | Waiting::HandOff => {
-            run.phrase_reply(Phrase::PleaseWait);
+            run.phrase_reply(phrases::PLEASE_WAIT);
         }
     }
     run.finish(true)
@@ -230,9 +230,9 @@ pub fn step(
                 run.token(token)
             }
             Some((serial, Token::Cancel)) if serial == state.serial => run.cancel(),
-            _ => run.phrase_reply(Phrase::Expired),
+            _ => run.phrase_reply(phrases::EXPIRED),
         },
-        (Waiting::Outcome | Waiting::HandOff, _) => run.phrase_reply(Phrase::PleaseWait),
+        (Waiting::Outcome | Waiting::HandOff, _) => run.phrase_reply(phrases::PLEASE_WAIT),
         (Waiting::Answer, Input::Back) => run.back(),
         (Waiting::Answer, input) => {
             let id = state.node.clone();
@@ -249,7 +249,7 @@ fn restart(dialogue: &Dialogue, state: &State, facts: &Facts, now: DateTime<Utc>
     fresh.replies.insert(
         0,
         Reply {
-            text: Phrase::Restarted.get(state.lang).to_string(),
+            text: phrases::RESTARTED.get(state.lang).to_string(),
             keyboard: Keyboard::RemoveReplyKeyboard,
         },
     );
@@ -377,7 +377,7 @@ impl<'a> Run<'a> {
 
     /// Our own mistake (a missing node): apologise and end.
     fn broken(&mut self) -> bool {
-        let text = self.phrase(Phrase::SomethingWrong);
+        let text = self.phrase(phrases::SOMETHING_WRONG);
         self.reply(text, Keyboard::RemoveReplyKeyboard);
         false
     }
@@ -388,7 +388,7 @@ impl<'a> Run<'a> {
         } else {
             Keyboard::None
         };
-        let text = self.phrase(Phrase::Cancelled);
+        let text = self.phrase(phrases::CANCELLED);
         self.reply(text, keyboard);
         false
     }
@@ -410,7 +410,7 @@ impl<'a> Run<'a> {
     /// A contact or location prompt left a reply keyboard on screen.
     fn leave_reply_keyboard(&mut self) {
         if self.current_uses_reply_keyboard() {
-            let text = self.phrase(Phrase::Received);
+            let text = self.phrase(phrases::RECEIVED);
             self.reply(text, Keyboard::RemoveReplyKeyboard);
         }
     }
@@ -573,7 +573,7 @@ impl<'a> Run<'a> {
             .get("ticket_no")
             .map_or_else(String::new, |v| display(v, self.lang()));
         let text = fill(
-            Phrase::HandedOff.get(self.lang()),
+            phrases::HANDED_OFF.get(self.lang()),
             &[("ticket_no", &ticket)],
         );
         self.reply(text, Keyboard::RemoveReplyKeyboard);
@@ -597,7 +597,7 @@ impl<'a> Run<'a> {
                 self.show_prompt(&id, None);
                 true
             }
-            Token::Human | Token::KeepTrying => self.phrase_reply(Phrase::Expired),
+            Token::Human | Token::KeepTrying => self.phrase_reply(phrases::EXPIRED),
             token => {
                 let before = self.state.clone();
                 let label = self.token_label(&id, &token);
@@ -607,7 +607,7 @@ impl<'a> Run<'a> {
                     // changed file; it must change nothing.
                     Handled::Fail(None) => {
                         self.state = before;
-                        self.phrase_reply(Phrase::Expired)
+                        self.phrase_reply(phrases::EXPIRED)
                     }
                     handled => self.after(&id, handled),
                 }
@@ -622,10 +622,10 @@ impl<'a> Run<'a> {
                 .find(|c| &c.key == key)
                 .map_or_else(|| key.clone(), |c| c.label.get(self.lang()).to_string()),
             (Token::Rating(r), _) => r.to_string(),
-            (Token::Yes, _) => self.phrase(Phrase::Yes),
-            (Token::No, _) => self.phrase(Phrase::No),
-            (Token::Skip, _) => self.phrase(Phrase::Skip),
-            (Token::Done, _) => self.phrase(Phrase::Done),
+            (Token::Yes, _) => self.phrase(phrases::YES),
+            (Token::No, _) => self.phrase(phrases::NO),
+            (Token::Skip, _) => self.phrase(phrases::SKIP),
+            (Token::Done, _) => self.phrase(phrases::DONE),
             (t, _) => format!("{t:?}"),
         }
     }
@@ -658,11 +658,11 @@ impl<'a> Run<'a> {
         if self.state.tries >= TRIES_BEFORE_HUMAN {
             self.state.serial += 1;
             let offer = vec![
-                self.button(self.phrase(Phrase::TalkToStaff), &Token::Human),
-                self.button(self.phrase(Phrase::KeepTrying), &Token::KeepTrying),
+                self.button(self.phrase(phrases::TALK_TO_STAFF), &Token::Human),
+                self.button(self.phrase(phrases::KEEP_TRYING), &Token::KeepTrying),
             ];
             let rows = vec![offer, self.nav_row()];
-            let text = format!("{text}\n\n{}", self.phrase(Phrase::HumanOffer));
+            let text = format!("{text}\n\n{}", self.phrase(phrases::HUMAN_OFFER));
             self.reply(text, Keyboard::Inline(rows));
         } else {
             self.show_prompt(id, Some(text));
@@ -680,9 +680,9 @@ impl<'a> Run<'a> {
     fn nav_row(&self) -> Vec<Button> {
         let mut row = Vec::new();
         if !self.state.back.is_empty() {
-            row.push(self.button(self.phrase(Phrase::Back), &Token::Back));
+            row.push(self.button(self.phrase(phrases::BACK), &Token::Back));
         }
-        row.push(self.button(self.phrase(Phrase::Cancel), &Token::Cancel));
+        row.push(self.button(self.phrase(phrases::CANCEL), &Token::Cancel));
         row
     }
 
@@ -698,7 +698,7 @@ impl<'a> Run<'a> {
         self.note(format!("bot: {text}"));
         self.state.serial += 1;
         let nav = self.nav_row();
-        let skip = |run: &Self| vec![run.button(run.phrase(Phrase::Skip), &Token::Skip)];
+        let skip = |run: &Self| vec![run.button(run.phrase(phrases::SKIP), &Token::Skip)];
         let mut rows: Vec<Vec<Button>> = Vec::new();
         match &node.kind {
             NodeKind::Choice {
@@ -754,8 +754,8 @@ impl<'a> Run<'a> {
                             .into_iter()
                             .map(|h| {
                                 let part = match h {
-                                    Half::Am => Phrase::Morning,
-                                    Half::Pm => Phrase::Afternoon,
+                                    Half::Am => phrases::MORNING,
+                                    Half::Pm => phrases::AFTERNOON,
                                 };
                                 let label =
                                     format!("{} {}", self.day_label(day), self.phrase(part));
@@ -770,14 +770,14 @@ impl<'a> Run<'a> {
             }
             NodeKind::Photo { optional, save, .. } => {
                 if self.state.attachments.iter().any(|a| &a.field == save) {
-                    rows.push(vec![self.button(self.phrase(Phrase::Done), &Token::Done)]);
+                    rows.push(vec![self.button(self.phrase(phrases::DONE), &Token::Done)]);
                 } else if *optional {
                     rows.push(skip(self));
                 }
             }
             NodeKind::YesNo { .. } => rows.push(vec![
-                self.button(self.phrase(Phrase::Yes), &Token::Yes),
-                self.button(self.phrase(Phrase::No), &Token::No),
+                self.button(self.phrase(phrases::YES), &Token::Yes),
+                self.button(self.phrase(phrases::NO), &Token::No),
             ]),
             NodeKind::Rating { .. } => {
                 rows.push(
@@ -802,7 +802,7 @@ impl<'a> Run<'a> {
             NodeKind::Contact { button, .. } => {
                 let label = button.get(self.lang()).to_string();
                 self.reply(text, Keyboard::RequestContact { label });
-                let hint = self.phrase(Phrase::NavHint);
+                let hint = self.phrase(phrases::NAV_HINT);
                 self.reply(hint, Keyboard::Inline(rows));
             }
             NodeKind::Location {
@@ -813,7 +813,7 @@ impl<'a> Run<'a> {
                 if *optional {
                     rows.insert(0, skip(self));
                 }
-                let hint = self.phrase(Phrase::NavHint);
+                let hint = self.phrase(phrases::NAV_HINT);
                 self.reply(hint, Keyboard::Inline(rows));
             }
             _ => self.reply(text, Keyboard::Inline(rows)),
@@ -850,25 +850,20 @@ impl<'a> Run<'a> {
     }
 
     fn day_label(&self, d: NaiveDate) -> String {
-        let today = self.today();
-        let relative = match (d - today).num_days() {
-            0 => Some(("今天", "Today")),
-            1 => Some(("明天", "Tomorrow")),
-            _ => None,
+        let lang = self.lang();
+        let weekday = match (d - self.today()).num_days() {
+            0 => texts::labels::TODAY,
+            1 => texts::labels::TOMORROW,
+            _ => texts::weekday(d.weekday()),
         };
-        match self.lang() {
-            Lang::Zh => {
-                let wd = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
-                    [d.weekday().num_days_from_monday() as usize % 7];
-                let name = relative.map_or(wd, |r| r.0);
-                format!("{}月{}日 {name}", d.month(), d.day())
-            }
-            Lang::En => {
-                let name = relative
-                    .map_or_else(|| weekday_en(d.weekday()).to_string(), |r| r.1.to_string());
-                format!("{name} {}", d.format("%-d %b"))
-            }
-        }
+        texts::labels::DAY.fill(
+            lang,
+            &[
+                ("month", texts::month(d.month()).get(lang)),
+                ("day", &d.day().to_string()),
+                ("weekday", weekday.get(lang)),
+            ],
+        )
     }
 
     fn unit_list(&self, from: &str) -> Vec<UnitFact> {
@@ -889,13 +884,10 @@ impl<'a> Run<'a> {
     }
 
     fn unit_label(&self, u: &UnitFact) -> String {
-        let role = match (u.role.as_str(), self.lang()) {
-            ("owner", Lang::Zh) => "业主",
-            ("tenant", Lang::Zh) => "租户",
-            ("family", Lang::Zh) => "家属",
-            ("owner", Lang::En) => "owner",
-            ("tenant", Lang::En) => "tenant",
-            ("family", Lang::En) => "family",
+        let role = match u.role.as_str() {
+            "owner" => texts::labels::ROLE_OWNER.get(self.lang()),
+            "tenant" => texts::labels::ROLE_TENANT.get(self.lang()),
+            "family" => texts::labels::ROLE_FAMILY.get(self.lang()),
             _ => "",
         };
         if role.is_empty() {
@@ -928,7 +920,9 @@ impl<'a> Run<'a> {
                             .and_then(|i| choices.get(i));
                         by_number.or_else(|| {
                             choices.iter().find(|c| {
-                                c.label.zh.trim() == t || c.label.en.trim().eq_ignore_ascii_case(t)
+                                Lang::ALL
+                                    .iter()
+                                    .any(|l| c.label.get(*l).trim().eq_ignore_ascii_case(t))
                             })
                         })
                     }
@@ -972,25 +966,25 @@ impl<'a> Run<'a> {
                     if len > *max_chars {
                         let (len, max) = (len.to_string(), max_chars.to_string());
                         return Handled::Fail(Some(fill(
-                            Phrase::TooLong.get(lang),
+                            phrases::TOO_LONG.get(lang),
                             &[("len", &len), ("max", &max)],
                         )));
                     }
                     if len < *min_chars {
                         let min = min_chars.to_string();
                         return Handled::Fail(Some(fill(
-                            Phrase::TooShort.get(lang),
+                            phrases::TOO_SHORT.get(lang),
                             &[("min", &min)],
                         )));
                     }
                     if !t.chars().any(char::is_alphanumeric) {
-                        return Handled::Fail(Some(self.phrase(Phrase::NoLetters)));
+                        return Handled::Fail(Some(self.phrase(phrases::NO_LETTERS)));
                     }
                     if let Some(re) = pattern {
                         if !re.is_match(t) {
                             let ex = example.clone().unwrap_or_default();
                             return Handled::Fail(Some(fill(
-                                Phrase::PatternMismatch.get(lang),
+                                phrases::PATTERN_MISMATCH.get(lang),
                                 &[("example", &ex)],
                             )));
                         }
@@ -1016,7 +1010,7 @@ impl<'a> Run<'a> {
                     let lo = min.map_or_else(|| "…".to_string(), |m| m.to_string());
                     let hi = max.map_or_else(|| "…".to_string(), |m| m.to_string());
                     return Handled::Fail(Some(fill(
-                        Phrase::NumberOutOfRange.get(lang),
+                        phrases::NUMBER_OUT_OF_RANGE.get(lang),
                         &[("min", &lo), ("max", &hi)],
                     )));
                 }
@@ -1041,7 +1035,7 @@ impl<'a> Run<'a> {
                     let offered = self.days(*days, *from_today);
                     let last = offered.last().copied().unwrap_or(d);
                     if d < self.today() || d > last {
-                        return Handled::Fail(Some(self.phrase(Phrase::DayPassed)));
+                        return Handled::Fail(Some(self.phrase(phrases::DAY_PASSED)));
                     }
                     self.save(save, Value::String(d.format("%Y-%m-%d").to_string()));
                     Handled::Next(next.clone())
@@ -1067,7 +1061,7 @@ impl<'a> Run<'a> {
                     let last = offered.last().map(|s| s.0).unwrap_or(d);
                     let open_today = offered.iter().any(|(day, hs)| *day == d && hs.contains(&h));
                     if d < self.today() || d > last || (d == self.today() && !open_today) {
-                        return Handled::Fail(Some(self.phrase(Phrase::DayPassed)));
+                        return Handled::Fail(Some(self.phrase(phrases::DAY_PASSED)));
                     }
                     let (from, to, half) = match h {
                         Half::Am => (MORNING.0, MORNING.1, "am"),
@@ -1125,7 +1119,7 @@ impl<'a> Run<'a> {
                         self.save(save, json!(count));
                         let max_s = max.to_string();
                         if trimmed {
-                            let text = fill(Phrase::PhotosTrimmed.get(lang), &[("max", &max_s)]);
+                            let text = fill(phrases::PHOTOS_TRIMMED.get(lang), &[("max", &max_s)]);
                             self.reply(text, Keyboard::None);
                         }
                         if count >= *max {
@@ -1133,7 +1127,7 @@ impl<'a> Run<'a> {
                         }
                         self.state.tries = 0;
                         let text = fill(
-                            Phrase::PhotosReceived.get(lang),
+                            phrases::PHOTOS_RECEIVED.get(lang),
                             &[("n", &count.to_string()), ("max", &max_s)],
                         );
                         self.show_prompt(id, Some(text));
@@ -1169,7 +1163,7 @@ impl<'a> Run<'a> {
                 Given::Input(Input::Contact { phone, is_own }),
             ) => {
                 if !is_own {
-                    return Handled::Fail(Some(self.phrase(Phrase::ContactNotOwn)));
+                    return Handled::Fail(Some(self.phrase(phrases::CONTACT_NOT_OWN)));
                 }
                 self.save(save, Value::String(phone.clone()));
                 Handled::Next(next.clone())
@@ -1217,18 +1211,6 @@ impl<'a> Run<'a> {
     }
 }
 
-fn weekday_en(w: Weekday) -> &'static str {
-    match w {
-        Weekday::Mon => "Mon",
-        Weekday::Tue => "Tue",
-        Weekday::Wed => "Wed",
-        Weekday::Thu => "Thu",
-        Weekday::Fri => "Fri",
-        Weekday::Sat => "Sat",
-        Weekday::Sun => "Sun",
-    }
-}
-
 fn typed_yes_no(t: &str) -> Option<bool> {
     match t.trim().to_lowercase().as_str() {
         "y" | "yes" | "是" | "是的" | "好" | "对" | "1" => Some(true),
@@ -1240,16 +1222,16 @@ fn typed_yes_no(t: &str) -> Option<bool> {
 /// The built-in retry text of a node kind.
 fn default_retry(kind: &NodeKind) -> Phrase {
     match kind {
-        NodeKind::Text { .. } => Phrase::RetryText,
-        NodeKind::Number { .. } => Phrase::RetryNumber,
-        NodeKind::Date { .. } | NodeKind::Slot { .. } => Phrase::RetryDate,
-        NodeKind::Photo { optional: true, .. } => Phrase::RetryPhotoOptional,
-        NodeKind::Photo { .. } => Phrase::RetryPhoto,
-        NodeKind::Location { .. } => Phrase::RetryLocation,
-        NodeKind::Contact { .. } => Phrase::RetryContact,
-        NodeKind::YesNo { .. } => Phrase::RetryYesNo,
-        NodeKind::Rating { .. } => Phrase::RetryRating,
-        _ => Phrase::RetryChoice,
+        NodeKind::Text { .. } => phrases::RETRY_TEXT,
+        NodeKind::Number { .. } => phrases::RETRY_NUMBER,
+        NodeKind::Date { .. } | NodeKind::Slot { .. } => phrases::RETRY_DATE,
+        NodeKind::Photo { optional: true, .. } => phrases::RETRY_PHOTO_OPTIONAL,
+        NodeKind::Photo { .. } => phrases::RETRY_PHOTO,
+        NodeKind::Location { .. } => phrases::RETRY_LOCATION,
+        NodeKind::Contact { .. } => phrases::RETRY_CONTACT,
+        NodeKind::YesNo { .. } => phrases::RETRY_YES_NO,
+        NodeKind::Rating { .. } => phrases::RETRY_RATING,
+        _ => phrases::RETRY_CHOICE,
     }
 }
 

@@ -14,12 +14,12 @@ use super::context::Ctx;
 use super::conversation::{self, Key, Waiting};
 use super::router::{answer, Sender};
 use crate::domain::broadcasts::{
-    self as bc, texts, Audience, Broadcast, DraftChange, RsvpOutcome, Schedule,
+    self as bc, Audience, Broadcast, DraftChange, RsvpOutcome, Schedule,
 };
 use crate::domain::staff;
 use crate::i18n::Lang;
 use crate::telegram::outbox::{Outgoing, Request, Target};
-use crate::texts::{fill, Phrase};
+use crate::texts::{broadcast as texts, fill, Phrase};
 
 /// Broadcasts listed by `/broadcasts`.
 const LIST_LIMIT: i64 = 15;

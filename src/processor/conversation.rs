@@ -18,7 +18,7 @@ use crate::domain::broadcasts;
 use crate::domain::visits::Outcome;
 use crate::engine::{Photo, State};
 use crate::telegram::outbox::{self, Outgoing, Request};
-use crate::texts::{self, fill};
+use crate::texts;
 
 /// The question a person has been asked and not yet answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,7 +110,8 @@ pub async fn load(ctx: &mut Ctx<'_>, key: Key) -> Result<Loaded> {
     };
     if expires_at <= ctx.now {
         clear(ctx.conn, key).await?;
-        expired(ctx.conn, Some(ctx.update_id), key, &waiting).await?;
+        let ttl = ctx.app.settings.draft_ttl;
+        expired(ctx.conn, Some(ctx.update_id), key, &waiting, ttl).await?;
         return Ok(Loaded::Expired(Box::new(waiting)));
     }
     let album: Vec<Photo> = serde_json::from_value(row.get("album")).unwrap_or_default();
@@ -172,9 +173,14 @@ pub async fn clear(conn: &mut PgConnection, key: Key) -> Result<()> {
     Ok(())
 }
 
-/// Conversations left alone past their expiry: deleted, each person told
-/// once (a broadcast draft is discarded with its question).
-pub async fn expire_drafts(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<u64> {
+/// Conversations left alone past their expiry (`draft_ttl`, named in the
+/// notices): deleted, each person told once (a broadcast draft is discarded
+/// with its question).
+pub async fn expire_drafts(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    draft_ttl: chrono::Duration,
+) -> Result<u64> {
     let rows = sqlx::query(
         "DELETE FROM conversations WHERE expires_at <= $1 RETURNING chat_id, user_id, waiting",
     )
@@ -187,7 +193,7 @@ pub async fn expire_drafts(conn: &mut PgConnection, now: DateTime<Utc>) -> Resul
             user_id: row.get("user_id"),
         };
         match serde_json::from_value::<Waiting>(row.get("waiting")) {
-            Ok(waiting) => expired(conn, None, key, &waiting).await?,
+            Ok(waiting) => expired(conn, None, key, &waiting, draft_ttl).await?,
             Err(e) => {
                 tracing::warn!(chat = key.chat_id, error = %e, "unreadable conversation expired")
             }
@@ -202,32 +208,33 @@ async fn expired(
     update_id: Option<i64>,
     key: Key,
     waiting: &Waiting,
+    draft_ttl: chrono::Duration,
 ) -> Result<()> {
+    let hours = draft_ttl.num_hours().to_string();
     let lang = match waiting {
         Waiting::Dialogue { state } => state.lang,
         _ => chat_language(conn, key.chat_id).await?.unwrap_or_default(),
     };
     let request = match waiting {
         Waiting::Dialogue { .. } => {
-            Request::text_with(texts::DRAFT_EXPIRED.get(lang), main_menu(lang))
+            let text = texts::DRAFT_EXPIRED.fill(lang, &[("hours", &hours)]);
+            Request::text_with(text, main_menu(lang))
         }
         Waiting::BroadcastDraft { draft, .. } => {
             if !broadcasts::cancel_draft(conn, *draft).await? {
                 return Ok(());
             }
-            Request::text(fill(
-                texts::BROADCAST_DRAFT_EXPIRED.get(lang),
-                &[("n", &draft.to_string())],
-            ))
+            Request::text(
+                texts::BROADCAST_DRAFT_EXPIRED
+                    .fill(lang, &[("n", &draft.to_string()), ("hours", &hours)]),
+            )
         }
-        Waiting::CancelReason { ticket } => Request::text(fill(
-            texts::CANCEL_REASON_EXPIRED.get(lang),
-            &[("id", &format!("#{ticket}"))],
-        )),
-        Waiting::VisitNote { visit, .. } => Request::text(fill(
-            texts::VISIT_NOTE_EXPIRED.get(lang),
-            &[("visit", &visit.to_string())],
-        )),
+        Waiting::CancelReason { ticket } => {
+            Request::text(texts::CANCEL_REASON_EXPIRED.fill(lang, &[("id", &format!("#{ticket}"))]))
+        }
+        Waiting::VisitNote { visit, .. } => {
+            Request::text(texts::VISIT_NOTE_EXPIRED.fill(lang, &[("visit", &visit.to_string())]))
+        }
         // The rating stands; an unsent comment or an unanswered offer needs
         // no notice.
         Waiting::RatingComment { .. } | Waiting::ReopenOrNew { .. } => return Ok(()),

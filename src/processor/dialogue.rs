@@ -364,6 +364,7 @@ fn one_button(button: KeyboardButton) -> ReplyMarkup {
         .into()
 }
 
+/// The notice that a draft expired, naming the setting it expired by.
 async fn show_menu(ctx: &mut Ctx<'_>, who: Who, text: texts::Phrase) -> Result<()> {
     ctx.reply(
         who.chat_id,

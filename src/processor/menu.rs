@@ -34,7 +34,7 @@ pub fn command_list(lang: Lang) -> Vec<(&'static str, &'static str)> {
         ("menu", texts::CMD_MENU),
         ("mytickets", texts::CMD_MYTICKETS),
         ("cancel", texts::CMD_CANCEL),
-        ("reminders", super::reminders::CMD_REMINDERS),
+        ("reminders", texts::reminders::CMD_REMINDERS),
         ("lang", texts::CMD_LANG),
         ("help", texts::CMD_HELP),
     ]
@@ -62,10 +62,12 @@ pub async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, text: &str) -> Result<
         }
         Ok(OwnerCommand::Lang) => Request::text_with(
             texts::LANGUAGE_CHOOSE.get(lang),
-            InlineKeyboardMarkup::new([[
-                InlineKeyboardButton::callback("中文", "lang:zh"),
-                InlineKeyboardButton::callback("English", "lang:en"),
-            ]]),
+            InlineKeyboardMarkup::new([Lang::ALL.map(|l| {
+                InlineKeyboardButton::callback(
+                    texts::LANGUAGE_NAME.get(l),
+                    format!("lang:{}", l.code()),
+                )
+            })]),
         ),
         Err(_) => Request::text(texts::UNKNOWN_COMMAND.get(lang)),
     };

@@ -68,9 +68,10 @@ pub async fn tick(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<TickRe
     // Each job in its own transaction: what it queued and what it recorded
     // as done commit together.
     let mut tx = pool.begin().await?;
-    report.drafts_expired = crate::processor::conversation::expire_drafts(&mut tx, now)
-        .await
-        .context("expiring unanswered questions and unfinished drafts")?;
+    report.drafts_expired =
+        crate::processor::conversation::expire_drafts(&mut tx, now, app.settings.draft_ttl)
+            .await
+            .context("expiring unanswered questions and unfinished drafts")?;
     tx.commit().await?;
     let mut tx = pool.begin().await?;
     report.fee_reminders = crate::processor::reminders::run_due(&mut tx, app, now)

@@ -149,14 +149,14 @@ async fn an_abandoned_broadcast_draft_expires_with_a_notice_and_later_messages_g
     let now = app.clock.now();
     let mut conn = app.db.pool.acquire().await.unwrap();
     assert_eq!(
-        expire_drafts(&mut conn, now + Duration::hours(23))
+        expire_drafts(&mut conn, now + Duration::hours(23), Duration::hours(24))
             .await
             .unwrap(),
         0,
         "not yet"
     );
     assert_eq!(
-        expire_drafts(&mut conn, now + Duration::hours(25))
+        expire_drafts(&mut conn, now + Duration::hours(25), Duration::hours(24))
             .await
             .unwrap(),
         1

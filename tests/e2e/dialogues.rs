@@ -767,20 +767,20 @@ async fn a_draft_left_alone_expires_with_a_notice_and_the_owner_starts_fresh() {
     let now = app.clock.now();
     let mut conn = pool.acquire().await.expect("connection");
     assert_eq!(
-        expire_drafts(&mut conn, now + Duration::hours(23))
+        expire_drafts(&mut conn, now + Duration::hours(23), Duration::hours(24))
             .await
             .unwrap(),
         0,
         "not yet"
     );
     assert_eq!(
-        expire_drafts(&mut conn, now + Duration::hours(25))
+        expire_drafts(&mut conn, now + Duration::hours(25), Duration::hours(24))
             .await
             .unwrap(),
         1
     );
     assert_eq!(
-        expire_drafts(&mut conn, now + Duration::hours(26))
+        expire_drafts(&mut conn, now + Duration::hours(26), Duration::hours(24))
             .await
             .unwrap(),
         0,

@@ -6,7 +6,7 @@
 //! bot → owner: 🔧 The property office proposes to visit on Wed 02 Dec 10:00 … [Confirm] [Another time]
 //! bot → butler: Visit V1 (#1 · 3-2-1101) proposed for Wed 02 Dec 10:00; waiting for the owner …
 //! (24 h before) bot → owner: ⏰ Reminder: the property office visits you tomorrow …
-//! (1 h before)  bot → owner, butler: ⏰ … in about an hour / In one hour …
+//! (1 h before)  bot → owner, butler: ⏰ … visits you soon, at … / Coming up: visit …
 //! ```
 
 use std::sync::Arc;
@@ -183,13 +183,12 @@ async fn visit_reminders_fire_once_each_even_from_two_processes() {
     assert_eq!(due(&app, &processor, hour_before).await, 0);
     assert_eq!(due(&app, &processor, at + Duration::hours(1)).await, 0);
 
-    app.expect_message(OWNER, "visits you in about an hour")
-        .await;
-    app.expect_message(BUTLER, "In one hour: visit V1").await;
+    app.expect_message(OWNER, "visits you soon, at").await;
+    app.expect_message(BUTLER, "Coming up: visit V1").await;
     app.settle().await;
     assert_eq!(count(&app, OWNER, "visits you tomorrow"), 1);
-    assert_eq!(count(&app, OWNER, "in about an hour"), 1);
-    assert_eq!(count(&app, BUTLER, "In one hour"), 1);
+    assert_eq!(count(&app, OWNER, "visits you soon"), 1);
+    assert_eq!(count(&app, BUTLER, "Coming up: visit"), 1);
     let sent: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM reminders WHERE result = 'sent' AND outbox_id IS NOT NULL",
     )
@@ -255,7 +254,7 @@ async fn a_reschedule_moves_the_reminders_and_the_old_ones_never_fire() {
     // The new ones fire.
     assert_eq!(due(&app, &processor, moved - Duration::hours(24)).await, 1);
     assert_eq!(due(&app, &processor, moved - Duration::hours(1)).await, 2);
-    app.expect_message(OWNER, "in about an hour, at Thu").await;
+    app.expect_message(OWNER, "visits you soon, at Thu").await;
     app.settle().await;
     assert_eq!(count(&app, OWNER, "Reminder"), 2);
     assert!(app

@@ -7,8 +7,6 @@
 //! (`broadcast_recipients.outbox_id`), so the sender's record is the only
 //! record: nothing here has to be kept in step with it.
 
-pub mod texts;
-
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -19,7 +17,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use crate::i18n::Lang;
 use crate::processor::App;
 use crate::telegram::outbox::{self, Lane, Outgoing, Request, Target, NOTIFY_CHANNEL};
-use crate::texts::fill;
+use crate::texts::{broadcast as texts, fill};
 
 /// Telegram's limit on a message's text.
 pub const TEXT_LIMIT: usize = 4096;
@@ -543,10 +541,15 @@ pub async fn confirm(
         return Ok(Err(Refusal::NoAudience));
     }
 
-    let requests: Vec<serde_json::Value> = [Lang::Zh, Lang::En]
+    // One request per language, keyed by its code: a recipient gets theirs.
+    let requests = Lang::ALL
         .into_iter()
-        .map(|lang| serde_json::to_value(owner_request(&b, lang, false)))
-        .collect::<std::result::Result<_, _>>()?;
+        .map(|lang| {
+            let request = serde_json::to_value(owner_request(&b, lang, false))?;
+            Ok((lang.code().to_string(), request))
+        })
+        .collect::<serde_json::Result<serde_json::Map<_, _>>>()?;
+    let requests = serde_json::Value::Object(requests);
     loop {
         let n = sqlx::query(
             "WITH batch AS (
@@ -555,7 +558,7 @@ pub async fn confirm(
                   ORDER BY id LIMIT $2),
              ins AS (
                  INSERT INTO outbox (chat_id, lane, request, not_before, status)
-                 SELECT chat_id, $3, CASE WHEN language = 'en' THEN $5 ELSE $4 END, $6, 'pending'
+                 SELECT chat_id, $3, COALESCE($4::jsonb -> language, $4::jsonb -> $5), $6, 'pending'
                    FROM batch ORDER BY id
                  RETURNING id, chat_id)
              UPDATE broadcast_recipients r SET outbox_id = ins.id
@@ -565,8 +568,8 @@ pub async fn confirm(
         .bind(id)
         .bind(BATCH)
         .bind(Lane::Broadcast as i16)
-        .bind(&requests[0])
-        .bind(&requests[1])
+        .bind(&requests)
+        .bind(Lang::default().code())
         .bind(starts_at)
         .execute(&mut *conn)
         .await

@@ -460,17 +460,19 @@ pub async fn reply(
         tickets::attach(ctx.conn, t.id, p, ctx.now).await?;
     }
     tickets::responded(ctx.conn, t.id, ctx.now).await?;
-    let key = if parts > 1 {
-        texts::REPLY_SENT_SPLIT
+    let id = t.id.to_string();
+    if parts > 1 {
+        let parts = parts.to_string();
+        desk.say_phrase(
+            ctx,
+            texts::REPLY_SENT_SPLIT,
+            &[("id", &id), ("parts", &parts)],
+        )
+        .await
     } else {
-        texts::REPLY_SENT
-    };
-    desk.say_phrase(
-        ctx,
-        key,
-        &[("id", &t.id.to_string()), ("parts", &parts.to_string())],
-    )
-    .await
+        desk.say_phrase(ctx, texts::REPLY_SENT, &[("id", &id)])
+            .await
+    }
 }
 
 fn phone_for(desk: &Desk, t: &Ticket) -> String {

@@ -173,14 +173,17 @@ async fn visit_reminder(
         ReminderKind::VisitOwner1h => texts::VISIT_OWNER_REMINDER_1H,
         _ => texts::VISIT_STAFF_REMINDER,
     };
-    let text = fill(
-        phrase.get(lang),
-        &[
-            ("visit", &visit.id.to_string()),
-            ("what", &describe(&visit)),
-            ("at", &when(visit.at, tz, lang)),
-        ],
+    let (visit_no, what, at) = (
+        visit.id.to_string(),
+        describe(&visit),
+        when(visit.at, tz, lang),
     );
+    let mut values = vec![("what", what.as_str()), ("at", at.as_str())];
+    // Staff are told the visit's number; owners are not.
+    if phrase.placeholders().contains(&"visit") {
+        values.push(("visit", &visit_no));
+    }
+    let text = fill(phrase.get(lang), &values);
     let to_owner = due.kind != ReminderKind::VisitStaff1h;
     // An owner who has not answered the proposal can still do so here.
     let request = if to_owner && visit.status == VisitStatus::Proposed {

@@ -4,10 +4,9 @@
 //! The timed side — reminders and invitations — is `run_due`.
 
 mod due;
-pub mod texts;
 
 use anyhow::Result;
-use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 
@@ -24,31 +23,21 @@ use crate::domain::tickets::{self, NewTicket, Ticket, TicketId, TicketKind, Tick
 use crate::domain::visits::{self, NewVisit, Outcome, TimeRefusal, Visit, VisitStatus};
 use crate::i18n::Lang;
 use crate::telegram::outbox::{Lane, Outgoing, Request};
-use crate::texts::{self as common, fill, Phrase};
+use crate::texts::{self as common, fill, visits as texts, Phrase};
 
 /// `Tue 01 Dec 10:00` / `12月01日（周二）10:00`, local time.
 #[must_use]
 pub fn when(at: DateTime<Utc>, tz: Tz, lang: Lang) -> String {
     let local = at.with_timezone(&tz);
-    match lang {
-        Lang::En => local.format("%a %d %b %H:%M").to_string(),
-        Lang::Zh => {
-            let day = match local.weekday() {
-                Weekday::Mon => "一",
-                Weekday::Tue => "二",
-                Weekday::Wed => "三",
-                Weekday::Thu => "四",
-                Weekday::Fri => "五",
-                Weekday::Sat => "六",
-                Weekday::Sun => "日",
-            };
-            format!(
-                "{}（周{day}）{}",
-                local.format("%m月%d日"),
-                local.format("%H:%M")
-            )
-        }
-    }
+    common::labels::DAY_AND_TIME.fill(
+        lang,
+        &[
+            ("month", common::month(local.month()).get(lang)),
+            ("day", &local.format("%d").to_string()),
+            ("weekday", common::weekday(local.weekday()).get(lang)),
+            ("time", &local.format("%H:%M").to_string()),
+        ],
+    )
 }
 
 /// Minutes since the epoch: how a time travels in callback data.
