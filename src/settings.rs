@@ -99,11 +99,6 @@ pub struct Settings {
     /// Hours an unfinished dialogue is kept before it expires.
     #[arg(long, env = "PROPDESK_DRAFT_TTL_HOURS", default_value_t = 24)]
     pub draft_ttl_hours: u32,
-    /// Minutes the bot waits for the answer to a question it asked (a
-    /// cancel reason, a rating comment, a visit time) before it lets go.
-    #[arg(long, env = "PROPDESK_PROMPT_MINUTES", default_value_t = 30,
-          value_parser = clap::value_parser!(u32).range(1..=1440))]
-    pub prompt_minutes: u32,
     /// Public HTTPS URL Telegram should post updates to (webhook mode).
     #[arg(long, env = "PROPDESK_WEBHOOK_URL", requires = "listen")]
     pub webhook_url: Option<url::Url>,
@@ -175,7 +170,7 @@ mod tests {
         assert_eq!(s.workers, 8);
         assert_eq!(s.timezone, chrono_tz::Asia::Shanghai);
         assert_eq!(s.dialogues, PathBuf::from(DEFAULT_DIALOGUES));
-        assert_eq!(s.prompt_minutes, 30);
+        assert_eq!(s.draft_ttl_hours, 24);
         assert_eq!(s.rate_per_sec, 30);
         assert!(s.webhook_url.is_none() && s.api_url.is_none());
     }

@@ -1,6 +1,6 @@
 //! Visits to owners — a repair visit for a ticket or a proactive visit (走访)
 //! to a unit — their time rules (office hours, slots, quiet hours) and the
-//! SQL of `visits`, `visit_prompts` and the visit rows of `reminders`.
+//! SQL of `visits` and the visit rows of `reminders`.
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
@@ -175,10 +175,13 @@ impl VisitStatus {
     }
 }
 
-/// What the staff member found (`visits_outcome_check`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the staff member found (`visits_outcome_check`); serialized as its
+/// stored text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Done,
+    #[serde(rename = "absent")]
     OwnerAbsent,
     FollowUp,
 }
@@ -523,69 +526,6 @@ pub async fn unit_by_code(conn: &mut PgConnection, code: &str) -> Result<Option<
         .bind(code)
         .fetch_optional(conn)
         .await?)
-}
-
-/// Remembers that the next text from `staff_id` in `chat_id` is the note of
-/// `visit_id`'s outcome.
-pub async fn set_prompt(
-    conn: &mut PgConnection,
-    chat_id: i64,
-    staff_id: i64,
-    visit_id: i64,
-    outcome: Outcome,
-    expires_at: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO visit_prompts (chat_id, staff_id, visit_id, outcome, expires_at)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (chat_id, staff_id) DO UPDATE
-           SET visit_id = EXCLUDED.visit_id, outcome = EXCLUDED.outcome, expires_at = EXCLUDED.expires_at",
-    )
-    .bind(chat_id)
-    .bind(staff_id)
-    .bind(visit_id)
-    .bind(outcome.as_str())
-    .bind(expires_at)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Takes (deletes and returns) a pending outcome prompt that has not expired.
-pub async fn take_prompt(
-    conn: &mut PgConnection,
-    chat_id: i64,
-    staff_id: i64,
-    now: DateTime<Utc>,
-) -> Result<Option<(i64, Outcome)>> {
-    let row: Option<(i64, String, DateTime<Utc>)> = sqlx::query_as(
-        "DELETE FROM visit_prompts WHERE chat_id = $1 AND staff_id = $2
-         RETURNING visit_id, outcome, expires_at",
-    )
-    .bind(chat_id)
-    .bind(staff_id)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row
-        .filter(|(_, _, expires)| *expires > now)
-        .and_then(|(v, o, _)| Outcome::parse(&o).map(|o| (v, o))))
-}
-
-/// Whether a prompt is waiting in this chat for this staff member.
-pub async fn has_prompt(
-    conn: &mut PgConnection,
-    chat_id: i64,
-    staff_id: i64,
-    now: DateTime<Utc>,
-) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM visit_prompts WHERE chat_id = $1 AND staff_id = $2 AND expires_at > $3)",
-    )
-    .bind(chat_id)
-    .bind(staff_id)
-    .bind(now)
-    .fetch_one(conn)
-    .await?)
 }
 
 #[cfg(test)]

@@ -2,14 +2,16 @@
 //! list (`/broadcasts`), and the buttons under `b:`: the compose steps, the
 //! preview's inert buttons, and owners' RSVP answers.
 //!
-//! The draft lives in `broadcasts` (status 'draft'); its `step` says what
-//! the bot waits for. Every button carries the draft's id and is honoured
-//! only for its author, while the draft is at that step.
+//! The draft's content lives in `broadcasts` (status 'draft'); what the bot
+//! waits for is the author's conversation state (`Waiting::BroadcastDraft`),
+//! which expires like any draft. Every button carries the draft's id and is
+//! honoured only for its author, while the draft is at that step.
 
 use anyhow::Result;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 
 use super::context::Ctx;
+use super::conversation::{self, Key, Waiting};
 use super::router::{answer, Sender};
 use crate::domain::broadcasts::{
     self as bc, Audience, Broadcast, DraftChange, RsvpOutcome, Schedule,
@@ -23,29 +25,57 @@ use crate::texts::{broadcast as texts, fill, Phrase};
 /// Broadcasts listed by `/broadcasts`.
 const LIST_LIMIT: i64 = 15;
 
-/// `/broadcast`, `/broadcasts`, and the answers a draft waits for. Returns
-/// false for messages that are not about broadcasts.
+/// `/broadcast` and `/broadcasts`. Returns false for other messages.
 pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<bool> {
     let text = msg.text().or(msg.caption());
-    if let Some(command) = text.and_then(|t| command(t, &ctx.app.settings.bot_username)) {
-        match command {
-            "broadcast" => start(ctx, from).await?,
-            "broadcasts" => list(ctx, from).await?,
-            "cancel" => return cancel_command(ctx, from).await,
-            _ => return Ok(false),
-        }
-        return Ok(true);
+    match text.and_then(|t| command(t, &ctx.app.settings.bot_username)) {
+        Some("broadcast") => start(ctx, from).await?,
+        Some("broadcasts") => list(ctx, from).await?,
+        _ => return Ok(false),
     }
-    if !from.private {
-        return Ok(false);
+    Ok(true)
+}
+
+fn key(from: &Sender) -> Key {
+    Key {
+        chat_id: from.chat_id,
+        user_id: from.user_id,
     }
-    let Some(draft) = bc::draft_of(ctx.conn, from.user_id).await? else {
+}
+
+/// A message while the author's draft `id` waits for the answer to `step`.
+/// `/cancel` discards the draft; other commands pass (the draft waits).
+/// False when the message is not the draft's.
+pub async fn on_waiting(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    msg: &Message,
+    id: i64,
+    step: &str,
+) -> Result<bool> {
+    let text = msg.text().or(msg.caption()).unwrap_or_default();
+    let word = conversation::command_word(text, &ctx.app.settings.bot_username);
+    let draft = bc::load_for_update(ctx.conn, id)
+        .await?
+        .filter(|b| b.status == "draft" && b.author_user_id == from.user_id);
+    let (Some(draft), Some(_)) = (draft, manager(ctx, from).await?) else {
+        // Sent, cancelled, or its author is no longer a manager.
+        conversation::clear(ctx.conn, key(from)).await?;
         return Ok(false);
     };
-    if manager(ctx, from).await?.is_none() {
-        return Ok(false);
+    match word.as_deref() {
+        Some("cancel") => {
+            bc::cancel_draft(ctx.conn, id).await?;
+            conversation::clear(ctx.conn, key(from)).await?;
+            say(ctx, from.chat_id, texts::CANCELLED.get(from.lang)).await?;
+            return Ok(true);
+        }
+        Some(_) => return Ok(false),
+        None => {}
     }
-    on_input(ctx, from, msg, &draft).await?;
+    // Any answer, right or wrong, keeps the draft alive.
+    set_step(ctx, from, id, step).await?;
+    on_input(ctx, from, msg, &draft, step).await?;
     Ok(true)
 }
 
@@ -56,7 +86,7 @@ fn command<'t>(text: &'t str, bot_username: &str) -> Option<&'t str> {
     if !to.is_empty() && !to.eq_ignore_ascii_case(bot_username) {
         return None;
     }
-    ["broadcast", "broadcasts", "cancel"]
+    ["broadcast", "broadcasts"]
         .into_iter()
         .find(|c| name.eq_ignore_ascii_case(c))
 }
@@ -91,6 +121,7 @@ async fn start(ctx: &mut Ctx<'_>, from: &Sender) -> Result<()> {
         return say(ctx, from.chat_id, texts::PRIVATE_ONLY.get(from.lang)).await;
     }
     let id = bc::start_draft(ctx.conn, from.user_id, from.chat_id).await?;
+    set_step(ctx, from, id, "audience").await?;
     ask_audience(ctx, from, id).await
 }
 
@@ -104,25 +135,20 @@ async fn list(ctx: &mut Ctx<'_>, from: &Sender) -> Result<()> {
     say(ctx, from.chat_id, text).await
 }
 
-/// `/cancel` ends a draft; without one it is the menu's.
-async fn cancel_command(ctx: &mut Ctx<'_>, from: &Sender) -> Result<bool> {
-    if !from.private {
-        return Ok(false);
-    }
-    let Some(draft) = bc::draft_of(ctx.conn, from.user_id).await? else {
-        return Ok(false);
-    };
-    bc::cancel_draft(ctx.conn, draft.id).await?;
-    say(ctx, from.chat_id, texts::CANCELLED.get(from.lang)).await?;
-    Ok(true)
-}
-
 fn button(label: &str, data: String) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(label, data)
 }
 
 fn cancel_button(id: i64, lang: Lang) -> InlineKeyboardButton {
     button(texts::CANCEL.get(lang), format!("b:x:{id}"))
+}
+
+/// A question answered by typing, with the way out under it.
+async fn ask(ctx: &mut Ctx<'_>, from: &Sender, id: i64, text: impl Into<String>) -> Result<()> {
+    let keyboard = InlineKeyboardMarkup::new([[cancel_button(id, from.lang)]]);
+    ctx.reply(from.chat_id, Request::text_with(text, keyboard))
+        .await?;
+    Ok(())
 }
 
 async fn ask_audience(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
@@ -164,9 +190,10 @@ async fn choose_audience(
             ?audience,
             "broadcast audience refused: nobody in it"
         );
-        return say(
+        return ask(
             ctx,
-            from.chat_id,
+            from,
+            id,
             bc::Refusal::NoAudience.explain(lang, Some(&audience)),
         )
         .await;
@@ -176,15 +203,16 @@ async fn choose_audience(
         ctx.conn,
         id,
         DraftChange {
-            step: Some("text"),
             audience: Some(audience),
             ..DraftChange::default()
         },
     )
     .await?;
-    say(
+    set_step(ctx, from, id, "text").await?;
+    ask(
         ctx,
-        from.chat_id,
+        from,
+        id,
         fill(
             texts::AUDIENCE_SET.get(lang),
             &[("audience", &label), ("count", &count.to_string())],
@@ -193,16 +221,13 @@ async fn choose_audience(
     .await
 }
 
-async fn set_step(ctx: &mut Ctx<'_>, id: i64, step: &'static str) -> Result<()> {
-    bc::update_draft(
-        ctx.conn,
-        id,
-        DraftChange {
-            step: Some(step),
-            ..DraftChange::default()
-        },
-    )
-    .await
+/// What the author's next answer is for.
+async fn set_step(ctx: &mut Ctx<'_>, from: &Sender, id: i64, step: &str) -> Result<()> {
+    let waiting = Waiting::BroadcastDraft {
+        draft: id,
+        step: step.to_string(),
+    };
+    conversation::wait_for(ctx, key(from), &waiting).await
 }
 
 async fn ask_photo(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
@@ -242,7 +267,7 @@ async fn ask_yes_no(
 }
 
 async fn ask_rsvp(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
-    set_step(ctx, id, "rsvp").await?;
+    set_step(ctx, from, id, "rsvp").await?;
     let q = texts::ASK_RSVP.get(from.lang).to_string();
     ask_yes_no(ctx, from, id, q, "r", texts::YES_RSVP, texts::NO_RSVP).await
 }
@@ -278,7 +303,7 @@ async fn ask_when(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
 /// The preview (exactly what owners get, with inert buttons) and the summary
 /// with Send / Cancel.
 async fn preview(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
-    set_step(ctx, id, "preview").await?;
+    set_step(ctx, from, id, "preview").await?;
     let Some(b) = bc::load_for_update(ctx.conn, id).await? else {
         return Ok(());
     };
@@ -325,12 +350,18 @@ async fn preview(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
 }
 
 /// A message (text or photo) while a draft waits for an answer.
-async fn on_input(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, b: &Broadcast) -> Result<()> {
+async fn on_input(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    msg: &Message,
+    b: &Broadcast,
+    step: &str,
+) -> Result<()> {
     let lang = from.lang;
     let chat = from.chat_id;
     let text = msg.text().or(msg.caption()).map(str::trim).unwrap_or("");
     let photo = super::staff::commands::photo_of(msg);
-    match b.step.as_str() {
+    match step {
         "building" if !text.is_empty() => {
             let audience = Audience::Building {
                 building: text.to_string(),
@@ -348,9 +379,9 @@ async fn on_input(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, b: &Broadcast
                         };
                         choose_audience(ctx, from, b.id, audience).await
                     }
-                    Err(_) => say(ctx, chat, texts::BAD_FLOOR.get(lang)).await,
+                    Err(_) => ask(ctx, from, b.id, texts::BAD_FLOOR.get(lang)).await,
                 },
-                _ => say(ctx, chat, texts::BAD_FLOOR.get(lang)).await,
+                _ => ask(ctx, from, b.id, texts::BAD_FLOOR.get(lang)).await,
             }
         }
         "units" if !text.is_empty() => {
@@ -367,7 +398,7 @@ async fn on_input(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, b: &Broadcast
                     texts::UNKNOWN_UNITS.get(lang),
                     &[("units", &unknown.join(", "))],
                 );
-                return say(ctx, chat, text).await;
+                return ask(ctx, from, b.id, text).await;
             }
             choose_audience(ctx, from, b.id, Audience::Units { codes }).await
         }
@@ -377,13 +408,13 @@ async fn on_input(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, b: &Broadcast
             }
             Ok(n) => {
                 let text = fill(texts::NOT_AN_RSVP.get(lang), &[("n", &n.to_string())]);
-                say(ctx, chat, text).await
+                ask(ctx, from, b.id, text).await
             }
-            Err(_) => say(ctx, chat, texts::BAD_NUMBER.get(lang)).await,
+            Err(_) => ask(ctx, from, b.id, texts::BAD_NUMBER.get(lang)).await,
         },
         "text" if !text.is_empty() => {
             if let Err(r) = bc::check_text(text, photo.is_some()) {
-                return say(ctx, chat, r.explain(lang, None)).await;
+                return ask(ctx, from, b.id, r.explain(lang, None)).await;
             }
             bc::update_draft(
                 ctx.conn,
@@ -398,7 +429,7 @@ async fn on_input(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, b: &Broadcast
             if photo.is_some() {
                 ask_rsvp(ctx, from, b.id).await
             } else {
-                set_step(ctx, b.id, "photo").await?;
+                set_step(ctx, from, b.id, "photo").await?;
                 ask_photo(ctx, from, b.id).await
             }
         }
@@ -421,8 +452,8 @@ async fn on_input(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, b: &Broadcast
         "time" => {
             let schedule = Schedule::load(ctx.conn, ctx.app.settings.timezone).await?;
             match schedule.parse_local(text) {
-                None => say(ctx, chat, texts::BAD_TIME.get(lang)).await,
-                Some(at) if at <= ctx.now => say(ctx, chat, texts::PAST_TIME.get(lang)).await,
+                None => ask(ctx, from, b.id, texts::BAD_TIME.get(lang)).await,
+                Some(at) if at <= ctx.now => ask(ctx, from, b.id, texts::PAST_TIME.get(lang)).await,
                 Some(at) => {
                     bc::update_draft(
                         ctx.conn,
@@ -437,9 +468,9 @@ async fn on_input(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, b: &Broadcast
                 }
             }
         }
-        "text" => say(ctx, chat, texts::ASK_TEXT.get(lang)).await,
-        "building" => say(ctx, chat, texts::ASK_BUILDING.get(lang)).await,
-        "units" => say(ctx, chat, texts::ASK_UNITS.get(lang)).await,
+        "text" => ask(ctx, from, b.id, texts::ASK_TEXT.get(lang)).await,
+        "building" => ask(ctx, from, b.id, texts::ASK_BUILDING.get(lang)).await,
+        "units" => ask(ctx, from, b.id, texts::ASK_UNITS.get(lang)).await,
         _ => say(ctx, chat, texts::USE_BUTTONS.get(lang)).await,
     }
 }
@@ -488,6 +519,11 @@ pub async fn on_button(
         };
         return answer(ctx, q, Some(text.get(lang))).await;
     }
+    // The step the author's conversation is at; none once the draft expired.
+    let step = match conversation::live(ctx, key(from)).await? {
+        Some(Waiting::BroadcastDraft { draft, step }) if draft == id => step,
+        _ => return answer(ctx, q, Some(texts::EXPIRED.get(lang))).await,
+    };
     let expected = match action {
         "a" => "audience",
         "p" => "photo",
@@ -495,10 +531,10 @@ pub async fn on_button(
         "u" => "urgent",
         "w" => "when",
         "c" => "preview",
-        "x" => b.step.as_str(),
+        "x" => step.as_str(),
         _ => "",
     };
-    if b.step != expected {
+    if step != expected {
         return answer(ctx, q, Some(texts::EXPIRED.get(lang))).await;
     }
     answer(ctx, q, None).await?;
@@ -506,14 +542,14 @@ pub async fn on_button(
     match (action, arg) {
         ("a", "all") => choose_audience(ctx, from, id, Audience::All).await,
         ("a", kind @ ("bld" | "flr" | "units" | "rsvp")) => {
-            let (step, ask) = match kind {
+            let (step, question) = match kind {
                 "bld" => ("building", texts::ASK_BUILDING),
                 "flr" => ("floor", texts::ASK_FLOOR),
                 "units" => ("units", texts::ASK_UNITS),
                 _ => ("rsvp_of", texts::ASK_RSVP_SOURCE),
             };
-            set_step(ctx, id, step).await?;
-            say(ctx, chat, ask.get(lang)).await
+            set_step(ctx, from, id, step).await?;
+            ask(ctx, from, id, question.get(lang)).await
         }
         ("p", _) => ask_rsvp(ctx, from, id).await,
         ("r", v @ ("0" | "1")) => {
@@ -521,12 +557,12 @@ pub async fn on_button(
                 ctx.conn,
                 id,
                 DraftChange {
-                    step: Some("urgent"),
                     rsvp: Some(v == "1"),
                     ..DraftChange::default()
                 },
             )
             .await?;
+            set_step(ctx, from, id, "urgent").await?;
             ask_urgent(ctx, from, id).await
         }
         ("u", v @ ("0" | "1")) => {
@@ -534,12 +570,12 @@ pub async fn on_button(
                 ctx.conn,
                 id,
                 DraftChange {
-                    step: Some("when"),
                     urgent: Some(v == "1"),
                     ..DraftChange::default()
                 },
             )
             .await?;
+            set_step(ctx, from, id, "when").await?;
             ask_when(ctx, from, id).await
         }
         ("w", "now") => {
@@ -555,14 +591,15 @@ pub async fn on_button(
             preview(ctx, from, id).await
         }
         ("w", "at") => {
-            set_step(ctx, id, "time").await?;
-            say(ctx, chat, texts::ASK_TIME.get(lang)).await
+            set_step(ctx, from, id, "time").await?;
+            ask(ctx, from, id, texts::ASK_TIME.get(lang)).await
         }
         ("c", _) => {
             drop_buttons(ctx, q).await?;
             let schedule = Schedule::load(ctx.conn, ctx.app.settings.timezone).await?;
             match bc::confirm(ctx.conn, schedule, id, ctx.now).await? {
                 Ok(started) => {
+                    conversation::clear(ctx.conn, key(from)).await?;
                     tracing::info!(
                         broadcast = id,
                         author = from.user_id,
@@ -574,7 +611,7 @@ pub async fn on_button(
                 Err(refusal) => {
                     let text = refusal.explain(lang, b.audience.as_ref());
                     if refusal == bc::Refusal::NoAudience {
-                        set_step(ctx, id, "audience").await?;
+                        set_step(ctx, from, id, "audience").await?;
                         say(ctx, chat, text).await?;
                         return ask_audience(ctx, from, id).await;
                     }
@@ -585,6 +622,7 @@ pub async fn on_button(
         ("x", _) => {
             drop_buttons(ctx, q).await?;
             bc::cancel_draft(ctx.conn, id).await?;
+            conversation::clear(ctx.conn, key(from)).await?;
             say(ctx, chat, texts::CANCELLED.get(lang)).await
         }
         _ => say(ctx, chat, texts::USE_BUTTONS.get(lang)).await,

@@ -29,13 +29,11 @@ pub struct ProcessorSettings {
     pub poll_interval: Duration,
     /// The bot's @username (commands in groups may carry it).
     pub bot_username: String,
-    /// How long an unfinished dialogue is kept.
+    /// How long an unanswered question is kept (the one expiry rule of
+    /// `processor::conversation`).
     pub draft_ttl: chrono::Duration,
     /// The office duty phone, shown at once for emergencies.
     pub duty_phone: String,
-    /// How long the bot waits for the answer to a question it asked (a
-    /// cancel reason, a rating comment, a visit time).
-    pub prompt_ttl: chrono::Duration,
 }
 
 impl ProcessorSettings {
@@ -52,7 +50,6 @@ impl ProcessorSettings {
             bot_username: String::new(),
             draft_ttl: chrono::Duration::hours(i64::from(s.draft_ttl_hours)),
             duty_phone: s.duty_phone.clone(),
-            prompt_ttl: chrono::Duration::minutes(i64::from(s.prompt_minutes)),
         }
     }
 

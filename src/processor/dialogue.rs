@@ -1,5 +1,5 @@
-//! The dialogue runtime: keeps each private chat's conversation in the
-//! `conversations` table, feeds the owner's messages and button presses to
+//! The dialogue runtime: keeps each private chat's dialogue as its
+//! conversation state (`Waiting::Dialogue`), feeds the owner's messages and button presses to
 //! the pure engine, carries out the engine's effects (registration, tickets,
 //! fees, survey, suggestions) in the update's transaction, and sends the
 //! replies through the outbox.
@@ -7,15 +7,16 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context as _, Result};
-use chrono::{DateTime, Datelike, Utc};
+use chrono::Datelike;
 use serde_json::{json, Value};
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use teloxide::types::{
     ButtonRequest, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
     KeyboardMarkup, KeyboardRemove, Message, ReplyMarkup,
 };
 
 use super::context::Ctx;
+use super::conversation::{self, Key, Loaded, Waiting};
 use super::menu::main_menu;
 use super::router::{answer, Sender};
 use super::staff;
@@ -45,6 +46,13 @@ impl Who {
             lang: from.lang,
         }
     }
+
+    fn key(self) -> Key {
+        Key {
+            chat_id: self.chat_id,
+            user_id: self.user_id,
+        }
+    }
 }
 
 /// A stored conversation.
@@ -69,15 +77,17 @@ pub fn dialogue_for_menu(item: &str) -> Option<&'static str> {
     })
 }
 
-/// A private message. Returns false when no conversation wants it (the
-/// caller then treats it as a command, a follow-up or unknown text).
-pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<bool> {
-    let conv = match load_or_expire(ctx, Who::of(from)).await? {
-        Loaded::Live(conv) => *conv,
-        // The message was meant for the draft; the expiry notice answers it.
-        Loaded::Expired => return Ok(true),
-        Loaded::Absent => return Ok(false),
-    };
+/// A private message while the chat is in a dialogue (`state`, with album
+/// photos `album` held back). Returns false for the commands a dialogue
+/// leaves to others (/mytickets, /lang …: the draft waits).
+pub async fn on_waiting(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    msg: &Message,
+    state: State,
+    album: Vec<engine::Photo>,
+) -> Result<bool> {
+    let conv = Conversation { state, album };
     let who = Who {
         lang: conv.state.lang,
         ..Who::of(from)
@@ -151,9 +161,9 @@ pub async fn on_resume_button(
 ) -> Result<()> {
     answer(ctx, q, None).await?;
     let conv = match load_or_expire(ctx, Who::of(from)).await? {
-        Loaded::Live(conv) => *conv,
-        Loaded::Expired => return Ok(()),
-        Loaded::Absent => {
+        Found::Live(conv) => *conv,
+        Found::Expired => return Ok(()),
+        Found::Absent => {
             ctx.reply(
                 from.chat_id,
                 Request::text(texts::BUTTON_EXPIRED.get(from.lang)),
@@ -170,14 +180,14 @@ pub async fn on_resume_button(
         "c" => {
             let facts = facts_for(ctx, who).await?;
             let Some(dialogue) = ctx.app.dialogues.get(&conv.state.dialogue) else {
-                delete(ctx.conn, who.chat_id).await?;
+                delete(ctx.conn, who).await?;
                 return show_menu(ctx, who, texts::WELCOME).await;
             };
             let step = engine::step::reprompt(dialogue, &conv.state, &facts, ctx.now);
             run(ctx, who, dialogue.clone(), step).await
         }
         "n" => {
-            delete(ctx.conn, who.chat_id).await?;
+            delete(ctx.conn, who).await?;
             show_menu(ctx, who, texts::DRAFT_DISCARDED).await
         }
         _ => {
@@ -222,9 +232,9 @@ pub async fn start(ctx: &mut Ctx<'_>, who: Who, id: &str) -> Result<()> {
 /// A draft that has just expired counts as answered (its owner was told).
 pub async fn input(ctx: &mut Ctx<'_>, who: Who, input: &Input) -> Result<bool> {
     let conv = match load_or_expire(ctx, who).await? {
-        Loaded::Live(conv) => *conv,
-        Loaded::Expired => return Ok(true),
-        Loaded::Absent => return Ok(false),
+        Found::Live(conv) => *conv,
+        Found::Expired => return Ok(true),
+        Found::Absent => return Ok(false),
     };
     let who = Who {
         lang: conv.state.lang,
@@ -234,47 +244,13 @@ pub async fn input(ctx: &mut Ctx<'_>, who: Who, input: &Input) -> Result<bool> {
     Ok(true)
 }
 
-/// Drafts left alone past their expiry (`draft_ttl`, named in the notice):
-/// deleted, each owner told once.
-pub async fn expire_drafts(
-    conn: &mut PgConnection,
-    now: DateTime<Utc>,
-    draft_ttl: chrono::Duration,
-) -> Result<u64> {
-    let rows =
-        sqlx::query("DELETE FROM conversations WHERE expires_at <= $1 RETURNING chat_id, state")
-            .bind(now)
-            .fetch_all(&mut *conn)
-            .await?;
-    for row in &rows {
-        let chat_id: i64 = row.get("chat_id");
-        let state: Value = row.get("state");
-        let lang = state
-            .get("lang")
-            .and_then(Value::as_str)
-            .and_then(Lang::parse)
-            .unwrap_or_default();
-        let text = draft_expired(lang, draft_ttl);
-        crate::telegram::outbox::enqueue(
-            conn,
-            None,
-            &crate::telegram::outbox::Outgoing::reply(
-                chat_id,
-                Request::text_with(text, main_menu(lang)),
-            ),
-        )
-        .await?;
-    }
-    Ok(rows.len() as u64)
-}
-
 // ------------------------------------------------------------------ driving
 
 async fn feed(ctx: &mut Ctx<'_>, who: Who, conv: Conversation, input: &Input) -> Result<()> {
     let facts = facts_for(ctx, who).await?;
     let Some(dialogue) = ctx.app.dialogues.get(&conv.state.dialogue).cloned() else {
         // The file was removed while the owner was in it.
-        delete(ctx.conn, who.chat_id).await?;
+        delete(ctx.conn, who).await?;
         return show_menu(ctx, who, texts::DIALOGUE_GONE).await;
     };
     let step = engine::step(&dialogue, &conv.state, input, &facts, ctx.now);
@@ -327,7 +303,7 @@ async fn run(ctx: &mut Ctx<'_>, who: Who, mut dialogue: Dialogue, mut step: Step
                 return send_replies(ctx, who, replies, false).await;
             }
             (None, _, None) => {
-                delete(ctx.conn, who.chat_id).await?;
+                delete(ctx.conn, who).await?;
                 return send_replies(ctx, who, replies, true).await;
             }
         }
@@ -389,10 +365,6 @@ fn one_button(button: KeyboardButton) -> ReplyMarkup {
 }
 
 /// The notice that a draft expired, naming the setting it expired by.
-fn draft_expired(lang: Lang, draft_ttl: chrono::Duration) -> String {
-    texts::DRAFT_EXPIRED.fill(lang, &[("hours", &draft_ttl.num_hours().to_string())])
-}
-
 async fn show_menu(ctx: &mut Ctx<'_>, who: Who, text: texts::Phrase) -> Result<()> {
     ctx.reply(
         who.chat_id,
@@ -487,103 +459,55 @@ async fn album_part(
     .fetch_optional(&mut *ctx.conn)
     .await?;
     if next_group.flatten().as_deref() == Some(group) {
-        sqlx::query("UPDATE conversations SET album = $2 WHERE chat_id = $1")
-            .bind(who.chat_id)
-            .bind(serde_json::to_value(&conv.album)?)
-            .execute(&mut *ctx.conn)
-            .await?;
-        return Ok(());
+        return conversation::set_album(ctx.conn, who.key(), &conv.album).await;
     }
     let photos = std::mem::take(&mut conv.album);
-    sqlx::query("UPDATE conversations SET album = '[]'::jsonb WHERE chat_id = $1")
-        .bind(who.chat_id)
-        .execute(&mut *ctx.conn)
-        .await?;
+    conversation::set_album(ctx.conn, who.key(), &[]).await?;
     feed(ctx, who, conv, &Input::Photos(photos)).await
 }
 
 // ------------------------------------------------------------------ storage
 
-/// A chat's conversation as `load_or_expire` found it.
-enum Loaded {
+/// A chat's dialogue as `load_or_expire` found it.
+enum Found {
     Live(Box<Conversation>),
     /// It had expired: it is deleted and the owner has been told.
     Expired,
+    /// No dialogue (another question may be waiting; starting a dialogue
+    /// replaces it).
     Absent,
 }
 
 async fn load(ctx: &mut Ctx<'_>, from: Who) -> Result<Option<Conversation>> {
     Ok(match load_or_expire(ctx, from).await? {
-        Loaded::Live(conv) => Some(*conv),
-        Loaded::Expired | Loaded::Absent => None,
+        Found::Live(conv) => Some(*conv),
+        Found::Expired | Found::Absent => None,
     })
 }
 
-async fn load_or_expire(ctx: &mut Ctx<'_>, from: Who) -> Result<Loaded> {
-    // Locked until the update commits, so a concurrent `expire_drafts` waits
-    // and then sees the new expiry instead of deleting a draft in use (and
-    // telling the owner it expired while they were answering it).
-    let row = sqlx::query(
-        "SELECT state, expires_at, album FROM conversations WHERE chat_id = $1 FOR UPDATE",
-    )
-    .bind(from.chat_id)
-    .fetch_optional(&mut *ctx.conn)
-    .await?;
-    let Some(row) = row else {
-        return Ok(Loaded::Absent);
-    };
-    let expires_at: DateTime<Utc> = row.get("expires_at");
-    let state: Result<State, _> = serde_json::from_value(row.get("state"));
-    let state = match state {
-        Ok(state) if expires_at > ctx.now => state,
-        Ok(state) => {
-            // Expired while nobody swept it: tell the owner, then start afresh.
-            delete(ctx.conn, from.chat_id).await?;
-            let text = draft_expired(state.lang, ctx.app.settings.draft_ttl);
-            ctx.reply(
-                from.chat_id,
-                Request::text_with(text, main_menu(state.lang)),
-            )
-            .await?;
-            return Ok(Loaded::Expired);
-        }
-        Err(e) => {
-            tracing::warn!(chat = from.chat_id, error = %e, "unreadable conversation state; starting afresh");
-            delete(ctx.conn, from.chat_id).await?;
-            return Ok(Loaded::Absent);
-        }
-    };
-    let album: Vec<engine::Photo> = serde_json::from_value(row.get("album")).unwrap_or_default();
-    Ok(Loaded::Live(Box::new(Conversation { state, album })))
+async fn load_or_expire(ctx: &mut Ctx<'_>, from: Who) -> Result<Found> {
+    Ok(match conversation::load(ctx, from.key()).await? {
+        Loaded::Live(conv) => match conv.waiting {
+            Waiting::Dialogue { state } => Found::Live(Box::new(Conversation {
+                state,
+                album: conv.album,
+            })),
+            _ => Found::Absent,
+        },
+        Loaded::Expired(w) if matches!(*w, Waiting::Dialogue { .. }) => Found::Expired,
+        Loaded::Expired(_) | Loaded::Absent => Found::Absent,
+    })
 }
 
 async fn save(ctx: &mut Ctx<'_>, who: Who, state: &State) -> Result<()> {
-    let expires_at = ctx.now + ctx.app.settings.draft_ttl;
-    sqlx::query(
-        "INSERT INTO conversations (chat_id, user_id, dialogue, state, version, started_at, updated_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
-         ON CONFLICT (chat_id) DO UPDATE
-           SET user_id = $2, dialogue = $3, state = $4, version = $5, updated_at = $6, expires_at = $7,
-               started_at = CASE WHEN conversations.dialogue = $3 THEN conversations.started_at ELSE $6 END",
-    )
-    .bind(who.chat_id)
-    .bind(who.user_id)
-    .bind(&state.dialogue)
-    .bind(serde_json::to_value(state)?)
-    .bind(&state.version)
-    .bind(ctx.now)
-    .bind(expires_at)
-    .execute(&mut *ctx.conn)
-    .await?;
-    Ok(())
+    let waiting = Waiting::Dialogue {
+        state: state.clone(),
+    };
+    conversation::wait_for(ctx, who.key(), &waiting).await
 }
 
-async fn delete(conn: &mut PgConnection, chat_id: i64) -> Result<()> {
-    sqlx::query("DELETE FROM conversations WHERE chat_id = $1")
-        .bind(chat_id)
-        .execute(conn)
-        .await?;
-    Ok(())
+async fn delete(conn: &mut PgConnection, who: Who) -> Result<()> {
+    conversation::clear(conn, who.key()).await
 }
 
 // ------------------------------------------------------------------ facts

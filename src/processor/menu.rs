@@ -5,11 +5,13 @@ use anyhow::Result;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup};
 use teloxide::utils::command::BotCommands;
 
+pub use super::main_menu::{main_menu, MENU_ITEMS};
+
 use super::context::Ctx;
 use super::router::{answer, Sender};
 use crate::i18n::Lang;
 use crate::telegram::outbox::Request;
-use crate::texts::{self, Phrase};
+use crate::texts;
 
 /// Commands every private chat may use.
 #[derive(BotCommands, Debug, Clone, PartialEq, Eq)]
@@ -39,28 +41,6 @@ pub fn command_list(lang: Lang) -> Vec<(&'static str, &'static str)> {
     .into_iter()
     .map(|(c, p)| (c, p.get(lang)))
     .collect()
-}
-
-/// The main menu entries: callback item and label.
-pub const MENU_ITEMS: [(&str, Phrase); 8] = [
-    ("complaint", texts::MENU_COMPLAINT),
-    ("repair", texts::MENU_REPAIR),
-    ("consultation", texts::MENU_CONSULTATION),
-    ("fees", texts::MENU_FEES),
-    ("survey", texts::MENU_SURVEY),
-    ("suggestion", texts::MENU_SUGGESTION),
-    ("tickets", texts::MENU_TICKETS),
-    ("registration", texts::MENU_REGISTRATION),
-];
-
-/// The main menu as an inline keyboard, two buttons a row.
-#[must_use]
-pub fn main_menu(lang: Lang) -> InlineKeyboardMarkup {
-    let buttons: Vec<InlineKeyboardButton> = MENU_ITEMS
-        .iter()
-        .map(|(item, label)| InlineKeyboardButton::callback(label.get(lang), format!("m:{item}")))
-        .collect();
-    InlineKeyboardMarkup::new(buttons.chunks(2).map(<[_]>::to_vec))
 }
 
 pub async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, text: &str) -> Result<()> {

@@ -11,8 +11,10 @@
 
 mod broadcast;
 mod context;
+pub mod conversation;
 pub mod dialogue;
 pub mod incidents;
+mod main_menu;
 pub mod menu;
 pub mod reminders;
 mod router;

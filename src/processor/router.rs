@@ -9,6 +9,7 @@ use teloxide::types::{
 
 use super::broadcast;
 use super::context::{chat_language, Ctx};
+use super::conversation::{self, Conversation, Key, Loaded, Waiting};
 use super::dialogue;
 use super::incidents;
 use super::menu;
@@ -55,6 +56,24 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
     if let Some(user) = &msg.from {
         staff::remember(ctx, user).await?;
     }
+    // What this person was asked in this chat comes first: the one feature
+    // that asked gets the message, and says whether it was the answer.
+    let key = Key {
+        chat_id: from.chat_id,
+        user_id: from.user_id,
+    };
+    match conversation::load(ctx, key).await? {
+        Loaded::Live(conv) => {
+            if answers_the_question(ctx, from, msg, *conv).await? {
+                return Ok(());
+            }
+        }
+        // A message meant for a dialogue that expired: its notice (with the
+        // menu) answers it.
+        Loaded::Expired(w) if matches!(*w, Waiting::Dialogue { .. }) => return Ok(()),
+        Loaded::Expired(_) | Loaded::Absent => {}
+    }
+    // Commands and the general rules.
     // Visits, outcomes and survey campaigns, in any chat.
     if visits::on_message(ctx, from, msg).await? {
         return Ok(());
@@ -66,7 +85,7 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
     if incidents::on_message(ctx, from, msg).await? {
         return Ok(());
     }
-    // /broadcast, /broadcasts and a manager's draft waiting for an answer.
+    // /broadcast, /broadcasts.
     if broadcast::on_message(ctx, from, msg).await? {
         return Ok(());
     }
@@ -74,14 +93,14 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
         // Group messages matter only to staff features.
         return Ok(());
     }
-    if dialogue::on_message(ctx, from, msg).await? {
-        return Ok(());
-    }
     if let Some(text) = msg.text() {
         if text.starts_with('/') {
             return menu::on_command(ctx, from, text).await;
         }
         if staff::owner_follow_up(ctx, from.chat_id, msg).await? {
+            return Ok(());
+        }
+        if staff::owner::offer_reopen(ctx, from, text.trim()).await? {
             return Ok(());
         }
         return menu::on_text(ctx, from, text).await;
@@ -113,6 +132,37 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
     )
     .await?;
     Ok(())
+}
+
+/// Hands the message to the feature whose question is waiting; false when
+/// it is not the answer (a command that works anywhere, say) and the
+/// general rules should have it.
+async fn answers_the_question(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    msg: &Message,
+    conv: Conversation,
+) -> Result<bool> {
+    match conv.waiting {
+        Waiting::Dialogue { state } if from.private => {
+            dialogue::on_waiting(ctx, from, msg, state, conv.album).await
+        }
+        Waiting::BroadcastDraft { draft, step } if from.private => {
+            broadcast::on_waiting(ctx, from, msg, draft, &step).await
+        }
+        Waiting::VisitNote { visit, outcome } => {
+            visits::on_waiting(ctx, from, msg, visit, outcome).await
+        }
+        ref owner @ (Waiting::CancelReason { .. }
+        | Waiting::RatingComment { .. }
+        | Waiting::ReopenOrNew { .. })
+            if from.private =>
+        {
+            staff::owner::on_waiting(ctx, from, msg, owner).await
+        }
+        // A private question stored for a group chat cannot be answered there.
+        _ => Ok(false),
+    }
 }
 
 async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {

@@ -69,9 +69,9 @@ pub async fn tick(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<TickRe
     // as done commit together.
     let mut tx = pool.begin().await?;
     report.drafts_expired =
-        crate::processor::dialogue::expire_drafts(&mut tx, now, app.settings.draft_ttl)
+        crate::processor::conversation::expire_drafts(&mut tx, now, app.settings.draft_ttl)
             .await
-            .context("expiring unfinished dialogues")?;
+            .context("expiring unanswered questions and unfinished drafts")?;
     tx.commit().await?;
     let mut tx = pool.begin().await?;
     report.fee_reminders = crate::processor::reminders::run_due(&mut tx, app, now)

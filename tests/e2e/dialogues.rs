@@ -5,7 +5,7 @@
 
 use chrono::{Duration, NaiveDate};
 use propdesk::clock::Clock;
-use propdesk::processor::dialogue::expire_drafts;
+use propdesk::processor::conversation::expire_drafts;
 use propdesk::standin::SentMessage;
 use sqlx::PgPool;
 
@@ -194,7 +194,7 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
 }
 
 async fn conversation_node(pool: &PgPool, chat: i64) -> Option<String> {
-    sqlx::query_scalar("SELECT state->>'node' FROM conversations WHERE chat_id = $1")
+    sqlx::query_scalar("SELECT waiting->'state'->>'node' FROM conversations WHERE chat_id = $1")
         .bind(chat)
         .fetch_optional(pool)
         .await
@@ -944,7 +944,7 @@ async fn stale_and_forged_buttons_are_expired_and_change_nothing() {
             .await;
         app.settle().await;
         let before: serde_json::Value =
-            sqlx::query_scalar("SELECT state FROM conversations WHERE chat_id = $1")
+            sqlx::query_scalar("SELECT waiting->'state' FROM conversations WHERE chat_id = $1")
                 .bind(user)
                 .fetch_one(pool)
                 .await
@@ -961,7 +961,7 @@ async fn stale_and_forged_buttons_are_expired_and_change_nothing() {
         }
         app.settle().await;
         let after: serde_json::Value =
-            sqlx::query_scalar("SELECT state FROM conversations WHERE chat_id = $1")
+            sqlx::query_scalar("SELECT waiting->'state' FROM conversations WHERE chat_id = $1")
                 .bind(user)
                 .fetch_one(pool)
                 .await
@@ -1205,7 +1205,7 @@ async fn back_returns_to_the_previous_question_and_help_keeps_the_draft() {
     chat.expect("请描述具体情况").await;
     app.settle().await;
     let category: Option<String> = sqlx::query_scalar(
-        "SELECT state->'vars'->>'category' FROM conversations WHERE chat_id = $1",
+        "SELECT waiting->'state'->'vars'->>'category' FROM conversations WHERE chat_id = $1",
     )
     .bind(9201_i64)
     .fetch_one(pool)

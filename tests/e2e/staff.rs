@@ -431,10 +431,12 @@ async fn staff_commands_are_refused_to_strangers_and_to_roles_below_the_need() {
     app.expect_message(BUTLER, "没有工单 #999").await;
     app.settle().await;
     assert_eq!(load(&app, id).await.status, tickets::TicketStatus::Open);
-    let prompts: i64 = sqlx::query_scalar("SELECT count(*) FROM ticket_prompts")
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
+    let prompts: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM conversations WHERE waiting->>'waiting' = 'cancel_reason'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
     assert_eq!(prompts, 0);
     app.finish().await;
 }

@@ -296,8 +296,8 @@ pub async fn create(
 ) -> Result<std::result::Result<Started, Refusal>> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO broadcasts
-             (author_user_id, author_chat_id, status, step, audience, text, photo, rsvp, urgent, send_at)
-         VALUES ($1, $2, 'draft', 'preview', $3, $4, $5, $6, $7, $8)
+             (author_user_id, author_chat_id, status, audience, text, photo, rsvp, urgent, send_at)
+         VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8)
          ON CONFLICT (author_user_id) WHERE status = 'draft' DO NOTHING
          RETURNING id",
     )
@@ -322,7 +322,6 @@ pub struct Broadcast {
     pub author_user_id: i64,
     pub author_chat_id: i64,
     pub status: String,
-    pub step: String,
     pub audience: Option<Audience>,
     pub text: Option<String>,
     pub photo: Option<String>,
@@ -336,8 +335,7 @@ pub struct Broadcast {
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str =
-    "id, author_user_id, author_chat_id, status, step, audience, text, photo, rsvp,
+const COLUMNS: &str = "id, author_user_id, author_chat_id, status, audience, text, photo, rsvp,
     urgent, send_at, starts_at, status_outbox_id, progress_text, progress_at, created_at";
 
 fn from_row(row: &sqlx::postgres::PgRow) -> Result<Broadcast> {
@@ -347,7 +345,6 @@ fn from_row(row: &sqlx::postgres::PgRow) -> Result<Broadcast> {
         author_user_id: row.try_get("author_user_id")?,
         author_chat_id: row.try_get("author_chat_id")?,
         status: row.try_get("status")?,
-        step: row.try_get("step")?,
         audience: audience.map(serde_json::from_value).transpose()?,
         text: row.try_get("text")?,
         photo: row.try_get("photo")?,
@@ -407,10 +404,10 @@ pub async fn start_draft(
     Ok(id)
 }
 
-/// The fields a compose step may change (None: leave as is).
+/// The fields a compose step may change (None: leave as is). Which step
+/// the draft is at is the author's conversation state.
 #[derive(Debug, Default, Clone)]
 pub struct DraftChange {
-    pub step: Option<&'static str>,
     pub audience: Option<Audience>,
     pub text: Option<String>,
     pub photo: Option<Option<String>>,
@@ -422,18 +419,16 @@ pub struct DraftChange {
 pub async fn update_draft(conn: &mut PgConnection, id: i64, change: DraftChange) -> Result<()> {
     sqlx::query(
         "UPDATE broadcasts
-            SET step = COALESCE($2, step),
-                audience = COALESCE($3, audience),
-                text = COALESCE($4, text),
-                photo = CASE WHEN $5 THEN $6 ELSE photo END,
-                rsvp = COALESCE($7, rsvp),
-                urgent = COALESCE($8, urgent),
-                send_at = CASE WHEN $9 THEN $10 ELSE send_at END,
+            SET audience = COALESCE($2, audience),
+                text = COALESCE($3, text),
+                photo = CASE WHEN $4 THEN $5 ELSE photo END,
+                rsvp = COALESCE($6, rsvp),
+                urgent = COALESCE($7, urgent),
+                send_at = CASE WHEN $8 THEN $9 ELSE send_at END,
                 updated_at = now()
           WHERE id = $1 AND status = 'draft'",
     )
     .bind(id)
-    .bind(change.step)
     .bind(change.audience.map(serde_json::to_value).transpose()?)
     .bind(change.text)
     .bind(change.photo.is_some())
@@ -597,7 +592,7 @@ pub async fn confirm(
     };
     sqlx::query(
         "UPDATE broadcasts
-            SET status = $2, step = 'confirmed', starts_at = $3, recipients = $4,
+            SET status = $2, starts_at = $3, recipients = $4,
                 skipped_blocked = $5, confirmed_at = $6, updated_at = now()
           WHERE id = $1",
     )

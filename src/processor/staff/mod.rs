@@ -234,7 +234,7 @@ pub async fn on_button(
     data: &str,
 ) -> Result<()> {
     let (action, rest) = data.split_once(':').unwrap_or((data, ""));
-    if matches!(action, "x" | "r" | "o" | "s") {
+    if matches!(action, "x" | "k" | "r" | "o" | "s" | "m" | "n") {
         return owner::on_button(ctx, from.chat_id, from.lang, q, action, rest).await;
     }
     let Some(member) = staff::by_telegram_id(ctx.conn, from.user_id).await? else {

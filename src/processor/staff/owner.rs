@@ -1,5 +1,8 @@
 //! The owner's side of a ticket: /mytickets, cancelling with a reason,
 //! rating, reopening, and follow-up messages relayed to whoever holds it.
+//! The questions it asks (a cancel reason, a rating comment, "reopen or new
+//! request?") are the owner's conversation state; `on_waiting` answers
+//! them and refuses what does not fit.
 
 use anyhow::Result;
 use chrono::Duration;
@@ -7,10 +10,12 @@ use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup,
 
 use super::{card, commands::photo_of, notify, Actor};
 use crate::domain::office_settings;
-use crate::domain::tickets::{self, PromptPurpose, Ticket, TicketId, TicketStatus};
+use crate::domain::tickets::{self, Ticket, TicketId, TicketStatus};
 use crate::i18n::Lang;
 use crate::processor::context::{chat_language, Ctx};
-use crate::processor::router::{answer, remove_buttons};
+use crate::processor::conversation::{self, Key, Waiting};
+use crate::processor::menu::main_menu;
+use crate::processor::router::{answer, remove_buttons, Sender};
 use crate::telegram::outbox::{Lane, Outgoing, Request};
 use crate::texts::{self, fill};
 
@@ -79,7 +84,16 @@ async fn own_ticket(ctx: &mut Ctx<'_>, chat_id: i64, id: &str) -> Result<Option<
         .filter(|t| t.owner_chat_id == Some(chat_id)))
 }
 
-/// Owner buttons: `x` cancel, `r` rate, `o` reopen, `s` skip the comment.
+/// An owner's conversation (owner buttons are pressed in their private chat).
+fn key(chat_id: i64) -> Key {
+    Key {
+        chat_id,
+        user_id: chat_id,
+    }
+}
+
+/// Owner buttons: `x` cancel, `k` keep (do not cancel), `r` rate, `o`
+/// reopen, `s` skip the comment, `m` "that was my comment", `n` new request.
 pub async fn on_button(
     ctx: &mut Ctx<'_>,
     chat_id: i64,
@@ -95,24 +109,52 @@ pub async fn on_button(
     };
     match action {
         "x" if t.status.is_active() => {
-            tickets::set_prompt(
-                ctx.conn,
-                chat_id,
-                t.id,
-                PromptPurpose::CancelReason,
-                ctx.now + ctx.app.settings.prompt_ttl,
-            )
-            .await?;
+            let waiting = Waiting::CancelReason { ticket: t.id.0 };
+            conversation::wait_for(ctx, key(chat_id), &waiting).await?;
             answer(ctx, q, None).await?;
+            ask_cancel_reason(ctx, chat_id, lang, t.id, texts::ASK_CANCEL_REASON).await
+        }
+        "k" => {
+            let waiting = conversation::live(ctx, key(chat_id)).await?;
+            if waiting != Some(Waiting::CancelReason { ticket: t.id.0 }) {
+                return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await;
+            }
+            conversation::clear(ctx.conn, key(chat_id)).await?;
+            answer(ctx, q, None).await?;
+            remove_buttons(ctx, q).await?;
             say(
                 ctx,
                 chat_id,
-                fill(
-                    texts::ASK_CANCEL_REASON.get(lang),
-                    &[("id", &t.id.to_string())],
-                ),
+                fill(texts::TICKET_KEPT.get(lang), &[("id", &t.id.to_string())]),
             )
             .await
+        }
+        "m" => {
+            let Some(Waiting::RatingComment {
+                ticket,
+                held: Some(text),
+            }) = conversation::live(ctx, key(chat_id)).await?
+            else {
+                return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await;
+            };
+            if ticket != t.id.0 {
+                return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await;
+            }
+            conversation::clear(ctx.conn, key(chat_id)).await?;
+            answer(ctx, q, None).await?;
+            remove_buttons(ctx, q).await?;
+            record_comment(ctx, chat_id, lang, t.id, &text).await
+        }
+        "n" => {
+            forget_question_about(ctx, chat_id, t.id).await?;
+            answer(ctx, q, None).await?;
+            remove_buttons(ctx, q).await?;
+            ctx.reply(
+                chat_id,
+                Request::text_with(texts::NEW_REQUEST_PICK.get(lang), main_menu(lang)),
+            )
+            .await?;
+            Ok(())
         }
         "r" => rate(ctx, chat_id, lang, q, &t, arg).await,
         "o" => {
@@ -138,10 +180,22 @@ pub async fn on_button(
             card::refresh(ctx, t.id).await?;
             notify::staff_group(ctx, t.id, texts::STAFF_OWNER_REOPENED, &[]).await?;
             answer(ctx, q, None).await?;
-            notify_reopened(ctx, &t).await
+            notify_reopened(ctx, &t).await?;
+            // What the owner wrote that led to the reopening goes with it.
+            if let Some(Waiting::ReopenOrNew { ticket, text }) =
+                conversation::live(ctx, key(chat_id)).await?
+            {
+                if ticket == t.id.0 {
+                    conversation::clear(ctx.conn, key(chat_id)).await?;
+                    if let Some(t) = tickets::load(ctx.conn, t.id).await? {
+                        attach_and_relay(ctx, chat_id, &t, &text, None).await?;
+                    }
+                }
+            }
+            Ok(())
         }
         "s" => {
-            tickets::clear_prompt(ctx.conn, chat_id).await?;
+            forget_question_about(ctx, chat_id, t.id).await?;
             answer(ctx, q, None).await?;
             say(ctx, chat_id, texts::THANKS_FOR_RATING.get(lang).to_string()).await
         }
@@ -153,6 +207,41 @@ async fn notify_reopened(ctx: &mut Ctx<'_>, t: &Ticket) -> Result<()> {
     notify::owner_reopened(ctx, t).await
 }
 
+/// Clears the owner's question if it is about ticket `id`.
+async fn forget_question_about(ctx: &mut Ctx<'_>, chat_id: i64, id: TicketId) -> Result<()> {
+    let about = match conversation::live(ctx, key(chat_id)).await? {
+        Some(
+            Waiting::CancelReason { ticket }
+            | Waiting::RatingComment { ticket, .. }
+            | Waiting::ReopenOrNew { ticket, .. },
+        ) => ticket == id.0,
+        _ => false,
+    };
+    if about {
+        conversation::clear(ctx.conn, key(chat_id)).await?;
+    }
+    Ok(())
+}
+
+/// The cancel question (or its repetition), with "keep it" under it.
+async fn ask_cancel_reason(
+    ctx: &mut Ctx<'_>,
+    chat_id: i64,
+    lang: Lang,
+    id: TicketId,
+    question: texts::Phrase,
+) -> Result<()> {
+    let keep = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
+        fill(
+            texts::BUTTON_KEEP_TICKET.get(lang),
+            &[("id", &id.to_string())],
+        ),
+        format!("t:k:{}", id.0),
+    )]]);
+    let text = fill(question.get(lang), &[("id", &id.to_string())]);
+    ctx.reply(chat_id, Request::text_with(text, keep)).await?;
+    Ok(())
+}
 async fn rate(
     ctx: &mut Ctx<'_>,
     chat_id: i64,
@@ -182,14 +271,18 @@ async fn rate(
     answer(ctx, q, None).await?;
     remove_buttons(ctx, q).await?;
     card::refresh(ctx, t.id).await?;
-    tickets::set_prompt(
-        ctx.conn,
-        chat_id,
-        t.id,
-        PromptPurpose::RatingComment,
-        ctx.now + ctx.app.settings.prompt_ttl,
-    )
-    .await?;
+    // An optional comment never displaces a dialogue the owner is in.
+    let in_dialogue = matches!(
+        conversation::live(ctx, key(chat_id)).await?,
+        Some(Waiting::Dialogue { .. })
+    );
+    if !in_dialogue {
+        let waiting = Waiting::RatingComment {
+            ticket: t.id.0,
+            held: None,
+        };
+        conversation::wait_for(ctx, key(chat_id), &waiting).await?;
+    }
     let skip = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
         texts::BUTTON_SKIP.get(lang),
         format!("t:s:{}", t.id.0),
@@ -231,6 +324,8 @@ async fn rate(
             Request::text_with(texts::LOW_RATING_SORRY.get(lang), markup),
         )
         .await?;
+    } else if in_dialogue {
+        say(ctx, chat_id, texts::THANKS_FOR_RATING.get(lang).to_string()).await?;
     } else {
         ctx.reply(
             chat_id,
@@ -246,15 +341,159 @@ async fn say(ctx: &mut Ctx<'_>, chat: i64, text: String) -> Result<()> {
     Ok(())
 }
 
-/// An owner's message outside any dialogue: the answer to a pending
-/// question (cancel reason, rating comment), or a follow-up on their active
+/// An owner's message while one of this module's questions waits. True
+/// when it was answered here; false when the message is not the answer
+/// (a command, or a new message after an unanswered offer): the question
+/// is then dropped and the message goes where it would have gone anyway.
+pub async fn on_waiting(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    msg: &Message,
+    waiting: &Waiting,
+) -> Result<bool> {
+    let chat = from.chat_id;
+    let lang = from.lang;
+    let text = msg.text().unwrap_or_default().trim().to_string();
+    if text.starts_with('/') {
+        conversation::clear(ctx.conn, key(chat)).await?;
+        if let (Waiting::CancelReason { ticket }, Some("cancel")) = (
+            waiting,
+            conversation::command_word(&text, &ctx.app.settings.bot_username).as_deref(),
+        ) {
+            let id = TicketId(*ticket).to_string();
+            say(
+                ctx,
+                chat,
+                fill(texts::TICKET_KEPT.get(lang), &[("id", &id)]),
+            )
+            .await?;
+            return Ok(true);
+        }
+        return Ok(false);
+    }
+    match waiting {
+        Waiting::CancelReason { ticket } => {
+            let id = TicketId(*ticket);
+            if text.is_empty() {
+                // A photo, a sticker, a location: not a reason.
+                return ask_cancel_reason(ctx, chat, lang, id, texts::CANCEL_NOT_A_REASON)
+                    .await
+                    .map(|()| true);
+            }
+            conversation::clear(ctx.conn, key(chat)).await?;
+            cancel_with_reason(ctx, chat, lang, id, &text).await?;
+            Ok(true)
+        }
+        Waiting::RatingComment { ticket, .. } => {
+            let id = TicketId(*ticket);
+            let caption = msg.caption().unwrap_or_default().trim();
+            if !text.is_empty() && !looks_like_a_new_problem(&text) {
+                conversation::clear(ctx.conn, key(chat)).await?;
+                record_comment(ctx, chat, lang, id, &text).await?;
+                return Ok(true);
+            }
+            if text.is_empty() && photo_of(msg).is_none() {
+                // A sticker, a location …: no comment; the general rules answer it.
+                conversation::clear(ctx.conn, key(chat)).await?;
+                return Ok(false);
+            }
+            // A photo or a new problem: a new request, not a comment on this one.
+            let held = if text.is_empty() { caption } else { &text };
+            let mut rows: Vec<Vec<InlineKeyboardButton>> = main_menu(lang).inline_keyboard.clone();
+            if held.is_empty() {
+                conversation::clear(ctx.conn, key(chat)).await?;
+            } else {
+                let waiting = Waiting::RatingComment {
+                    ticket: id.0,
+                    held: Some(held.to_string()),
+                };
+                conversation::wait_for(ctx, key(chat), &waiting).await?;
+                rows.push(vec![InlineKeyboardButton::callback(
+                    fill(
+                        texts::BUTTON_IT_WAS_MY_COMMENT.get(lang),
+                        &[("id", &id.to_string())],
+                    ),
+                    format!("t:m:{}", id.0),
+                )]);
+            }
+            let question = fill(
+                texts::RATING_OR_NEW_PROBLEM.get(lang),
+                &[("id", &id.to_string())],
+            );
+            ctx.reply(
+                chat,
+                Request::text_with(question, InlineKeyboardMarkup::new(rows)),
+            )
+            .await?;
+            Ok(true)
+        }
+        // Written again instead of choosing: the offer is made afresh.
+        Waiting::ReopenOrNew { .. } => {
+            conversation::clear(ctx.conn, key(chat)).await?;
+            Ok(false)
+        }
+        Waiting::Dialogue { .. } | Waiting::BroadcastDraft { .. } | Waiting::VisitNote { .. } => {
+            Ok(false)
+        }
+    }
+}
+
+/// Words that say something is wrong: such a text after a rating is a new
+/// problem, not a comment on the work.
+/// (A false alarm costs the owner one button press: "it was my comment".)
+const PROBLEM_WORDS: &[&str] = &[
+    "坏",
+    "漏",
+    "渗水",
+    "堵",
+    "停电",
+    "停水",
+    "没水",
+    "没电",
+    "跳闸",
+    "故障",
+    "不能用",
+    "不好用",
+    "不工作",
+    "不亮",
+    "不通",
+    "投诉",
+    "噪音",
+    "异味",
+    "臭",
+    "裂",
+    "脱落",
+    "被困",
+    "broken",
+    "broke",
+    "leak",
+    "not working",
+    "doesn't work",
+    "does not work",
+    "stopped",
+    "blocked",
+    "clogged",
+    "no water",
+    "no power",
+    "smell",
+    "noise",
+    "crack",
+    "stuck",
+    "still",
+];
+
+/// Whether `text` reads as a report of something wrong.
+#[must_use]
+pub fn looks_like_a_new_problem(text: &str) -> bool {
+    let text = text.to_lowercase();
+    PROBLEM_WORDS.iter().any(|w| text.contains(w))
+}
+
+/// An owner's message outside any question: a follow-up on their active
 /// ticket, attached to it and relayed to the holder (or the staff group).
-/// Returns false when it is neither, so the caller can start a new
+/// Returns false when it is not one, so the caller can start a new
 /// conversation.
 pub async fn owner_follow_up(ctx: &mut Ctx<'_>, owner_chat_id: i64, msg: &Message) -> Result<bool> {
-    let lang = chat_language(ctx.conn, owner_chat_id)
-        .await?
-        .unwrap_or(Lang::Zh);
     let text = msg
         .text()
         .or(msg.caption())
@@ -262,24 +501,77 @@ pub async fn owner_follow_up(ctx: &mut Ctx<'_>, owner_chat_id: i64, msg: &Messag
         .trim()
         .to_string();
     let photo = photo_of(msg);
-    if !text.is_empty() {
-        if let Some((id, purpose)) = tickets::take_prompt(ctx.conn, owner_chat_id, ctx.now).await? {
-            return answer_prompt(ctx, owner_chat_id, lang, id, purpose, &text).await;
-        }
-    }
     if text.is_empty() && photo.is_none() {
         return Ok(false);
     }
     let Some(t) = tickets::latest_active_of_owner(ctx.conn, owner_chat_id).await? else {
         return Ok(false);
     };
+    attach_and_relay(ctx, owner_chat_id, &t, &text, photo).await?;
+    Ok(true)
+}
+
+/// Free text from an owner with no active ticket but one resolved within
+/// the reopen window: offers "reopen #N" or "new request" (the text goes
+/// with a reopening). False when there is no such ticket.
+pub async fn offer_reopen(ctx: &mut Ctx<'_>, from: &Sender, text: &str) -> Result<bool> {
+    let window = i64::from(office_settings::load(ctx.conn).await?.reopen_days);
+    let recent = tickets::of_owner(ctx.conn, from.chat_id, 10)
+        .await?
+        .into_iter()
+        .find(|t| may_reopen(t, ctx.now, window));
+    let Some(t) = recent else {
+        return Ok(false);
+    };
+    let lang = from.lang;
+    let waiting = Waiting::ReopenOrNew {
+        ticket: t.id.0,
+        text: text.to_string(),
+    };
+    conversation::wait_for(ctx, key(from.chat_id), &waiting).await?;
+    let id = t.id.to_string();
+    let at = t
+        .resolved_at
+        .map(|r| card::local(r, ctx.app.settings.timezone))
+        .unwrap_or_default();
+    let question = fill(
+        texts::REOPEN_OR_NEW.get(lang),
+        &[("id", &id), ("kind", t.kind.label(lang)), ("at", &at)],
+    );
+    let markup = InlineKeyboardMarkup::new([[
+        InlineKeyboardButton::callback(
+            fill(texts::BUTTON_REOPEN_TICKET.get(lang), &[("id", &id)]),
+            format!("t:o:{}", t.id.0),
+        ),
+        InlineKeyboardButton::callback(
+            texts::BUTTON_NEW_REQUEST.get(lang),
+            format!("t:n:{}", t.id.0),
+        ),
+    ]]);
+    ctx.reply(from.chat_id, Request::text_with(question, markup))
+        .await?;
+    Ok(true)
+}
+
+/// The owner's message on ticket `t`: recorded, attached, relayed, and the
+/// owner told where it went.
+async fn attach_and_relay(
+    ctx: &mut Ctx<'_>,
+    owner_chat_id: i64,
+    t: &Ticket,
+    text: &str,
+    photo: Option<String>,
+) -> Result<()> {
+    let lang = chat_language(ctx.conn, owner_chat_id)
+        .await?
+        .unwrap_or(Lang::Zh);
     tickets::add_event(
         ctx.conn,
         t.id,
         ctx.now,
         Actor::Owner(Some(owner_chat_id)),
         "owner_message",
-        (!text.is_empty()).then_some(text.as_str()),
+        (!text.is_empty()).then_some(text),
         false,
         serde_json::json!({ "photo": photo }),
     )
@@ -287,7 +579,7 @@ pub async fn owner_follow_up(ctx: &mut Ctx<'_>, owner_chat_id: i64, msg: &Messag
     if let Some(p) = &photo {
         tickets::attach(ctx.conn, t.id, p, ctx.now).await?;
     }
-    relay_to_staff(ctx, &t, &text, photo.as_deref()).await?;
+    relay_to_staff(ctx, t, text, photo.as_deref()).await?;
     say(
         ctx,
         owner_chat_id,
@@ -296,75 +588,72 @@ pub async fn owner_follow_up(ctx: &mut Ctx<'_>, owner_chat_id: i64, msg: &Messag
             &[("id", &t.id.to_string())],
         ),
     )
-    .await?;
-    Ok(true)
+    .await
 }
 
-async fn answer_prompt(
+async fn cancel_with_reason(
     ctx: &mut Ctx<'_>,
     chat: i64,
     lang: Lang,
     id: TicketId,
-    purpose: PromptPurpose,
     text: &str,
-) -> Result<bool> {
-    match purpose {
-        PromptPurpose::CancelReason => {
-            if !tickets::cancel(ctx.conn, id, ctx.now).await? {
-                say(
-                    ctx,
-                    chat,
-                    fill(texts::CANNOT_CANCEL.get(lang), &[("id", &id.to_string())]),
-                )
-                .await?;
-                return Ok(true);
-            }
-            tickets::add_event(
-                ctx.conn,
-                id,
-                ctx.now,
-                Actor::Owner(Some(chat)),
-                "cancelled",
-                Some(text),
-                false,
-                serde_json::Value::Null,
-            )
-            .await?;
-            card::refresh(ctx, id).await?;
-            say(
-                ctx,
-                chat,
-                fill(texts::CANCELLED_OK.get(lang), &[("id", &id.to_string())]),
-            )
-            .await?;
-        }
-        PromptPurpose::RatingComment => {
-            tickets::set_rating_comment(ctx.conn, id, text).await?;
-            tickets::add_event(
-                ctx.conn,
-                id,
-                ctx.now,
-                Actor::Owner(Some(chat)),
-                "rating_comment",
-                Some(text),
-                false,
-                serde_json::Value::Null,
-            )
-            .await?;
-            let low: bool = sqlx::query_scalar(
-                "SELECT COALESCE(rating <= 2, FALSE) FROM tickets WHERE id = $1",
-            )
+) -> Result<()> {
+    if !tickets::cancel(ctx.conn, id, ctx.now).await? {
+        return say(
+            ctx,
+            chat,
+            fill(texts::CANNOT_CANCEL.get(lang), &[("id", &id.to_string())]),
+        )
+        .await;
+    }
+    tickets::add_event(
+        ctx.conn,
+        id,
+        ctx.now,
+        Actor::Owner(Some(chat)),
+        "cancelled",
+        Some(text),
+        false,
+        serde_json::Value::Null,
+    )
+    .await?;
+    card::refresh(ctx, id).await?;
+    say(
+        ctx,
+        chat,
+        fill(texts::CANCELLED_OK.get(lang), &[("id", &id.to_string())]),
+    )
+    .await
+}
+
+async fn record_comment(
+    ctx: &mut Ctx<'_>,
+    chat: i64,
+    lang: Lang,
+    id: TicketId,
+    text: &str,
+) -> Result<()> {
+    tickets::set_rating_comment(ctx.conn, id, text).await?;
+    tickets::add_event(
+        ctx.conn,
+        id,
+        ctx.now,
+        Actor::Owner(Some(chat)),
+        "rating_comment",
+        Some(text),
+        false,
+        serde_json::Value::Null,
+    )
+    .await?;
+    let low: bool =
+        sqlx::query_scalar("SELECT COALESCE(rating <= 2, FALSE) FROM tickets WHERE id = $1")
             .bind(id.0)
             .fetch_one(&mut *ctx.conn)
             .await?;
-            if low {
-                notify::staff_group(ctx, id, texts::STAFF_RATING_COMMENT, &[("text", text)])
-                    .await?;
-            }
-            say(ctx, chat, texts::THANKS_FOR_RATING.get(lang).to_string()).await?;
-        }
+    if low {
+        notify::staff_group(ctx, id, texts::STAFF_RATING_COMMENT, &[("text", text)]).await?;
     }
-    Ok(true)
+    say(ctx, chat, texts::THANKS_FOR_RATING.get(lang).to_string()).await
 }
 
 /// To the holder's private chat when they have one with the bot, else the
@@ -434,4 +723,30 @@ async fn relay_to_staff(
         tickets::link_message(ctx.conn, row, t.id).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_a_new_problem;
+
+    #[test]
+    fn a_report_of_something_wrong_is_not_taken_for_a_comment() {
+        for problem in [
+            "电梯也坏了",
+            "the lift is broken too",
+            "还在漏水",
+            "still leaking",
+            "Kitchen tap does not work",
+        ] {
+            assert!(looks_like_a_new_problem(problem), "{problem}");
+        }
+        for comment in [
+            "师傅很专业",
+            "very quick, thanks!",
+            "服务态度很好",
+            "Great job",
+        ] {
+            assert!(!looks_like_a_new_problem(comment), "{comment}");
+        }
+    }
 }

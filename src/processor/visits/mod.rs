@@ -13,6 +13,7 @@ use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup,
 pub use due::run_due;
 
 use super::context::{chat_language, Ctx};
+use super::conversation::{self, Key, Waiting};
 use super::router::{answer, remove_buttons, Sender};
 use super::staff::commands::{self, Desk};
 use super::staff::{card, file_ticket_as, Actor};
@@ -145,8 +146,7 @@ async fn staff_desk(
     }
 }
 
-/// A message: `/visit`, `/outcome`, `/survey`, or the note of an outcome a
-/// staff member was asked for. True if handled here.
+/// A message: `/visit`, `/outcome` or `/survey`. True if handled here.
 pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<bool> {
     let Some(text) = msg.text() else {
         return Ok(false);
@@ -157,13 +157,13 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
             if let Some(desk) = staff_desk(ctx, from, StaffRole::Butler, "visit").await? {
                 visit_command(ctx, &desk, args).await?;
             }
-            return Ok(true);
+            Ok(true)
         }
         Some(("outcome", args)) => {
             if let Some(desk) = staff_desk(ctx, from, StaffRole::Butler, "outcome").await? {
                 outcome_command(ctx, &desk, args).await?;
             }
-            return Ok(true);
+            Ok(true)
         }
         Some(("survey", args)) => {
             // An owner typing /survey wants to answer it.
@@ -179,29 +179,64 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
             if let Some(desk) = staff_desk(ctx, from, StaffRole::Manager, "survey").await? {
                 survey_command(ctx, &desk, args).await?;
             }
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// A message from the staff member asked for the note of `visit_id`'s
+/// `outcome`, in the chat where they were asked (another person's message
+/// there is never theirs): the note, `/skip` for none, `/cancel` to leave
+/// it. Other commands and non-text pass (the question waits).
+pub async fn on_waiting(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    msg: &Message,
+    visit_id: i64,
+    outcome: Outcome,
+) -> Result<bool> {
+    let Some(text) = msg.text() else {
+        return Ok(false);
+    };
+    let key = Key {
+        chat_id: from.chat_id,
+        user_id: from.user_id,
+    };
+    let word = conversation::command_word(text, &ctx.app.settings.bot_username);
+    let note = match word.as_deref() {
+        None => text.trim(),
+        Some("skip") => "",
+        Some("cancel") => {
+            conversation::clear(ctx.conn, key).await?;
+            let lang = desk_lang(ctx, from).await?;
+            let text = fill(
+                common::VISIT_NOTE_CANCELLED.get(lang),
+                &[("visit", &visit_id.to_string())],
+            );
+            ctx.reply(from.chat_id, Request::text(text)).await?;
             return Ok(true);
         }
-        Some(("skip", _)) | None => {}
         Some(_) => return Ok(false),
-    }
-    if !visits::has_prompt(ctx.conn, from.chat_id, from.user_id, ctx.now).await? {
-        return Ok(false);
-    }
+    };
+    conversation::clear(ctx.conn, key).await?;
     let Some(member) = staff::by_telegram_id(ctx.conn, from.user_id).await? else {
         return Ok(false);
     };
-    let Some((visit_id, outcome)) =
-        visits::take_prompt(ctx.conn, from.chat_id, from.user_id, ctx.now).await?
-    else {
-        return Ok(false);
-    };
     let desk = desk_for(ctx, from, member).await?;
-    let note = if parsed.is_some() { "" } else { text.trim() };
     let Some(visit) = visits::load(ctx.conn, visit_id).await? else {
         return Ok(true);
     };
     record(ctx, &desk, &visit, outcome, note).await?;
     Ok(true)
+}
+
+async fn desk_lang(ctx: &mut Ctx<'_>, from: &Sender) -> Result<Lang> {
+    if from.private {
+        Ok(from.lang)
+    } else {
+        card::staff_language(ctx, from.chat_id).await
+    }
 }
 
 /// What a visit is for, before it is booked.
@@ -832,21 +867,26 @@ async fn may_record(ctx: &mut Ctx<'_>, desk: &Desk, visit: &Visit) -> Result<boo
 }
 
 async fn ask_note(ctx: &mut Ctx<'_>, desk: &Desk, visit: &Visit, outcome: Outcome) -> Result<()> {
-    visits::set_prompt(
-        ctx.conn,
-        desk.chat_id,
-        desk.staff.telegram_user_id,
-        visit.id,
+    let key = Key {
+        chat_id: desk.chat_id,
+        user_id: desk.staff.telegram_user_id,
+    };
+    let waiting = Waiting::VisitNote {
+        visit: visit.id,
         outcome,
-        ctx.now + ctx.app.settings.prompt_ttl,
-    )
-    .await?;
+    };
+    conversation::wait_for(ctx, key, &waiting).await?;
     let phrase = if outcome == Outcome::FollowUp {
         texts::OUTCOME_ASK_FOLLOW_UP
     } else {
         texts::OUTCOME_ASK_NOTE
     };
-    desk.say_phrase(ctx, phrase, &[]).await
+    let text = format!(
+        "{}\n{}",
+        phrase.get(desk.lang),
+        common::VISIT_NOTE_WAY_OUT.get(desk.lang)
+    );
+    desk.say(ctx, text).await
 }
 
 fn outcome_label(o: Outcome, lang: Lang) -> &'static str {

@@ -1,0 +1,324 @@
+//! What the bot waits for from each person in each chat: one stored value
+//! per (chat, person) in `conversations`, with one expiry rule (the draft
+//! TTL, renewed at every answer). The router reads it first and hands the
+//! message to the one feature that owns the question; the scheduler's sweep
+//! (`expire_drafts`) removes what was left alone and tells the person.
+//!
+//! Keyed by person as well as chat: in the staff group several staff members
+//! may each be asked something, and one's answer is never another's.
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, Row};
+
+use super::context::{chat_language, Ctx};
+use super::main_menu::main_menu;
+use crate::domain::broadcasts;
+use crate::domain::visits::Outcome;
+use crate::engine::{Photo, State};
+use crate::telegram::outbox::{self, Outgoing, Request};
+use crate::texts;
+
+/// The question a person has been asked and not yet answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "waiting", rename_all = "snake_case")]
+pub enum Waiting {
+    /// An owner in a dialogue (complaint, repair, registration …).
+    Dialogue { state: State },
+    /// A manager composing broadcast `draft` (its content is in
+    /// `broadcasts`); `step` is what the next answer is for.
+    BroadcastDraft { draft: i64, step: String },
+    /// The owner pressed "Cancel #N": the reason, or "keep it".
+    CancelReason { ticket: i64 },
+    /// The owner rated #N: an optional comment. `held` is a text that looked
+    /// like a new problem, kept until the owner says what it was.
+    RatingComment {
+        ticket: i64,
+        #[serde(default)]
+        held: Option<String>,
+    },
+    /// The owner wrote `text` with no active ticket but #N resolved lately:
+    /// reopen #N with it, or start a new request.
+    ReopenOrNew { ticket: i64, text: String },
+    /// A staff member recording a visit's outcome: the note.
+    VisitNote { visit: i64, outcome: Outcome },
+}
+
+impl Waiting {
+    fn kind(&self) -> &'static str {
+        match self {
+            Waiting::Dialogue { .. } => "dialogue",
+            Waiting::BroadcastDraft { .. } => "broadcast_draft",
+            Waiting::CancelReason { .. } => "cancel_reason",
+            Waiting::RatingComment { .. } => "rating_comment",
+            Waiting::ReopenOrNew { .. } => "reopen_or_new",
+            Waiting::VisitNote { .. } => "visit_note",
+        }
+    }
+}
+
+/// Whose conversation: a person in a chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub chat_id: i64,
+    pub user_id: i64,
+}
+
+/// A live conversation.
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    pub waiting: Waiting,
+    /// Album photos waiting for the rest of their album (dialogues).
+    pub album: Vec<Photo>,
+}
+
+/// A conversation as `load` found it.
+#[derive(Debug)]
+pub enum Loaded {
+    Live(Box<Conversation>),
+    /// It had expired: it is deleted, its notice queued.
+    Expired(Box<Waiting>),
+    Absent,
+}
+
+/// The conversation of `key`, locked until the update commits, so a
+/// concurrent sweep waits and then sees the renewed expiry instead of
+/// removing a question being answered. An expired one is removed and its
+/// notice queued here.
+pub async fn load(ctx: &mut Ctx<'_>, key: Key) -> Result<Loaded> {
+    let row = sqlx::query(
+        "SELECT waiting, expires_at, album FROM conversations
+          WHERE chat_id = $1 AND user_id = $2 FOR UPDATE",
+    )
+    .bind(key.chat_id)
+    .bind(key.user_id)
+    .fetch_optional(&mut *ctx.conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(Loaded::Absent);
+    };
+    let expires_at: DateTime<Utc> = row.get("expires_at");
+    let waiting = match serde_json::from_value::<Waiting>(row.get("waiting")) {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!(chat = key.chat_id, user = key.user_id, error = %e,
+                "unreadable conversation state; starting afresh");
+            clear(ctx.conn, key).await?;
+            return Ok(Loaded::Absent);
+        }
+    };
+    if expires_at <= ctx.now {
+        clear(ctx.conn, key).await?;
+        let ttl = ctx.app.settings.draft_ttl;
+        expired(ctx.conn, Some(ctx.update_id), key, &waiting, ttl).await?;
+        return Ok(Loaded::Expired(Box::new(waiting)));
+    }
+    let album: Vec<Photo> = serde_json::from_value(row.get("album")).unwrap_or_default();
+    Ok(Loaded::Live(Box::new(Conversation { waiting, album })))
+}
+
+/// The live conversation of `key`, if any (an expired one is told and gone).
+pub async fn live(ctx: &mut Ctx<'_>, key: Key) -> Result<Option<Waiting>> {
+    Ok(match load(ctx, key).await? {
+        Loaded::Live(c) => Some(c.waiting),
+        Loaded::Expired(_) | Loaded::Absent => None,
+    })
+}
+
+/// Stores what `key` is now asked, replacing whatever was waiting; the
+/// expiry starts again from now.
+pub async fn wait_for(ctx: &mut Ctx<'_>, key: Key, waiting: &Waiting) -> Result<()> {
+    let expires_at = ctx.now + ctx.app.settings.draft_ttl;
+    let kind = waiting.kind();
+    sqlx::query(
+        "INSERT INTO conversations (chat_id, user_id, waiting, started_at, updated_at, expires_at)
+         VALUES ($1, $2, $3, $4, $4, $5)
+         ON CONFLICT (chat_id, user_id) DO UPDATE
+           SET waiting = $3, updated_at = $4, expires_at = $5,
+               album = CASE WHEN conversations.waiting->>'waiting' = $6
+                            THEN conversations.album ELSE '[]'::jsonb END,
+               started_at = CASE WHEN conversations.waiting->>'waiting' = $6
+                                 THEN conversations.started_at ELSE $4 END",
+    )
+    .bind(key.chat_id)
+    .bind(key.user_id)
+    .bind(serde_json::to_value(waiting)?)
+    .bind(ctx.now)
+    .bind(expires_at)
+    .bind(kind)
+    .execute(&mut *ctx.conn)
+    .await?;
+    Ok(())
+}
+
+/// Keeps album photos that arrived ahead of the rest of their album.
+pub async fn set_album(conn: &mut PgConnection, key: Key, album: &[Photo]) -> Result<()> {
+    sqlx::query("UPDATE conversations SET album = $3 WHERE chat_id = $1 AND user_id = $2")
+        .bind(key.chat_id)
+        .bind(key.user_id)
+        .bind(serde_json::to_value(album)?)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Nothing is waiting for `key` any more.
+pub async fn clear(conn: &mut PgConnection, key: Key) -> Result<()> {
+    sqlx::query("DELETE FROM conversations WHERE chat_id = $1 AND user_id = $2")
+        .bind(key.chat_id)
+        .bind(key.user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Conversations left alone past their expiry (`draft_ttl`, named in the
+/// notices): deleted, each person told once (a broadcast draft is discarded
+/// with its question).
+pub async fn expire_drafts(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    draft_ttl: chrono::Duration,
+) -> Result<u64> {
+    let rows = sqlx::query(
+        "DELETE FROM conversations WHERE expires_at <= $1 RETURNING chat_id, user_id, waiting",
+    )
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in &rows {
+        let key = Key {
+            chat_id: row.get("chat_id"),
+            user_id: row.get("user_id"),
+        };
+        match serde_json::from_value::<Waiting>(row.get("waiting")) {
+            Ok(waiting) => expired(conn, None, key, &waiting, draft_ttl).await?,
+            Err(e) => {
+                tracing::warn!(chat = key.chat_id, error = %e, "unreadable conversation expired")
+            }
+        }
+    }
+    Ok(rows.len() as u64)
+}
+
+/// Undoes what an expired question held and queues its notice.
+async fn expired(
+    conn: &mut PgConnection,
+    update_id: Option<i64>,
+    key: Key,
+    waiting: &Waiting,
+    draft_ttl: chrono::Duration,
+) -> Result<()> {
+    let hours = draft_ttl.num_hours().to_string();
+    let lang = match waiting {
+        Waiting::Dialogue { state } => state.lang,
+        _ => chat_language(conn, key.chat_id).await?.unwrap_or_default(),
+    };
+    let request = match waiting {
+        Waiting::Dialogue { .. } => {
+            let text = texts::DRAFT_EXPIRED.fill(lang, &[("hours", &hours)]);
+            Request::text_with(text, main_menu(lang))
+        }
+        Waiting::BroadcastDraft { draft, .. } => {
+            if !broadcasts::cancel_draft(conn, *draft).await? {
+                return Ok(());
+            }
+            Request::text(
+                texts::BROADCAST_DRAFT_EXPIRED
+                    .fill(lang, &[("n", &draft.to_string()), ("hours", &hours)]),
+            )
+        }
+        Waiting::CancelReason { ticket } => {
+            Request::text(texts::CANCEL_REASON_EXPIRED.fill(lang, &[("id", &format!("#{ticket}"))]))
+        }
+        Waiting::VisitNote { visit, .. } => {
+            Request::text(texts::VISIT_NOTE_EXPIRED.fill(lang, &[("visit", &visit.to_string())]))
+        }
+        // The rating stands; an unsent comment or an unanswered offer needs
+        // no notice.
+        Waiting::RatingComment { .. } | Waiting::ReopenOrNew { .. } => return Ok(()),
+    };
+    outbox::enqueue(conn, update_id, &Outgoing::reply(key.chat_id, request)).await?;
+    Ok(())
+}
+
+/// The command word of `text` (`/Cancel@bot x` → `cancel`), when it is a
+/// command for this bot.
+#[must_use]
+pub fn command_word(text: &str, bot_username: &str) -> Option<String> {
+    let word = text
+        .trim_start()
+        .strip_prefix('/')?
+        .split_whitespace()
+        .next()?;
+    let (name, to) = word.split_once('@').unwrap_or((word, ""));
+    if !to.is_empty() && !to.eq_ignore_ascii_case(bot_username) {
+        return None;
+    }
+    Some(name.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_question_round_trips_through_its_stored_json() {
+        let all = [
+            Waiting::BroadcastDraft {
+                draft: 3,
+                step: "text".into(),
+            },
+            Waiting::CancelReason { ticket: 12 },
+            Waiting::RatingComment {
+                ticket: 12,
+                held: Some("电梯也坏了".into()),
+            },
+            Waiting::ReopenOrNew {
+                ticket: 9,
+                text: "still leaking".into(),
+            },
+            Waiting::VisitNote {
+                visit: 4,
+                outcome: Outcome::OwnerAbsent,
+            },
+        ];
+        for w in all {
+            let json = serde_json::to_value(&w).unwrap();
+            assert_eq!(json["waiting"], w.kind(), "{json}");
+            assert_eq!(serde_json::from_value::<Waiting>(json).unwrap(), w);
+        }
+        // What migration 0011 writes for a pending prompt.
+        let moved: Waiting = serde_json::from_value(serde_json::json!(
+            {"waiting": "rating_comment", "ticket": 5}
+        ))
+        .unwrap();
+        assert_eq!(
+            moved,
+            Waiting::RatingComment {
+                ticket: 5,
+                held: None
+            }
+        );
+        let note: Waiting = serde_json::from_value(serde_json::json!(
+            {"waiting": "visit_note", "visit": 2, "outcome": "absent"}
+        ))
+        .unwrap();
+        assert_eq!(
+            note,
+            Waiting::VisitNote {
+                visit: 2,
+                outcome: Outcome::OwnerAbsent
+            }
+        );
+    }
+
+    #[test]
+    fn command_words_are_ours_only_when_addressed_to_us() {
+        assert_eq!(command_word("/Cancel", "bot").as_deref(), Some("cancel"));
+        assert_eq!(command_word("/skip@Bot x", "bot").as_deref(), Some("skip"));
+        assert_eq!(command_word("/skip@other", "bot"), None);
+        assert_eq!(command_word("hello /x", "bot"), None);
+    }
+}
