@@ -451,8 +451,8 @@ pub async fn cancel_draft(conn: &mut PgConnection, id: i64) -> Result<bool> {
 }
 
 /// A draft whose recipients are fixed: the first half of confirming it. The
-/// feature then queues one outbox row per recipient (`queue`'s rows are
-/// `broadcast_recipients` without an `outbox_id`) and marks it confirmed.
+/// feature then queues one outbox row per recipient not yet linked to one
+/// (`broadcast_recipients.outbox_id`) and calls [`mark_confirmed`].
 #[derive(Debug, Clone)]
 pub struct Confirming {
     pub broadcast: Broadcast,
