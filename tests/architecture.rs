@@ -49,6 +49,7 @@ const LAYERS: &[(&str, &[&str])] = &[
 const KNOWN_LAYER_BREACHES: &[(&str, &str)] = &[
     ("domain::broadcasts", "processor"),
     ("domain::broadcasts", "telegram::outbox"),
+    ("domain::broadcasts", "telegram::callback"),
     ("domain::broadcasts", "<teloxide>"),
 ];
 
