@@ -270,7 +270,7 @@ async fn a_manager_broadcasts_to_a_building_with_rsvp_and_sees_progress() {
     // Confirming again (the button is gone; a client may still send it) does nothing.
     let before = app.api.accepted_sends();
     app.api
-        .press_forged_button(m, m, summary.message_id, "b:c:1")
+        .press_forged_button(m, m, summary.message_id, &confirm_1)
         .unwrap();
     n += 1;
     assert_eq!(
