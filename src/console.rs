@@ -18,6 +18,7 @@ use crate::engine::{Input, Photo};
 use crate::i18n::Lang;
 use crate::processor::dialogue::{self, Who};
 use crate::processor::{App, Ctx, ProcessorSettings};
+use crate::telegram::callback::Callback;
 use crate::telegram::outbox::Request;
 
 /// The console's user and chat id: outside the range Telegram hands out.
@@ -208,11 +209,13 @@ async fn print_replies(tx: &mut sqlx::PgConnection, after: i64) -> Result<(Vec<S
                 buttons.clear();
                 for button in keyboard.inline_keyboard.iter().flatten() {
                     if let InlineKeyboardButtonKind::CallbackData(data) = &button.kind {
-                        // The bot's main menu: the console shows its own.
-                        if data.starts_with("m:") {
-                            continue;
+                        match Callback::decode(data) {
+                            // The bot's main menu: the console shows its own.
+                            Some(Callback::Menu(_)) => continue,
+                            // The engine reads its own data, without the envelope.
+                            Some(Callback::Dialogue(raw)) => buttons.push(raw),
+                            _ => buttons.push(data.clone()),
                         }
-                        buttons.push(data.clone());
                         println!("  [{}] {}", buttons.len(), button.text);
                     }
                 }

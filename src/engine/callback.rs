@@ -8,8 +8,10 @@ use chrono::NaiveDate;
 
 /// The prefix the runtime routes to the dialogue engine.
 pub const PREFIX: &str = "d:";
-/// Telegram's limit on `callback_data`, in bytes.
-pub const MAX_BYTES: usize = 64;
+/// The most the engine's data may take, in bytes: Telegram's 64 for
+/// `callback_data`, less the one byte of version the runtime's button codec
+/// (`telegram::callback`) puts in front.
+pub const MAX_BYTES: usize = 63;
 
 /// Morning or afternoon of a day in the time-slot picker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -466,7 +466,7 @@ impl Cx<'_> {
                         self.report(
                             c_line,
                             format!(
-                                "callback data for choice `{key}` would be {bytes} bytes; Telegram allows {}; use a shorter key",
+                                "callback data for choice `{key}` would be {bytes} bytes; a button allows {}; use a shorter key",
                                 callback::MAX_BYTES
                             ),
                         );

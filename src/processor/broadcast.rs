@@ -19,6 +19,7 @@ use crate::domain::broadcasts::{
 use crate::domain::office_settings;
 use crate::domain::staff;
 use crate::i18n::Lang;
+use crate::telegram::callback::{AudienceChoice, Callback};
 use crate::telegram::outbox::{Outgoing, Request, Target};
 use crate::texts::{broadcast as texts, fill, Phrase};
 
@@ -145,7 +146,10 @@ fn button(label: &str, data: String) -> InlineKeyboardButton {
 }
 
 fn cancel_button(id: i64, lang: Lang) -> InlineKeyboardButton {
-    button(texts::CANCEL.get(lang), format!("b:x:{id}"))
+    button(
+        texts::CANCEL.get(lang),
+        Callback::BroadcastCancel(id).encode(),
+    )
 }
 
 /// A question answered by typing, with the way out under it.
@@ -158,17 +162,23 @@ async fn ask(ctx: &mut Ctx<'_>, from: &Sender, id: i64, text: impl Into<String>)
 
 async fn ask_audience(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
     let lang = from.lang;
-    let choice = |label: Phrase, kind: &str| button(label.get(lang), format!("b:a:{id}:{kind}"));
+    let choice = |label: Phrase, choice: AudienceChoice| {
+        let data = Callback::BroadcastAudience {
+            broadcast: id,
+            choice,
+        };
+        button(label.get(lang), data.encode())
+    };
     let keyboard = InlineKeyboardMarkup::new([
         vec![
-            choice(texts::AUDIENCE_ALL, "all"),
-            choice(texts::AUDIENCE_BUILDING, "bld"),
+            choice(texts::AUDIENCE_ALL, AudienceChoice::All),
+            choice(texts::AUDIENCE_BUILDING, AudienceChoice::Building),
         ],
         vec![
-            choice(texts::AUDIENCE_FLOOR, "flr"),
-            choice(texts::AUDIENCE_UNITS, "units"),
+            choice(texts::AUDIENCE_FLOOR, AudienceChoice::Floor),
+            choice(texts::AUDIENCE_UNITS, AudienceChoice::Units),
         ],
-        vec![choice(texts::AUDIENCE_RSVP, "rsvp")],
+        vec![choice(texts::AUDIENCE_RSVP, AudienceChoice::Rsvp)],
         vec![cancel_button(id, lang)],
     ]);
     ctx.reply(
@@ -238,7 +248,10 @@ async fn set_step(ctx: &mut Ctx<'_>, from: &Sender, id: i64, step: &str) -> Resu
 async fn ask_photo(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
     let lang = from.lang;
     let keyboard = InlineKeyboardMarkup::new([[
-        button(texts::NO_PHOTO.get(lang), format!("b:p:{id}")),
+        button(
+            texts::NO_PHOTO.get(lang),
+            Callback::BroadcastNoPhoto(id).encode(),
+        ),
         cancel_button(id, lang),
     ]]);
     ctx.reply(
@@ -254,15 +267,15 @@ async fn ask_yes_no(
     from: &Sender,
     id: i64,
     question: String,
-    key: &str,
+    key: fn(i64, bool) -> Callback,
     yes: Phrase,
     no: Phrase,
 ) -> Result<()> {
     let lang = from.lang;
     let keyboard = InlineKeyboardMarkup::new([
         vec![
-            button(yes.get(lang), format!("b:{key}:{id}:1")),
-            button(no.get(lang), format!("b:{key}:{id}:0")),
+            button(yes.get(lang), key(id, true).encode()),
+            button(no.get(lang), key(id, false).encode()),
         ],
         vec![cancel_button(id, lang)],
     ]);
@@ -274,7 +287,8 @@ async fn ask_yes_no(
 async fn ask_rsvp(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
     set_step(ctx, from, id, "rsvp").await?;
     let q = texts::ASK_RSVP.get(from.lang).to_string();
-    ask_yes_no(ctx, from, id, q, "r", texts::YES_RSVP, texts::NO_RSVP).await
+    let key = |broadcast, yes| Callback::BroadcastRsvp { broadcast, yes };
+    ask_yes_no(ctx, from, id, q, key, texts::YES_RSVP, texts::NO_RSVP).await
 }
 
 async fn ask_urgent(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
@@ -285,15 +299,22 @@ async fn ask_urgent(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
             &office_settings::load(ctx.conn).await?.quiet_hours.label(),
         )],
     );
-    ask_yes_no(ctx, from, id, q, "u", texts::URGENT, texts::NOT_URGENT).await
+    let key = |broadcast, yes| Callback::BroadcastUrgent { broadcast, yes };
+    ask_yes_no(ctx, from, id, q, key, texts::URGENT, texts::NOT_URGENT).await
 }
 
 async fn ask_when(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
     let lang = from.lang;
     let keyboard = InlineKeyboardMarkup::new([
         vec![
-            button(texts::SEND_NOW.get(lang), format!("b:w:{id}:now")),
-            button(texts::SEND_LATER.get(lang), format!("b:w:{id}:at")),
+            button(
+                texts::SEND_NOW.get(lang),
+                Callback::BroadcastSendNow(id).encode(),
+            ),
+            button(
+                texts::SEND_LATER.get(lang),
+                Callback::BroadcastSendLater(id).encode(),
+            ),
         ],
         vec![cancel_button(id, lang)],
     ]);
@@ -346,7 +367,10 @@ async fn preview(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
         ],
     );
     let keyboard = InlineKeyboardMarkup::new([[
-        button(texts::CONFIRM.get(lang), format!("b:c:{id}")),
+        button(
+            texts::CONFIRM.get(lang),
+            Callback::BroadcastConfirm(id).encode(),
+        ),
         cancel_button(id, lang),
     ]]);
     ctx.reply(from.chat_id, Request::text_with(summary, keyboard))
@@ -485,29 +509,31 @@ pub async fn on_button(
     ctx: &mut Ctx<'_>,
     from: &Sender,
     q: &CallbackQuery,
-    rest: &str,
+    button: Callback,
 ) -> Result<()> {
     let lang = from.lang;
-    let parts: Vec<&str> = rest.split(':').collect();
-    let (action, id, arg) = match parts.as_slice() {
-        [a, id] => (*a, id.parse::<i64>().ok(), ""),
-        [a, id, arg] => (*a, id.parse::<i64>().ok(), *arg),
-        _ => ("", None, ""),
+    let id = match button {
+        Callback::BroadcastJoin(id) => return rsvp(ctx, from, q, id, true).await,
+        Callback::BroadcastDecline(id) => return rsvp(ctx, from, q, id, false).await,
+        Callback::BroadcastPreview(_) => {
+            return answer(ctx, q, Some(texts::PREVIEW_BUTTON.get(lang))).await
+        }
+        Callback::BroadcastCancel(id)
+        | Callback::BroadcastAudience { broadcast: id, .. }
+        | Callback::BroadcastNoPhoto(id)
+        | Callback::BroadcastRsvp { broadcast: id, .. }
+        | Callback::BroadcastUrgent { broadcast: id, .. }
+        | Callback::BroadcastSendNow(id)
+        | Callback::BroadcastSendLater(id)
+        | Callback::BroadcastConfirm(id) => id,
+        _ => return answer(ctx, q, Some(texts::EXPIRED.get(lang))).await,
     };
-    let Some(id) = id else {
-        return answer(ctx, q, Some(texts::EXPIRED.get(lang))).await;
-    };
-    match action {
-        "j" | "n" => return rsvp(ctx, from, q, id, action == "j").await,
-        "v" => return answer(ctx, q, Some(texts::PREVIEW_BUTTON.get(lang))).await,
-        _ => {}
-    }
     // Compose buttons: the author's own draft, at the step the button asks about.
     let draft = bc::load_for_update(ctx.conn, id).await?;
     let Some(b) = draft.filter(|b| b.author_user_id == from.user_id) else {
         tracing::warn!(
             user_id = from.user_id,
-            data = rest,
+            data = q.data.as_deref().unwrap_or_default(),
             "broadcast button of someone else's draft"
         );
         return answer(ctx, q, Some(texts::EXPIRED.get(lang))).await;
@@ -517,7 +543,7 @@ pub async fn on_button(
         return refuse_non_manager(ctx, from, "broadcast button").await;
     }
     if b.status != "draft" {
-        let text = if action == "c" {
+        let text = if matches!(button, Callback::BroadcastConfirm(_)) {
             texts::ALREADY_CONFIRMED
         } else {
             texts::EXPIRED
@@ -529,14 +555,14 @@ pub async fn on_button(
         Some(Waiting::BroadcastDraft { draft, step }) if draft == id => step,
         _ => return answer(ctx, q, Some(texts::EXPIRED.get(lang))).await,
     };
-    let expected = match action {
-        "a" => "audience",
-        "p" => "photo",
-        "r" => "rsvp",
-        "u" => "urgent",
-        "w" => "when",
-        "c" => "preview",
-        "x" => step.as_str(),
+    let expected = match button {
+        Callback::BroadcastAudience { .. } => "audience",
+        Callback::BroadcastNoPhoto(_) => "photo",
+        Callback::BroadcastRsvp { .. } => "rsvp",
+        Callback::BroadcastUrgent { .. } => "urgent",
+        Callback::BroadcastSendNow(_) | Callback::BroadcastSendLater(_) => "when",
+        Callback::BroadcastConfirm(_) => "preview",
+        Callback::BroadcastCancel(_) => step.as_str(),
         _ => "",
     };
     if step != expected {
@@ -544,25 +570,28 @@ pub async fn on_button(
     }
     answer(ctx, q, None).await?;
     let chat = from.chat_id;
-    match (action, arg) {
-        ("a", "all") => choose_audience(ctx, from, id, Audience::All).await,
-        ("a", kind @ ("bld" | "flr" | "units" | "rsvp")) => {
-            let (step, question) = match kind {
-                "bld" => ("building", texts::ASK_BUILDING),
-                "flr" => ("floor", texts::ASK_FLOOR),
-                "units" => ("units", texts::ASK_UNITS),
+    match button {
+        Callback::BroadcastAudience {
+            choice: AudienceChoice::All,
+            ..
+        } => choose_audience(ctx, from, id, Audience::All).await,
+        Callback::BroadcastAudience { choice, .. } => {
+            let (step, question) = match choice {
+                AudienceChoice::Building => ("building", texts::ASK_BUILDING),
+                AudienceChoice::Floor => ("floor", texts::ASK_FLOOR),
+                AudienceChoice::Units => ("units", texts::ASK_UNITS),
                 _ => ("rsvp_of", texts::ASK_RSVP_SOURCE),
             };
             set_step(ctx, from, id, step).await?;
             ask(ctx, from, id, question.get(lang)).await
         }
-        ("p", _) => ask_rsvp(ctx, from, id).await,
-        ("r", v @ ("0" | "1")) => {
+        Callback::BroadcastNoPhoto(_) => ask_rsvp(ctx, from, id).await,
+        Callback::BroadcastRsvp { yes, .. } => {
             bc::update_draft(
                 ctx.conn,
                 id,
                 DraftChange {
-                    rsvp: Some(v == "1"),
+                    rsvp: Some(yes),
                     ..DraftChange::default()
                 },
             )
@@ -570,12 +599,12 @@ pub async fn on_button(
             set_step(ctx, from, id, "urgent").await?;
             ask_urgent(ctx, from, id).await
         }
-        ("u", v @ ("0" | "1")) => {
+        Callback::BroadcastUrgent { yes, .. } => {
             bc::update_draft(
                 ctx.conn,
                 id,
                 DraftChange {
-                    urgent: Some(v == "1"),
+                    urgent: Some(yes),
                     ..DraftChange::default()
                 },
             )
@@ -583,7 +612,7 @@ pub async fn on_button(
             set_step(ctx, from, id, "when").await?;
             ask_when(ctx, from, id).await
         }
-        ("w", "now") => {
+        Callback::BroadcastSendNow(_) => {
             bc::update_draft(
                 ctx.conn,
                 id,
@@ -595,11 +624,11 @@ pub async fn on_button(
             .await?;
             preview(ctx, from, id).await
         }
-        ("w", "at") => {
+        Callback::BroadcastSendLater(_) => {
             set_step(ctx, from, id, "time").await?;
             ask(ctx, from, id, texts::ASK_TIME.get(lang)).await
         }
-        ("c", _) => {
+        Callback::BroadcastConfirm(_) => {
             drop_buttons(ctx, q).await?;
             let schedule = Schedule::load(ctx.conn, ctx.app.settings.timezone).await?;
             match confirm(ctx.conn, schedule, id, ctx.now).await? {
@@ -624,7 +653,7 @@ pub async fn on_button(
                 }
             }
         }
-        ("x", _) => {
+        Callback::BroadcastCancel(_) => {
             drop_buttons(ctx, q).await?;
             bc::cancel_draft(ctx.conn, id).await?;
             conversation::clear(ctx.conn, key(from)).await?;

@@ -27,6 +27,7 @@ use crate::engine::{
     self, Dialogue, Effect, EffectKind, Facts, Input, Keyboard, Reply, State, Step, UnitFact,
 };
 use crate::i18n::Lang;
+use crate::telegram::callback::Callback;
 use crate::telegram::outbox::Request;
 use crate::texts;
 
@@ -152,12 +153,12 @@ pub async fn on_button(
     Ok(())
 }
 
-/// The resume question's buttons: `r:c` continue, `r:n` leave the draft.
+/// The resume question's buttons: continue the draft (`resume`) or leave it.
 pub async fn on_resume_button(
     ctx: &mut Ctx<'_>,
     from: &Sender,
     q: &CallbackQuery,
-    choice: &str,
+    resume: bool,
 ) -> Result<()> {
     answer(ctx, q, None).await?;
     let conv = match load_or_expire(ctx, Who::of(from)).await? {
@@ -176,28 +177,17 @@ pub async fn on_resume_button(
         lang: conv.state.lang,
         ..Who::of(from)
     };
-    match choice {
-        "c" => {
-            let facts = facts_for(ctx, who).await?;
-            let Some(dialogue) = ctx.app.dialogues.get(&conv.state.dialogue) else {
-                delete(ctx.conn, who).await?;
-                return show_menu(ctx, who, texts::WELCOME).await;
-            };
-            let step = engine::step::reprompt(dialogue, &conv.state, &facts, ctx.now);
-            run(ctx, who, dialogue.clone(), step).await
-        }
-        "n" => {
+    if resume {
+        let facts = facts_for(ctx, who).await?;
+        let Some(dialogue) = ctx.app.dialogues.get(&conv.state.dialogue) else {
             delete(ctx.conn, who).await?;
-            show_menu(ctx, who, texts::DRAFT_DISCARDED).await
-        }
-        _ => {
-            ctx.reply(
-                who.chat_id,
-                Request::text(texts::BUTTON_EXPIRED.get(who.lang)),
-            )
-            .await?;
-            Ok(())
-        }
+            return show_menu(ctx, who, texts::WELCOME).await;
+        };
+        let step = engine::step::reprompt(dialogue, &conv.state, &facts, ctx.now);
+        run(ctx, who, dialogue.clone(), step).await
+    } else {
+        delete(ctx.conn, who).await?;
+        show_menu(ctx, who, texts::DRAFT_DISCARDED).await
     }
 }
 
@@ -342,7 +332,9 @@ fn markup_of(keyboard: Keyboard) -> Option<ReplyMarkup> {
         Keyboard::Inline(rows) => Some(
             InlineKeyboardMarkup::new(rows.into_iter().map(|row| {
                 row.into_iter()
-                    .map(|b| InlineKeyboardButton::callback(b.label, b.data))
+                    .map(|b| {
+                        InlineKeyboardButton::callback(b.label, Callback::Dialogue(b.data).encode())
+                    })
                     .collect::<Vec<_>>()
             }))
             .into(),
@@ -378,8 +370,14 @@ async fn ask_resume(ctx: &mut Ctx<'_>, who: Who, state: &State) -> Result<()> {
     let title = title_of(ctx, state);
     let text = texts::fill(texts::RESUME_ASK.get(who.lang), &[("title", &title)]);
     let keyboard = InlineKeyboardMarkup::new([[
-        InlineKeyboardButton::callback(texts::RESUME_CONTINUE.get(who.lang), "r:c"),
-        InlineKeyboardButton::callback(texts::RESUME_DISCARD.get(who.lang), "r:n"),
+        InlineKeyboardButton::callback(
+            texts::RESUME_CONTINUE.get(who.lang),
+            Callback::ResumeContinue.encode(),
+        ),
+        InlineKeyboardButton::callback(
+            texts::RESUME_DISCARD.get(who.lang),
+            Callback::ResumeDiscard.encode(),
+        ),
     ]]);
     ctx.reply(who.chat_id, Request::text_with(text, keyboard))
         .await?;

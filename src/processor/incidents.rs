@@ -22,6 +22,7 @@ use crate::domain::incidents::{
 use crate::domain::people;
 use crate::domain::staff::{self, Staff};
 use crate::i18n::Lang;
+use crate::telegram::callback::Callback;
 use crate::telegram::outbox::{Lane, Outgoing, Request, NOTIFY_CHANNEL};
 use crate::texts::{self, fill};
 
@@ -114,7 +115,7 @@ async fn declare(
     );
     let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
         texts::incident::NOTIFY_BUTTON.get(lang),
-        format!("i:n:{}", id.0),
+        Callback::IncidentNotify(id).encode(),
     )]]);
     ctx.reply(chat_id, Request::text_with(text, keyboard))
         .await?;
@@ -289,13 +290,13 @@ pub async fn offer_before_repair(ctx: &mut Ctx<'_>, from: &Sender) -> Result<boo
         };
         rows.push(vec![InlineKeyboardButton::callback(
             label,
-            format!("i:j:{}", i.id.0),
+            Callback::IncidentJoin(i.id).encode(),
         )]);
     }
     text.push_str(texts::incident::OFFER_QUESTION.get(lang));
     rows.push(vec![InlineKeyboardButton::callback(
         texts::incident::OTHER_BUTTON.get(lang),
-        "i:o",
+        Callback::IncidentOther.encode(),
     )]);
     // Several long notices could pass Telegram's limit; the newest are the
     // ones cut, and the buttons still name every outage.
@@ -308,30 +309,29 @@ pub async fn offer_before_repair(ctx: &mut Ctx<'_>, from: &Sender) -> Result<boo
     Ok(true)
 }
 
-/// An `i:` button.
+/// An outage button.
 pub async fn on_button(
     ctx: &mut Ctx<'_>,
     from: &Sender,
     q: &CallbackQuery,
-    data: &str,
+    button: Callback,
 ) -> Result<()> {
-    let (action, rest) = data.split_once(':').unwrap_or((data, ""));
-    match action {
-        "j" => join(ctx, from, q, rest).await,
-        "o" => {
+    match button {
+        Callback::IncidentJoin(id) => join(ctx, from, q, id).await,
+        Callback::IncidentOther => {
             answer(ctx, q, None).await?;
             remove_buttons(ctx, q).await?;
             super::dialogue::start_dialogue(ctx, from, "repair").await
         }
-        "n" => notify(ctx, from, q, rest).await,
+        Callback::IncidentNotify(id) => notify(ctx, from, q, id).await,
         _ => answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(from.lang))).await,
     }
 }
 
-async fn join(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, rest: &str) -> Result<()> {
+async fn join(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, id: IncidentId) -> Result<()> {
     let lang = from.lang;
     let person = people::find_person_by_telegram_id(ctx.conn, from.user_id).await?;
-    let (Some(id), Some(person)) = (IncidentId::parse(rest), person) else {
+    let Some(person) = person else {
         return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await;
     };
     answer(ctx, q, None).await?;
@@ -362,7 +362,7 @@ async fn join(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, rest: &str) -
 /// "Notify affected owners": one broadcast-lane message per registered
 /// person of the affected buildings whose chat is not blocked, once per
 /// incident.
-async fn notify(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, rest: &str) -> Result<()> {
+async fn notify(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, id: IncidentId) -> Result<()> {
     let lang = if from.private {
         from.lang
     } else {
@@ -375,11 +375,7 @@ async fn notify(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, rest: &str)
         );
         return answer(ctx, q, Some(texts::STAFF_ONLY.get(lang))).await;
     };
-    let incident = match IncidentId::parse(rest) {
-        Some(id) => incidents::load(ctx.conn, id).await?,
-        None => None,
-    };
-    let Some(incident) = incident else {
+    let Some(incident) = incidents::load(ctx.conn, id).await? else {
         return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await;
     };
     if incident.declared_by != member.telegram_user_id && !member.role.can_broadcast() {

@@ -6,18 +6,19 @@
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use crate::i18n::Lang;
+use crate::telegram::callback::{Callback, MenuItem};
 use crate::texts::{self, Phrase};
 
 /// The main menu entries: callback item and label.
-pub const MENU_ITEMS: [(&str, Phrase); 8] = [
-    ("complaint", texts::MENU_COMPLAINT),
-    ("repair", texts::MENU_REPAIR),
-    ("consultation", texts::MENU_CONSULTATION),
-    ("fees", texts::MENU_FEES),
-    ("survey", texts::MENU_SURVEY),
-    ("suggestion", texts::MENU_SUGGESTION),
-    ("tickets", texts::MENU_TICKETS),
-    ("registration", texts::MENU_REGISTRATION),
+pub const MENU_ITEMS: [(MenuItem, Phrase); 8] = [
+    (MenuItem::Complaint, texts::MENU_COMPLAINT),
+    (MenuItem::Repair, texts::MENU_REPAIR),
+    (MenuItem::Consultation, texts::MENU_CONSULTATION),
+    (MenuItem::Fees, texts::MENU_FEES),
+    (MenuItem::Survey, texts::MENU_SURVEY),
+    (MenuItem::Suggestion, texts::MENU_SUGGESTION),
+    (MenuItem::Tickets, texts::MENU_TICKETS),
+    (MenuItem::Registration, texts::MENU_REGISTRATION),
 ];
 
 /// The main menu as an inline keyboard, two buttons a row.
@@ -25,7 +26,9 @@ pub const MENU_ITEMS: [(&str, Phrase); 8] = [
 pub fn main_menu(lang: Lang) -> InlineKeyboardMarkup {
     let buttons: Vec<InlineKeyboardButton> = MENU_ITEMS
         .iter()
-        .map(|(item, label)| InlineKeyboardButton::callback(label.get(lang), format!("m:{item}")))
+        .map(|(item, label)| {
+            InlineKeyboardButton::callback(label.get(lang), Callback::Menu(*item).encode())
+        })
         .collect();
     InlineKeyboardMarkup::new(buttons.chunks(2).map(<[_]>::to_vec))
 }

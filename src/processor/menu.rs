@@ -10,6 +10,7 @@ pub use super::main_menu::{main_menu, MENU_ITEMS};
 use super::context::Ctx;
 use super::router::{answer, Sender};
 use crate::i18n::Lang;
+use crate::telegram::callback::{Callback, MenuItem};
 use crate::telegram::outbox::Request;
 use crate::texts;
 
@@ -65,7 +66,7 @@ pub async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, text: &str) -> Result<
             InlineKeyboardMarkup::new([Lang::ALL.map(|l| {
                 InlineKeyboardButton::callback(
                     texts::LANGUAGE_NAME.get(l),
-                    format!("lang:{}", l.code()),
+                    Callback::Language(l).encode(),
                 )
             })]),
         ),
@@ -88,20 +89,17 @@ pub async fn on_menu_button(
     ctx: &mut Ctx<'_>,
     from: &Sender,
     q: &CallbackQuery,
-    item: &str,
+    item: MenuItem,
 ) -> Result<()> {
-    if !MENU_ITEMS.iter().any(|(i, _)| *i == item) {
-        return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(from.lang))).await;
-    }
     answer(ctx, q, None).await?;
-    if item == "tickets" {
+    if item == MenuItem::Tickets {
         return super::staff::my_tickets(ctx, from.chat_id, from.lang).await;
     }
     // An active outage in the owner's building is offered before a repair.
-    if item == "repair" && super::incidents::offer_before_repair(ctx, from).await? {
+    if item == MenuItem::Repair && super::incidents::offer_before_repair(ctx, from).await? {
         return Ok(());
     }
-    match super::dialogue::dialogue_for_menu(item) {
+    match super::dialogue::dialogue_for_menu(item.as_str()) {
         Some(id) => super::dialogue::start_dialogue(ctx, from, id).await,
         None => Ok(()),
     }
@@ -111,11 +109,8 @@ pub async fn on_language_button(
     ctx: &mut Ctx<'_>,
     from: &Sender,
     q: &CallbackQuery,
-    code: &str,
+    lang: Lang,
 ) -> Result<()> {
-    let Some(lang) = Lang::parse(code) else {
-        return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(from.lang))).await;
-    };
     sqlx::query("UPDATE chats SET language = $2, updated_at = now() WHERE chat_id = $1")
         .bind(from.chat_id)
         .bind(lang.code())

@@ -16,6 +16,7 @@ use super::menu;
 use super::staff;
 use super::visits;
 use crate::i18n::Lang;
+use crate::telegram::callback::Callback;
 use crate::telegram::outbox::{Request, Target};
 use crate::texts;
 
@@ -181,17 +182,47 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
         private: chat.is_private(),
         lang,
     };
-    let data = q.data.as_deref().unwrap_or_default();
-    match data.split_once(':') {
-        Some(("m", item)) => menu::on_menu_button(ctx, &from, q, item).await,
-        Some(("lang", code)) => menu::on_language_button(ctx, &from, q, code).await,
-        Some(("t", rest)) => staff::on_button(ctx, &from, q, rest).await,
-        Some(("d", _)) => dialogue::on_button(ctx, &from, q, data).await,
-        Some(("b", rest)) => broadcast::on_button(ctx, &from, q, rest).await,
-        Some(("r", choice)) => dialogue::on_resume_button(ctx, &from, q, choice).await,
-        Some(("i", rest)) => incidents::on_button(ctx, &from, q, rest).await,
-        Some(("v", rest)) => visits::on_button(ctx, &from, q, rest).await,
-        _ => answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await,
+    // Data of another layout (a message sent before the codec's version) or
+    // forged: expired, never read as some other action.
+    let Some(button) = Callback::decode(q.data.as_deref().unwrap_or_default()) else {
+        return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await;
+    };
+    match button {
+        Callback::Menu(item) => menu::on_menu_button(ctx, &from, q, item).await,
+        Callback::Language(l) => menu::on_language_button(ctx, &from, q, l).await,
+        Callback::Dialogue(data) => dialogue::on_button(ctx, &from, q, &data).await,
+        Callback::ResumeContinue => dialogue::on_resume_button(ctx, &from, q, true).await,
+        Callback::ResumeDiscard => dialogue::on_resume_button(ctx, &from, q, false).await,
+        Callback::Claim(_)
+        | Callback::Assign(_)
+        | Callback::GiveTo { .. }
+        | Callback::QueuePage(_)
+        | Callback::CancelTicket(_)
+        | Callback::KeepTicket(_)
+        | Callback::Rate { .. }
+        | Callback::Reopen(_)
+        | Callback::SkipComment(_)
+        | Callback::MyComment(_)
+        | Callback::NewRequest(_) => staff::on_button(ctx, &from, q, button).await,
+        Callback::BroadcastCancel(_)
+        | Callback::BroadcastAudience { .. }
+        | Callback::BroadcastNoPhoto(_)
+        | Callback::BroadcastRsvp { .. }
+        | Callback::BroadcastUrgent { .. }
+        | Callback::BroadcastSendNow(_)
+        | Callback::BroadcastSendLater(_)
+        | Callback::BroadcastConfirm(_)
+        | Callback::BroadcastPreview(_)
+        | Callback::BroadcastJoin(_)
+        | Callback::BroadcastDecline(_) => broadcast::on_button(ctx, &from, q, button).await,
+        Callback::IncidentNotify(_) | Callback::IncidentJoin(_) | Callback::IncidentOther => {
+            incidents::on_button(ctx, &from, q, button).await
+        }
+        Callback::VisitSlot { .. }
+        | Callback::VisitOutcome { .. }
+        | Callback::VisitConfirm { .. }
+        | Callback::VisitReschedule { .. }
+        | Callback::VisitMove { .. } => visits::on_button(ctx, &from, q, button).await,
     }
 }
 

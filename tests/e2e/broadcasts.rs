@@ -13,6 +13,7 @@ use propdesk::domain::office_settings::OfficeSettings;
 use propdesk::processor::broadcast::create;
 use propdesk::scheduler::broadcasts::run_due_with;
 use propdesk::standin::{StandIn, TestUser};
+use propdesk::telegram::callback::Callback;
 use sqlx::PgPool;
 
 use crate::support::{spawn_app, TestApp};
@@ -207,14 +208,23 @@ async fn a_manager_broadcasts_to_a_building_with_rsvp_and_sees_progress() {
     n += 1;
     assert_eq!(wait_toasts(&app, n).await, "Noted: you can't come.");
     // A forged button for another broadcast on this message: refused.
+    let join_2 = Callback::BroadcastJoin(2).encode();
     app.api
-        .press_forged_button(3003, 3003, received[2].message_id, "b:j:2")
+        .press_forged_button(3003, 3003, received[2].message_id, &join_2)
+        .unwrap();
+    n += 1;
+    assert_eq!(wait_toasts(&app, n).await, "This button has expired.");
+    // The same button as a message sent before the versioned codec carried it
+    // (`b:j:1`): expired, not read as an answer.
+    app.api
+        .press_forged_button(3003, 3003, received[2].message_id, "b:j:1")
         .unwrap();
     n += 1;
     assert_eq!(wait_toasts(&app, n).await, "This button has expired.");
     // Someone else's draft button: refused, nothing changes.
+    let confirm_1 = Callback::BroadcastConfirm(1).encode();
     app.api
-        .press_forged_button(3003, 3003, received[2].message_id, "b:c:1")
+        .press_forged_button(3003, 3003, received[2].message_id, &confirm_1)
         .unwrap();
     n += 1;
     assert_eq!(wait_toasts(&app, n).await, "This button has expired.");
@@ -262,7 +272,7 @@ async fn a_manager_broadcasts_to_a_building_with_rsvp_and_sees_progress() {
     // Confirming again (the button is gone; a client may still send it) does nothing.
     let before = app.api.accepted_sends();
     app.api
-        .press_forged_button(m, m, summary.message_id, "b:c:1")
+        .press_forged_button(m, m, summary.message_id, &confirm_1)
         .unwrap();
     n += 1;
     assert_eq!(

@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveDate};
 use propdesk::clock::Clock;
 use propdesk::processor::conversation::expire_drafts;
 use propdesk::standin::SentMessage;
+use propdesk::telegram::callback::Callback;
 use sqlx::PgPool;
 
 use propdesk::app::ServeSettings;
@@ -953,8 +954,9 @@ async fn stale_and_forged_buttons_are_expired_and_change_nothing() {
         chat.expect(chat.t("这个按钮已过期", "This button has expired"))
             .await;
         for data in ["d:999:c.parking", "d:nonsense", "d:1:u7"] {
+            let data = Callback::Dialogue(data.into()).encode();
             app.api
-                .press_forged_button(user, user, categories.message_id, data)
+                .press_forged_button(user, user, categories.message_id, &data)
                 .expect("forged press");
             chat.expect(chat.t("这个按钮已过期", "This button has expired"))
                 .await;

@@ -24,6 +24,7 @@ use propdesk::domain::staff::{self, StaffRole};
 use propdesk::domain::tickets::{self, ClaimOutcome, NewTicket, Priority, TicketId, TicketKind};
 use propdesk::processor::{file_ticket, App, Ctx};
 use propdesk::standin::{SentMessage, TestUser};
+use propdesk::telegram::callback::Callback;
 
 use crate::support::{fast_limits, spawn_app_with, TestApp, WAIT};
 
@@ -425,7 +426,7 @@ async fn staff_commands_are_refused_to_strangers_and_to_roles_below_the_need() {
     assert_eq!(t.status, tickets::TicketStatus::Open);
     assert!(t.assignee.is_none());
     app.api
-        .press_forged_button(STRANGER, STRANGER, 1, &format!("t:x:{}", id.0))
+        .press_forged_button(STRANGER, STRANGER, 1, &Callback::CancelTicket(id).encode())
         .unwrap();
     app.say(BUTLER, "/claim 999");
     app.expect_message(BUTLER, "没有工单 #999").await;

@@ -6,23 +6,27 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use crate::domain::broadcasts::{Broadcast, Progress, Schedule, Summary};
 use crate::i18n::Lang;
+use crate::telegram::callback::Callback;
 use crate::telegram::outbox::Request;
 use crate::texts::{broadcast as texts, fill};
 
-/// The RSVP buttons owners get (`b:j:ID`, `b:n:ID`); a preview gets inert
-/// ones with the same labels.
+/// The RSVP buttons owners get (join, decline); a preview gets inert ones
+/// with the same labels.
 #[must_use]
 pub fn rsvp_keyboard(id: i64, lang: Lang, preview: bool) -> InlineKeyboardMarkup {
-    let data = |answer: &str| {
+    let data = |answer: Callback| {
         if preview {
-            format!("b:v:{id}")
+            Callback::BroadcastPreview(id).encode()
         } else {
-            format!("b:{answer}:{id}")
+            answer.encode()
         }
     };
     InlineKeyboardMarkup::new([[
-        InlineKeyboardButton::callback(texts::JOIN.get(lang), data("j")),
-        InlineKeyboardButton::callback(texts::DECLINE.get(lang), data("n")),
+        InlineKeyboardButton::callback(texts::JOIN.get(lang), data(Callback::BroadcastJoin(id))),
+        InlineKeyboardButton::callback(
+            texts::DECLINE.get(lang),
+            data(Callback::BroadcastDecline(id)),
+        ),
     ]])
 }
 

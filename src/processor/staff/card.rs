@@ -10,6 +10,7 @@ use crate::domain::staff::{self, mask_phone, Staff};
 use crate::domain::tickets::{self, Ticket, TicketId, TicketStatus};
 use crate::i18n::Lang;
 use crate::processor::context::{chat_language, Ctx};
+use crate::telegram::callback::Callback;
 use crate::telegram::outbox::{Lane, Outgoing, Request, Target};
 use crate::texts::{self, fill};
 
@@ -169,11 +170,20 @@ pub fn buttons(t: &Ticket, lang: Lang) -> Option<InlineKeyboardMarkup> {
     let id = t.id.0;
     match t.status {
         TicketStatus::Open => Some(InlineKeyboardMarkup::new([[
-            InlineKeyboardButton::callback(texts::BUTTON_CLAIM.get(lang), format!("t:c:{id}")),
-            InlineKeyboardButton::callback(texts::BUTTON_ASSIGN.get(lang), format!("t:a:{id}")),
+            InlineKeyboardButton::callback(
+                texts::BUTTON_CLAIM.get(lang),
+                Callback::Claim(TicketId(id)).encode(),
+            ),
+            InlineKeyboardButton::callback(
+                texts::BUTTON_ASSIGN.get(lang),
+                Callback::Assign(TicketId(id)).encode(),
+            ),
         ]])),
         TicketStatus::Claimed | TicketStatus::Scheduled => Some(InlineKeyboardMarkup::new([[
-            InlineKeyboardButton::callback(texts::BUTTON_ASSIGN.get(lang), format!("t:a:{id}")),
+            InlineKeyboardButton::callback(
+                texts::BUTTON_ASSIGN.get(lang),
+                Callback::Assign(TicketId(id)).encode(),
+            ),
         ]])),
         _ => None,
     }

@@ -12,6 +12,7 @@ use crate::domain::staff::{self, mask_phone, Staff, StaffRole};
 use crate::domain::tickets::{self, Channel, ClaimOutcome, NewTicket, Ticket, TicketId};
 use crate::i18n::Lang;
 use crate::processor::context::Ctx;
+use crate::telegram::callback::Callback;
 use crate::telegram::outbox::{Lane, Outgoing, Request, Target};
 use crate::texts::{self, fill, Phrase};
 
@@ -246,13 +247,13 @@ pub async fn queue_page(
     if page > 1 {
         row.push(InlineKeyboardButton::callback(
             texts::BUTTON_PREV.get(lang),
-            format!("t:q:{}", page - 1),
+            Callback::QueuePage(page - 1).encode(),
         ));
     }
     if page < pages {
         row.push(InlineKeyboardButton::callback(
             texts::BUTTON_NEXT.get(lang),
-            format!("t:q:{}", page + 1),
+            Callback::QueuePage(page + 1).encode(),
         ));
     }
     Ok((
@@ -861,7 +862,11 @@ pub async fn assign_picker(
         .map(|s| {
             InlineKeyboardButton::callback(
                 format!("{} #{} {}", s.role.label(lang), s.staff_no, s.name),
-                format!("t:g:{}:{}", id.0, s.staff_no),
+                Callback::GiveTo {
+                    ticket: id,
+                    staff_no: s.staff_no,
+                }
+                .encode(),
             )
         })
         .collect();

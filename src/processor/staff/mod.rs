@@ -25,6 +25,7 @@ use crate::domain::office_settings;
 use crate::domain::staff;
 use crate::domain::tickets::{self, NewTicket, TicketId};
 use crate::i18n::MAX_TEXT;
+use crate::telegram::callback::Callback;
 use crate::telegram::outbox::Request;
 use crate::texts::{self, fill};
 
@@ -225,17 +226,20 @@ async fn on_reply(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, text: &str) -
     Ok(true)
 }
 
-/// A `t:` button. Staff buttons: `c` claim, `a` assign (picker), `g` give
-/// to a picked member, `q` queue page. Owner buttons: see `owner::on_button`.
+/// A ticket button. Staff buttons: claim, assign (picker), give to a picked
+/// member, queue page. Owner buttons: see `owner::on_button`.
 pub async fn on_button(
     ctx: &mut Ctx<'_>,
     from: &Sender,
     q: &CallbackQuery,
-    data: &str,
+    button: Callback,
 ) -> Result<()> {
-    let (action, rest) = data.split_once(':').unwrap_or((data, ""));
-    if matches!(action, "x" | "k" | "r" | "o" | "s" | "m" | "n") {
-        return owner::on_button(ctx, from.chat_id, from.lang, q, action, rest).await;
+    let data = q.data.as_deref().unwrap_or_default();
+    if !matches!(
+        button,
+        Callback::Claim(_) | Callback::Assign(_) | Callback::GiveTo { .. } | Callback::QueuePage(_)
+    ) {
+        return owner::on_button(ctx, from.chat_id, from.lang, q, button).await;
     }
     let Some(member) = staff::by_telegram_id(ctx.conn, from.user_id).await? else {
         tracing::warn!(
@@ -252,9 +256,9 @@ pub async fn on_button(
         lang: desk_lang(ctx, from).await?,
     };
     let lang = desk.lang;
-    let needed = match action {
-        "c" => staff::StaffRole::Butler,
-        "a" | "g" => staff::StaffRole::Supervisor,
+    let needed = match button {
+        Callback::Claim(_) => staff::StaffRole::Butler,
+        Callback::Assign(_) | Callback::GiveTo { .. } => staff::StaffRole::Supervisor,
         _ => staff::StaffRole::Assistant,
     };
     if desk.staff.role < needed {
@@ -268,11 +272,8 @@ pub async fn on_button(
         );
         return answer_alert(ctx, q, &text).await;
     }
-    match action {
-        "c" => {
-            let Some(id) = TicketId::parse(rest) else {
-                return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await;
-            };
+    match button {
+        Callback::Claim(id) => {
             match tickets::claim(ctx.conn, id, desk.staff.telegram_user_id, ctx.now).await? {
                 tickets::ClaimOutcome::Claimed => {
                     commands::after_taken(
@@ -295,10 +296,7 @@ pub async fn on_button(
                 }
             }
         }
-        "a" => {
-            let Some(id) = TicketId::parse(rest) else {
-                return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await;
-            };
+        Callback::Assign(id) => {
             let picker = commands::assign_picker(ctx, lang, id).await?;
             answer(ctx, q, None).await?;
             ctx.reply(
@@ -311,15 +309,11 @@ pub async fn on_button(
             .await?;
             Ok(())
         }
-        "g" => {
-            let (id, no) = rest.split_once(':').unwrap_or((rest, ""));
-            let (Some(id), Some(target)) = (
-                TicketId::parse(id),
-                match no.parse::<i32>() {
-                    Ok(n) => staff::find(ctx.conn, &format!("#{n}")).await?,
-                    Err(_) => None,
-                },
-            ) else {
+        Callback::GiveTo {
+            ticket: id,
+            staff_no,
+        } => {
+            let Some(target) = staff::find(ctx.conn, &format!("#{staff_no}")).await? else {
                 return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await;
             };
             let Some(t) = tickets::load(ctx.conn, id).await? else {
@@ -328,8 +322,7 @@ pub async fn on_button(
             answer(ctx, q, None).await?;
             commands::assign_to(ctx, &desk, &t, &target).await
         }
-        "q" => {
-            let page = rest.parse::<i64>().unwrap_or(1);
+        Callback::QueuePage(page) => {
             answer(ctx, q, None).await?;
             match &q.message {
                 Some(m) => commands::turn_page(ctx, from.chat_id, m.id().0, lang, page).await,

@@ -10,6 +10,7 @@ use crate::domain::staff::Staff;
 use crate::domain::tickets::{self, Ticket, TicketId};
 use crate::i18n::Lang;
 use crate::processor::context::{chat_language, Ctx};
+use crate::telegram::callback::Callback;
 use crate::telegram::outbox::{Lane, Outgoing, Request};
 use crate::texts::{self, fill, Phrase};
 
@@ -152,7 +153,10 @@ pub async fn owner_resolved(
 #[must_use]
 pub fn rating_buttons(id: TicketId, _lang: Lang) -> InlineKeyboardMarkup {
     let row: Vec<InlineKeyboardButton> = (1..=5)
-        .map(|n| InlineKeyboardButton::callback(format!("{n}⭐"), format!("t:r:{}:{n}", id.0)))
+        .map(|stars| {
+            let data = Callback::Rate { ticket: id, stars }.encode();
+            InlineKeyboardButton::callback(format!("{stars}⭐"), data)
+        })
         .collect();
     InlineKeyboardMarkup::new([row])
 }

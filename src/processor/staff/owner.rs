@@ -16,6 +16,7 @@ use crate::processor::context::{chat_language, Ctx};
 use crate::processor::conversation::{self, Key, Waiting};
 use crate::processor::menu::main_menu;
 use crate::processor::router::{answer, remove_buttons, Sender};
+use crate::telegram::callback::Callback;
 use crate::telegram::outbox::{Lane, Outgoing, Request};
 use crate::texts::{self, fill};
 
@@ -46,7 +47,7 @@ pub async fn my_tickets(ctx: &mut Ctx<'_>, chat_id: i64, lang: Lang) -> Result<(
                     texts::BUTTON_CANCEL_TICKET.get(lang),
                     &[("id", &t.id.to_string())],
                 ),
-                format!("t:x:{}", t.id.0),
+                Callback::CancelTicket(t.id).encode(),
             )]);
         } else if may_reopen(t, ctx.now, window) {
             rows.push(vec![InlineKeyboardButton::callback(
@@ -54,7 +55,7 @@ pub async fn my_tickets(ctx: &mut Ctx<'_>, chat_id: i64, lang: Lang) -> Result<(
                     texts::BUTTON_REOPEN_TICKET.get(lang),
                     &[("id", &t.id.to_string())],
                 ),
-                format!("t:o:{}", t.id.0),
+                Callback::Reopen(t.id).encode(),
             )]);
         }
     }
@@ -75,10 +76,7 @@ fn may_reopen(t: &Ticket, now: chrono::DateTime<chrono::Utc>, days: i64) -> bool
 
 /// The ticket a button names, if it belongs to the owner pressing it (a
 /// forged button for someone else's ticket finds nothing).
-async fn own_ticket(ctx: &mut Ctx<'_>, chat_id: i64, id: &str) -> Result<Option<Ticket>> {
-    let Some(id) = TicketId::parse(id) else {
-        return Ok(None);
-    };
+async fn own_ticket(ctx: &mut Ctx<'_>, chat_id: i64, id: TicketId) -> Result<Option<Ticket>> {
     Ok(tickets::load(ctx.conn, id)
         .await?
         .filter(|t| t.owner_chat_id == Some(chat_id)))
@@ -92,29 +90,37 @@ fn key(chat_id: i64) -> Key {
     }
 }
 
-/// Owner buttons: `x` cancel, `k` keep (do not cancel), `r` rate, `o`
-/// reopen, `s` skip the comment, `m` "that was my comment", `n` new request.
+/// Owner buttons: cancel, keep (do not cancel), rate, reopen, skip the
+/// comment, "that was my comment", new request.
 pub async fn on_button(
     ctx: &mut Ctx<'_>,
     chat_id: i64,
     lang: Lang,
     q: &CallbackQuery,
-    action: &str,
-    rest: &str,
+    button: Callback,
 ) -> Result<()> {
-    let (id, arg) = rest.split_once(':').unwrap_or((rest, ""));
+    let id = match button {
+        Callback::CancelTicket(id)
+        | Callback::KeepTicket(id)
+        | Callback::Rate { ticket: id, .. }
+        | Callback::Reopen(id)
+        | Callback::SkipComment(id)
+        | Callback::MyComment(id)
+        | Callback::NewRequest(id) => id,
+        _ => return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await,
+    };
     let Some(t) = own_ticket(ctx, chat_id, id).await? else {
         tracing::warn!(chat_id, data = ?q.data, "ticket button for a ticket that is not this owner's");
         return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await;
     };
-    match action {
-        "x" if t.status.is_active() => {
+    match button {
+        Callback::CancelTicket(_) if t.status.is_active() => {
             let waiting = Waiting::CancelReason { ticket: t.id.0 };
             conversation::wait_for(ctx, key(chat_id), &waiting).await?;
             answer(ctx, q, None).await?;
             ask_cancel_reason(ctx, chat_id, lang, t.id, texts::ASK_CANCEL_REASON).await
         }
-        "k" => {
+        Callback::KeepTicket(_) => {
             let waiting = conversation::live(ctx, key(chat_id)).await?;
             if waiting != Some(Waiting::CancelReason { ticket: t.id.0 }) {
                 return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await;
@@ -129,7 +135,7 @@ pub async fn on_button(
             )
             .await
         }
-        "m" => {
+        Callback::MyComment(_) => {
             let Some(Waiting::RatingComment {
                 ticket,
                 held: Some(text),
@@ -145,7 +151,7 @@ pub async fn on_button(
             remove_buttons(ctx, q).await?;
             record_comment(ctx, chat_id, lang, t.id, &text).await
         }
-        "n" => {
+        Callback::NewRequest(_) => {
             forget_question_about(ctx, chat_id, t.id).await?;
             answer(ctx, q, None).await?;
             remove_buttons(ctx, q).await?;
@@ -156,8 +162,8 @@ pub async fn on_button(
             .await?;
             Ok(())
         }
-        "r" => rate(ctx, chat_id, lang, q, &t, arg).await,
-        "o" => {
+        Callback::Rate { stars, .. } => rate(ctx, chat_id, lang, q, &t, stars).await,
+        Callback::Reopen(_) => {
             let office = office_settings::load(ctx.conn).await?;
             let window = i64::from(office.reopen_days);
             let deadline = office.deadline(t.kind, t.priority);
@@ -194,7 +200,7 @@ pub async fn on_button(
             }
             Ok(())
         }
-        "s" => {
+        Callback::SkipComment(_) => {
             forget_question_about(ctx, chat_id, t.id).await?;
             answer(ctx, q, None).await?;
             say(ctx, chat_id, texts::THANKS_FOR_RATING.get(lang).to_string()).await
@@ -236,7 +242,7 @@ async fn ask_cancel_reason(
             texts::BUTTON_KEEP_TICKET.get(lang),
             &[("id", &id.to_string())],
         ),
-        format!("t:k:{}", id.0),
+        Callback::KeepTicket(id).encode(),
     )]]);
     let text = fill(question.get(lang), &[("id", &id.to_string())]);
     ctx.reply(chat_id, Request::text_with(text, keep)).await?;
@@ -248,11 +254,9 @@ async fn rate(
     lang: Lang,
     q: &CallbackQuery,
     t: &Ticket,
-    arg: &str,
+    stars: u8,
 ) -> Result<()> {
-    let Some(stars) = arg.parse::<i16>().ok().filter(|s| (1..=5).contains(s)) else {
-        return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await;
-    };
+    let stars = i16::from(stars);
     if !tickets::rate(ctx.conn, t.id, ctx.now, stars).await? {
         return answer(ctx, q, Some(texts::ALREADY_RATED.get(lang))).await;
     }
@@ -285,7 +289,7 @@ async fn rate(
     }
     let skip = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
         texts::BUTTON_SKIP.get(lang),
-        format!("t:s:{}", t.id.0),
+        Callback::SkipComment(t.id).encode(),
     )]]);
     if low {
         tickets::add_event(
@@ -312,11 +316,11 @@ async fn rate(
                     texts::BUTTON_REOPEN_TICKET.get(lang),
                     &[("id", &t.id.to_string())],
                 ),
-                format!("t:o:{}", t.id.0),
+                Callback::Reopen(t.id).encode(),
             )],
             vec![InlineKeyboardButton::callback(
                 texts::BUTTON_SKIP.get(lang),
-                format!("t:s:{}", t.id.0),
+                Callback::SkipComment(t.id).encode(),
             )],
         ]);
         ctx.reply(
@@ -413,7 +417,7 @@ pub async fn on_waiting(
                         texts::BUTTON_IT_WAS_MY_COMMENT.get(lang),
                         &[("id", &id.to_string())],
                     ),
-                    format!("t:m:{}", id.0),
+                    Callback::MyComment(id).encode(),
                 )]);
             }
             let question = fill(
@@ -541,11 +545,11 @@ pub async fn offer_reopen(ctx: &mut Ctx<'_>, from: &Sender, text: &str) -> Resul
     let markup = InlineKeyboardMarkup::new([[
         InlineKeyboardButton::callback(
             fill(texts::BUTTON_REOPEN_TICKET.get(lang), &[("id", &id)]),
-            format!("t:o:{}", t.id.0),
+            Callback::Reopen(t.id).encode(),
         ),
         InlineKeyboardButton::callback(
             texts::BUTTON_NEW_REQUEST.get(lang),
-            format!("t:n:{}", t.id.0),
+            Callback::NewRequest(t.id).encode(),
         ),
     ]]);
     ctx.reply(from.chat_id, Request::text_with(question, markup))

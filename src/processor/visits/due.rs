@@ -13,6 +13,7 @@ use super::{answer_buttons, describe, lang_of, when};
 use crate::domain::surveys;
 use crate::domain::visits::{self, ReminderKind, VisitSettings, VisitStatus};
 use crate::processor::context::App;
+use crate::telegram::callback::{Callback, MenuItem};
 use crate::telegram::outbox::{self, Lane, Outgoing, Request};
 use crate::texts::fill;
 
@@ -231,7 +232,7 @@ async fn survey_message(
     let text = fill(phrase.get(lang), &[("code", &code), ("unit", &unit)]);
     let button = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
         texts::BUTTON_TAKE_SURVEY.get(lang),
-        "m:survey",
+        Callback::Menu(MenuItem::Survey).encode(),
     )]]);
     let out = Outgoing::new(
         due.chat_id,

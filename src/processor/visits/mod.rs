@@ -22,6 +22,7 @@ use crate::domain::surveys::{self, SurveyCode};
 use crate::domain::tickets::{self, NewTicket, Ticket, TicketId, TicketKind, TicketStatus};
 use crate::domain::visits::{self, NewVisit, Outcome, TimeRefusal, Visit, VisitStatus};
 use crate::i18n::Lang;
+use crate::telegram::callback::{Callback, SlotFor};
 use crate::telegram::outbox::{Lane, Outgoing, Request};
 use crate::texts::{self as common, fill, visits as texts, Phrase};
 
@@ -41,15 +42,6 @@ pub fn when(at: DateTime<Utc>, tz: Tz, lang: Lang) -> String {
 }
 
 /// Minutes since the epoch: how a time travels in callback data.
-fn minutes(at: DateTime<Utc>) -> i64 {
-    at.timestamp() / 60
-}
-
-fn from_minutes(m: &str) -> Option<DateTime<Utc>> {
-    let m = m.parse::<i64>().ok()?;
-    DateTime::from_timestamp(m.checked_mul(60)?, 0)
-}
-
 /// `#12 · 3-2-1101` or `3-2-1101`: what a visit is about.
 #[must_use]
 pub fn describe(v: &Visit) -> String {
@@ -256,23 +248,23 @@ impl Subject {
         }
     }
 
-    /// How it travels in a slot button: `t12` or `u7`.
-    fn code(&self) -> String {
+    /// How it travels in a slot button.
+    fn slot_for(&self) -> SlotFor {
         match self {
-            Subject::Ticket(t) => format!("t{}", t.id.0),
-            Subject::Unit { id, .. } => format!("u{id}"),
+            Subject::Ticket(t) => SlotFor::Ticket(t.id),
+            Subject::Unit { id, .. } => SlotFor::Unit(*id),
         }
     }
 }
 
-async fn load_subject(ctx: &mut Ctx<'_>, code: &str) -> Result<Option<Subject>> {
-    if let Some(id) = code.strip_prefix('t').and_then(TicketId::parse) {
-        return Ok(tickets::load(ctx.conn, id)
-            .await?
-            .map(|t| Subject::Ticket(Box::new(t))));
-    }
-    let Some(id) = code.strip_prefix('u').and_then(|s| s.parse::<i64>().ok()) else {
-        return Ok(None);
+async fn load_subject(ctx: &mut Ctx<'_>, subject: SlotFor) -> Result<Option<Subject>> {
+    let id = match subject {
+        SlotFor::Ticket(id) => {
+            return Ok(tickets::load(ctx.conn, id)
+                .await?
+                .map(|t| Subject::Ticket(Box::new(t))));
+        }
+        SlotFor::Unit(id) => id,
     };
     let unit: Option<String> = sqlx::query_scalar("SELECT code FROM units WHERE id = $1")
         .bind(id)
@@ -350,8 +342,12 @@ async fn visit_command(ctx: &mut Ctx<'_>, desk: &Desk, args: &str) -> Result<()>
                 .say_phrase(ctx, texts::VISIT_NO_SLOTS, &[("arg", &arg)])
                 .await;
         }
-        let prefix = format!("v:s:{}", subject.code());
-        let markup = slot_keyboard(&slots, tz, desk.lang, &prefix);
+        let slot_for = subject.slot_for();
+        let data = |at| Callback::VisitSlot {
+            subject: slot_for,
+            at,
+        };
+        let markup = slot_keyboard(&slots, tz, desk.lang, data);
         let text = fill(
             texts::VISIT_PICK_SLOT.get(desk.lang),
             &[("what", &subject.describe())],
@@ -377,16 +373,11 @@ fn slot_keyboard(
     slots: &[DateTime<Utc>],
     tz: Tz,
     lang: Lang,
-    prefix: &str,
+    data: impl Fn(DateTime<Utc>) -> Callback,
 ) -> InlineKeyboardMarkup {
     let buttons: Vec<InlineKeyboardButton> = slots
         .iter()
-        .map(|at| {
-            InlineKeyboardButton::callback(
-                when(*at, tz, lang),
-                format!("{prefix}:{}", minutes(*at)),
-            )
-        })
+        .map(|at| InlineKeyboardButton::callback(when(*at, tz, lang), data(*at).encode()))
         .collect();
     InlineKeyboardMarkup::new(buttons.chunks(2).map(<[_]>::to_vec))
 }
@@ -548,40 +539,34 @@ async fn propose_to_owner(ctx: &mut Ctx<'_>, visit: &Visit, chat: i64) -> Result
 /// data, so a button from an older proposal cannot confirm a newer one).
 #[must_use]
 pub fn answer_buttons(visit: &Visit, lang: Lang) -> InlineKeyboardMarkup {
-    let m = minutes(visit.at);
+    let (id, at) = (visit.id, visit.at);
     InlineKeyboardMarkup::new([[
         InlineKeyboardButton::callback(
             texts::BUTTON_CONFIRM.get(lang),
-            format!("v:c:{}:{m}", visit.id),
+            Callback::VisitConfirm { visit: id, at }.encode(),
         ),
         InlineKeyboardButton::callback(
             texts::BUTTON_RESCHEDULE.get(lang),
-            format!("v:r:{}:{m}", visit.id),
+            Callback::VisitReschedule { visit: id, at }.encode(),
         ),
     ]])
 }
 
-/// A `v:` button. Staff: `s` slot picked, `o` outcome. Owner: `c` confirm,
-/// `r` ask for another time, `m` move to a picked slot.
+/// A visit button. Staff: slot picked, outcome. Owner: confirm, ask for
+/// another time, move to a picked slot.
 pub async fn on_button(
     ctx: &mut Ctx<'_>,
     from: &Sender,
     q: &CallbackQuery,
-    data: &str,
+    button: Callback,
 ) -> Result<()> {
-    let mut parts = data.splitn(3, ':');
-    let (action, a, b) = (
-        parts.next().unwrap_or_default(),
-        parts.next().unwrap_or_default(),
-        parts.next().unwrap_or_default(),
-    );
-    match action {
-        "s" => {
+    match button {
+        Callback::VisitSlot { subject, at } => {
             let Some(desk) = staff_desk(ctx, from, StaffRole::Butler, "visit slot").await? else {
                 return answer(ctx, q, None).await;
             };
             answer(ctx, q, None).await?;
-            let (Some(subject), Some(at)) = (load_subject(ctx, a).await?, from_minutes(b)) else {
+            let Some(subject) = load_subject(ctx, subject).await? else {
                 return desk.say_phrase(ctx, common::BUTTON_EXPIRED, &[]).await;
             };
             if !may_book(ctx, &desk, &subject).await? {
@@ -589,19 +574,13 @@ pub async fn on_button(
             }
             book(ctx, &desk, subject, at).await
         }
-        "o" => {
+        Callback::VisitOutcome { visit, outcome } => {
             let Some(desk) = staff_desk(ctx, from, StaffRole::Butler, "visit outcome").await?
             else {
                 return answer(ctx, q, None).await;
             };
             answer(ctx, q, None).await?;
-            let (Some(visit), Some(outcome)) = (
-                match a.parse::<i64>() {
-                    Ok(id) => visits::load(ctx.conn, id).await?,
-                    Err(_) => None,
-                },
-                Outcome::parse(b),
-            ) else {
+            let Some(visit) = visits::load(ctx.conn, visit).await? else {
                 return desk.say_phrase(ctx, common::BUTTON_EXPIRED, &[]).await;
             };
             if !may_record(ctx, &desk, &visit).await? {
@@ -609,9 +588,15 @@ pub async fn on_button(
             }
             ask_note(ctx, &desk, &visit, outcome).await
         }
-        "c" | "r" | "m" => owner_button(ctx, from, q, action, a, b).await,
+        Callback::VisitConfirm { visit, at }
+        | Callback::VisitReschedule { visit, at }
+        | Callback::VisitMove { visit, at } => owner_button(ctx, from, q, &button, visit, at).await,
         _ => answer(ctx, q, Some(common::BUTTON_EXPIRED.get(from.lang))).await,
     }
+}
+
+fn outcome_data(visit: i64, outcome: Outcome) -> String {
+    Callback::VisitOutcome { visit, outcome }.encode()
 }
 
 /// Tells the staff member who booked `visit` (in the chat they booked it in).
@@ -640,28 +625,22 @@ async fn owner_button(
     ctx: &mut Ctx<'_>,
     from: &Sender,
     q: &CallbackQuery,
-    action: &str,
-    visit_id: &str,
-    at: &str,
+    button: &Callback,
+    visit_id: i64,
+    at: DateTime<Utc>,
 ) -> Result<()> {
     let lang = from.lang;
     let tz = ctx.app.settings.timezone;
-    let visit = match visit_id.parse::<i64>() {
-        Ok(id) => visits::load(ctx.conn, id).await?,
-        Err(_) => None,
-    };
-    let (Some(visit), Some(at)) = (
-        visit.filter(|v| v.owner_chat_id == Some(from.chat_id)),
-        from_minutes(at),
-    ) else {
+    let visit = visits::load(ctx.conn, visit_id).await?;
+    let Some(visit) = visit.filter(|v| v.owner_chat_id == Some(from.chat_id)) else {
         return answer(ctx, q, Some(common::BUTTON_EXPIRED.get(lang))).await;
     };
     if !visit.status.is_active() {
         remove_buttons(ctx, q).await?;
         return answer(ctx, q, Some(texts::VISIT_GONE.get(lang))).await;
     }
-    match action {
-        "c" => {
+    match button {
+        Callback::VisitConfirm { .. } => {
             if at != visit.at {
                 return answer(ctx, q, Some(common::BUTTON_EXPIRED.get(lang))).await;
             }
@@ -697,7 +676,7 @@ async fn owner_button(
             }
             tell_staff(ctx, &visit, texts::VISIT_CONFIRMED_STAFF, visit.at).await
         }
-        "r" => {
+        Callback::VisitReschedule { .. } => {
             if at != visit.at {
                 return answer(ctx, q, Some(common::BUTTON_EXPIRED.get(lang))).await;
             }
@@ -725,11 +704,12 @@ async fn owner_button(
                 texts::VISIT_PICK_OTHER_OWNER.get(lang),
                 &[("phone", &ctx.app.settings.duty_phone)],
             );
-            let prefix = format!("v:m:{}", visit.id);
+            let id = visit.id;
+            let data = |at| Callback::VisitMove { visit: id, at };
             let request = if slots.is_empty() {
                 Request::text(text)
             } else {
-                Request::text_with(text, slot_keyboard(&slots, tz, lang, &prefix))
+                Request::text_with(text, slot_keyboard(&slots, tz, lang, data))
             };
             ctx.reply(from.chat_id, request).await?;
             tell_staff(ctx, &visit, texts::VISIT_WANTS_OTHER_STAFF, visit.at).await
@@ -815,16 +795,16 @@ async fn outcome_command(ctx: &mut Ctx<'_>, desk: &Desk, args: &str) -> Result<(
                 vec![
                     InlineKeyboardButton::callback(
                         texts::BUTTON_OUTCOME_DONE.get(lang),
-                        format!("v:o:{id}:{}", Outcome::Done.code()),
+                        outcome_data(id, Outcome::Done),
                     ),
                     InlineKeyboardButton::callback(
                         texts::BUTTON_OUTCOME_ABSENT.get(lang),
-                        format!("v:o:{id}:{}", Outcome::OwnerAbsent.code()),
+                        outcome_data(id, Outcome::OwnerAbsent),
                     ),
                 ],
                 vec![InlineKeyboardButton::callback(
                     texts::BUTTON_OUTCOME_FOLLOW_UP.get(lang),
-                    format!("v:o:{id}:{}", Outcome::FollowUp.code()),
+                    outcome_data(id, Outcome::FollowUp),
                 )],
             ]);
             let text = fill(
@@ -1083,13 +1063,5 @@ mod tests {
         let tz = chrono_tz::Asia::Shanghai;
         assert_eq!(when(at, tz, Lang::En), "Tue 01 Dec 10:00");
         assert_eq!(when(at, tz, Lang::Zh), "12月01日（周二）10:00");
-        assert_eq!(from_minutes(&minutes(at).to_string()), Some(at));
-    }
-
-    #[test]
-    fn callback_data_fits_telegrams_limit() {
-        let at = Utc.with_ymd_and_hms(2099, 12, 31, 9, 0, 0).unwrap();
-        let data = format!("v:s:t{}:{}", i64::MAX, minutes(at));
-        assert!(data.len() <= 64, "{data}");
     }
 }
