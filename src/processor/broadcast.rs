@@ -12,7 +12,7 @@ use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup,
 
 use super::context::Ctx;
 use super::conversation::{self, Key, Waiting};
-use super::router::{answer, Sender};
+use super::reply::{answer, Sender};
 use crate::domain::broadcasts::{
     self as bc, Audience, Broadcast, DraftChange, RsvpOutcome, Schedule,
 };

@@ -17,8 +17,8 @@ use teloxide::types::{
 
 use super::context::Ctx;
 use super::conversation::{self, Key, Loaded, Waiting};
-use super::menu::main_menu;
-use super::router::{answer, Sender};
+use super::main_menu::main_menu;
+use super::reply::{answer, Sender};
 use super::staff;
 use crate::domain::phone::Phone;
 use crate::domain::tickets::{Channel, NewTicket, Priority, TicketKind};

@@ -12,8 +12,8 @@ use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup,
 use teloxide::utils::command::BotCommands;
 
 use super::context::Ctx;
-use super::menu::main_menu;
-use super::router::{answer, remove_buttons, Sender};
+use super::main_menu::main_menu;
+use super::reply::{answer, remove_buttons, Sender};
 use super::staff::card::staff_language;
 use super::staff::say;
 use crate::domain::incidents::{

@@ -8,7 +8,7 @@ use teloxide::utils::command::BotCommands;
 pub use super::main_menu::{main_menu, MENU_ITEMS};
 
 use super::context::Ctx;
-use super::router::{answer, Sender};
+use super::reply::{answer, Sender};
 use crate::i18n::Lang;
 use crate::telegram::callback::{Callback, MenuItem};
 use crate::telegram::outbox::Request;

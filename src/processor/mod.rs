@@ -17,6 +17,7 @@ pub mod incidents;
 mod main_menu;
 pub mod menu;
 pub mod reminders;
+mod reply;
 mod router;
 pub mod staff;
 pub mod visits;

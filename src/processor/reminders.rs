@@ -14,7 +14,7 @@ use chrono_tz::Tz;
 use sqlx::{Connection, PgConnection};
 
 use super::context::{App, Ctx};
-use super::router::Sender;
+use super::reply::Sender;
 use crate::domain::fees::{self, Cents};
 use crate::domain::office_settings;
 use crate::domain::people;

@@ -13,21 +13,13 @@ use super::conversation::{self, Conversation, Key, Loaded, Waiting};
 use super::dialogue;
 use super::incidents;
 use super::menu;
+use super::reply::{answer, Sender};
 use super::staff;
 use super::visits;
 use crate::i18n::Lang;
 use crate::telegram::callback::Callback;
-use crate::telegram::outbox::{Request, Target};
+use crate::telegram::outbox::Request;
 use crate::texts;
-
-/// Who sent an update and how to answer them.
-#[derive(Debug, Clone)]
-pub struct Sender {
-    pub chat_id: i64,
-    pub user_id: i64,
-    pub private: bool,
-    pub lang: Lang,
-}
 
 pub async fn handle(ctx: &mut Ctx<'_>, update: &Update) -> Result<()> {
     match &update.kind {
@@ -241,40 +233,6 @@ async fn earlier_part_of_album(ctx: &mut Ctx<'_>, chat_id: i64, msg: &Message) -
     .bind(&group.0)
     .fetch_one(&mut *ctx.conn)
     .await?)
-}
-
-/// Answers a button press (Telegram shows a spinner until we do).
-pub async fn answer(ctx: &mut Ctx<'_>, q: &CallbackQuery, text: Option<&str>) -> Result<()> {
-    let chat_id = q
-        .message
-        .as_ref()
-        .map_or(i64::try_from(q.from.id.0)?, |m| m.chat().id.0);
-    ctx.reply(
-        chat_id,
-        Request::AnswerCallbackQuery {
-            callback_query_id: q.id.0.clone(),
-            text: text.map(str::to_string),
-            show_alert: false,
-        },
-    )
-    .await?;
-    Ok(())
-}
-
-/// Takes the buttons off the message that was pressed, so the choice is
-/// made once and the owner sees it was taken.
-pub async fn remove_buttons(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
-    if let Some(m) = &q.message {
-        ctx.reply(
-            m.chat().id.0,
-            Request::EditMessageReplyMarkup {
-                target: Target::Message(m.id().0),
-                reply_markup: None,
-            },
-        )
-        .await?;
-    }
-    Ok(())
 }
 
 /// A person blocking or unblocking the bot in a private chat.

@@ -6,10 +6,11 @@ use chrono::{NaiveDateTime, TimeZone};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, Message};
 use teloxide::utils::command::BotCommands;
 
-use super::{card, notify, say, split_text, Actor};
+use super::desk::{file_ticket_as, say, split_text};
+use super::{card, notify};
 use crate::domain::office_settings;
 use crate::domain::staff::{self, mask_phone, Staff, StaffRole};
-use crate::domain::tickets::{self, Channel, ClaimOutcome, NewTicket, Ticket, TicketId};
+use crate::domain::tickets::{self, Actor, Channel, ClaimOutcome, NewTicket, Ticket, TicketId};
 use crate::i18n::Lang;
 use crate::processor::context::Ctx;
 use crate::telegram::callback::Callback;
@@ -714,7 +715,7 @@ async fn new_ticket(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
     new.owner_chat_id = owner_user;
     new.channel = channel;
     new.fields = serde_json::json!({ "filed_by_staff": desk.staff.staff_no });
-    let filed = super::file_ticket_as(ctx, new, Actor::Staff(desk.staff.telegram_user_id)).await?;
+    let filed = file_ticket_as(ctx, new, Actor::Staff(desk.staff.telegram_user_id)).await?;
     desk.say_phrase(ctx, texts::NEWTICKET_OK, &[("id", &filed.id.to_string())])
         .await
 }

@@ -8,6 +8,7 @@
 
 pub mod card;
 pub mod commands;
+pub mod desk;
 pub mod notify;
 pub mod owner;
 
@@ -17,119 +18,16 @@ use teloxide::utils::command::BotCommands;
 
 pub use crate::domain::tickets::Actor;
 pub use commands::StaffCommand;
+pub use desk::{file_ticket, file_ticket_as, say, split_text, FiledTicket};
 pub use owner::{my_tickets, owner_follow_up};
 
 use super::context::Ctx;
-use super::router::{answer, Sender};
-use crate::domain::office_settings;
+use super::reply::{answer, Sender};
 use crate::domain::staff;
-use crate::domain::tickets::{self, NewTicket, TicketId};
-use crate::i18n::MAX_TEXT;
+use crate::domain::tickets;
 use crate::telegram::callback::Callback;
 use crate::telegram::outbox::Request;
 use crate::texts::{self, fill};
-
-/// A filed ticket, for the owner's confirmation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FiledTicket {
-    pub id: TicketId,
-    /// False when this update had filed it already (a redelivery).
-    pub created: bool,
-}
-
-/// Files a ticket for the update being handled: inserts it (once per
-/// update), its first event and photos, with its deadlines from the office
-/// settings, and queues its card to the staff group. The caller sends
-/// the owner's confirmation with `FiledTicket::id` (shown as `#12`).
-pub async fn file_ticket(ctx: &mut Ctx<'_>, new: NewTicket) -> Result<FiledTicket> {
-    let actor = Actor::Owner(new.owner_chat_id);
-    file_ticket_as(ctx, new, actor).await
-}
-
-/// `file_ticket` on behalf of `actor` (staff filing a phone report).
-pub async fn file_ticket_as(
-    ctx: &mut Ctx<'_>,
-    new: NewTicket,
-    actor: Actor,
-) -> Result<FiledTicket> {
-    let deadline = office_settings::load(ctx.conn)
-        .await?
-        .deadline(new.kind, new.priority);
-    let (id, created) =
-        tickets::insert(ctx.conn, Some(ctx.update_id), ctx.now, &new, deadline).await?;
-    if !created {
-        return Ok(FiledTicket { id, created });
-    }
-    tickets::add_event(
-        ctx.conn,
-        id,
-        ctx.now,
-        actor,
-        "filed",
-        Some(&new.description),
-        false,
-        serde_json::json!({ "channel": new.channel.as_str() }),
-    )
-    .await?;
-    for photo in &new.attachments {
-        tickets::attach(ctx.conn, id, photo, ctx.now).await?;
-    }
-    card::post(ctx, id, &new.attachments).await?;
-    tracing::info!(ticket = id.0, kind = new.kind.as_str(), "ticket filed");
-    Ok(FiledTicket { id, created })
-}
-
-/// Sends a plain text (split if too long) in the reply lane.
-pub async fn say(ctx: &mut Ctx<'_>, chat: i64, text: String) -> Result<()> {
-    for part in split_text(&text) {
-        ctx.reply(chat, Request::text(part)).await?;
-    }
-    Ok(())
-}
-
-/// `text` in pieces Telegram accepts, cut at line ends where possible;
-/// nothing is dropped.
-#[must_use]
-pub fn split_text(text: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut len = 0;
-    for line in text.split_inclusive('\n') {
-        for ch in line.chars() {
-            if len == MAX_TEXT {
-                // Prefer the last line break in this part.
-                match current.rfind('\n') {
-                    Some(i) if i > 0 => {
-                        let rest = current.split_off(i + 1);
-                        parts.push(std::mem::replace(&mut current, rest));
-                        len = current.chars().count();
-                    }
-                    _ => {
-                        parts.push(std::mem::take(&mut current));
-                        len = 0;
-                    }
-                }
-            }
-            current.push(ch);
-            len += 1;
-        }
-    }
-    if !current.is_empty() || parts.is_empty() {
-        parts.push(current);
-    }
-    parts
-}
-
-/// A text request split into as many as it takes.
-#[must_use]
-pub fn split_request(request: Request) -> Vec<Request> {
-    match request {
-        Request::SendMessage { text, .. } if text.chars().count() > MAX_TEXT => {
-            split_text(&text).into_iter().map(Request::text).collect()
-        }
-        other => vec![other],
-    }
-}
 
 /// Remembers a staff member's @username when they write.
 pub async fn remember(ctx: &mut Ctx<'_>, user: &User) -> Result<()> {
@@ -355,20 +253,6 @@ async fn answer_alert(ctx: &mut Ctx<'_>, q: &CallbackQuery, text: &str) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn long_texts_split_without_losing_a_character() {
-        let text = format!("{}\n{}", "a".repeat(3000), "b".repeat(3000));
-        let parts = split_text(&text);
-        assert_eq!(parts.len(), 2);
-        assert!(parts.iter().all(|p| p.chars().count() <= MAX_TEXT));
-        assert_eq!(parts.concat(), text);
-        let one_line = "字".repeat(9000);
-        let parts = split_text(&one_line);
-        assert_eq!(parts.len(), 3);
-        assert_eq!(parts.concat(), one_line);
-        assert_eq!(split_text("hi"), vec!["hi".to_string()]);
-    }
 
     #[test]
     fn staff_commands_parse_with_arguments() {

@@ -5,7 +5,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::{card, split_text};
+use super::{card, desk::split_text};
 use crate::domain::staff::Staff;
 use crate::domain::tickets::{self, Ticket, TicketId};
 use crate::i18n::Lang;

@@ -8,14 +8,14 @@ use anyhow::Result;
 use chrono::Duration;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 
-use super::{card, commands::photo_of, notify, Actor};
+use super::{card, commands::photo_of, desk, notify};
 use crate::domain::office_settings;
-use crate::domain::tickets::{self, Ticket, TicketId, TicketStatus};
+use crate::domain::tickets::{self, Actor, Ticket, TicketId, TicketStatus};
 use crate::i18n::Lang;
 use crate::processor::context::{chat_language, Ctx};
 use crate::processor::conversation::{self, Key, Waiting};
-use crate::processor::menu::main_menu;
-use crate::processor::router::{answer, remove_buttons, Sender};
+use crate::processor::main_menu::main_menu;
+use crate::processor::reply::{answer, remove_buttons, Sender};
 use crate::telegram::callback::Callback;
 use crate::telegram::outbox::{Lane, Outgoing, Request};
 use crate::texts::{self, fill};
@@ -722,7 +722,7 @@ async fn relay_to_staff(
         }
         None => Request::text(body),
     };
-    for request in super::split_request(request) {
+    for request in desk::split_request(request) {
         let row = ctx.send(Outgoing::new(chat, Lane::Staff, request)).await?;
         tickets::link_message(ctx.conn, row, t.id).await?;
     }

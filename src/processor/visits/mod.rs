@@ -14,7 +14,7 @@ pub use due::run_due;
 
 use super::context::{chat_language, Ctx};
 use super::conversation::{self, Key, Waiting};
-use super::router::{answer, remove_buttons, Sender};
+use super::reply::{answer, remove_buttons, Sender};
 use super::staff::commands::{self, Desk};
 use super::staff::{card, file_ticket_as, Actor};
 use crate::domain::staff::{self, StaffRole};
