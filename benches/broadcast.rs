@@ -14,7 +14,8 @@ use chrono::Utc;
 use propdesk::app::{serve, ServeSettings};
 use propdesk::clock::SystemClock;
 use propdesk::db::{self, Durability, EmbeddedPostgres};
-use propdesk::domain::broadcasts::{self as bc, Audience, NewBroadcast, Schedule};
+use propdesk::domain::broadcasts::{Audience, NewBroadcast, Schedule};
+use propdesk::processor::broadcast::create;
 use propdesk::standin::{Limits, StandIn, StandInConfig, TestUser};
 use propdesk::telegram::limits::RateLimits;
 use tokio_util::sync::CancellationToken;
@@ -94,7 +95,7 @@ async fn main() -> Result<()> {
     let schedule = Schedule::load(&mut *pool.acquire().await?, settings.processor.timezone).await?;
     let t_queue = Instant::now();
     let mut tx = pool.begin().await?;
-    let started = bc::create(
+    let started = create(
         &mut tx,
         schedule,
         &NewBroadcast {

@@ -9,6 +9,7 @@ pub mod people;
 pub mod phone;
 pub mod quiet_hours;
 pub mod staff;
+pub mod suggestions;
 pub mod survey_report;
 pub mod surveys;
 pub mod tickets;

@@ -159,6 +159,69 @@ pub async fn campaign_started(conn: &mut PgConnection, code: &SurveyCode) -> Res
     .await?)
 }
 
+/// The survey open at `now`, or else the one for `quarter` (created on
+/// first use), for an answer given outside a campaign.
+pub async fn open_or_this_quarter(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    quarter: &str,
+) -> Result<i64> {
+    let open: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM surveys
+          WHERE started_at <= $1 AND (closes_at IS NULL OR closes_at > $1)
+          ORDER BY started_at DESC LIMIT 1",
+    )
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(id) = open {
+        return Ok(id);
+    }
+    Ok(sqlx::query_scalar(
+        "INSERT INTO surveys (code, started_at) VALUES ($1, $2)
+         ON CONFLICT (code) DO UPDATE SET code = EXCLUDED.code RETURNING id",
+    )
+    .bind(quarter)
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// One unit's answers to a survey.
+#[derive(Debug, Clone)]
+pub struct Response<'a> {
+    pub survey_id: i64,
+    pub unit_id: i64,
+    /// None when the answer is anonymous.
+    pub person_id: Option<i64>,
+    pub anonymous: bool,
+    /// Question id → answer, for the ids in [`QUESTIONS`].
+    pub answers: serde_json::Value,
+    pub comment: Option<&'a str>,
+}
+
+/// Records a unit's answers; a later answer for the same unit replaces the
+/// earlier one (one response per unit per survey).
+pub async fn record_response(conn: &mut PgConnection, r: &Response<'_>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO survey_responses (survey_id, unit_id, person_id, anonymous, answers, comment)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (survey_id, unit_id) DO UPDATE
+           SET person_id = EXCLUDED.person_id, anonymous = EXCLUDED.anonymous,
+               answers = EXCLUDED.answers, comment = EXCLUDED.comment, updated_at = now()",
+    )
+    .bind(r.survey_id)
+    .bind(r.unit_id)
+    .bind(r.person_id)
+    .bind(r.anonymous)
+    .bind(&r.answers)
+    .bind(r.comment)
+    .execute(conn)
+    .await
+    .context("recording a survey response")?;
+    Ok(())
+}
+
 /// Whether `unit_id` has answered survey `survey_id`.
 pub async fn has_answered(conn: &mut PgConnection, survey_id: i64, unit_id: i64) -> Result<bool> {
     Ok(sqlx::query_scalar(

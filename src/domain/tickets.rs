@@ -706,6 +706,77 @@ pub async fn set_rating_comment(
     Ok(())
 }
 
+/// Active tickets past a deadline whose last overdue ping is at least
+/// `ping_interval_minutes` old, most urgent first, locked for this
+/// transaction (other replicas skip them).
+pub async fn overdue(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+    ping_interval_minutes: u32,
+) -> Result<Vec<TicketId>> {
+    let ids: Vec<i64> = sqlx::query_scalar(&format!(
+        "SELECT t.id FROM tickets t
+          WHERE t.status IN {ACTIVE}
+            AND ((t.first_response_at IS NULL AND t.due_response_at < $1) OR t.due_resolve_at < $1)
+            AND (t.last_ping_at IS NULL
+                 OR t.last_ping_at <= $1 - make_interval(mins => $3))
+          ORDER BY t.due_resolve_at, t.id
+          LIMIT $2
+          FOR UPDATE OF t SKIP LOCKED"
+    ))
+    .bind(now)
+    .bind(limit)
+    .bind(i32::try_from(ping_interval_minutes)?)
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().map(TicketId).collect())
+}
+
+/// Records the one escalation of a ticket; false if it was escalated before.
+pub async fn mark_escalated(
+    conn: &mut PgConnection,
+    id: TicketId,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, bool>(
+        "UPDATE tickets SET escalated_at = $2 WHERE id = $1 AND escalated_at IS NULL RETURNING TRUE",
+    )
+    .bind(id.0)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?
+    .is_some())
+}
+
+/// Records an overdue ping, so the next waits `ping_interval_minutes`.
+pub async fn mark_pinged(conn: &mut PgConnection, id: TicketId, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE tickets SET last_ping_at = $2 WHERE id = $1")
+        .bind(id.0)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Closes, at `now`, the tickets resolved before `cutoff` (their reopen
+/// window is over).
+pub async fn close_resolved_before(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    cutoff: DateTime<Utc>,
+) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE tickets SET status = 'closed', closed_at = $1, updated_at = $1
+          WHERE status = 'resolved' AND resolved_at < $2",
+    )
+    .bind(now)
+    .bind(cutoff)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
 /// Marks the first response if there was none yet.
 pub async fn responded(conn: &mut PgConnection, id: TicketId, now: DateTime<Utc>) -> Result<()> {
     sqlx::query(

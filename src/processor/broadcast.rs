@@ -22,6 +22,11 @@ use crate::i18n::Lang;
 use crate::telegram::outbox::{Outgoing, Request, Target};
 use crate::texts::{broadcast as texts, fill, Phrase};
 
+pub mod present;
+mod send;
+
+pub use send::{confirm, create};
+
 /// Broadcasts listed by `/broadcasts`.
 const LIST_LIMIT: i64 = 15;
 
@@ -131,7 +136,7 @@ async fn list(ctx: &mut Ctx<'_>, from: &Sender) -> Result<()> {
     }
     let items = bc::list(ctx.conn, LIST_LIMIT).await?;
     let schedule = Schedule::load(ctx.conn, ctx.app.settings.timezone).await?;
-    let text = bc::list_text(&items, schedule, from.lang);
+    let text = present::list_text(&items, schedule, from.lang);
     say(ctx, from.chat_id, text).await
 }
 
@@ -327,7 +332,7 @@ async fn preview(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
     };
     let yes_no = |v: bool| if v { texts::YES } else { texts::NO }.get(lang);
     say(ctx, from.chat_id, texts::PREVIEW_INTRO.get(lang)).await?;
-    ctx.reply(from.chat_id, bc::owner_request(&b, lang, true))
+    ctx.reply(from.chat_id, present::owner_request(&b, lang, true))
         .await?;
     let summary = fill(
         texts::SUMMARY.get(lang),
@@ -597,7 +602,7 @@ pub async fn on_button(
         ("c", _) => {
             drop_buttons(ctx, q).await?;
             let schedule = Schedule::load(ctx.conn, ctx.app.settings.timezone).await?;
-            match bc::confirm(ctx.conn, schedule, id, ctx.now).await? {
+            match confirm(ctx.conn, schedule, id, ctx.now).await? {
                 Ok(started) => {
                     conversation::clear(ctx.conn, key(from)).await?;
                     tracing::info!(

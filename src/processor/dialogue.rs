@@ -22,7 +22,7 @@ use super::router::{answer, Sender};
 use super::staff;
 use crate::domain::phone::Phone;
 use crate::domain::tickets::{Channel, NewTicket, Priority, TicketKind};
-use crate::domain::{fees, people, units};
+use crate::domain::{fees, people, suggestions, units};
 use crate::engine::{
     self, Dialogue, Effect, EffectKind, Facts, Input, Keyboard, Reply, State, Step, UnitFact,
 };
@@ -800,27 +800,8 @@ async fn record_survey(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<O
     };
     let local = ctx.now.with_timezone(&ctx.app.settings.timezone);
     let quarter = format!("{}Q{}", local.year(), (local.month() - 1) / 3 + 1);
-    let open: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM surveys
-          WHERE started_at <= $1 AND (closes_at IS NULL OR closes_at > $1)
-          ORDER BY started_at DESC LIMIT 1",
-    )
-    .bind(ctx.now)
-    .fetch_optional(&mut *ctx.conn)
-    .await?;
-    let survey_id: i64 = match open {
-        Some(id) => id,
-        None => {
-            sqlx::query_scalar(
-                "INSERT INTO surveys (code, started_at) VALUES ($1, $2)
-                 ON CONFLICT (code) DO UPDATE SET code = EXCLUDED.code RETURNING id",
-            )
-            .bind(&quarter)
-            .bind(ctx.now)
-            .fetch_one(&mut *ctx.conn)
-            .await?
-        }
-    };
+    let survey_id =
+        crate::domain::surveys::open_or_this_quarter(ctx.conn, ctx.now, &quarter).await?;
     let answers: serde_json::Map<String, Value> = crate::domain::surveys::QUESTIONS
         .iter()
         .filter_map(|q| effect.args.get(*q).map(|v| ((*q).to_string(), v.clone())))
@@ -830,20 +811,17 @@ async fn record_survey(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<O
         .get("anonymous")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    sqlx::query(
-        "INSERT INTO survey_responses (survey_id, unit_id, person_id, anonymous, answers, comment)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (survey_id, unit_id) DO UPDATE
-           SET person_id = EXCLUDED.person_id, anonymous = EXCLUDED.anonymous,
-               answers = EXCLUDED.answers, comment = EXCLUDED.comment, updated_at = now()",
+    crate::domain::surveys::record_response(
+        ctx.conn,
+        &crate::domain::surveys::Response {
+            survey_id,
+            unit_id,
+            person_id: (!anonymous).then_some(person.id),
+            anonymous,
+            answers: Value::Object(answers),
+            comment: arg(effect, "comment"),
+        },
     )
-    .bind(survey_id)
-    .bind(unit_id)
-    .bind((!anonymous).then_some(person.id))
-    .bind(anonymous)
-    .bind(Value::Object(answers))
-    .bind(arg(effect, "comment"))
-    .execute(&mut *ctx.conn)
     .await?;
     Ok(outcome("recorded"))
 }
@@ -865,18 +843,17 @@ async fn save_suggestion(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result
         .and_then(Value::as_array)
         .map(|p| p.iter().filter_map(|x| x.get("file_id").cloned()).collect())
         .unwrap_or_default();
-    sqlx::query(
-        "INSERT INTO suggestions (person_id, chat_id, anonymous, body, photos, source_update_id)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (source_update_id) DO NOTHING",
+    suggestions::insert(
+        ctx.conn,
+        &suggestions::NewSuggestion {
+            person_id: person.map(|p| p.id),
+            chat_id: (!anonymous).then_some(who.chat_id),
+            anonymous,
+            body: arg(effect, "text").unwrap_or_default(),
+            photo_file_ids: photos,
+            source_update_id: ctx.update_id,
+        },
     )
-    .bind(person.map(|p| p.id))
-    .bind((!anonymous).then_some(who.chat_id))
-    .bind(anonymous)
-    .bind(arg(effect, "text").unwrap_or_default())
-    .bind(Value::Array(photos))
-    .bind(ctx.update_id)
-    .execute(&mut *ctx.conn)
     .await?;
     Ok(outcome("saved"))
 }

@@ -9,7 +9,7 @@
 //! and after `max_attempts` it is parked with its error, the person gets an
 //! apology, and the chat moves on.
 
-mod broadcast;
+pub mod broadcast;
 mod context;
 pub mod conversation;
 pub mod dialogue;

@@ -8,7 +8,7 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::domain::office_settings;
 use crate::domain::staff::{self, StaffRole};
-use crate::domain::tickets::{self, Actor, Ticket, TicketId, ACTIVE};
+use crate::domain::tickets::{self, Actor, Ticket};
 use crate::i18n::Lang;
 use crate::processor::chat_language;
 use crate::processor::staff::card;
@@ -26,26 +26,12 @@ pub async fn ping_overdue(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Resul
     };
     let mut tx = pool.begin().await?;
     let interval = office_settings::load(&mut tx).await?.ping_interval_minutes;
-    let due: Vec<i64> = sqlx::query_scalar(&format!(
-        "SELECT t.id FROM tickets t
-          WHERE t.status IN {ACTIVE}
-            AND ((t.first_response_at IS NULL AND t.due_response_at < $1) OR t.due_resolve_at < $1)
-            AND (t.last_ping_at IS NULL
-                 OR t.last_ping_at <= $1 - make_interval(mins => $3))
-          ORDER BY t.due_resolve_at, t.id
-          LIMIT $2
-          FOR UPDATE OF t SKIP LOCKED"
-    ))
-    .bind(now)
-    .bind(BATCH)
-    .bind(i32::try_from(interval)?)
-    .fetch_all(&mut *tx)
-    .await?;
+    let due = tickets::overdue(&mut tx, now, BATCH, interval).await?;
     let lang = chat_language(&mut tx, group).await?.unwrap_or(Lang::Zh);
     let tz = app.settings.timezone;
     let (mut pings, mut escalations) = (0, 0);
     for id in due {
-        let Some(t) = tickets::load(&mut tx, TicketId(id)).await? else {
+        let Some(t) = tickets::load(&mut tx, id).await? else {
             continue;
         };
         let holder = match t.assignee {
@@ -56,15 +42,7 @@ pub async fn ping_overdue(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Resul
             .as_ref()
             .map_or_else(|| texts::NOBODY.get(lang).to_string(), |s| s.display(lang));
         let resolve_overdue = t.due_resolve_at.is_some_and(|d| d < now);
-        let escalate = resolve_overdue
-            && sqlx::query_scalar::<_, bool>(
-                "UPDATE tickets SET escalated_at = $2 WHERE id = $1 AND escalated_at IS NULL RETURNING TRUE",
-            )
-            .bind(id)
-            .bind(now)
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
+        let escalate = resolve_overdue && tickets::mark_escalated(&mut tx, id, now).await?;
         let reply_to = card_message(&mut tx, &t).await?;
         let text = if escalate {
             escalations += 1;
@@ -103,11 +81,7 @@ pub async fn ping_overdue(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Resul
         )
         .await?;
         tickets::link_message(&mut tx, row, t.id).await?;
-        sqlx::query("UPDATE tickets SET last_ping_at = $2 WHERE id = $1")
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        tickets::mark_pinged(&mut tx, id, now).await?;
         tickets::add_event(
             &mut tx,
             t.id,
@@ -190,14 +164,6 @@ async fn card_message(conn: &mut PgConnection, t: &Ticket) -> Result<Option<i32>
 pub async fn close_resolved(pool: &PgPool, now: DateTime<Utc>) -> Result<u64> {
     let mut conn = pool.acquire().await?;
     let days = office_settings::load(&mut conn).await?.reopen_days;
-    let n = sqlx::query(
-        "UPDATE tickets SET status = 'closed', closed_at = $1, updated_at = $1
-          WHERE status = 'resolved' AND resolved_at < $1 - make_interval(days => $2)",
-    )
-    .bind(now)
-    .bind(i32::try_from(days)?)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    Ok(n)
+    let cutoff = now - chrono::Duration::days(i64::from(days));
+    tickets::close_resolved_before(&mut conn, now, cutoff).await
 }

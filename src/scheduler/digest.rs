@@ -4,11 +4,12 @@
 //! `digests` row for the day is written in the same transaction as the
 //! messages, so a day's digest goes out exactly once.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use sqlx::{PgPool, Row};
 
 use crate::domain::office_settings;
+use crate::domain::suggestions;
 use crate::domain::tickets::{TicketKind, ACTIVE};
 use crate::i18n::Lang;
 use crate::processor::staff::split_text;
@@ -54,20 +55,7 @@ pub async fn send_if_due(
     let mut text = fill(texts::DIGEST_TITLE.get(lang), &[("date", &day.to_string())]);
 
     // The suggestion box.
-    let rows = sqlx::query(
-        "SELECT s.id, s.anonymous, s.body, s.chat_id, p.name, u.code
-           FROM suggestions s
-           LEFT JOIN people p ON p.id = s.person_id AND NOT s.anonymous
-           LEFT JOIN LATERAL (
-               SELECT un.code FROM unit_members m JOIN units un ON un.id = m.unit_id
-                WHERE m.person_id = p.id ORDER BY m.is_default DESC LIMIT 1) u ON TRUE
-          WHERE s.read_at IS NULL
-          ORDER BY s.id
-          FOR UPDATE OF s",
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .context("reading the suggestion box")?;
+    let rows = suggestions::take_unread(&mut tx, now).await?;
     text.push_str("\n\n");
     if rows.is_empty() {
         text.push_str(texts::DIGEST_NO_SUGGESTIONS.get(lang));
@@ -79,10 +67,8 @@ pub async fn send_if_due(
     }
     let mut acks = Vec::new();
     for r in &rows {
-        let anonymous: bool = r.try_get("anonymous")?;
-        let body: String = r.try_get("body")?;
-        let name: Option<String> = r.try_get("name")?;
-        let unit: Option<String> = r.try_get("code")?;
+        let (anonymous, body) = (r.anonymous, &r.body);
+        let (name, unit) = (r.name.clone(), r.code.clone());
         let who = if anonymous {
             texts::DIGEST_ANONYMOUS.get(lang).to_string()
         } else {
@@ -98,15 +84,11 @@ pub async fn send_if_due(
         }
         text.push_str(&format!("\n• [{who}] {quote}"));
         if !anonymous {
-            if let Some(chat) = r.try_get::<Option<i64>, _>("chat_id")? {
+            if let Some(chat) = r.chat_id {
                 acks.push(chat);
             }
         }
     }
-    sqlx::query("UPDATE suggestions SET read_at = $1 WHERE read_at IS NULL")
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
     sqlx::query("UPDATE digests SET suggestions = $2 WHERE day = $1")
         .bind(day)
         .bind(i32::try_from(rows.len()).unwrap_or(i32::MAX))

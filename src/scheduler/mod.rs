@@ -1,10 +1,11 @@
 //! The scheduler: what happens because time passed, not because someone
 //! wrote. Overdue pings and escalations, closing resolved tickets after the
-//! reopen window, and the daily digest. One replica runs it (advisory lock
+//! reopen window, the daily digest, and releasing and finishing broadcasts. One replica runs it (advisory lock
 //! `db::locks::SCHEDULER`); `tick` takes `now` as an input so tests move time
 //! instead of sleeping, and every message is queued in the transaction that
 //! records it was sent, so each goes out exactly once.
 
+pub mod broadcasts;
 mod deadlines;
 mod digest;
 
@@ -80,7 +81,7 @@ pub async fn tick(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<TickRe
     tx.commit().await?;
     report.inbox_pruned = prune_inbox(pool, now).await.context("pruning the inbox")?;
     let mut tx = pool.begin().await?;
-    report.broadcast_updates = crate::domain::broadcasts::run_due(&mut tx, app, now)
+    report.broadcast_updates = broadcasts::run_due(&mut tx, app, now)
         .await
         .context("releasing scheduled broadcasts and updating their progress")?;
     tx.commit().await?;

@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveTime, Timelike, Utc};
 use propdesk::clock::Clock;
 use propdesk::db::testing::fresh_database;
-use propdesk::domain::broadcasts::{self as bc, Audience, NewBroadcast, QuietHours, Schedule};
+use propdesk::domain::broadcasts::{Audience, NewBroadcast, QuietHours, Schedule};
 use propdesk::domain::office_settings::OfficeSettings;
+use propdesk::processor::broadcast::create;
+use propdesk::scheduler::broadcasts::run_due_with;
 use propdesk::standin::{StandIn, TestUser};
 use sqlx::PgPool;
 
@@ -84,7 +86,7 @@ async fn run_due(app: &TestApp) -> u64 {
     let schedule = Schedule::load(&mut conn, app.settings.processor.timezone)
         .await
         .unwrap();
-    bc::run_due_with(&mut conn, schedule, app.clock.now())
+    run_due_with(&mut conn, schedule, app.clock.now())
         .await
         .unwrap()
 }
@@ -341,11 +343,11 @@ async fn quiet_hours_hold_a_notice_until_morning_unless_urgent() {
         send_at: None,
     };
     let mut tx = db.pool.begin().await.unwrap();
-    let held = bc::create(&mut tx, schedule, &notice(false), now)
+    let held = create(&mut tx, schedule, &notice(false), now)
         .await
         .unwrap()
         .unwrap();
-    let urgent = bc::create(&mut tx, schedule, &notice(true), now)
+    let urgent = create(&mut tx, schedule, &notice(true), now)
         .await
         .unwrap()
         .unwrap();
@@ -370,7 +372,7 @@ async fn quiet_hours_hold_a_notice_until_morning_unless_urgent() {
     }
     // Scheduled: the job does not start it before its time.
     let mut conn = db.pool.acquire().await.unwrap();
-    bc::run_due_with(&mut conn, schedule, now).await.unwrap();
+    run_due_with(&mut conn, schedule, now).await.unwrap();
     let status: String = sqlx::query_scalar("SELECT status FROM broadcasts WHERE id = $1")
         .bind(held.id)
         .fetch_one(&db.pool)
@@ -396,7 +398,7 @@ async fn ten_thousand_recipients_are_queued_in_one_transaction() {
     };
     let t = Instant::now();
     let mut tx = db.pool.begin().await.unwrap();
-    let started = bc::create(
+    let started = create(
         &mut tx,
         schedule,
         &NewBroadcast {

@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use propdesk::db::testing::fresh_database;
-use propdesk::domain::broadcasts::{self as bc, Audience, NewBroadcast, Schedule};
+use propdesk::domain::broadcasts::{Audience, NewBroadcast, Schedule};
 use propdesk::domain::office_settings::OfficeSettings;
+use propdesk::processor::broadcast::create;
 use propdesk::standin::{Limits, StandIn, StandInConfig, TestUser};
 use tokio::process::{Child, Command};
 
@@ -76,7 +77,7 @@ async fn a_broadcast_killed_mid_way_finishes_after_restart_with_duplicates_count
         api.add_started_user(TestUser::new(id, "P"));
     }
     let mut tx = db.pool.begin().await.unwrap();
-    let started = bc::create(
+    let started = create(
         &mut tx,
         Schedule {
             timezone: chrono_tz::Asia::Shanghai,

@@ -5,8 +5,9 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use chrono::Utc;
-use propdesk::domain::broadcasts::{self as bc, Audience, NewBroadcast, Schedule};
+use propdesk::domain::broadcasts::{Audience, NewBroadcast, Schedule};
 use propdesk::domain::office_settings::OfficeSettings;
+use propdesk::processor::broadcast;
 use propdesk::standin::{Outcome, TestUser};
 use sqlx::PgPool;
 
@@ -31,7 +32,7 @@ async fn broadcast_to(app: &TestApp, n: i64) -> i64 {
 
 async fn create(pool: &PgPool) -> i64 {
     let mut tx = pool.begin().await.unwrap();
-    let started = bc::create(
+    let started = broadcast::create(
         &mut tx,
         Schedule {
             timezone: chrono_tz::Asia::Shanghai,

@@ -1,7 +1,11 @@
-//! Broadcast notices from managers to owners: the audience, the limits a
-//! notice must meet, confirming one (recipients and their outbox rows in one
-//! transaction), quiet hours, RSVP answers, and the periodic job that keeps
-//! the author's progress message up to date.
+//! Broadcast notices from managers to owners, as data: the audience, the
+//! limits a notice must meet, drafts, fixing the recipients when one is
+//! confirmed, quiet hours, status changes, progress and RSVP answers.
+//!
+//! What owners and the author see (the notice with its RSVP buttons, the
+//! progress message) is the feature's (`processor::broadcast::present`); it
+//! also queues the sends (`processor::broadcast::confirm`). The periodic job
+//! that releases and finishes broadcasts is `scheduler::broadcasts`.
 //!
 //! A recipient's delivery status is the status of its outbox row
 //! (`broadcast_recipients.outbox_id`), so the sender's record is the only
@@ -12,12 +16,9 @@ use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, Row};
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use crate::domain::office_settings;
 use crate::i18n::{Lang, MAX_TEXT};
-use crate::processor::App;
-use crate::telegram::outbox::{self, Lane, Outgoing, Request, Target, NOTIFY_CHANNEL};
 use crate::texts::{broadcast as texts, fill};
 
 /// Telegram's limit on a photo's caption.
@@ -287,14 +288,10 @@ impl Schedule {
     }
 }
 
-/// Creates a broadcast and confirms it at once (what a confirmed draft does).
-pub async fn create(
-    conn: &mut PgConnection,
-    schedule: Schedule,
-    new: &NewBroadcast,
-    now: DateTime<Utc>,
-) -> Result<std::result::Result<Started, Refusal>> {
-    let id: i64 = sqlx::query_scalar(
+/// Writes `new` as the author's draft, ready to confirm (what the library
+/// path confirms at once). Fails if the author has a draft open.
+pub async fn insert_draft(conn: &mut PgConnection, new: &NewBroadcast) -> Result<i64> {
+    sqlx::query_scalar(
         "INSERT INTO broadcasts
              (author_user_id, author_chat_id, status, audience, text, photo, rsvp, urgent, send_at)
          VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8)
@@ -311,8 +308,7 @@ pub async fn create(
     .bind(new.send_at)
     .fetch_optional(&mut *conn)
     .await?
-    .context("the author has a draft broadcast open; finish or cancel it first")?;
-    confirm(conn, schedule, id, now).await
+    .context("the author has a draft broadcast open; finish or cancel it first")
 }
 
 /// A broadcast as stored.
@@ -454,52 +450,28 @@ pub async fn cancel_draft(conn: &mut PgConnection, id: i64) -> Result<bool> {
     Ok(n == 1)
 }
 
-/// The RSVP buttons owners get (`b:j:ID`, `b:n:ID`); a preview gets inert
-/// ones with the same labels.
-#[must_use]
-pub fn rsvp_keyboard(id: i64, lang: Lang, preview: bool) -> InlineKeyboardMarkup {
-    let data = |answer: &str| {
-        if preview {
-            format!("b:v:{id}")
-        } else {
-            format!("b:{answer}:{id}")
-        }
-    };
-    InlineKeyboardMarkup::new([[
-        InlineKeyboardButton::callback(texts::JOIN.get(lang), data("j")),
-        InlineKeyboardButton::callback(texts::DECLINE.get(lang), data("n")),
-    ]])
+/// A draft whose recipients are fixed: the first half of confirming it. The
+/// feature then queues one outbox row per recipient not yet linked to one
+/// (`broadcast_recipients.outbox_id`) and calls [`mark_confirmed`].
+#[derive(Debug, Clone)]
+pub struct Confirming {
+    pub broadcast: Broadcast,
+    /// Recipients written, blocked ones included.
+    pub recipients: u64,
+    pub starts_at: DateTime<Utc>,
+    /// True if quiet hours moved the start.
+    pub held: bool,
 }
 
-/// The message an owner reading `lang` receives.
-#[must_use]
-pub fn owner_request(b: &Broadcast, lang: Lang, preview: bool) -> Request {
-    let text = b.text.clone().unwrap_or_default();
-    let markup = b.rsvp.then(|| rsvp_keyboard(b.id, lang, preview));
-    match &b.photo {
-        Some(photo) => Request::SendPhoto {
-            photo: photo.clone(),
-            caption: (!text.is_empty()).then_some(text),
-            reply_markup: markup.map(Into::into),
-        },
-        None => Request::SendMessage {
-            text,
-            reply_markup: markup.map(Into::into),
-            reply_to: None,
-        },
-    }
-}
-
-/// Confirms draft `id`: fixes its recipients (skipping, and counting, chats
-/// that blocked the bot), writes one broadcast-lane outbox row per recipient
-/// in batches, and sends the author the progress message. All in the
-/// caller's transaction.
-pub async fn confirm(
+/// Locks draft `id`, checks it can go out, and fixes its recipients
+/// (skipping, and counting, chats that blocked the bot). In the caller's
+/// transaction; a refusal writes nothing.
+pub async fn fix_recipients(
     conn: &mut PgConnection,
     schedule: Schedule,
     id: i64,
     now: DateTime<Utc>,
-) -> Result<std::result::Result<Started, Refusal>> {
+) -> Result<std::result::Result<Confirming, Refusal>> {
     let Some(b) = load_for_update(conn, id).await? else {
         return Ok(Err(Refusal::NotADraft));
     };
@@ -535,57 +507,30 @@ pub async fn confirm(
     if inserted == 0 {
         return Ok(Err(Refusal::NoAudience));
     }
+    Ok(Ok(Confirming {
+        broadcast: b,
+        recipients: inserted,
+        starts_at,
+        held,
+    }))
+}
 
-    // One request per language, keyed by its code: a recipient gets theirs.
-    let requests = Lang::ALL
-        .into_iter()
-        .map(|lang| {
-            let request = serde_json::to_value(owner_request(&b, lang, false))?;
-            Ok((lang.code().to_string(), request))
-        })
-        .collect::<serde_json::Result<serde_json::Map<_, _>>>()?;
-    let requests = serde_json::Value::Object(requests);
-    loop {
-        let n = sqlx::query(
-            "WITH batch AS (
-                 SELECT id, chat_id, language FROM broadcast_recipients
-                  WHERE broadcast_id = $1 AND outbox_id IS NULL AND NOT skipped_blocked
-                  ORDER BY id LIMIT $2),
-             ins AS (
-                 INSERT INTO outbox (chat_id, lane, request, not_before, status)
-                 SELECT chat_id, $3, COALESCE($4::jsonb -> language, $4::jsonb -> $5), $6, 'pending'
-                   FROM batch ORDER BY id
-                 RETURNING id, chat_id)
-             UPDATE broadcast_recipients r SET outbox_id = ins.id
-               FROM ins
-              WHERE r.broadcast_id = $1 AND r.chat_id = ins.chat_id",
-        )
-        .bind(id)
-        .bind(BATCH)
-        .bind(Lane::Broadcast as i16)
-        .bind(&requests)
-        .bind(Lang::default().code())
-        .bind(starts_at)
-        .execute(&mut *conn)
-        .await
-        .context("queueing a broadcast")?
-        .rows_affected();
-        if n == 0 {
-            break;
-        }
-    }
-    sqlx::query("SELECT pg_notify($1, '')")
-        .bind(NOTIFY_CHANNEL)
-        .execute(&mut *conn)
-        .await?;
-
+/// The second half, once the recipients' sends are queued: the broadcast is
+/// scheduled (or sending, if it starts now) with its counts. Returns how
+/// many recipients were skipped as blocked.
+pub async fn mark_confirmed(
+    conn: &mut PgConnection,
+    c: &Confirming,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let id = c.broadcast.id;
     let skipped: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM broadcast_recipients WHERE broadcast_id = $1 AND skipped_blocked",
     )
     .bind(id)
     .fetch_one(&mut *conn)
     .await?;
-    let status = if starts_at > now {
+    let status = if c.starts_at > now {
         "scheduled"
     } else {
         "sending"
@@ -598,54 +543,34 @@ pub async fn confirm(
     )
     .bind(id)
     .bind(status)
-    .bind(starts_at)
-    .bind(i32::try_from(inserted)?)
+    .bind(c.starts_at)
+    .bind(i32::try_from(c.recipients)?)
     .bind(i32::try_from(skipped)?)
     .bind(now)
     .execute(&mut *conn)
     .await?;
+    Ok(skipped)
+}
 
-    // The author's progress message, edited in place by `run_due`.
-    let lang = author_lang(conn, b.author_chat_id).await?;
-    let b = load_for_update(conn, id)
-        .await?
-        .context("broadcast vanished")?;
-    let text = progress_text(conn, &b, schedule, lang).await?;
-    let status_id = outbox::enqueue(
-        conn,
-        None,
-        &Outgoing::reply(b.author_chat_id, Request::text(text.clone())),
-    )
-    .await?;
+/// Records the author's progress message (its outbox row, edited in place
+/// later) and the text it was sent with.
+pub async fn set_progress_message(
+    conn: &mut PgConnection,
+    id: i64,
+    outbox_id: i64,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     sqlx::query(
         "UPDATE broadcasts SET status_outbox_id = $2, progress_text = $3, progress_at = $4 WHERE id = $1",
     )
     .bind(id)
-    .bind(status_id)
-    .bind(&text)
+    .bind(outbox_id)
+    .bind(text)
     .bind(now)
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
-    tracing::info!(
-        broadcast = id,
-        recipients = inserted,
-        skipped_blocked = skipped,
-        %starts_at,
-        "broadcast confirmed"
-    );
-    Ok(Ok(Started {
-        id,
-        recipients: i64::try_from(inserted)?,
-        skipped_blocked: skipped,
-        starts_at,
-        held,
-    }))
-}
-
-async fn author_lang(conn: &mut PgConnection, chat_id: i64) -> Result<Lang> {
-    Ok(crate::processor::chat_language(conn, chat_id)
-        .await?
-        .unwrap_or(Lang::Zh))
+    Ok(())
 }
 
 /// Where a broadcast's deliveries stand.
@@ -685,135 +610,59 @@ pub async fn progress(conn: &mut PgConnection, id: i64) -> Result<Progress> {
     })
 }
 
-async fn progress_text(
-    conn: &mut PgConnection,
-    b: &Broadcast,
-    schedule: Schedule,
-    lang: Lang,
-) -> Result<String> {
-    let p = progress(conn, b.id).await?;
-    let state = match b.status.as_str() {
-        "scheduled" => fill(
-            texts::STATE_SCHEDULED.get(lang),
-            &[("at", &schedule.show(b.starts_at.unwrap_or(b.created_at)))],
-        ),
-        "done" => texts::STATE_DONE.get(lang).to_string(),
-        _ => texts::STATE_SENDING.get(lang).to_string(),
-    };
-    let mut text = fill(
-        texts::PROGRESS.get(lang),
-        &[
-            ("id", &b.id.to_string()),
-            (
-                "audience",
-                &b.audience
-                    .as_ref()
-                    .map(|a| a.label(lang))
-                    .unwrap_or_default(),
-            ),
-            ("state", &state),
-            ("sent", &p.sent.to_string()),
-            ("failed", &p.failed.to_string()),
-            ("blocked", &p.blocked.to_string()),
-            ("waiting", &p.waiting.to_string()),
-        ],
-    );
-    if b.rsvp {
-        text.push_str(&fill(
-            texts::RSVP_TOTALS.get(lang),
-            &[
-                ("join", &p.join.to_string()),
-                ("decline", &p.decline.to_string()),
-            ],
-        ));
-    }
-    Ok(text)
-}
-
-/// The periodic job: moves scheduled broadcasts to sending when their time
-/// comes, edits each author's progress message (at most once per
-/// `PROGRESS_EVERY`, only when it changed) and marks a broadcast done with a
-/// final edit when no recipient is waiting. Returns the number of edits.
-pub async fn run_due(conn: &mut PgConnection, app: &App, now: DateTime<Utc>) -> Result<u64> {
-    let schedule = Schedule::load(conn, app.settings.timezone).await?;
-    run_due_with(conn, schedule, now).await
-}
-
-/// `run_due` with the schedule settings passed in.
-pub async fn run_due_with(
-    conn: &mut PgConnection,
-    schedule: Schedule,
-    now: DateTime<Utc>,
-) -> Result<u64> {
+/// Scheduled and sending broadcasts, locked (skipping those another
+/// replica holds), oldest first.
+pub async fn in_flight(conn: &mut PgConnection) -> Result<Vec<Broadcast>> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM broadcasts
           WHERE status IN ('scheduled', 'sending')
           ORDER BY id
           FOR UPDATE SKIP LOCKED"
     ))
-    .fetch_all(&mut *conn)
+    .fetch_all(conn)
     .await?;
-    let mut edits = 0;
-    for row in &rows {
-        let mut b = from_row(row)?;
-        let p = progress(conn, b.id).await?;
-        let mut status = b.status.clone();
-        if status == "scheduled" && b.starts_at.is_some_and(|t| t <= now) {
-            status = "sending".into();
-        }
-        let done = p.waiting == 0;
-        if done {
-            status = "done".into();
-        }
-        let status_changed = status != b.status;
-        b.status.clone_from(&status);
-        let due = b.progress_at.is_none_or(|t| now - t >= PROGRESS_EVERY);
-        let lang = author_lang(conn, b.author_chat_id).await?;
-        let text = progress_text(conn, &b, schedule, lang).await?;
-        let changed = b.progress_text.as_deref() != Some(text.as_str());
-        let edit = changed && (due || done) && status != "scheduled";
-        if edit {
-            if let Some(target) = b.status_outbox_id {
-                outbox::enqueue(
-                    conn,
-                    None,
-                    &Outgoing::new(
-                        b.author_chat_id,
-                        Lane::Staff,
-                        Request::EditMessageText {
-                            target: Target::Outbox(target),
-                            text: text.clone(),
-                            reply_markup: None,
-                        },
-                    ),
-                )
-                .await?;
-                edits += 1;
-            }
-        }
-        if edit || status_changed {
-            sqlx::query(
-                "UPDATE broadcasts
-                    SET status = $2,
-                        progress_text = CASE WHEN $3 THEN $4 ELSE progress_text END,
-                        progress_at = CASE WHEN $3 THEN $5 ELSE progress_at END,
-                        finished_at = CASE WHEN $2 = 'done' THEN $5 ELSE finished_at END,
-                        updated_at = now()
-                  WHERE id = $1",
-            )
-            .bind(b.id)
-            .bind(&status)
-            .bind(edit)
-            .bind(&text)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
-        }
-        if status_changed && status == "done" {
-            tracing::info!(broadcast = b.id, ?p, "broadcast done");
-        }
+    rows.iter().map(from_row).collect()
+}
+
+/// The status `b` moves to at `now`: sending once its time came, done when
+/// no recipient is waiting.
+#[must_use]
+pub fn next_status(b: &Broadcast, p: &Progress, now: DateTime<Utc>) -> String {
+    if p.waiting == 0 {
+        return "done".into();
     }
-    Ok(edits)
+    if b.status == "scheduled" && b.starts_at.is_some_and(|t| t <= now) {
+        return "sending".into();
+    }
+    b.status.clone()
+}
+
+/// Stores `status` and, if `edited`, the progress text just sent to the
+/// author; a broadcast becoming done gets its finish time.
+pub async fn record_progress(
+    conn: &mut PgConnection,
+    id: i64,
+    status: &str,
+    edited: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE broadcasts
+            SET status = $2,
+                progress_text = CASE WHEN $3 THEN $4 ELSE progress_text END,
+                progress_at = CASE WHEN $3 THEN $5 ELSE progress_at END,
+                finished_at = CASE WHEN $2 = 'done' THEN $5 ELSE finished_at END,
+                updated_at = now()
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(edited.is_some())
+    .bind(edited.unwrap_or_default())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// What became of an RSVP press.
@@ -898,58 +747,6 @@ pub async fn list(conn: &mut PgConnection, limit: i64) -> Result<Vec<Summary>> {
         });
     }
     Ok(out)
-}
-
-/// `/broadcasts` as text.
-#[must_use]
-pub fn list_text(items: &[Summary], schedule: Schedule, lang: Lang) -> String {
-    if items.is_empty() {
-        return texts::LIST_EMPTY.get(lang).to_string();
-    }
-    let mut out = texts::LIST_HEADER.get(lang).to_string();
-    for s in items {
-        let b = &s.broadcast;
-        let p = &s.progress;
-        let status = match b.status.as_str() {
-            "scheduled" => texts::STATUS_SCHEDULED,
-            "sending" => texts::STATUS_SENDING,
-            "done" => texts::STATUS_DONE,
-            _ => texts::STATUS_CANCELLED,
-        };
-        let rsvp = if b.rsvp {
-            fill(
-                texts::LIST_RSVP.get(lang),
-                &[
-                    ("join", &p.join.to_string()),
-                    ("decline", &p.decline.to_string()),
-                ],
-            )
-        } else {
-            String::new()
-        };
-        out.push('\n');
-        out.push_str(&fill(
-            texts::LIST_LINE.get(lang),
-            &[
-                ("id", &b.id.to_string()),
-                ("at", &schedule.show(b.starts_at.unwrap_or(b.created_at))),
-                (
-                    "audience",
-                    &b.audience
-                        .as_ref()
-                        .map(|a| a.label(lang))
-                        .unwrap_or_default(),
-                ),
-                ("status", status.get(lang)),
-                ("sent", &p.sent.to_string()),
-                ("failed", &p.failed.to_string()),
-                ("blocked", &p.blocked.to_string()),
-                ("waiting", &p.waiting.to_string()),
-                ("rsvp", &rsvp),
-            ],
-        ));
-    }
-    out
 }
 
 #[cfg(test)]
