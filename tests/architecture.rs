@@ -22,7 +22,6 @@ const KNOWN_CYCLES: &[&[&str]] = &[
         "import::source",
         "import::units",
     ],
-    &["processor::visits", "processor::visits::due"],
     &["texts", "texts::catalogue"],
 ];
 

@@ -8,14 +8,14 @@ use chrono::{DateTime, Utc};
 use sqlx::{Connection, PgConnection, Row};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::texts;
-use super::{answer_buttons, describe, lang_of, when};
+use super::show::{answer_buttons, describe, lang_of, when};
 use crate::domain::surveys;
 use crate::domain::visits::{self, ReminderKind, VisitSettings, VisitStatus};
 use crate::processor::context::App;
 use crate::telegram::callback::{Callback, MenuItem};
 use crate::telegram::outbox::{self, Lane, Outgoing, Request};
 use crate::texts::fill;
+use crate::texts::visits as texts;
 
 /// Rows claimed per transaction.
 const BATCH: i64 = 200;

@@ -4,15 +4,17 @@
 //! The timed side — reminders and invitations — is `run_due`.
 
 mod due;
+mod show;
 
 use anyhow::Result;
-use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 
 pub use due::run_due;
+pub use show::{answer_buttons, describe, lang_of, when};
 
-use super::context::{chat_language, Ctx};
+use super::context::Ctx;
 use super::conversation::{self, Key, Waiting};
 use super::reply::{answer, remove_buttons, Sender};
 use super::staff::commands::{self, Desk};
@@ -26,51 +28,7 @@ use crate::telegram::callback::{Callback, SlotFor};
 use crate::telegram::outbox::{Lane, Outgoing, Request};
 use crate::texts::{self as common, fill, visits as texts, Phrase};
 
-/// `Tue 01 Dec 10:00` / `12月01日（周二）10:00`, local time.
-#[must_use]
-pub fn when(at: DateTime<Utc>, tz: Tz, lang: Lang) -> String {
-    let local = at.with_timezone(&tz);
-    common::labels::DAY_AND_TIME.fill(
-        lang,
-        &[
-            ("month", common::month(local.month()).get(lang)),
-            ("day", &local.format("%d").to_string()),
-            ("weekday", common::weekday(local.weekday()).get(lang)),
-            ("time", &local.format("%H:%M").to_string()),
-        ],
-    )
-}
-
 /// Minutes since the epoch: how a time travels in callback data.
-/// `#12 · 3-2-1101` or `3-2-1101`: what a visit is about.
-#[must_use]
-pub fn describe(v: &Visit) -> String {
-    match (v.ticket_id, &v.unit_code) {
-        (Some(t), Some(u)) => format!("#{t} · {u}"),
-        (Some(t), None) => format!("#{t}"),
-        (None, Some(u)) => u.clone(),
-        (None, None) => format!("V{}", v.id),
-    }
-}
-
-/// The language of a chat we write to unasked: the chat's, else the
-/// person's, else Chinese.
-pub async fn lang_of(conn: &mut sqlx::PgConnection, chat: i64) -> Result<Lang> {
-    if let Some(l) = chat_language(&mut *conn, chat).await? {
-        return Ok(l);
-    }
-    let stored: Option<Option<String>> =
-        sqlx::query_scalar("SELECT language FROM people WHERE telegram_user_id = $1")
-            .bind(chat)
-            .fetch_optional(conn)
-            .await?;
-    Ok(stored
-        .flatten()
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_default())
-}
-
 /// `("visit", "12 2026-12-01 10:00")` from `/visit@bot 12 2026-12-01 10:00`;
 /// None for a command addressed to another bot.
 fn command<'a>(text: &'a str, bot: &str) -> Option<(String, &'a str)> {
@@ -533,23 +491,6 @@ async fn propose_to_owner(ctx: &mut Ctx<'_>, visit: &Visit, chat: i64) -> Result
     ctx.reply(chat, Request::text_with(text, answer_buttons(visit, lang)))
         .await?;
     Ok(())
-}
-
-/// Confirm / Another time for the visit as it is now (the time is in the
-/// data, so a button from an older proposal cannot confirm a newer one).
-#[must_use]
-pub fn answer_buttons(visit: &Visit, lang: Lang) -> InlineKeyboardMarkup {
-    let (id, at) = (visit.id, visit.at);
-    InlineKeyboardMarkup::new([[
-        InlineKeyboardButton::callback(
-            texts::BUTTON_CONFIRM.get(lang),
-            Callback::VisitConfirm { visit: id, at }.encode(),
-        ),
-        InlineKeyboardButton::callback(
-            texts::BUTTON_RESCHEDULE.get(lang),
-            Callback::VisitReschedule { visit: id, at }.encode(),
-        ),
-    ]])
 }
 
 /// A visit button. Staff: slot picked, outcome. Owner: confirm, ask for
