@@ -18,10 +18,7 @@ pub(super) fn answer(
     given: Given<'_>,
 ) -> Handled {
     match given {
-        Given::Token(Token::Skip) if optional => {
-            run.state.vars.remove(save);
-            Handled::Next(next.to_string())
-        }
+        Given::Token(Token::Skip) if optional => run.skip(save, next),
         Given::Token(Token::Date(d)) => {
             let offered = offered_days(run, days, from_today);
             let last = offered.last().copied().unwrap_or(d);

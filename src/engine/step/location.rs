@@ -16,10 +16,7 @@ pub(super) fn answer(
     given: Given<'_>,
 ) -> Handled {
     match given {
-        Given::Token(Token::Skip) if optional => {
-            run.state.vars.remove(save);
-            Handled::Next(next.to_string())
-        }
+        Given::Token(Token::Skip) if optional => run.skip(save, next),
         Given::Input(Input::Location {
             latitude,
             longitude,

@@ -219,6 +219,14 @@ impl<'a> Run<'a> {
         vec![self.button(self.phrase(phrases::SKIP), &Token::Skip)]
     }
 
+    /// An optional question left unanswered: its variable is cleared (a
+    /// Back and a second pass must not keep an old answer) and the walk
+    /// goes on to `next`.
+    pub(super) fn skip(&mut self, save: &str, next: &str) -> Handled {
+        self.state.vars.remove(save);
+        Handled::Next(next.to_string())
+    }
+
     pub(super) fn save(&mut self, name: &str, value: Value) {
         self.state.vars.insert(name.to_string(), value);
     }

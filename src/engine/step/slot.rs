@@ -23,10 +23,7 @@ pub(super) fn answer(
     given: Given<'_>,
 ) -> Handled {
     match given {
-        Given::Token(Token::Skip) if optional => {
-            run.state.vars.remove(save);
-            Handled::Next(next.to_string())
-        }
+        Given::Token(Token::Skip) if optional => run.skip(save, next),
         Given::Token(Token::Slot(d, h)) => {
             let offered = slots(run, days, from_today);
             let last = offered.last().map(|s| s.0).unwrap_or(d);

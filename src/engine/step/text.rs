@@ -24,10 +24,7 @@ pub(super) fn answer(
 ) -> Handled {
     let lang = run.lang();
     match given {
-        Given::Token(Token::Skip) if optional => {
-            run.state.vars.remove(save);
-            Handled::Next(next.to_string())
-        }
+        Given::Token(Token::Skip) if optional => run.skip(save, next),
         Given::Input(Input::Text(t)) => {
             let t = t.trim();
             let len = t.chars().count();
