@@ -15,9 +15,9 @@ use propdesk::app::{serve, ServeSettings};
 use propdesk::clock::SystemClock;
 use propdesk::db::{self, Durability, EmbeddedPostgres};
 use propdesk::domain::broadcasts::{Audience, NewBroadcast, Schedule};
-use propdesk::processor::broadcast::create;
+use propdesk::processor::features::broadcast::create;
+use propdesk::sender::limits::RateLimits;
 use propdesk::standin::{Limits, StandIn, StandInConfig, TestUser};
-use propdesk::telegram::limits::RateLimits;
 use tokio_util::sync::CancellationToken;
 
 const RECIPIENTS: i64 = 10_000;

@@ -19,10 +19,10 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::{Clock, SystemClock};
 use crate::engine::Dialogues;
 use crate::i18n::Lang;
+use crate::intake::webhook::{self, WebhookSettings};
 use crate::processor::{self, menu_commands, App, ProcessorSettings};
 use crate::settings::{Secret, Settings};
-use crate::telegram::webhook::{self, WebhookSettings};
-use crate::telegram::{intake, sender, sender::SenderConfig};
+use crate::{intake, sender, sender::SenderConfig};
 
 /// Everything `serve` needs besides the database.
 #[derive(Debug, Clone)]

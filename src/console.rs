@@ -16,10 +16,10 @@ use crate::config::{ConsoleArgs, LangArg};
 use crate::domain::{people, phone::Phone};
 use crate::engine::{Input, Photo};
 use crate::i18n::Lang;
-use crate::processor::dialogue::{self, Who};
+use crate::outbox::Request;
+use crate::processor::features::dialogue::{self, Who};
 use crate::processor::{App, Ctx, ProcessorSettings};
 use crate::telegram::callback::Callback;
-use crate::telegram::outbox::Request;
 
 /// The console's user and chat id: outside the range Telegram hands out.
 const CONSOLE_ID: i64 = 7_000_000_000_000;

@@ -1,8 +1,8 @@
 //! propdesk: the Telegram front desk of a residential property office.
 //!
 //! The pipeline (see `README.md`): Telegram update →
-//! `telegram::intake` → inbox table → `processor` (dialogue `engine`,
-//! `domain` writes) → outbox table → `telegram::sender` → Telegram.
+//! `intake` → inbox table → `processor` (dialogue `engine`,
+//! `domain` writes) → outbox table → `sender` → Telegram.
 
 // Failures are errors with context, never a crash: only tests may unwrap
 // (clippy.toml), and a provably impossible case says why at its `allow`.
@@ -17,9 +17,13 @@ pub mod domain;
 pub mod engine;
 pub mod i18n;
 pub mod import;
+pub mod inbox;
+pub mod intake;
+pub mod outbox;
 pub mod processor;
 pub mod reports;
 pub mod scheduler;
+pub mod sender;
 pub mod settings;
 pub mod standin;
 pub mod telegram;

@@ -147,7 +147,7 @@ async fn run(command: Command) -> Result<ExitCode> {
         }
         Command::Inbox(InboxCommand::Parked { db }) => {
             let db = open(&db).await?;
-            let parked = propdesk::processor::list_parked(&db.pool).await?;
+            let parked = propdesk::inbox::list_parked(&db.pool).await?;
             if parked.is_empty() {
                 println!("no parked updates");
             }
@@ -167,7 +167,7 @@ async fn run(command: Command) -> Result<ExitCode> {
         }
         Command::Inbox(InboxCommand::Replay { db, update_id }) => {
             let db = open(&db).await?;
-            let replayed = propdesk::processor::replay_parked(&db.pool, update_id).await?;
+            let replayed = propdesk::inbox::replay_parked(&db.pool, update_id).await?;
             db.close().await;
             if replayed {
                 println!("update {update_id} is queued again");

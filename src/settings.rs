@@ -91,7 +91,7 @@ pub struct Settings {
     pub workers: usize,
     /// Messages per second overall (default: Telegram's limit).
     #[arg(long, env = "PROPDESK_RATE_PER_SEC",
-          default_value_t = crate::telegram::limits::RateLimits::default().global_per_sec)]
+          default_value_t = crate::sender::limits::RateLimits::default().global_per_sec)]
     pub rate_per_sec: u32,
     /// The office duty phone, shown at once for emergencies.
     #[arg(long, env = "PROPDESK_DUTY_PHONE", default_value = "0755-8888 0000")]

@@ -1,6 +1,6 @@
 //! Quarterly survey campaigns: opening a campaign plans one invitation per
 //! registered unit and at most two reminders (rows of `reminders`, sent by
-//! `processor::visits::run_due`). The report lives in `survey_report`.
+//! `processor::features::visits::run_due`). The report lives in `survey_report`.
 
 use std::fmt;
 use std::sync::LazyLock;

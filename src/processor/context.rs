@@ -12,8 +12,8 @@ use sqlx::PgConnection;
 use crate::clock::Clock;
 use crate::engine::Dialogues;
 use crate::i18n::Lang;
+use crate::outbox::{self, Outgoing, Request};
 use crate::settings::Settings;
-use crate::telegram::outbox::{self, Outgoing, Request};
 
 /// Processor behaviour settings.
 #[derive(Debug, Clone)]

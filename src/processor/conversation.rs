@@ -17,7 +17,7 @@ use super::main_menu::main_menu;
 use crate::domain::broadcasts;
 use crate::domain::visits::Outcome;
 use crate::engine::{Photo, State};
-use crate::telegram::outbox::{self, Outgoing, Request};
+use crate::outbox::{self, Outgoing, Request};
 use crate::texts;
 
 /// The question a person has been asked and not yet answered.

@@ -9,37 +9,30 @@
 //! and after `max_attempts` it is parked with its error, the person gets an
 //! apology, and the chat moves on.
 
-pub mod broadcast;
 mod context;
 pub mod conversation;
-pub mod dialogue;
-pub mod incidents;
+pub mod features;
 mod main_menu;
-pub mod menu;
-pub mod reminders;
 mod reply;
 mod router;
-pub mod staff;
-pub mod visits;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use chrono::{DateTime, Utc};
 use futures::FutureExt;
-use sqlx::{Acquire, PgConnection, PgPool, Row};
+use sqlx::{Acquire, PgConnection, PgPool};
 use teloxide::types::Update;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 pub use context::{chat_language, App, Ctx, ProcessorSettings};
-pub use menu::command_list as menu_commands;
-pub use staff::{file_ticket, owner_follow_up, FiledTicket};
+pub use features::menu::command_list as menu_commands;
+pub use features::staff::{file_ticket, owner_follow_up, FiledTicket};
 
 use crate::i18n::Lang;
-use crate::telegram::intake::NOTIFY_CHANNEL;
-use crate::telegram::outbox::{self, Outgoing, Request};
+use crate::inbox::{self, NOTIFY_CHANNEL};
+use crate::outbox::{self, Outgoing, Request};
 use crate::texts;
 
 /// Runs `workers` processor workers until `stop` fires (0 makes an
@@ -102,31 +95,15 @@ async fn worker(pool: &PgPool, app: &App, wake: &Notify, stop: &CancellationToke
 /// Claims and handles one update; false when none is ready.
 pub async fn process_next(pool: &PgPool, app: &App) -> Result<bool> {
     let mut tx = pool.begin().await?;
-    let row = sqlx::query(
-        "SELECT i.update_id, i.chat_id, i.payload::text AS payload, i.attempts
-           FROM inbox i
-          WHERE i.processed_at IS NULL AND i.parked_at IS NULL AND i.next_attempt_at <= now()
-            AND NOT EXISTS (
-                SELECT 1 FROM inbox j
-                 WHERE j.chat_id = i.chat_id
-                   AND j.processed_at IS NULL AND j.parked_at IS NULL
-                   AND j.update_id < i.update_id)
-          ORDER BY i.update_id
-          LIMIT 1
-          FOR UPDATE SKIP LOCKED",
-    )
-    .fetch_optional(&mut *tx)
-    .await
-    .context("claiming an update")?;
-    let Some(row) = row else {
+    let Some(claimed) = inbox::claim_next(&mut tx).await? else {
         return Ok(false);
     };
-    let update_id: i64 = row.get("update_id");
-    let chat_id: Option<i64> = row.get("chat_id");
-    let attempts: i32 = row.get("attempts");
-    // Parsed from text: teloxide's Update does not deserialize from a
-    // serde_json::Value (it needs borrowed strings).
-    let payload: String = row.get("payload");
+    let inbox::Claimed {
+        update_id,
+        chat_id,
+        attempts,
+        payload,
+    } = claimed;
     let now = app.clock.now();
 
     let update = serde_json::from_str::<Update>(&payload);
@@ -162,13 +139,7 @@ pub async fn process_next(pool: &PgPool, app: &App) -> Result<bool> {
     match handled {
         Ok(()) => {
             work.commit().await?;
-            sqlx::query(
-                "UPDATE inbox SET processed_at = now(), attempts = attempts + 1, last_error = NULL
-                  WHERE update_id = $1",
-            )
-            .bind(update_id)
-            .execute(&mut *tx)
-            .await?;
+            inbox::mark_processed(&mut tx, update_id).await?;
         }
         Err(e) => {
             work.rollback().await?;
@@ -209,19 +180,16 @@ async fn record_failure(
     let text = format!("{error:#}");
     let park = attempts >= app.settings.max_attempts;
     let backoff = app.settings.retry_base * 2u32.pow((attempts - 1).clamp(0, 10) as u32);
-    sqlx::query(
-        "UPDATE inbox
-            SET attempts = $2, last_error = $3,
-                next_attempt_at = now() + make_interval(secs => $4),
-                parked_at = CASE WHEN $5 THEN now() ELSE NULL END
-          WHERE update_id = $1",
+    inbox::record_failure(
+        tx,
+        &inbox::Attempt {
+            update_id,
+            attempts,
+            error: &text,
+            retry_after: backoff,
+            park,
+        },
     )
-    .bind(update_id)
-    .bind(attempts)
-    .bind(&text)
-    .bind(backoff.as_secs_f64())
-    .bind(park)
-    .execute(&mut *tx)
     .await?;
     if park {
         tracing::error!(update_id, attempts, error = %text, "update parked after repeated failures");
@@ -252,54 +220,4 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
         .map(|s| (*s).to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into())
-}
-
-/// A parked update, for operators.
-#[derive(Debug, Clone)]
-pub struct Parked {
-    pub update_id: i64,
-    pub chat_id: Option<i64>,
-    pub kind: String,
-    pub attempts: i32,
-    pub parked_at: DateTime<Utc>,
-    pub last_error: String,
-}
-
-/// Parked updates, oldest first.
-pub async fn list_parked(pool: &PgPool) -> Result<Vec<Parked>> {
-    let rows = sqlx::query(
-        "SELECT update_id, chat_id, kind, attempts, parked_at, COALESCE(last_error, '') AS last_error
-           FROM inbox WHERE parked_at IS NOT NULL ORDER BY parked_at, update_id",
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Parked {
-            update_id: r.get("update_id"),
-            chat_id: r.get("chat_id"),
-            kind: r.get("kind"),
-            attempts: r.get("attempts"),
-            parked_at: r.get("parked_at"),
-            last_error: r.get("last_error"),
-        })
-        .collect())
-}
-
-/// Puts a parked update back in the queue with fresh attempts; false if
-/// there was no such parked update.
-pub async fn replay_parked(pool: &PgPool, update_id: i64) -> Result<bool> {
-    let rows = sqlx::query(
-        "UPDATE inbox SET parked_at = NULL, attempts = 0, next_attempt_at = now()
-          WHERE update_id = $1 AND parked_at IS NOT NULL AND processed_at IS NULL",
-    )
-    .bind(update_id)
-    .execute(pool)
-    .await?
-    .rows_affected();
-    sqlx::query("SELECT pg_notify($1, '')")
-        .bind(NOTIFY_CHANNEL)
-        .execute(pool)
-        .await?;
-    Ok(rows == 1)
 }

@@ -7,7 +7,7 @@ use teloxide::types::CallbackQuery;
 
 use super::context::Ctx;
 use crate::i18n::Lang;
-use crate::telegram::outbox::{Request, Target};
+use crate::outbox::{Request, Target};
 
 /// Who sent an update and how to answer them.
 #[derive(Debug, Clone)]

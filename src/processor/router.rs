@@ -7,18 +7,18 @@ use teloxide::types::{
     UpdateKind,
 };
 
-use super::broadcast;
 use super::context::{chat_language, Ctx};
 use super::conversation::{self, Conversation, Key, Loaded, Waiting};
-use super::dialogue;
-use super::incidents;
-use super::menu;
+use super::features::broadcast;
+use super::features::dialogue;
+use super::features::incidents;
+use super::features::menu;
+use super::features::staff;
+use super::features::visits;
 use super::reply::{answer, Sender};
-use super::staff;
-use super::visits;
 use crate::i18n::Lang;
+use crate::outbox::Request;
 use crate::telegram::callback::Callback;
-use crate::telegram::outbox::Request;
 use crate::texts;
 
 pub async fn handle(ctx: &mut Ctx<'_>, update: &Update) -> Result<()> {
@@ -223,16 +223,7 @@ async fn earlier_part_of_album(ctx: &mut Ctx<'_>, chat_id: i64, msg: &Message) -
     let Some(group) = msg.media_group_id() else {
         return Ok(false);
     };
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM inbox
-                         WHERE chat_id = $1 AND update_id < $2
-                           AND payload->'message'->>'media_group_id' = $3)",
-    )
-    .bind(chat_id)
-    .bind(ctx.update_id)
-    .bind(&group.0)
-    .fetch_one(&mut *ctx.conn)
-    .await?)
+    crate::inbox::album_seen_before(ctx.conn, chat_id, ctx.update_id, &group.0).await
 }
 
 /// A person blocking or unblocking the bot in a private chat.

@@ -9,9 +9,9 @@ use sqlx::PgConnection;
 
 use crate::domain::broadcasts::{self as bc, Schedule, PROGRESS_EVERY};
 use crate::i18n::Lang;
-use crate::processor::broadcast::present;
+use crate::outbox::{self, Lane, Outgoing, Request, Target};
+use crate::processor::features::broadcast::present;
 use crate::processor::{chat_language, App};
-use crate::telegram::outbox::{self, Lane, Outgoing, Request, Target};
 
 /// The job with the office's schedule settings. Returns the number of edits.
 pub async fn run_due(conn: &mut PgConnection, app: &App, now: DateTime<Utc>) -> Result<u64> {

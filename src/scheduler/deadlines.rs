@@ -10,10 +10,10 @@ use crate::domain::office_settings;
 use crate::domain::staff::{self, StaffRole};
 use crate::domain::tickets::{self, Actor, Ticket};
 use crate::i18n::Lang;
+use crate::outbox::{self, Lane, Outgoing, Request};
 use crate::processor::chat_language;
-use crate::processor::staff::card;
+use crate::processor::features::staff::card;
 use crate::processor::App;
-use crate::telegram::outbox::{self, Lane, Outgoing, Request};
 use crate::texts::{self, fill};
 
 /// Tickets handled per transaction (the rest wait for the next tick).

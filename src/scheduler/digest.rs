@@ -12,9 +12,9 @@ use crate::domain::office_settings;
 use crate::domain::suggestions;
 use crate::domain::tickets::{TicketKind, ACTIVE};
 use crate::i18n::Lang;
-use crate::processor::staff::split_text;
+use crate::outbox::{self, Lane, Outgoing, Request};
+use crate::processor::features::staff::split_text;
 use crate::processor::{chat_language, App};
-use crate::telegram::outbox::{self, Lane, Outgoing, Request};
 use crate::texts::{self, fill};
 
 /// How much of each suggestion the digest quotes.

@@ -75,42 +75,25 @@ pub async fn tick(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<TickRe
             .context("expiring unanswered questions and unfinished drafts")?;
     tx.commit().await?;
     let mut tx = pool.begin().await?;
-    report.fee_reminders = crate::processor::reminders::run_due(&mut tx, app, now)
+    report.fee_reminders = crate::processor::features::reminders::run_due(&mut tx, app, now)
         .await
         .context("queueing arrears reminders")?;
     tx.commit().await?;
-    report.inbox_pruned = prune_inbox(pool, now).await.context("pruning the inbox")?;
+    report.inbox_pruned = crate::inbox::prune(pool, now)
+        .await
+        .context("pruning the inbox")?;
     let mut tx = pool.begin().await?;
     report.broadcast_updates = broadcasts::run_due(&mut tx, app, now)
         .await
         .context("releasing scheduled broadcasts and updating their progress")?;
     tx.commit().await?;
     let mut tx = pool.begin().await?;
-    report.visit_and_survey_messages = crate::processor::visits::run_due(&mut tx, app, now)
-        .await
-        .context("sending visit and survey reminders")?;
+    report.visit_and_survey_messages =
+        crate::processor::features::visits::run_due(&mut tx, app, now)
+            .await
+            .context("sending visit and survey reminders")?;
     tx.commit().await?;
     Ok(report)
-}
-
-/// How long processed updates are kept. Telegram redelivers an update for at
-/// most 24 hours, so the inbox key only needs to remember it that long; the
-/// rest is for operators looking into what happened.
-pub const INBOX_RETENTION: chrono::Duration = chrono::Duration::days(30);
-
-/// Deletes processed updates older than [`INBOX_RETENTION`], a batch per
-/// tick so the table never sees one long delete. Parked updates are kept.
-pub async fn prune_inbox(pool: &PgPool, now: DateTime<Utc>) -> Result<u64> {
-    Ok(sqlx::query(
-        "DELETE FROM inbox WHERE update_id IN (
-            SELECT update_id FROM inbox
-             WHERE processed_at < $1 AND parked_at IS NULL
-             LIMIT 5000)",
-    )
-    .bind(now - INBOX_RETENTION)
-    .execute(pool)
-    .await?
-    .rows_affected())
 }
 
 /// Ticks every `TICK_EVERY` while this replica holds the scheduler lock,

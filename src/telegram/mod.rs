@@ -1,9 +1,5 @@
-//! Telegram: intake of updates, the outbox and its sender, sending limits,
-//! and the small codecs (button data) shared by every feature.
+//! Telegram's small codecs shared by every feature: button data.
+//! The pipeline's stages live beside it: `intake`, `inbox`, `processor`,
+//! `outbox`, `sender`.
 
 pub mod callback;
-pub mod intake;
-pub mod limits;
-pub mod outbox;
-pub mod sender;
-pub mod webhook;

@@ -10,7 +10,7 @@ use propdesk::clock::Clock;
 use propdesk::db::testing::fresh_database;
 use propdesk::domain::broadcasts::{Audience, NewBroadcast, QuietHours, Schedule};
 use propdesk::domain::office_settings::OfficeSettings;
-use propdesk::processor::broadcast::create;
+use propdesk::processor::features::broadcast::create;
 use propdesk::scheduler::broadcasts::run_due_with;
 use propdesk::standin::{StandIn, TestUser};
 use propdesk::telegram::callback::Callback;

@@ -12,7 +12,7 @@ use chrono::Utc;
 use propdesk::db::testing::fresh_database;
 use propdesk::domain::broadcasts::{Audience, NewBroadcast, Schedule};
 use propdesk::domain::office_settings::OfficeSettings;
-use propdesk::processor::broadcast::create;
+use propdesk::processor::features::broadcast::create;
 use propdesk::standin::{Limits, StandIn, StandInConfig, TestUser};
 use tokio::process::{Child, Command};
 

@@ -1,6 +1,6 @@
 //! The owner dialogues end to end: the stand-in's users press the menu,
 //! share contacts, send albums and answer prompts; the real pipeline runs
-//! the engine and the runtime (`processor::dialogue`) against a fresh
+//! the engine and the runtime (`processor::features::dialogue`) against a fresh
 //! database. Each test opens with the transcript it checks.
 
 use chrono::{Duration, NaiveDate};

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use propdesk::clock::SystemClock;
 use propdesk::domain::staff::{self, StaffRole};
-use propdesk::processor::reminders::run_due;
+use propdesk::processor::features::reminders::run_due;
 use propdesk::processor::{App, ProcessorSettings};
 use sqlx::PgPool;
 

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 use chrono::Utc;
 use propdesk::domain::broadcasts::{Audience, NewBroadcast, Schedule};
 use propdesk::domain::office_settings::OfficeSettings;
-use propdesk::processor::broadcast;
+use propdesk::processor::features::broadcast;
 use propdesk::standin::{Outcome, TestUser};
 use sqlx::PgPool;
 

@@ -293,9 +293,7 @@ async fn a_failing_update_is_parked_with_an_apology_and_can_be_replayed() {
         "reference in {:?}",
         apology.body()
     );
-    let parked = propdesk::processor::list_parked(&app.db.pool)
-        .await
-        .unwrap();
+    let parked = propdesk::inbox::list_parked(&app.db.pool).await.unwrap();
     assert_eq!(parked.len(), 1);
     assert_eq!(parked[0].update_id, help);
     assert!(parked[0].last_error.contains("simulated fault"));
@@ -308,11 +306,11 @@ async fn a_failing_update_is_parked_with_an_apology_and_can_be_replayed() {
         .execute(&app.db.pool)
         .await
         .unwrap();
-    assert!(propdesk::processor::replay_parked(&app.db.pool, help)
+    assert!(propdesk::inbox::replay_parked(&app.db.pool, help)
         .await
         .unwrap());
     app.expect_message(owner, "I can help").await;
-    assert!(propdesk::processor::list_parked(&app.db.pool)
+    assert!(propdesk::inbox::list_parked(&app.db.pool)
         .await
         .unwrap()
         .is_empty());
@@ -382,7 +380,7 @@ async fn processed_updates_leave_the_inbox_after_thirty_days_and_parked_ones_sta
     .execute(&db.pool)
     .await
     .unwrap();
-    let pruned = propdesk::scheduler::prune_inbox(&db.pool, chrono::Utc::now())
+    let pruned = propdesk::inbox::prune(&db.pool, chrono::Utc::now())
         .await
         .unwrap();
     assert_eq!(pruned, 1);

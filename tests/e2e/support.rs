@@ -7,8 +7,8 @@ use std::time::Duration;
 use propdesk::app::ServeSettings;
 use propdesk::clock::ShiftedClock;
 use propdesk::db::testing::{fresh_database, TestDatabase};
+use propdesk::sender::limits::RateLimits;
 use propdesk::standin::{Limits, SentMessage, StandIn, StandInConfig, TestUser};
-use propdesk::telegram::limits::RateLimits;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 

@@ -18,7 +18,7 @@ use propdesk::domain::staff::{self, StaffRole};
 use propdesk::domain::survey_report::survey_report;
 use propdesk::domain::surveys::{self, SurveyCode};
 use propdesk::domain::visits;
-use propdesk::processor::visits::run_due;
+use propdesk::processor::features::visits::run_due;
 use propdesk::processor::App;
 use sqlx::PgPool;
 

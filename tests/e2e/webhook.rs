@@ -1,7 +1,7 @@
 //! Webhook mode: Telegram posts updates to us; 200 only after the commit.
 
+use propdesk::intake::webhook::WebhookSettings;
 use propdesk::standin::StandInConfig;
-use propdesk::telegram::webhook::WebhookSettings;
 
 use crate::support::spawn_app_with;
 

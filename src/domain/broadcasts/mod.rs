@@ -3,8 +3,8 @@
 //! confirmed, quiet hours, status changes, progress and RSVP answers.
 //!
 //! What owners and the author see (the notice with its RSVP buttons, the
-//! progress message) is the feature's (`processor::broadcast::present`); it
-//! also queues the sends (`processor::broadcast::confirm`). The periodic job
+//! progress message) is the feature's (`processor::features::broadcast::present`); it
+//! also queues the sends (`processor::features::broadcast::confirm`). The periodic job
 //! that releases and finishes broadcasts is `scheduler::broadcasts`.
 //!
 //! A recipient's delivery status is the status of its outbox row

@@ -8,8 +8,8 @@ use super::card;
 use crate::domain::office_settings;
 use crate::domain::tickets::{self, Actor, NewTicket, TicketId};
 use crate::i18n::MAX_TEXT;
+use crate::outbox::Request;
 use crate::processor::context::Ctx;
-use crate::telegram::outbox::Request;
 
 /// A filed ticket, for the owner's confirmation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,9 +9,9 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use crate::domain::staff::{self, mask_phone, Staff};
 use crate::domain::tickets::{self, Ticket, TicketId, TicketStatus};
 use crate::i18n::Lang;
+use crate::outbox::{Lane, Outgoing, Request, Target};
 use crate::processor::context::{chat_language, Ctx};
 use crate::telegram::callback::Callback;
-use crate::telegram::outbox::{Lane, Outgoing, Request, Target};
 use crate::texts::{self, fill};
 
 /// How much of a description a card shows (`/ticket N` shows it all).

@@ -14,9 +14,6 @@ use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup,
 pub use due::run_due;
 pub use show::{answer_buttons, describe, lang_of, when};
 
-use super::context::Ctx;
-use super::conversation::{self, Key, Waiting};
-use super::reply::{answer, remove_buttons, Sender};
 use super::staff::commands::{self, Desk};
 use super::staff::{card, file_ticket_as, Actor};
 use crate::domain::staff::{self, StaffRole};
@@ -24,8 +21,11 @@ use crate::domain::surveys::{self, SurveyCode};
 use crate::domain::tickets::{self, NewTicket, Ticket, TicketId, TicketKind, TicketStatus};
 use crate::domain::visits::{self, NewVisit, Outcome, TimeRefusal, Visit, VisitStatus};
 use crate::i18n::Lang;
+use crate::outbox::{Lane, Outgoing, Request};
+use crate::processor::context::Ctx;
+use crate::processor::conversation::{self, Key, Waiting};
+use crate::processor::reply::{answer, remove_buttons, Sender};
 use crate::telegram::callback::{Callback, SlotFor};
-use crate::telegram::outbox::{Lane, Outgoing, Request};
 use crate::texts::{self as common, fill, visits as texts, Phrase};
 
 /// Minutes since the epoch: how a time travels in callback data.

@@ -3,20 +3,21 @@
 //! confirms it to Telegram, so a crash at any instant loses no update
 //! (invariant 1); a redelivered update hits the primary key and is ignored.
 
+pub mod webhook;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 use teloxide::prelude::*;
-use teloxide::types::{AllowedUpdate, Update, UpdateKind};
+use teloxide::types::{AllowedUpdate, Update};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::db::locks;
+use crate::inbox;
 
-/// The NOTIFY channel that wakes processors on other replicas.
-pub const NOTIFY_CHANNEL: &str = "propdesk_inbox";
 const OFFSET_KEY: &str = "getupdates_offset";
 
 /// What the bot asks Telegram for.
@@ -96,7 +97,7 @@ pub async fn store_batch(pool: &PgPool, updates: &[Update]) -> Result<()> {
     let mut tx = pool.begin().await?;
     let mut next = 0i64;
     for update in updates {
-        store(&mut tx, update).await?;
+        inbox::insert(&mut tx, update).await?;
         next = next.max(i64::from(update.id.0) + 1);
     }
     sqlx::query(
@@ -112,44 +113,4 @@ pub async fn store_batch(pool: &PgPool, updates: &[Update]) -> Result<()> {
         .await
         .context("committing updates to the inbox")?;
     Ok(())
-}
-
-/// Inserts one update into the inbox; returns false if it was already there.
-pub async fn store(conn: &mut PgConnection, update: &Update) -> Result<bool> {
-    let payload = serde_json::to_value(update).context("serialising an update")?;
-    let inserted = sqlx::query(
-        "INSERT INTO inbox (update_id, chat_id, user_id, kind, payload)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (update_id) DO NOTHING",
-    )
-    .bind(i64::from(update.id.0))
-    .bind(update.chat().map(|c| c.id.0))
-    .bind(update.from().and_then(|u| i64::try_from(u.id.0).ok()))
-    .bind(kind_name(&update.kind))
-    .bind(payload)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected()
-        == 1;
-    sqlx::query("SELECT pg_notify($1, '')")
-        .bind(NOTIFY_CHANNEL)
-        .execute(&mut *conn)
-        .await?;
-    Ok(inserted)
-}
-
-/// Telegram's name for the kind of update.
-#[must_use]
-pub fn kind_name(kind: &UpdateKind) -> &'static str {
-    match kind {
-        UpdateKind::Message(_) => "message",
-        UpdateKind::EditedMessage(_) => "edited_message",
-        UpdateKind::ChannelPost(_) => "channel_post",
-        UpdateKind::EditedChannelPost(_) => "edited_channel_post",
-        UpdateKind::CallbackQuery(_) => "callback_query",
-        UpdateKind::MyChatMember(_) => "my_chat_member",
-        UpdateKind::ChatMember(_) => "chat_member",
-        UpdateKind::InlineQuery(_) => "inline_query",
-        _ => "other",
-    }
 }

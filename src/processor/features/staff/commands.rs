@@ -12,9 +12,9 @@ use crate::domain::office_settings;
 use crate::domain::staff::{self, mask_phone, Staff, StaffRole};
 use crate::domain::tickets::{self, Actor, Channel, ClaimOutcome, NewTicket, Ticket, TicketId};
 use crate::i18n::Lang;
+use crate::outbox::{Lane, Outgoing, Request, Target};
 use crate::processor::context::Ctx;
 use crate::telegram::callback::Callback;
-use crate::telegram::outbox::{Lane, Outgoing, Request, Target};
 use crate::texts::{self, fill, Phrase};
 
 /// Tickets per `/queue` page.
@@ -439,7 +439,7 @@ pub async fn reply(
             .say_phrase(ctx, texts::NO_OWNER_CHAT, &[("id", &t.id.to_string())])
             .await;
     };
-    if !crate::telegram::outbox::is_reachable(ctx.conn, owner).await? {
+    if !crate::outbox::is_reachable(ctx.conn, owner).await? {
         let phone = phone_for(desk, t);
         return desk
             .say_phrase(

@@ -15,10 +15,6 @@ use teloxide::types::{
     KeyboardMarkup, KeyboardRemove, Message, ReplyMarkup,
 };
 
-use super::context::Ctx;
-use super::conversation::{self, Key, Loaded, Waiting};
-use super::main_menu::main_menu;
-use super::reply::{answer, Sender};
 use super::staff;
 use crate::domain::phone::Phone;
 use crate::domain::tickets::{Channel, NewTicket, Priority, TicketKind};
@@ -27,8 +23,12 @@ use crate::engine::{
     self, Dialogue, Effect, EffectKind, Facts, Input, Keyboard, Reply, State, Step, UnitFact,
 };
 use crate::i18n::Lang;
+use crate::outbox::Request;
+use crate::processor::context::Ctx;
+use crate::processor::conversation::{self, Key, Loaded, Waiting};
+use crate::processor::main_menu::main_menu;
+use crate::processor::reply::{answer, Sender};
 use crate::telegram::callback::Callback;
-use crate::telegram::outbox::Request;
 use crate::texts;
 
 /// Who is talking, for the effects.
@@ -447,16 +447,8 @@ async fn album_part(
     group: &str,
 ) -> Result<()> {
     conv.album.push(photo);
-    let next_group: Option<Option<String>> = sqlx::query_scalar(
-        "SELECT payload->'message'->>'media_group_id' FROM inbox
-          WHERE chat_id = $1 AND update_id > $2 AND processed_at IS NULL
-          ORDER BY update_id LIMIT 1",
-    )
-    .bind(who.chat_id)
-    .bind(ctx.update_id)
-    .fetch_optional(&mut *ctx.conn)
-    .await?;
-    if next_group.flatten().as_deref() == Some(group) {
+    let next = crate::inbox::next_album(ctx.conn, who.chat_id, ctx.update_id).await?;
+    if next.as_deref() == Some(group) {
         return conversation::set_album(ctx.conn, who.key(), &conv.album).await;
     }
     let photos = std::mem::take(&mut conv.album);

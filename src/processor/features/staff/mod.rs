@@ -21,12 +21,12 @@ pub use commands::StaffCommand;
 pub use desk::{file_ticket, file_ticket_as, say, split_text, FiledTicket};
 pub use owner::{my_tickets, owner_follow_up};
 
-use super::context::Ctx;
-use super::reply::{answer, Sender};
 use crate::domain::staff;
 use crate::domain::tickets;
+use crate::outbox::Request;
+use crate::processor::context::Ctx;
+use crate::processor::reply::{answer, Sender};
 use crate::telegram::callback::Callback;
-use crate::telegram::outbox::Request;
 use crate::texts::{self, fill};
 
 /// Remembers a staff member's @username when they write.
@@ -47,10 +47,10 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
     // In the staff group, /help lists the staff commands.
     if !from.private && is_help(text, &ctx.app.settings.bot_username) {
         let lang = desk_lang(ctx, from).await?;
-        ctx.send(crate::telegram::outbox::Outgoing::new(
+        ctx.send(crate::outbox::Outgoing::new(
             from.chat_id,
-            crate::telegram::outbox::Lane::Staff,
-            crate::telegram::outbox::Request::text(crate::texts::STAFF_HELP.get(lang)),
+            crate::outbox::Lane::Staff,
+            crate::outbox::Request::text(crate::texts::STAFF_HELP.get(lang)),
         ))
         .await?;
         return Ok(true);

@@ -10,8 +10,8 @@ use sqlx::PgConnection;
 use super::present;
 use crate::domain::broadcasts::{self as bc, NewBroadcast, Refusal, Schedule, Started, BATCH};
 use crate::i18n::Lang;
+use crate::outbox::{self, Lane, Outgoing, Request, NOTIFY_CHANNEL};
 use crate::processor::context::chat_language;
-use crate::telegram::outbox::{self, Lane, Outgoing, Request, NOTIFY_CHANNEL};
 
 /// Creates a broadcast and confirms it at once (what a confirmed draft does).
 pub async fn create(

@@ -11,9 +11,6 @@ use chrono_tz::Tz;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 use teloxide::utils::command::BotCommands;
 
-use super::context::Ctx;
-use super::main_menu::main_menu;
-use super::reply::{answer, remove_buttons, Sender};
 use super::staff::card::staff_language;
 use super::staff::say;
 use crate::domain::incidents::{
@@ -22,8 +19,11 @@ use crate::domain::incidents::{
 use crate::domain::people;
 use crate::domain::staff::{self, Staff};
 use crate::i18n::Lang;
+use crate::outbox::{Lane, Outgoing, Request, NOTIFY_CHANNEL};
+use crate::processor::context::Ctx;
+use crate::processor::main_menu::main_menu;
+use crate::processor::reply::{answer, remove_buttons, Sender};
 use crate::telegram::callback::Callback;
-use crate::telegram::outbox::{Lane, Outgoing, Request, NOTIFY_CHANNEL};
 use crate::texts::{self, fill};
 
 /// The outage commands (staff only).

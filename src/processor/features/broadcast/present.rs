@@ -6,8 +6,8 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use crate::domain::broadcasts::{Broadcast, Progress, Schedule, Summary};
 use crate::i18n::Lang;
+use crate::outbox::Request;
 use crate::telegram::callback::Callback;
-use crate::telegram::outbox::Request;
 use crate::texts::{broadcast as texts, fill};
 
 /// The RSVP buttons owners get (join, decline); a preview gets inert ones

@@ -9,9 +9,9 @@ use super::{card, desk::split_text};
 use crate::domain::staff::Staff;
 use crate::domain::tickets::{self, Ticket, TicketId};
 use crate::i18n::Lang;
+use crate::outbox::{Lane, Outgoing, Request};
 use crate::processor::context::{chat_language, Ctx};
 use crate::telegram::callback::Callback;
-use crate::telegram::outbox::{Lane, Outgoing, Request};
 use crate::texts::{self, fill, Phrase};
 
 async fn owner_lang(ctx: &mut Ctx<'_>, owner: i64) -> Result<Lang> {

@@ -12,12 +12,12 @@ use super::{card, commands::photo_of, desk, notify};
 use crate::domain::office_settings;
 use crate::domain::tickets::{self, Actor, Ticket, TicketId, TicketStatus};
 use crate::i18n::Lang;
+use crate::outbox::{Lane, Outgoing, Request};
 use crate::processor::context::{chat_language, Ctx};
 use crate::processor::conversation::{self, Key, Waiting};
 use crate::processor::main_menu::main_menu;
 use crate::processor::reply::{answer, remove_buttons, Sender};
 use crate::telegram::callback::Callback;
-use crate::telegram::outbox::{Lane, Outgoing, Request};
 use crate::texts::{self, fill};
 
 /// `/mytickets`: the owner's last tickets with their status, and buttons to

@@ -13,14 +13,14 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use sqlx::{Connection, PgConnection};
 
-use super::context::{App, Ctx};
-use super::reply::Sender;
 use crate::domain::fees::{self, Cents};
 use crate::domain::office_settings;
 use crate::domain::people;
 use crate::domain::quiet_hours::QuietHours;
 use crate::i18n::Lang;
-use crate::telegram::outbox::{self, Lane, Outgoing, Request};
+use crate::outbox::{self, Lane, Outgoing, Request};
+use crate::processor::context::{App, Ctx};
+use crate::processor::reply::Sender;
 use crate::texts::{self, fill};
 
 /// People looked at per transaction.

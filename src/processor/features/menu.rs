@@ -5,13 +5,13 @@ use anyhow::Result;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup};
 use teloxide::utils::command::BotCommands;
 
-pub use super::main_menu::{main_menu, MENU_ITEMS};
+pub use crate::processor::main_menu::{main_menu, MENU_ITEMS};
 
-use super::context::Ctx;
-use super::reply::{answer, Sender};
 use crate::i18n::Lang;
+use crate::outbox::Request;
+use crate::processor::context::Ctx;
+use crate::processor::reply::{answer, Sender};
 use crate::telegram::callback::{Callback, MenuItem};
-use crate::telegram::outbox::Request;
 use crate::texts;
 
 /// Commands every private chat may use.

@@ -11,9 +11,9 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use super::show::{answer_buttons, describe, lang_of, when};
 use crate::domain::surveys;
 use crate::domain::visits::{self, ReminderKind, VisitSettings, VisitStatus};
+use crate::outbox::{self, Lane, Outgoing, Request};
 use crate::processor::context::App;
 use crate::telegram::callback::{Callback, MenuItem};
-use crate::telegram::outbox::{self, Lane, Outgoing, Request};
 use crate::texts::fill;
 use crate::texts::visits as texts;
 

@@ -19,7 +19,8 @@ use teloxide::types::Update;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::intake::{store, ALLOWED_UPDATES};
+use super::ALLOWED_UPDATES;
+use crate::inbox;
 
 /// Where Telegram should post, and where we listen.
 #[derive(Debug, Clone)]
@@ -88,7 +89,7 @@ async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) 
     };
     let stored = async {
         let mut tx = shared.pool.begin().await?;
-        store(&mut tx, &update).await?;
+        inbox::insert(&mut tx, &update).await?;
         tx.commit().await?;
         Ok::<_, anyhow::Error>(())
     }

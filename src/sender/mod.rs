@@ -7,6 +7,8 @@
 //! returns only the head row of each chat, so a chat's messages leave in
 //! order while other chats go on.
 
+pub mod limits;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,9 +21,9 @@ use teloxide::{ApiError, RequestError};
 use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 
-use super::limits::{Limiter, RateLimits};
-use super::outbox::{Request, Target, NOTIFY_CHANNEL};
+use self::limits::{Limiter, RateLimits};
 use crate::db::locks;
+use crate::outbox::{Request, Target, NOTIFY_CHANNEL};
 
 /// How often the active sender checks it still holds its lock.
 const LOCK_CHECK_EVERY: Duration = Duration::from_secs(5);

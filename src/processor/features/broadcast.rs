@@ -10,17 +10,17 @@
 use anyhow::Result;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 
-use super::context::Ctx;
-use super::conversation::{self, Key, Waiting};
-use super::reply::{answer, Sender};
 use crate::domain::broadcasts::{
     self as bc, Audience, Broadcast, DraftChange, RsvpOutcome, Schedule,
 };
 use crate::domain::office_settings;
 use crate::domain::staff;
 use crate::i18n::Lang;
+use crate::outbox::{Outgoing, Request, Target};
+use crate::processor::context::Ctx;
+use crate::processor::conversation::{self, Key, Waiting};
+use crate::processor::reply::{answer, Sender};
 use crate::telegram::callback::{AudienceChoice, Callback};
-use crate::telegram::outbox::{Outgoing, Request, Target};
 use crate::texts::{broadcast as texts, fill, Phrase};
 
 pub mod present;

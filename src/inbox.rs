@@ -1,0 +1,249 @@
+//! The inbox table: every update Telegram gave us, stored before it is
+//! confirmed (invariant 1), claimed by one processor at a time in per-chat
+//! order, marked processed in the transaction that did its work, retried
+//! with backoff and parked after too many failures. Every query on the
+//! table lives here.
+
+use anyhow::{Context as _, Result};
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool, Row};
+use teloxide::types::{Update, UpdateKind};
+
+/// The NOTIFY channel that wakes processors on other replicas.
+pub const NOTIFY_CHANNEL: &str = "propdesk_inbox";
+
+/// How long processed updates are kept. Telegram redelivers an update for at
+/// most 24 hours, so the inbox key only needs to remember it that long; the
+/// rest is for operators looking into what happened.
+pub const RETENTION: chrono::Duration = chrono::Duration::days(30);
+
+/// Inserts one update; returns false if it was already there (a redelivery).
+pub async fn insert(conn: &mut PgConnection, update: &Update) -> Result<bool> {
+    let payload = serde_json::to_value(update).context("serialising an update")?;
+    let inserted = sqlx::query(
+        "INSERT INTO inbox (update_id, chat_id, user_id, kind, payload)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (update_id) DO NOTHING",
+    )
+    .bind(i64::from(update.id.0))
+    .bind(update.chat().map(|c| c.id.0))
+    .bind(update.from().and_then(|u| i64::try_from(u.id.0).ok()))
+    .bind(kind_name(&update.kind))
+    .bind(payload)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    notify(&mut *conn).await?;
+    Ok(inserted)
+}
+
+/// Wakes the processors of every replica.
+pub async fn notify(conn: &mut PgConnection) -> Result<()> {
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(NOTIFY_CHANNEL)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Telegram's name for the kind of update.
+#[must_use]
+pub fn kind_name(kind: &UpdateKind) -> &'static str {
+    match kind {
+        UpdateKind::Message(_) => "message",
+        UpdateKind::EditedMessage(_) => "edited_message",
+        UpdateKind::ChannelPost(_) => "channel_post",
+        UpdateKind::EditedChannelPost(_) => "edited_channel_post",
+        UpdateKind::CallbackQuery(_) => "callback_query",
+        UpdateKind::MyChatMember(_) => "my_chat_member",
+        UpdateKind::ChatMember(_) => "chat_member",
+        UpdateKind::InlineQuery(_) => "inline_query",
+        _ => "other",
+    }
+}
+
+/// An update claimed for processing: its row stays locked by the claiming
+/// transaction until that transaction records the outcome.
+#[derive(Debug)]
+pub struct Claimed {
+    pub update_id: i64,
+    pub chat_id: Option<i64>,
+    /// Attempts before this one.
+    pub attempts: i32,
+    /// The update as stored, as text: teloxide's `Update` does not
+    /// deserialize from a `serde_json::Value` (it needs borrowed strings).
+    pub payload: String,
+}
+
+/// Claims the oldest open update whose chat has no earlier open update
+/// (`FOR UPDATE SKIP LOCKED`): one chat's updates go in order while other
+/// chats go on in parallel, on any replica.
+pub async fn claim_next(tx: &mut PgConnection) -> Result<Option<Claimed>> {
+    let row = sqlx::query(
+        "SELECT i.update_id, i.chat_id, i.payload::text AS payload, i.attempts
+           FROM inbox i
+          WHERE i.processed_at IS NULL AND i.parked_at IS NULL AND i.next_attempt_at <= now()
+            AND NOT EXISTS (
+                SELECT 1 FROM inbox j
+                 WHERE j.chat_id = i.chat_id
+                   AND j.processed_at IS NULL AND j.parked_at IS NULL
+                   AND j.update_id < i.update_id)
+          ORDER BY i.update_id
+          LIMIT 1
+          FOR UPDATE SKIP LOCKED",
+    )
+    .fetch_optional(&mut *tx)
+    .await
+    .context("claiming an update")?;
+    Ok(row.map(|row| Claimed {
+        update_id: row.get("update_id"),
+        chat_id: row.get("chat_id"),
+        attempts: row.get("attempts"),
+        payload: row.get("payload"),
+    }))
+}
+
+/// Records that an update's work committed.
+pub async fn mark_processed(tx: &mut PgConnection, update_id: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE inbox SET processed_at = now(), attempts = attempts + 1, last_error = NULL
+          WHERE update_id = $1",
+    )
+    .bind(update_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// A failed attempt: what went wrong, when to try again, and whether the
+/// update is parked instead.
+#[derive(Debug)]
+pub struct Attempt<'a> {
+    pub update_id: i64,
+    /// Attempts including this one.
+    pub attempts: i32,
+    pub error: &'a str,
+    pub retry_after: std::time::Duration,
+    pub park: bool,
+}
+
+/// Records a failed attempt.
+pub async fn record_failure(tx: &mut PgConnection, attempt: &Attempt<'_>) -> Result<()> {
+    sqlx::query(
+        "UPDATE inbox
+            SET attempts = $2, last_error = $3,
+                next_attempt_at = now() + make_interval(secs => $4),
+                parked_at = CASE WHEN $5 THEN now() ELSE NULL END
+          WHERE update_id = $1",
+    )
+    .bind(attempt.update_id)
+    .bind(attempt.attempts)
+    .bind(attempt.error)
+    .bind(attempt.retry_after.as_secs_f64())
+    .bind(attempt.park)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// A parked update, for operators.
+#[derive(Debug, Clone)]
+pub struct Parked {
+    pub update_id: i64,
+    pub chat_id: Option<i64>,
+    pub kind: String,
+    pub attempts: i32,
+    pub parked_at: DateTime<Utc>,
+    pub last_error: String,
+}
+
+/// Parked updates, oldest first.
+pub async fn list_parked(pool: &PgPool) -> Result<Vec<Parked>> {
+    let rows = sqlx::query(
+        "SELECT update_id, chat_id, kind, attempts, parked_at, COALESCE(last_error, '') AS last_error
+           FROM inbox WHERE parked_at IS NOT NULL ORDER BY parked_at, update_id",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Parked {
+            update_id: r.get("update_id"),
+            chat_id: r.get("chat_id"),
+            kind: r.get("kind"),
+            attempts: r.get("attempts"),
+            parked_at: r.get("parked_at"),
+            last_error: r.get("last_error"),
+        })
+        .collect())
+}
+
+/// Puts a parked update back in the queue with fresh attempts; false if
+/// there was no such parked update.
+pub async fn replay_parked(pool: &PgPool, update_id: i64) -> Result<bool> {
+    let mut conn = pool.acquire().await?;
+    let rows = sqlx::query(
+        "UPDATE inbox SET parked_at = NULL, attempts = 0, next_attempt_at = now()
+          WHERE update_id = $1 AND parked_at IS NOT NULL AND processed_at IS NULL",
+    )
+    .bind(update_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    notify(&mut conn).await?;
+    Ok(rows == 1)
+}
+
+/// Deletes processed updates older than [`RETENTION`], a batch per call so
+/// the table never sees one long delete. Parked updates are kept.
+pub async fn prune(pool: &PgPool, now: DateTime<Utc>) -> Result<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM inbox WHERE update_id IN (
+            SELECT update_id FROM inbox
+             WHERE processed_at < $1 AND parked_at IS NULL
+             LIMIT 5000)",
+    )
+    .bind(now - RETENTION)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
+/// Whether an earlier update of `chat_id` belongs to the album `group`.
+pub async fn album_seen_before(
+    conn: &mut PgConnection,
+    chat_id: i64,
+    update_id: i64,
+    group: &str,
+) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM inbox
+                         WHERE chat_id = $1 AND update_id < $2
+                           AND payload->'message'->>'media_group_id' = $3)",
+    )
+    .bind(chat_id)
+    .bind(update_id)
+    .bind(group)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// The album of the chat's next open update after `update_id`, if any: an
+/// album's parts arrive as separate updates.
+pub async fn next_album(
+    conn: &mut PgConnection,
+    chat_id: i64,
+    update_id: i64,
+) -> Result<Option<String>> {
+    let next: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT payload->'message'->>'media_group_id' FROM inbox
+          WHERE chat_id = $1 AND update_id > $2 AND processed_at IS NULL
+          ORDER BY update_id LIMIT 1",
+    )
+    .bind(chat_id)
+    .bind(update_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(next.flatten())
+}

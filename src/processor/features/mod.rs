@@ -1,0 +1,12 @@
+//! What owners, staff and managers can do: each feature owns its branch of
+//! the router and its callbacks, and writes through `domain`. Features sit
+//! on the processor's core (`context`, `conversation`, `reply`) and never the
+//! other way round.
+
+pub mod broadcast;
+pub mod dialogue;
+pub mod incidents;
+pub mod menu;
+pub mod reminders;
+pub mod staff;
+pub mod visits;
