@@ -21,7 +21,8 @@ use chrono::Duration;
 use propdesk::clock::Clock;
 use propdesk::domain::office_settings::OfficeSettings;
 use propdesk::domain::staff::{self, StaffRole};
-use propdesk::domain::tickets::{self, ClaimOutcome, NewTicket, Priority, TicketId, TicketKind};
+use propdesk::domain::tickets::transition::{perform, Refusal, Transition};
+use propdesk::domain::tickets::{self, Actor, NewTicket, Priority, TicketId, TicketKind};
 use propdesk::processor::{file_ticket, App, Ctx};
 use propdesk::standin::{SentMessage, TestUser};
 use propdesk::telegram::callback::Callback;
@@ -339,7 +340,9 @@ async fn fifty_simultaneous_claims_in_the_database_have_one_winner() {
             tokio::spawn(async move {
                 start.notified().await;
                 let mut tx = pool.begin().await.unwrap();
-                let outcome = tickets::claim(&mut tx, id, 8000 + i, now).await.unwrap();
+                let outcome = perform(&mut tx, id, Transition::Claim, Actor::Staff(8000 + i), now)
+                    .await
+                    .unwrap();
                 tx.commit().await.unwrap();
                 outcome
             })
@@ -350,9 +353,9 @@ async fn fifty_simultaneous_claims_in_the_database_have_one_winner() {
     let mut wins = 0;
     for t in tasks {
         match t.await.unwrap() {
-            ClaimOutcome::Claimed => wins += 1,
-            ClaimOutcome::Taken { assignee, .. } => assert!(assignee.is_some()),
-            ClaimOutcome::NotFound => panic!("the ticket exists"),
+            Ok(_) => wins += 1,
+            Err(Refusal::Status { assignee, .. }) => assert!(assignee.is_some()),
+            Err(other) => panic!("only a claimed ticket refuses a claim: {other:?}"),
         }
     }
     assert_eq!(wins, 1);
@@ -674,15 +677,24 @@ async fn the_ticket_report_counts_and_times_a_period() {
     )
     .await
     .unwrap();
-    tickets::claim(&mut conn, a, 1, t0 + Duration::minutes(10))
-        .await
-        .unwrap();
-    tickets::resolve(&mut conn, a, t0 + Duration::minutes(90))
-        .await
-        .unwrap();
-    tickets::rate(&mut conn, a, t0 + Duration::minutes(95), 4)
-        .await
-        .unwrap();
+    for (transition, actor, minutes) in [
+        (Transition::Claim, Actor::Staff(1), 10),
+        (
+            Transition::Resolve {
+                note: None,
+                photo: None,
+            },
+            Actor::Staff(1),
+            90,
+        ),
+        (Transition::Rate { stars: 4 }, Actor::Owner(None), 95),
+    ] {
+        let at = t0 + Duration::minutes(minutes);
+        perform(&mut conn, a, transition, actor, at)
+            .await
+            .unwrap()
+            .unwrap();
+    }
     drop(conn);
     let day = t0.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
     let lines = propdesk::reports::tickets(

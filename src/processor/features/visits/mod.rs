@@ -14,10 +14,11 @@ use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup,
 pub use due::run_due;
 pub use show::{answer_buttons, describe, lang_of, when};
 
-use super::staff::commands::{self, Desk};
-use super::staff::{card, file_ticket_as, Actor};
+use super::staff::desk::{refuse, Desk};
+use super::staff::{card, file_ticket_as, outcome, Actor};
 use crate::domain::staff::{self, StaffRole};
 use crate::domain::surveys::{self, SurveyCode};
+use crate::domain::tickets::transition::{self, Booking, Move, Refusal, Transition};
 use crate::domain::tickets::{self, NewTicket, Ticket, TicketId, TicketKind, TicketStatus};
 use crate::domain::visits::{self, NewVisit, Outcome, TimeRefusal, Visit, VisitStatus};
 use crate::i18n::Lang;
@@ -81,7 +82,7 @@ async fn staff_desk(
     match member {
         Some(m) if m.role >= needed => Ok(Some(desk_for(ctx, from, m).await?)),
         other => {
-            commands::refuse(
+            refuse(
                 ctx,
                 from.chat_id,
                 from.lang,
@@ -250,7 +251,11 @@ async fn may_book(ctx: &mut Ctx<'_>, desk: &Desk, subject: &Subject) -> Result<b
     }
     let held_by_other = t.assignee.is_some_and(|a| a != desk.staff.telegram_user_id);
     if held_by_other && !desk.staff.role.can_assign() {
-        let text = commands::taken_text(ctx, desk.lang, t.id, t.status, t.assignee).await?;
+        let refusal = Refusal::NotHolder {
+            status: t.status,
+            assignee: t.assignee,
+        };
+        let text = outcome::refusal_text(ctx, desk.lang, t.id, Move::Schedule, refusal).await?;
         desk.say(ctx, text).await?;
         return Ok(false);
     }
@@ -326,6 +331,23 @@ async fn visit_command(ctx: &mut Ctx<'_>, desk: &Desk, args: &str) -> Result<()>
     book(ctx, desk, subject, at).await
 }
 
+/// Does `t` to ticket `id` for the desk (claiming it, booking its visit)
+/// and applies it; says why not and returns false when it is refused.
+async fn take(ctx: &mut Ctx<'_>, desk: &Desk, id: TicketId, t: Transition) -> Result<bool> {
+    let m = t.kind();
+    match transition::perform(ctx.conn, id, t, desk.actor(), ctx.now).await? {
+        Ok(done) => {
+            outcome::apply(ctx, &done).await?;
+            Ok(true)
+        }
+        Err(refusal) => {
+            let text = outcome::refusal_text(ctx, desk.lang, id, m, refusal).await?;
+            desk.say(ctx, text).await?;
+            Ok(false)
+        }
+    }
+}
+
 /// Two slots a row: `Mon 07 Dec 09:00`.
 fn slot_keyboard(
     slots: &[DateTime<Utc>],
@@ -372,26 +394,20 @@ async fn book(ctx: &mut Ctx<'_>, desk: &Desk, subject: Subject, at: DateTime<Utc
         Subject::Ticket(t) => {
             if t.status == TicketStatus::Open {
                 // Booking a visit takes the ticket.
-                match tickets::claim(ctx.conn, t.id, me, ctx.now).await? {
-                    tickets::ClaimOutcome::Claimed => {
-                        commands::after_taken(ctx, t.id, &desk.staff, Actor::Staff(me), "claimed")
-                            .await?;
-                    }
-                    tickets::ClaimOutcome::NotFound => {
-                        return desk
-                            .say_phrase(ctx, common::NO_SUCH_TICKET, &[("id", &t.id.to_string())])
-                            .await;
-                    }
-                    tickets::ClaimOutcome::Taken { status, assignee } => {
-                        let text =
-                            commands::taken_text(ctx, desk.lang, t.id, status, assignee).await?;
-                        return desk.say(ctx, text).await;
-                    }
+                if !take(ctx, desk, t.id, Transition::Claim).await? {
+                    return Ok(());
                 }
             }
-            if !tickets::schedule(ctx.conn, t.id, ctx.now, at).await? {
-                let text = commands::taken_text(ctx, desk.lang, t.id, t.status, t.assignee).await?;
-                return desk.say(ctx, text).await;
+            let visit = visits::active_for_ticket(ctx.conn, t.id.0)
+                .await?
+                .map(|v| v.id);
+            let schedule = Transition::Schedule {
+                at,
+                shown: card::local(at, tz),
+                booking: Booking::VisitProposed { visit },
+            };
+            if !take(ctx, desk, t.id, schedule).await? {
+                return Ok(());
             }
             (Some(t.id), t.unit_id)
         }
@@ -436,20 +452,6 @@ async fn book(ctx: &mut Ctx<'_>, desk: &Desk, subject: Subject, at: DateTime<Utc
     let Some(visit) = visits::load(ctx.conn, visit_id).await? else {
         return Ok(());
     };
-    if let Some(t) = ticket {
-        tickets::add_event(
-            ctx.conn,
-            t,
-            ctx.now,
-            Actor::Staff(me),
-            "visit_proposed",
-            Some(&card::local(at, tz)),
-            false,
-            serde_json::json!({ "visit": visit.id, "at": at }),
-        )
-        .await?;
-        card::refresh(ctx, t).await?;
-    }
     let vars = [
         ("visit", visit.id.to_string()),
         ("what", describe(&visit)),
@@ -665,19 +667,21 @@ async fn owner_button(
             remove_buttons(ctx, q).await?;
             if let Some(t) = visit.ticket_id {
                 let t = TicketId(t);
-                tickets::schedule(ctx.conn, t, ctx.now, at).await?;
-                tickets::add_event(
-                    ctx.conn,
-                    t,
-                    ctx.now,
-                    Actor::Owner(Some(from.chat_id)),
-                    "visit_moved",
-                    Some(&card::local(at, tz)),
-                    false,
-                    serde_json::json!({ "visit": visit.id, "at": at }),
-                )
-                .await?;
-                card::refresh(ctx, t).await?;
+                let moved = Transition::Schedule {
+                    at,
+                    shown: card::local(at, tz),
+                    booking: Booking::VisitMoved { visit: visit.id },
+                };
+                let owner = Actor::Owner(Some(from.chat_id));
+                match transition::perform(ctx.conn, t, moved, owner, ctx.now).await? {
+                    Ok(done) => outcome::apply(ctx, &done).await?,
+                    // The ticket was finished meanwhile: the visit moves all the same.
+                    Err(refusal) => tracing::info!(
+                        ticket = t.0,
+                        ?refusal,
+                        "visit moved on a ticket that is not scheduled"
+                    ),
+                }
             }
             let text = fill(
                 texts::VISIT_MOVED_OWNER.get(lang),
