@@ -390,7 +390,7 @@ async fn book(ctx: &mut Ctx<'_>, desk: &Desk, subject: Subject, at: DateTime<Utc
     }
     let tz = ctx.app.settings.timezone;
     let me = desk.staff.telegram_user_id;
-    let (ticket, unit_id) = match &subject {
+    let (ticket, unit_id, existing) = match &subject {
         Subject::Ticket(t) => {
             if t.status == TicketStatus::Open {
                 // Booking a visit takes the ticket.
@@ -398,20 +398,20 @@ async fn book(ctx: &mut Ctx<'_>, desk: &Desk, subject: Subject, at: DateTime<Utc
                     return Ok(());
                 }
             }
-            let visit = visits::active_for_ticket(ctx.conn, t.id.0)
-                .await?
-                .map(|v| v.id);
+            let existing = visits::active_for_ticket(ctx.conn, t.id.0).await?;
             let schedule = Transition::Schedule {
                 at,
                 shown: card::local(at, tz),
-                booking: Booking::VisitProposed { visit },
+                booking: Booking::VisitProposed {
+                    visit: existing.as_ref().map(|v| v.id),
+                },
             };
             if !take(ctx, desk, t.id, schedule).await? {
                 return Ok(());
             }
-            (Some(t.id), t.unit_id)
+            (Some(t.id), t.unit_id, existing)
         }
-        Subject::Unit { id, .. } => (None, Some(*id)),
+        Subject::Unit { id, .. } => (None, Some(*id), None),
     };
     let owner = match &subject {
         Subject::Ticket(t) if t.owner_chat_id.is_some() => t.owner_chat_id,
@@ -426,10 +426,6 @@ async fn book(ctx: &mut Ctx<'_>, desk: &Desk, subject: Subject, at: DateTime<Utc
         VisitStatus::Proposed
     } else {
         VisitStatus::Confirmed
-    };
-    let existing = match ticket {
-        Some(t) => visits::active_for_ticket(ctx.conn, t.0).await?,
-        None => None,
     };
     let visit_id = match existing {
         Some(v) => {
