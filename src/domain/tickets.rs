@@ -1,14 +1,16 @@
 //! Tickets: the queue staff work from Telegram. Types for what a ticket is
-//! and the SQL that changes it; every state change is one conditional
-//! UPDATE, so two people acting at once cannot both win.
+//! and the SQL that reads it; every change of its state goes through
+//! [`transition::perform`], which locks the row, so two people acting at
+//! once cannot both win.
+
+pub mod transition;
 
 use std::fmt;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 
 use crate::i18n::Lang;
 use crate::texts::{self, Phrase};
@@ -257,44 +259,82 @@ const SELECT: &str = "SELECT t.id, t.kind, t.category, t.priority, t.status, t.c
    LEFT JOIN units u ON u.id = t.unit_id
    LEFT JOIN people p ON p.id = t.person_id";
 
-fn from_row(row: &PgRow) -> Result<Ticket> {
-    let text = |name: &str| -> Result<String> { Ok(row.try_get::<String, _>(name)?) };
-    let kind = text("kind")?;
-    let priority = text("priority")?;
-    let status = text("status")?;
-    let channel = text("channel")?;
-    Ok(Ticket {
-        id: TicketId(row.try_get("id")?),
-        kind: TicketKind::parse(&kind).with_context(|| format!("unknown ticket kind {kind}"))?,
-        category: row.try_get("category")?,
-        priority: Priority::parse(&priority)
-            .with_context(|| format!("unknown priority {priority}"))?,
-        status: TicketStatus::parse(&status).with_context(|| format!("unknown status {status}"))?,
-        // A channel written by a newer version reads as Telegram.
-        channel: Channel::parse(&channel).unwrap_or(Channel::Telegram),
-        unit_id: row.try_get("unit_id")?,
-        unit_code: row.try_get("unit_code")?,
-        building: row.try_get("building")?,
-        person_id: row.try_get("person_id")?,
-        person_name: row.try_get("person_name")?,
-        person_phone: row.try_get("person_phone")?,
-        owner_chat_id: row.try_get("owner_chat_id")?,
-        location: row.try_get("location")?,
-        description: row.try_get("description")?,
-        fields: row.try_get("fields")?,
-        assignee: row.try_get("assignee")?,
-        created_at: row.try_get("created_at")?,
-        first_response_at: row.try_get("first_response_at")?,
-        resolved_at: row.try_get("resolved_at")?,
-        due_response_at: row.try_get("due_response_at")?,
-        due_resolve_at: row.try_get("due_resolve_at")?,
-        appointment_at: row.try_get("appointment_at")?,
-        rating: row.try_get("rating")?,
-        rating_comment: row.try_get("rating_comment")?,
-        card_outbox_id: row.try_get("card_outbox_id")?,
-        card_chat_id: row.try_get("card_chat_id")?,
-        photo_count: row.try_get("photo_count")?,
-    })
+/// A ticket's row as `SELECT` reads it; [`Ticket`] is it with its texts parsed.
+#[derive(sqlx::FromRow)]
+struct TicketRow {
+    id: i64,
+    kind: String,
+    category: Option<String>,
+    priority: String,
+    status: String,
+    channel: String,
+    unit_id: Option<i64>,
+    unit_code: Option<String>,
+    building: Option<String>,
+    person_id: Option<i64>,
+    person_name: Option<String>,
+    person_phone: Option<String>,
+    owner_chat_id: Option<i64>,
+    location: Option<String>,
+    description: String,
+    fields: Value,
+    assignee: Option<i64>,
+    created_at: DateTime<Utc>,
+    first_response_at: Option<DateTime<Utc>>,
+    resolved_at: Option<DateTime<Utc>>,
+    due_response_at: Option<DateTime<Utc>>,
+    due_resolve_at: Option<DateTime<Utc>>,
+    appointment_at: Option<DateTime<Utc>>,
+    rating: Option<i16>,
+    rating_comment: Option<String>,
+    card_outbox_id: Option<i64>,
+    card_chat_id: Option<i64>,
+    photo_count: i64,
+}
+
+impl TryFrom<TicketRow> for Ticket {
+    type Error = anyhow::Error;
+
+    fn try_from(r: TicketRow) -> Result<Ticket> {
+        Ok(Ticket {
+            id: TicketId(r.id),
+            kind: TicketKind::parse(&r.kind)
+                .with_context(|| format!("unknown ticket kind {}", r.kind))?,
+            category: r.category,
+            priority: Priority::parse(&r.priority)
+                .with_context(|| format!("unknown priority {}", r.priority))?,
+            status: TicketStatus::parse(&r.status)
+                .with_context(|| format!("unknown status {}", r.status))?,
+            // A channel written by a newer version reads as Telegram.
+            channel: Channel::parse(&r.channel).unwrap_or(Channel::Telegram),
+            unit_id: r.unit_id,
+            unit_code: r.unit_code,
+            building: r.building,
+            person_id: r.person_id,
+            person_name: r.person_name,
+            person_phone: r.person_phone,
+            owner_chat_id: r.owner_chat_id,
+            location: r.location,
+            description: r.description,
+            fields: r.fields,
+            assignee: r.assignee,
+            created_at: r.created_at,
+            first_response_at: r.first_response_at,
+            resolved_at: r.resolved_at,
+            due_response_at: r.due_response_at,
+            due_resolve_at: r.due_resolve_at,
+            appointment_at: r.appointment_at,
+            rating: r.rating,
+            rating_comment: r.rating_comment,
+            card_outbox_id: r.card_outbox_id,
+            card_chat_id: r.card_chat_id,
+            photo_count: r.photo_count,
+        })
+    }
+}
+
+fn tickets(rows: Vec<TicketRow>) -> Result<Vec<Ticket>> {
+    rows.into_iter().map(Ticket::try_from).collect()
 }
 
 /// Inserts a ticket filed by update `source_update_id` with `deadline`
@@ -359,12 +399,12 @@ pub async fn insert(
 
 /// One ticket.
 pub async fn load(conn: &mut PgConnection, id: TicketId) -> Result<Option<Ticket>> {
-    let row = sqlx::query(&format!("{SELECT} WHERE t.id = $1"))
+    let row: Option<TicketRow> = sqlx::query_as(&format!("{SELECT} WHERE t.id = $1"))
         .bind(id.0)
         .fetch_optional(conn)
         .await
         .context("loading a ticket")?;
-    row.as_ref().map(from_row).transpose()
+    row.map(Ticket::try_from).transpose()
 }
 
 /// Who did something to a ticket.
@@ -481,59 +521,6 @@ pub async fn for_message(
     Ok(id.map(TicketId))
 }
 
-/// What came of a claim.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ClaimOutcome {
-    Claimed,
-    /// Someone else got there first (or it is no longer open).
-    Taken {
-        status: TicketStatus,
-        assignee: Option<i64>,
-    },
-    NotFound,
-}
-
-/// Takes an open ticket for `staff_id`: one conditional UPDATE, so of any
-/// number of simultaneous claims exactly one wins. Claiming counts as the
-/// first response (the owner is told at once).
-pub async fn claim(
-    conn: &mut PgConnection,
-    id: TicketId,
-    staff_id: i64,
-    now: DateTime<Utc>,
-) -> Result<ClaimOutcome> {
-    let won = sqlx::query(
-        "UPDATE tickets
-            SET status = 'claimed', assignee = $2, updated_at = $3,
-                first_response_at = COALESCE(first_response_at, $3)
-          WHERE id = $1 AND status = 'open'
-          RETURNING id",
-    )
-    .bind(id.0)
-    .bind(staff_id)
-    .bind(now)
-    .fetch_optional(&mut *conn)
-    .await
-    .context("claiming a ticket")?;
-    if won.is_some() {
-        return Ok(ClaimOutcome::Claimed);
-    }
-    let row = sqlx::query("SELECT status, assignee FROM tickets WHERE id = $1")
-        .bind(id.0)
-        .fetch_optional(conn)
-        .await?;
-    Ok(match row {
-        None => ClaimOutcome::NotFound,
-        Some(row) => {
-            let status: String = row.try_get("status")?;
-            ClaimOutcome::Taken {
-                status: TicketStatus::parse(&status).unwrap_or(TicketStatus::Closed),
-                assignee: row.try_get("assignee")?,
-            }
-        }
-    })
-}
-
 /// The most urgent, then oldest, open ticket nobody else is claiming right now.
 pub async fn next_open(conn: &mut PgConnection) -> Result<Option<TicketId>> {
     let id: Option<i64> = sqlx::query_scalar(&format!(
@@ -544,166 +531,6 @@ pub async fn next_open(conn: &mut PgConnection) -> Result<Option<TicketId>> {
     .fetch_optional(conn)
     .await?;
     Ok(id.map(TicketId))
-}
-
-/// Runs `sql` (an UPDATE with `WHERE id = $1 … RETURNING id`, `$2` = now,
-/// optional `$3`) and says whether it changed the ticket.
-async fn change(
-    conn: &mut PgConnection,
-    sql: &str,
-    id: TicketId,
-    now: DateTime<Utc>,
-    arg: Option<i64>,
-) -> Result<bool> {
-    let mut query = sqlx::query(sql).bind(id.0).bind(now);
-    if let Some(arg) = arg {
-        query = query.bind(arg);
-    }
-    Ok(query.fetch_optional(conn).await?.is_some())
-}
-
-/// Puts a claimed or scheduled ticket back in the queue.
-pub async fn release(conn: &mut PgConnection, id: TicketId, now: DateTime<Utc>) -> Result<bool> {
-    change(
-        conn,
-        "UPDATE tickets SET status = 'open', assignee = NULL, appointment_at = NULL, updated_at = $2
-          WHERE id = $1 AND status IN ('claimed', 'scheduled') RETURNING id",
-        id,
-        now,
-        None,
-    )
-    .await
-}
-
-/// Gives an active ticket to `staff_id` (an open one becomes claimed).
-pub async fn assign(
-    conn: &mut PgConnection,
-    id: TicketId,
-    now: DateTime<Utc>,
-    staff_id: i64,
-) -> Result<bool> {
-    change(
-        conn,
-        &format!(
-            "UPDATE tickets
-                SET assignee = $3, updated_at = $2,
-                    status = CASE WHEN status = 'open' THEN 'claimed' ELSE status END,
-                    first_response_at = COALESCE(first_response_at, $2)
-              WHERE id = $1 AND status IN {ACTIVE} RETURNING id"
-        ),
-        id,
-        now,
-        Some(staff_id),
-    )
-    .await
-}
-
-/// Books a visit on a claimed (or already scheduled) ticket.
-pub async fn schedule(
-    conn: &mut PgConnection,
-    id: TicketId,
-    now: DateTime<Utc>,
-    at: DateTime<Utc>,
-) -> Result<bool> {
-    Ok(sqlx::query(
-        "UPDATE tickets SET status = 'scheduled', appointment_at = $3, updated_at = $2
-          WHERE id = $1 AND status IN ('claimed', 'scheduled') RETURNING id",
-    )
-    .bind(id.0)
-    .bind(now)
-    .bind(at)
-    .fetch_optional(conn)
-    .await?
-    .is_some())
-}
-
-/// Marks an active ticket resolved.
-pub async fn resolve(conn: &mut PgConnection, id: TicketId, now: DateTime<Utc>) -> Result<bool> {
-    change(
-        conn,
-        &format!(
-            "UPDATE tickets SET status = 'resolved', resolved_at = $2, updated_at = $2,
-                    first_response_at = COALESCE(first_response_at, $2)
-              WHERE id = $1 AND status IN {ACTIVE} RETURNING id"
-        ),
-        id,
-        now,
-        None,
-    )
-    .await
-}
-
-/// Reopens a resolved or closed ticket: back to its holder (or the queue),
-/// with a fresh resolve-by deadline and no rating.
-pub async fn reopen(
-    conn: &mut PgConnection,
-    id: TicketId,
-    now: DateTime<Utc>,
-    deadline: Deadline,
-) -> Result<bool> {
-    change(
-        conn,
-        "UPDATE tickets t
-            SET status = CASE WHEN t.assignee IS NULL THEN 'open' ELSE 'claimed' END,
-                resolved_at = NULL, closed_at = NULL, rating = NULL, rating_comment = NULL,
-                escalated_at = NULL, last_ping_at = NULL, updated_at = $2,
-                due_resolve_at = $2 + make_interval(mins => $3::int)
-          WHERE t.id = $1 AND t.status IN ('resolved', 'closed') RETURNING t.id",
-        id,
-        now,
-        Some(i64::from(deadline.resolve_minutes)),
-    )
-    .await
-}
-
-/// Cancels an active ticket (the owner changed their mind).
-pub async fn cancel(conn: &mut PgConnection, id: TicketId, now: DateTime<Utc>) -> Result<bool> {
-    change(
-        conn,
-        &format!(
-            "UPDATE tickets SET status = 'cancelled', closed_at = $2, updated_at = $2
-              WHERE id = $1 AND status IN {ACTIVE} RETURNING id"
-        ),
-        id,
-        now,
-        None,
-    )
-    .await
-}
-
-/// Records the owner's rating once, on a resolved or closed ticket; a low
-/// one (1–2) opens a follow-up for a supervisor.
-pub async fn rate(
-    conn: &mut PgConnection,
-    id: TicketId,
-    now: DateTime<Utc>,
-    rating: i16,
-) -> Result<bool> {
-    change(
-        conn,
-        "UPDATE tickets SET rating = $3::smallint, updated_at = $2,
-                follow_up_at = CASE WHEN $3 <= 2 THEN $2 ELSE follow_up_at END
-          WHERE id = $1 AND status IN ('resolved', 'closed') AND rating IS NULL
-            AND $3 BETWEEN 1 AND 5 RETURNING id",
-        id,
-        now,
-        Some(i64::from(rating)),
-    )
-    .await
-}
-
-/// Stores the owner's comment on their rating.
-pub async fn set_rating_comment(
-    conn: &mut PgConnection,
-    id: TicketId,
-    comment: &str,
-) -> Result<()> {
-    sqlx::query("UPDATE tickets SET rating_comment = $2 WHERE id = $1")
-        .bind(id.0)
-        .bind(comment)
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 /// Active tickets past a deadline whose last overdue ping is at least
@@ -759,22 +586,22 @@ pub async fn mark_pinged(conn: &mut PgConnection, id: TicketId, now: DateTime<Ut
     Ok(())
 }
 
-/// Closes, at `now`, the tickets resolved before `cutoff` (their reopen
-/// window is over).
-pub async fn close_resolved_before(
+/// Tickets resolved before `cutoff` (their reopen window is over), locked
+/// for this transaction (other replicas skip them).
+pub async fn resolved_before(
     conn: &mut PgConnection,
-    now: DateTime<Utc>,
     cutoff: DateTime<Utc>,
-) -> Result<u64> {
-    Ok(sqlx::query(
-        "UPDATE tickets SET status = 'closed', closed_at = $1, updated_at = $1
-          WHERE status = 'resolved' AND resolved_at < $2",
+    limit: i64,
+) -> Result<Vec<TicketId>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM tickets WHERE status = 'resolved' AND resolved_at < $1
+          ORDER BY resolved_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
     )
-    .bind(now)
     .bind(cutoff)
-    .execute(conn)
-    .await?
-    .rows_affected())
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().map(TicketId).collect())
 }
 
 /// Marks the first response if there was none yet.
@@ -792,7 +619,7 @@ pub async fn responded(conn: &mut PgConnection, id: TicketId, now: DateTime<Utc>
 
 /// Active tickets, unclaimed first, then most urgent and oldest.
 pub async fn queue(conn: &mut PgConnection, limit: i64, offset: i64) -> Result<(Vec<Ticket>, i64)> {
-    let rows = sqlx::query(&format!(
+    let rows: Vec<TicketRow> = sqlx::query_as(&format!(
         "{SELECT} WHERE t.status IN {ACTIVE}
           ORDER BY t.status <> 'open', {URGENCY_ORDER}, t.created_at, t.id
           LIMIT $1 OFFSET $2"
@@ -807,19 +634,19 @@ pub async fn queue(conn: &mut PgConnection, limit: i64, offset: i64) -> Result<(
     ))
     .fetch_one(conn)
     .await?;
-    Ok((rows.iter().map(from_row).collect::<Result<_>>()?, total))
+    Ok((tickets(rows)?, total))
 }
 
 /// A staff member's active tickets, most urgent first.
 pub async fn held_by(conn: &mut PgConnection, staff_id: i64) -> Result<Vec<Ticket>> {
-    let rows = sqlx::query(&format!(
+    let rows: Vec<TicketRow> = sqlx::query_as(&format!(
         "{SELECT} WHERE t.assignee = $1 AND t.status IN {ACTIVE}
           ORDER BY {URGENCY_ORDER}, t.created_at"
     ))
     .bind(staff_id)
     .fetch_all(conn)
     .await?;
-    rows.iter().map(from_row).collect()
+    tickets(rows)
 }
 
 /// An owner's tickets, newest first.
@@ -828,14 +655,14 @@ pub async fn of_owner(
     owner_chat_id: i64,
     limit: i64,
 ) -> Result<Vec<Ticket>> {
-    let rows = sqlx::query(&format!(
+    let rows: Vec<TicketRow> = sqlx::query_as(&format!(
         "{SELECT} WHERE t.owner_chat_id = $1 ORDER BY t.created_at DESC, t.id DESC LIMIT $2"
     ))
     .bind(owner_chat_id)
     .bind(limit)
     .fetch_all(conn)
     .await?;
-    rows.iter().map(from_row).collect()
+    tickets(rows)
 }
 
 /// The owner's most recent active ticket, which their follow-ups attach to.
@@ -843,18 +670,18 @@ pub async fn latest_active_of_owner(
     conn: &mut PgConnection,
     owner_chat_id: i64,
 ) -> Result<Option<Ticket>> {
-    let row = sqlx::query(&format!(
+    let row: Option<TicketRow> = sqlx::query_as(&format!(
         "{SELECT} WHERE t.owner_chat_id = $1 AND t.status IN {ACTIVE}
           ORDER BY t.created_at DESC, t.id DESC LIMIT 1"
     ))
     .bind(owner_chat_id)
     .fetch_optional(conn)
     .await?;
-    row.as_ref().map(from_row).transpose()
+    row.map(Ticket::try_from).transpose()
 }
 
 /// One line of a ticket's history.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Event {
     pub at: DateTime<Utc>,
     pub actor_kind: String,
@@ -866,25 +693,13 @@ pub struct Event {
 
 /// The audit trail, oldest first.
 pub async fn history(conn: &mut PgConnection, id: TicketId) -> Result<Vec<Event>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT at, actor_kind, actor_id, kind, body, internal FROM ticket_events
           WHERE ticket_id = $1 ORDER BY id",
     )
     .bind(id.0)
     .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Event {
-                at: r.try_get("at")?,
-                actor_kind: r.try_get("actor_kind")?,
-                actor_id: r.try_get("actor_id")?,
-                kind: r.try_get("kind")?,
-                body: r.try_get("body")?,
-                internal: r.try_get("internal")?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 #[cfg(test)]

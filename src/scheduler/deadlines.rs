@@ -8,6 +8,7 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::domain::office_settings;
 use crate::domain::staff::{self, StaffRole};
+use crate::domain::tickets::transition::{self, Transition};
 use crate::domain::tickets::{self, Actor, Ticket};
 use crate::i18n::Lang;
 use crate::outbox::{self, Lane, Outgoing, Request};
@@ -160,10 +161,22 @@ async fn card_message(conn: &mut PgConnection, t: &Ticket) -> Result<Option<i32>
     Ok(id.flatten().and_then(|m| i32::try_from(m).ok()))
 }
 
-/// Resolved tickets past the reopen window become closed.
-pub async fn close_resolved(pool: &PgPool, now: DateTime<Utc>) -> Result<u64> {
-    let mut conn = pool.acquire().await?;
-    let days = office_settings::load(&mut conn).await?.reopen_days;
+/// Resolved tickets past the reopen window become closed, their cards
+/// showing it.
+pub async fn close_resolved(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<u64> {
+    let mut tx = pool.begin().await?;
+    let days = office_settings::load(&mut tx).await?.reopen_days;
     let cutoff = now - chrono::Duration::days(i64::from(days));
-    tickets::close_resolved_before(&mut conn, now, cutoff).await
+    let mut closed = 0;
+    for id in tickets::resolved_before(&mut tx, cutoff, BATCH).await? {
+        match transition::perform(&mut tx, id, Transition::Close, Actor::System, now).await? {
+            Ok(_) => {
+                card::refresh_in(&mut tx, app, now, None, id).await?;
+                closed += 1;
+            }
+            Err(refusal) => tracing::warn!(ticket = id.0, ?refusal, "closing refused"),
+        }
+    }
+    tx.commit().await?;
+    Ok(closed)
 }

@@ -56,7 +56,7 @@ pub async fn tick(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<TickRe
         .context("pinging overdue tickets")?;
     report.pings = pings;
     report.escalations = escalations;
-    report.closed = deadlines::close_resolved(pool, now)
+    report.closed = deadlines::close_resolved(pool, app, now)
         .await
         .context("closing resolved tickets")?;
     if let Some((sent, acks)) = digest::send_if_due(pool, app, now)

@@ -14,7 +14,8 @@ use chrono::Duration;
 use propdesk::clock::Clock;
 use propdesk::domain::office_settings::OfficeSettings;
 use propdesk::domain::staff::{self, StaffRole};
-use propdesk::domain::tickets::{self, NewTicket, Priority, TicketKind};
+use propdesk::domain::tickets::transition::Transition;
+use propdesk::domain::tickets::{self, Actor, NewTicket, Priority, TicketKind};
 
 use crate::support::{fast_limits, spawn_app_with, TestApp};
 
@@ -50,9 +51,14 @@ async fn a_manager_changes_the_reopen_window_from_telegram_and_the_bot_uses_it_a
     let (id, _) = tickets::insert(&mut conn, None, three_days_ago, &new, deadline)
         .await
         .unwrap();
-    assert!(tickets::resolve(&mut conn, id, three_days_ago)
+    let resolve = Transition::Resolve {
+        note: None,
+        photo: None,
+    };
+    tickets::transition::perform(&mut conn, id, resolve, Actor::System, three_days_ago)
         .await
-        .unwrap());
+        .unwrap()
+        .unwrap();
     drop(conn);
     let reopen = format!("Reopen {id}");
 

@@ -21,7 +21,8 @@ use chrono::Duration;
 use propdesk::clock::Clock;
 use propdesk::domain::office_settings::OfficeSettings;
 use propdesk::domain::staff::{self, StaffRole};
-use propdesk::domain::tickets::{self, ClaimOutcome, NewTicket, Priority, TicketId, TicketKind};
+use propdesk::domain::tickets::transition::{perform, Refusal, Transition};
+use propdesk::domain::tickets::{self, Actor, NewTicket, Priority, TicketId, TicketKind};
 use propdesk::processor::{file_ticket, App, Ctx};
 use propdesk::standin::{SentMessage, TestUser};
 use propdesk::telegram::callback::Callback;
@@ -339,7 +340,9 @@ async fn fifty_simultaneous_claims_in_the_database_have_one_winner() {
             tokio::spawn(async move {
                 start.notified().await;
                 let mut tx = pool.begin().await.unwrap();
-                let outcome = tickets::claim(&mut tx, id, 8000 + i, now).await.unwrap();
+                let outcome = perform(&mut tx, id, Transition::Claim, Actor::Staff(8000 + i), now)
+                    .await
+                    .unwrap();
                 tx.commit().await.unwrap();
                 outcome
             })
@@ -350,9 +353,9 @@ async fn fifty_simultaneous_claims_in_the_database_have_one_winner() {
     let mut wins = 0;
     for t in tasks {
         match t.await.unwrap() {
-            ClaimOutcome::Claimed => wins += 1,
-            ClaimOutcome::Taken { assignee, .. } => assert!(assignee.is_some()),
-            ClaimOutcome::NotFound => panic!("the ticket exists"),
+            Ok(_) => wins += 1,
+            Err(Refusal::Status { assignee, .. }) => assert!(assignee.is_some()),
+            Err(other) => panic!("only a claimed ticket refuses a claim: {other:?}"),
         }
     }
     assert_eq!(wins, 1);
@@ -674,15 +677,24 @@ async fn the_ticket_report_counts_and_times_a_period() {
     )
     .await
     .unwrap();
-    tickets::claim(&mut conn, a, 1, t0 + Duration::minutes(10))
-        .await
-        .unwrap();
-    tickets::resolve(&mut conn, a, t0 + Duration::minutes(90))
-        .await
-        .unwrap();
-    tickets::rate(&mut conn, a, t0 + Duration::minutes(95), 4)
-        .await
-        .unwrap();
+    for (transition, actor, minutes) in [
+        (Transition::Claim, Actor::Staff(1), 10),
+        (
+            Transition::Resolve {
+                note: None,
+                photo: None,
+            },
+            Actor::Staff(1),
+            90,
+        ),
+        (Transition::Rate { stars: 4 }, Actor::Owner(None), 95),
+    ] {
+        let at = t0 + Duration::minutes(minutes);
+        perform(&mut conn, a, transition, actor, at)
+            .await
+            .unwrap()
+            .unwrap();
+    }
     drop(conn);
     let day = t0.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
     let lines = propdesk::reports::tickets(
@@ -766,5 +778,181 @@ async fn help_in_the_staff_group_lists_the_staff_commands() {
         .await
         .unwrap();
     assert!(help.body().contains("/resolve"), "{}", help.body());
+    app.finish().await;
+}
+
+/// The kinds of ticket `id`'s events, oldest first.
+async fn event_kinds(app: &TestApp, id: TicketId) -> Vec<String> {
+    sqlx::query_scalar("SELECT kind FROM ticket_events WHERE ticket_id = $1 ORDER BY id")
+        .bind(id.0)
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn release_assign_note_and_reopen_each_change_the_ticket_and_say_so() {
+    let app = office().await;
+    let id = leak_ticket(&app, 900_010, Priority::Normal).await;
+    let posted = card(&app, id).await;
+
+    // Claimed, then released: back in the queue, the card offering Claim again.
+    app.say(BUTLER, &format!("/claim {}", id.0));
+    app.expect_message(BUTLER, "您已认领工单").await;
+    app.say(BUTLER, &format!("/release {}", id.0));
+    app.expect_message(BUTLER, "已放回队列").await;
+    app.settle().await;
+    let t = load(&app, id).await;
+    assert_eq!((t.status, t.assignee), (tickets::TicketStatus::Open, None));
+    let card_now = |app: &TestApp| {
+        app.api
+            .messages(GROUP)
+            .into_iter()
+            .find(|m| m.message_id == posted.message_id)
+            .unwrap()
+    };
+    assert!(card_now(&app).body().contains("待认领"));
+    assert!(card_now(&app).callback_data("认领").is_some());
+
+    // A supervisor gives it to the butler, who hears of it in private.
+    app.say(SUPERVISOR, &format!("/assign {} #1", id.0));
+    app.expect_message(SUPERVISOR, "已交给").await;
+    app.expect_message(BUTLER, "已指派给您").await;
+    app.settle().await;
+    let t = load(&app, id).await;
+    assert_eq!(
+        (t.status, t.assignee),
+        (tickets::TicketStatus::Claimed, Some(BUTLER))
+    );
+    assert!(card_now(&app).body().contains("王师傅"));
+    let taken = app
+        .api
+        .messages(OWNER)
+        .iter()
+        .filter(|m| m.body().contains("受理"))
+        .count();
+    assert_eq!(taken, 1, "the owner hears of the first taking only");
+
+    // An internal note: in the history, never to the owner.
+    let owner_messages = app.api.messages(OWNER).len();
+    app.say(BUTLER, &format!("/note {} 业主下午三点后在家", id.0));
+    app.expect_message(BUTLER, "已为工单").await;
+    app.settle().await;
+    let (body, internal): (Option<String>, bool) = sqlx::query_as(
+        "SELECT body, internal FROM ticket_events WHERE ticket_id = $1 AND kind = 'note'",
+    )
+    .bind(id.0)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (body.as_deref(), internal),
+        (Some("业主下午三点后在家"), true)
+    );
+    assert_eq!(app.api.messages(OWNER).len(), owner_messages);
+
+    // Resolved, then reopened by the supervisor: back with its holder.
+    app.say(BUTLER, &format!("/resolve {}", id.0));
+    app.expect_message(OWNER, "请为本次服务评分").await;
+    app.say(SUPERVISOR, &format!("/reopen {}", id.0));
+    app.expect_message(SUPERVISOR, "已重新打开").await;
+    app.expect_message(OWNER, "我们会继续跟进").await;
+    app.settle().await;
+    let t = load(&app, id).await;
+    assert_eq!(
+        (t.status, t.assignee, t.resolved_at),
+        (tickets::TicketStatus::Claimed, Some(BUTLER), None)
+    );
+    assert!(card_now(&app).body().contains("处理中"));
+    assert_eq!(
+        event_kinds(&app, id).await,
+        ["filed", "claimed", "released", "assigned", "note", "resolved", "reopened"]
+    );
+    assert_eq!(cards_posted(&app, id), 1);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_refused_transition_says_why_and_changes_nothing() {
+    let app = office().await;
+    let id = leak_ticket(&app, 900_011, Priority::Normal).await;
+    card(&app, id).await;
+
+    // Claiming a claimed ticket names its holder.
+    app.say(BUTLER, &format!("/claim {}", id.0));
+    app.expect_message(BUTLER, "您已认领工单").await;
+    app.say(SUPERVISOR, "/mine");
+    app.expect_message(SUPERVISOR, "没有进行中的工单").await;
+    app.api
+        .send_text_in_group(GROUP, SUPERVISOR, &format!("/claim {}", id.0))
+        .unwrap();
+    app.expect_message(GROUP, "已由 管家 #1 王师傅 负责").await;
+
+    // The owner cancels it; resolving it then is refused.
+    app.say(OWNER, "/mytickets");
+    let list = app.expect_message(OWNER, "您的工单：").await;
+    app.press(OWNER, &list, &format!("取消 {id}"));
+    app.expect_message(OWNER, "取消工单").await;
+    app.say(OWNER, "已经自己修好了");
+    app.expect_message(OWNER, "已取消，感谢您的说明").await;
+    app.settle().await;
+    let before = load(&app, id).await;
+    assert_eq!(before.status, tickets::TicketStatus::Cancelled);
+    let events_before = event_kinds(&app, id).await;
+    app.say(BUTLER, &format!("/resolve {} 已修好", id.0));
+    app.expect_message(BUTLER, "当前状态为“已取消”，不能标记为已解决")
+        .await;
+    app.say(BUTLER, &format!("/release {}", id.0));
+    app.expect_message(BUTLER, "不能放回队列").await;
+    app.settle().await;
+    assert_eq!(load(&app, id).await, before);
+    assert_eq!(event_kinds(&app, id).await, events_before);
+    assert!(!app
+        .api
+        .messages(OWNER)
+        .iter()
+        .any(|m| m.body().contains("请为本次服务评分")));
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn an_unclaimed_ticket_resolved_directly_records_its_resolver_and_closing_shows_on_the_card()
+{
+    let app = office().await;
+    let id = leak_ticket(&app, 900_012, Priority::Normal).await;
+    let posted = card(&app, id).await;
+    app.say(BUTLER, &format!("/resolve {} 已处理", id.0));
+    app.expect_message(OWNER, "请为本次服务评分").await;
+    app.settle().await;
+    let t = load(&app, id).await;
+    assert_eq!(
+        (t.status, t.assignee),
+        (tickets::TicketStatus::Resolved, Some(BUTLER))
+    );
+
+    // Past the reopen window the scheduler closes it, and the card says so.
+    let shared = App {
+        settings: {
+            let mut s = app.settings.processor.clone();
+            s.staff_chat_id = Some(GROUP);
+            s
+        },
+        clock: app.clock.clone(),
+        dialogues: Default::default(),
+    };
+    app.clock.advance(Duration::days(8));
+    let report = propdesk::scheduler::tick(&app.db.pool, &shared, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(report.closed, 1);
+    wait_until(&app, GROUP, "the card to show closed", |m| {
+        m.message_id == posted.message_id && m.body().contains("已关闭")
+    })
+    .await;
+    assert_eq!(load(&app, id).await.status, tickets::TicketStatus::Closed);
+    assert_eq!(
+        event_kinds(&app, id).await.last().map(String::as_str),
+        Some("closed")
+    );
     app.finish().await;
 }

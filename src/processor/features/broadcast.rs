@@ -389,7 +389,7 @@ async fn on_input(
     let lang = from.lang;
     let chat = from.chat_id;
     let text = msg.text().or(msg.caption()).map(str::trim).unwrap_or("");
-    let photo = super::staff::commands::photo_of(msg);
+    let photo = super::staff::desk::photo_of(msg);
     match step {
         "building" if !text.is_empty() => {
             let audience = Audience::Building {

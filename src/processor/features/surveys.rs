@@ -6,7 +6,7 @@
 use anyhow::Result;
 use teloxide::types::Message;
 
-use super::staff::commands::Desk;
+use super::staff::Desk;
 use super::visits::desk::{command, split_first, staff_desk};
 use super::visits::when;
 use crate::domain::staff::{self, StaffRole};

@@ -4,13 +4,14 @@
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use sqlx::PgConnection;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use crate::domain::staff::{self, mask_phone, Staff};
 use crate::domain::tickets::{self, Ticket, TicketId, TicketStatus};
 use crate::i18n::Lang;
-use crate::outbox::{Lane, Outgoing, Request, Target};
-use crate::processor::context::{chat_language, Ctx};
+use crate::outbox::{self, Lane, Outgoing, Request, Target};
+use crate::processor::context::{chat_language, App, Ctx};
 use crate::telegram::callback::Callback;
 use crate::texts::{self, fill};
 
@@ -253,26 +254,34 @@ pub async fn send_photos(
 /// Edits the card to show the ticket as it is now. Never re-posts: the edit
 /// targets the card's outbox row, and waits for it if it is not sent yet.
 pub async fn refresh(ctx: &mut Ctx<'_>, id: TicketId) -> Result<()> {
-    let Some(t) = tickets::load(ctx.conn, id).await? else {
+    refresh_in(ctx.conn, ctx.app, ctx.now, Some(ctx.update_id), id).await
+}
+
+/// [`refresh`] outside an update (the scheduler), in `conn`'s transaction.
+pub async fn refresh_in(
+    conn: &mut PgConnection,
+    app: &App,
+    now: DateTime<Utc>,
+    update_id: Option<i64>,
+    id: TicketId,
+) -> Result<()> {
+    let Some(t) = tickets::load(conn, id).await? else {
         return Ok(());
     };
     let (Some(card), Some(chat)) = (t.card_outbox_id, t.card_chat_id) else {
         return Ok(());
     };
-    let lang = staff_language(ctx, chat).await?;
-    let assignee = assignee_of(ctx, &t).await?;
-    let text = render(
-        &t,
-        assignee.as_ref(),
-        lang,
-        ctx.now,
-        ctx.app.settings.timezone,
-    );
+    let lang = chat_language(conn, chat).await?.unwrap_or(Lang::Zh);
+    let assignee = match t.assignee {
+        Some(a) => staff::by_telegram_id(conn, a).await?,
+        None => None,
+    };
+    let text = render(&t, assignee.as_ref(), lang, now, app.settings.timezone);
     let request = Request::EditMessageText {
         target: Target::Outbox(card),
         text,
         reply_markup: buttons(&t, lang),
     };
-    ctx.send(Outgoing::new(chat, Lane::Staff, request)).await?;
+    outbox::enqueue(conn, update_id, &Outgoing::new(chat, Lane::Staff, request)).await?;
     Ok(())
 }

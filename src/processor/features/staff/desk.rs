@@ -1,15 +1,117 @@
-//! What the staff queue's parts share: filing a ticket and sending texts
-//! that may be too long for one message. A leaf below `staff` and its
+//! What the staff queue's parts share: the staff member at work in a chat
+//! (`Desk`) and how a command names a ticket, filing a ticket, and sending
+//! texts that may be too long for one message. A leaf below `staff` and its
 //! children, so they need not import the module that declares them.
 
 use anyhow::Result;
+use teloxide::types::Message;
 
 use super::card;
 use crate::domain::office_settings;
-use crate::domain::tickets::{self, Actor, NewTicket, TicketId};
-use crate::i18n::MAX_TEXT;
+use crate::domain::staff::{Staff, StaffRole};
+use crate::domain::tickets::{self, Actor, NewTicket, Ticket, TicketId};
+use crate::i18n::{Lang, MAX_TEXT};
 use crate::outbox::Request;
 use crate::processor::context::Ctx;
+use crate::texts::{self, fill, Phrase};
+
+/// A staff member at work in a chat.
+pub struct Desk {
+    pub staff: Staff,
+    pub chat_id: i64,
+    pub private: bool,
+    pub lang: Lang,
+}
+
+impl Desk {
+    pub async fn say(&self, ctx: &mut Ctx<'_>, text: impl Into<String>) -> Result<()> {
+        say(ctx, self.chat_id, text.into()).await
+    }
+
+    pub async fn say_phrase(
+        &self,
+        ctx: &mut Ctx<'_>,
+        p: Phrase,
+        vars: &[(&str, &str)],
+    ) -> Result<()> {
+        self.say(ctx, fill(p.get(self.lang), vars)).await
+    }
+
+    /// The holder of `t`, or a supervisor.
+    #[must_use]
+    pub fn may_act_on(&self, t: &Ticket) -> bool {
+        t.assignee == Some(self.staff.telegram_user_id) || self.staff.role.can_assign()
+    }
+
+    /// Who is acting, for the ticket's history.
+    #[must_use]
+    pub fn actor(&self) -> Actor {
+        Actor::Staff(self.staff.telegram_user_id)
+    }
+}
+
+/// Says no to `user_id` for `what`, and logs the attempt.
+pub async fn refuse(
+    ctx: &mut Ctx<'_>,
+    chat_id: i64,
+    lang: Lang,
+    user_id: i64,
+    who: Option<&Staff>,
+    what: &str,
+    needed: StaffRole,
+) -> Result<()> {
+    tracing::warn!(user_id, chat_id, command = what, role = ?who.map(|s| s.role), "staff command refused");
+    let text = match who {
+        None => texts::STAFF_ONLY.get(lang).to_string(),
+        Some(s) => fill(
+            texts::STAFF_ROLE_TOO_LOW.get(lang),
+            &[("role", s.role.label(lang)), ("needed", needed.label(lang))],
+        ),
+    };
+    say(ctx, chat_id, text).await
+}
+
+/// `("12", "the rest")` from `"12 the rest"`.
+#[must_use]
+pub fn split_first(s: &str) -> (&str, &str) {
+    let s = s.trim();
+    match s.split_once(char::is_whitespace) {
+        Some((a, b)) => (a, b.trim()),
+        None => (s, ""),
+    }
+}
+
+/// The ticket number that is the first word of `arg`, or an answer saying
+/// why there is none.
+pub async fn ticket_number(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<Option<TicketId>> {
+    let (first, _) = split_first(arg);
+    let id = TicketId::parse(first);
+    if id.is_none() {
+        desk.say_phrase(ctx, texts::NEED_TICKET_NUMBER, &[]).await?;
+    }
+    Ok(id)
+}
+
+/// The ticket named by the first word of `arg`, or an answer saying why not.
+pub async fn ticket_arg(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<Option<Ticket>> {
+    let Some(id) = ticket_number(ctx, desk, arg).await? else {
+        return Ok(None);
+    };
+    let t = tickets::load(ctx.conn, id).await?;
+    if t.is_none() {
+        desk.say_phrase(ctx, texts::NO_SUCH_TICKET, &[("id", &id.to_string())])
+            .await?;
+    }
+    Ok(t)
+}
+
+/// The photo of a message (its largest size), if any.
+#[must_use]
+pub fn photo_of(msg: &Message) -> Option<String> {
+    msg.photo()
+        .and_then(|sizes| sizes.last())
+        .map(|p| p.file.id.0.clone())
+}
 
 /// A filed ticket, for the owner's confirmation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,11 +6,16 @@
 //! `@username` (remembered when they write to the bot), or by their exact
 //! roster name.
 
+pub mod admin;
 pub mod card;
 pub mod commands;
 pub mod desk;
 pub mod notify;
+pub mod outcome;
 pub mod owner;
+pub mod queue;
+pub mod replies;
+pub mod transitions;
 
 use anyhow::Result;
 use teloxide::types::{CallbackQuery, Message, User};
@@ -18,11 +23,11 @@ use teloxide::utils::command::BotCommands;
 
 pub use crate::domain::tickets::Actor;
 pub use commands::StaffCommand;
-pub use desk::{file_ticket, file_ticket_as, say, split_text, FiledTicket};
+pub use desk::{file_ticket, file_ticket_as, say, split_text, Desk, FiledTicket};
 pub use owner::{my_tickets, owner_follow_up};
 
 use crate::domain::staff;
-use crate::domain::tickets;
+use crate::domain::tickets::{self, transition};
 use crate::outbox::Request;
 use crate::processor::context::Ctx;
 use crate::processor::reply::{answer, Sender};
@@ -60,7 +65,7 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
     };
     let who = staff::by_telegram_id(ctx.conn, from.user_id).await?;
     let Some(member) = who else {
-        commands::refuse(
+        desk::refuse(
             ctx,
             from.chat_id,
             from.lang,
@@ -72,13 +77,13 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
         .await?;
         return Ok(true);
     };
-    let desk = commands::Desk {
+    let desk = Desk {
         staff: member,
         chat_id: from.chat_id,
         private: from.private,
         lang: desk_lang(ctx, from).await?,
     };
-    commands::run(ctx, &desk, command, commands::photo_of(msg)).await?;
+    commands::run(ctx, &desk, command, desk::photo_of(msg)).await?;
     Ok(true)
 }
 
@@ -111,7 +116,7 @@ async fn on_reply(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, text: &str) -
         // Not staff: in a group it is chatter; in private it is not ours.
         return Ok(!from.private);
     };
-    let desk = commands::Desk {
+    let desk = Desk {
         staff: member,
         chat_id: from.chat_id,
         private: from.private,
@@ -120,7 +125,7 @@ async fn on_reply(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, text: &str) -
     let Some(t) = tickets::load(ctx.conn, id).await? else {
         return Ok(false);
     };
-    commands::reply(ctx, &desk, &t, text, commands::photo_of(msg)).await?;
+    replies::reply(ctx, &desk, &t, text, desk::photo_of(msg)).await?;
     Ok(true)
 }
 
@@ -147,7 +152,7 @@ pub async fn on_button(
         );
         return answer(ctx, q, Some(texts::STAFF_ONLY.get(from.lang))).await;
     };
-    let desk = commands::Desk {
+    let desk = Desk {
         staff: member,
         chat_id: from.chat_id,
         private: from.private,
@@ -172,30 +177,25 @@ pub async fn on_button(
     }
     match button {
         Callback::Claim(id) => {
-            match tickets::claim(ctx.conn, id, desk.staff.telegram_user_id, ctx.now).await? {
-                tickets::ClaimOutcome::Claimed => {
-                    commands::after_taken(
-                        ctx,
-                        id,
-                        &desk.staff,
-                        Actor::Staff(desk.staff.telegram_user_id),
-                        "claimed",
-                    )
-                    .await?;
-                    let text = fill(texts::CLAIMED_BY_YOU.get(lang), &[("id", &id.to_string())]);
+            let claim = transition::Transition::Claim;
+            match transition::perform(ctx.conn, id, claim, desk.actor(), ctx.now).await? {
+                Ok(done) => {
+                    outcome::apply(ctx, &done).await?;
+                    let text = outcome::confirmation(ctx, lang, &done).await?;
                     answer(ctx, q, Some(&text)).await
                 }
-                tickets::ClaimOutcome::NotFound => {
+                Err(transition::Refusal::NotFound) => {
                     answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await
                 }
-                tickets::ClaimOutcome::Taken { status, assignee } => {
-                    let text = commands::taken_text(ctx, lang, id, status, assignee).await?;
+                Err(refusal) => {
+                    let m = transition::Move::Claim;
+                    let text = outcome::refusal_text(ctx, lang, id, m, refusal).await?;
                     answer_alert(ctx, q, &text).await
                 }
             }
         }
         Callback::Assign(id) => {
-            let picker = commands::assign_picker(ctx, lang, id).await?;
+            let picker = queue::assign_picker(ctx, lang, id).await?;
             answer(ctx, q, None).await?;
             ctx.reply(
                 from.chat_id,
@@ -214,16 +214,16 @@ pub async fn on_button(
             let Some(target) = staff::find(ctx.conn, &format!("#{staff_no}")).await? else {
                 return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await;
             };
-            let Some(t) = tickets::load(ctx.conn, id).await? else {
-                return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await;
-            };
             answer(ctx, q, None).await?;
-            commands::assign_to(ctx, &desk, &t, &target).await
+            let to = target.telegram_user_id;
+            outcome::at_desk(ctx, &desk, id, transition::Transition::Assign { to })
+                .await
+                .map(drop)
         }
         Callback::QueuePage(page) => {
             answer(ctx, q, None).await?;
             match &q.message {
-                Some(m) => commands::turn_page(ctx, from.chat_id, m.id().0, lang, page).await,
+                Some(m) => queue::turn_page(ctx, from.chat_id, m.id().0, lang, page).await,
                 None => Ok(()),
             }
         }

@@ -43,20 +43,11 @@ async fn push(
     Ok(())
 }
 
-/// Taken (claimed or assigned): told once, on the first taking.
+/// Taken (claimed or assigned); the caller tells only the first taking.
 pub async fn owner_taken(ctx: &mut Ctx<'_>, t: &Ticket, holder: &Staff) -> Result<()> {
     let Some(owner) = t.owner_chat_id else {
         return Ok(());
     };
-    let told: bool = sqlx::query_scalar(
-        "SELECT count(*) > 1 FROM ticket_events WHERE ticket_id = $1 AND kind IN ('claimed', 'assigned')",
-    )
-    .bind(t.id.0)
-    .fetch_one(&mut *ctx.conn)
-    .await?;
-    if told {
-        return Ok(());
-    }
     let lang = owner_lang(ctx, owner).await?;
     push(
         ctx,

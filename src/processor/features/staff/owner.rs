@@ -8,8 +8,10 @@ use anyhow::Result;
 use chrono::Duration;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 
-use super::{card, commands::photo_of, desk, notify};
+use super::desk::{self, photo_of};
+use super::{card, outcome};
 use crate::domain::office_settings;
+use crate::domain::tickets::transition::{self, Refusal, Transition};
 use crate::domain::tickets::{self, Actor, Ticket, TicketId, TicketStatus};
 use crate::i18n::Lang;
 use crate::outbox::{Lane, Outgoing, Request};
@@ -167,26 +169,17 @@ pub async fn on_button(
             let office = office_settings::load(ctx.conn).await?;
             let window = i64::from(office.reopen_days);
             let deadline = office.deadline(t.kind, t.priority);
-            if !may_reopen(&t, ctx.now, window)
-                || !tickets::reopen(ctx.conn, t.id, ctx.now, deadline).await?
-            {
+            if !may_reopen(&t, ctx.now, window) {
                 return answer(ctx, q, Some(texts::CANNOT_REOPEN.get(lang))).await;
             }
-            tickets::add_event(
-                ctx.conn,
-                t.id,
-                ctx.now,
-                Actor::Owner(Some(chat_id)),
-                "reopened",
-                None,
-                false,
-                serde_json::Value::Null,
-            )
-            .await?;
-            card::refresh(ctx, t.id).await?;
-            notify::staff_group(ctx, t.id, texts::STAFF_OWNER_REOPENED, &[]).await?;
+            let reopen = Transition::Reopen { deadline };
+            let owner = Actor::Owner(Some(chat_id));
+            let Ok(done) = transition::perform(ctx.conn, t.id, reopen, owner, ctx.now).await?
+            else {
+                return answer(ctx, q, Some(texts::CANNOT_REOPEN.get(lang))).await;
+            };
             answer(ctx, q, None).await?;
-            notify_reopened(ctx, &t).await?;
+            outcome::apply(ctx, &done).await?;
             // What the owner wrote that led to the reopening goes with it.
             if let Some(Waiting::ReopenOrNew { ticket, text }) =
                 conversation::live(ctx, key(chat_id)).await?
@@ -207,10 +200,6 @@ pub async fn on_button(
         }
         _ => answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await,
     }
-}
-
-async fn notify_reopened(ctx: &mut Ctx<'_>, t: &Ticket) -> Result<()> {
-    notify::owner_reopened(ctx, t).await
 }
 
 /// Clears the owner's question if it is about ticket `id`.
@@ -257,24 +246,22 @@ async fn rate(
     stars: u8,
 ) -> Result<()> {
     let stars = i16::from(stars);
-    if !tickets::rate(ctx.conn, t.id, ctx.now, stars).await? {
-        return answer(ctx, q, Some(texts::ALREADY_RATED.get(lang))).await;
-    }
-    let low = stars <= 2;
-    tickets::add_event(
-        ctx.conn,
-        t.id,
-        ctx.now,
-        Actor::Owner(Some(chat_id)),
-        "rated",
-        Some(&stars.to_string()),
-        false,
-        serde_json::json!({ "rating": stars }),
-    )
-    .await?;
+    let rate = Transition::Rate { stars };
+    let owner = Actor::Owner(Some(chat_id));
+    let done = match transition::perform(ctx.conn, t.id, rate, owner, ctx.now).await? {
+        Ok(done) => done,
+        Err(Refusal::AlreadyRated) => {
+            return answer(ctx, q, Some(texts::ALREADY_RATED.get(lang))).await;
+        }
+        Err(refusal) => {
+            tracing::info!(ticket = t.id.0, ?refusal, "rating refused");
+            return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await;
+        }
+    };
+    let low = done.low_rating();
     answer(ctx, q, None).await?;
     remove_buttons(ctx, q).await?;
-    card::refresh(ctx, t.id).await?;
+    outcome::apply(ctx, &done).await?;
     // An optional comment never displaces a dialogue the owner is in.
     let in_dialogue = matches!(
         conversation::live(ctx, key(chat_id)).await?,
@@ -292,24 +279,6 @@ async fn rate(
         Callback::SkipComment(t.id).encode(),
     )]]);
     if low {
-        tickets::add_event(
-            ctx.conn,
-            t.id,
-            ctx.now,
-            Actor::System,
-            "follow_up",
-            Some(&stars.to_string()),
-            true,
-            serde_json::Value::Null,
-        )
-        .await?;
-        notify::staff_group(
-            ctx,
-            t.id,
-            texts::STAFF_LOW_RATING,
-            &[("stars", &stars.to_string())],
-        )
-        .await?;
         let markup = InlineKeyboardMarkup::new([
             vec![InlineKeyboardButton::callback(
                 fill(
@@ -602,30 +571,24 @@ async fn cancel_with_reason(
     id: TicketId,
     text: &str,
 ) -> Result<()> {
-    if !tickets::cancel(ctx.conn, id, ctx.now).await? {
-        return say(
-            ctx,
-            chat,
-            fill(texts::CANNOT_CANCEL.get(lang), &[("id", &id.to_string())]),
-        )
-        .await;
-    }
-    tickets::add_event(
-        ctx.conn,
-        id,
-        ctx.now,
-        Actor::Owner(Some(chat)),
-        "cancelled",
-        Some(text),
-        false,
-        serde_json::Value::Null,
-    )
-    .await?;
-    card::refresh(ctx, id).await?;
+    let cancel = Transition::Cancel {
+        reason: text.to_string(),
+    };
+    let owner = Actor::Owner(Some(chat));
+    let phrase = match transition::perform(ctx.conn, id, cancel, owner, ctx.now).await? {
+        Ok(done) => {
+            outcome::apply(ctx, &done).await?;
+            texts::CANCELLED_OK
+        }
+        Err(refusal) => {
+            tracing::info!(ticket = id.0, ?refusal, "owner cancel refused");
+            texts::CANNOT_CANCEL
+        }
+    };
     say(
         ctx,
         chat,
-        fill(texts::CANCELLED_OK.get(lang), &[("id", &id.to_string())]),
+        fill(phrase.get(lang), &[("id", &id.to_string())]),
     )
     .await
 }
@@ -637,25 +600,13 @@ async fn record_comment(
     id: TicketId,
     text: &str,
 ) -> Result<()> {
-    tickets::set_rating_comment(ctx.conn, id, text).await?;
-    tickets::add_event(
-        ctx.conn,
-        id,
-        ctx.now,
-        Actor::Owner(Some(chat)),
-        "rating_comment",
-        Some(text),
-        false,
-        serde_json::Value::Null,
-    )
-    .await?;
-    let low: bool =
-        sqlx::query_scalar("SELECT COALESCE(rating <= 2, FALSE) FROM tickets WHERE id = $1")
-            .bind(id.0)
-            .fetch_one(&mut *ctx.conn)
-            .await?;
-    if low {
-        notify::staff_group(ctx, id, texts::STAFF_RATING_COMMENT, &[("text", text)]).await?;
+    let comment = Transition::Comment {
+        text: text.to_string(),
+    };
+    let owner = Actor::Owner(Some(chat));
+    match transition::perform(ctx.conn, id, comment, owner, ctx.now).await? {
+        Ok(done) => outcome::apply(ctx, &done).await?,
+        Err(refusal) => tracing::info!(ticket = id.0, ?refusal, "rating comment refused"),
     }
     say(ctx, chat, texts::THANKS_FOR_RATING.get(lang).to_string()).await
 }

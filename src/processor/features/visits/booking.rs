@@ -9,13 +9,13 @@ use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup}
 
 use super::desk::split_first;
 use super::show::{answer_buttons, describe, lang_of, when};
+use crate::domain::tickets::transition::{self, Booking, Move, Refusal, Transition};
 use crate::domain::tickets::{self, Ticket, TicketId, TicketStatus};
 use crate::domain::visits::{self, NewVisit, TimeRefusal, Visit, VisitStatus};
 use crate::i18n::Lang;
 use crate::outbox::{Lane, Outgoing, Request};
 use crate::processor::context::Ctx;
-use crate::processor::features::staff::commands::{self, Desk};
-use crate::processor::features::staff::{card, Actor};
+use crate::processor::features::staff::{card, outcome, Actor, Desk};
 use crate::processor::reply::{answer, remove_buttons, Sender};
 use crate::telegram::callback::{Callback, SlotFor};
 use crate::texts::{self as common, fill, visits as texts, Phrase};
@@ -81,7 +81,11 @@ pub(super) async fn may_book(ctx: &mut Ctx<'_>, desk: &Desk, subject: &Subject) 
     }
     let held_by_other = t.assignee.is_some_and(|a| a != desk.staff.telegram_user_id);
     if held_by_other && !desk.staff.role.can_assign() {
-        let text = commands::taken_text(ctx, desk.lang, t.id, t.status, t.assignee).await?;
+        let refusal = Refusal::NotHolder {
+            status: t.status,
+            assignee: t.assignee,
+        };
+        let text = outcome::refusal_text(ctx, desk.lang, t.id, Move::Schedule, refusal).await?;
         desk.say(ctx, text).await?;
         return Ok(false);
     }
@@ -192,6 +196,23 @@ async fn time_ok(ctx: &mut Ctx<'_>, chat: i64, lang: Lang, at: DateTime<Utc>) ->
     Ok(false)
 }
 
+/// Does `t` to ticket `id` for the desk (claiming it, booking its visit)
+/// and applies it; says why not and returns false when it is refused.
+async fn take(ctx: &mut Ctx<'_>, desk: &Desk, id: TicketId, t: Transition) -> Result<bool> {
+    let m = t.kind();
+    match transition::perform(ctx.conn, id, t, desk.actor(), ctx.now).await? {
+        Ok(done) => {
+            outcome::apply(ctx, &done).await?;
+            Ok(true)
+        }
+        Err(refusal) => {
+            let text = outcome::refusal_text(ctx, desk.lang, id, m, refusal).await?;
+            desk.say(ctx, text).await?;
+            Ok(false)
+        }
+    }
+}
+
 /// Books (or moves) the visit at `at` and asks the owner to confirm.
 pub(super) async fn book(
     ctx: &mut Ctx<'_>,
@@ -204,34 +225,28 @@ pub(super) async fn book(
     }
     let tz = ctx.app.settings.timezone;
     let me = desk.staff.telegram_user_id;
-    let (ticket, unit_id) = match &subject {
+    let (ticket, unit_id, existing) = match &subject {
         Subject::Ticket(t) => {
             if t.status == TicketStatus::Open {
                 // Booking a visit takes the ticket.
-                match tickets::claim(ctx.conn, t.id, me, ctx.now).await? {
-                    tickets::ClaimOutcome::Claimed => {
-                        commands::after_taken(ctx, t.id, &desk.staff, Actor::Staff(me), "claimed")
-                            .await?;
-                    }
-                    tickets::ClaimOutcome::NotFound => {
-                        return desk
-                            .say_phrase(ctx, common::NO_SUCH_TICKET, &[("id", &t.id.to_string())])
-                            .await;
-                    }
-                    tickets::ClaimOutcome::Taken { status, assignee } => {
-                        let text =
-                            commands::taken_text(ctx, desk.lang, t.id, status, assignee).await?;
-                        return desk.say(ctx, text).await;
-                    }
+                if !take(ctx, desk, t.id, Transition::Claim).await? {
+                    return Ok(());
                 }
             }
-            if !tickets::schedule(ctx.conn, t.id, ctx.now, at).await? {
-                let text = commands::taken_text(ctx, desk.lang, t.id, t.status, t.assignee).await?;
-                return desk.say(ctx, text).await;
+            let existing = visits::active_for_ticket(ctx.conn, t.id.0).await?;
+            let schedule = Transition::Schedule {
+                at,
+                shown: card::local(at, tz),
+                booking: Booking::VisitProposed {
+                    visit: existing.as_ref().map(|v| v.id),
+                },
+            };
+            if !take(ctx, desk, t.id, schedule).await? {
+                return Ok(());
             }
-            (Some(t.id), t.unit_id)
+            (Some(t.id), t.unit_id, existing)
         }
-        Subject::Unit { id, .. } => (None, Some(*id)),
+        Subject::Unit { id, .. } => (None, Some(*id), None),
     };
     let owner = match &subject {
         Subject::Ticket(t) if t.owner_chat_id.is_some() => t.owner_chat_id,
@@ -246,10 +261,6 @@ pub(super) async fn book(
         VisitStatus::Proposed
     } else {
         VisitStatus::Confirmed
-    };
-    let existing = match ticket {
-        Some(t) => visits::active_for_ticket(ctx.conn, t.0).await?,
-        None => None,
     };
     let visit_id = match existing {
         Some(v) => {
@@ -272,20 +283,6 @@ pub(super) async fn book(
     let Some(visit) = visits::load(ctx.conn, visit_id).await? else {
         return Ok(());
     };
-    if let Some(t) = ticket {
-        tickets::add_event(
-            ctx.conn,
-            t,
-            ctx.now,
-            Actor::Staff(me),
-            "visit_proposed",
-            Some(&card::local(at, tz)),
-            false,
-            serde_json::json!({ "visit": visit.id, "at": at }),
-        )
-        .await?;
-        card::refresh(ctx, t).await?;
-    }
     let vars = [
         ("visit", visit.id.to_string()),
         ("what", describe(&visit)),
@@ -454,19 +451,21 @@ pub(super) async fn owner_button(
             remove_buttons(ctx, q).await?;
             if let Some(t) = visit.ticket_id {
                 let t = TicketId(t);
-                tickets::schedule(ctx.conn, t, ctx.now, at).await?;
-                tickets::add_event(
-                    ctx.conn,
-                    t,
-                    ctx.now,
-                    Actor::Owner(Some(from.chat_id)),
-                    "visit_moved",
-                    Some(&card::local(at, tz)),
-                    false,
-                    serde_json::json!({ "visit": visit.id, "at": at }),
-                )
-                .await?;
-                card::refresh(ctx, t).await?;
+                let moved = Transition::Schedule {
+                    at,
+                    shown: card::local(at, tz),
+                    booking: Booking::VisitMoved { visit: visit.id },
+                };
+                let owner = Actor::Owner(Some(from.chat_id));
+                match transition::perform(ctx.conn, t, moved, owner, ctx.now).await? {
+                    Ok(done) => outcome::apply(ctx, &done).await?,
+                    // The ticket was finished meanwhile: the visit moves all the same.
+                    Err(refusal) => tracing::info!(
+                        ticket = t.0,
+                        ?refusal,
+                        "visit moved on a ticket that is not scheduled"
+                    ),
+                }
             }
             let text = fill(
                 texts::VISIT_MOVED_OWNER.get(lang),

@@ -8,7 +8,7 @@ use crate::domain::staff::{self, StaffRole};
 use crate::i18n::Lang;
 use crate::processor::context::Ctx;
 use crate::processor::features::staff::card;
-use crate::processor::features::staff::commands::{self, Desk};
+use crate::processor::features::staff::desk::{refuse, Desk};
 use crate::processor::reply::Sender;
 
 /// Minutes since the epoch: how a time travels in callback data.
@@ -68,7 +68,7 @@ pub(crate) async fn staff_desk(
     match member {
         Some(m) if m.role >= needed => Ok(Some(desk_for(ctx, from, m).await?)),
         other => {
-            commands::refuse(
+            refuse(
                 ctx,
                 from.chat_id,
                 from.lang,

@@ -14,7 +14,7 @@ use crate::i18n::Lang;
 use crate::outbox::Request;
 use crate::processor::context::Ctx;
 use crate::processor::conversation::{self, Key, Waiting};
-use crate::processor::features::staff::commands::Desk;
+use crate::processor::features::staff::Desk;
 use crate::processor::features::staff::{file_ticket_as, Actor};
 use crate::telegram::callback::Callback;
 use crate::texts::{self as common, fill, visits as texts};

@@ -1,0 +1,187 @@
+//! Staff commands that are not about one ticket's state: `/newticket` (a
+//! report taken by phone or at the desk), `/staff` (the roster) and
+//! `/settings` (office settings).
+
+use anyhow::Result;
+
+use super::desk::{file_ticket_as, split_first, Desk};
+use crate::domain::office_settings;
+use crate::domain::staff::{self, StaffRole};
+use crate::domain::tickets::{self, Actor, Channel, NewTicket};
+use crate::processor::context::Ctx;
+use crate::texts;
+
+/// `/newticket UNIT kind [phone|walk-in] text`: a report taken by phone or
+/// at the desk. The unit's default member (if they use the bot) gets the
+/// status pushes.
+pub async fn new_ticket(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
+    let (unit_code, rest) = split_first(arg);
+    let (kind, rest) = split_first(rest);
+    let (maybe_channel, after) = split_first(rest);
+    let (channel, text) = match Channel::from_user(maybe_channel) {
+        Some(c) => (c, after),
+        None => (Channel::Phone, rest),
+    };
+    let Some(kind) = tickets::TicketKind::from_user(kind) else {
+        return desk.say_phrase(ctx, texts::NEWTICKET_USAGE, &[]).await;
+    };
+    if text.is_empty() {
+        return desk.say_phrase(ctx, texts::NEWTICKET_USAGE, &[]).await;
+    }
+    let unit = sqlx::query_as::<_, (i64, Option<i64>, Option<i64>)>(
+        "SELECT u.id, m.person_id, p.telegram_user_id
+           FROM units u
+           LEFT JOIN LATERAL (
+               SELECT person_id FROM unit_members WHERE unit_id = u.id
+                ORDER BY is_default DESC, role = 'owner' DESC, created_at LIMIT 1) m ON TRUE
+           LEFT JOIN people p ON p.id = m.person_id
+          WHERE u.code = $1",
+    )
+    .bind(unit_code)
+    .fetch_optional(&mut *ctx.conn)
+    .await?;
+    let Some((unit_id, person_id, owner_user)) = unit else {
+        return desk
+            .say_phrase(ctx, texts::NO_SUCH_UNIT, &[("unit", unit_code)])
+            .await;
+    };
+    let mut new = NewTicket::new(kind, text);
+    new.unit_id = Some(unit_id);
+    new.person_id = person_id;
+    new.owner_chat_id = owner_user;
+    new.channel = channel;
+    new.fields = serde_json::json!({ "filed_by_staff": desk.staff.staff_no });
+    let filed = file_ticket_as(ctx, new, Actor::Staff(desk.staff.telegram_user_id)).await?;
+    desk.say_phrase(ctx, texts::NEWTICKET_OK, &[("id", &filed.id.to_string())])
+        .await
+}
+
+/// `/staff` (list), `/staff add TELEGRAM_ID ROLE NAME`, `/staff remove NO`,
+/// `/staff role NO ROLE` — managers, in a private chat only.
+pub async fn roster(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
+    if !desk.private {
+        return desk.say_phrase(ctx, texts::STAFF_PRIVATE_ONLY, &[]).await;
+    }
+    let (verb, rest) = split_first(arg);
+    let (a, rest2) = split_first(rest);
+    let (b, name) = split_first(rest2);
+    match verb {
+        "" | "list" => {
+            let mut text = texts::STAFF_LIST.get(desk.lang).to_string();
+            for s in staff::all_active(ctx.conn).await? {
+                text.push_str(&format!(
+                    "\n{} · {}{}",
+                    s.display(desk.lang),
+                    s.telegram_user_id,
+                    s.username.map(|u| format!(" · @{u}")).unwrap_or_default()
+                ));
+            }
+            desk.say(ctx, text).await
+        }
+        "add" => {
+            let (Ok(id), Some(role)) = (a.parse::<i64>(), StaffRole::parse(b)) else {
+                return desk.say_phrase(ctx, texts::STAFF_USAGE, &[]).await;
+            };
+            if name.is_empty() {
+                return desk.say_phrase(ctx, texts::STAFF_USAGE, &[]).await;
+            }
+            let s = staff::upsert(ctx.conn, id, name, role).await?;
+            tracing::info!(
+                by = desk.staff.staff_no,
+                staff_no = s.staff_no,
+                role = role.as_str(),
+                "staff added"
+            );
+            desk.say_phrase(ctx, texts::STAFF_SAVED, &[("who", &s.display(desk.lang))])
+                .await
+        }
+        "remove" => {
+            let Some(no) = a.trim_start_matches('#').parse::<i32>().ok() else {
+                return desk.say_phrase(ctx, texts::STAFF_USAGE, &[]).await;
+            };
+            if no == desk.staff.staff_no {
+                return desk.say_phrase(ctx, texts::STAFF_NOT_SELF, &[]).await;
+            }
+            let done = staff::deactivate(ctx.conn, no).await?;
+            let p = if done {
+                texts::STAFF_REMOVED
+            } else {
+                texts::NO_SUCH_STAFF
+            };
+            desk.say_phrase(ctx, p, &[("who", &format!("#{no}"))]).await
+        }
+        "role" => {
+            let (Some(no), Some(role)) = (
+                a.trim_start_matches('#').parse::<i32>().ok(),
+                StaffRole::parse(b),
+            ) else {
+                return desk.say_phrase(ctx, texts::STAFF_USAGE, &[]).await;
+            };
+            let done = staff::set_role(ctx.conn, no, role).await?;
+            let p = if done {
+                texts::STAFF_ROLE_SET
+            } else {
+                texts::NO_SUCH_STAFF
+            };
+            desk.say_phrase(
+                ctx,
+                p,
+                &[("who", &format!("#{no}")), ("role", role.label(desk.lang))],
+            )
+            .await
+        }
+        _ => desk.say_phrase(ctx, texts::STAFF_USAGE, &[]).await,
+    }
+}
+
+/// `/settings` (every office setting: value, default, meaning) and
+/// `/settings set KEY VALUE` — managers, in the staff group or privately.
+pub async fn office_settings_command(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
+    let (verb, rest) = split_first(arg);
+    match verb {
+        "" | "show" | "list" => {
+            let mut text = texts::SETTINGS_TITLE.get(desk.lang).to_string();
+            for line in office_settings::show(ctx.conn, desk.lang).await? {
+                text.push_str(&format!(
+                    "\n\n{} = {} [{}]\n{}",
+                    line.key, line.value, line.default, line.meaning
+                ));
+            }
+            desk.say(ctx, text).await
+        }
+        "set" => {
+            let (key, value) = split_first(rest);
+            if key.is_empty() || value.is_empty() {
+                return desk.say_phrase(ctx, texts::SETTINGS_USAGE, &[]).await;
+            }
+            let who = format!(
+                "staff #{} {} (Telegram {})",
+                desk.staff.staff_no, desk.staff.name, desk.staff.telegram_user_id
+            );
+            match office_settings::set(ctx.conn, key, value, &who).await? {
+                Ok(change) => {
+                    desk.say_phrase(
+                        ctx,
+                        texts::SETTING_CHANGED,
+                        &[
+                            ("key", &change.key),
+                            ("old", &change.old),
+                            ("new", &change.new),
+                        ],
+                    )
+                    .await
+                }
+                Err(refusal) => {
+                    tracing::info!(
+                        key,
+                        value,
+                        by = desk.staff.staff_no,
+                        "office setting refused"
+                    );
+                    desk.say(ctx, refusal.sentence(desk.lang)).await
+                }
+            }
+        }
+        _ => desk.say_phrase(ctx, texts::SETTINGS_USAGE, &[]).await,
+    }
+}
