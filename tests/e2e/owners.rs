@@ -52,14 +52,13 @@ pub async fn seed(pool: &PgPool, count: usize) {
         .fetch_one(pool)
         .await
         .expect("insert unit");
-        let person: i64 = sqlx::query_scalar(
-            "INSERT INTO people (name, phone) VALUES ($1, $2) RETURNING id",
-        )
-        .bind(format!("Owner {n}"))
-        .bind(&phone)
-        .fetch_one(pool)
-        .await
-        .expect("insert person");
+        let person: i64 =
+            sqlx::query_scalar("INSERT INTO people (name, phone) VALUES ($1, $2) RETURNING id")
+                .bind(format!("Owner {n}"))
+                .bind(&phone)
+                .fetch_one(pool)
+                .await
+                .expect("insert person");
         sqlx::query(
             "INSERT INTO unit_members (unit_id, person_id, role, is_default)
              VALUES ($1, $2, 'owner', false)",
@@ -310,7 +309,16 @@ pub async fn tally(api: &StandIn, pool: &PgPool, owners: &[Owner]) -> Result<Tal
         .filter(|(s, _)| s != "sent")
         .map(|(_, n)| n)
         .sum();
-    anyhow::ensure!(unsent == 0, "outbox rows not sent: {statuses:?}");
+    if unsent > 0 {
+        let why: Vec<(String, Option<String>, Option<String>, i64)> = sqlx::query_as(
+            "SELECT status, request->>'method', last_error, count(*) FROM outbox
+              WHERE chat_id = ANY($1) AND status <> 'sent' GROUP BY 1, 2, 3 ORDER BY 4 DESC",
+        )
+        .bind(&ids)
+        .fetch_all(pool)
+        .await?;
+        anyhow::bail!("outbox rows not sent: {statuses:?}; why: {why:#?}");
+    }
     let created: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM outbox WHERE chat_id = ANY($1)
             AND request->>'method' IN ('send_message', 'send_photo')",

@@ -95,7 +95,10 @@ async fn soak(plan: Plan) {
     for walk in walks {
         let (owner, result) = walk.await.expect("an owner's task");
         if let Err(e) = result {
-            panic!("seed {}: owner {} did not finish: {e:#}", plan.seed, owner.id);
+            panic!(
+                "seed {}: owner {} did not finish: {e:#}",
+                plan.seed, owner.id
+            );
         }
         done.push(owner);
     }
