@@ -183,7 +183,7 @@ async fn kill9_soak_full_size() {
         kills: env_or("SOAK_KILLS", 20),
         seed: Rng::seed_from_env("SOAK_SEED"),
         spread_ms: 5_000,
-        alive_ms: (500, 3_000),
+        alive_ms: (500, 2_000),
         down_ms: (0, 100),
     })
     .await;
