@@ -30,12 +30,12 @@ use propdesk::telegram::callback::{AudienceChoice, Callback, MenuItem, SlotFor, 
 
 // ------------------------------------------------------------------ harness
 
-/// Cases per target: `PROPDESK_FUZZ_CASES` when set, else `default`.
+/// Cases per target: `PROPDESK_FUZZ_CASES` when set, else `default` (sized
+/// so that all targets take a few seconds) times `PROPDESK_FUZZ_SCALE`.
 fn cases(default: u32) -> u32 {
-    std::env::var("PROPDESK_FUZZ_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
+    let number = |name: &str| std::env::var(name).ok().and_then(|s| s.parse::<u32>().ok());
+    number("PROPDESK_FUZZ_CASES")
+        .unwrap_or_else(|| default.saturating_mul(number("PROPDESK_FUZZ_SCALE").unwrap_or(1)))
 }
 
 /// Runs `test` on `cases` values of `strategy`, prints how many ran and how
@@ -240,7 +240,7 @@ fn fuzz_callback_codec_round_trips_within_64_bytes() {
 fn fuzz_callback_decode_never_panics() {
     fuzz(
         "callback decode (forged)",
-        cases(4_000),
+        cases(1_000),
         forged_data(),
         |data| {
             if let Some(c) = Callback::decode(&data) {
@@ -267,7 +267,7 @@ fn fuzz_engine_callback_codec() {
     );
     fuzz(
         "engine callback decode (forged)",
-        cases(4_000),
+        cases(1_000),
         prop_oneof![
             forged_data(),
             (any::<u32>(), nasty_text(10)).prop_map(|(s, t)| format!("d:{s}:t{t}"))
@@ -705,7 +705,7 @@ fn fuzz_csv_import_parsing_on_arbitrary_bytes() {
         ],
     ];
     let path = Path::new("fuzzed.csv");
-    fuzz("CSV import parsing", cases(1_500), csv_bytes(), |bytes| {
+    fuzz("CSV import parsing", cases(500), csv_bytes(), |bytes| {
         let Ok(decoded) = decode(path, bytes) else {
             return Ok(());
         };
@@ -846,8 +846,8 @@ fn fuzz_webhook_body_parser() {
     let bodies = prop_oneof![
         3 => update_json().prop_map(|v| v.to_string().into_bytes()),
         1 => update_json().prop_map(|v| {
-            let s = v.to_string();
-            s[..s.len() / 2].as_bytes().to_vec()
+            let s = v.to_string().into_bytes();
+            s[..s.len() / 2].to_vec()
         }),
         1 => proptest::collection::vec(any::<u8>(), 0..200),
         1 => nasty_text(100).prop_map(String::into_bytes),

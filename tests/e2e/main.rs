@@ -13,6 +13,7 @@ mod owners;
 mod pg_restart;
 mod pipeline;
 mod process;
+mod replicas;
 mod restart;
 mod settings;
 mod soak;

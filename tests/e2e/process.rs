@@ -89,13 +89,13 @@ pub fn spawn(api: &StandIn, options: &BotOptions) -> Bot {
 }
 
 impl Bot {
-    /// When a log line containing `needle` first arrived.
-    pub fn logged(&self, needle: &str) -> Option<Instant> {
+    /// When a log line containing `needle` first arrived after `after`.
+    pub fn logged_after(&self, needle: &str, after: Instant) -> Option<Instant> {
         self.lines
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
-            .find(|(_, l)| l.contains(needle))
+            .find(|(at, l)| *at >= after && l.contains(needle))
             .map(|(at, _)| *at)
     }
 
