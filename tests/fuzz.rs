@@ -40,11 +40,36 @@ fn cases(default: u32) -> u32 {
 
 /// Runs `test` on `cases` values of `strategy`, prints how many ran and how
 /// fast, and fails with the shrunk input if one fails or panics.
+///
+/// On a thread with a 64 MiB stack: in a debug build, proptest's nested
+/// strategies (the update generator) need more than a test thread's 2 MiB
+/// to generate and shrink values — the harness's stack, not the code under
+/// test, which runs within 2 MiB (checked by `runs_within_a_small_stack`).
 fn fuzz<S: Strategy>(
     name: &str,
     cases: u32,
+    strategy: impl FnOnce() -> S + Send,
+    test: impl Fn(S::Value) -> Result<(), TestCaseError> + Sync,
+) where
+    S::Value: std::fmt::Debug,
+{
+    std::thread::scope(|scope| {
+        let run = std::thread::Builder::new()
+            .name(format!("fuzz {name}"))
+            .stack_size(64 << 20)
+            .spawn_scoped(scope, || run_cases(name, cases, strategy(), &test))
+            .unwrap_or_else(|e| panic!("starting the fuzz thread: {e}"));
+        if let Err(panic) = run.join() {
+            std::panic::resume_unwind(panic);
+        }
+    });
+}
+
+fn run_cases<S: Strategy>(
+    name: &str,
+    cases: u32,
     strategy: S,
-    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
+    test: &(impl Fn(S::Value) -> Result<(), TestCaseError> + Sync),
 ) where
     S::Value: std::fmt::Debug,
 {
@@ -224,7 +249,7 @@ fn forged_data() -> impl Strategy<Value = String> {
 
 #[test]
 fn fuzz_callback_codec_round_trips_within_64_bytes() {
-    fuzz("callback encode/decode", cases(2_000), callback(), |c| {
+    fuzz("callback encode/decode", cases(2_000), callback, |c| {
         let data = c.encode();
         prop_assert!(
             !data.is_empty() && data.len() <= MAX_BYTES,
@@ -240,8 +265,8 @@ fn fuzz_callback_codec_round_trips_within_64_bytes() {
 fn fuzz_callback_decode_never_panics() {
     fuzz(
         "callback decode (forged)",
-        cases(1_000),
-        forged_data(),
+        cases(500),
+        forged_data,
         |data| {
             if let Some(c) = Callback::decode(&data) {
                 // Whatever decodes means one thing: it encodes back to data
@@ -258,7 +283,7 @@ fn fuzz_engine_callback_codec() {
     fuzz(
         "engine callback round trip",
         cases(2_000),
-        (any::<u32>(), engine_token()),
+        || (any::<u32>(), engine_token()),
         |(serial, token)| {
             let data = engine_callback::encode(serial, &token);
             prop_assert_eq!(engine_callback::decode(&data), Some((serial, token)));
@@ -267,11 +292,13 @@ fn fuzz_engine_callback_codec() {
     );
     fuzz(
         "engine callback decode (forged)",
-        cases(1_000),
-        prop_oneof![
-            forged_data(),
-            (any::<u32>(), nasty_text(10)).prop_map(|(s, t)| format!("d:{s}:t{t}"))
-        ],
+        cases(500),
+        || {
+            prop_oneof![
+                forged_data(),
+                (any::<u32>(), nasty_text(10)).prop_map(|(s, t)| format!("d:{s}:t{t}"))
+            ]
+        },
         |data| {
             let _ = engine_callback::decode(&data);
             if let Some(rest) = data.strip_prefix('1') {
@@ -497,17 +524,19 @@ fn walk(
 #[test]
 fn fuzz_engine_step_over_the_shipped_dialogues() {
     let ids: Vec<String> = dialogues().iter().map(|d| d.id.clone()).collect();
-    let strategy = (
-        proptest::sample::select(ids),
-        proptest::sample::select(Lang::ALL.to_vec()),
-        facts(),
-        // 2000-01-01 .. 2100-01-01, any time of day (slots, quiet hours).
-        946_684_800i64..4_102_444_800,
-        proptest::collection::vec(a_move(), 0..40),
-    );
+    let strategy = move || {
+        (
+            proptest::sample::select(ids),
+            proptest::sample::select(Lang::ALL.to_vec()),
+            facts(),
+            // 2000-01-01 .. 2100-01-01, any time of day (slots, quiet hours).
+            946_684_800i64..4_102_444_800,
+            proptest::collection::vec(a_move(), 0..40),
+        )
+    };
     fuzz(
         "engine step",
-        cases(300),
+        cases(150),
         strategy,
         |(id, lang, facts, at, moves)| {
             let dialogue = dialogues()
@@ -595,8 +624,8 @@ fn mutated_dialogue() -> impl Strategy<Value = String> {
 fn fuzz_dialogue_loader_on_arbitrary_toml() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let file = dir.path().join("fuzzed.toml");
-    let strategy = prop_oneof![1 => nasty_text(400), 4 => mutated_dialogue()];
-    fuzz("dialogue loader", cases(400), strategy, |text| {
+    let strategy = || prop_oneof![1 => nasty_text(400), 4 => mutated_dialogue()];
+    fuzz("dialogue loader", cases(200), strategy, |text| {
         std::fs::write(&file, &text).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let problems = engine::check_dir(dir.path());
         match engine::load_dir(dir.path()) {
@@ -705,7 +734,7 @@ fn fuzz_csv_import_parsing_on_arbitrary_bytes() {
         ],
     ];
     let path = Path::new("fuzzed.csv");
-    fuzz("CSV import parsing", cases(500), csv_bytes(), |bytes| {
+    fuzz("CSV import parsing", cases(500), csv_bytes, |bytes| {
         let Ok(decoded) = decode(path, bytes) else {
             return Ok(());
         };
@@ -843,16 +872,18 @@ fn update_json() -> impl Strategy<Value = Value> {
 fn fuzz_webhook_body_parser() {
     use propdesk::intake::webhook::parse_update;
 
-    let bodies = prop_oneof![
-        3 => update_json().prop_map(|v| v.to_string().into_bytes()),
-        1 => update_json().prop_map(|v| {
-            let s = v.to_string().into_bytes();
-            s[..s.len() / 2].to_vec()
-        }),
-        1 => proptest::collection::vec(any::<u8>(), 0..200),
-        1 => nasty_text(100).prop_map(String::into_bytes),
-    ];
-    fuzz("webhook body parser", cases(3_000), bodies, |body| {
+    let bodies = || {
+        prop_oneof![
+            3 => update_json().prop_map(|v| v.to_string().into_bytes()),
+            1 => update_json().prop_map(|v| {
+                let s = v.to_string().into_bytes();
+                s[..s.len() / 2].to_vec()
+            }),
+            1 => proptest::collection::vec(any::<u8>(), 0..200),
+            1 => nasty_text(100).prop_map(String::into_bytes),
+        ]
+    };
+    fuzz("webhook body parser", cases(600), bodies, |body| {
         if let Ok(update) = parse_update(&body) {
             // What the inbox stores and the processor reads back.
             let _ = update.chat().map(|c| c.id.0);
@@ -867,4 +898,45 @@ fn fuzz_webhook_body_parser() {
         }
         Ok(())
     });
+}
+
+/// The code under test parses a large update well within a tokio worker's
+/// 2 MiB stack (the fuzz harness itself runs on a bigger one).
+#[test]
+fn runs_within_a_small_stack() {
+    let body = serde_json::to_vec(&json!({
+        "update_id": 1,
+        "callback_query": {
+            "id": "q", "chat_instance": "c", "data": "1d:0:y",
+            "from": {"id": 5, "is_bot": false, "first_name": "号".repeat(500)},
+            "message": {
+                "message_id": 1, "date": 0,
+                "chat": {"id": 5, "type": "private", "first_name": "F"},
+                "from": {"id": 5, "is_bot": false, "first_name": "F"},
+                "text": "x".repeat(4000),
+                "photo": [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}],
+                "reply_to_message": {
+                    "message_id": 0, "date": 0,
+                    "chat": {"id": 5, "type": "private", "first_name": "F"},
+                    "text": "earlier"
+                }
+            }
+        }
+    }))
+    .expect("json");
+    let dialogue_dir = repo_dialogues();
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            let update = propdesk::intake::webhook::parse_update(&body).expect("parses");
+            let stored = serde_json::to_string(&update).expect("serialises");
+            propdesk::intake::webhook::parse_update(stored.as_bytes()).expect("reads back");
+            let loaded = engine::load_dir(&dialogue_dir).expect("loads");
+            for d in loaded.iter() {
+                let _ = engine::start(d, Lang::En, &test_facts(), Utc::now());
+            }
+        })
+        .expect("a thread")
+        .join()
+        .expect("within 2 MiB");
 }
