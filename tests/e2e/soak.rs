@@ -12,6 +12,7 @@
 //! The random moments come from a seed that is printed (`SOAK_SEED=` repeats
 //! a run).
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -67,7 +68,10 @@ async fn soak(plan: Plan) {
     }
 
     let mut bot = process::spawn(&api, &options);
-    let mut in_flight_at_kills = 0i64;
+    // Rows in flight at a kill, as (id, attempt): a row still `sending`
+    // at the next kill because no run recovered it in between is the same
+    // lost attempt, reported once.
+    let mut in_flight_seen: HashSet<(i64, i32)> = HashSet::new();
     let mut walking_at_kills = Vec::new();
     let mut longest_down = Duration::ZERO;
     for kill in 1..=plan.kills {
@@ -77,12 +81,12 @@ async fn soak(plan: Plan) {
         walking_at_kills.push(walking.load(Ordering::SeqCst));
         let killed = Instant::now();
         bot.kill().await;
-        let in_flight: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM outbox WHERE status = 'sending'")
-                .fetch_one(&db.pool)
+        let in_flight: Vec<(i64, i32)> =
+            sqlx::query_as("SELECT id, attempts FROM outbox WHERE status = 'sending'")
+                .fetch_all(&db.pool)
                 .await
-                .expect("count sends in flight");
-        in_flight_at_kills += in_flight;
+                .expect("list sends in flight");
+        in_flight_seen.extend(in_flight);
         tokio::time::sleep(Duration::from_millis(
             rng.between(plan.down_ms.0, plan.down_ms.1),
         ))
@@ -111,6 +115,7 @@ async fn soak(plan: Plan) {
         .await
         .unwrap_or_else(|e| panic!("seed {}: {e:#}", plan.seed));
     bot.kill().await;
+    let in_flight_at_kills = in_flight_seen.len() as i64;
     let mid_traffic = walking_at_kills.iter().filter(|w| **w > 0).count();
     println!(
         "soak result (seed {}): {} kills survived ({} while owners were walking; owners walking at each kill: {:?}), \
