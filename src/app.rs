@@ -52,6 +52,7 @@ impl ServeSettings {
     pub fn from_settings(s: &Settings) -> ServeSettings {
         let mut sender = SenderConfig::default();
         sender.limits.global_per_sec = s.rate_per_sec;
+        sender.limits.private_per_sec = s.private_rate_per_sec;
         ServeSettings {
             token: s.token.clone(),
             api_url: s.api_url.clone(),

@@ -93,6 +93,11 @@ pub struct Settings {
     #[arg(long, env = "PROPDESK_RATE_PER_SEC",
           default_value_t = crate::sender::limits::RateLimits::default().global_per_sec)]
     pub rate_per_sec: u32,
+    /// Messages per second to one private chat (default: Telegram's limit;
+    /// raised only against a local Bot API server or the stand-in).
+    #[arg(long, env = "PROPDESK_PRIVATE_RATE_PER_SEC", value_parser = positive_rate,
+          default_value_t = crate::sender::limits::RateLimits::default().private_per_sec)]
+    pub private_rate_per_sec: f64,
     /// The office duty phone, shown at once for emergencies.
     #[arg(long, env = "PROPDESK_DUTY_PHONE", default_value = "0755-8888 0000")]
     pub duty_phone: String,
@@ -105,6 +110,14 @@ pub struct Settings {
     /// Address to listen on in webhook mode, e.g. 0.0.0.0:8443.
     #[arg(long, env = "PROPDESK_LISTEN", requires = "webhook_url")]
     pub listen: Option<std::net::SocketAddr>,
+}
+
+/// A rate above zero and finite (the limiter divides by it).
+fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!("{text:?} is not a rate above zero")),
+    }
 }
 
 impl Settings {

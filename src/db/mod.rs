@@ -99,6 +99,32 @@ pub async fn pool_when_reachable(options: PgConnectOptions, max: u32) -> Result<
     }
 }
 
+/// Whether `error` comes from losing the database (a restart, a failover,
+/// a broken connection) rather than from a statement it refused: the
+/// former is waited out and retried, the latter is a bug or a broken schema
+/// and fails the task.
+#[must_use]
+pub fn is_connection_error(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .any(|cause| match cause.downcast_ref::<sqlx::Error>() {
+            Some(
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Protocol(_),
+            ) => true,
+            Some(sqlx::Error::Database(db)) => db.code().is_some_and(|code| {
+                // Class 08: connection exception; 57P01–57P03: the server is
+                // shutting down, crashed, or not accepting connections yet.
+                code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+            }),
+            _ => cause.downcast_ref::<std::io::Error>().is_some(),
+        })
+}
+
 /// Applies pending migrations (sqlx serialises concurrent runs with an
 /// advisory lock, so replicas may all call this at start-up).
 pub async fn migrate(pool: &PgPool) -> Result<()> {

@@ -85,9 +85,11 @@ pub fn decode(data: &str) -> Option<(u32, Token)> {
             } else if let Some(d) = t.strip_prefix('t') {
                 let (digits, half) = match d.len() {
                     8 => (d, None),
-                    9 => match d.split_at(8) {
-                        (digits, "a") => (digits, Some(Half::Am)),
-                        (digits, "p") => (digits, Some(Half::Pm)),
+                    // Checked: forged data may put a multi-byte character
+                    // across the 8th byte (found by tests/fuzz.rs).
+                    9 => match d.split_at_checked(8) {
+                        Some((digits, "a")) => (digits, Some(Half::Am)),
+                        Some((digits, "p")) => (digits, Some(Half::Pm)),
                         _ => return None,
                     },
                     _ => return None,
@@ -114,6 +116,13 @@ pub fn worst_case_len(key: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_multibyte_character_across_the_date_is_refused_not_a_panic() {
+        // Nine bytes after `t`, the last character two bytes wide.
+        assert_eq!(decode("d:1:t2026112é"), None);
+        assert_eq!(decode("d:1:t202611é"), None);
+    }
 
     #[test]
     fn every_token_survives_a_round_trip() {

@@ -6,7 +6,7 @@
 pub mod webhook;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use sqlx::PgPool;
@@ -30,7 +30,15 @@ pub const ALLOWED_UPDATES: [AllowedUpdate; 6] = [
     AllowedUpdate::EditedChannelPost,
 ];
 
+/// How often the active poller checks it still holds its lock.
+const LOCK_CHECK_EVERY: Duration = Duration::from_secs(5);
+
 /// Polls Telegram until `stop` fires. Only one replica polls at a time.
+///
+/// When the database goes away (a restart, a failover) the batch in hand is
+/// not confirmed to Telegram — the offset is stored with it — so it comes
+/// again; the poller gives up its lock, whose connection may be dead, and
+/// waits for the database and the lock again instead of failing `serve`.
 pub async fn run_polling(
     pool: PgPool,
     bot: Bot,
@@ -38,23 +46,66 @@ pub async fn run_polling(
     wake: Arc<Notify>,
     stop: CancellationToken,
 ) -> Result<()> {
-    let Some(_leader) = locks::acquire(&pool, locks::INTAKE, &stop).await? else {
-        return Ok(());
-    };
-    tracing::info!("intake is polling Telegram");
-    if let Err(e) = bot.delete_webhook().await {
-        tracing::warn!(error = %e, "could not remove a webhook before polling");
-    }
-    let mut failures: u32 = 0;
     loop {
-        let offset = load_offset(&pool).await?;
+        let Some(mut leader) = locks::acquire(&pool, locks::INTAKE, &stop).await? else {
+            return Ok(());
+        };
+        tracing::info!("intake is polling Telegram");
+        if let Err(e) = bot.delete_webhook().await {
+            tracing::warn!(error = %e, "could not remove a webhook before polling");
+        }
+        match poll(&pool, &bot, poll_timeout, &wake, &stop, &mut leader).await {
+            Ok(Ended::Stopped) => return Ok(()),
+            Ok(Ended::LostLock) => {
+                tracing::warn!("intake lost its lock's connection; waiting for the lock again");
+            }
+            Err(e) if !crate::db::is_connection_error(&e) => return Err(e),
+            Err(e) => {
+                drop(leader);
+                tracing::warn!(error = %format!("{e:#}"), "intake lost the database; waiting for it and the intake lock again");
+                tokio::select! {
+                    () = stop.cancelled() => return Ok(()),
+                    () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                }
+            }
+        }
+    }
+}
+
+/// Why polling stopped without an error.
+enum Ended {
+    Stopped,
+    /// The lock's connection died: another replica may be polling now.
+    LostLock,
+}
+
+/// Polls while this replica holds the intake lock, until `stop` fires, the
+/// lock's connection dies, or the database fails.
+async fn poll(
+    pool: &PgPool,
+    bot: &Bot,
+    poll_timeout: u32,
+    wake: &Notify,
+    stop: &CancellationToken,
+    leader: &mut locks::Leader,
+) -> Result<Ended> {
+    let mut failures: u32 = 0;
+    let mut lock_checked = Instant::now();
+    loop {
+        if lock_checked.elapsed() >= LOCK_CHECK_EVERY {
+            lock_checked = Instant::now();
+            if !leader.still_held().await {
+                return Ok(Ended::LostLock);
+            }
+        }
+        let offset = load_offset(pool).await?;
         let request = bot
             .get_updates()
             .offset(offset)
             .timeout(poll_timeout)
             .allowed_updates(ALLOWED_UPDATES);
         let updates = tokio::select! {
-            () = stop.cancelled() => return Ok(()),
+            () = stop.cancelled() => return Ok(Ended::Stopped),
             r = request.send() => r,
         };
         match updates {
@@ -63,7 +114,7 @@ pub async fn run_polling(
                 if updates.is_empty() {
                     continue;
                 }
-                store_batch(&pool, &updates).await?;
+                store_batch(pool, &updates).await?;
                 wake.notify_one();
             }
             Err(e) => {
@@ -71,7 +122,7 @@ pub async fn run_polling(
                 let backoff = Duration::from_millis(250 * 2u64.pow(failures.min(7)));
                 tracing::warn!(error = %e, ?backoff, "getUpdates failed");
                 tokio::select! {
-                    () = stop.cancelled() => return Ok(()),
+                    () = stop.cancelled() => return Ok(Ended::Stopped),
                     () = tokio::time::sleep(backoff) => {}
                 }
             }

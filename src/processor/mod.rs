@@ -71,17 +71,27 @@ pub async fn run(
 }
 
 async fn worker(pool: &PgPool, app: &App, wake: &Notify, stop: &CancellationToken) {
+    // Consecutive failures: a database that is down is retried with backoff
+    // (up to 2 s), logged once per attempt, not 8 workers × 2 a second.
+    let mut failures: u32 = 0;
     while !stop.is_cancelled() {
         match process_next(pool, app).await {
             Ok(true) => {
+                failures = 0;
                 // Others may be waiting on the same notification.
                 wake.notify_one();
                 continue;
             }
-            Ok(false) => {}
+            Ok(false) => failures = 0,
             Err(e) => {
-                tracing::error!(error = %format!("{e:#}"), "processor could not reach the database");
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                failures += 1;
+                let backoff = Duration::from_millis(250 << failures.min(3));
+                tracing::error!(error = %format!("{e:#}"), ?backoff, "processor could not reach the database");
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    () = tokio::time::sleep(backoff) => {}
+                }
+                continue;
             }
         }
         tokio::select! {

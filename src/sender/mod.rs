@@ -62,6 +62,8 @@ struct Row_ {
     chat_id: i64,
     request: Request,
     attempts: i32,
+    /// Earlier attempts whose fate was lost (they may have arrived).
+    ambiguous: i32,
 }
 
 /// What became of one delivery attempt.
@@ -96,8 +98,13 @@ pub async fn run(
             return Ok(());
         };
         tracing::info!("sender is active");
-        recover_in_flight(&pool, config.max_ambiguous).await?;
-        let result = deliver_loop(&pool, &bot, config, &wake, &stop, &mut leader).await;
+        let result = match recover_in_flight(&pool, config.max_ambiguous).await {
+            Ok(()) => deliver_loop(&pool, &bot, config, &wake, &stop, &mut leader).await,
+            // The database went away between the lock and this: wait for it.
+            Err(e) if crate::db::is_connection_error(&e) => Err(e),
+            // Anything else (the schema is broken) fails `serve`.
+            Err(e) => return Err(e),
+        };
         if stop.is_cancelled() {
             return result;
         }
@@ -144,20 +151,20 @@ async fn deliver_loop(
     // (chat, pause until, when a rate-limited send was dispatched)
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
 
-    loop {
+    let result = 'run: loop {
         // Settle finished sends first: they free chats and may pause one.
         while let Ok(done) = done_rx.try_recv() {
             settle(&mut limiter, &mut in_flight, done);
         }
         if stop.is_cancelled() {
-            break;
+            break 'run Ok(());
         }
         // The lock lives on its own connection; if that died, another
         // replica may be the sender now.
         if lock_checked.elapsed() >= LOCK_CHECK_EVERY {
             lock_checked = Instant::now();
             if !leader.still_held().await {
-                anyhow::bail!("lost the sender lock's connection");
+                break 'run Err(anyhow::anyhow!("lost the sender lock's connection"));
             }
         }
 
@@ -170,7 +177,10 @@ async fn deliver_loop(
         if capacity > 0 {
             let mut skip: Vec<i64> = limiter.blocked_chats(now);
             skip.extend(in_flight.iter().copied());
-            let rows = fetch_heads(pool, &skip, capacity.min(200) as i64).await?;
+            let rows = match fetch_heads(pool, &skip, capacity.min(200) as i64).await {
+                Ok(rows) => rows,
+                Err(e) => break 'run Err(e),
+            };
             let mut batch = Vec::new();
             for row in rows {
                 if batch.len() >= capacity {
@@ -186,7 +196,10 @@ async fn deliver_loop(
                 batch.push(row);
             }
             if !batch.is_empty() {
-                let claimed = mark_sending(pool, &batch).await?;
+                let claimed = match mark_sending(pool, &batch).await {
+                    Ok(claimed) => claimed,
+                    Err(e) => break 'run Err(e),
+                };
                 batch.retain(|row| claimed.contains(&row.id));
             }
             for row in batch {
@@ -214,15 +227,19 @@ async fn deliver_loop(
         }
 
         tokio::select! {
-            () = stop.cancelled() => break,
+            () = stop.cancelled() => break 'run Ok(()),
             () = wake.notified() => {}
             Some(done) = done_rx.recv() => settle(&mut limiter, &mut in_flight, done),
             () = tokio::time::sleep_until(next_wake.into()) => {}
         }
-    }
+    };
 
-    // Let requests on the wire finish and record their outcome.
-    let deadline = Instant::now() + Duration::from_secs(10);
+    // Let requests on the wire finish and record their outcome — also when
+    // the loop failed, so the next leader does not take a send still on the
+    // wire for one lost with a dead sender and send it again. After a
+    // failure, as long as a send waits to record its outcome.
+    let patience = if result.is_err() { 20 } else { 10 };
+    let deadline = Instant::now() + Duration::from_secs(patience);
     while !in_flight.is_empty() && Instant::now() < deadline {
         match tokio::time::timeout(Duration::from_secs(1), done_rx.recv()).await {
             Ok(Some((chat, _, _))) => {
@@ -232,7 +249,7 @@ async fn deliver_loop(
             Err(_) => {}
         }
     }
-    Ok(())
+    result
 }
 
 /// A finished send: its chat, a 429 pause, and when it was dispatched if it
@@ -255,7 +272,7 @@ fn settle(limiter: &mut Limiter, in_flight: &mut HashSet<i64>, (chat, pause, cou
 /// The oldest due row of each chat, lanes first, skipping `skip` chats.
 async fn fetch_heads(pool: &PgPool, skip: &[i64], limit: i64) -> Result<Vec<Row_>> {
     let rows = sqlx::query(
-        "SELECT o.id, o.chat_id, o.request, o.attempts
+        "SELECT o.id, o.chat_id, o.request, o.attempts, o.ambiguous
            FROM outbox o
           WHERE o.status = 'pending'
             AND o.not_before <= now()
@@ -282,6 +299,7 @@ async fn fetch_heads(pool: &PgPool, skip: &[i64], limit: i64) -> Result<Vec<Row_
                 chat_id: row.get("chat_id"),
                 request,
                 attempts: row.get("attempts"),
+                ambiguous: row.get("ambiguous"),
             }),
             Err(e) => {
                 tracing::error!(id, error = %e, "outbox row has an unreadable request");
@@ -321,7 +339,42 @@ async fn mark_sending(pool: &PgPool, batch: &[Row_]) -> Result<HashSet<i64>> {
 async fn deliver(pool: &PgPool, bot: &Bot, row: Row_, config: SenderConfig) -> Option<Instant> {
     let outcome = send(pool, bot, &row).await;
     let attempts = row.attempts + 1;
-    let result = match &outcome {
+    // A database that is restarting is waited for (15 s, retried every half
+    // second so the outcome lands as soon as it is back): a send whose
+    // outcome is not recorded is sent again by the next leader.
+    let mut waited: u32 = 0;
+    let result = loop {
+        let result = record(pool, &row, &outcome, attempts, config).await;
+        match &result {
+            Err(e) if waited < RECORD_RETRIES && crate::db::is_connection_error(e) => {
+                waited += 1;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            _ => break result,
+        }
+    };
+    if let Err(e) = result {
+        // The row stays 'sending'; the next leader counts it as ambiguous.
+        tracing::error!(id = row.id, error = %format!("{e:#}"), "could not record a send outcome");
+    }
+    match outcome {
+        Outcome::RetryAfter(after) => Some(Instant::now() + after),
+        _ => None,
+    }
+}
+
+/// Tries to record a send's outcome this many more times, half a second apart.
+const RECORD_RETRIES: u32 = 30;
+
+/// Writes what became of a send to its outbox row.
+async fn record(
+    pool: &PgPool,
+    row: &Row_,
+    outcome: &Outcome,
+    attempts: i32,
+    config: SenderConfig,
+) -> Result<()> {
+    match outcome {
         Outcome::Sent(message_id) => finish(pool, row.id, "sent", *message_id, None).await,
         Outcome::NotYet => retry(pool, row.id, Duration::from_millis(500), None, false).await,
         Outcome::RetryAfter(after) => {
@@ -344,14 +397,6 @@ async fn deliver(pool: &PgPool, bot: &Bot, row: Row_, config: SenderConfig) -> O
             finish(pool, row.id, "failed", None, Some(e)).await
         }
         Outcome::Unreachable(e) => unreachable(pool, row.chat_id, e).await,
-    };
-    if let Err(e) = result {
-        // The row stays 'sending'; the next leader counts it as ambiguous.
-        tracing::error!(id = row.id, error = %format!("{e:#}"), "could not record a send outcome");
-    }
-    match outcome {
-        Outcome::RetryAfter(after) => Some(Instant::now() + after),
-        _ => None,
     }
 }
 
@@ -451,7 +496,7 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
     };
     match result {
         Ok(id) => Outcome::Sent(id),
-        Err(e) => classify(e, &row.request),
+        Err(e) => classify(e, &row.request, row.ambiguous > 0),
     }
 }
 
@@ -484,7 +529,8 @@ async fn message_of(pool: &PgPool, target: &Target) -> std::result::Result<Messa
     }
 }
 
-fn classify(e: RequestError, request: &Request) -> Outcome {
+/// `resent`: an earlier attempt of this row may have arrived.
+fn classify(e: RequestError, request: &Request, resent: bool) -> Outcome {
     match e {
         RequestError::RetryAfter(secs) => {
             Outcome::RetryAfter(secs.duration().max(Duration::from_secs(1)))
@@ -509,6 +555,14 @@ fn classify(e: RequestError, request: &Request) -> Outcome {
                 } => Some(*id),
                 _ => None,
             }),
+            // Telegram takes one answer per query: when an answer is sent
+            // again after its first attempt's fate was lost (a crash, a
+            // broken connection), this refusal means the first one arrived.
+            ApiError::InvalidQueryId
+                if resent && matches!(request, Request::AnswerCallbackQuery { .. }) =>
+            {
+                Outcome::Sent(None)
+            }
             ApiError::MessageToDeleteNotFound | ApiError::MessageIdInvalid
                 if matches!(request, Request::DeleteMessage { .. }) =>
             {
@@ -624,4 +678,30 @@ async fn unreachable(pool: &PgPool, chat_id: i64, error: &str) -> Result<()> {
         "chat unreachable; its pending messages are stopped"
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer() -> Request {
+        Request::AnswerCallbackQuery {
+            callback_query_id: "q1".into(),
+            text: None,
+            show_alert: false,
+        }
+    }
+
+    #[test]
+    fn a_refused_second_answer_to_a_query_counts_as_sent_only_after_a_lost_attempt() {
+        let refused = || RequestError::Api(ApiError::InvalidQueryId);
+        assert!(matches!(
+            classify(refused(), &answer(), true),
+            Outcome::Sent(None)
+        ));
+        assert!(matches!(
+            classify(refused(), &answer(), false),
+            Outcome::Failed(_)
+        ));
+    }
 }
