@@ -43,6 +43,8 @@ pub struct ServeSettings {
     pub webhook: Option<WebhookSettings>,
     /// The dialogue folder; `serve` refuses to start if a file is invalid.
     pub dialogues_dir: PathBuf,
+    /// Where `/healthz` and `/metrics` are served besides the webhook's server.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 impl ServeSettings {
@@ -69,6 +71,7 @@ impl ServeSettings {
                 _ => None,
             },
             dialogues_dir: s.dialogues.clone(),
+            metrics_listen: s.metrics_listen,
         }
     }
 
@@ -183,6 +186,7 @@ pub async fn serve(
                 bot.clone(),
                 hook,
                 inbox_wake.clone(),
+                crate::health::router(pool.clone()),
                 stop.clone(),
             ),
         ),
@@ -196,6 +200,12 @@ pub async fn serve(
                 stop.clone(),
             ),
         ),
+    }
+    if let Some(listen) = settings.metrics_listen {
+        tasks.spawn(
+            "metrics",
+            crate::health::serve(listen, pool.clone(), stop.clone()),
+        );
     }
     if settings.run_scheduler {
         tasks.spawn(

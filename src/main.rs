@@ -10,8 +10,8 @@ use anyhow::Result;
 use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
-use propdesk::config::StaffRoleArg;
 use propdesk::config::{Cli, Command, InboxCommand, ReportCommand, SettingsCommand, StaffCommand};
+use propdesk::config::{LogFormat, StaffRoleArg};
 use propdesk::db::Database;
 use propdesk::domain::office_settings;
 use propdesk::domain::staff::StaffRole;
@@ -21,13 +21,16 @@ use propdesk::settings::{DbArgs, Settings};
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_new(&cli.log)
                 .unwrap_or_else(|_| propdesk::settings::DEFAULT_LOG.into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.init(),
+    }
     match run(cli.command).await {
         Ok(code) => code,
         Err(e) => {

@@ -312,12 +312,18 @@ async fn mark_sending(pool: &PgPool, batch: &[Row_]) -> Result<HashSet<i64>> {
 /// Sends one row and records the outcome; returns when its chat should be
 /// paused until (429).
 async fn deliver(pool: &PgPool, bot: &Bot, row: Row_, config: SenderConfig) -> Option<Instant> {
+    let started = Instant::now();
     let outcome = send(pool, bot, &row).await;
+    crate::metrics::send_finished(started.elapsed());
     let attempts = row.attempts + 1;
     let result = match &outcome {
-        Outcome::Sent(message_id) => finish(pool, row.id, "sent", *message_id, None).await,
+        Outcome::Sent(message_id) => {
+            crate::metrics::sent();
+            finish(pool, row.id, "sent", *message_id, None).await
+        }
         Outcome::NotYet => retry(pool, row.id, Duration::from_millis(500), None, false).await,
         Outcome::RetryAfter(after) => {
+            crate::metrics::too_many_requests();
             tracing::warn!(
                 id = row.id,
                 chat = row.chat_id,
@@ -336,7 +342,10 @@ async fn deliver(pool: &PgPool, bot: &Bot, row: Row_, config: SenderConfig) -> O
             tracing::error!(id = row.id, chat = row.chat_id, error = %e, "send failed for good");
             finish(pool, row.id, "failed", None, Some(e)).await
         }
-        Outcome::Unreachable(e) => unreachable(pool, row.chat_id, e).await,
+        Outcome::Unreachable(e) => {
+            crate::metrics::forbidden();
+            unreachable(pool, row.chat_id, e).await
+        }
     };
     if let Err(e) = result {
         // The row stays 'sending'; the next leader counts it as ambiguous.
