@@ -236,12 +236,19 @@ async fn serve(args: Settings) -> Result<ExitCode> {
 
     let stop = CancellationToken::new();
     tokio::spawn(stop_on_signal(stop.clone()));
-    let result = propdesk::app::serve(db.pool.clone(), settings, stop).await;
+    let result = propdesk::app::serve(db.pool.clone(), settings, stop.clone()).await;
+    let asked = std::time::Instant::now();
     db.close().await;
+    if stop.is_cancelled() {
+        tracing::info!(database_closed_in = ?asked.elapsed(), "shut down");
+    }
     result.map(|()| ExitCode::SUCCESS)
 }
 
-/// SIGINT (Ctrl-C) or SIGTERM (systemd, docker) start a clean shutdown.
+/// SIGINT (Ctrl-C) or SIGTERM (systemd, docker) start a clean shutdown:
+/// intake stops taking updates, updates and sends in flight finish (within
+/// `app::SHUTDOWN_GRACE`), the embedded PostgreSQL stops, exit 0. A second
+/// signal exits at once (what is committed is kept; the rest comes again).
 async fn stop_on_signal(stop: CancellationToken) {
     use tokio::signal::unix::{signal, SignalKind};
     let Ok(mut term) = signal(SignalKind::terminate()) else {
@@ -251,6 +258,14 @@ async fn stop_on_signal(stop: CancellationToken) {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }
-    tracing::info!("shutting down: finishing work in flight");
+    tracing::info!(grace = ?propdesk::app::SHUTDOWN_GRACE, "shutting down: finishing work in flight");
     stop.cancel();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::warn!("second signal: exiting without waiting");
+    // The embedded PostgreSQL gets its death signal from the kernel and
+    // shuts down (fast) by itself.
+    std::process::exit(130);
 }
