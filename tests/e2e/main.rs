@@ -1,6 +1,7 @@
 //! End-to-end tests: real PostgreSQL, real HTTP between the bot (teloxide)
 //! and the Bot API stand-in. `TEST_LOG=1` shows the bot's logs.
 
+mod abuse;
 mod broadcasts;
 mod conversation;
 mod crash;

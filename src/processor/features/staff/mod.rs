@@ -6,6 +6,7 @@
 //! `@username` (remembered when they write to the bot), or by their exact
 //! roster name.
 
+pub mod ban;
 pub mod card;
 pub mod commands;
 pub mod desk;
@@ -53,6 +54,9 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
             crate::outbox::Request::text(crate::texts::STAFF_HELP.get(lang)),
         ))
         .await?;
+        return Ok(true);
+    }
+    if ban::on_command(ctx, from, text).await? {
         return Ok(true);
     }
     let Ok(command) = StaffCommand::parse(text, &ctx.app.settings.bot_username) else {
