@@ -604,7 +604,7 @@ mod tests {
         }
         assert_eq!(
             specs().len(),
-            12 + TicketKind::ALL.len() * Priority::ALL.len()
+            13 + TicketKind::ALL.len() * Priority::ALL.len()
         );
     }
 
