@@ -10,4 +10,5 @@ pub mod limits;
 pub mod menu;
 pub mod reminders;
 pub mod staff;
+pub mod surveys;
 pub mod visits;
