@@ -2,6 +2,7 @@
 
 pub mod abuse;
 pub mod broadcasts;
+pub mod chats;
 pub mod decimal;
 pub mod fees;
 pub mod incidents;

@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use self::limits::{Limiter, RateLimits};
 use crate::db::locks;
+use crate::domain::chats;
 use crate::outbox::{Request, Target, NOTIFY_CHANNEL};
 
 /// How often the active sender checks it still holds its lock.
@@ -614,14 +615,7 @@ async fn ambiguous(pool: &PgPool, id: i64, error: &str, max_ambiguous: i32) -> R
 /// The person blocked the bot (or the chat is gone): stop sending there.
 async fn unreachable(pool: &PgPool, chat_id: i64, error: &str) -> Result<()> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO chats (chat_id, kind, blocked_at)
-         VALUES ($1, CASE WHEN $1 > 0 THEN 'private' ELSE 'group' END, now())
-         ON CONFLICT (chat_id) DO UPDATE SET blocked_at = now(), updated_at = now()",
-    )
-    .bind(chat_id)
-    .execute(&mut *tx)
-    .await?;
+    chats::mark_blocked(&mut tx, chat_id, chats::Kind::guess(chat_id)).await?;
     let rows = sqlx::query(
         "UPDATE outbox SET status = 'unreachable', last_error = $2
           WHERE chat_id = $1 AND status IN ('pending', 'sending')",

@@ -3,6 +3,7 @@
 
 mod abuse;
 mod broadcasts;
+mod chats;
 mod conversation;
 mod crash;
 mod db;
