@@ -43,6 +43,8 @@ pub struct ServeSettings {
     pub webhook: Option<WebhookSettings>,
     /// The dialogue folder; `serve` refuses to start if a file is invalid.
     pub dialogues_dir: PathBuf,
+    /// Where `/healthz` and `/metrics` are served besides the webhook's server.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 impl ServeSettings {
@@ -70,6 +72,7 @@ impl ServeSettings {
                 _ => None,
             },
             dialogues_dir: s.dialogues.clone(),
+            metrics_listen: s.metrics_listen,
         }
     }
 
@@ -184,6 +187,7 @@ pub async fn serve(
                 bot.clone(),
                 hook,
                 inbox_wake.clone(),
+                crate::health::router(pool.clone()),
                 stop.clone(),
             ),
         ),
@@ -197,6 +201,12 @@ pub async fn serve(
                 stop.clone(),
             ),
         ),
+    }
+    if let Some(listen) = settings.metrics_listen {
+        tasks.spawn(
+            "metrics",
+            crate::health::serve(listen, pool.clone(), stop.clone()),
+        );
     }
     if settings.run_scheduler {
         tasks.spawn(
@@ -225,9 +235,10 @@ pub async fn serve(
     tasks.run().await
 }
 
-/// How long the other tasks get to finish after one failed, before they are
-/// aborted: a stuck task must not keep a half-dead bot running.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How long the other tasks get to finish after one failed, or after a
+/// shutdown was asked for, before they are aborted: a stuck task must not
+/// keep a half-dead bot running, nor hold up a restart.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Runs `serve`'s long-lived tasks (intake, processor, sender, scheduler),
 /// each of which should run until `stop` fires. The first one that fails —
@@ -270,7 +281,15 @@ impl Supervisor {
         let mut deadline: Option<tokio::time::Instant> = None;
         loop {
             let joined = match deadline {
-                None => self.tasks.join_next_with_id().await,
+                // A shutdown asked from outside (SIGTERM) gets the same
+                // grace: work in flight finishes, a stuck task is aborted.
+                None => tokio::select! {
+                    joined = self.tasks.join_next_with_id() => joined,
+                    () = self.stop.cancelled() => {
+                        deadline = Some(tokio::time::Instant::now() + self.grace);
+                        continue;
+                    }
+                },
                 Some(at) => match tokio::time::timeout_at(at, self.tasks.join_next_with_id()).await
                 {
                     Ok(joined) => joined,
@@ -434,6 +453,23 @@ mod tests {
         tasks.spawn("sender", until_stopped(&stop));
         stop.cancel();
         run_within(tasks, Duration::from_secs(5)).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_task_stuck_after_a_requested_shutdown_is_aborted_after_the_grace() {
+        let stop = CancellationToken::new();
+        let mut tasks = Supervisor::new(stop.clone(), Duration::from_millis(200));
+        tasks.spawn("intake", until_stopped(&stop));
+        // A send that never comes back.
+        tasks.spawn("sender", std::future::pending());
+        let started = Instant::now();
+        stop.cancel();
+        run_within(tasks, Duration::from_secs(5)).await.unwrap();
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(200) && took < Duration::from_secs(2),
+            "{took:?}"
+        );
     }
 
     /// The repository's dialogue folder copied, with `texts.toml` broken by

@@ -17,8 +17,18 @@ pub struct Cli {
     /// Log filter (tracing's `EnvFilter` syntax).
     #[arg(long, global = true, env = "RUST_LOG", default_value = DEFAULT_LOG)]
     pub log: String,
+    /// Log lines as text or as JSON (one object a line, for a log collector).
+    #[arg(long, global = true, env = "PROPDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How log lines are written to standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,8 +10,8 @@ use anyhow::Result;
 use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
-use propdesk::config::StaffRoleArg;
 use propdesk::config::{Cli, Command, InboxCommand, ReportCommand, SettingsCommand, StaffCommand};
+use propdesk::config::{LogFormat, StaffRoleArg};
 use propdesk::db::Database;
 use propdesk::domain::office_settings;
 use propdesk::domain::staff::StaffRole;
@@ -21,13 +21,16 @@ use propdesk::settings::{DbArgs, Settings};
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_new(&cli.log)
                 .unwrap_or_else(|_| propdesk::settings::DEFAULT_LOG.into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.init(),
+    }
     match run(cli.command).await {
         Ok(code) => code,
         Err(e) => {
@@ -233,12 +236,19 @@ async fn serve(args: Settings) -> Result<ExitCode> {
 
     let stop = CancellationToken::new();
     tokio::spawn(stop_on_signal(stop.clone()));
-    let result = propdesk::app::serve(db.pool.clone(), settings, stop).await;
+    let result = propdesk::app::serve(db.pool.clone(), settings, stop.clone()).await;
+    let asked = std::time::Instant::now();
     db.close().await;
+    if stop.is_cancelled() {
+        tracing::info!(database_closed_in = ?asked.elapsed(), "shut down");
+    }
     result.map(|()| ExitCode::SUCCESS)
 }
 
-/// SIGINT (Ctrl-C) or SIGTERM (systemd, docker) start a clean shutdown.
+/// SIGINT (Ctrl-C) or SIGTERM (systemd, docker) start a clean shutdown:
+/// intake stops taking updates, updates and sends in flight finish (within
+/// `app::SHUTDOWN_GRACE`), the embedded PostgreSQL stops, exit 0. A second
+/// signal exits at once (what is committed is kept; the rest comes again).
 async fn stop_on_signal(stop: CancellationToken) {
     use tokio::signal::unix::{signal, SignalKind};
     let Ok(mut term) = signal(SignalKind::terminate()) else {
@@ -248,6 +258,14 @@ async fn stop_on_signal(stop: CancellationToken) {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }
-    tracing::info!("shutting down: finishing work in flight");
+    tracing::info!(grace = ?propdesk::app::SHUTDOWN_GRACE, "shutting down: finishing work in flight");
     stop.cancel();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::warn!("second signal: exiting without waiting");
+    // The embedded PostgreSQL gets its death signal from the kernel and
+    // shuts down (fast) by itself.
+    std::process::exit(130);
 }

@@ -110,6 +110,14 @@ pub struct Settings {
     /// Address to listen on in webhook mode, e.g. 0.0.0.0:8443.
     #[arg(long, env = "PROPDESK_LISTEN", requires = "webhook_url")]
     pub listen: Option<std::net::SocketAddr>,
+    /// Address for /healthz and /metrics, e.g. 127.0.0.1:9090 (webhook mode
+    /// serves them on --listen as well).
+    #[arg(long, env = "PROPDESK_METRICS_LISTEN")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+    /// Messages one person may send per minute in a private chat; past it
+    /// they get one slow-down notice and the rest are dropped unanswered.
+    #[arg(long, env = "PROPDESK_INBOUND_PER_MINUTE", default_value_t = 20)]
+    pub inbound_per_minute: u32,
 }
 
 /// A rate above zero and finite (the limiter divides by it).
@@ -185,6 +193,8 @@ mod tests {
         assert_eq!(s.dialogues, PathBuf::from(DEFAULT_DIALOGUES));
         assert_eq!(s.draft_ttl_hours, 24);
         assert_eq!(s.rate_per_sec, 30);
+        assert_eq!(s.inbound_per_minute, 20);
+        assert!(s.metrics_listen.is_none());
         assert!(s.webhook_url.is_none() && s.api_url.is_none());
     }
 

@@ -54,8 +54,15 @@ impl Database {
     }
 
     /// Closes the pool, then stops the embedded server if we started it.
+    /// A connection not given back within 5 s (a task aborted mid-query)
+    /// does not hold the shutdown up: the server ends it.
     pub async fn close(mut self) {
-        self.pool.close().await;
+        if tokio::time::timeout(Duration::from_secs(5), self.pool.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("database connections still busy after 5 s; closing anyway");
+        }
         if let Some(mut embedded) = self.embedded.take() {
             let _ = tokio::task::spawn_blocking(move || embedded.stop()).await;
         }

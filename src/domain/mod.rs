@@ -1,5 +1,6 @@
 //! Owners, units, tickets, fees, surveys: types and their SQL.
 
+pub mod abuse;
 pub mod broadcasts;
 pub mod chats;
 pub mod decimal;

@@ -171,6 +171,12 @@ static SPECS: LazyLock<Vec<Spec>> = LazyLock::new(|| {
             Value::Day(None),
             texts::SETTING_SURVEY_AUTO_DAY,
         ),
+        plain(
+            "tickets_per_day",
+            Kind::Number { min: 1, max: 100 },
+            Value::Number(5),
+            texts::SETTING_TICKETS_PER_DAY,
+        ),
     ];
     for kind in TicketKind::ALL {
         for priority in Priority::ALL.iter().rev() {
@@ -388,6 +394,8 @@ pub struct OfficeSettings {
     /// The quarterly survey starts by itself on this day of the quarter's
     /// first month (None: only by `/survey start`).
     pub survey_auto_day: Option<u32>,
+    /// Tickets one owner may file in a (local) day.
+    pub tickets_per_day: u32,
     deadlines: HashMap<(TicketKind, Priority), Deadline>,
 }
 
@@ -447,6 +455,7 @@ impl OfficeSettings {
                 Some(Value::Day(d)) => d,
                 _ => None,
             },
+            tickets_per_day: number("tickets_per_day"),
             deadlines,
         }
     }
@@ -595,7 +604,7 @@ mod tests {
         }
         assert_eq!(
             specs().len(),
-            12 + TicketKind::ALL.len() * Priority::ALL.len()
+            13 + TicketKind::ALL.len() * Priority::ALL.len()
         );
     }
 

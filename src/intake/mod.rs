@@ -147,8 +147,9 @@ async fn load_offset(pool: &PgPool) -> Result<i32> {
 pub async fn store_batch(pool: &PgPool, updates: &[Update]) -> Result<()> {
     let mut tx = pool.begin().await?;
     let mut next = 0i64;
+    let mut new = 0;
     for update in updates {
-        inbox::insert(&mut tx, update).await?;
+        new += u64::from(inbox::insert(&mut tx, update).await?);
         next = next.max(i64::from(update.id.0) + 1);
     }
     sqlx::query(
@@ -163,5 +164,6 @@ pub async fn store_batch(pool: &PgPool, updates: &[Update]) -> Result<()> {
     tx.commit()
         .await
         .context("committing updates to the inbox")?;
+    crate::metrics::updates_received(new);
     Ok(())
 }

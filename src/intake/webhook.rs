@@ -39,12 +39,14 @@ struct Shared {
     wake: Arc<Notify>,
 }
 
-/// Registers the webhook and serves it until `stop` fires.
+/// Registers the webhook and serves it, with `extra`'s routes (`/healthz`,
+/// `/metrics`), until `stop` fires.
 pub async fn run(
     pool: PgPool,
     bot: Bot,
     settings: WebhookSettings,
     wake: Arc<Notify>,
+    extra: Router,
     stop: CancellationToken,
 ) -> Result<()> {
     let secret = secret_for(bot.token());
@@ -65,7 +67,8 @@ pub async fn run(
     .to_string();
     let app = Router::new()
         .route(&path, post(receive))
-        .with_state(Shared { pool, secret, wake });
+        .with_state(Shared { pool, secret, wake })
+        .merge(extra);
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { stop.cancelled().await })
         .await
@@ -88,8 +91,9 @@ async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) 
     };
     let stored = async {
         let mut tx = shared.pool.begin().await?;
-        inbox::insert(&mut tx, &update).await?;
+        let new = inbox::insert(&mut tx, &update).await?;
         tx.commit().await?;
+        crate::metrics::updates_received(u64::from(new));
         Ok::<_, anyhow::Error>(())
     }
     .await;

@@ -33,6 +33,8 @@ pub struct ProcessorSettings {
     pub draft_ttl: chrono::Duration,
     /// The office duty phone, shown at once for emergencies.
     pub duty_phone: String,
+    /// Messages one person may send per minute in a private chat.
+    pub inbound_per_minute: u32,
 }
 
 impl ProcessorSettings {
@@ -49,6 +51,7 @@ impl ProcessorSettings {
             bot_username: String::new(),
             draft_ttl: chrono::Duration::hours(i64::from(s.draft_ttl_hours)),
             duty_phone: s.duty_phone.clone(),
+            inbound_per_minute: s.inbound_per_minute,
         }
     }
 

@@ -115,6 +115,7 @@ pub async fn process_next(pool: &PgPool, app: &App) -> Result<bool> {
         payload,
     } = claimed;
     let now = app.clock.now();
+    let started = std::time::Instant::now();
 
     let update = serde_json::from_str::<Update>(&payload);
     let lang_hint = update
@@ -146,6 +147,7 @@ pub async fn process_next(pool: &PgPool, app: &App) -> Result<bool> {
         Err(e) => Err(anyhow::anyhow!("stored update is unreadable: {e}")),
     };
 
+    let succeeded = handled.is_ok();
     match handled {
         Ok(()) => {
             work.commit().await?;
@@ -163,6 +165,9 @@ pub async fn process_next(pool: &PgPool, app: &App) -> Result<bool> {
         }
     }
     tx.commit().await.context("committing an update")?;
+    if succeeded {
+        crate::metrics::update_processed(started.elapsed());
+    }
     Ok(true)
 }
 
@@ -189,6 +194,7 @@ async fn record_failure(
     } = *failure;
     let text = format!("{error:#}");
     let park = attempts >= app.settings.max_attempts;
+    crate::metrics::update_failed(park);
     let backoff = app.settings.retry_base * 2u32.pow((attempts - 1).clamp(0, 10) as u32);
     inbox::record_failure(
         tx,

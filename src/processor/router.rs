@@ -11,6 +11,7 @@ use super::conversation::{self, Conversation, Key, Loaded, Waiting};
 use super::features::broadcast;
 use super::features::dialogue;
 use super::features::incidents;
+use super::features::limits;
 use super::features::menu;
 use super::features::staff;
 use super::features::surveys;
@@ -23,6 +24,10 @@ use crate::telegram::callback::Callback;
 use crate::texts;
 
 pub async fn handle(ctx: &mut Ctx<'_>, update: &Update) -> Result<()> {
+    // Banned people and floods stop here, before anything is written.
+    if limits::turned_away(ctx, update).await? {
+        return Ok(());
+    }
     match &update.kind {
         UpdateKind::Message(msg) => {
             let from = remember_chat(ctx, msg).await?;

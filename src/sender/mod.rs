@@ -337,7 +337,15 @@ async fn mark_sending(pool: &PgPool, batch: &[Row_]) -> Result<HashSet<i64>> {
 /// Sends one row and records the outcome; returns when its chat should be
 /// paused until (429).
 async fn deliver(pool: &PgPool, bot: &Bot, row: Row_, config: SenderConfig) -> Option<Instant> {
+    let started = Instant::now();
     let outcome = send(pool, bot, &row).await;
+    crate::metrics::send_finished(started.elapsed());
+    match &outcome {
+        Outcome::Sent(_) => crate::metrics::sent(),
+        Outcome::RetryAfter(_) => crate::metrics::too_many_requests(),
+        Outcome::Unreachable(_) => crate::metrics::forbidden(),
+        _ => {}
+    }
     let attempts = row.attempts + 1;
     // A database that is restarting is waited for (15 s, retried every half
     // second so the outcome lands as soon as it is back): a send whose

@@ -259,6 +259,17 @@ catalogue! {
         SETTINGS_TITLE: usage;
         SETTING_CHANGED ["key", "old", "new"];
         SETTINGS_USAGE: usage;
+        SETTING_TICKETS_PER_DAY;
+        SLOW_DOWN ["limit"];
+        TICKET_CAP_REACHED ["limit", "phone"];
+        BAN_USAGE: usage;
+        BANNED_NOTICE;
+        UNBANNED_NOTICE;
+        BAN_DONE ["user", "reason"];
+        BAN_ALREADY ["user"];
+        UNBAN_DONE ["user"];
+        UNBAN_NOT_BANNED ["user"];
+        BAN_NOT_STAFF ["user"];
     }
     mod broadcast {
         MANAGERS_ONLY;

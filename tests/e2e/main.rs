@@ -1,12 +1,14 @@
 //! End-to-end tests: real PostgreSQL, real HTTP between the bot (teloxide)
 //! and the Bot API stand-in. `TEST_LOG=1` shows the bot's logs.
 
+mod abuse;
 mod broadcasts;
 mod chats;
 mod conversation;
 mod crash;
 mod db;
 mod dialogues;
+mod health;
 mod import;
 mod incidents;
 mod lanes;
@@ -17,6 +19,7 @@ mod process;
 mod replicas;
 mod restart;
 mod settings;
+mod shutdown;
 mod soak;
 mod staff;
 mod supervision;

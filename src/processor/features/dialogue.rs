@@ -15,7 +15,7 @@ use teloxide::types::{
     KeyboardMarkup, KeyboardRemove, Message, ReplyMarkup,
 };
 
-use super::staff;
+use super::{limits, staff};
 use crate::domain::phone::Phone;
 use crate::domain::tickets::{Channel, NewTicket, Priority, TicketKind};
 use crate::domain::{fees, people, suggestions, units};
@@ -264,6 +264,17 @@ async fn run(ctx: &mut Ctx<'_>, who: Who, mut dialogue: Dialogue, mut step: Step
                     .and_then(Value::as_str)
                     .map(str::to_string);
                 continue;
+            }
+            if matches!(effect.kind, EffectKind::FileTicket | EffectKind::HandOff) {
+                if let Some(notice) = limits::ticket_cap_reached(ctx, who.chat_id, who.lang).await?
+                {
+                    delete(ctx.conn, who).await?;
+                    let menu = main_menu(who.lang);
+                    return ctx
+                        .reply(who.chat_id, Request::text_with(notice, menu))
+                        .await
+                        .map(|_| ());
+                }
             }
             let (name, vars) = perform(ctx, who, &effect).await?;
             if effect.awaits_outcome {

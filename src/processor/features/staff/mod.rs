@@ -7,6 +7,7 @@
 //! roster name.
 
 pub mod admin;
+pub mod ban;
 pub mod card;
 pub mod commands;
 pub mod desk;
@@ -58,6 +59,9 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
             crate::outbox::Request::text(crate::texts::STAFF_HELP.get(lang)),
         ))
         .await?;
+        return Ok(true);
+    }
+    if ban::on_command(ctx, from, text).await? {
         return Ok(true);
     }
     let Ok(command) = StaffCommand::parse(text, &ctx.app.settings.bot_username) else {
