@@ -183,3 +183,31 @@ async fn continue_numbering(pool: &PgPool, api: &StandIn) -> Result<()> {
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_second_demo_on_a_taken_port_says_so_in_one_sentence_and_starts_nothing() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let folder =
+            std::env::temp_dir().join(format!("propdesk-demo-port-{}", std::process::id()));
+        let args = DemoArgs {
+            listen: taken.local_addr().unwrap(),
+            reset: false,
+            data_dir: folder.clone(),
+            dialogues: "dialogues".into(),
+        };
+        let Err(e) = start(&args, CancellationToken::new()).await else {
+            panic!("a demo started on a taken port");
+        };
+        let text = format!("{e:#}");
+        assert!(
+            text.contains("is taken") && text.contains("--listen"),
+            "{text}"
+        );
+        assert!(!text.contains(". "), "one sentence: {text}");
+        assert!(!folder.exists(), "no database was created");
+    }
+}

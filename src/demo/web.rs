@@ -146,9 +146,21 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
         .into_response()
 }
 
-/// A refusal the page shows as it is (Telegram's words, or ours).
+/// A refusal the page shows: Telegram's words as Telegram gives them (the
+/// page adds its own zh/en explanation for the codes it knows), or ours.
 fn refused(status: StatusCode, message: impl std::fmt::Display) -> Response {
-    (status, Json(json!({"error": message.to_string()}))).into_response()
+    let message = message.to_string();
+    let code = if message.contains("PHOTO_SAVE_FILE_INVALID") {
+        Some("photo_too_big")
+    } else {
+        None
+    };
+    (status, Json(json!({"error": message, "code": code}))).into_response()
+}
+
+/// A refusal of the page's own, by `code` (the page words it in zh or en).
+fn ours(status: StatusCode, code: &'static str, english: &str) -> Response {
+    (status, Json(json!({"error": english, "code": code}))).into_response()
 }
 
 fn failed(e: impl std::fmt::Display) -> Response {
@@ -306,7 +318,7 @@ struct ContactBody {
 /// The "share my phone" button: the user's own contact, with their id.
 async fn contact(State(demo): State<Demo>, Json(b): Json<ContactBody>) -> Response {
     let Some(p) = super::personas::find(b.user) else {
-        return refused(StatusCode::BAD_REQUEST, "unknown user");
+        return ours(StatusCode::BAD_REQUEST, "unknown_user", "unknown user");
     };
     let phone = if p.phone.is_empty() {
         format!("+861390000{}", p.telegram_id)
@@ -424,7 +436,7 @@ async fn language(State(demo): State<Demo>, Json(b): Json<LanguageBody>) -> Resp
         .filter_map(|x| x.callback_data)
         .find(|d| d.ends_with(&wanted))
     else {
-        return refused(StatusCode::BAD_REQUEST, "no such language");
+        return ours(StatusCode::BAD_REQUEST, "no_languages", "no such language");
     };
     match demo
         .api

@@ -13,6 +13,7 @@ const T = {
     none: "无", processed: "已处理", waiting: "处理中", edited: "已编辑", shareHint: "分享手机号", photoSent: "照片已发送", you: "你",
     roles: { owner: "业主", family: "家属", tenant: "租户", butler: "管家", supervisor: "主管", assistant: "助理", manager: "经理" },
     groupSub: (n) => `${n} 位员工 · 机器人在群里`, start: "开始",
+    errors: { photo_too_big: "Telegram 不接受超过 10 MB 的照片", upload_gone: "上传已失效，请重新选择照片", unknown_user: "没有这个用户", no_languages: "机器人没有给出语言选项", not_their_unit: "这不是该住户的房号" },
   },
   en: {
     actingAs: "Acting as", unit: "Unit", whatHappened: "What happened", choosePhoto: "🖼 Choose photos…", samplePhoto: "📷 Sample photo",
@@ -23,6 +24,7 @@ const T = {
     none: "none", processed: "processed", waiting: "in progress", edited: "edited", shareHint: "Share my phone", photoSent: "Photo sent", you: "You",
     roles: { owner: "owner", family: "family", tenant: "tenant", butler: "butler", supervisor: "supervisor", assistant: "assistant", manager: "manager" },
     groupSub: (n) => `${n} staff · the bot is a member`, start: "Start",
+    errors: { photo_too_big: "Telegram does not take photos over 10 MB", upload_gone: "The upload is gone; choose the photo again", unknown_user: "No such user", no_languages: "The bot did not offer the languages", not_their_unit: "Not one of their units" },
   },
 };
 
@@ -62,8 +64,14 @@ function person(id) { return S.setup.people.find((p) => p.id === id); }
 async function api(path, body) {
   const r = await fetch(path, body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   const j = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(j.error || r.statusText);
+  if (!r.ok) throw new Error(errorText(j) || r.statusText);
   return j;
+}
+// Our own refusals by code, in the page's language; Telegram's words as given.
+function errorText(j) {
+  const own = j.code && T[S.ui].errors[j.code];
+  if (j.code === "photo_too_big") return `${own} — ${j.error}`;
+  return own || j.error;
 }
 function toast(text, error) {
   const n = el("div", { class: "toast" + (error ? " error" : "") }, text);
@@ -182,6 +190,7 @@ function renderMessages(stick) {
   const me = actorOf(c);
   const log = visible(S.logs[c.id]);
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 60;
+  const keep = box.scrollTop;
   box.replaceChildren();
   if (!log.length) box.append(el("div", { class: "empty" }, c.kind === "group" ? t("emptyGroup") : t("empty")));
   for (let i = 0; i < log.length; i++) {
@@ -207,7 +216,8 @@ function renderMessages(stick) {
     box.append(node);
   }
   renderReplyKeyboard(c, log);
-  if (stick || atBottom) scrollDown(true);
+  // Re-rendering must not move what the reader is looking at.
+  if (stick || atBottom) scrollDown(true); else box.scrollTop = keep;
 }
 function scrollDown() { const box = $("#messages"); box.scrollTop = box.scrollHeight; }
 
@@ -259,8 +269,8 @@ async function sendPhotos(blobs) {
     const uploads = [];
     for (const b of blobs.slice(0, 10)) {
       const r = await fetch("/api/upload", { method: "POST", body: b });
-      const j = await r.json();
-      if (!r.ok) throw new Error(j.error);
+      const j = await r.json().catch(() => ({}));
+      if (!r.ok) throw new Error(errorText(j) || r.statusText);
       uploads.push(j.upload);
     }
     await api("/api/photos", { chat: c.id, user: actorOf(c), uploads, caption: caption || null });
