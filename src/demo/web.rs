@@ -214,7 +214,10 @@ async fn setup(State(demo): State<Demo>) -> Response {
 
 /// Both sides of one chat as they stand now.
 async fn chat(State(demo): State<Demo>, Path(chat): Path<i64>) -> Response {
-    Json(json!({"chat": chat, "messages": demo.api.chat_log(chat)})).into_response()
+    Json(
+        json!({"chat": chat, "messages": demo.api.chat_log(chat), "pinned": demo.api.pinned(chat)}),
+    )
+    .into_response()
 }
 
 /// Server-sent events: `change` whenever the stand-in changed (the page

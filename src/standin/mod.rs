@@ -31,7 +31,8 @@
 //! What it does not model: parse modes (text is stored and echoed as sent,
 //! entities are not computed, so lengths are counted before markup is
 //! stripped — stricter than Telegram), inline mode, payments, games, polls,
-//! stickers sets, business connections, forum topics, chat administration,
+//! stickers sets, business connections, forum topics, chat administration
+//! (pinning aside),
 //! group membership (any user may write in any group), callback queries
 //! expiring with age, message reactions, `copyMessage`/`forwardMessage`
 //! (answered 400 "does not model"), webhooks' HTTPS/port rules and
@@ -538,6 +539,12 @@ impl StandIn {
     #[must_use]
     pub fn chat_log(&self, chat_id: i64) -> Vec<Value> {
         self.lock().chat_log(chat_id)
+    }
+
+    /// The message the bot pinned last in `chat_id`, if still pinned.
+    #[must_use]
+    pub fn pinned(&self, chat_id: i64) -> Option<i64> {
+        self.lock().pinned(chat_id)
     }
 
     /// The bytes of a file (a user's photo or one the bot uploaded).

@@ -176,6 +176,8 @@ pub(crate) struct State {
     callbacks: HashMap<String, CallbackRec>,
     callback_order: Vec<String>,
     commands: HashMap<(String, String), Vec<BotCommand>>,
+    /// Pinned messages per chat, the latest last.
+    pinned: HashMap<i64, Vec<i64>>,
     files: HashMap<String, FileRec>,
     next_file: u64,
     next_media_group: u64,
@@ -249,6 +251,7 @@ impl State {
             callbacks: HashMap::new(),
             callback_order: Vec::new(),
             commands: HashMap::new(),
+            pinned: HashMap::new(),
             files: HashMap::new(),
             next_file: 1,
             next_media_group: 1,
@@ -481,6 +484,11 @@ impl State {
         }
         entries.sort_by_key(|(id, _)| *id);
         entries.into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// The message pinned last in `chat_id` and still pinned.
+    pub(crate) fn pinned(&self, chat_id: i64) -> Option<i64> {
+        self.pinned.get(&chat_id).and_then(|l| l.last().copied())
     }
 
     /// The bytes of a file by its file_id.
@@ -848,6 +856,36 @@ impl State {
                 found
                     .map(|()| json!(true))
                     .ok_or_else(|| ApiError::bad("Bad Request: message to delete not found"))
+            }
+            "pinChatMessage" => {
+                let chat_id = self.target_chat(params)?;
+                let message_id = params
+                    .get("message_id")
+                    .and_then(Value::as_i64)
+                    .unwrap_or_default();
+                if self.message_json(chat_id, message_id).is_none() {
+                    return Err(ApiError::bad("Bad Request: message to pin not found"));
+                }
+                let list = self.pinned.entry(chat_id).or_default();
+                list.retain(|id| *id != message_id);
+                list.push(message_id);
+                Ok(json!(true))
+            }
+            "unpinChatMessage" => {
+                let chat_id = self.target_chat(params)?;
+                let list = self.pinned.entry(chat_id).or_default();
+                match params.get("message_id").and_then(Value::as_i64) {
+                    Some(id) => list.retain(|p| *p != id),
+                    None => {
+                        list.pop();
+                    }
+                }
+                Ok(json!(true))
+            }
+            "unpinAllChatMessages" => {
+                let chat_id = self.target_chat(params)?;
+                self.pinned.remove(&chat_id);
+                Ok(json!(true))
             }
             "answerCallbackQuery" => {
                 let id = params

@@ -13,6 +13,7 @@ const T = {
     none: "无", processed: "已处理", waiting: "处理中", edited: "已编辑", shareHint: "分享手机号", photoSent: "照片已发送", you: "你",
     roles: { owner: "业主", family: "家属", tenant: "租户", butler: "管家", supervisor: "主管", assistant: "助理", manager: "经理" },
     groupSub: (n) => `${n} 位员工 · 机器人在群里`, start: "开始",
+    pinnedMessage: "置顶消息",
     errors: { photo_too_big: "Telegram 不接受超过 10 MB 的照片", upload_gone: "上传已失效，请重新选择照片", unknown_user: "没有这个用户", no_languages: "机器人没有给出语言选项", not_their_unit: "这不是该住户的房号" },
   },
   en: {
@@ -24,6 +25,7 @@ const T = {
     none: "none", processed: "processed", waiting: "in progress", edited: "edited", shareHint: "Share my phone", photoSent: "Photo sent", you: "You",
     roles: { owner: "owner", family: "family", tenant: "tenant", butler: "butler", supervisor: "supervisor", assistant: "assistant", manager: "manager" },
     groupSub: (n) => `${n} staff · the bot is a member`, start: "Start",
+    pinnedMessage: "Pinned message",
     errors: { photo_too_big: "Telegram does not take photos over 10 MB", upload_gone: "The upload is gone; choose the photo again", unknown_user: "No such user", no_languages: "The bot did not offer the languages", not_their_unit: "Not one of their units" },
   },
 };
@@ -41,6 +43,7 @@ const S = {
   actorInGroup: store.get("groupActor", 8001),
   ui: store.get("ui", (navigator.language || "zh").startsWith("zh") ? "zh" : "en"),
   logs: {},           // chat id → messages
+  pinned: {},         // chat id → the pinned message id
   seen: store.get("seen", {}),
   trace: store.get("trace", window.innerWidth > 1100),
   hiddenKeyboards: {},
@@ -216,8 +219,17 @@ function renderMessages(stick) {
     box.append(node);
   }
   renderReplyKeyboard(c, log);
+  renderPinned(c, log);
   // Re-rendering must not move what the reader is looking at.
   if (stick || atBottom) scrollDown(true); else box.scrollTop = keep;
+}
+function renderPinned(c, log) {
+  const bar = $("#pinned");
+  const m = log.find((x) => x.message_id === S.pinned[c.id]);
+  bar.hidden = !m;
+  if (!m) return;
+  bar.replaceChildren(el("b", {}, t("pinnedMessage")), " ", preview(m));
+  bar.onclick = () => { const n = document.querySelector(`[data-message="${m.message_id}"]`); if (n) n.scrollIntoView({ block: "center" }); };
 }
 function scrollDown() { const box = $("#messages"); box.scrollTop = box.scrollHeight; }
 
@@ -331,7 +343,7 @@ function chatName(id) { const c = chatById(id); return c ? c.title : id; }
 
 // ---------------------------------------------------------------- refresh
 async function refreshChat(id) {
-  try { const j = await api(`/api/chat/${id}`); S.logs[id] = j.messages; } catch (_) { /* the next change retries */ }
+  try { const j = await api(`/api/chat/${id}`); S.logs[id] = j.messages; S.pinned[id] = j.pinned; } catch (_) { /* the next change retries */ }
 }
 let pending = null;
 async function refreshAll() {
