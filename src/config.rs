@@ -33,6 +33,9 @@ pub enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Try propdesk without Telegram: a sample estate, the real bot, and a
+    /// Telegram-like web page to act as owners and staff. Needs no token.
+    Demo(DemoArgs),
     /// Run the bot: intake, processor, sender and scheduler.
     Serve(Box<Settings>),
     /// Apply database migrations and exit.
@@ -59,6 +62,24 @@ pub enum Command {
     /// Show or change the office settings (office hours, deadlines …).
     #[command(subcommand)]
     Settings(SettingsCommand),
+}
+
+/// `propdesk demo`: its own database folder and address, never a real
+/// installation's.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Address of the demo page.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Start again from the sample estate (forgets what was done in earlier runs).
+    #[arg(long)]
+    pub reset: bool,
+    /// The demo's own folder (its embedded PostgreSQL is in `postgres/` below it).
+    #[arg(long, default_value = "./data/demo")]
+    pub data_dir: PathBuf,
+    /// Dialogue folder.
+    #[arg(long, env = "PROPDESK_DIALOGUES", default_value = DEFAULT_DIALOGUES)]
+    pub dialogues: PathBuf,
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod console;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod health;

@@ -43,6 +43,13 @@ async fn main() -> ExitCode {
 async fn run(command: Command) -> Result<ExitCode> {
     match command {
         Command::Serve(args) => serve(*args).await,
+        Command::Demo(args) => {
+            let stop = CancellationToken::new();
+            tokio::spawn(stop_on_signal(stop.clone()));
+            propdesk::demo::run(args, stop)
+                .await
+                .map(|()| ExitCode::SUCCESS)
+        }
         Command::Migrate(db) => {
             let db = open(&db).await?;
             db.close().await;
@@ -226,6 +233,10 @@ async fn open(args: &DbArgs) -> Result<Database> {
 }
 
 async fn serve(args: Settings) -> Result<ExitCode> {
+    if args.token.is_empty() {
+        eprintln!("propdesk: {}", propdesk::settings::NO_TOKEN);
+        return Ok(ExitCode::FAILURE);
+    }
     Settings::warn_retired();
     // Refuse to start with broken dialogues or texts before touching
     // anything else.

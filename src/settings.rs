@@ -25,6 +25,20 @@ pub const RETIRED: &[(&str, &str)] = &[
     ("PROPDESK_REMINDER_TIME", "reminder_time"),
 ];
 
+/// What `propdesk serve` says when it has no bot token.
+pub const NO_TOKEN: &str = "no bot token: `propdesk serve` needs one.\n  \
+     Get it from @BotFather in Telegram (send /newbot, pick a name; it answers with a token like 123456:ABC-DEF…),\n  \
+     then put it in TELOXIDE_TOKEN (export TELOXIDE_TOKEN=…) or pass --token.\n  \
+     To try propdesk without Telegram or a token first, run `propdesk demo`.";
+
+impl Secret {
+    /// Whether no secret was given at all.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.trim().is_empty()
+    }
+}
+
 /// A secret (the bot token): `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -71,8 +85,16 @@ pub struct DbArgs {
 pub struct Settings {
     #[command(flatten)]
     pub db: DbArgs,
-    /// The bot token from @BotFather.
-    #[arg(long, env = "TELOXIDE_TOKEN", hide_env_values = true)]
+    /// The bot token from @BotFather (`propdesk demo` needs none).
+    // Not `required`: without it `serve` says how to get one (NO_TOKEN)
+    // instead of clap's bare "argument missing".
+    #[arg(
+        long,
+        env = "TELOXIDE_TOKEN",
+        hide_env_values = true,
+        default_value = "",
+        hide_default_value = true
+    )]
     pub token: Secret,
     /// Another Bot API server (default: Telegram's).
     #[arg(long, env = "TELOXIDE_API_URL")]
@@ -165,7 +187,7 @@ impl Settings {
 mod tests {
     use std::collections::BTreeSet;
 
-    use clap::CommandFactory;
+    use clap::{CommandFactory, Parser};
 
     use super::*;
     use crate::config::Cli;
@@ -182,6 +204,21 @@ mod tests {
         }
         for sub in command.get_subcommands() {
             env_vars(sub, out);
+        }
+    }
+
+    #[test]
+    fn serve_without_a_token_parses_and_the_token_is_empty() {
+        let cli = Cli::try_parse_from(["propdesk", "serve"]).expect("serve parses without a token");
+        let crate::config::Command::Serve(s) = cli.command else {
+            panic!("not serve")
+        };
+        // The environment may hold a token; the flag-less default is empty.
+        if std::env::var_os("TELOXIDE_TOKEN").is_none() {
+            assert!(s.token.is_empty());
+        }
+        for needle in ["@BotFather", "TELOXIDE_TOKEN", "propdesk demo"] {
+            assert!(NO_TOKEN.contains(needle), "{needle}");
         }
     }
 

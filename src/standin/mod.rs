@@ -31,11 +31,14 @@
 //! What it does not model: parse modes (text is stored and echoed as sent,
 //! entities are not computed, so lengths are counted before markup is
 //! stripped — stricter than Telegram), inline mode, payments, games, polls,
-//! stickers sets, business connections, forum topics, chat administration,
+//! stickers sets, business connections, forum topics, chat administration
+//! (pinning aside),
 //! group membership (any user may write in any group), callback queries
 //! expiring with age, message reactions, `copyMessage`/`forwardMessage`
 //! (answered 400 "does not model"), webhooks' HTTPS/port rules and
-//! `max_connections`, file size limits, and Telegram's 24-hour update expiry.
+//! `max_connections`, file size limits beyond two (a photo a user uploads is
+//! at most 10 MB, a file getFile hands out at most 20 MB), and Telegram's
+//! 24-hour update expiry.
 
 mod body;
 mod limits;
@@ -63,7 +66,7 @@ pub use records::{
     RefusalRecord, RequestRecord, Sent, SentFile, SentMessage,
 };
 pub use spec::{utf16_len, Refusal, Spec};
-pub use state::TestUser;
+pub use state::{TestUser, DOWNLOAD_MAX_BYTES, PHOTO_MAX_BYTES, PHOTO_TOO_BIG};
 
 use state::State;
 
@@ -104,12 +107,19 @@ pub(crate) struct Inner {
     updates: Notify,
     /// The bot's messages changed.
     messages: Notify,
+    /// Bumped on every change a client could show (a user acted, the bot
+    /// called a method): what [`StandIn::subscribe`] watches.
+    changes: watch::Sender<u64>,
     shutdown: watch::Receiver<bool>,
 }
 
 impl Inner {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn changed(&self) {
+        self.changes.send_modify(|n| *n += 1);
     }
 }
 
@@ -160,6 +170,7 @@ impl StandIn {
             spec,
             updates: Notify::new(),
             messages: Notify::new(),
+            changes: watch::channel(0).0,
             shutdown: rx,
         });
         let mut stop = inner.shutdown.clone();
@@ -220,6 +231,7 @@ impl StandIn {
     fn act<T>(&self, act: impl FnOnce(&mut State) -> T) -> T {
         let out = act(&mut self.lock());
         self.inner.updates.notify_waiters();
+        self.inner.changed();
         out
     }
 
@@ -237,6 +249,14 @@ impl StandIn {
         let id = user.id;
         state.add_user(user);
         state.mark_started(id);
+    }
+
+    /// Numbers the next update after `last_update_id` and the next message
+    /// of each `(chat, last message id)` after it: for a client that starts
+    /// a fresh stand-in against a bot whose database remembers an earlier one.
+    pub fn continue_numbering(&self, last_update_id: i64, last_message_ids: &[(i64, i64)]) {
+        self.lock()
+            .continue_numbering(last_update_id, last_message_ids);
     }
 
     /// Creates a group (id < 0) or, below -10^12, a supergroup.
@@ -325,6 +345,46 @@ impl StandIn {
         self.act(|st| {
             let content = st.new_photo(caption);
             st.user_message(user, user, content)
+        })
+    }
+
+    /// Photos the user uploads into `chat_id` (their private chat or a
+    /// group): one is a photo message, several an album sharing a
+    /// media_group_id (the caption on the first). A photo over
+    /// [`PHOTO_MAX_BYTES`] is refused with [`PHOTO_TOO_BIG`] and nothing is sent.
+    pub fn upload_photos(
+        &self,
+        user: i64,
+        chat_id: i64,
+        photos: Vec<Vec<u8>>,
+        caption: Option<&str>,
+    ) -> anyhow::Result<Vec<Sent>> {
+        if photos.iter().any(|p| p.len() > PHOTO_MAX_BYTES) {
+            bail!("{PHOTO_TOO_BIG}");
+        }
+        if photos.is_empty() || photos.len() > 10 {
+            bail!("an upload has 1 to 10 photos");
+        }
+        self.act(|st| {
+            let group = (photos.len() > 1).then(|| st.new_media_group_id());
+            let mut sent = Vec::new();
+            for (i, bytes) in photos.into_iter().enumerate() {
+                let mut content = st.photo_from_bytes(bytes, caption.filter(|_| i == 0))?;
+                if let Some(g) = &group {
+                    content.insert("media_group_id".into(), json!(g));
+                }
+                sent.push(st.user_message(user, chat_id, content)?);
+            }
+            Ok(sent)
+        })
+    }
+
+    /// A text message from `user` in any chat: their private chat
+    /// (`chat_id == user`) or a group.
+    pub fn send_text_in(&self, chat_id: i64, user: i64, text: &str) -> anyhow::Result<Sent> {
+        self.act(|st| {
+            let content = st.text_content(text);
+            st.user_message(user, chat_id, content)
         })
     }
 
@@ -472,6 +532,33 @@ impl StandIn {
                 );
             }
         }
+    }
+
+    /// Both sides of `chat_id` in order, as a Telegram client shows it
+    /// (see `State::chat_log`): for the demo page.
+    #[must_use]
+    pub fn chat_log(&self, chat_id: i64) -> Vec<Value> {
+        self.lock().chat_log(chat_id)
+    }
+
+    /// The message the bot pinned last in `chat_id`, if still pinned.
+    #[must_use]
+    pub fn pinned(&self, chat_id: i64) -> Option<i64> {
+        self.lock().pinned(chat_id)
+    }
+
+    /// The bytes of a file (a user's photo or one the bot uploaded).
+    #[must_use]
+    pub fn file_bytes(&self, file_id: &str) -> Option<Vec<u8>> {
+        self.lock().file_by_id(file_id)
+    }
+
+    /// A counter bumped on every change a client could show: a user acted
+    /// or the bot called a method (long polls aside). Wait on
+    /// `changed()` to stream them.
+    #[must_use]
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.inner.changes.subscribe()
     }
 
     /// Answers to callback queries, in the order the queries were made.

@@ -131,6 +131,7 @@ async fn handle(
     if name.ends_with("Webhook") {
         inner.updates.notify_waiters();
     }
+    inner.changed();
     finish(&inner, &name, decoded.params, result, drop_response)
 }
 

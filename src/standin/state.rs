@@ -23,6 +23,12 @@ const NOT_MODIFIED: &str = "Bad Request: message is not modified: specified new 
 const OLD_QUERY: &str =
     "Bad Request: query is too old and response timeout expired or query id is invalid";
 const WRONG_FILE: &str = "Bad Request: wrong file identifier/HTTP URL specified";
+/// The largest photo Telegram takes from a client (bigger ones go as files).
+pub const PHOTO_MAX_BYTES: usize = 10 * 1024 * 1024;
+/// What Telegram answers a client uploading a bigger photo.
+pub const PHOTO_TOO_BIG: &str = "400 PHOTO_SAVE_FILE_INVALID: Telegram takes photos of up to 10 MB";
+/// The largest file a bot may download with getFile.
+pub const DOWNLOAD_MAX_BYTES: usize = 20 * 1024 * 1024;
 
 /// A Telegram-shaped error answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +176,8 @@ pub(crate) struct State {
     callbacks: HashMap<String, CallbackRec>,
     callback_order: Vec<String>,
     commands: HashMap<(String, String), Vec<BotCommand>>,
+    /// Pinned messages per chat, the latest last.
+    pinned: HashMap<i64, Vec<i64>>,
     files: HashMap<String, FileRec>,
     next_file: u64,
     next_media_group: u64,
@@ -243,6 +251,7 @@ impl State {
             callbacks: HashMap::new(),
             callback_order: Vec::new(),
             commands: HashMap::new(),
+            pinned: HashMap::new(),
             files: HashMap::new(),
             next_file: 1,
             next_media_group: 1,
@@ -290,6 +299,14 @@ impl State {
                 started: false,
             },
         );
+    }
+
+    pub(crate) fn continue_numbering(&mut self, last_update_id: i64, chats: &[(i64, i64)]) {
+        self.next_update_id = self.next_update_id.max(last_update_id + 1);
+        for (chat, last) in chats {
+            let id = self.last_message_id.entry(*chat).or_insert(0);
+            *id = (*id).max(*last);
+        }
     }
 
     pub(crate) fn mark_started(&mut self, user_id: i64) {
@@ -416,6 +433,67 @@ impl State {
             content.insert("caption".into(), json!(c));
         }
         content
+    }
+
+    /// A photo of real bytes (one size, as a client uploads it), or
+    /// Telegram's refusal when it is over [`PHOTO_MAX_BYTES`].
+    pub(crate) fn photo_from_bytes(
+        &mut self,
+        bytes: Vec<u8>,
+        caption: Option<&str>,
+    ) -> anyhow::Result<Map<String, Value>> {
+        if bytes.len() > PHOTO_MAX_BYTES {
+            bail!("{PHOTO_TOO_BIG}");
+        }
+        let size = bytes.len();
+        let (file_id, unique_id) = self.register_file("photos", bytes, "jpg");
+        let mut content = Map::new();
+        content.insert(
+            "photo".into(),
+            json!([{"file_id": file_id, "file_unique_id": unique_id, "width": 1280, "height": 960, "file_size": size}]),
+        );
+        if let Some(c) = caption {
+            content.insert("caption".into(), json!(c));
+        }
+        Ok(content)
+    }
+
+    /// Both sides of a chat in order, as a client shows it: the users'
+    /// messages as delivered (`"side": "user"`), the bot's as they stand
+    /// now (`"side": "bot"`, with the full markup it was sent with —
+    /// reply keyboards included — its edit count and whether it was deleted).
+    pub(crate) fn chat_log(&self, chat_id: i64) -> Vec<Value> {
+        let mut entries: Vec<(i64, Value)> = self
+            .user_messages
+            .iter()
+            .filter(|((chat, _), _)| *chat == chat_id)
+            .map(|((_, id), m)| {
+                let mut m = m.clone();
+                m["side"] = json!("user");
+                (*id, m)
+            })
+            .collect();
+        for m in self.bot_messages.iter().filter(|m| m.chat_id == chat_id) {
+            let mut j = self.bot_message_json(m, true);
+            j["side"] = json!("bot");
+            j["method"] = json!(m.method);
+            j["markup"] = m.reply_markup.clone().unwrap_or(Value::Null);
+            j["edits"] = json!(m.history.len());
+            j["deleted"] = json!(m.deleted);
+            entries.push((m.message_id, j));
+        }
+        entries.sort_by_key(|(id, _)| *id);
+        entries.into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// The message pinned last in `chat_id` and still pinned.
+    pub(crate) fn pinned(&self, chat_id: i64) -> Option<i64> {
+        self.pinned.get(&chat_id).and_then(|l| l.last().copied())
+    }
+
+    /// The bytes of a file by its file_id.
+    pub(crate) fn file_by_id(&self, file_id: &str) -> Option<Vec<u8>> {
+        self.files.get(file_id).map(|f| f.bytes.clone())
     }
 
     pub(crate) fn new_media_group_id(&mut self) -> String {
@@ -779,6 +857,36 @@ impl State {
                     .map(|()| json!(true))
                     .ok_or_else(|| ApiError::bad("Bad Request: message to delete not found"))
             }
+            "pinChatMessage" => {
+                let chat_id = self.target_chat(params)?;
+                let message_id = params
+                    .get("message_id")
+                    .and_then(Value::as_i64)
+                    .unwrap_or_default();
+                if self.message_json(chat_id, message_id).is_none() {
+                    return Err(ApiError::bad("Bad Request: message to pin not found"));
+                }
+                let list = self.pinned.entry(chat_id).or_default();
+                list.retain(|id| *id != message_id);
+                list.push(message_id);
+                Ok(json!(true))
+            }
+            "unpinChatMessage" => {
+                let chat_id = self.target_chat(params)?;
+                let list = self.pinned.entry(chat_id).or_default();
+                match params.get("message_id").and_then(Value::as_i64) {
+                    Some(id) => list.retain(|p| *p != id),
+                    None => {
+                        list.pop();
+                    }
+                }
+                Ok(json!(true))
+            }
+            "unpinAllChatMessages" => {
+                let chat_id = self.target_chat(params)?;
+                self.pinned.remove(&chat_id);
+                Ok(json!(true))
+            }
             "answerCallbackQuery" => {
                 let id = params
                     .get("callback_query_id")
@@ -849,6 +957,9 @@ impl State {
                     .files
                     .get(id)
                     .ok_or_else(|| ApiError::bad("Bad Request: invalid file id"))?;
+                if f.bytes.len() > DOWNLOAD_MAX_BYTES {
+                    return Err(ApiError::bad("Bad Request: file is too big"));
+                }
                 Ok(
                     json!({"file_id": id, "file_unique_id": f.unique_id, "file_size": f.bytes.len(), "file_path": f.path}),
                 )

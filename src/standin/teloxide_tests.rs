@@ -490,3 +490,43 @@ async fn webhook_gets_updates_with_the_secret_and_blocks_get_updates() {
     assert_eq!(message(&got[0]).id.0, reply.message_id as i32);
     standin.assert_nothing_refused();
 }
+
+#[tokio::test]
+async fn a_pinned_message_is_the_chats_until_unpinned_and_user_photos_keep_their_bytes() {
+    let (standin, bot) = start(Limits::unlimited()).await;
+    standin.send_text(ANN, "/start").unwrap();
+    let notice = bot
+        .send_message(ChatId(ANN), "Water off at 2 pm")
+        .await
+        .unwrap();
+    bot.pin_chat_message(ChatId(ANN), notice.id).await.unwrap();
+    assert_eq!(standin.pinned(ANN), Some(i64::from(notice.id.0)));
+    let missing = bot.pin_chat_message(ChatId(ANN), MessageId(999)).await;
+    assert!(missing.is_err());
+    bot.unpin_chat_message(ChatId(ANN)).await.unwrap();
+    assert_eq!(standin.pinned(ANN), None);
+
+    // A user's uploaded photo: its own bytes for getFile; over 10 MB refused.
+    let sent = standin
+        .upload_photos(ANN, ANN, vec![b"\xff\xd8real".to_vec()], Some("leak"))
+        .unwrap();
+    assert_eq!(sent.len(), 1);
+    let log = standin.chat_log(ANN);
+    let photo = log
+        .iter()
+        .find(|m| m["side"] == "user" && m.get("photo").is_some())
+        .unwrap();
+    let file_id = photo["photo"][0]["file_id"].as_str().unwrap();
+    assert_eq!(standin.file_bytes(file_id).unwrap(), b"\xff\xd8real");
+    let file = bot.get_file(FileId(file_id.to_owned())).await.unwrap();
+    let mut bytes = Vec::new();
+    bot.download_file(&file.path, &mut bytes).await.unwrap();
+    assert_eq!(bytes, b"\xff\xd8real");
+    let too_big = standin.upload_photos(ANN, ANN, vec![vec![0; super::PHOTO_MAX_BYTES + 1]], None);
+    assert!(format!("{:#}", too_big.unwrap_err()).contains("PHOTO_SAVE_FILE_INVALID"));
+    // Both sides in order: the user's /start and photo, the bot's notice.
+    assert_eq!(log.len(), 3);
+    assert!(log
+        .windows(2)
+        .all(|w| w[0]["message_id"].as_i64() < w[1]["message_id"].as_i64()));
+}
