@@ -48,46 +48,44 @@ pub async fn tickets(pool: &PgPool, from: NaiveDate, to: NaiveDate, tz: Tz) -> R
             });
         }
     }
-    let r = sqlx::query(
-        "SELECT count(*) AS total,
+    let r = sqlx::query!(
+        r#"SELECT count(*) AS "total!",
                 percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - created_at))
                     FILTER (WHERE first_response_at IS NOT NULL) AS response,
                 percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - created_at))
                     FILTER (WHERE resolved_at IS NOT NULL) AS resolve,
-                avg(rating)::float8 AS rating, count(rating) AS rated
-           FROM tickets WHERE created_at >= $1 AND created_at < $2",
+                avg(rating)::float8 AS rating, count(rating) AS "rated!"
+           FROM tickets WHERE created_at >= $1 AND created_at < $2"#,
+        start,
+        end
     )
-    .bind(start)
-    .bind(end)
     .fetch_one(pool)
     .await?;
     let minutes = |secs: Option<f64>| secs.map_or("-".to_string(), |s| format!("{:.0}", s / 60.0));
     lines.push(Line {
         section: "total",
         key: "tickets".into(),
-        value: r.try_get::<i64, _>("total")?.to_string(),
+        value: r.total.to_string(),
     });
     lines.push(Line {
         section: "median_minutes",
         key: "first_response".into(),
-        value: minutes(r.try_get("response")?),
+        value: minutes(r.response),
     });
     lines.push(Line {
         section: "median_minutes",
         key: "resolution".into(),
-        value: minutes(r.try_get("resolve")?),
+        value: minutes(r.resolve),
     });
     lines.push(Line {
         section: "rating",
         key: "average".into(),
-        value: r
-            .try_get::<Option<f64>, _>("rating")?
-            .map_or("-".into(), |a| format!("{a:.2}")),
+        value: r.rating.map_or("-".into(), |a| format!("{a:.2}")),
     });
     lines.push(Line {
         section: "rating",
         key: "count".into(),
-        value: r.try_get::<i64, _>("rated")?.to_string(),
+        value: r.rated.to_string(),
     });
     Ok(lines)
 }

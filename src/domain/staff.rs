@@ -223,10 +223,10 @@ pub async fn upsert(
 
 /// Deactivates a staff member (their history stays); false if not active.
 pub async fn deactivate(conn: &mut PgConnection, staff_no: i32) -> Result<bool> {
-    let n = sqlx::query(
+    let n = sqlx::query!(
         "UPDATE staff SET active = FALSE, updated_at = now() WHERE staff_no = $1 AND active",
+        staff_no
     )
-    .bind(staff_no)
     .execute(conn)
     .await?
     .rows_affected();
@@ -235,11 +235,11 @@ pub async fn deactivate(conn: &mut PgConnection, staff_no: i32) -> Result<bool> 
 
 /// Changes a member's role; false if there is no such active member.
 pub async fn set_role(conn: &mut PgConnection, staff_no: i32, role: StaffRole) -> Result<bool> {
-    let n = sqlx::query(
+    let n = sqlx::query!(
         "UPDATE staff SET role = $2, updated_at = now() WHERE staff_no = $1 AND active",
+        staff_no,
+        role.as_str()
     )
-    .bind(staff_no)
-    .bind(role.as_str())
     .execute(conn)
     .await?
     .rows_affected();
@@ -253,12 +253,12 @@ pub async fn remember_username(
     username: Option<&str>,
 ) -> Result<()> {
     let username = username.map(str::to_ascii_lowercase);
-    sqlx::query(
+    sqlx::query!(
         "UPDATE staff SET username = $2
           WHERE telegram_user_id = $1 AND username IS DISTINCT FROM $2",
+        telegram_user_id,
+        username
     )
-    .bind(telegram_user_id)
-    .bind(username)
     .execute(conn)
     .await?;
     Ok(())

@@ -23,17 +23,17 @@ pub struct NewSuggestion<'a> {
 
 /// Drops a suggestion in the box (once per update).
 pub async fn insert(conn: &mut PgConnection, s: &NewSuggestion<'_>) -> Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO suggestions (person_id, chat_id, anonymous, body, photos, source_update_id)
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (source_update_id) DO NOTHING",
+        s.person_id,
+        s.chat_id,
+        s.anonymous,
+        s.body,
+        Value::Array(s.photo_file_ids.clone()),
+        s.source_update_id
     )
-    .bind(s.person_id)
-    .bind(s.chat_id)
-    .bind(s.anonymous)
-    .bind(s.body)
-    .bind(Value::Array(s.photo_file_ids.clone()))
-    .bind(s.source_update_id)
     .execute(conn)
     .await
     .context("saving a suggestion")?;
@@ -69,9 +69,11 @@ pub async fn take_unread(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<
     .fetch_all(&mut *conn)
     .await
     .context("reading the suggestion box")?;
-    sqlx::query("UPDATE suggestions SET read_at = $1 WHERE read_at IS NULL")
-        .bind(now)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE suggestions SET read_at = $1 WHERE read_at IS NULL",
+        now
+    )
+    .execute(conn)
+    .await?;
     Ok(rows)
 }

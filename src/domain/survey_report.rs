@@ -49,19 +49,20 @@ pub struct BuildingRate {
 }
 
 async fn quarter(pool: &PgPool, survey_id: i64, code: &str) -> Result<QuarterFigures> {
-    let responses: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM survey_responses WHERE survey_id = $1")
-            .bind(survey_id)
-            .fetch_one(pool)
-            .await?;
+    let responses: i64 = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM survey_responses WHERE survey_id = $1"#,
+        survey_id
+    )
+    .fetch_one(pool)
+    .await?;
     let mut averages = Vec::new();
     for q in QUESTIONS {
-        let avg: Option<f64> = sqlx::query_scalar(
+        let avg: Option<f64> = sqlx::query_scalar!(
             "SELECT avg((answers ->> $2)::float8) FROM survey_responses
               WHERE survey_id = $1 AND jsonb_typeof(answers -> $2) = 'number'",
+            survey_id,
+            q
         )
-        .bind(survey_id)
-        .bind(q)
         .fetch_one(pool)
         .await
         .with_context(|| format!("averaging {q}"))?;

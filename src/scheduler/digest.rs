@@ -37,13 +37,13 @@ pub async fn send_if_due(
         return Ok(None);
     }
     let day = local.date_naive();
-    let claimed = sqlx::query(
+    let claimed = sqlx::query!(
         "INSERT INTO digests (day, chat_id, sent_at) VALUES ($1, $2, $3)
          ON CONFLICT (day) DO NOTHING",
+        day,
+        group,
+        now
     )
-    .bind(day)
-    .bind(group)
-    .bind(now)
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -89,11 +89,13 @@ pub async fn send_if_due(
             }
         }
     }
-    sqlx::query("UPDATE digests SET suggestions = $2 WHERE day = $1")
-        .bind(day)
-        .bind(i32::try_from(rows.len()).unwrap_or(i32::MAX))
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE digests SET suggestions = $2 WHERE day = $1",
+        day,
+        i32::try_from(rows.len()).unwrap_or(i32::MAX)
+    )
+    .execute(&mut *tx)
+    .await?;
 
     // Active and overdue tickets by kind.
     let counts = sqlx::query(&format!(
@@ -127,20 +129,20 @@ pub async fn send_if_due(
         .earliest()
         .map_or(now, |d| d.with_timezone(&Utc));
     let yesterday_start = today_start - Duration::days(1);
-    let ratings = sqlx::query(
-        "SELECT count(*) AS n, avg((data->>'rating')::int)::float8 AS avg
-           FROM ticket_events WHERE kind = 'rated' AND at >= $1 AND at < $2",
+    let ratings = sqlx::query!(
+        r#"SELECT count(*) AS "n!", avg((data->>'rating')::int)::float8 AS avg
+           FROM ticket_events WHERE kind = 'rated' AND at >= $1 AND at < $2"#,
+        yesterday_start,
+        today_start
     )
-    .bind(yesterday_start)
-    .bind(today_start)
     .fetch_one(&mut *tx)
     .await?;
-    let n: i64 = ratings.try_get("n")?;
+    let n: i64 = ratings.n;
     text.push_str("\n\n");
     if n == 0 {
         text.push_str(texts::DIGEST_NO_RATINGS.get(lang));
     } else {
-        let avg: f64 = ratings.try_get::<Option<f64>, _>("avg")?.unwrap_or(0.0);
+        let avg: f64 = ratings.avg.unwrap_or(0.0);
         text.push_str(&fill(
             texts::DIGEST_RATINGS.get(lang),
             &[("n", &n.to_string()), ("avg", &format!("{avg:.1}"))],
