@@ -475,7 +475,8 @@ fn effective(spec: &Spec, stored: &HashMap<String, String>) -> Value {
 
 /// The stored `key → value` texts.
 async fn stored(conn: &mut PgConnection) -> anyhow::Result<HashMap<String, String>> {
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM office_settings")
+    let rows = sqlx::query!("SELECT key, value FROM office_settings")
+        .map(|r| (r.key, r.value))
         .fetch_all(conn)
         .await
         .context("reading office settings")?;

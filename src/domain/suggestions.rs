@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::{FromRow, PgConnection};
+use sqlx::PgConnection;
 
 /// A suggestion as the owner left it.
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ pub async fn insert(conn: &mut PgConnection, s: &NewSuggestion<'_>) -> Result<()
 }
 
 /// An unread suggestion, with who left it unless they stayed anonymous.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct Unread {
     pub anonymous: bool,
     pub body: String,
@@ -55,8 +55,9 @@ pub struct Unread {
 /// `now` — in the caller's transaction, so a digest that is rolled back
 /// leaves them unread.
 pub async fn take_unread(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Vec<Unread>> {
-    let rows: Vec<Unread> = sqlx::query_as(
-        "SELECT s.anonymous, s.body, s.chat_id, p.name, u.code
+    let rows = sqlx::query_as!(
+        Unread,
+        r#"SELECT s.anonymous, s.body, s.chat_id, p.name AS "name?", u.code AS "code?"
            FROM suggestions s
            LEFT JOIN people p ON p.id = s.person_id AND NOT s.anonymous
            LEFT JOIN LATERAL (
@@ -64,7 +65,7 @@ pub async fn take_unread(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<
                 WHERE m.person_id = p.id ORDER BY m.is_default DESC LIMIT 1) u ON TRUE
           WHERE s.read_at IS NULL
           ORDER BY s.id
-          FOR UPDATE OF s",
+          FOR UPDATE OF s"#
     )
     .fetch_all(&mut *conn)
     .await

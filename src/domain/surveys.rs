@@ -85,13 +85,14 @@ pub async fn start_campaign(
     tz: Tz,
     settings: &VisitSettings,
 ) -> Result<CampaignStart> {
-    let (survey_id, started): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+    let (survey_id, started) = sqlx::query!(
         "INSERT INTO surveys (code, started_at) VALUES ($1, $2)
          ON CONFLICT (code) DO UPDATE SET closes_at = NULL
          RETURNING id, campaign_started_at",
+        code.as_str(),
+        now
     )
-    .bind(code.as_str())
-    .bind(now)
+    .map(|r| (r.id, r.campaign_started_at))
     .fetch_one(&mut *conn)
     .await
     .context("opening the survey")?;
@@ -239,11 +240,12 @@ pub async fn survey_state(
     survey_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<(String, bool)>> {
-    Ok(sqlx::query_as(
-        "SELECT code, closes_at IS NULL OR closes_at > $2 FROM surveys WHERE id = $1",
+    Ok(sqlx::query!(
+        r#"SELECT code, closes_at IS NULL OR closes_at > $2 AS "open!" FROM surveys WHERE id = $1"#,
+        survey_id,
+        now
     )
-    .bind(survey_id)
-    .bind(now)
+    .map(|r| (r.code, r.open))
     .fetch_optional(conn)
     .await?)
 }
