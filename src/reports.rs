@@ -5,7 +5,13 @@
 use anyhow::Result;
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
+
+#[derive(sqlx::FromRow)]
+struct KeyCount {
+    key: String,
+    n: i64,
+}
 
 /// One row of the report: a section, a key, a value.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,7 +38,9 @@ pub async fn tickets(pool: &PgPool, from: NaiveDate, to: NaiveDate, tz: Tz) -> R
         ("kind", "t.kind"),
         ("building", "COALESCE(u.building, '-')"),
     ] {
-        let rows = sqlx::query(&format!(
+        // The grouping expression is spliced in, so the rows are read into a
+        // `FromRow` type rather than checked by a macro.
+        let rows: Vec<KeyCount> = sqlx::query_as(&format!(
             "SELECT {expr} AS key, count(*) AS n FROM tickets t LEFT JOIN units u ON u.id = t.unit_id
               WHERE t.created_at >= $1 AND t.created_at < $2 GROUP BY 1 ORDER BY 1"
         ))
@@ -43,8 +51,8 @@ pub async fn tickets(pool: &PgPool, from: NaiveDate, to: NaiveDate, tz: Tz) -> R
         for r in rows {
             lines.push(Line {
                 section,
-                key: r.try_get("key")?,
-                value: r.try_get::<i64, _>("n")?.to_string(),
+                key: r.key,
+                value: r.n.to_string(),
             });
         }
     }

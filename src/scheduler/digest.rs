@@ -6,7 +6,7 @@
 
 use anyhow::Result;
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
 use crate::domain::office_settings;
 use crate::domain::suggestions;
@@ -98,7 +98,9 @@ pub async fn send_if_due(
     .await?;
 
     // Active and overdue tickets by kind.
-    let counts = sqlx::query(&format!(
+    // Built with the ticket module's list of active statuses, so read into
+    // a `FromRow` type rather than checked by a macro.
+    let counts: Vec<KindCount> = sqlx::query_as(&format!(
         "SELECT kind, count(*) AS active,
                 count(*) FILTER (WHERE due_resolve_at < $1
                                     OR (first_response_at IS NULL AND due_response_at < $1)) AS overdue
@@ -114,11 +116,12 @@ pub async fn send_if_due(
     } else {
         text.push_str(texts::DIGEST_OPEN.get(lang));
         for r in &counts {
-            let kind: String = r.try_get("kind")?;
-            let label =
-                TicketKind::parse(&kind).map_or(kind.clone(), |k| k.label(lang).to_string());
-            let active: i64 = r.try_get("active")?;
-            let overdue: i64 = r.try_get("overdue")?;
+            let KindCount {
+                kind,
+                active,
+                overdue,
+            } = r;
+            let label = TicketKind::parse(kind).map_or(kind.clone(), |k| k.label(lang).to_string());
             text.push_str(&format!("\n• {label}: {active} / {overdue}"));
         }
     }
@@ -174,4 +177,12 @@ pub async fn send_if_due(
     }
     tx.commit().await?;
     Ok(Some((1, acks.len())))
+}
+
+/// A line of the digest's open-tickets table.
+#[derive(sqlx::FromRow)]
+struct KindCount {
+    kind: String,
+    active: i64,
+    overdue: i64,
 }

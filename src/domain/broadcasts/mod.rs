@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 
 use crate::domain::office_settings;
 use crate::i18n::{Lang, MAX_TEXT};
@@ -128,7 +128,8 @@ const AUDIENCE_SQL: &str = "
 /// blocked the bot.
 pub async fn count_audience(conn: &mut PgConnection, audience: &Audience) -> Result<(i64, i64)> {
     let (kind, building, floor, codes, rsvp) = audience.params();
-    let row = sqlx::query(&format!(
+    // AUDIENCE_SQL is spliced in, so this is no macro: read as a tuple.
+    let (total, blocked): (i64, i64) = sqlx::query_as(&format!(
         "SELECT count(*) AS total, count(*) FILTER (WHERE blocked) AS blocked FROM ({AUDIENCE_SQL}) a"
     ))
     .bind(kind)
@@ -139,7 +140,7 @@ pub async fn count_audience(conn: &mut PgConnection, audience: &Audience) -> Res
     .fetch_one(conn)
     .await
     .context("counting a broadcast's audience")?;
-    Ok((row.get("total"), row.get("blocked")))
+    Ok((total, blocked))
 }
 
 /// Unit codes in `codes` that do not exist.
