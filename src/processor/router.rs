@@ -14,6 +14,7 @@ use super::features::dialogue;
 use super::features::incidents;
 use super::features::menu;
 use super::features::staff;
+use super::features::surveys;
 use super::features::visits;
 use super::reply::{answer, Sender};
 use crate::i18n::Lang;
@@ -67,8 +68,11 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
         Loaded::Expired(_) | Loaded::Absent => {}
     }
     // Commands and the general rules.
-    // Visits, outcomes and survey campaigns, in any chat.
+    // Visits and outcomes, and survey campaigns, in any chat.
     if visits::on_message(ctx, from, msg).await? {
+        return Ok(());
+    }
+    if surveys::on_message(ctx, from, msg).await? {
         return Ok(());
     }
     // Staff commands and staff replies to ticket messages, in any chat.

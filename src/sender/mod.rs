@@ -202,9 +202,14 @@ async fn deliver_loop(
         } else if let Some(at) = limiter.global_ready_at(now) {
             next_wake = next_wake.min(at);
         }
-        if dispatched > 0 && capacity > dispatched {
-            // There may be more due right away (e.g. a chat freed meanwhile).
-            continue;
+        if dispatched > 0 {
+            // More may be due: look again as soon as the limiter has room,
+            // not when an answer or the poll happens to wake us (with a long
+            // round trip that would make the pace follow the answers).
+            match limiter.global_ready_at(Instant::now()) {
+                None => continue,
+                Some(at) => next_wake = next_wake.min(at),
+            }
         }
 
         tokio::select! {
@@ -235,13 +240,14 @@ type Done = (i64, Option<Instant>, Option<Instant>);
 
 fn settle(limiter: &mut Limiter, in_flight: &mut HashSet<i64>, (chat, pause, counted): Done) {
     in_flight.remove(&chat);
+    let now = Instant::now();
     if let Some(until) = pause {
         limiter.pause(chat, until);
+        limiter.throttled(now);
     }
     if let Some(dispatched) = counted {
-        // Telegram counted the send when it arrived, somewhere between
-        // dispatch and answer: hold its slot until a second after the answer.
-        limiter.answered(dispatched, Instant::now());
+        // The round trip's variation widens the global window (limits.rs).
+        limiter.answered(dispatched, now);
     }
 }
 
