@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use teloxide::types::{InlineKeyboardButtonKind, ReplyMarkup};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -87,11 +87,12 @@ pub async fn run(pool: &PgPool, args: &ConsoleArgs) -> Result<()> {
             update_id,
             now: app.clock.now(),
         };
-        let in_dialogue: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM conversations WHERE chat_id = $1)")
-                .bind(CONSOLE_ID)
-                .fetch_one(&mut *ctx.conn)
-                .await?;
+        let in_dialogue: bool = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM conversations WHERE chat_id = $1) AS "exists!""#,
+            CONSOLE_ID
+        )
+        .fetch_one(&mut *ctx.conn)
+        .await?;
         let picked = line.parse::<usize>().ok().filter(|n| *n >= 1);
         let result = if line == "/menu" {
             print_menu(&menu);
@@ -127,11 +128,12 @@ pub async fn run(pool: &PgPool, args: &ConsoleArgs) -> Result<()> {
             println!("(error: {e:#})");
         }
         let (shown, newest) = print_replies(&mut tx, last_row).await?;
-        let still: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM conversations WHERE chat_id = $1)")
-                .bind(CONSOLE_ID)
-                .fetch_one(&mut *tx)
-                .await?;
+        let still: bool = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM conversations WHERE chat_id = $1) AS "exists!""#,
+            CONSOLE_ID
+        )
+        .fetch_one(&mut *tx)
+        .await?;
         if in_dialogue && !still {
             print_menu(&menu);
         }
@@ -154,12 +156,14 @@ async fn act_as(tx: &mut sqlx::PgConnection, raw: &str) -> Result<String> {
         .next()
     {
         Some(person) => {
-            sqlx::query("UPDATE people SET telegram_user_id = $2 WHERE id = $1")
-                .bind(person.id)
-                .bind(CONSOLE_ID)
-                .execute(&mut *tx)
-                .await
-                .context("acting as the owner")?;
+            sqlx::query!(
+                "UPDATE people SET telegram_user_id = $2 WHERE id = $1",
+                person.id,
+                CONSOLE_ID
+            )
+            .execute(&mut *tx)
+            .await
+            .context("acting as the owner")?;
             println!("acting as {} ({})", person.name, phone.masked());
         }
         None => println!(
@@ -180,17 +184,18 @@ fn print_menu(menu: &[(String, String)]) {
 /// Prints the outbox rows for the console chat after `after`; returns the
 /// callback data of the buttons shown (numbered from 1) and the newest row id.
 async fn print_replies(tx: &mut sqlx::PgConnection, after: i64) -> Result<(Vec<String>, i64)> {
-    let rows =
-        sqlx::query("SELECT id, request FROM outbox WHERE chat_id = $1 AND id > $2 ORDER BY id")
-            .bind(CONSOLE_ID)
-            .bind(after)
-            .fetch_all(&mut *tx)
-            .await?;
+    let rows = sqlx::query!(
+        "SELECT id, request FROM outbox WHERE chat_id = $1 AND id > $2 ORDER BY id",
+        CONSOLE_ID,
+        after
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     let mut newest = after;
     let mut buttons = Vec::new();
     for row in rows {
-        newest = row.get("id");
-        let Ok(request) = serde_json::from_value::<Request>(row.get("request")) else {
+        newest = row.id;
+        let Ok(request) = serde_json::from_value::<Request>(row.request) else {
             continue;
         };
         let Request::SendMessage {

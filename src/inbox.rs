@@ -6,7 +6,7 @@
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 use teloxide::types::{Update, UpdateKind};
 
 /// The NOTIFY channel that wakes processors on other replicas.
@@ -20,16 +20,16 @@ pub const RETENTION: chrono::Duration = chrono::Duration::days(30);
 /// Inserts one update; returns false if it was already there (a redelivery).
 pub async fn insert(conn: &mut PgConnection, update: &Update) -> Result<bool> {
     let payload = serde_json::to_value(update).context("serialising an update")?;
-    let inserted = sqlx::query(
+    let inserted = sqlx::query!(
         "INSERT INTO inbox (update_id, chat_id, user_id, kind, payload)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (update_id) DO NOTHING",
+        i64::from(update.id.0),
+        update.chat().map(|c| c.id.0),
+        update.from().and_then(|u| i64::try_from(u.id.0).ok()),
+        kind_name(&update.kind),
+        payload
     )
-    .bind(i64::from(update.id.0))
-    .bind(update.chat().map(|c| c.id.0))
-    .bind(update.from().and_then(|u| i64::try_from(u.id.0).ok()))
-    .bind(kind_name(&update.kind))
-    .bind(payload)
     .execute(&mut *conn)
     .await?
     .rows_affected()
@@ -40,8 +40,7 @@ pub async fn insert(conn: &mut PgConnection, update: &Update) -> Result<bool> {
 
 /// Wakes the processors of every replica.
 pub async fn notify(conn: &mut PgConnection) -> Result<()> {
-    sqlx::query("SELECT pg_notify($1, '')")
-        .bind(NOTIFY_CHANNEL)
+    sqlx::query!("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -80,8 +79,8 @@ pub struct Claimed {
 /// (`FOR UPDATE SKIP LOCKED`): one chat's updates go in order while other
 /// chats go on in parallel, on any replica.
 pub async fn claim_next(tx: &mut PgConnection) -> Result<Option<Claimed>> {
-    let row = sqlx::query(
-        "SELECT i.update_id, i.chat_id, i.payload::text AS payload, i.attempts
+    let row = sqlx::query!(
+        r#"SELECT i.update_id, i.chat_id, i.payload::text AS "payload!", i.attempts
            FROM inbox i
           WHERE i.processed_at IS NULL AND i.parked_at IS NULL AND i.next_attempt_at <= now()
             AND NOT EXISTS (
@@ -91,26 +90,26 @@ pub async fn claim_next(tx: &mut PgConnection) -> Result<Option<Claimed>> {
                    AND j.update_id < i.update_id)
           ORDER BY i.update_id
           LIMIT 1
-          FOR UPDATE SKIP LOCKED",
+          FOR UPDATE SKIP LOCKED"#
     )
     .fetch_optional(&mut *tx)
     .await
     .context("claiming an update")?;
     Ok(row.map(|row| Claimed {
-        update_id: row.get("update_id"),
-        chat_id: row.get("chat_id"),
-        attempts: row.get("attempts"),
-        payload: row.get("payload"),
+        update_id: row.update_id,
+        chat_id: row.chat_id,
+        attempts: row.attempts,
+        payload: row.payload,
     }))
 }
 
 /// Records that an update's work committed.
 pub async fn mark_processed(tx: &mut PgConnection, update_id: i64) -> Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE inbox SET processed_at = now(), attempts = attempts + 1, last_error = NULL
           WHERE update_id = $1",
+        update_id
     )
-    .bind(update_id)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -130,18 +129,18 @@ pub struct Attempt<'a> {
 
 /// Records a failed attempt.
 pub async fn record_failure(tx: &mut PgConnection, attempt: &Attempt<'_>) -> Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE inbox
             SET attempts = $2, last_error = $3,
                 next_attempt_at = now() + make_interval(secs => $4),
                 parked_at = CASE WHEN $5 THEN now() ELSE NULL END
           WHERE update_id = $1",
+        attempt.update_id,
+        attempt.attempts,
+        attempt.error,
+        attempt.retry_after.as_secs_f64(),
+        attempt.park
     )
-    .bind(attempt.update_id)
-    .bind(attempt.attempts)
-    .bind(attempt.error)
-    .bind(attempt.retry_after.as_secs_f64())
-    .bind(attempt.park)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -160,21 +159,22 @@ pub struct Parked {
 
 /// Parked updates, oldest first.
 pub async fn list_parked(pool: &PgPool) -> Result<Vec<Parked>> {
-    let rows = sqlx::query(
-        "SELECT update_id, chat_id, kind, attempts, parked_at, COALESCE(last_error, '') AS last_error
-           FROM inbox WHERE parked_at IS NOT NULL ORDER BY parked_at, update_id",
+    let rows = sqlx::query!(
+        r#"SELECT update_id, chat_id, kind, attempts, parked_at AS "parked_at!",
+                COALESCE(last_error, '') AS "last_error!"
+           FROM inbox WHERE parked_at IS NOT NULL ORDER BY parked_at, update_id"#
     )
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
         .map(|r| Parked {
-            update_id: r.get("update_id"),
-            chat_id: r.get("chat_id"),
-            kind: r.get("kind"),
-            attempts: r.get("attempts"),
-            parked_at: r.get("parked_at"),
-            last_error: r.get("last_error"),
+            update_id: r.update_id,
+            chat_id: r.chat_id,
+            kind: r.kind,
+            attempts: r.attempts,
+            parked_at: r.parked_at,
+            last_error: r.last_error,
         })
         .collect())
 }
@@ -183,11 +183,11 @@ pub async fn list_parked(pool: &PgPool) -> Result<Vec<Parked>> {
 /// there was no such parked update.
 pub async fn replay_parked(pool: &PgPool, update_id: i64) -> Result<bool> {
     let mut conn = pool.acquire().await?;
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "UPDATE inbox SET parked_at = NULL, attempts = 0, next_attempt_at = now()
           WHERE update_id = $1 AND parked_at IS NOT NULL AND processed_at IS NULL",
+        update_id
     )
-    .bind(update_id)
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -198,13 +198,13 @@ pub async fn replay_parked(pool: &PgPool, update_id: i64) -> Result<bool> {
 /// Deletes processed updates older than [`RETENTION`], a batch per call so
 /// the table never sees one long delete. Parked updates are kept.
 pub async fn prune(pool: &PgPool, now: DateTime<Utc>) -> Result<u64> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "DELETE FROM inbox WHERE update_id IN (
             SELECT update_id FROM inbox
              WHERE processed_at < $1 AND parked_at IS NULL
              LIMIT 5000)",
+        now - RETENTION
     )
-    .bind(now - RETENTION)
     .execute(pool)
     .await?
     .rows_affected())
@@ -217,14 +217,14 @@ pub async fn album_seen_before(
     update_id: i64,
     group: &str,
 ) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM inbox
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM inbox
                          WHERE chat_id = $1 AND update_id < $2
-                           AND payload->'message'->>'media_group_id' = $3)",
+                           AND payload->'message'->>'media_group_id' = $3) AS "exists!""#,
+        chat_id,
+        update_id,
+        group
     )
-    .bind(chat_id)
-    .bind(update_id)
-    .bind(group)
     .fetch_one(&mut *conn)
     .await?)
 }
@@ -236,13 +236,13 @@ pub async fn next_album(
     chat_id: i64,
     update_id: i64,
 ) -> Result<Option<String>> {
-    let next: Option<Option<String>> = sqlx::query_scalar(
+    let next: Option<Option<String>> = sqlx::query_scalar!(
         "SELECT payload->'message'->>'media_group_id' FROM inbox
           WHERE chat_id = $1 AND update_id > $2 AND processed_at IS NULL
           ORDER BY update_id LIMIT 1",
+        chat_id,
+        update_id
     )
-    .bind(chat_id)
-    .bind(update_id)
     .fetch_optional(&mut *conn)
     .await?;
     Ok(next.flatten())

@@ -5,7 +5,13 @@
 use anyhow::Result;
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
+
+#[derive(sqlx::FromRow)]
+struct KeyCount {
+    key: String,
+    n: i64,
+}
 
 /// One row of the report: a section, a key, a value.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,7 +38,9 @@ pub async fn tickets(pool: &PgPool, from: NaiveDate, to: NaiveDate, tz: Tz) -> R
         ("kind", "t.kind"),
         ("building", "COALESCE(u.building, '-')"),
     ] {
-        let rows = sqlx::query(&format!(
+        // The grouping expression is spliced in, so the rows are read into a
+        // `FromRow` type rather than checked by a macro.
+        let rows: Vec<KeyCount> = sqlx::query_as(&format!(
             "SELECT {expr} AS key, count(*) AS n FROM tickets t LEFT JOIN units u ON u.id = t.unit_id
               WHERE t.created_at >= $1 AND t.created_at < $2 GROUP BY 1 ORDER BY 1"
         ))
@@ -43,51 +51,49 @@ pub async fn tickets(pool: &PgPool, from: NaiveDate, to: NaiveDate, tz: Tz) -> R
         for r in rows {
             lines.push(Line {
                 section,
-                key: r.try_get("key")?,
-                value: r.try_get::<i64, _>("n")?.to_string(),
+                key: r.key,
+                value: r.n.to_string(),
             });
         }
     }
-    let r = sqlx::query(
-        "SELECT count(*) AS total,
+    let r = sqlx::query!(
+        r#"SELECT count(*) AS "total!",
                 percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - created_at))
                     FILTER (WHERE first_response_at IS NOT NULL) AS response,
                 percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - created_at))
                     FILTER (WHERE resolved_at IS NOT NULL) AS resolve,
-                avg(rating)::float8 AS rating, count(rating) AS rated
-           FROM tickets WHERE created_at >= $1 AND created_at < $2",
+                avg(rating)::float8 AS rating, count(rating) AS "rated!"
+           FROM tickets WHERE created_at >= $1 AND created_at < $2"#,
+        start,
+        end
     )
-    .bind(start)
-    .bind(end)
     .fetch_one(pool)
     .await?;
     let minutes = |secs: Option<f64>| secs.map_or("-".to_string(), |s| format!("{:.0}", s / 60.0));
     lines.push(Line {
         section: "total",
         key: "tickets".into(),
-        value: r.try_get::<i64, _>("total")?.to_string(),
+        value: r.total.to_string(),
     });
     lines.push(Line {
         section: "median_minutes",
         key: "first_response".into(),
-        value: minutes(r.try_get("response")?),
+        value: minutes(r.response),
     });
     lines.push(Line {
         section: "median_minutes",
         key: "resolution".into(),
-        value: minutes(r.try_get("resolve")?),
+        value: minutes(r.resolve),
     });
     lines.push(Line {
         section: "rating",
         key: "average".into(),
-        value: r
-            .try_get::<Option<f64>, _>("rating")?
-            .map_or("-".into(), |a| format!("{a:.2}")),
+        value: r.rating.map_or("-".into(), |a| format!("{a:.2}")),
     });
     lines.push(Line {
         section: "rating",
         key: "count".into(),
-        value: r.try_get::<i64, _>("rated")?.to_string(),
+        value: r.rated.to_string(),
     });
     Ok(lines)
 }

@@ -322,16 +322,18 @@ impl EmbeddedPostgres {
             .build()
             .context("building a runtime for database creation")?;
         runtime.block_on(async move {
-            use sqlx::{Connection, Row};
+            use sqlx::Connection;
             let mut conn = sqlx::PgConnection::connect_with(&options)
                 .await
                 .context("connecting to the embedded PostgreSQL")?;
-            let exists = sqlx::query("SELECT 1 AS one FROM pg_database WHERE datname = $1")
-                .bind(DATABASE)
-                .fetch_optional(&mut conn)
-                .await?
-                .map(|r| r.get::<i32, _>("one"))
-                .is_some();
+            let exists = sqlx::query!(
+                "SELECT 1 AS one FROM pg_database WHERE datname = $1",
+                DATABASE
+            )
+            .fetch_optional(&mut conn)
+            .await?
+            .map(|r| r.one)
+            .is_some();
             if !exists {
                 sqlx::query(&format!("CREATE DATABASE {DATABASE}"))
                     .execute(&mut conn)

@@ -36,10 +36,10 @@ pub async fn acquire(pool: &PgPool, key: i64, stop: &CancellationToken) -> Resul
             let mut conn = PgConnection::connect_with(&pool.connect_options())
                 .await
                 .context("connecting for an advisory lock")?;
-            let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                .bind(key)
-                .fetch_one(&mut conn)
-                .await?;
+            let got: bool =
+                sqlx::query_scalar!(r#"SELECT pg_try_advisory_lock($1) AS "locked!""#, key)
+                    .fetch_one(&mut conn)
+                    .await?;
             Ok::<_, anyhow::Error>(got.then_some(Leader { conn }))
         };
         match attempt.await {

@@ -170,12 +170,22 @@ pub async fn fees_for_person(
 ) -> anyhow::Result<Vec<UnitFees>> {
     let units = units_of_person(conn, person_id).await?;
     let ids: Vec<i64> = units.iter().map(|u| u.unit_id).collect();
-    let rows: Vec<(i64, String, String, i64, i64, NaiveDate)> = sqlx::query_as(
+    let rows = sqlx::query!(
         "SELECT unit_id, period, item, amount_due_cents, amount_paid_cents, due_date
            FROM fees WHERE unit_id = ANY($1)
           ORDER BY period DESC, item",
+        &ids
     )
-    .bind(&ids)
+    .map(|r| {
+        (
+            r.unit_id,
+            r.period,
+            r.item,
+            r.amount_due_cents,
+            r.amount_paid_cents,
+            r.due_date,
+        )
+    })
     .fetch_all(&mut *conn)
     .await
     .context("reading the fees of a person's units")?;

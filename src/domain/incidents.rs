@@ -7,7 +7,7 @@ use std::fmt;
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 
 use crate::domain::chats;
 use crate::i18n::Lang;
@@ -263,28 +263,39 @@ pub struct Incident {
     pub reports: i64,
 }
 
-const COLUMNS: &str = "i.id, i.buildings, i.kind, i.expected_end, i.text, i.declared_by,
-    i.created_at, i.notified_at, i.closed_at,
-    (SELECT count(*) FROM incident_reports r WHERE r.incident_id = i.id) AS reports";
+/// An incident as the queries below select it (each names the same
+/// columns, with the count of its reports).
+struct IncidentRow {
+    id: i64,
+    buildings: Vec<String>,
+    kind: String,
+    expected_end: DateTime<Utc>,
+    text: String,
+    declared_by: i64,
+    created_at: DateTime<Utc>,
+    notified_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    reports: i64,
+}
 
-fn from_row(row: &sqlx::postgres::PgRow) -> Result<Incident> {
-    Ok(Incident {
-        id: IncidentId(row.try_get("id")?),
-        buildings: row.try_get("buildings")?,
-        kind: IncidentKind::from_stored(row.try_get("kind")?),
-        expected_end: row.try_get("expected_end")?,
-        text: row.try_get("text")?,
-        declared_by: row.try_get("declared_by")?,
-        created_at: row.try_get("created_at")?,
-        notified_at: row.try_get("notified_at")?,
-        closed_at: row.try_get("closed_at")?,
-        reports: row.try_get("reports")?,
-    })
+fn from_row(row: IncidentRow) -> Incident {
+    Incident {
+        id: IncidentId(row.id),
+        buildings: row.buildings,
+        kind: IncidentKind::from_stored(&row.kind),
+        expected_end: row.expected_end,
+        text: row.text,
+        declared_by: row.declared_by,
+        created_at: row.created_at,
+        notified_at: row.notified_at,
+        closed_at: row.closed_at,
+        reports: row.reports,
+    }
 }
 
 /// Every building of the estate (what a declaration may name).
 pub async fn known_buildings(conn: &mut PgConnection) -> Result<Vec<String>> {
-    sqlx::query_scalar("SELECT DISTINCT building FROM units ORDER BY building")
+    sqlx::query_scalar!("SELECT DISTINCT building FROM units ORDER BY building")
         .fetch_all(conn)
         .await
         .context("reading the estate's buildings")
@@ -298,17 +309,17 @@ pub async fn declare(
     chat_id: i64,
     now: DateTime<Utc>,
 ) -> Result<IncidentId> {
-    let id: i64 = sqlx::query_scalar(
+    let id = sqlx::query_scalar!(
         "INSERT INTO incidents (buildings, kind, expected_end, text, declared_by, declared_chat_id, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        &d.buildings,
+        d.kind.as_str(),
+        d.expected_end,
+        d.text,
+        staff_id,
+        chat_id,
+        now
     )
-    .bind(&d.buildings)
-    .bind(d.kind.as_str())
-    .bind(d.expected_end)
-    .bind(&d.text)
-    .bind(staff_id)
-    .bind(chat_id)
-    .bind(now)
     .fetch_one(conn)
     .await
     .context("declaring an incident")?;
@@ -317,45 +328,57 @@ pub async fn declare(
 
 /// One incident, open or closed.
 pub async fn load(conn: &mut PgConnection, id: IncidentId) -> Result<Option<Incident>> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM incidents i WHERE i.id = $1"
-    ))
-    .bind(id.0)
+    let row = sqlx::query_as!(
+        IncidentRow,
+        r#"SELECT i.id, i.buildings, i.kind, i.expected_end, i.text, i.declared_by,
+                i.created_at, i.notified_at, i.closed_at,
+                (SELECT count(*) FROM incident_reports r WHERE r.incident_id = i.id) AS "reports!"
+           FROM incidents i WHERE i.id = $1"#,
+        id.0
+    )
     .fetch_optional(conn)
     .await
     .context("reading an incident")?;
-    row.as_ref().map(from_row).transpose()
+    Ok(row.map(from_row))
 }
 
 /// The active incidents, oldest first.
 pub async fn active(conn: &mut PgConnection) -> Result<Vec<Incident>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM incidents i WHERE i.closed_at IS NULL ORDER BY i.id"
-    ))
+    let rows = sqlx::query_as!(
+        IncidentRow,
+        r#"SELECT i.id, i.buildings, i.kind, i.expected_end, i.text, i.declared_by,
+                i.created_at, i.notified_at, i.closed_at,
+                (SELECT count(*) FROM incident_reports r WHERE r.incident_id = i.id) AS "reports!"
+           FROM incidents i WHERE i.closed_at IS NULL ORDER BY i.id"#
+    )
     .fetch_all(conn)
     .await
     .context("listing active incidents")?;
-    rows.iter().map(from_row).collect()
+    Ok(rows.into_iter().map(from_row).collect())
 }
 
 /// Active incidents in a building of one of `person_id`'s units that the
 /// person has not joined yet.
 pub async fn active_for_person(conn: &mut PgConnection, person_id: i64) -> Result<Vec<Incident>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM incidents i
+    let rows = sqlx::query_as!(
+        IncidentRow,
+        r#"SELECT i.id, i.buildings, i.kind, i.expected_end, i.text, i.declared_by,
+                i.created_at, i.notified_at, i.closed_at,
+                (SELECT count(*) FROM incident_reports r WHERE r.incident_id = i.id) AS "reports!"
+           FROM incidents i
           WHERE i.closed_at IS NULL
             AND i.buildings && ARRAY(
                 SELECT u.building FROM unit_members m JOIN units u ON u.id = m.unit_id
                  WHERE m.person_id = $1)
             AND NOT EXISTS (SELECT 1 FROM incident_reports r
                              WHERE r.incident_id = i.id AND r.person_id = $1)
-          ORDER BY i.id"
-    ))
-    .bind(person_id)
+          ORDER BY i.id"#,
+        person_id
+    )
     .fetch_all(conn)
     .await
     .context("finding incidents for an owner")?;
-    rows.iter().map(from_row).collect()
+    Ok(rows.into_iter().map(from_row).collect())
 }
 
 /// What joining an incident came to.
@@ -376,8 +399,8 @@ pub async fn join(
     chat_id: i64,
     now: DateTime<Utc>,
 ) -> Result<JoinOutcome> {
-    let row = sqlx::query(
-        "WITH target AS (
+    let row = sqlx::query!(
+        r#"WITH target AS (
              SELECT i.id FROM incidents i
               WHERE i.id = $1 AND i.closed_at IS NULL
                 AND i.buildings && ARRAY(
@@ -388,22 +411,20 @@ pub async fn join(
              SELECT id, $2, $3, $4 FROM target
              ON CONFLICT (incident_id, person_id) DO NOTHING
              RETURNING incident_id)
-         SELECT EXISTS (SELECT 1 FROM target) AS open, EXISTS (SELECT 1 FROM added) AS added",
+         SELECT EXISTS (SELECT 1 FROM target) AS "open!", EXISTS (SELECT 1 FROM added) AS "added!""#,
+        id.0,
+        person_id,
+        chat_id,
+        now
     )
-    .bind(id.0)
-    .bind(person_id)
-    .bind(chat_id)
-    .bind(now)
     .fetch_one(conn)
     .await
     .context("joining an incident")?;
-    Ok(
-        match (row.get::<bool, _>("open"), row.get::<bool, _>("added")) {
-            (false, _) => JoinOutcome::NotOpen,
-            (true, true) => JoinOutcome::Joined,
-            (true, false) => JoinOutcome::AlreadyJoined,
-        },
-    )
+    Ok(match (row.open, row.added) {
+        (false, _) => JoinOutcome::NotOpen,
+        (true, true) => JoinOutcome::Joined,
+        (true, false) => JoinOutcome::AlreadyJoined,
+    })
 }
 
 /// Marks the incident as notified, once; false if it already was, or is
@@ -413,12 +434,12 @@ pub async fn mark_notified(
     id: IncidentId,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let n = sqlx::query(
+    let n = sqlx::query!(
         "UPDATE incidents SET notified_at = $2
           WHERE id = $1 AND notified_at IS NULL AND closed_at IS NULL",
+        id.0,
+        now
     )
-    .bind(id.0)
-    .bind(now)
     .execute(&mut *conn)
     .await
     .context("marking an incident notified")?
@@ -428,12 +449,14 @@ pub async fn mark_notified(
 
 /// Records how many owners were sent the notice.
 pub async fn set_notified_count(conn: &mut PgConnection, id: IncidentId, n: i64) -> Result<()> {
-    sqlx::query("UPDATE incidents SET notified_count = $2 WHERE id = $1")
-        .bind(id.0)
-        .bind(i32::try_from(n).unwrap_or(i32::MAX))
-        .execute(conn)
-        .await
-        .context("recording the notified count")?;
+    sqlx::query!(
+        "UPDATE incidents SET notified_count = $2 WHERE id = $1",
+        id.0,
+        i32::try_from(n).unwrap_or(i32::MAX)
+    )
+    .execute(conn)
+    .await
+    .context("recording the notified count")?;
     Ok(())
 }
 
@@ -455,14 +478,14 @@ pub async fn close(
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<CloseOutcome> {
-    let closed = sqlx::query(
+    let closed = sqlx::query_scalar!(
         "UPDATE incidents SET closed_at = $2, closed_by = $3, close_note = $4
           WHERE id = $1 AND closed_at IS NULL RETURNING id",
+        id.0,
+        now,
+        staff_id,
+        note
     )
-    .bind(id.0)
-    .bind(now)
-    .bind(staff_id)
-    .bind(note)
     .fetch_optional(&mut *conn)
     .await
     .context("closing an incident")?;

@@ -484,7 +484,8 @@ fn effective(spec: &Spec, stored: &HashMap<String, String>) -> Value {
 
 /// The stored `key → value` texts.
 async fn stored(conn: &mut PgConnection) -> anyhow::Result<HashMap<String, String>> {
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM office_settings")
+    let rows = sqlx::query!("SELECT key, value FROM office_settings")
+        .map(|r| (r.key, r.value))
         .fetch_all(conn)
         .await
         .context("reading office settings")?;
@@ -545,34 +546,35 @@ pub async fn set(
         Err(e) => return Ok(Err(e)),
     };
     // Lock the row (if any) so two managers' changes are audited in order.
-    let current: Option<String> =
-        sqlx::query_scalar("SELECT value FROM office_settings WHERE key = $1 FOR UPDATE")
-            .bind(key)
-            .fetch_optional(&mut *conn)
-            .await
-            .context("reading an office setting")?;
+    let current: Option<String> = sqlx::query_scalar!(
+        "SELECT value FROM office_settings WHERE key = $1 FOR UPDATE",
+        key
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .context("reading an office setting")?;
     let old = current
         .and_then(|text| spec.parse(&text).ok())
         .unwrap_or(spec.default)
         .to_string();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO office_settings (key, value, updated_at, updated_by) VALUES ($1, $2, now(), $3)
          ON CONFLICT (key) DO UPDATE SET value = $2, updated_at = now(), updated_by = $3",
+        key,
+        &new,
+        who
     )
-    .bind(key)
-    .bind(&new)
-    .bind(who)
     .execute(&mut *conn)
     .await
     .context("writing an office setting")?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO office_settings_audit (key, old_value, new_value, changed_by)
          VALUES ($1, $2, $3, $4)",
+        key,
+        &old,
+        &new,
+        who
     )
-    .bind(key)
-    .bind(&old)
-    .bind(&new)
-    .bind(who)
     .execute(&mut *conn)
     .await
     .context("auditing an office setting")?;

@@ -17,16 +17,23 @@ pub struct Person {
     pub fee_reminders: bool,
 }
 
-type PersonRow = (i64, String, String, Option<i64>, Option<String>, bool);
+struct PersonRow {
+    id: i64,
+    name: String,
+    phone: String,
+    telegram_user_id: Option<i64>,
+    language: Option<String>,
+    fee_reminders: bool,
+}
 
-fn person((id, name, phone, telegram_user_id, language, fee_reminders): PersonRow) -> Person {
+fn person(r: PersonRow) -> Person {
     Person {
-        id,
-        name,
-        phone: Phone::from_stored(phone),
-        telegram_user_id,
-        language,
-        fee_reminders,
+        id: r.id,
+        name: r.name,
+        phone: Phone::from_stored(r.phone),
+        telegram_user_id: r.telegram_user_id,
+        language: r.language,
+        fee_reminders: r.fee_reminders,
     }
 }
 
@@ -37,11 +44,12 @@ pub async fn find_people_by_phone(
     conn: &mut PgConnection,
     phone: &Phone,
 ) -> anyhow::Result<Vec<Person>> {
-    let rows: Vec<PersonRow> = sqlx::query_as(
+    let rows = sqlx::query_as!(
+        PersonRow,
         "SELECT id, name, phone, telegram_user_id, language, fee_reminders
            FROM people WHERE phone = $1 ORDER BY id",
+        phone.as_str()
     )
-    .bind(phone.as_str())
     .fetch_all(conn)
     .await
     .context("looking people up by phone")?;
@@ -53,11 +61,12 @@ pub async fn find_person_by_telegram_id(
     conn: &mut PgConnection,
     telegram_user_id: i64,
 ) -> anyhow::Result<Option<Person>> {
-    let row: Option<PersonRow> = sqlx::query_as(
+    let row = sqlx::query_as!(
+        PersonRow,
         "SELECT id, name, phone, telegram_user_id, language, fee_reminders
            FROM people WHERE telegram_user_id = $1",
+        telegram_user_id
     )
-    .bind(telegram_user_id)
     .fetch_optional(conn)
     .await
     .context("looking a person up by Telegram id")?;

@@ -2,7 +2,7 @@
 //! may do.
 
 use anyhow::{Context, Result};
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 
 use crate::i18n::Lang;
 use crate::texts;
@@ -120,29 +120,39 @@ impl Staff {
     }
 }
 
-fn from_row(row: &sqlx::postgres::PgRow) -> Result<Staff> {
-    let role: String = row.try_get("role")?;
+/// A `staff` row as the queries below select it (each names the same
+/// columns), its role still text.
+struct StaffRow {
+    telegram_user_id: i64,
+    staff_no: i32,
+    name: String,
+    role: String,
+    username: Option<String>,
+}
+
+fn from_row(row: StaffRow) -> Result<Staff> {
+    let role = row.role;
     Ok(Staff {
-        telegram_user_id: row.try_get("telegram_user_id")?,
-        staff_no: row.try_get("staff_no")?,
-        name: row.try_get("name")?,
+        telegram_user_id: row.telegram_user_id,
+        staff_no: row.staff_no,
+        name: row.name,
         role: StaffRole::parse(&role).with_context(|| format!("unknown staff role {role}"))?,
-        username: row.try_get("username")?,
+        username: row.username,
     })
 }
 
-const COLUMNS: &str = "telegram_user_id, staff_no, name, role, username";
-
 /// The active staff member with this Telegram user id.
 pub async fn by_telegram_id(conn: &mut PgConnection, user_id: i64) -> Result<Option<Staff>> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM staff WHERE telegram_user_id = $1 AND active"
-    ))
-    .bind(user_id)
+    let row = sqlx::query_as!(
+        StaffRow,
+        "SELECT telegram_user_id, staff_no, name, role, username
+           FROM staff WHERE telegram_user_id = $1 AND active",
+        user_id
+    )
     .fetch_optional(conn)
     .await
     .context("looking up a staff member")?;
-    row.as_ref().map(from_row).transpose()
+    row.map(from_row).transpose()
 }
 
 /// Finds an active staff member by what a colleague typed: `#3` or `3`
@@ -158,19 +168,20 @@ pub async fn find(conn: &mut PgConnection, reference: &str) -> Result<Option<Sta
         .strip_prefix('@')
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM staff
+    let row = sqlx::query_as!(
+        StaffRow,
+        "SELECT telegram_user_id, staff_no, name, role, username FROM staff
           WHERE active AND (staff_no = $1 OR (username = $2 AND $2 <> '') OR name = $3)
           ORDER BY staff_no = $1 DESC, username = $2 DESC
-          LIMIT 1"
-    ))
-    .bind(number)
-    .bind(&username)
-    .bind(reference)
+          LIMIT 1",
+        number,
+        username,
+        reference
+    )
     .fetch_optional(conn)
     .await
     .context("finding a staff member")?;
-    row.as_ref().map(from_row).transpose()
+    row.map(from_row).transpose()
 }
 
 /// Every active member of `role` or above.
@@ -185,13 +196,15 @@ pub async fn with_role_at_least(conn: &mut PgConnection, role: StaffRole) -> Res
     .filter(|r| *r >= role)
     .map(StaffRole::as_str)
     .collect();
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM staff WHERE active AND role = ANY($1) ORDER BY staff_no"
-    ))
-    .bind(&roles)
+    let rows = sqlx::query_as!(
+        StaffRow,
+        "SELECT telegram_user_id, staff_no, name, role, username
+           FROM staff WHERE active AND role = ANY($1) ORDER BY staff_no",
+        &roles as &[&str]
+    )
     .fetch_all(conn)
     .await?;
-    rows.iter().map(from_row).collect()
+    rows.into_iter().map(from_row).collect()
 }
 
 /// Every active staff member, by number.
@@ -206,27 +219,28 @@ pub async fn upsert(
     name: &str,
     role: StaffRole,
 ) -> Result<Staff> {
-    let row = sqlx::query(&format!(
+    let row = sqlx::query_as!(
+        StaffRow,
         "INSERT INTO staff (telegram_user_id, name, role) VALUES ($1, $2, $3)
          ON CONFLICT (telegram_user_id) DO UPDATE
            SET name = EXCLUDED.name, role = EXCLUDED.role, active = TRUE, updated_at = now()
-         RETURNING {COLUMNS}"
-    ))
-    .bind(telegram_user_id)
-    .bind(name)
-    .bind(role.as_str())
+         RETURNING telegram_user_id, staff_no, name, role, username",
+        telegram_user_id,
+        name,
+        role.as_str()
+    )
     .fetch_one(conn)
     .await
     .context("saving a staff member")?;
-    from_row(&row)
+    from_row(row)
 }
 
 /// Deactivates a staff member (their history stays); false if not active.
 pub async fn deactivate(conn: &mut PgConnection, staff_no: i32) -> Result<bool> {
-    let n = sqlx::query(
+    let n = sqlx::query!(
         "UPDATE staff SET active = FALSE, updated_at = now() WHERE staff_no = $1 AND active",
+        staff_no
     )
-    .bind(staff_no)
     .execute(conn)
     .await?
     .rows_affected();
@@ -235,11 +249,11 @@ pub async fn deactivate(conn: &mut PgConnection, staff_no: i32) -> Result<bool> 
 
 /// Changes a member's role; false if there is no such active member.
 pub async fn set_role(conn: &mut PgConnection, staff_no: i32, role: StaffRole) -> Result<bool> {
-    let n = sqlx::query(
+    let n = sqlx::query!(
         "UPDATE staff SET role = $2, updated_at = now() WHERE staff_no = $1 AND active",
+        staff_no,
+        role.as_str()
     )
-    .bind(staff_no)
-    .bind(role.as_str())
     .execute(conn)
     .await?
     .rows_affected();
@@ -253,12 +267,12 @@ pub async fn remember_username(
     username: Option<&str>,
 ) -> Result<()> {
     let username = username.map(str::to_ascii_lowercase);
-    sqlx::query(
+    sqlx::query!(
         "UPDATE staff SET username = $2
           WHERE telegram_user_id = $1 AND username IS DISTINCT FROM $2",
+        telegram_user_id,
+        username
     )
-    .bind(telegram_user_id)
-    .bind(username)
     .execute(conn)
     .await?;
     Ok(())

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::{FromRow, PgConnection};
+use sqlx::PgConnection;
 
 /// A suggestion as the owner left it.
 #[derive(Debug, Clone)]
@@ -23,17 +23,17 @@ pub struct NewSuggestion<'a> {
 
 /// Drops a suggestion in the box (once per update).
 pub async fn insert(conn: &mut PgConnection, s: &NewSuggestion<'_>) -> Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO suggestions (person_id, chat_id, anonymous, body, photos, source_update_id)
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (source_update_id) DO NOTHING",
+        s.person_id,
+        s.chat_id,
+        s.anonymous,
+        s.body,
+        Value::Array(s.photo_file_ids.clone()),
+        s.source_update_id
     )
-    .bind(s.person_id)
-    .bind(s.chat_id)
-    .bind(s.anonymous)
-    .bind(s.body)
-    .bind(Value::Array(s.photo_file_ids.clone()))
-    .bind(s.source_update_id)
     .execute(conn)
     .await
     .context("saving a suggestion")?;
@@ -41,7 +41,7 @@ pub async fn insert(conn: &mut PgConnection, s: &NewSuggestion<'_>) -> Result<()
 }
 
 /// An unread suggestion, with who left it unless they stayed anonymous.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct Unread {
     pub anonymous: bool,
     pub body: String,
@@ -55,8 +55,9 @@ pub struct Unread {
 /// `now` — in the caller's transaction, so a digest that is rolled back
 /// leaves them unread.
 pub async fn take_unread(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Vec<Unread>> {
-    let rows: Vec<Unread> = sqlx::query_as(
-        "SELECT s.anonymous, s.body, s.chat_id, p.name, u.code
+    let rows = sqlx::query_as!(
+        Unread,
+        r#"SELECT s.anonymous, s.body, s.chat_id, p.name AS "name?", u.code AS "code?"
            FROM suggestions s
            LEFT JOIN people p ON p.id = s.person_id AND NOT s.anonymous
            LEFT JOIN LATERAL (
@@ -64,14 +65,16 @@ pub async fn take_unread(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<
                 WHERE m.person_id = p.id ORDER BY m.is_default DESC LIMIT 1) u ON TRUE
           WHERE s.read_at IS NULL
           ORDER BY s.id
-          FOR UPDATE OF s",
+          FOR UPDATE OF s"#
     )
     .fetch_all(&mut *conn)
     .await
     .context("reading the suggestion box")?;
-    sqlx::query("UPDATE suggestions SET read_at = $1 WHERE read_at IS NULL")
-        .bind(now)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE suggestions SET read_at = $1 WHERE read_at IS NULL",
+        now
+    )
+    .execute(conn)
+    .await?;
     Ok(rows)
 }

@@ -49,19 +49,20 @@ pub struct BuildingRate {
 }
 
 async fn quarter(pool: &PgPool, survey_id: i64, code: &str) -> Result<QuarterFigures> {
-    let responses: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM survey_responses WHERE survey_id = $1")
-            .bind(survey_id)
-            .fetch_one(pool)
-            .await?;
+    let responses: i64 = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM survey_responses WHERE survey_id = $1"#,
+        survey_id
+    )
+    .fetch_one(pool)
+    .await?;
     let mut averages = Vec::new();
     for q in QUESTIONS {
-        let avg: Option<f64> = sqlx::query_scalar(
+        let avg: Option<f64> = sqlx::query_scalar!(
             "SELECT avg((answers ->> $2)::float8) FROM survey_responses
               WHERE survey_id = $1 AND jsonb_typeof(answers -> $2) = 'number'",
+            survey_id,
+            q
         )
-        .bind(survey_id)
-        .bind(q)
         .fetch_one(pool)
         .await
         .with_context(|| format!("averaging {q}"))?;
@@ -75,27 +76,20 @@ async fn quarter(pool: &PgPool, survey_id: i64, code: &str) -> Result<QuarterFig
 }
 
 async fn building_rates(pool: &PgPool, survey_id: i64) -> Result<Vec<BuildingRate>> {
-    let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT u.building, count(*),
+    let mut rates = sqlx::query_as!(
+        BuildingRate,
+        r#"SELECT u.building, count(*) AS "units!",
                 count(*) FILTER (WHERE EXISTS (SELECT 1 FROM reminders r
-                                  WHERE r.survey_id = $1 AND r.unit_id = u.id AND r.kind = 'survey_invite')),
+                                  WHERE r.survey_id = $1 AND r.unit_id = u.id AND r.kind = 'survey_invite'))
+                    AS "invited!",
                 count(*) FILTER (WHERE EXISTS (SELECT 1 FROM survey_responses s
-                                  WHERE s.survey_id = $1 AND s.unit_id = u.id))
-           FROM units u GROUP BY u.building",
+                                  WHERE s.survey_id = $1 AND s.unit_id = u.id)) AS "responses!"
+           FROM units u GROUP BY u.building"#,
+        survey_id
     )
-    .bind(survey_id)
     .fetch_all(pool)
     .await
     .context("counting responses per building")?;
-    let mut rates: Vec<BuildingRate> = rows
-        .into_iter()
-        .map(|(building, units, invited, responses)| BuildingRate {
-            building,
-            units,
-            invited,
-            responses,
-        })
-        .collect();
     // Building "10" after "9".
     rates.sort_by(|a, b| (a.building.len(), &a.building).cmp(&(b.building.len(), &b.building)));
     Ok(rates)
@@ -121,11 +115,13 @@ pub async fn survey_report(pool: &PgPool, code: &str, out_dir: &Path) -> Result<
     let Some(code) = SurveyCode::parse(code) else {
         bail!("{code:?} is not a survey code like 2026Q4");
     };
-    let surveys: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, code FROM surveys WHERE code <= $1 ORDER BY code")
-            .bind(code.as_str())
-            .fetch_all(pool)
-            .await?;
+    let surveys: Vec<(i64, String)> = sqlx::query!(
+        "SELECT id, code FROM surveys WHERE code <= $1 ORDER BY code",
+        code.as_str()
+    )
+    .map(|r| (r.id, r.code))
+    .fetch_all(pool)
+    .await?;
     let Some((survey_id, _)) = surveys.iter().find(|(_, c)| c == code.as_str()).cloned() else {
         bail!("there is no survey {code}");
     };

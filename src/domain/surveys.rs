@@ -85,32 +85,33 @@ pub async fn start_campaign(
     tz: Tz,
     settings: &VisitSettings,
 ) -> Result<CampaignStart> {
-    let (survey_id, started): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+    let (survey_id, started) = sqlx::query!(
         "INSERT INTO surveys (code, started_at) VALUES ($1, $2)
          ON CONFLICT (code) DO UPDATE SET closes_at = NULL
          RETURNING id, campaign_started_at",
+        code.as_str(),
+        now
     )
-    .bind(code.as_str())
-    .bind(now)
+    .map(|r| (r.id, r.campaign_started_at))
     .fetch_one(&mut *conn)
     .await
     .context("opening the survey")?;
     let newly_started = started.is_none()
-        && sqlx::query(
+        && sqlx::query!(
             "UPDATE surveys SET campaign_started_at = $2, started_at = LEAST(started_at, $2)
               WHERE id = $1 AND campaign_started_at IS NULL RETURNING id",
+            survey_id,
+            now
         )
-        .bind(survey_id)
-        .bind(now)
         .fetch_optional(&mut *conn)
         .await?
         .is_some();
-    sqlx::query(
+    sqlx::query!(
         "UPDATE surveys SET closes_at = $2
           WHERE id <> $1 AND (closes_at IS NULL OR closes_at > $2)",
+        survey_id,
+        now
     )
-    .bind(survey_id)
-    .bind(now)
     .execute(&mut *conn)
     .await
     .context("closing earlier surveys")?;
@@ -119,7 +120,7 @@ pub async fn start_campaign(
     let invite_at = settings.outside_quiet_hours(now, tz);
     let first = settings.outside_quiet_hours(invite_at + gap, tz);
     let second = settings.outside_quiet_hours(first + gap, tz);
-    let invited = sqlx::query(
+    let invited = sqlx::query!(
         "INSERT INTO reminders (kind, survey_id, unit_id, chat_id, due_at, created_at)
          SELECT k.kind, $1, c.unit_id, c.chat_id, k.due_at, $5
            FROM (SELECT DISTINCT ON (m.unit_id) m.unit_id, p.telegram_user_id AS chat_id
@@ -130,12 +131,12 @@ pub async fn start_campaign(
                              ('survey_reminder_1', $3::timestamptz),
                              ('survey_reminder_2', $4::timestamptz)) AS k (kind, due_at)
          ON CONFLICT (survey_id, unit_id, kind) WHERE survey_id IS NOT NULL DO NOTHING",
+        survey_id,
+        invite_at,
+        first,
+        second,
+        now
     )
-    .bind(survey_id)
-    .bind(invite_at)
-    .bind(first)
-    .bind(second)
-    .bind(now)
     .execute(&mut *conn)
     .await
     .context("planning survey invitations")?
@@ -151,10 +152,10 @@ pub async fn start_campaign(
 
 /// Whether campaign `code` has been started.
 pub async fn campaign_started(conn: &mut PgConnection, code: &SurveyCode) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM surveys WHERE code = $1 AND campaign_started_at IS NOT NULL)",
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM surveys WHERE code = $1 AND campaign_started_at IS NOT NULL) AS "exists!""#,
+        code.as_str()
     )
-    .bind(code.as_str())
     .fetch_one(conn)
     .await?)
 }
@@ -166,23 +167,23 @@ pub async fn open_or_this_quarter(
     now: DateTime<Utc>,
     quarter: &str,
 ) -> Result<i64> {
-    let open: Option<i64> = sqlx::query_scalar(
+    let open: Option<i64> = sqlx::query_scalar!(
         "SELECT id FROM surveys
           WHERE started_at <= $1 AND (closes_at IS NULL OR closes_at > $1)
           ORDER BY started_at DESC LIMIT 1",
+        now
     )
-    .bind(now)
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(id) = open {
         return Ok(id);
     }
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "INSERT INTO surveys (code, started_at) VALUES ($1, $2)
          ON CONFLICT (code) DO UPDATE SET code = EXCLUDED.code RETURNING id",
+        quarter,
+        now
     )
-    .bind(quarter)
-    .bind(now)
     .fetch_one(conn)
     .await?)
 }
@@ -203,19 +204,19 @@ pub struct Response<'a> {
 /// Records a unit's answers; a later answer for the same unit replaces the
 /// earlier one (one response per unit per survey).
 pub async fn record_response(conn: &mut PgConnection, r: &Response<'_>) -> Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO survey_responses (survey_id, unit_id, person_id, anonymous, answers, comment)
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (survey_id, unit_id) DO UPDATE
            SET person_id = EXCLUDED.person_id, anonymous = EXCLUDED.anonymous,
                answers = EXCLUDED.answers, comment = EXCLUDED.comment, updated_at = now()",
+        r.survey_id,
+        r.unit_id,
+        r.person_id,
+        r.anonymous,
+        &r.answers,
+        r.comment
     )
-    .bind(r.survey_id)
-    .bind(r.unit_id)
-    .bind(r.person_id)
-    .bind(r.anonymous)
-    .bind(&r.answers)
-    .bind(r.comment)
     .execute(conn)
     .await
     .context("recording a survey response")?;
@@ -224,11 +225,11 @@ pub async fn record_response(conn: &mut PgConnection, r: &Response<'_>) -> Resul
 
 /// Whether `unit_id` has answered survey `survey_id`.
 pub async fn has_answered(conn: &mut PgConnection, survey_id: i64, unit_id: i64) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM survey_responses WHERE survey_id = $1 AND unit_id = $2)",
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM survey_responses WHERE survey_id = $1 AND unit_id = $2) AS "exists!""#,
+        survey_id,
+        unit_id
     )
-    .bind(survey_id)
-    .bind(unit_id)
     .fetch_one(conn)
     .await?)
 }
@@ -239,11 +240,12 @@ pub async fn survey_state(
     survey_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<(String, bool)>> {
-    Ok(sqlx::query_as(
-        "SELECT code, closes_at IS NULL OR closes_at > $2 FROM surveys WHERE id = $1",
+    Ok(sqlx::query!(
+        r#"SELECT code, closes_at IS NULL OR closes_at > $2 AS "open!" FROM surveys WHERE id = $1"#,
+        survey_id,
+        now
     )
-    .bind(survey_id)
-    .bind(now)
+    .map(|r| (r.code, r.open))
     .fetch_optional(conn)
     .await?)
 }

@@ -194,14 +194,15 @@ pub async fn units_of_person(
     conn: &mut PgConnection,
     person_id: i64,
 ) -> anyhow::Result<Vec<MemberUnit>> {
-    let rows: Vec<MemberUnitRow> = sqlx::query_as(
+    let rows = sqlx::query_as!(
+        MemberUnitRow,
         "SELECT u.id AS unit_id, u.code, u.building, u.entrance, u.floor, u.area_m2,
                 m.role, m.is_default
            FROM unit_members m JOIN units u ON u.id = m.unit_id
           WHERE m.person_id = $1
           ORDER BY m.is_default DESC, u.code",
+        person_id
     )
-    .bind(person_id)
     .fetch_all(conn)
     .await
     .context("reading the units of a person")?;
@@ -220,7 +221,6 @@ pub async fn units_of_person(
         .collect())
 }
 
-#[derive(sqlx::FromRow)]
 struct MemberUnitRow {
     unit_id: i64,
     code: String,
@@ -236,7 +236,8 @@ struct MemberUnitRow {
 pub async fn unit_ids_by_code(
     conn: &mut PgConnection,
 ) -> anyhow::Result<std::collections::HashMap<String, i64>> {
-    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT code, id FROM units")
+    let rows = sqlx::query!("SELECT code, id FROM units")
+        .map(|r| (r.code, r.id))
         .fetch_all(conn)
         .await
         .context("reading unit codes")?;

@@ -5,8 +5,7 @@
 use anyhow::{Context, Result};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 
 use crate::domain::office_settings::{self, OfficeSettings};
 use crate::domain::quiet_hours::QuietHours;
@@ -233,24 +232,35 @@ pub struct Visit {
     pub outcome: Option<String>,
 }
 
-const SELECT: &str = "SELECT v.id, v.ticket_id, v.unit_id, u.code AS unit_code, v.staff_id,
-        v.staff_chat_id, v.owner_chat_id, v.at, v.status, v.outcome
-   FROM visits v LEFT JOIN units u ON u.id = v.unit_id";
+/// A visit as the queries below select it (each names the same columns),
+/// its status still text.
+struct VisitRow {
+    id: i64,
+    ticket_id: Option<i64>,
+    unit_id: Option<i64>,
+    unit_code: Option<String>,
+    staff_id: i64,
+    staff_chat_id: i64,
+    owner_chat_id: Option<i64>,
+    at: DateTime<Utc>,
+    status: String,
+    outcome: Option<String>,
+}
 
-fn from_row(row: &PgRow) -> Result<Visit> {
-    let status: String = row.try_get("status")?;
+fn from_row(row: VisitRow) -> Result<Visit> {
+    let status = row.status;
     Ok(Visit {
-        id: row.try_get("id")?,
-        ticket_id: row.try_get("ticket_id")?,
-        unit_id: row.try_get("unit_id")?,
-        unit_code: row.try_get("unit_code")?,
-        staff_id: row.try_get("staff_id")?,
-        staff_chat_id: row.try_get("staff_chat_id")?,
-        owner_chat_id: row.try_get("owner_chat_id")?,
-        at: row.try_get("at")?,
+        id: row.id,
+        ticket_id: row.ticket_id,
+        unit_id: row.unit_id,
+        unit_code: row.unit_code,
+        staff_id: row.staff_id,
+        staff_chat_id: row.staff_chat_id,
+        owner_chat_id: row.owner_chat_id,
+        at: row.at,
         status: VisitStatus::parse(&status)
             .with_context(|| format!("unknown visit status {status}"))?,
-        outcome: row.try_get("outcome")?,
+        outcome: row.outcome,
     })
 }
 
@@ -268,19 +278,19 @@ pub struct NewVisit {
 
 /// Inserts a visit and plans its reminders; returns it.
 pub async fn insert(conn: &mut PgConnection, new: &NewVisit, now: DateTime<Utc>) -> Result<Visit> {
-    let id: i64 = sqlx::query_scalar(
+    let id = sqlx::query_scalar!(
         "INSERT INTO visits (ticket_id, unit_id, staff_id, staff_chat_id, owner_chat_id, at, status,
                              created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+        new.ticket_id,
+        new.unit_id,
+        new.staff_id,
+        new.staff_chat_id,
+        new.owner_chat_id,
+        new.at,
+        new.status.as_str(),
+        now
     )
-    .bind(new.ticket_id)
-    .bind(new.unit_id)
-    .bind(new.staff_id)
-    .bind(new.staff_chat_id)
-    .bind(new.owner_chat_id)
-    .bind(new.at)
-    .bind(new.status.as_str())
-    .bind(now)
     .fetch_one(&mut *conn)
     .await
     .context("inserting a visit")?;
@@ -292,24 +302,33 @@ pub async fn insert(conn: &mut PgConnection, new: &NewVisit, now: DateTime<Utc>)
 }
 
 pub async fn load(conn: &mut PgConnection, id: i64) -> Result<Option<Visit>> {
-    let row = sqlx::query(&format!("{SELECT} WHERE v.id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await
-        .context("loading a visit")?;
-    row.as_ref().map(from_row).transpose()
+    let row = sqlx::query_as!(
+        VisitRow,
+        r#"SELECT v.id, v.ticket_id, v.unit_id, u.code AS "unit_code?", v.staff_id,
+                v.staff_chat_id, v.owner_chat_id, v.at, v.status, v.outcome
+           FROM visits v LEFT JOIN units u ON u.id = v.unit_id WHERE v.id = $1"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await
+    .context("loading a visit")?;
+    row.map(from_row).transpose()
 }
 
 /// The ticket's visit that is still ahead (at most one is kept active).
 pub async fn active_for_ticket(conn: &mut PgConnection, ticket_id: i64) -> Result<Option<Visit>> {
-    let row = sqlx::query(&format!(
-        "{SELECT} WHERE v.ticket_id = $1 AND v.status IN ('proposed', 'confirmed', 'reschedule')
-          ORDER BY v.id DESC LIMIT 1"
-    ))
-    .bind(ticket_id)
+    let row = sqlx::query_as!(
+        VisitRow,
+        r#"SELECT v.id, v.ticket_id, v.unit_id, u.code AS "unit_code?", v.staff_id,
+                v.staff_chat_id, v.owner_chat_id, v.at, v.status, v.outcome
+           FROM visits v LEFT JOIN units u ON u.id = v.unit_id
+          WHERE v.ticket_id = $1 AND v.status IN ('proposed', 'confirmed', 'reschedule')
+          ORDER BY v.id DESC LIMIT 1"#,
+        ticket_id
+    )
     .fetch_optional(conn)
     .await?;
-    row.as_ref().map(from_row).transpose()
+    row.map(from_row).transpose()
 }
 
 /// The ticket's latest visit without an outcome.
@@ -317,14 +336,18 @@ pub async fn awaiting_outcome_for_ticket(
     conn: &mut PgConnection,
     ticket_id: i64,
 ) -> Result<Option<Visit>> {
-    let row = sqlx::query(&format!(
-        "{SELECT} WHERE v.ticket_id = $1 AND v.outcome IS NULL AND v.status <> 'cancelled'
-          ORDER BY v.id DESC LIMIT 1"
-    ))
-    .bind(ticket_id)
+    let row = sqlx::query_as!(
+        VisitRow,
+        r#"SELECT v.id, v.ticket_id, v.unit_id, u.code AS "unit_code?", v.staff_id,
+                v.staff_chat_id, v.owner_chat_id, v.at, v.status, v.outcome
+           FROM visits v LEFT JOIN units u ON u.id = v.unit_id
+          WHERE v.ticket_id = $1 AND v.outcome IS NULL AND v.status <> 'cancelled'
+          ORDER BY v.id DESC LIMIT 1"#,
+        ticket_id
+    )
     .fetch_optional(conn)
     .await?;
-    row.as_ref().map(from_row).transpose()
+    row.map(from_row).transpose()
 }
 
 /// Sets the status if the visit is in one of `from`; false if it was not.
@@ -335,14 +358,14 @@ pub async fn set_status(
     to: VisitStatus,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
-    Ok(sqlx::query(
+    let from: Vec<String> = from.iter().map(|s| s.as_str().to_owned()).collect();
+    Ok(sqlx::query_scalar!(
         "UPDATE visits SET status = $3, updated_at = $4 WHERE id = $1 AND status = ANY($2) RETURNING id",
+        id,
+        &from,
+        to.as_str(),
+        now
     )
-    .bind(id)
-    .bind(&from)
-    .bind(to.as_str())
-    .bind(now)
     .fetch_optional(conn)
     .await?
     .is_some())
@@ -357,14 +380,14 @@ pub async fn move_to(
     status: VisitStatus,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let moved = sqlx::query(
+    let moved = sqlx::query_scalar!(
         "UPDATE visits SET at = $2, status = $3, updated_at = $4
           WHERE id = $1 AND status IN ('proposed', 'confirmed', 'reschedule') RETURNING id",
+        id,
+        at,
+        status.as_str(),
+        now
     )
-    .bind(id)
-    .bind(at)
-    .bind(status.as_str())
-    .bind(now)
     .fetch_optional(&mut *conn)
     .await?
     .is_some();
@@ -387,16 +410,16 @@ pub async fn record_outcome(
     follow_up_ticket_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query_scalar!(
         "UPDATE visits SET outcome = $2, outcome_note = $3, follow_up_ticket_id = $4, outcome_at = $5,
                 status = 'done', updated_at = $5
           WHERE id = $1 AND outcome IS NULL AND status <> 'cancelled' RETURNING id",
+        id,
+        outcome.as_str(),
+        note,
+        follow_up_ticket_id,
+        now
     )
-    .bind(id)
-    .bind(outcome.as_str())
-    .bind(note)
-    .bind(follow_up_ticket_id)
-    .bind(now)
     .fetch_optional(&mut *conn)
     .await?
     .is_some();
@@ -472,14 +495,14 @@ pub fn reminder_plan(visit: &Visit, now: DateTime<Utc>) -> Vec<(ReminderKind, i6
 
 async fn plan_reminders(conn: &mut PgConnection, visit: &Visit, now: DateTime<Utc>) -> Result<()> {
     for (kind, chat, due) in reminder_plan(visit, now) {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO reminders (kind, visit_id, chat_id, due_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+            kind.as_str(),
+            visit.id,
+            chat,
+            due,
+            now
         )
-        .bind(kind.as_str())
-        .bind(visit.id)
-        .bind(chat)
-        .bind(due)
-        .bind(now)
         .execute(&mut *conn)
         .await
         .context("planning a visit reminder")?;
@@ -493,12 +516,12 @@ pub async fn cancel_reminders(
     visit_id: i64,
     now: DateTime<Utc>,
 ) -> Result<u64> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "UPDATE reminders SET cancelled_at = $2
           WHERE visit_id = $1 AND sent_at IS NULL AND cancelled_at IS NULL",
+        visit_id,
+        now
     )
-    .bind(visit_id)
-    .bind(now)
     .execute(conn)
     .await?
     .rows_affected())
@@ -507,25 +530,26 @@ pub async fn cancel_reminders(
 /// The person the office talks to about a unit: a registered member with
 /// Telegram, the one whose default unit it is first, owners before others.
 pub async fn unit_contact(conn: &mut PgConnection, unit_id: i64) -> Result<Option<(i64, i64)>> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT p.id, p.telegram_user_id
+    let row = sqlx::query!(
+        r#"SELECT p.id, p.telegram_user_id AS "telegram_user_id!"
            FROM unit_members m JOIN people p ON p.id = m.person_id
           WHERE m.unit_id = $1 AND p.telegram_user_id IS NOT NULL
           ORDER BY m.is_default DESC, m.role = 'owner' DESC, m.created_at, p.id
-          LIMIT 1",
+          LIMIT 1"#,
+        unit_id
     )
-    .bind(unit_id)
     .fetch_optional(conn)
     .await?;
-    Ok(row)
+    Ok(row.map(|r| (r.id, r.telegram_user_id)))
 }
 
 /// A unit's id by its code.
 pub async fn unit_by_code(conn: &mut PgConnection, code: &str) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT id FROM units WHERE code = $1")
-        .bind(code)
-        .fetch_optional(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar!("SELECT id FROM units WHERE code = $1", code)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 #[cfg(test)]

@@ -82,8 +82,8 @@ impl RowKind for FeesKind {
         let due: Vec<i64> = rows.iter().map(|r| r.due.0).collect();
         let paid: Vec<i64> = rows.iter().map(|r| r.paid.0).collect();
         let due_dates: Vec<NaiveDate> = rows.iter().map(|r| r.due_date).collect();
-        let (inserted, updated): (i64, i64) = sqlx::query_as(
-            "WITH up AS (
+        let r = sqlx::query!(
+            r#"WITH up AS (
                 INSERT INTO fees (unit_id, period, item, amount_due_cents, amount_paid_cents, due_date)
                 SELECT * FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::date[])
                 ON CONFLICT ON CONSTRAINT fees_unit_period_item_key DO UPDATE
@@ -95,17 +95,19 @@ impl RowKind for FeesKind {
                        (EXCLUDED.amount_due_cents, EXCLUDED.amount_paid_cents, EXCLUDED.due_date)
                 RETURNING (xmax = 0) AS inserted
              )
-             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up",
+             SELECT count(*) FILTER (WHERE inserted) AS "inserted!",
+                    count(*) FILTER (WHERE NOT inserted) AS "updated!"
+               FROM up"#,
+            &unit_ids,
+            &periods as &[&str],
+            &items as &[&str],
+            &due,
+            &paid,
+            &due_dates,
         )
-        .bind(&unit_ids)
-        .bind(&periods)
-        .bind(&items)
-        .bind(&due)
-        .bind(&paid)
-        .bind(&due_dates)
         .fetch_one(conn)
         .await
         .context("upserting a batch of fees")?;
-        Ok(counts(rows.len(), inserted, updated))
+        Ok(counts(rows.len(), r.inserted, r.updated))
     }
 }

@@ -353,19 +353,19 @@ async fn record_run(
     report: &ImportReport,
 ) -> anyhow::Result<()> {
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO import_runs
             (kind, file_name, converted_from, rows_read, inserted, updated, unchanged, rejected)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        kind.as_str(),
+        &report.file,
+        report.converted_from,
+        count(report.read),
+        count(report.inserted),
+        count(report.updated),
+        count(report.unchanged),
+        count(report.rejected.len() as u64)
     )
-    .bind(kind.as_str())
-    .bind(&report.file)
-    .bind(report.converted_from)
-    .bind(count(report.read))
-    .bind(count(report.inserted))
-    .bind(count(report.updated))
-    .bind(count(report.unchanged))
-    .bind(count(report.rejected.len() as u64))
     .execute(conn)
     .await
     .context("recording the import run")?;

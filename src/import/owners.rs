@@ -95,8 +95,8 @@ impl RowKind for OwnersKind {
         // The snapshot of the statement does not see the rows the CTE
         // inserts, so the unchanged people are read from the table and the
         // new or updated ones from RETURNING.
-        let people: Vec<(i64, String, String)> = sqlx::query_as(
-            "WITH input AS (
+        let people = sqlx::query!(
+            r#"WITH input AS (
                 SELECT * FROM UNNEST($1::text[], $2::text[]) AS t(phone, name)
              ), up AS (
                 INSERT INTO people (phone, name) SELECT phone, name FROM input
@@ -105,13 +105,14 @@ impl RowKind for OwnersKind {
                  WHERE people.name IS DISTINCT FROM EXCLUDED.name
                 RETURNING id, phone, CASE WHEN xmax = 0 THEN 'inserted' ELSE 'updated' END AS change
              )
-             SELECT id, phone, change FROM up
+             SELECT id AS "id!", phone AS "phone!", change AS "change!" FROM up
              UNION ALL
              SELECT p.id, p.phone, 'unchanged' FROM people p JOIN input i ON i.phone = p.phone
-              WHERE NOT EXISTS (SELECT 1 FROM up WHERE up.phone = p.phone)",
+              WHERE NOT EXISTS (SELECT 1 FROM up WHERE up.phone = p.phone)"#,
+            &phones as &[&str],
+            &names as &[&str]
         )
-        .bind(&phones)
-        .bind(&names)
+        .map(|r| (r.id, r.phone, r.change))
         .fetch_all(&mut *conn)
         .await
         .context("upserting a batch of people")?;
@@ -147,8 +148,8 @@ impl RowKind for OwnersKind {
             // A renamed person counts once, on their first row.
             person_changed.push(first && change == PersonChange::Updated);
         }
-        let memberships: Vec<(i64, i64, bool)> = sqlx::query_as(
-            "INSERT INTO unit_members (unit_id, person_id, role, is_default)
+        let memberships = sqlx::query!(
+            r#"INSERT INTO unit_members (unit_id, person_id, role, is_default)
              SELECT i.unit_id, i.person_id, i.role,
                     i.candidate AND NOT EXISTS (
                         SELECT 1 FROM unit_members m WHERE m.person_id = i.person_id AND m.is_default)
@@ -156,12 +157,13 @@ impl RowKind for OwnersKind {
                     AS i(unit_id, person_id, role, candidate)
              ON CONFLICT ON CONSTRAINT unit_members_pkey DO UPDATE SET role = EXCLUDED.role
               WHERE unit_members.role IS DISTINCT FROM EXCLUDED.role
-             RETURNING unit_id, person_id, (xmax = 0)",
+             RETURNING unit_id, person_id, (xmax = 0) AS "inserted!""#,
+            &unit_ids,
+            &person_ids,
+            &roles as &[&str],
+            &candidates
         )
-        .bind(&unit_ids)
-        .bind(&person_ids)
-        .bind(&roles)
-        .bind(&candidates)
+        .map(|r| (r.unit_id, r.person_id, r.inserted))
         .fetch_all(&mut *conn)
         .await
         .context("upserting a batch of unit memberships")?;

@@ -52,8 +52,8 @@ impl RowKind for UnitsKind {
         let entrances: Vec<&str> = rows.iter().map(|r| r.code.entrance()).collect();
         let floors: Vec<i32> = rows.iter().map(|r| r.code.floor()).collect();
         let areas: Vec<f64> = rows.iter().map(|r| r.area.m2()).collect();
-        let (inserted, updated): (i64, i64) = sqlx::query_as(
-            "WITH up AS (
+        let r = sqlx::query!(
+            r#"WITH up AS (
                 INSERT INTO units (code, building, entrance, floor, area_m2)
                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int4[], $5::float8[])
                 ON CONFLICT ON CONSTRAINT units_code_key DO UPDATE
@@ -64,16 +64,18 @@ impl RowKind for UnitsKind {
                        (EXCLUDED.building, EXCLUDED.entrance, EXCLUDED.floor, EXCLUDED.area_m2)
                 RETURNING (xmax = 0) AS inserted
              )
-             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up",
+             SELECT count(*) FILTER (WHERE inserted) AS "inserted!",
+                    count(*) FILTER (WHERE NOT inserted) AS "updated!"
+               FROM up"#,
+            &codes as &[&str],
+            &buildings as &[&str],
+            &entrances as &[&str],
+            &floors,
+            &areas,
         )
-        .bind(&codes)
-        .bind(&buildings)
-        .bind(&entrances)
-        .bind(&floors)
-        .bind(&areas)
         .fetch_one(conn)
         .await
         .context("upserting a batch of units")?;
-        Ok(counts(rows.len(), inserted, updated))
+        Ok(counts(rows.len(), r.inserted, r.updated))
     }
 }

@@ -132,8 +132,7 @@ async fn poll(
 
 async fn load_offset(pool: &PgPool) -> Result<i32> {
     let value: Option<serde_json::Value> =
-        sqlx::query_scalar("SELECT value FROM bot_state WHERE key = $1")
-            .bind(OFFSET_KEY)
+        sqlx::query_scalar!("SELECT value FROM bot_state WHERE key = $1", OFFSET_KEY)
             .fetch_optional(pool)
             .await
             .context("reading the getUpdates offset")?;
@@ -152,13 +151,13 @@ pub async fn store_batch(pool: &PgPool, updates: &[Update]) -> Result<()> {
         new += u64::from(inbox::insert(&mut tx, update).await?);
         next = next.max(i64::from(update.id.0) + 1);
     }
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO bot_state (key, value) VALUES ($1, to_jsonb($2::bigint))
          ON CONFLICT (key) DO UPDATE
            SET value = to_jsonb(GREATEST(bot_state.value::bigint, $2::bigint)), updated_at = now()",
+        OFFSET_KEY,
+        next
     )
-    .bind(OFFSET_KEY)
-    .bind(next)
     .execute(&mut *tx)
     .await?;
     tx.commit()

@@ -154,10 +154,10 @@ async fn card_message(conn: &mut PgConnection, t: &Ticket) -> Result<Option<i32>
     let Some(card) = t.card_outbox_id else {
         return Ok(None);
     };
-    let id: Option<Option<i64>> = sqlx::query_scalar("SELECT message_id FROM outbox WHERE id = $1")
-        .bind(card)
-        .fetch_optional(conn)
-        .await?;
+    let id: Option<Option<i64>> =
+        sqlx::query_scalar!("SELECT message_id FROM outbox WHERE id = $1", card)
+            .fetch_optional(conn)
+            .await?;
     Ok(id.flatten().and_then(|m| i32::try_from(m).ok()))
 }
 

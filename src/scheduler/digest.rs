@@ -6,7 +6,7 @@
 
 use anyhow::Result;
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
 use crate::domain::office_settings;
 use crate::domain::suggestions;
@@ -37,13 +37,13 @@ pub async fn send_if_due(
         return Ok(None);
     }
     let day = local.date_naive();
-    let claimed = sqlx::query(
+    let claimed = sqlx::query!(
         "INSERT INTO digests (day, chat_id, sent_at) VALUES ($1, $2, $3)
          ON CONFLICT (day) DO NOTHING",
+        day,
+        group,
+        now
     )
-    .bind(day)
-    .bind(group)
-    .bind(now)
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -89,14 +89,18 @@ pub async fn send_if_due(
             }
         }
     }
-    sqlx::query("UPDATE digests SET suggestions = $2 WHERE day = $1")
-        .bind(day)
-        .bind(i32::try_from(rows.len()).unwrap_or(i32::MAX))
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE digests SET suggestions = $2 WHERE day = $1",
+        day,
+        i32::try_from(rows.len()).unwrap_or(i32::MAX)
+    )
+    .execute(&mut *tx)
+    .await?;
 
     // Active and overdue tickets by kind.
-    let counts = sqlx::query(&format!(
+    // Built with the ticket module's list of active statuses, so read into
+    // a `FromRow` type rather than checked by a macro.
+    let counts: Vec<KindCount> = sqlx::query_as(&format!(
         "SELECT kind, count(*) AS active,
                 count(*) FILTER (WHERE due_resolve_at < $1
                                     OR (first_response_at IS NULL AND due_response_at < $1)) AS overdue
@@ -112,11 +116,12 @@ pub async fn send_if_due(
     } else {
         text.push_str(texts::DIGEST_OPEN.get(lang));
         for r in &counts {
-            let kind: String = r.try_get("kind")?;
-            let label =
-                TicketKind::parse(&kind).map_or(kind.clone(), |k| k.label(lang).to_string());
-            let active: i64 = r.try_get("active")?;
-            let overdue: i64 = r.try_get("overdue")?;
+            let KindCount {
+                kind,
+                active,
+                overdue,
+            } = r;
+            let label = TicketKind::parse(kind).map_or(kind.clone(), |k| k.label(lang).to_string());
             text.push_str(&format!("\n• {label}: {active} / {overdue}"));
         }
     }
@@ -127,20 +132,20 @@ pub async fn send_if_due(
         .earliest()
         .map_or(now, |d| d.with_timezone(&Utc));
     let yesterday_start = today_start - Duration::days(1);
-    let ratings = sqlx::query(
-        "SELECT count(*) AS n, avg((data->>'rating')::int)::float8 AS avg
-           FROM ticket_events WHERE kind = 'rated' AND at >= $1 AND at < $2",
+    let ratings = sqlx::query!(
+        r#"SELECT count(*) AS "n!", avg((data->>'rating')::int)::float8 AS avg
+           FROM ticket_events WHERE kind = 'rated' AND at >= $1 AND at < $2"#,
+        yesterday_start,
+        today_start
     )
-    .bind(yesterday_start)
-    .bind(today_start)
     .fetch_one(&mut *tx)
     .await?;
-    let n: i64 = ratings.try_get("n")?;
+    let n: i64 = ratings.n;
     text.push_str("\n\n");
     if n == 0 {
         text.push_str(texts::DIGEST_NO_RATINGS.get(lang));
     } else {
-        let avg: f64 = ratings.try_get::<Option<f64>, _>("avg")?.unwrap_or(0.0);
+        let avg: f64 = ratings.avg.unwrap_or(0.0);
         text.push_str(&fill(
             texts::DIGEST_RATINGS.get(lang),
             &[("n", &n.to_string()), ("avg", &format!("{avg:.1}"))],
@@ -172,4 +177,12 @@ pub async fn send_if_due(
     }
     tx.commit().await?;
     Ok(Some((1, acks.len())))
+}
+
+/// A line of the digest's open-tickets table.
+#[derive(sqlx::FromRow)]
+struct KindCount {
+    kind: String,
+    active: i64,
+    overdue: i64,
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::{ChatId, InputFile, InputMedia, InputMediaPhoto, MessageId};
 use teloxide::{ApiError, RequestError};
@@ -117,14 +117,14 @@ pub async fn run(
 
 /// Rows left `sending` by a sender that died: their fate is unknown.
 async fn recover_in_flight(pool: &PgPool, max_ambiguous: i32) -> Result<()> {
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "UPDATE outbox
             SET ambiguous = ambiguous + 1,
                 status = CASE WHEN ambiguous + 1 > $1 THEN 'failed' ELSE 'pending' END,
                 last_error = 'sender stopped while sending: delivery unknown'
           WHERE status = 'sending'",
+        max_ambiguous
     )
-    .bind(max_ambiguous)
     .execute(pool)
     .await?
     .rows_affected();
@@ -271,7 +271,7 @@ fn settle(limiter: &mut Limiter, in_flight: &mut HashSet<i64>, (chat, pause, cou
 
 /// The oldest due row of each chat, lanes first, skipping `skip` chats.
 async fn fetch_heads(pool: &PgPool, skip: &[i64], limit: i64) -> Result<Vec<Row_>> {
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "SELECT o.id, o.chat_id, o.request, o.attempts, o.ambiguous
            FROM outbox o
           WHERE o.status = 'pending'
@@ -284,22 +284,22 @@ async fn fetch_heads(pool: &PgPool, skip: &[i64], limit: i64) -> Result<Vec<Row_
                    AND (p.lane, p.id) < (o.lane, o.id))
           ORDER BY o.lane, o.id
           LIMIT $2",
+        skip,
+        limit
     )
-    .bind(skip)
-    .bind(limit)
     .fetch_all(pool)
     .await
     .context("reading the outbox queue")?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let id: i64 = row.get("id");
-        match serde_json::from_value::<Request>(row.get("request")) {
+        let id: i64 = row.id;
+        match serde_json::from_value::<Request>(row.request) {
             Ok(request) => out.push(Row_ {
                 id,
-                chat_id: row.get("chat_id"),
+                chat_id: row.chat_id,
                 request,
-                attempts: row.get("attempts"),
-                ambiguous: row.get("ambiguous"),
+                attempts: row.attempts,
+                ambiguous: row.ambiguous,
             }),
             Err(e) => {
                 tracing::error!(id, error = %e, "outbox row has an unreadable request");
@@ -322,12 +322,12 @@ async fn fetch_heads(pool: &PgPool, skip: &[i64], limit: i64) -> Result<Vec<Row_
 /// connection unnoticed) is not sent twice.
 async fn mark_sending(pool: &PgPool, batch: &[Row_]) -> Result<HashSet<i64>> {
     let ids: Vec<i64> = batch.iter().map(|r| r.id).collect();
-    let claimed: Vec<i64> = sqlx::query_scalar(
+    let claimed: Vec<i64> = sqlx::query_scalar!(
         "UPDATE outbox SET status = 'sending', attempts = attempts + 1
           WHERE id = ANY($1) AND status = 'pending'
       RETURNING id",
+        &ids
     )
-    .bind(&ids)
     .fetch_all(pool)
     .await
     .context("marking outbox rows as sending")?;
@@ -514,18 +514,20 @@ async fn message_of(pool: &PgPool, target: &Target) -> std::result::Result<Messa
         Target::Message(id) => return Ok(MessageId(*id)),
         Target::Outbox(id) => *id,
     };
-    let row = sqlx::query("SELECT status, message_id FROM outbox WHERE id = $1")
-        .bind(outbox_id)
-        .fetch_optional(pool)
-        .await
-        .map_err(|e| Outcome::Transient(format!("looking up message of outbox row: {e}")))?;
+    let row = sqlx::query!(
+        "SELECT status, message_id FROM outbox WHERE id = $1",
+        outbox_id
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(|e| Outcome::Transient(format!("looking up message of outbox row: {e}")))?;
     let Some(row) = row else {
         return Err(Outcome::Failed(format!(
             "outbox row {outbox_id} does not exist"
         )));
     };
-    let status: String = row.get("status");
-    let message_id: Option<i64> = row.get("message_id");
+    let status: String = row.status;
+    let message_id: Option<i64> = row.message_id;
     match (status.as_str(), message_id) {
         (_, Some(id)) => i32::try_from(id)
             .map(MessageId)
@@ -605,16 +607,16 @@ async fn finish(
     message_id: Option<i32>,
     error: Option<&str>,
 ) -> Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE outbox
             SET status = $2, message_id = COALESCE($3, message_id), last_error = $4,
                 sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END
           WHERE id = $1",
+        id,
+        status,
+        message_id.map(i64::from),
+        error
     )
-    .bind(id)
-    .bind(status)
-    .bind(message_id.map(i64::from))
-    .bind(error)
     .execute(pool)
     .await?;
     Ok(())
@@ -629,25 +631,25 @@ async fn retry(
     error: Option<&str>,
     refund_attempt: bool,
 ) -> Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE outbox
             SET status = 'pending',
                 not_before = now() + make_interval(secs => $2),
                 last_error = COALESCE($3, last_error),
                 attempts = attempts - CASE WHEN $4 THEN 1 ELSE 0 END
           WHERE id = $1",
+        id,
+        after.as_secs_f64(),
+        error,
+        refund_attempt || error.is_none()
     )
-    .bind(id)
-    .bind(after.as_secs_f64())
-    .bind(error)
-    .bind(refund_attempt || error.is_none())
     .execute(pool)
     .await?;
     Ok(())
 }
 
 async fn ambiguous(pool: &PgPool, id: i64, error: &str, max_ambiguous: i32) -> Result<()> {
-    let status: String = sqlx::query_scalar(
+    let status: String = sqlx::query_scalar!(
         "UPDATE outbox
             SET ambiguous = ambiguous + 1,
                 status = CASE WHEN ambiguous + 1 > $2 THEN 'failed' ELSE 'pending' END,
@@ -655,10 +657,10 @@ async fn ambiguous(pool: &PgPool, id: i64, error: &str, max_ambiguous: i32) -> R
                 last_error = $3
           WHERE id = $1
       RETURNING status",
+        id,
+        max_ambiguous,
+        format!("ambiguous: {error}")
     )
-    .bind(id)
-    .bind(max_ambiguous)
-    .bind(format!("ambiguous: {error}"))
     .fetch_one(pool)
     .await?;
     tracing::warn!(id, error, now = %status, "send answer lost: the message may have arrived");
@@ -669,12 +671,12 @@ async fn ambiguous(pool: &PgPool, id: i64, error: &str, max_ambiguous: i32) -> R
 async fn unreachable(pool: &PgPool, chat_id: i64, error: &str) -> Result<()> {
     let mut tx = pool.begin().await?;
     chats::mark_blocked(&mut tx, chat_id, chats::Kind::guess(chat_id)).await?;
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "UPDATE outbox SET status = 'unreachable', last_error = $2
           WHERE chat_id = $1 AND status IN ('pending', 'sending')",
+        chat_id,
+        error
     )
-    .bind(chat_id)
-    .bind(error)
     .execute(&mut *tx)
     .await?
     .rows_affected();

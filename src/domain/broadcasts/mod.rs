@@ -17,7 +17,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 
 use crate::domain::chats;
 use crate::domain::office_settings;
@@ -154,10 +154,10 @@ pub async fn count_audience(conn: &mut PgConnection, audience: &Audience) -> Res
 
 /// Unit codes in `codes` that do not exist.
 pub async fn unknown_units(conn: &mut PgConnection, codes: &[String]) -> Result<Vec<String>> {
-    let rows: Vec<String> = sqlx::query_scalar(
-        "SELECT c FROM unnest($1::text[]) AS c WHERE NOT EXISTS (SELECT 1 FROM units WHERE code = c)",
+    let rows = sqlx::query_scalar!(
+        r#"SELECT c AS "c!" FROM unnest($1::text[]) AS c WHERE NOT EXISTS (SELECT 1 FROM units WHERE code = c)"#,
+        codes
     )
-    .bind(codes)
     .fetch_all(conn)
     .await?;
     Ok(rows)
@@ -165,10 +165,10 @@ pub async fn unknown_units(conn: &mut PgConnection, codes: &[String]) -> Result<
 
 /// Whether broadcast `id` asked for RSVP (so its Join answers can be an audience).
 pub async fn had_rsvp(conn: &mut PgConnection, id: i64) -> Result<bool> {
-    let rsvp: Option<bool> = sqlx::query_scalar(
+    let rsvp = sqlx::query_scalar!(
         "SELECT rsvp FROM broadcasts WHERE id = $1 AND status IN ('scheduled', 'sending', 'done')",
+        id
     )
-    .bind(id)
     .fetch_optional(conn)
     .await?;
     Ok(rsvp.unwrap_or(false))
@@ -301,21 +301,21 @@ impl Schedule {
 /// Writes `new` as the author's draft, ready to confirm (what the library
 /// path confirms at once). Fails if the author has a draft open.
 pub async fn insert_draft(conn: &mut PgConnection, new: &NewBroadcast) -> Result<i64> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO broadcasts
              (author_user_id, author_chat_id, status, audience, text, photo, rsvp, urgent, send_at)
          VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8)
          ON CONFLICT (author_user_id) WHERE status = 'draft' DO NOTHING
          RETURNING id",
+        new.author_user_id,
+        new.author_chat_id,
+        serde_json::to_value(&new.audience)?,
+        new.text,
+        new.photo,
+        new.rsvp,
+        new.urgent,
+        new.send_at
     )
-    .bind(new.author_user_id)
-    .bind(new.author_chat_id)
-    .bind(serde_json::to_value(&new.audience)?)
-    .bind(&new.text)
-    .bind(&new.photo)
-    .bind(new.rsvp)
-    .bind(new.urgent)
-    .bind(new.send_at)
     .fetch_optional(&mut *conn)
     .await?
     .context("the author has a draft broadcast open; finish or cancel it first")
@@ -341,50 +341,72 @@ pub struct Broadcast {
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, author_user_id, author_chat_id, status, audience, text, photo, rsvp,
-    urgent, send_at, starts_at, status_outbox_id, progress_text, progress_at, created_at";
+/// A `broadcasts` row as the queries below select it (every one names the
+/// same columns), before its audience is read from JSON.
+struct BroadcastRow {
+    id: i64,
+    author_user_id: i64,
+    author_chat_id: i64,
+    status: String,
+    audience: Option<serde_json::Value>,
+    text: Option<String>,
+    photo: Option<String>,
+    rsvp: bool,
+    urgent: bool,
+    send_at: Option<DateTime<Utc>>,
+    starts_at: Option<DateTime<Utc>>,
+    status_outbox_id: Option<i64>,
+    progress_text: Option<String>,
+    progress_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
 
-fn from_row(row: &sqlx::postgres::PgRow) -> Result<Broadcast> {
-    let audience: Option<serde_json::Value> = row.try_get("audience")?;
+fn from_row(row: BroadcastRow) -> Result<Broadcast> {
     Ok(Broadcast {
-        id: row.try_get("id")?,
-        author_user_id: row.try_get("author_user_id")?,
-        author_chat_id: row.try_get("author_chat_id")?,
-        status: row.try_get("status")?,
-        audience: audience.map(serde_json::from_value).transpose()?,
-        text: row.try_get("text")?,
-        photo: row.try_get("photo")?,
-        rsvp: row.try_get("rsvp")?,
-        urgent: row.try_get("urgent")?,
-        send_at: row.try_get("send_at")?,
-        starts_at: row.try_get("starts_at")?,
-        status_outbox_id: row.try_get("status_outbox_id")?,
-        progress_text: row.try_get("progress_text")?,
-        progress_at: row.try_get("progress_at")?,
-        created_at: row.try_get("created_at")?,
+        id: row.id,
+        author_user_id: row.author_user_id,
+        author_chat_id: row.author_chat_id,
+        status: row.status,
+        audience: row.audience.map(serde_json::from_value).transpose()?,
+        text: row.text,
+        photo: row.photo,
+        rsvp: row.rsvp,
+        urgent: row.urgent,
+        send_at: row.send_at,
+        starts_at: row.starts_at,
+        status_outbox_id: row.status_outbox_id,
+        progress_text: row.progress_text,
+        progress_at: row.progress_at,
+        created_at: row.created_at,
     })
 }
 
 /// Loads broadcast `id`, locking it for this transaction.
 pub async fn load_for_update(conn: &mut PgConnection, id: i64) -> Result<Option<Broadcast>> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM broadcasts WHERE id = $1 FOR UPDATE"
-    ))
-    .bind(id)
+    let row = sqlx::query_as!(
+        BroadcastRow,
+        "SELECT id, author_user_id, author_chat_id, status, audience, text, photo, rsvp,
+                urgent, send_at, starts_at, status_outbox_id, progress_text, progress_at, created_at
+           FROM broadcasts WHERE id = $1 FOR UPDATE",
+        id
+    )
     .fetch_optional(conn)
     .await?;
-    row.as_ref().map(from_row).transpose()
+    row.map(from_row).transpose()
 }
 
 /// The author's open draft, locked.
 pub async fn draft_of(conn: &mut PgConnection, author_user_id: i64) -> Result<Option<Broadcast>> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM broadcasts WHERE author_user_id = $1 AND status = 'draft' FOR UPDATE"
-    ))
-    .bind(author_user_id)
+    let row = sqlx::query_as!(
+        BroadcastRow,
+        "SELECT id, author_user_id, author_chat_id, status, audience, text, photo, rsvp,
+                urgent, send_at, starts_at, status_outbox_id, progress_text, progress_at, created_at
+           FROM broadcasts WHERE author_user_id = $1 AND status = 'draft' FOR UPDATE",
+        author_user_id
+    )
     .fetch_optional(conn)
     .await?;
-    row.as_ref().map(from_row).transpose()
+    row.map(from_row).transpose()
 }
 
 /// Starts a new draft for the author (cancelling an unfinished one).
@@ -393,18 +415,18 @@ pub async fn start_draft(
     author_user_id: i64,
     chat_id: i64,
 ) -> Result<i64> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE broadcasts SET status = 'cancelled', updated_at = now()
           WHERE author_user_id = $1 AND status = 'draft'",
+        author_user_id
     )
-    .bind(author_user_id)
     .execute(&mut *conn)
     .await?;
-    let id = sqlx::query_scalar(
+    let id = sqlx::query_scalar!(
         "INSERT INTO broadcasts (author_user_id, author_chat_id) VALUES ($1, $2) RETURNING id",
+        author_user_id,
+        chat_id
     )
-    .bind(author_user_id)
-    .bind(chat_id)
     .fetch_one(conn)
     .await?;
     Ok(id)
@@ -423,7 +445,7 @@ pub struct DraftChange {
 }
 
 pub async fn update_draft(conn: &mut PgConnection, id: i64, change: DraftChange) -> Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE broadcasts
             SET audience = COALESCE($2, audience),
                 text = COALESCE($3, text),
@@ -433,27 +455,27 @@ pub async fn update_draft(conn: &mut PgConnection, id: i64, change: DraftChange)
                 send_at = CASE WHEN $8 THEN $9 ELSE send_at END,
                 updated_at = now()
           WHERE id = $1 AND status = 'draft'",
+        id,
+        change.audience.map(serde_json::to_value).transpose()?,
+        change.text,
+        change.photo.is_some(),
+        change.photo.flatten(),
+        change.rsvp,
+        change.urgent,
+        change.send_at.is_some(),
+        change.send_at.flatten()
     )
-    .bind(id)
-    .bind(change.audience.map(serde_json::to_value).transpose()?)
-    .bind(change.text)
-    .bind(change.photo.is_some())
-    .bind(change.photo.flatten())
-    .bind(change.rsvp)
-    .bind(change.urgent)
-    .bind(change.send_at.is_some())
-    .bind(change.send_at.flatten())
     .execute(conn)
     .await?;
     Ok(())
 }
 
 pub async fn cancel_draft(conn: &mut PgConnection, id: i64) -> Result<bool> {
-    let n = sqlx::query(
+    let n = sqlx::query!(
         "UPDATE broadcasts SET status = 'cancelled', updated_at = now()
           WHERE id = $1 AND status = 'draft'",
+        id
     )
-    .bind(id)
     .execute(conn)
     .await?
     .rows_affected();
@@ -587,10 +609,10 @@ pub async fn mark_confirmed(
     now: DateTime<Utc>,
 ) -> Result<i64> {
     let id = c.broadcast.id;
-    let skipped: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM broadcast_recipients WHERE broadcast_id = $1 AND skipped_blocked",
+    let skipped = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM broadcast_recipients WHERE broadcast_id = $1 AND skipped_blocked"#,
+        id
     )
-    .bind(id)
     .fetch_one(&mut *conn)
     .await?;
     let status = if c.starts_at > now {
@@ -598,18 +620,18 @@ pub async fn mark_confirmed(
     } else {
         "sending"
     };
-    sqlx::query(
+    sqlx::query!(
         "UPDATE broadcasts
             SET status = $2, starts_at = $3, recipients = $4,
                 skipped_blocked = $5, confirmed_at = $6, updated_at = now()
           WHERE id = $1",
+        id,
+        status,
+        c.starts_at,
+        i32::try_from(c.recipients)?,
+        i32::try_from(skipped)?,
+        now
     )
-    .bind(id)
-    .bind(status)
-    .bind(c.starts_at)
-    .bind(i32::try_from(c.recipients)?)
-    .bind(i32::try_from(skipped)?)
-    .bind(now)
     .execute(&mut *conn)
     .await?;
     Ok(skipped)
@@ -624,13 +646,13 @@ pub async fn set_progress_message(
     text: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE broadcasts SET status_outbox_id = $2, progress_text = $3, progress_at = $4 WHERE id = $1",
+        id,
+        outbox_id,
+        text,
+        now
     )
-    .bind(id)
-    .bind(outbox_id)
-    .bind(text)
-    .bind(now)
     .execute(conn)
     .await?;
     Ok(())
@@ -649,42 +671,39 @@ pub struct Progress {
 }
 
 pub async fn progress(conn: &mut PgConnection, id: i64) -> Result<Progress> {
-    let row = sqlx::query(
-        "SELECT count(*) FILTER (WHERE o.status = 'sent') AS sent,
-                count(*) FILTER (WHERE o.status IN ('failed', 'cancelled')) AS failed,
-                count(*) FILTER (WHERE r.skipped_blocked OR o.status = 'unreachable') AS blocked,
-                count(*) FILTER (WHERE o.status IN ('pending', 'sending')) AS waiting,
-                count(*) FILTER (WHERE r.rsvp = 'join') AS joined,
-                count(*) FILTER (WHERE r.rsvp = 'decline') AS declined
+    let progress = sqlx::query_as!(
+        Progress,
+        r#"SELECT count(*) FILTER (WHERE o.status = 'sent') AS "sent!",
+                count(*) FILTER (WHERE o.status IN ('failed', 'cancelled')) AS "failed!",
+                count(*) FILTER (WHERE r.skipped_blocked OR o.status = 'unreachable') AS "blocked!",
+                count(*) FILTER (WHERE o.status IN ('pending', 'sending')) AS "waiting!",
+                count(*) FILTER (WHERE r.rsvp = 'join') AS "join!",
+                count(*) FILTER (WHERE r.rsvp = 'decline') AS "decline!"
            FROM broadcast_recipients r
            LEFT JOIN outbox o ON o.id = r.outbox_id
-          WHERE r.broadcast_id = $1",
+          WHERE r.broadcast_id = $1"#,
+        id
     )
-    .bind(id)
     .fetch_one(conn)
     .await?;
-    Ok(Progress {
-        sent: row.get("sent"),
-        failed: row.get("failed"),
-        blocked: row.get("blocked"),
-        waiting: row.get("waiting"),
-        join: row.get("joined"),
-        decline: row.get("declined"),
-    })
+    Ok(progress)
 }
 
 /// Scheduled and sending broadcasts, locked (skipping those another
 /// replica holds), oldest first.
 pub async fn in_flight(conn: &mut PgConnection) -> Result<Vec<Broadcast>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM broadcasts
+    let rows = sqlx::query_as!(
+        BroadcastRow,
+        "SELECT id, author_user_id, author_chat_id, status, audience, text, photo, rsvp,
+                urgent, send_at, starts_at, status_outbox_id, progress_text, progress_at, created_at
+           FROM broadcasts
           WHERE status IN ('scheduled', 'sending')
           ORDER BY id
           FOR UPDATE SKIP LOCKED"
-    ))
+    )
     .fetch_all(conn)
     .await?;
-    rows.iter().map(from_row).collect()
+    rows.into_iter().map(from_row).collect()
 }
 
 /// The status `b` moves to at `now`: sending once its time came, done when
@@ -709,7 +728,7 @@ pub async fn record_progress(
     edited: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE broadcasts
             SET status = $2,
                 progress_text = CASE WHEN $3 THEN $4 ELSE progress_text END,
@@ -717,12 +736,12 @@ pub async fn record_progress(
                 finished_at = CASE WHEN $2 = 'done' THEN $5 ELSE finished_at END,
                 updated_at = now()
           WHERE id = $1",
+        id,
+        status,
+        edited.is_some(),
+        edited.unwrap_or_default(),
+        now
     )
-    .bind(id)
-    .bind(status)
-    .bind(edited.is_some())
-    .bind(edited.unwrap_or_default())
-    .bind(now)
     .execute(conn)
     .await?;
     Ok(())
@@ -749,37 +768,36 @@ pub async fn answer_rsvp(
     join: bool,
     now: DateTime<Utc>,
 ) -> Result<RsvpOutcome> {
-    let row = sqlx::query(
-        "SELECT r.id, r.rsvp, o.message_id
+    let row = sqlx::query!(
+        r#"SELECT r.id, r.rsvp, o.message_id AS "message_id?"
            FROM broadcast_recipients r
            JOIN broadcasts b ON b.id = r.broadcast_id
            LEFT JOIN outbox o ON o.id = r.outbox_id
           WHERE r.broadcast_id = $1 AND r.chat_id = $2 AND b.rsvp
-          FOR UPDATE OF r",
+          FOR UPDATE OF r"#,
+        id,
+        chat_id
     )
-    .bind(id)
-    .bind(chat_id)
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else {
         return Ok(RsvpOutcome::Expired);
     };
-    let sent_as: Option<i64> = row.get("message_id");
-    if sent_as != Some(i64::from(message_id)) {
+    if row.message_id != Some(i64::from(message_id)) {
         return Ok(RsvpOutcome::Expired);
     }
     let answer = if join { "join" } else { "decline" };
-    let current: Option<String> = row.get("rsvp");
-    if current.as_deref() == Some(answer) {
+    if row.rsvp.as_deref() == Some(answer) {
         return Ok(RsvpOutcome::Same);
     }
-    let rid: i64 = row.get("id");
-    sqlx::query("UPDATE broadcast_recipients SET rsvp = $2, rsvp_at = $3 WHERE id = $1")
-        .bind(rid)
-        .bind(answer)
-        .bind(now)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE broadcast_recipients SET rsvp = $2, rsvp_at = $3 WHERE id = $1",
+        row.id,
+        answer,
+        now
+    )
+    .execute(conn)
+    .await?;
     Ok(RsvpOutcome::Recorded)
 }
 
@@ -792,16 +810,19 @@ pub struct Summary {
 
 /// The latest confirmed broadcasts, newest first.
 pub async fn list(conn: &mut PgConnection, limit: i64) -> Result<Vec<Summary>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM broadcasts
+    let rows = sqlx::query_as!(
+        BroadcastRow,
+        "SELECT id, author_user_id, author_chat_id, status, audience, text, photo, rsvp,
+                urgent, send_at, starts_at, status_outbox_id, progress_text, progress_at, created_at
+           FROM broadcasts
           WHERE status IN ('scheduled', 'sending', 'done')
-          ORDER BY id DESC LIMIT $1"
-    ))
-    .bind(limit)
+          ORDER BY id DESC LIMIT $1",
+        limit
+    )
     .fetch_all(&mut *conn)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
+    for row in rows {
         let broadcast = from_row(row)?;
         let progress = progress(conn, broadcast.id).await?;
         out.push(Summary {
