@@ -48,10 +48,8 @@ pub fn dialogue(src: &str, report: &mut Report) -> RawDialogue {
     if let Some(DeValue::Table(nodes)) = nodes.map(Spanned::into_inner) {
         for (name, value) in nodes {
             let name = Spanned::new(name.span(), name.into_inner().into_owned());
-            if matches!(value.get_ref(), DeValue::Table(_)) {
-                let node = node(name.get_ref(), value, report);
-                read.insert(name, node);
-            }
+            let node = node(name.get_ref(), value, report);
+            read.insert(name, node);
         }
     }
     RawDialogue { head, nodes: read }
@@ -78,6 +76,7 @@ fn explain_head(keys: &Keys, e: &toml::de::Error) -> (Range<usize>, String) {
 /// One node: its `kind` chooses the struct the other keys are read into.
 fn node(name: &str, value: Spanned<DeValue<'_>>, report: &mut Report) -> Option<S<RawNode>> {
     let span = value.span();
+    // Not a table: refused with the head already.
     let DeValue::Table(mut table) = value.into_inner() else {
         return None;
     };
@@ -148,12 +147,10 @@ impl Keys {
             .map(|(k, _, _)| k.as_str())
     }
 
-    /// The key written exactly at `span` (serde reports an unknown key there).
-    fn named_at(&self, span: &Range<usize>) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(_, key, _)| key == span)
-            .map(|(k, _, _)| k.as_str())
+    /// Whether a key of this table is written exactly at `span` (serde
+    /// reports an unknown key there).
+    fn has_key_at(&self, span: &Range<usize>) -> bool {
+        self.0.iter().any(|(_, key, _)| key == span)
     }
 }
 
@@ -192,7 +189,7 @@ impl NodeAt<'_> {
             return (span, text);
         }
         if let Some(key) = quoted_after(message, "unknown field ") {
-            if self.keys.named_at(&span).is_some() {
+            if self.keys.has_key_at(&span) {
                 let takers: Vec<String> = Kind::ALL
                     .iter()
                     .filter(|k| k.keys().contains(&key))
