@@ -13,7 +13,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use crate::app::{load_dialogues, load_texts};
 use crate::clock::SystemClock;
 use crate::config::{ConsoleArgs, LangArg};
-use crate::domain::{people, phone::Phone};
+use crate::domain::{chats, people, phone::Phone};
 use crate::engine::{Input, Photo};
 use crate::i18n::Lang;
 use crate::outbox::Request;
@@ -37,11 +37,7 @@ pub async fn run(pool: &PgPool, args: &ConsoleArgs) -> Result<()> {
         dialogues: dialogues.clone(),
     };
     let mut tx = pool.begin().await?;
-    sqlx::query("INSERT INTO chats (chat_id, kind, language) VALUES ($1, 'private', $2)")
-        .bind(CONSOLE_ID)
-        .bind(lang.code())
-        .execute(&mut *tx)
-        .await?;
+    chats::remember(&mut tx, CONSOLE_ID, chats::Kind::Private, Some(lang)).await?;
     let phone = match &args.as_phone {
         Some(raw) => Some(act_as(&mut tx, raw).await?),
         None => None,

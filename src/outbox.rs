@@ -2,10 +2,14 @@
 //! row here, written in the same transaction as the change that caused it
 //! (invariant 4). The sender delivers the rows.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use teloxide::types::{InlineKeyboardMarkup, ReplyMarkup};
+
+use crate::domain::chats;
 
 /// Delivery priority: lower lanes go first when Telegram's limits bind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -164,43 +168,98 @@ impl Outgoing {
 pub const NOTIFY_CHANNEL: &str = "propdesk_outbox";
 
 /// Writes `out` in the caller's transaction and returns its row id. A chat
-/// that blocked the bot gets the row marked `unreachable` at once, so callers
-/// can tell staff instead of waiting on a send that cannot happen.
+/// that is unreachable ([`crate::domain::chats`]) gets the row marked
+/// `unreachable` at once, so callers can tell staff instead of waiting on a
+/// send that cannot happen.
 pub async fn enqueue(
     conn: &mut PgConnection,
     update_id: Option<i64>,
     out: &Outgoing,
 ) -> anyhow::Result<i64> {
-    let request = serde_json::to_value(&out.request)?;
-    let id: i64 = sqlx::query_scalar(
+    let batch = Batch {
+        lane: out.lane,
+        not_before: out.not_before,
+        update_id,
+        requests: std::slice::from_ref(&out.request),
+    };
+    let queued = enqueue_many(conn, &batch, &[(out.chat_id, 0)]).await?;
+    queued
+        .first()
+        .map(|q| q.id)
+        .ok_or_else(|| anyhow::anyhow!("the outbox row was not written"))
+}
+
+/// What the rows of one [`enqueue_many`] share.
+#[derive(Debug, Clone, Copy)]
+pub struct Batch<'a> {
+    pub lane: Lane,
+    /// Do not send before this instant (`None`: now).
+    pub not_before: Option<DateTime<Utc>>,
+    /// The update that caused the sends, if one did.
+    pub update_id: Option<i64>,
+    /// The distinct requests (e.g. one per language); each row names one
+    /// by its index.
+    pub requests: &'a [Request],
+}
+
+/// One row written by [`enqueue_many`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct Queued {
+    pub id: i64,
+    pub chat_id: i64,
+}
+
+/// The one statement that writes outbox rows.
+static ENQUEUE_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
         "INSERT INTO outbox (chat_id, lane, request, not_before, update_id, status)
-         VALUES ($1, $2, $3, COALESCE($4, now()), $5,
-                 CASE WHEN EXISTS (SELECT 1 FROM chats WHERE chat_id = $1 AND blocked_at IS NOT NULL)
-                      THEN 'unreachable' ELSE 'pending' END)
-         RETURNING id",
+         SELECT r.chat_id, $3, $4::jsonb -> r.template, COALESCE($5, now()), $6,
+                CASE WHEN {} THEN 'pending' ELSE 'unreachable' END
+           FROM unnest($1::bigint[], $2::int[]) WITH ORDINALITY AS r (chat_id, template, n)
+          ORDER BY r.n
+         RETURNING id, chat_id",
+        chats::reachable_sql("r.chat_id")
     )
-    .bind(out.chat_id)
-    .bind(out.lane as i16)
-    .bind(request)
-    .bind(out.not_before)
-    .bind(update_id)
-    .fetch_one(&mut *conn)
-    .await?;
+});
+
+/// Writes one outbox row per `(chat_id, request index)` of `rows`, in that
+/// order and in one statement, in the caller's transaction, then wakes the
+/// senders. Rows for unreachable chats are stored as `unreachable`, as in
+/// [`enqueue`]. Returns the rows written.
+pub async fn enqueue_many(
+    conn: &mut PgConnection,
+    batch: &Batch<'_>,
+    rows: &[(i64, usize)],
+) -> anyhow::Result<Vec<Queued>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let requests = serde_json::to_value(batch.requests)?;
+    let chats: Vec<i64> = rows.iter().map(|(chat, _)| *chat).collect();
+    let templates = rows
+        .iter()
+        .map(|(_, i)| {
+            if *i < batch.requests.len() {
+                Ok(i32::try_from(*i)?)
+            } else {
+                Err(anyhow::anyhow!("request {i} of {}", batch.requests.len()))
+            }
+        })
+        .collect::<anyhow::Result<Vec<i32>>>()?;
+    let queued: Vec<Queued> = sqlx::query_as(&ENQUEUE_SQL)
+        .bind(&chats)
+        .bind(&templates)
+        .bind(batch.lane as i16)
+        .bind(requests)
+        .bind(batch.not_before)
+        .bind(batch.update_id)
+        .fetch_all(&mut *conn)
+        .await?;
     sqlx::query("SELECT pg_notify($1, '')")
         .bind(NOTIFY_CHANNEL)
         .execute(&mut *conn)
         .await?;
-    Ok(id)
-}
-
-/// Whether the bot can currently reach `chat_id` (it has not been blocked).
-pub async fn is_reachable(conn: &mut PgConnection, chat_id: i64) -> anyhow::Result<bool> {
-    let blocked: Option<bool> =
-        sqlx::query_scalar("SELECT blocked_at IS NOT NULL FROM chats WHERE chat_id = $1")
-            .bind(chat_id)
-            .fetch_optional(conn)
-            .await?;
-    Ok(!blocked.unwrap_or(false))
+    Ok(queued)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use sqlx::{PgConnection, Row};
 
+use crate::domain::chats;
 use crate::i18n::Lang;
 use crate::texts;
 
@@ -471,14 +472,14 @@ pub async fn close(
     if closed.is_none() {
         return Ok(CloseOutcome::AlreadyClosed);
     }
-    let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
-        "SELECT r.chat_id, COALESCE(c.language, p.language)
+    let rows: Vec<(i64, Option<String>)> = sqlx::query_as(&format!(
+        "SELECT r.chat_id, COALESCE({}, p.language)
            FROM incident_reports r
            JOIN people p ON p.id = r.person_id
-           LEFT JOIN chats c ON c.chat_id = r.chat_id
           WHERE r.incident_id = $1
           ORDER BY r.at",
-    )
+        chats::language_sql("r.chat_id")
+    ))
     .bind(id.0)
     .fetch_all(&mut *conn)
     .await

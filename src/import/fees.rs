@@ -6,8 +6,8 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use sqlx::PgConnection;
 
+use super::kind::{counts, first_time, Counts, RowKind};
 use super::source::Fields;
-use super::{first_time, Counts, RowKind};
 use crate::domain::fees::{parse_due_date, Cents, Period};
 use crate::domain::units::{unit_ids_by_code, UnitCode};
 
@@ -106,6 +106,6 @@ impl RowKind for FeesKind {
         .fetch_one(conn)
         .await
         .context("upserting a batch of fees")?;
-        Ok(super::counts(rows.len(), inserted, updated))
+        Ok(counts(rows.len(), inserted, updated))
     }
 }

@@ -6,7 +6,9 @@
 //! Re-importing a file changes nothing: every upsert compares before it
 //! writes (`… WHERE … IS DISTINCT FROM …`), and counts what it did.
 
+mod error;
 mod fees;
+mod kind;
 mod owners;
 pub mod source;
 mod units;
@@ -22,6 +24,8 @@ use csv::{ReaderBuilder, StringRecord};
 use indicatif::{ProgressBar, ProgressStyle};
 use sqlx::{Connection, PgConnection, PgPool};
 
+pub use error::ImportError;
+use kind::{Counts, RowKind};
 use source::{Columns, Decoded, Fields};
 
 /// Which file is imported.
@@ -145,57 +149,6 @@ impl ImportReport {
         }
         lines.join("\n")
     }
-}
-
-/// Why a file could not be imported at all (rejected rows are not errors).
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("cannot read {path}: {source}")]
-    Unreadable {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path} is neither UTF-8 nor GBK text. Save it from Excel as \"CSV UTF-8\", or convert it: iconv -f GBK -t UTF-8 {path} > converted.csv (use its real encoding after -f)")]
-    NotText { path: String },
-    #[error("{path} is UTF-16 (Excel \"Unicode text\"). Save it as \"CSV UTF-8\", or convert it: iconv -f UTF-16 -t UTF-8 {path} > converted.csv")]
-    Utf16 { path: String },
-    #[error("{path} is empty: expected a header row {expected}")]
-    Empty { path: String, expected: String },
-    #[error("{path}:1: missing column {missing} (the header must have {expected})")]
-    MissingColumns {
-        path: String,
-        missing: String,
-        expected: String,
-    },
-    #[error("{path}:1: {reason}")]
-    BadHeader { path: String, reason: String },
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
-}
-
-/// What one batch write did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Counts {
-    pub inserted: u64,
-    pub updated: u64,
-    pub unchanged: u64,
-}
-
-/// One kind of file: its columns, how a row is checked, how a batch is written.
-pub(crate) trait RowKind {
-    type Row;
-    const COLUMNS: &'static [&'static str];
-
-    /// The row, or the reason it is rejected. Called in file order, so a
-    /// kind can remember earlier rows (duplicates).
-    fn parse(&mut self, fields: &Fields<'_>) -> Result<Self::Row, String>;
-
-    /// Upserts a batch of accepted rows.
-    async fn write(
-        &mut self,
-        conn: &mut PgConnection,
-        rows: &[Self::Row],
-    ) -> anyhow::Result<Counts>;
 }
 
 /// Imports `path` as `kind` in one transaction on `conn` (rolled back for
@@ -446,37 +399,6 @@ pub async fn run_import_command(
         Err(err) => {
             eprintln!("{err}");
             Ok(ExitCode::FAILURE)
-        }
-    }
-}
-
-/// Counts of a batch of `rows` rows of which the upsert returned `inserted`
-/// new and `updated` changed ones; the rest compared equal.
-pub(crate) fn counts(rows: usize, inserted: i64, updated: i64) -> Counts {
-    let inserted = u64::try_from(inserted).unwrap_or(0);
-    let updated = u64::try_from(updated).unwrap_or(0);
-    Counts {
-        inserted,
-        updated,
-        unchanged: (rows as u64).saturating_sub(inserted + updated),
-    }
-}
-
-/// Remembers that `key` is on `line`; a key seen before answers the line
-/// it was first seen on.
-pub(crate) fn first_time<K>(
-    seen: &mut std::collections::HashMap<K, u64>,
-    key: K,
-    line: u64,
-) -> Result<(), u64>
-where
-    K: Eq + std::hash::Hash,
-{
-    match seen.entry(key) {
-        std::collections::hash_map::Entry::Occupied(first) => Err(*first.get()),
-        std::collections::hash_map::Entry::Vacant(slot) => {
-            slot.insert(line);
-            Ok(())
         }
     }
 }

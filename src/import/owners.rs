@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use anyhow::Context;
 use sqlx::PgConnection;
 
+use super::kind::{first_time, Counts, RowKind};
 use super::source::Fields;
-use super::{first_time, Counts, RowKind};
 use crate::domain::phone::Phone;
 use crate::domain::units::{unit_ids_by_code, Role, UnitCode};
 

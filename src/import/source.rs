@@ -6,7 +6,7 @@ use std::path::Path;
 
 use csv::StringRecord;
 
-use super::ImportError;
+use super::error::ImportError;
 
 /// A file's text and the encoding it was converted from, if it was not UTF-8.
 #[derive(Debug)]

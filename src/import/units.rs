@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use anyhow::Context;
 use sqlx::PgConnection;
 
+use super::kind::{counts, first_time, Counts, RowKind};
 use super::source::Fields;
-use super::{first_time, Counts, RowKind};
 use crate::domain::units::{Area, UnitCode};
 
 pub(crate) struct UnitRow {
@@ -74,6 +74,6 @@ impl RowKind for UnitsKind {
         .fetch_one(conn)
         .await
         .context("upserting a batch of units")?;
-        Ok(super::counts(rows.len(), inserted, updated))
+        Ok(counts(rows.len(), inserted, updated))
     }
 }

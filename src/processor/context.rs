@@ -11,7 +11,6 @@ use sqlx::PgConnection;
 
 use crate::clock::Clock;
 use crate::engine::Dialogues;
-use crate::i18n::Lang;
 use crate::outbox::{self, Outgoing, Request};
 use crate::settings::Settings;
 
@@ -90,11 +89,4 @@ impl Ctx<'_> {
 }
 
 /// The language chosen for (or detected in) a chat, if it is known.
-pub async fn chat_language(conn: &mut PgConnection, chat_id: i64) -> Result<Option<Lang>> {
-    let code: Option<Option<String>> =
-        sqlx::query_scalar("SELECT language FROM chats WHERE chat_id = $1")
-            .bind(chat_id)
-            .fetch_optional(conn)
-            .await?;
-    Ok(code.flatten().as_deref().and_then(Lang::parse))
-}
+pub use crate::domain::chats::language as chat_language;

@@ -3,8 +3,7 @@
 
 use anyhow::Result;
 use teloxide::types::{
-    CallbackQuery, ChatKind, ChatMemberKind, ChatMemberUpdated, Message, MessageKind, Update,
-    UpdateKind,
+    CallbackQuery, ChatKind, ChatMemberUpdated, Message, MessageKind, Update, UpdateKind,
 };
 
 use super::context::{chat_language, Ctx};
@@ -14,8 +13,10 @@ use super::features::dialogue;
 use super::features::incidents;
 use super::features::menu;
 use super::features::staff;
+use super::features::surveys;
 use super::features::visits;
 use super::reply::{answer, Sender};
+use crate::domain::chats;
 use crate::i18n::Lang;
 use crate::outbox::Request;
 use crate::telegram::callback::Callback;
@@ -67,8 +68,11 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
         Loaded::Expired(_) | Loaded::Absent => {}
     }
     // Commands and the general rules.
-    // Visits, outcomes and survey campaigns, in any chat.
+    // Visits and outcomes, and survey campaigns, in any chat.
     if visits::on_message(ctx, from, msg).await? {
+        return Ok(());
+    }
+    if surveys::on_message(ctx, from, msg).await? {
         return Ok(());
     }
     // Staff commands and staff replies to ticket messages, in any chat.
@@ -226,60 +230,47 @@ async fn earlier_part_of_album(ctx: &mut Ctx<'_>, chat_id: i64, msg: &Message) -
     crate::inbox::album_seen_before(ctx.conn, chat_id, ctx.update_id, &group.0).await
 }
 
-/// A person blocking or unblocking the bot in a private chat.
+/// The bot's own membership changed: a person blocked or unblocked it, or
+/// it was removed from or added to a group. Reachability follows.
 async fn on_membership(ctx: &mut Ctx<'_>, change: &ChatMemberUpdated) -> Result<()> {
-    if !change.chat.is_private() {
-        return Ok(());
+    let chat_id = change.chat.id.0;
+    let kind = kind_of(&change.chat.kind);
+    if change.new_chat_member.kind.is_present() {
+        chats::mark_unblocked(ctx.conn, chat_id, kind).await?;
+    } else {
+        chats::mark_blocked(ctx.conn, chat_id, kind).await?;
     }
-    let blocked = matches!(
-        change.new_chat_member.kind,
-        ChatMemberKind::Banned(_) | ChatMemberKind::Left
-    );
-    sqlx::query(
-        "INSERT INTO chats (chat_id, kind, blocked_at) VALUES ($1, 'private', CASE WHEN $2 THEN now() END)
-         ON CONFLICT (chat_id) DO UPDATE
-           SET blocked_at = CASE WHEN $2 THEN now() ELSE NULL END, updated_at = now()",
-    )
-    .bind(change.chat.id.0)
-    .bind(blocked)
-    .execute(&mut *ctx.conn)
-    .await?;
     Ok(())
 }
 
-/// Upserts the chat (a private chat that writes to us is reachable again)
-/// and works out who is talking, in which language.
-async fn remember_chat(ctx: &mut Ctx<'_>, msg: &Message) -> Result<Sender> {
-    let kind = match &msg.chat.kind {
-        ChatKind::Private(_) => "private",
+fn kind_of(kind: &ChatKind) -> chats::Kind {
+    match kind {
+        ChatKind::Private(_) => chats::Kind::Private,
         ChatKind::Public(p) => match p.kind {
-            teloxide::types::PublicChatKind::Group => "group",
-            teloxide::types::PublicChatKind::Supergroup(_) => "supergroup",
-            teloxide::types::PublicChatKind::Channel(_) => "channel",
+            teloxide::types::PublicChatKind::Group => chats::Kind::Group,
+            teloxide::types::PublicChatKind::Supergroup(_) => chats::Kind::Supergroup,
+            teloxide::types::PublicChatKind::Channel(_) => chats::Kind::Channel,
         },
-    };
+    }
+}
+
+/// Remembers the chat (a chat that writes to us is reachable again) and
+/// works out who is talking, in which language.
+async fn remember_chat(ctx: &mut Ctx<'_>, msg: &Message) -> Result<Sender> {
     let user = msg.from.as_ref();
     let detected = Lang::from_language_code(user.and_then(|u| u.language_code.as_deref()));
     let private = msg.chat.is_private();
-    let language: Option<String> = sqlx::query_scalar(
-        "INSERT INTO chats (chat_id, kind, language) VALUES ($1, $2, $3)
-         ON CONFLICT (chat_id) DO UPDATE
-           SET blocked_at = CASE WHEN $4 THEN NULL ELSE chats.blocked_at END, updated_at = now()
-         RETURNING language",
+    let language = chats::remember(
+        ctx.conn,
+        msg.chat.id.0,
+        kind_of(&msg.chat.kind),
+        private.then_some(detected),
     )
-    .bind(msg.chat.id.0)
-    .bind(kind)
-    .bind(private.then_some(detected.code()))
-    .bind(private)
-    .fetch_one(&mut *ctx.conn)
     .await?;
     Ok(Sender {
         chat_id: msg.chat.id.0,
         user_id: user.map_or(0, |u| i64::try_from(u.id.0).unwrap_or(0)),
         private,
-        lang: language
-            .as_deref()
-            .and_then(Lang::parse)
-            .unwrap_or(detected),
+        lang: language.unwrap_or(detected),
     })
 }

@@ -2,6 +2,17 @@
 //! messages in any one-second window overall, a small token bucket per
 //! private chat, and at most M messages in any minute per group.
 //!
+//! Telegram counts a send when it arrives, one network trip after we
+//! dispatch it. The global window is kept at dispatch, and it is as long as
+//! one second plus how much that trip has varied lately (the spread of the
+//! round trips answered recently): if every trip took the same time, the
+//! arrivals are the dispatches shifted, and Telegram sees exactly our
+//! window; when trips vary, the window widens by the variation, so no two
+//! sends that arrive within one second of each other were more than
+//! `global_per_sec` apart. The pace therefore does not fall as the round
+//! trip grows — only as it wobbles. A 429 widens the window further until
+//! Telegram has been quiet for a while.
+//!
 //! Pure bookkeeping over `Instant`s handed in, so it is tested without sleeping.
 
 use std::collections::{HashMap, VecDeque};
@@ -47,7 +58,21 @@ pub struct Limiter {
     /// leaving in one burst, so a reply queued behind a broadcast waits for
     /// one slot (1/30 s), not for the whole window to roll over.
     pace: Bucket,
+    /// Recent round trips (dispatch to answer), newest last.
+    trips: VecDeque<Duration>,
+    /// Extra width after a 429, and when the last one came.
+    backoff: Duration,
+    last_429: Option<Instant>,
 }
+
+/// Round trips remembered for the spread.
+const TRIPS: usize = 32;
+/// The first 429 widens the window by this much; each further one doubles it.
+const BACKOFF_STEP: Duration = Duration::from_millis(50);
+/// The widest the window gets beyond its second.
+const MAX_MARGIN: Duration = Duration::from_secs(1);
+/// Without a 429 for this long, the backoff is dropped.
+const BACKOFF_QUIET: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
@@ -68,14 +93,33 @@ impl Limiter {
                 tokens: pace_burst(limits),
                 at: Instant::now(),
             },
+            trips: VecDeque::with_capacity(TRIPS),
+            backoff: Duration::ZERO,
+            last_429: None,
         }
+    }
+
+    /// How long a dispatched send holds its place in the global window: one
+    /// second, plus the recent spread of round trips, plus any backoff.
+    #[must_use]
+    pub fn window(&self, now: Instant) -> Duration {
+        let spread = match (self.trips.iter().min(), self.trips.iter().max()) {
+            (Some(min), Some(max)) => *max - *min,
+            _ => Duration::ZERO,
+        };
+        let backoff = match self.last_429 {
+            Some(at) if now.saturating_duration_since(at) < BACKOFF_QUIET => self.backoff,
+            _ => Duration::ZERO,
+        };
+        SECOND + (spread + backoff).min(MAX_MARGIN)
     }
 
     /// How many more messages may go out right now, all chats together:
     /// what the rolling second leaves, and at most what the pacing allows
     /// (`global_per_sec / 30`, at least 1, per 1/30 s).
     pub fn global_capacity(&mut self, now: Instant) -> usize {
-        prune(&mut self.global, now, SECOND);
+        let window = self.window(now);
+        prune(&mut self.global, now, window);
         let window = (self.limits.global_per_sec as usize).saturating_sub(self.global.len());
         // A hair of slack so float rounding never leaves a full token at 0.999….
         window.min((self.pace_tokens(now) + 1e-6).floor() as usize)
@@ -86,8 +130,9 @@ impl Limiter {
         if self.global_capacity(now) > 0 {
             return None;
         }
+        let span = self.window(now);
         let window = (self.global.len() >= self.limits.global_per_sec as usize)
-            .then(|| self.global.front().map(|t| *t + SECOND))
+            .then(|| self.global.front().map(|t| *t + span))
             .flatten();
         let tokens = self.pace_tokens(now);
         let pace = (tokens + 1e-6 < 1.0).then(|| {
@@ -155,17 +200,29 @@ impl Limiter {
         }
     }
 
-    /// The send counted at `dispatched` was answered at `answered`. Telegram
-    /// counted it on arrival, which may be later than dispatch (network
-    /// jitter), so its place in the rolling second moves to the answer: a
-    /// slot is reused only a second after Telegram surely saw the send,
-    /// and Telegram's own window never sees one too many.
+    /// The send counted at `dispatched` was answered at `answered`: one more
+    /// round trip for the spread that widens the window.
     pub fn answered(&mut self, dispatched: Instant, answered: Instant) {
-        if let Some(i) = self.global.iter().position(|t| *t == dispatched) {
-            self.global.remove(i);
+        if self.trips.len() == TRIPS {
+            self.trips.pop_front();
         }
-        let at = self.global.partition_point(|t| *t <= answered);
-        self.global.insert(at, answered);
+        self.trips
+            .push_back(answered.saturating_duration_since(dispatched));
+    }
+
+    /// Telegram answered 429 at `now`: our count and its count disagree, so
+    /// the window widens (doubling on each further 429) until Telegram has
+    /// been quiet for [`BACKOFF_QUIET`].
+    pub fn throttled(&mut self, now: Instant) {
+        let recent = self
+            .last_429
+            .is_some_and(|at| now.saturating_duration_since(at) < BACKOFF_QUIET);
+        self.backoff = if recent {
+            (self.backoff * 2).clamp(BACKOFF_STEP, MAX_MARGIN)
+        } else {
+            BACKOFF_STEP
+        };
+        self.last_429 = Some(now);
     }
 
     /// Telegram answered 429 for `chat_id`: leave it alone until `until`.
@@ -285,23 +342,85 @@ mod tests {
         assert!(l.global_ready_at(t).unwrap() - t <= Duration::from_millis(34));
     }
 
+    /// Sends dispatched as fast as the limiter allows, each arriving at
+    /// Telegram `trip(i)` after dispatch: (sends per second achieved, the
+    /// most arrivals in any one-second window).
+    fn simulate(limits: RateLimits, secs: u64, trip: impl Fn(usize) -> Duration) -> (f64, usize) {
+        let t0 = Instant::now();
+        let mut l = Limiter::new(limits);
+        let mut t = t0;
+        let end = t0 + SECOND * u32::try_from(secs).unwrap();
+        let mut arrivals = Vec::new();
+        let mut answers: Vec<(Instant, Instant)> = Vec::new();
+        while t < end {
+            // Answers that came back by now are reported, as the sender does.
+            answers.retain(|(d, a)| {
+                if *a <= t {
+                    l.answered(*d, *a);
+                    false
+                } else {
+                    true
+                }
+            });
+            if l.global_capacity(t) > 0 {
+                let i = arrivals.len();
+                let one_way = trip(i);
+                l.record(i64::try_from(i).unwrap() + 1, t);
+                arrivals.push(t + one_way);
+                answers.push((t, t + one_way * 2));
+            } else {
+                let next = l.global_ready_at(t).unwrap();
+                let answer = answers.iter().map(|(_, a)| *a).min();
+                t = answer
+                    .map_or(next, |a| a.min(next))
+                    .max(t + Duration::from_micros(1));
+            }
+        }
+        arrivals.sort_unstable();
+        let mut most = 0;
+        for (i, a) in arrivals.iter().enumerate() {
+            let within = arrivals[i..]
+                .iter()
+                .take_while(|b| **b < *a + SECOND)
+                .count();
+            most = most.max(within);
+        }
+        (arrivals.len() as f64 / secs as f64, most)
+    }
+
     #[test]
-    fn a_slot_is_held_until_a_second_after_the_answer() {
+    fn the_pace_holds_whatever_the_round_trip() {
+        let limits = RateLimits::default();
+        for ms in [0u64, 150, 400] {
+            let (rate, most) = simulate(limits, 20, |_| Duration::from_millis(ms / 2));
+            assert!(rate >= 0.95 * 30.0, "{ms} ms round trip: {rate:.2}/s");
+            assert!(
+                most <= 30,
+                "{ms} ms round trip: {most} arrivals in a second"
+            );
+        }
+    }
+
+    #[test]
+    fn a_wobbling_round_trip_widens_the_window_so_telegram_never_sees_too_many() {
+        // One-way trips alternate between 50 and 250 ms.
+        let (rate, most) = simulate(RateLimits::default(), 20, |i| {
+            Duration::from_millis(if i % 2 == 0 { 50 } else { 250 })
+        });
+        assert!(most <= 30, "{most} arrivals in a second");
+        assert!(rate >= 20.0, "{rate:.2}/s");
+    }
+
+    #[test]
+    fn a_429_widens_the_window_until_telegram_is_quiet() {
         let t0 = Instant::now();
         let mut l = Limiter::new(limits());
-        l.record(1, t0);
-        l.answered(t0, t0 + Duration::from_millis(50));
-        l.record(2, t0 + SECOND / 3);
-        l.record(3, t0 + SECOND * 2 / 3);
-        assert_eq!(
-            l.global_capacity(t0 + SECOND),
-            0,
-            "the first send's slot is still held"
-        );
-        assert_eq!(
-            l.global_capacity(t0 + SECOND + Duration::from_millis(50)),
-            1
-        );
+        assert_eq!(l.window(t0), SECOND);
+        l.throttled(t0);
+        assert_eq!(l.window(t0), SECOND + BACKOFF_STEP);
+        l.throttled(t0 + SECOND);
+        assert_eq!(l.window(t0 + SECOND), SECOND + BACKOFF_STEP * 2);
+        assert_eq!(l.window(t0 + SECOND + BACKOFF_QUIET), SECOND);
     }
 
     #[test]

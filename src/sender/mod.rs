@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use self::limits::{Limiter, RateLimits};
 use crate::db::locks;
+use crate::domain::chats;
 use crate::outbox::{Request, Target, NOTIFY_CHANNEL};
 
 /// How often the active sender checks it still holds its lock.
@@ -202,9 +203,14 @@ async fn deliver_loop(
         } else if let Some(at) = limiter.global_ready_at(now) {
             next_wake = next_wake.min(at);
         }
-        if dispatched > 0 && capacity > dispatched {
-            // There may be more due right away (e.g. a chat freed meanwhile).
-            continue;
+        if dispatched > 0 {
+            // More may be due: look again as soon as the limiter has room,
+            // not when an answer or the poll happens to wake us (with a long
+            // round trip that would make the pace follow the answers).
+            match limiter.global_ready_at(Instant::now()) {
+                None => continue,
+                Some(at) => next_wake = next_wake.min(at),
+            }
         }
 
         tokio::select! {
@@ -235,13 +241,14 @@ type Done = (i64, Option<Instant>, Option<Instant>);
 
 fn settle(limiter: &mut Limiter, in_flight: &mut HashSet<i64>, (chat, pause, counted): Done) {
     in_flight.remove(&chat);
+    let now = Instant::now();
     if let Some(until) = pause {
         limiter.pause(chat, until);
+        limiter.throttled(now);
     }
     if let Some(dispatched) = counted {
-        // Telegram counted the send when it arrived, somewhere between
-        // dispatch and answer: hold its slot until a second after the answer.
-        limiter.answered(dispatched, Instant::now());
+        // The round trip's variation widens the global window (limits.rs).
+        limiter.answered(dispatched, now);
     }
 }
 
@@ -599,14 +606,7 @@ async fn ambiguous(pool: &PgPool, id: i64, error: &str, max_ambiguous: i32) -> R
 /// The person blocked the bot (or the chat is gone): stop sending there.
 async fn unreachable(pool: &PgPool, chat_id: i64, error: &str) -> Result<()> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO chats (chat_id, kind, blocked_at)
-         VALUES ($1, CASE WHEN $1 > 0 THEN 'private' ELSE 'group' END, now())
-         ON CONFLICT (chat_id) DO UPDATE SET blocked_at = now(), updated_at = now()",
-    )
-    .bind(chat_id)
-    .execute(&mut *tx)
-    .await?;
+    chats::mark_blocked(&mut tx, chat_id, chats::Kind::guess(chat_id)).await?;
     let rows = sqlx::query(
         "UPDATE outbox SET status = 'unreachable', last_error = $2
           WHERE chat_id = $1 AND status IN ('pending', 'sending')",

@@ -9,7 +9,9 @@ use std::sync::{LazyLock, OnceLock};
 use regex::Regex;
 use toml::de::{DeTable, DeValue};
 
-use super::{placeholders, Kind, Phrase, ALL};
+use super::fill::placeholders;
+use super::key::{Kind, Phrase};
+use super::keys::ALL;
 use crate::i18n::Lang;
 
 /// The catalogue's file name inside the dialogue folder.
@@ -62,9 +64,9 @@ impl Catalogue {
     #[must_use]
     pub fn text(&'static self, phrase: Phrase, lang: Lang) -> &'static str {
         self.texts
-            .get(&(phrase.section, phrase.name))
+            .get(&(phrase.section(), phrase.name()))
             .and_then(|by_lang| by_lang.get(lang.index()))
-            .map_or(phrase.name, String::as_str)
+            .map_or(phrase.name(), String::as_str)
     }
 }
 
@@ -167,15 +169,15 @@ impl Cx<'_> {
         for phrase in ALL {
             if !seen
                 .iter()
-                .any(|(s, n)| *s == phrase.section && n == phrase.name)
+                .any(|(s, n)| *s == phrase.section() && n == phrase.name())
             {
-                let at = section_lines.get(phrase.section).copied().unwrap_or(0);
+                let at = section_lines.get(phrase.section()).copied().unwrap_or(0);
                 self.report(
                     at,
                     format!(
                         "missing key `{}`: the code needs it (placeholders: {})",
                         phrase.key(),
-                        list(phrase.placeholders)
+                        list(phrase.placeholders())
                     ),
                 );
             }
@@ -196,7 +198,9 @@ impl Cx<'_> {
             format!("{section}.{}", name.get_ref())
         };
         let Some(phrase) = ALL.iter().copied().find(|p| {
-            p.section == section && p.name.eq_ignore_ascii_case(name.get_ref()) && p.key() == key
+            p.section() == section
+                && p.name().eq_ignore_ascii_case(name.get_ref())
+                && p.key() == key
         }) else {
             self.report(
                 at,
@@ -251,7 +255,8 @@ impl Cx<'_> {
             }
         }
         if by_lang.len() == Lang::ALL.len() {
-            self.texts.insert((phrase.section, phrase.name), by_lang);
+            self.texts
+                .insert((phrase.section(), phrase.name()), by_lang);
         }
     }
 
@@ -260,17 +265,17 @@ impl Cx<'_> {
         let code = lang.code();
         let used = placeholders(text);
         for name in &used {
-            if !phrase.placeholders.contains(name) {
+            if !phrase.placeholders().contains(name) {
                 self.report(
                     offset,
                     format!(
                         "`{key}` ({code}): unknown placeholder {{{name}}}; this text may use {}",
-                        list(phrase.placeholders)
+                        list(phrase.placeholders())
                     ),
                 );
             }
         }
-        for name in phrase.placeholders {
+        for name in phrase.placeholders() {
             if !used.contains(name) {
                 self.report(
                     offset,
@@ -279,17 +284,17 @@ impl Cx<'_> {
             }
         }
         let n = text.chars().count();
-        let max = phrase.kind.max_chars();
+        let max = phrase.kind().max_chars();
         if n > max {
             self.report(
                 offset,
                 format!(
                     "`{key}` ({code}) is {n} characters; Telegram allows {max} for {}",
-                    phrase.kind.name()
+                    phrase.kind().name()
                 ),
             );
         }
-        if phrase.kind != Kind::Usage {
+        if phrase.kind() != Kind::Usage {
             if let Some(value) = setting_value(text) {
                 self.report(
                     offset,

@@ -13,13 +13,14 @@ use teloxide::utils::command::BotCommands;
 
 use super::staff::card::staff_language;
 use super::staff::say;
+use crate::domain::chats;
 use crate::domain::incidents::{
     self, CloseOutcome, DeclareError, Incident, IncidentId, JoinOutcome,
 };
 use crate::domain::people;
 use crate::domain::staff::{self, Staff};
 use crate::i18n::Lang;
-use crate::outbox::{Lane, Outgoing, Request, NOTIFY_CHANNEL};
+use crate::outbox::{self, Batch, Lane, Outgoing, Request};
 use crate::processor::context::Ctx;
 use crate::processor::main_menu::main_menu;
 use crate::processor::reply::{answer, remove_buttons, Sender};
@@ -410,47 +411,29 @@ async fn notify(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, id: Inciden
 }
 
 /// Queues the notice for every reachable registered person of the affected
-/// buildings in one statement (an estate's building can hold thousands).
+/// buildings: one query for them, one insert for their sends (an estate's
+/// building can hold thousands).
 async fn queue_notices(ctx: &mut Ctx<'_>, incident: &Incident) -> Result<i64> {
     let tz = ctx.app.settings.timezone;
-    // One request per language, keyed by its code: a recipient gets theirs.
-    let requests = Lang::ALL
+    // One request per language, in the order of `Lang::ALL`: a recipient
+    // gets theirs.
+    let requests: Vec<Request> = Lang::ALL
         .into_iter()
-        .map(|lang| {
-            let request = serde_json::to_value(Request::text(notice(incident, lang, tz)))?;
-            Ok((lang.code().to_string(), request))
-        })
-        .collect::<serde_json::Result<serde_json::Map<_, _>>>()?;
-    let count: i64 = sqlx::query_scalar(
-        "WITH recipients AS (
-             SELECT DISTINCT p.telegram_user_id AS chat_id,
-                    COALESCE(c.language, p.language, $4) AS lang
-               FROM units u
-               JOIN unit_members m ON m.unit_id = u.id
-               JOIN people p ON p.id = m.person_id
-               LEFT JOIN chats c ON c.chat_id = p.telegram_user_id
-              WHERE u.building = ANY($1)
-                AND p.telegram_user_id IS NOT NULL
-                AND c.blocked_at IS NULL),
-         queued AS (
-             INSERT INTO outbox (chat_id, lane, request, update_id)
-             SELECT chat_id, $2, COALESCE($3::jsonb -> lang, $3::jsonb -> $4), $5
-               FROM recipients ORDER BY chat_id
-             RETURNING id)
-         SELECT count(*) FROM queued",
-    )
-    .bind(&incident.buildings)
-    .bind(Lane::Broadcast as i16)
-    .bind(serde_json::Value::Object(requests))
-    .bind(Lang::default().code())
-    .bind(ctx.update_id)
-    .fetch_one(&mut *ctx.conn)
-    .await?;
-    sqlx::query("SELECT pg_notify($1, '')")
-        .bind(NOTIFY_CHANNEL)
-        .execute(&mut *ctx.conn)
-        .await?;
-    Ok(count)
+        .map(|lang| Request::text(notice(incident, lang, tz)))
+        .collect();
+    let recipients = chats::reachable_residents(ctx.conn, &incident.buildings).await?;
+    let rows: Vec<(i64, usize)> = recipients
+        .iter()
+        .map(|r| (r.chat_id, r.lang().index()))
+        .collect();
+    let batch = Batch {
+        lane: Lane::Broadcast,
+        not_before: None,
+        update_id: Some(ctx.update_id),
+        requests: &requests,
+    };
+    let queued = outbox::enqueue_many(ctx.conn, &batch, &rows).await?;
+    Ok(i64::try_from(queued.len())?)
 }
 
 /// The notice owners see (in the offer and the broadcast).

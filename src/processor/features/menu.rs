@@ -111,11 +111,7 @@ pub async fn on_language_button(
     q: &CallbackQuery,
     lang: Lang,
 ) -> Result<()> {
-    sqlx::query("UPDATE chats SET language = $2, updated_at = now() WHERE chat_id = $1")
-        .bind(from.chat_id)
-        .bind(lang.code())
-        .execute(&mut *ctx.conn)
-        .await?;
+    crate::domain::chats::set_language(ctx.conn, from.chat_id, lang).await?;
     answer(ctx, q, None).await?;
     ctx.reply(
         from.chat_id,

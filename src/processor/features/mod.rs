@@ -9,4 +9,5 @@ pub mod incidents;
 pub mod menu;
 pub mod reminders;
 pub mod staff;
+pub mod surveys;
 pub mod visits;

@@ -8,11 +8,14 @@
 //! caught up later in that month; a person who opts in after the reminder
 //! day is reminded at the next run of that month if they are in arrears.
 
+use std::sync::LazyLock;
+
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use sqlx::{Connection, PgConnection};
 
+use crate::domain::chats;
 use crate::domain::fees::{self, Cents};
 use crate::domain::office_settings;
 use crate::domain::people;
@@ -113,6 +116,27 @@ pub fn after_quiet_hours(quiet: &QuietHours, now: DateTime<Utc>, tz: Tz) -> Opti
     (release != now).then_some(release)
 }
 
+/// People due a reminder: opted in, registered, reachable, with a unit, not
+/// yet reminded for period `$2`; `$3` at a time after person `$1`.
+static CANDIDATES_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT p.id, p.name, p.telegram_user_id, COALESCE({}, p.language)
+           FROM people p
+          WHERE p.id > $1
+            AND p.fee_reminders
+            AND p.telegram_user_id IS NOT NULL
+            AND {}
+            AND EXISTS (SELECT 1 FROM unit_members m WHERE m.person_id = p.id)
+            AND NOT EXISTS (SELECT 1 FROM fee_reminders_sent s
+                             WHERE s.person_id = p.id AND s.period = $2)
+          ORDER BY p.id
+          LIMIT $3
+          FOR UPDATE OF p SKIP LOCKED",
+        chats::language_sql("p.telegram_user_id"),
+        chats::reachable_sql("p.telegram_user_id"),
+    )
+});
+
 /// Queues this month's arrears reminders if they are due at `now`; returns
 /// how many were queued. Each is recorded in `fee_reminders_sent` in the
 /// transaction that queues it; people are taken `FOR UPDATE SKIP LOCKED`
@@ -130,27 +154,13 @@ pub async fn run_due(conn: &mut PgConnection, app: &App, now: DateTime<Utc>) -> 
     let mut after_id = 0i64;
     loop {
         let mut tx = conn.begin().await?;
-        let candidates: Vec<(i64, String, i64, Option<String>)> = sqlx::query_as(
-            "SELECT p.id, p.name, p.telegram_user_id, COALESCE(c.language, p.language)
-               FROM people p
-               LEFT JOIN chats c ON c.chat_id = p.telegram_user_id
-              WHERE p.id > $1
-                AND p.fee_reminders
-                AND p.telegram_user_id IS NOT NULL
-                AND c.blocked_at IS NULL
-                AND EXISTS (SELECT 1 FROM unit_members m WHERE m.person_id = p.id)
-                AND NOT EXISTS (SELECT 1 FROM fee_reminders_sent s
-                                 WHERE s.person_id = p.id AND s.period = $2)
-              ORDER BY p.id
-              LIMIT $3
-              FOR UPDATE OF p SKIP LOCKED",
-        )
-        .bind(after_id)
-        .bind(&period)
-        .bind(BATCH)
-        .fetch_all(&mut *tx)
-        .await
-        .context("choosing people to remind")?;
+        let candidates: Vec<(i64, String, i64, Option<String>)> = sqlx::query_as(&CANDIDATES_SQL)
+            .bind(after_id)
+            .bind(&period)
+            .bind(BATCH)
+            .fetch_all(&mut *tx)
+            .await
+            .context("choosing people to remind")?;
         let Some(last) = candidates.last() else {
             tx.commit().await?;
             break;

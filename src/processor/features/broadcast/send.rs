@@ -10,7 +10,7 @@ use sqlx::PgConnection;
 use super::present;
 use crate::domain::broadcasts::{self as bc, NewBroadcast, Refusal, Schedule, Started, BATCH};
 use crate::i18n::Lang;
-use crate::outbox::{self, Lane, Outgoing, Request, NOTIFY_CHANNEL};
+use crate::outbox::{self, Batch, Lane, Outgoing, Request};
 use crate::processor::context::chat_language;
 
 /// Creates a broadcast and confirms it at once (what a confirmed draft does).
@@ -80,47 +80,38 @@ pub async fn confirm(
 /// per statement, each linked back to its recipient: a recipient's delivery
 /// status is its outbox row's.
 async fn queue(conn: &mut PgConnection, b: &bc::Broadcast, starts_at: DateTime<Utc>) -> Result<()> {
-    // One request per language, keyed by its code: a recipient gets theirs.
-    let requests = Lang::ALL
+    // One request per language, in the order of `Lang::ALL`: a recipient
+    // gets theirs.
+    let requests: Vec<Request> = Lang::ALL
         .into_iter()
-        .map(|lang| {
-            let request = serde_json::to_value(present::owner_request(b, lang, false))?;
-            Ok((lang.code().to_string(), request))
-        })
-        .collect::<serde_json::Result<serde_json::Map<_, _>>>()?;
-    let requests = serde_json::Value::Object(requests);
+        .map(|lang| present::owner_request(b, lang, false))
+        .collect();
+    let batch = Batch {
+        lane: Lane::Broadcast,
+        not_before: Some(starts_at),
+        update_id: None,
+        requests: &requests,
+    };
     loop {
-        let n = sqlx::query(
-            "WITH batch AS (
-                 SELECT id, chat_id, language FROM broadcast_recipients
-                  WHERE broadcast_id = $1 AND outbox_id IS NULL AND NOT skipped_blocked
-                  ORDER BY id LIMIT $2),
-             ins AS (
-                 INSERT INTO outbox (chat_id, lane, request, not_before, status)
-                 SELECT chat_id, $3, COALESCE($4::jsonb -> language, $4::jsonb -> $5), $6, 'pending'
-                   FROM batch ORDER BY id
-                 RETURNING id, chat_id)
-             UPDATE broadcast_recipients r SET outbox_id = ins.id
-               FROM ins
-              WHERE r.broadcast_id = $1 AND r.chat_id = ins.chat_id",
-        )
-        .bind(b.id)
-        .bind(BATCH)
-        .bind(Lane::Broadcast as i16)
-        .bind(&requests)
-        .bind(Lang::default().code())
-        .bind(starts_at)
-        .execute(&mut *conn)
-        .await
-        .context("queueing a broadcast")?
-        .rows_affected();
-        if n == 0 {
+        let recipients = bc::unqueued(conn, b.id, BATCH).await?;
+        if recipients.is_empty() {
             break;
         }
+        let rows: Vec<(i64, usize)> = recipients
+            .iter()
+            .map(|r| (r.chat_id, r.lang().index()))
+            .collect();
+        let queued = outbox::enqueue_many(conn, &batch, &rows)
+            .await
+            .context("queueing a broadcast")?;
+        let links: Vec<(i64, i64)> = queued.iter().map(|q| (q.chat_id, q.id)).collect();
+        let linked = bc::link_outbox(conn, b.id, &links).await?;
+        anyhow::ensure!(
+            linked == u64::try_from(rows.len())?,
+            "broadcast {}: {linked} of {} recipients linked to their sends",
+            b.id,
+            rows.len()
+        );
     }
-    sqlx::query("SELECT pg_notify($1, '')")
-        .bind(NOTIFY_CHANNEL)
-        .execute(&mut *conn)
-        .await?;
     Ok(())
 }

@@ -439,7 +439,7 @@ pub async fn reply(
             .say_phrase(ctx, texts::NO_OWNER_CHAT, &[("id", &t.id.to_string())])
             .await;
     };
-    if !crate::outbox::is_reachable(ctx.conn, owner).await? {
+    if !crate::domain::chats::is_reachable(ctx.conn, owner).await? {
         let phone = phone_for(desk, t);
         return desk
             .say_phrase(

@@ -164,13 +164,7 @@ pub fn rating_buttons(id: TicketId, _lang: Lang) -> InlineKeyboardMarkup {
 /// Tells a newly assigned staff member in their private chat (if they have
 /// one with the bot), with a summary they can reply to.
 pub async fn staff_assigned(ctx: &mut Ctx<'_>, id: TicketId, to: &Staff) -> Result<()> {
-    let has_chat: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM chats WHERE chat_id = $1 AND blocked_at IS NULL)",
-    )
-    .bind(to.telegram_user_id)
-    .fetch_one(&mut *ctx.conn)
-    .await?;
-    if !has_chat {
+    if !crate::domain::chats::has_open_private_chat(ctx.conn, to.telegram_user_id).await? {
         return Ok(());
     }
     let Some(t) = tickets::load(ctx.conn, id).await? else {

@@ -669,15 +669,8 @@ async fn relay_to_staff(
     photo: Option<&str>,
 ) -> Result<()> {
     let holder_chat = match t.assignee {
-        Some(a) => {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT chat_id FROM chats WHERE chat_id = $1 AND blocked_at IS NULL",
-            )
-            .bind(a)
-            .fetch_optional(&mut *ctx.conn)
-            .await?
-        }
-        None => None,
+        Some(a) if crate::domain::chats::has_open_private_chat(ctx.conn, a).await? => Some(a),
+        _ => None,
     };
     let Some(chat) = holder_chat.or(ctx.app.settings.staff_chat_id) else {
         tracing::warn!(

@@ -1,0 +1,258 @@
+//! The `chats` table: every chat the bot has seen, the language chosen in
+//! it, and whether the bot can still write there. Every query on `chats` is
+//! in this module; other queries that need a chat's reachability or
+//! language compose [`reachable_sql`] and [`language_sql`] instead of
+//! joining the table themselves.
+//!
+//! # Reachability: the one rule
+//!
+//! A chat is **unreachable** from the moment Telegram tells us the bot
+//! cannot write there, until the chat shows that it can again:
+//!
+//! * it becomes unreachable ([`mark_blocked`]) when a send is answered 403
+//!   (the person blocked the bot or deleted their account, the bot is no
+//!   longer in the group), or when a `my_chat_member` update says the bot
+//!   is no longer present (a person blocked it; the bot was removed from,
+//!   or banned in, a group);
+//! * it is reachable again ([`mark_unblocked`], [`remember`]) when a
+//!   `my_chat_member` update says the bot is present again (unblocked,
+//!   added back), or when any message comes from the chat: nobody can
+//!   write to a bot they blocked, and a bot that left a group gets nothing
+//!   from it.
+//!
+//! Every other chat, one the bot has never seen included, is **reachable**:
+//! its sends are tried, and a 403 settles it. So an audience query, the
+//! outbox (a row for an unreachable chat is stored as `unreachable` at once)
+//! and staff replying to an owner all ask the same question, written once in
+//! [`reachable_sql`].
+//!
+//! # Open private chats
+//!
+//! Telegram lets a bot write to a person only after they started it. Where
+//! a private message has somewhere else to go (a staff member's own chat or
+//! else the staff group), [`has_open_private_chat`] asks for a chat the bot
+//! has *seen* and that is reachable by the rule above, so the message goes
+//! where it is sure to arrive.
+
+use anyhow::{Context, Result};
+use sqlx::PgConnection;
+
+use crate::i18n::Lang;
+
+/// What Telegram says a chat is (`chats.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Private,
+    Group,
+    Supergroup,
+    Channel,
+}
+
+impl Kind {
+    /// The stored code.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Private => "private",
+            Kind::Group => "group",
+            Kind::Supergroup => "supergroup",
+            Kind::Channel => "channel",
+        }
+    }
+
+    /// The kind a bare chat id implies, for a chat first met in a send's
+    /// answer: people have positive ids, groups negative ones, supergroups
+    /// and channels below -10^12.
+    #[must_use]
+    pub fn guess(chat_id: i64) -> Kind {
+        if chat_id > 0 {
+            Kind::Private
+        } else if chat_id <= -1_000_000_000_000 {
+            Kind::Supergroup
+        } else {
+            Kind::Group
+        }
+    }
+}
+
+/// The reachability rule as a SQL condition on the chat id expression
+/// `chat` (a column such as `p.telegram_user_id`, or a parameter `$1`):
+/// true unless the chat is marked unreachable. See the module doc.
+#[must_use]
+pub fn reachable_sql(chat: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM chats unreachable \
+          WHERE unreachable.chat_id = {chat} AND unreachable.blocked_at IS NOT NULL)"
+    )
+}
+
+/// The language stored for chat `chat` as a SQL expression (NULL when the
+/// chat is unknown or has none): for `COALESCE(…, p.language, …)`.
+#[must_use]
+pub fn language_sql(chat: &str) -> String {
+    format!("(SELECT chat_lang.language FROM chats chat_lang WHERE chat_lang.chat_id = {chat})")
+}
+
+/// Records a message from `chat_id`: the chat is known from now on and, by
+/// the rule, reachable again. `detected` is the language Telegram reports
+/// for the person (private chats), stored only when the chat is new.
+/// Returns the chat's stored language.
+pub async fn remember(
+    conn: &mut PgConnection,
+    chat_id: i64,
+    kind: Kind,
+    detected: Option<Lang>,
+) -> Result<Option<Lang>> {
+    let language: Option<String> = sqlx::query_scalar(
+        "INSERT INTO chats (chat_id, kind, language) VALUES ($1, $2, $3)
+         ON CONFLICT (chat_id) DO UPDATE SET blocked_at = NULL, updated_at = now()
+         RETURNING language",
+    )
+    .bind(chat_id)
+    .bind(kind.code())
+    .bind(detected.map(Lang::code))
+    .fetch_one(conn)
+    .await
+    .context("remembering a chat")?;
+    Ok(language.as_deref().and_then(Lang::parse))
+}
+
+/// The language chosen for (or detected in) a chat, if it is known.
+pub async fn language(conn: &mut PgConnection, chat_id: i64) -> Result<Option<Lang>> {
+    let code: Option<Option<String>> =
+        sqlx::query_scalar("SELECT language FROM chats WHERE chat_id = $1")
+            .bind(chat_id)
+            .fetch_optional(conn)
+            .await
+            .context("reading a chat's language")?;
+    Ok(code.flatten().as_deref().and_then(Lang::parse))
+}
+
+/// The person chose `lang` in `chat_id`.
+pub async fn set_language(conn: &mut PgConnection, chat_id: i64, lang: Lang) -> Result<()> {
+    sqlx::query("UPDATE chats SET language = $2, updated_at = now() WHERE chat_id = $1")
+        .bind(chat_id)
+        .bind(lang.code())
+        .execute(conn)
+        .await
+        .context("setting a chat's language")?;
+    Ok(())
+}
+
+/// Telegram said the bot cannot write to `chat_id` (403, or the bot was
+/// blocked / removed): unreachable until [`mark_unblocked`] or a message.
+pub async fn mark_blocked(conn: &mut PgConnection, chat_id: i64, kind: Kind) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO chats (chat_id, kind, blocked_at) VALUES ($1, $2, now())
+         ON CONFLICT (chat_id) DO UPDATE SET blocked_at = now(), updated_at = now()",
+    )
+    .bind(chat_id)
+    .bind(kind.code())
+    .execute(conn)
+    .await
+    .context("marking a chat unreachable")?;
+    Ok(())
+}
+
+/// Telegram said the bot is back in `chat_id` (unblocked, added again).
+pub async fn mark_unblocked(conn: &mut PgConnection, chat_id: i64, kind: Kind) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO chats (chat_id, kind) VALUES ($1, $2)
+         ON CONFLICT (chat_id) DO UPDATE SET blocked_at = NULL, updated_at = now()",
+    )
+    .bind(chat_id)
+    .bind(kind.code())
+    .execute(conn)
+    .await
+    .context("marking a chat reachable")?;
+    Ok(())
+}
+
+/// Whether the bot can write to `chat_id`, by the rule.
+pub async fn is_reachable(conn: &mut PgConnection, chat_id: i64) -> Result<bool> {
+    let reachable: bool = sqlx::query_scalar(&format!("SELECT {}", reachable_sql("$1::bigint")))
+        .bind(chat_id)
+        .fetch_one(conn)
+        .await
+        .context("asking whether a chat is reachable")?;
+    Ok(reachable)
+}
+
+/// Whether `user_id` has a private chat with the bot that it can write to:
+/// seen, and reachable by the rule (see "Open private chats").
+pub async fn has_open_private_chat(conn: &mut PgConnection, user_id: i64) -> Result<bool> {
+    let open: bool = sqlx::query_scalar(&format!(
+        "SELECT EXISTS (SELECT 1 FROM chats WHERE chat_id = $1) AND {}",
+        reachable_sql("$1")
+    ))
+    .bind(user_id)
+    .fetch_one(conn)
+    .await
+    .context("asking for a private chat")?;
+    Ok(open)
+}
+
+/// Someone to write to, in their language.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Recipient {
+    pub chat_id: i64,
+    language: Option<String>,
+}
+
+impl Recipient {
+    /// The chat's language, else the person's, else the default.
+    #[must_use]
+    pub fn lang(&self) -> Lang {
+        self.language
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or_default()
+    }
+}
+
+/// The registered people of the units in `buildings` whose chats are
+/// reachable, once each, by chat id.
+pub async fn reachable_residents(
+    conn: &mut PgConnection,
+    buildings: &[String],
+) -> Result<Vec<Recipient>> {
+    let rows: Vec<Recipient> = sqlx::query_as(&format!(
+        "SELECT DISTINCT ON (p.telegram_user_id)
+                p.telegram_user_id AS chat_id,
+                COALESCE({}, p.language) AS language
+           FROM units u
+           JOIN unit_members m ON m.unit_id = u.id
+           JOIN people p ON p.id = m.person_id
+          WHERE u.building = ANY($1)
+            AND p.telegram_user_id IS NOT NULL
+            AND {}
+          ORDER BY p.telegram_user_id",
+        language_sql("p.telegram_user_id"),
+        reachable_sql("p.telegram_user_id"),
+    ))
+    .bind(buildings)
+    .fetch_all(conn)
+    .await
+    .context("choosing the residents of buildings")?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chat_ids_imply_their_kind() {
+        assert_eq!(Kind::guess(5001), Kind::Private);
+        assert_eq!(Kind::guess(-100_777), Kind::Group);
+        assert_eq!(Kind::guess(-1_001_234_567_890), Kind::Supergroup);
+    }
+
+    #[test]
+    fn the_rule_is_one_condition_on_the_given_chat() {
+        let sql = reachable_sql("p.telegram_user_id");
+        assert!(sql.starts_with("NOT EXISTS"), "{sql}");
+        assert!(sql.contains("= p.telegram_user_id AND"), "{sql}");
+        assert!(sql.contains("blocked_at IS NOT NULL"), "{sql}");
+    }
+}

@@ -1,0 +1,519 @@
+//! The one key set: every text the code shows, as a typed constant. The
+//! words are in `dialogues/texts.toml`; `propdesk check` holds the two
+//! against each other.
+
+use super::key::{Kind, Phrase};
+
+/// `: button` after a key; none means a message.
+macro_rules! kind {
+    () => {
+        Kind::Message
+    };
+    (usage) => {
+        Kind::Usage
+    };
+    (button) => {
+        Kind::Button
+    };
+    (callback) => {
+        Kind::Callback
+    };
+    (command) => {
+        Kind::Command
+    };
+}
+
+/// The one key set: `NAME ["placeholder", …]: kind;` per text. Keys of
+/// `root` are `texts::NAME` and top-level keys of `texts.toml`; keys of
+/// `mod section` are `texts::section::NAME` under `[section]`.
+macro_rules! catalogue {
+    (
+        root { $( $name:ident $([$($ph:literal),*])? $(: $kind:ident)? ; )* }
+        $( mod $sec:ident { $( $sname:ident $([$($sph:literal),*])? $(: $skind:ident)? ; )* } )*
+    ) => {
+        $(
+            pub const $name: Phrase =
+                Phrase::new("", stringify!($name), &[$($($ph),*)?], kind!($($kind)?));
+        )*
+        $(
+            pub mod $sec {
+                use crate::texts::key::{Kind, Phrase};
+                $(
+                    pub const $sname: Phrase = Phrase::new(
+                        stringify!($sec),
+                        stringify!($sname),
+                        &[$($($sph),*)?],
+                        kind!($($skind)?),
+                    );
+                )*
+            }
+        )*
+        /// Every key the code uses: what `propdesk check` holds
+        /// `texts.toml` against.
+        pub const ALL: &[Phrase] = &[$($name,)* $($($sec::$sname,)*)*];
+    };
+}
+
+catalogue! {
+    root {
+        WELCOME;
+        HELP: usage;
+        MENU;
+        MENU_COMPLAINT: button;
+        MENU_REPAIR: button;
+        MENU_CONSULTATION: button;
+        MENU_REGISTRATION: button;
+        MENU_FEES: button;
+        MENU_SURVEY: button;
+        MENU_SUGGESTION: button;
+        MENU_TICKETS: button;
+        UNKNOWN_TEXT;
+        UNKNOWN_COMMAND;
+        UNSUPPORTED_MESSAGE;
+        STAFF_HELP: usage;
+        PHOTO_WITHOUT_CONTEXT;
+        EDITED_MESSAGE;
+        APOLOGY ["ref"];
+        HELP_IN_DIALOGUE ["title"];
+        RESUME_ASK ["title"];
+        RESUME_CONTINUE: button;
+        RESUME_DISCARD: button;
+        DRAFT_DISCARDED;
+        DRAFT_EXPIRED ["hours"];
+        DIALOGUE_GONE;
+        NOTHING_TO_CANCEL;
+        BUTTON_EXPIRED: callback;
+        LANGUAGE_CHOOSE;
+        LANGUAGE_SET;
+        LANGUAGE_NAME: button;
+        CMD_START: command;
+        CMD_HELP: command;
+        CMD_MENU: command;
+        CMD_CANCEL: command;
+        CMD_MYTICKETS: command;
+        CMD_LANG: command;
+        KIND_COMPLAINT;
+        KIND_REPAIR;
+        KIND_CONSULTATION;
+        KIND_REGISTRATION;
+        KIND_SUGGESTION;
+        KIND_OTHER;
+        STATUS_OPEN;
+        STATUS_CLAIMED;
+        STATUS_SCHEDULED;
+        STATUS_RESOLVED;
+        STATUS_CLOSED;
+        STATUS_CANCELLED;
+        PRIORITY_LOW;
+        PRIORITY_NORMAL;
+        PRIORITY_HIGH;
+        PRIORITY_URGENT;
+        CHANNEL_TELEGRAM;
+        CHANNEL_PHONE;
+        CHANNEL_WALK_IN;
+        UNIT_MINUTES ["n"];
+        UNIT_HOURS ["n"];
+        UNIT_DAYS ["n"];
+        ACTOR_OWNER;
+        ACTOR_SYSTEM;
+        CARD_TICKET;
+        CARD_UNIT;
+        CARD_LOCATION;
+        CARD_OWNER;
+        CARD_PHONE;
+        CARD_CHANNEL;
+        CARD_MORE ["id"];
+        CARD_PHOTOS ["n"];
+        CARD_FILED;
+        CARD_AGO ["age"];
+        CARD_DUE_RESPONSE;
+        CARD_DUE_RESOLVE;
+        CARD_STATUS;
+        CARD_APPOINTMENT;
+        CARD_RATING;
+        BUTTON_CLAIM: button;
+        BUTTON_ASSIGN: button;
+        BUTTON_PREV: button;
+        BUTTON_NEXT: button;
+        STAFF_ONLY: callback;
+        STAFF_ROLE_TOO_LOW ["role", "needed"];
+        NEED_TICKET_NUMBER: usage;
+        NO_SUCH_TICKET ["id"];
+        ALREADY_HELD ["id", "who"];
+        NOT_OPEN ["id", "status"];
+        CLAIMED_BY_YOU ["id"]: callback;
+        QUEUE_EMPTY;
+        QUEUE_HEADER ["total", "page", "pages"];
+        MINE_EMPTY;
+        MINE_HEADER;
+        RELEASED ["id"];
+        NEED_STAFF_REF: usage;
+        NO_SUCH_STAFF ["who"];
+        ASSIGNED ["id", "who"];
+        ASSIGNED_TO_YOU ["id"];
+        PICK_ASSIGNEE ["id"];
+        NEED_REPLY_TEXT: usage;
+        NO_OWNER_CHAT ["id"];
+        OWNER_BLOCKED ["id", "phone"];
+        REPLY_SENT ["id"];
+        REPLY_SENT_SPLIT ["id", "parts"];
+        NEED_NOTE_TEXT: usage;
+        NOTE_SAVED ["id"];
+        RESOLVED_OK ["id"];
+        REOPENED ["id"];
+        NEED_SCHEDULE_TIME: usage;
+        SCHEDULED_OK ["id", "at"];
+        HISTORY;
+        NEWTICKET_USAGE: usage;
+        NO_SUCH_UNIT ["unit"];
+        NEWTICKET_OK ["id"];
+        STAFF_PRIVATE_ONLY;
+        STAFF_USAGE: usage;
+        STAFF_LIST;
+        STAFF_SAVED ["who"];
+        STAFF_REMOVED ["who"];
+        STAFF_ROLE_SET ["who", "role"];
+        STAFF_NOT_SELF;
+        STAFF_LOW_RATING ["id", "stars"];
+        STAFF_RATING_COMMENT ["id", "text"];
+        STAFF_OWNER_REOPENED ["id"];
+        RELAYED_HEADER ["id", "unit"];
+        PUSH_TAKEN ["id", "who"];
+        REPLY_HEADER ["who", "id"];
+        PUSH_SCHEDULED ["id", "at"];
+        PUSH_REOPENED ["id"];
+        PUSH_RESOLVED ["id"];
+        MYTICKETS_EMPTY;
+        MYTICKETS_HEADER;
+        BUTTON_CANCEL_TICKET ["id"]: button;
+        BUTTON_REOPEN_TICKET ["id"]: button;
+        BUTTON_SKIP: button;
+        ASK_CANCEL_REASON ["id"];
+        CANCELLED_OK ["id"];
+        CANNOT_CANCEL ["id"];
+        CANNOT_REOPEN: callback;
+        ALREADY_RATED: callback;
+        ASK_RATING_COMMENT;
+        LOW_RATING_SORRY;
+        THANKS_FOR_RATING: callback;
+        FOLLOW_UP_RELAYED ["id"];
+        BUTTON_KEEP_TICKET ["id"]: button;
+        CANCEL_NOT_A_REASON ["id"];
+        TICKET_KEPT ["id"];
+        CANCEL_REASON_EXPIRED ["id"];
+        RATING_OR_NEW_PROBLEM ["id"];
+        BUTTON_IT_WAS_MY_COMMENT ["id"]: button;
+        REOPEN_OR_NEW ["id", "kind", "at"];
+        BUTTON_NEW_REQUEST: button;
+        NEW_REQUEST_PICK;
+        BROADCAST_DRAFT_EXPIRED ["n", "hours"];
+        VISIT_NOTE_EXPIRED ["visit"];
+        VISIT_NOTE_CANCELLED ["visit"];
+        VISIT_NOTE_WAY_OUT;
+        PING_RESPONSE ["id", "due"];
+        PING_RESOLVE ["id", "due", "who"];
+        ESCALATION ["id", "kind", "unit", "due", "who"];
+        NOBODY;
+        DIGEST_TITLE ["date"];
+        DIGEST_SUGGESTIONS ["n"];
+        DIGEST_NO_SUGGESTIONS;
+        DIGEST_ANONYMOUS;
+        DIGEST_OPEN;
+        DIGEST_NO_OPEN;
+        DIGEST_RATINGS ["n", "avg"];
+        DIGEST_NO_RATINGS;
+        SUGGESTION_ACK;
+        SETTING_OFFICE_HOURS: usage;
+        SETTING_VISIT_MORNING_SLOT;
+        SETTING_VISIT_AFTERNOON_SLOT;
+        SETTING_VISIT_SLOT_DAYS;
+        SETTING_DIGEST_TIME;
+        SETTING_REOPEN_DAYS;
+        SETTING_PING_INTERVAL;
+        SETTING_QUIET_HOURS: usage;
+        SETTING_REMINDER_DAY;
+        SETTING_REMINDER_TIME;
+        SETTING_SURVEY_REMINDER_DAYS;
+        SETTING_SURVEY_AUTO_DAY;
+        SETTING_DEADLINE ["kind", "priority"];
+        SETTING_UNKNOWN ["key"];
+        SETTING_BAD_VALUE ["key", "allowed"];
+        SETTING_ALLOWED_TIME: usage;
+        SETTING_ALLOWED_HOURS: usage;
+        SETTING_ALLOWED_QUIET: usage;
+        SETTING_ALLOWED_NUMBER ["min", "max"];
+        SETTING_ALLOWED_DAY ["max"];
+        SETTING_ALLOWED_DEADLINE ["max"]: usage;
+        SETTINGS_TITLE: usage;
+        SETTING_CHANGED ["key", "old", "new"];
+        SETTINGS_USAGE: usage;
+    }
+    mod broadcast {
+        MANAGERS_ONLY;
+        PRIVATE_ONLY;
+        ASK_AUDIENCE;
+        AUDIENCE_ALL: button;
+        AUDIENCE_BUILDING: button;
+        AUDIENCE_FLOOR: button;
+        AUDIENCE_UNITS: button;
+        AUDIENCE_RSVP: button;
+        ASK_BUILDING: usage;
+        ASK_FLOOR: usage;
+        ASK_UNITS: usage;
+        ASK_RSVP_SOURCE: usage;
+        BAD_FLOOR: usage;
+        BAD_NUMBER: usage;
+        UNKNOWN_UNITS ["units"];
+        NOT_AN_RSVP ["n"];
+        NO_AUDIENCE ["audience"];
+        AUDIENCE_SET ["audience", "count"];
+        TEXT_TOO_LONG ["len", "limit"];
+        CAPTION_TOO_LONG ["len"];
+        ASK_TEXT;
+        ASK_PHOTO;
+        NO_PHOTO: button;
+        ASK_RSVP;
+        YES_RSVP: button;
+        NO_RSVP: button;
+        ASK_URGENT ["quiet"];
+        URGENT: button;
+        NOT_URGENT: button;
+        ASK_WHEN;
+        SEND_NOW: button;
+        SEND_LATER: button;
+        ASK_TIME: usage;
+        BAD_TIME: usage;
+        PAST_TIME;
+        PREVIEW_INTRO;
+        SUMMARY ["audience", "count", "blocked", "urgent", "rsvp", "when"];
+        YES;
+        NO;
+        WHEN_NOW;
+        WHEN_AT ["at"];
+        WHEN_HELD ["at"];
+        CONFIRM: button;
+        CANCEL: button;
+        CANCELLED;
+        PREVIEW_BUTTON: callback;
+        EXPIRED: callback;
+        ALREADY_CONFIRMED: callback;
+        USE_BUTTONS;
+        PROGRESS ["id", "audience", "state", "sent", "failed", "blocked", "waiting"];
+        STATE_SCHEDULED ["at"];
+        STATE_SENDING;
+        STATE_DONE;
+        RSVP_TOTALS ["join", "decline"];
+        JOIN: button;
+        DECLINE: button;
+        JOINED: callback;
+        DECLINED: callback;
+        SAME_ANSWER: callback;
+        LIST_EMPTY;
+        LIST_HEADER;
+        LIST_LINE ["id", "at", "audience", "status", "sent", "failed", "blocked", "waiting", "rsvp"];
+        LIST_RSVP ["join", "decline"];
+        STATUS_SCHEDULED;
+        STATUS_SENDING;
+        STATUS_DONE;
+        STATUS_CANCELLED;
+        AUDIENCE_ALL_LABEL;
+        AUDIENCE_BUILDING_LABEL ["building"];
+        AUDIENCE_FLOOR_LABEL ["building", "floor"];
+        AUDIENCE_UNITS_LABEL ["count", "units"];
+        AUDIENCE_RSVP_LABEL ["n"];
+    }
+    mod visits {
+        VISIT_USAGE: usage;
+        VISIT_PICK_SLOT ["what"];
+        VISIT_NO_SLOTS ["arg"]: usage;
+        VISIT_BAD_TIME ["when"]: usage;
+        VISIT_PAST ["at"];
+        VISIT_OUTSIDE_HOURS ["at", "open", "close"];
+        VISIT_TICKET_CLOSED ["id", "status"];
+        VISIT_PROPOSED_STAFF ["visit", "what", "at"];
+        VISIT_BOOKED_NO_OWNER ["visit", "what", "at"];
+        VISIT_CONFIRMED_STAFF ["visit", "what", "at"];
+        VISIT_WANTS_OTHER_STAFF ["visit", "what", "at"];
+        VISIT_MOVED_BY_OWNER_STAFF ["visit", "what", "at"];
+        VISIT_STAFF_REMINDER ["visit", "what", "at"];
+        VISIT_PROPOSED_OWNER_TICKET ["at", "id", "unit"];
+        VISIT_PROPOSED_OWNER_UNIT ["at", "unit"];
+        BUTTON_CONFIRM: button;
+        BUTTON_RESCHEDULE: button;
+        VISIT_CONFIRMED_OWNER ["at"];
+        VISIT_PICK_OTHER_OWNER ["phone"];
+        VISIT_MOVED_OWNER ["at"];
+        VISIT_ALREADY_CONFIRMED ["at"]: callback;
+        VISIT_GONE: callback;
+        VISIT_SLOT_GONE: callback;
+        VISIT_OWNER_REMINDER_24H ["at", "what"];
+        VISIT_OWNER_REMINDER_1H ["at", "what"];
+        OUTCOME_USAGE: usage;
+        OUTCOME_PICK ["visit", "what", "at"];
+        BUTTON_OUTCOME_DONE: button;
+        BUTTON_OUTCOME_ABSENT: button;
+        BUTTON_OUTCOME_FOLLOW_UP: button;
+        OUTCOME_ASK_NOTE;
+        OUTCOME_ASK_FOLLOW_UP;
+        OUTCOME_RECORDED ["visit", "outcome"];
+        OUTCOME_FOLLOW_UP_FILED ["visit", "ticket"];
+        OUTCOME_ALREADY ["visit"];
+        OUTCOME_NONE ["what"];
+        OUTCOME_NOT_YOURS ["visit", "who"];
+        OUTCOME_DONE;
+        OUTCOME_ABSENT;
+        OUTCOME_FOLLOW_UP;
+        NO_SUCH_VISIT ["what"];
+        SURVEY_USAGE: usage;
+        SURVEY_BAD_CODE ["code"]: usage;
+        SURVEY_STARTED ["code", "n", "when", "days"];
+        SURVEY_RUNNING ["code", "n"];
+        WHEN_NOW;
+        SURVEY_INVITE ["code", "unit"];
+        SURVEY_REMINDER ["unit", "code"];
+        BUTTON_TAKE_SURVEY: button;
+    }
+    mod incident {
+        INCIDENT_USAGE: usage;
+        INCIDENT_EXAMPLE: usage;
+        ERR_NO_BUILDINGS: usage;
+        ERR_UNKNOWN_BUILDING ["building", "known"];
+        ERR_MISSING_KIND;
+        ERR_UNKNOWN_KIND ["kind"];
+        ERR_MISSING_END: usage;
+        ERR_BAD_TIME ["time"]: usage;
+        ERR_END_IN_PAST ["time"];
+        ERR_MISSING_TEXT;
+        ERR_TOO_LONG ["got", "max"];
+        DECLARED ["id", "kind", "buildings", "end", "text", "n"];
+        NOTIFY_BUTTON: button;
+        NOTIFIED ["id", "count"];
+        ALREADY_NOTIFIED: callback;
+        NOTIFY_CLOSED: callback;
+        NOTIFY_NOT_YOURS: callback;
+        LIST_EMPTY;
+        LIST_HEADER;
+        LIST_LINE ["id", "kind", "buildings", "end", "reports", "text"];
+        OVERDUE_MARK;
+        CLOSE_USAGE: usage;
+        CLOSE_NOT_FOUND ["id"];
+        CLOSE_ALREADY ["id"];
+        CLOSED ["id", "count"];
+        NOTICE ["kind", "id", "buildings", "end", "text"];
+        OFFER_QUESTION;
+        JOIN_BUTTON: button;
+        OTHER_BUTTON: button;
+        JOINED ["id"];
+        ALREADY_JOINED ["id"];
+        JOIN_CLOSED ["id"];
+        OWNER_CLOSED ["kind", "id", "buildings"];
+    }
+    mod reminders {
+        CMD_REMINDERS: command;
+        REMINDERS_USAGE: usage;
+        REMINDERS_ON ["quiet"];
+        REMINDERS_OFF;
+        REMINDERS_STATE_ON;
+        REMINDERS_STATE_OFF;
+        REMINDERS_NOT_REGISTERED;
+        REMINDER ["name", "date", "lines", "total"];
+        REMINDER_LINE ["unit", "amount"];
+    }
+    mod engine {
+        BACK: button;
+        CANCEL: button;
+        CANCELLED;
+        EXPIRED: callback;
+        SKIP: button;
+        DONE: button;
+        YES: button;
+        NO: button;
+        TALK_TO_STAFF: button;
+        KEEP_TRYING: button;
+        HUMAN_OFFER;
+        HANDED_OFF ["ticket_no"];
+        SOMETHING_WRONG;
+        PLEASE_WAIT;
+        RESTARTED;
+        SHARE_CONTACT: button;
+        SHARE_LOCATION: button;
+        NAV_HINT;
+        RECEIVED;
+        CONTACT_NOT_OWN;
+        RETRY_CHOICE;
+        RETRY_TEXT;
+        RETRY_NUMBER;
+        RETRY_DATE;
+        RETRY_PHOTO;
+        RETRY_PHOTO_OPTIONAL;
+        RETRY_LOCATION;
+        RETRY_CONTACT;
+        RETRY_YES_NO;
+        RETRY_RATING;
+        TOO_SHORT ["min"];
+        TOO_LONG ["len", "max"];
+        NO_LETTERS;
+        PATTERN_MISMATCH ["example"];
+        NUMBER_OUT_OF_RANGE ["min", "max"];
+        PHOTOS_RECEIVED ["n", "max"];
+        PHOTOS_TRIMMED ["max"];
+        DAY_PASSED;
+        MORNING;
+        AFTERNOON;
+        EMPTY;
+    }
+    mod labels {
+        ROLE_OWNER;
+        ROLE_TENANT;
+        ROLE_FAMILY;
+        STAFF_ROLE_ASSISTANT;
+        STAFF_ROLE_BUTLER;
+        STAFF_ROLE_SUPERVISOR;
+        STAFF_ROLE_MANAGER;
+        STAFF_SIGNATURE ["role", "no"];
+        INCIDENT_WATER;
+        INCIDENT_POWER;
+        INCIDENT_LIFT;
+        INCIDENT_GAS;
+        INCIDENT_OTHER;
+        TODAY: button;
+        TOMORROW: button;
+        MONDAY;
+        TUESDAY;
+        WEDNESDAY;
+        THURSDAY;
+        FRIDAY;
+        SATURDAY;
+        SUNDAY;
+        JANUARY;
+        FEBRUARY;
+        MARCH;
+        APRIL;
+        MAY;
+        JUNE;
+        JULY;
+        AUGUST;
+        SEPTEMBER;
+        OCTOBER;
+        NOVEMBER;
+        DECEMBER;
+        DAY ["month", "day", "weekday"]: button;
+        DAY_AND_TIME ["month", "day", "weekday", "time"];
+    }
+    mod fees {
+        NO_UNIT;
+        HEADER ["today"];
+        TOTAL ["total"];
+        NO_RECORDS;
+        EARLIER ["count", "first", "last", "due", "paid", "unpaid"];
+        ARREARS ["amount"];
+        UPCOMING ["amount"];
+        LATEST_PAYMENTS ["list"];
+        LIST_SEPARATOR;
+        PAID;
+        OVERDUE ["date"];
+        DUE_BY ["date"];
+        LINE ["item", "due", "paid", "status"];
+        AREA ["area", "approx", "rate"];
+    }
+}
