@@ -220,6 +220,109 @@ say = { zh = "再见", en = "Bye" }
         assert_has(&one(&bad), "demo.toml:10: duplicate choice key `a`");
     }
 
+    /// `GOOD` with its `bye` node replaced by `node` (from line 12).
+    fn with_bye(node: &str) -> String {
+        let (head, _) = GOOD.split_once("[nodes.bye]").unwrap();
+        format!("{head}{node}")
+    }
+
+    #[test]
+    fn an_unknown_key_in_a_node_names_its_line_the_key_and_the_node() {
+        let bad = GOOD.replace("kind = \"choice\"", "kind = \"choice\"\ncolums = 2");
+        let found = one(&bad);
+        assert_has(
+            &found,
+            "demo.toml:7: unknown field `colums`, expected one of",
+        );
+        assert_has(&found, "`columns`, `save` (node `ask`)");
+        assert_eq!(found.len(), 1, "{found:#?}");
+    }
+
+    #[test]
+    fn an_unknown_key_inside_a_choice_names_the_choice_line() {
+        let bad = GOOD.replace(", next = \"bye\" }", ", nxt = \"bye\" }");
+        assert_has(
+            &one(&bad),
+            "demo.toml:9: unknown field `nxt`, expected one of `key`, `label`, `next`, `set` (`choices` of node `ask`)",
+        );
+    }
+
+    #[test]
+    fn a_missing_required_key_is_reported_at_its_node() {
+        let bad = with_bye(
+            "[nodes.bye]\nkind = \"text\"\nsay = { zh = \"名字\", en = \"Name\" }\nnext = \"ask\"\n",
+        );
+        let found = one(&bad);
+        assert_has(&found, "demo.toml:12: node `bye` needs `save`");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let bad = with_bye("[nodes.bye]\nkind = \"end\"\n");
+        assert_has(
+            &one(&bad),
+            "demo.toml:12: node `bye` needs `say`: what the bot tells the owner",
+        );
+        let bad = GOOD.replace("title = { zh = \"演示\", en = \"Demo\" }\n", "");
+        assert_has(&one(&bad), "demo.toml:1: missing field `title`");
+    }
+
+    #[test]
+    fn a_choice_without_next_is_a_dead_end_on_the_choice_line() {
+        let bad = GOOD.replace(", next = \"bye\" }", " }");
+        assert_has(
+            &one(&bad),
+            "demo.toml:9: dead end: node `ask` has no `next` in one of its `choices`",
+        );
+    }
+
+    #[test]
+    fn a_wrong_type_names_its_line_and_key() {
+        let bad = with_bye(
+            "[nodes.bye]\nkind = \"text\"\nsay = { zh = \"名字\", en = \"Name\" }\nmin_chars = \"three\"\nsave = \"name\"\nnext = \"ask\"\n",
+        );
+        assert_has(
+            &one(&bad),
+            "demo.toml:15: invalid type: string \"three\", expected usize (`min_chars` of node `bye`)",
+        );
+        let bad = GOOD.replace("kind = \"choice\"", "kind = \"choice\"\ncolumns = 300");
+        assert_has(
+            &one(&bad),
+            "demo.toml:7: invalid value: integer `300`, expected u8 (`columns` of node `ask`)",
+        );
+    }
+
+    #[test]
+    fn a_node_kind_that_does_not_exist_is_reported_at_its_kind() {
+        let bad = GOOD.replace("kind = \"end\"", "kind = \"visit\"");
+        let found = one(&bad);
+        assert_has(
+            &found,
+            "demo.toml:13: unknown variant `visit`, expected one of `message`",
+        );
+        assert_has(&found, "(`kind` of node `bye`)");
+        assert_eq!(found.len(), 1, "an unread node strands nothing: {found:#?}");
+        let bad = GOOD.replace("kind = \"end\"\n", "");
+        assert_has(
+            &one(&bad),
+            "demo.toml:12: node `bye` needs `kind`: one of message, choice",
+        );
+    }
+
+    #[test]
+    fn every_bad_node_is_reported_not_only_the_first() {
+        let bad = GOOD
+            .replace("kind = \"choice\"", "kind = \"choice\"\ncolumns = \"two\"")
+            .replace("kind = \"end\"", "kind = \"end\"\nnext = \"ask\"");
+        let found = one(&bad);
+        assert_has(
+            &found,
+            "demo.toml:7: invalid type: string \"two\", expected u8",
+        );
+        assert_has(
+            &found,
+            "demo.toml:15: unknown key `next` for a `end` node (`bye`); `message`, `text`",
+        );
+        assert_eq!(found.len(), 2, "{found:#?}");
+    }
+
     #[test]
     fn a_loop_that_never_asks_is_reported() {
         let bad = GOOD.replace(

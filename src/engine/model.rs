@@ -1,157 +1,12 @@
-//! The dialogue file format: the raw TOML shape (with source spans, for the
-//! checker's line numbers) and the checked, typed dialogue the engine walks.
+//! The checked, typed dialogue the engine walks. The file's raw shape, as
+//! serde reads it, is in [`super::load`].
 
 use std::collections::BTreeMap;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
-use toml::Spanned;
 
 use crate::i18n::Text;
-
-type S<T> = Spanned<T>;
-
-/// One dialogue file as written.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawDialogue {
-    pub id: S<String>,
-    pub title: S<RawText>,
-    pub start: S<String>,
-    pub nodes: S<BTreeMap<S<String>, S<RawNode>>>,
-}
-
-/// A text as written: language code → text. Every language is optional
-/// here so the checker can name every missing translation (and an unknown
-/// language) instead of stopping at the first.
-#[derive(Debug, Deserialize)]
-#[serde(transparent)]
-pub struct RawText(pub BTreeMap<String, S<String>>);
-
-/// One node as written: every key any kind may use, so a typo is an
-/// "unknown key" and a key of another kind is reported by the checker.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawNode {
-    pub kind: S<KindName>,
-    pub say: Option<S<RawText>>,
-    pub retry: Option<S<RawText>>,
-    pub next: Option<S<String>>,
-    pub save: Option<S<String>>,
-    pub optional: Option<S<bool>>,
-    // choice
-    pub choices: Option<S<Vec<S<RawChoice>>>>,
-    pub columns: Option<S<u8>>,
-    // text
-    pub min_chars: Option<S<usize>>,
-    pub max_chars: Option<S<usize>>,
-    pub pattern: Option<S<String>>,
-    pub example: Option<S<String>>,
-    // number, photo
-    pub min: Option<S<i64>>,
-    pub max: Option<S<i64>>,
-    // date, slot
-    pub days: Option<S<u32>>,
-    pub from_today: Option<S<bool>>,
-    // contact, location
-    pub button: Option<S<RawText>>,
-    // yes/no
-    pub yes: Option<S<String>>,
-    pub no: Option<S<String>>,
-    // pick_unit
-    pub from: Option<S<String>>,
-    // condition
-    pub branches: Option<S<Vec<S<RawBranch>>>>,
-    #[serde(rename = "else")]
-    pub otherwise: Option<S<String>>,
-    // action
-    pub effect: Option<S<EffectKind>>,
-    pub args: Option<S<toml::Table>>,
-    pub outcomes: Option<S<BTreeMap<S<String>, S<String>>>>,
-    pub provides: Option<S<Vec<S<String>>>>,
-    pub transcript: Option<S<bool>>,
-    // goto
-    pub dialogue: Option<S<String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawChoice {
-    pub key: Option<S<String>>,
-    pub label: S<RawText>,
-    pub next: Option<S<String>>,
-    pub set: Option<S<toml::Table>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawBranch {
-    pub fact: Option<S<String>>,
-    pub var: Option<S<String>>,
-    pub equals: Option<S<toml::Value>>,
-    pub is_set: Option<S<bool>>,
-    pub not: Option<S<bool>>,
-    pub next: Option<S<String>>,
-}
-
-/// The node kinds a file may use (`kind = "..."`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KindName {
-    Message,
-    Choice,
-    Text,
-    Number,
-    Date,
-    Slot,
-    Photo,
-    Location,
-    Contact,
-    YesNo,
-    Rating,
-    PickUnit,
-    Action,
-    Condition,
-    Goto,
-    End,
-}
-
-impl KindName {
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        match self {
-            KindName::Message => "message",
-            KindName::Choice => "choice",
-            KindName::Text => "text",
-            KindName::Number => "number",
-            KindName::Date => "date",
-            KindName::Slot => "slot",
-            KindName::Photo => "photo",
-            KindName::Location => "location",
-            KindName::Contact => "contact",
-            KindName::YesNo => "yes_no",
-            KindName::Rating => "rating",
-            KindName::PickUnit => "pick_unit",
-            KindName::Action => "action",
-            KindName::Condition => "condition",
-            KindName::Goto => "goto",
-            KindName::End => "end",
-        }
-    }
-
-    /// Whether the node waits for the owner (and so shows Back/Cancel).
-    #[must_use]
-    pub fn is_prompt(self) -> bool {
-        !matches!(
-            self,
-            KindName::Message
-                | KindName::Action
-                | KindName::Condition
-                | KindName::Goto
-                | KindName::End
-        )
-    }
-}
 
 /// What the runtime must do for an action node (or the engine itself).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -178,8 +33,6 @@ pub enum EffectKind {
     /// End this dialogue and start `args.dialogue`. No outcome.
     StartDialogue,
 }
-
-// ---------------------------------------------------------------- typed
 
 /// A checked dialogue, ready for the engine.
 #[derive(Debug, Clone)]
