@@ -132,19 +132,34 @@ impl Page {
     }
 
     async fn click(&self, xpath: &str) {
-        let element = self.find(xpath).await;
-        // Scrolled into view and clicked as a user would.
-        self.client
-            .execute(
-                "arguments[0].scrollIntoView({block: 'center'});",
-                vec![serde_json::to_value(&element).expect("element")],
-            )
-            .await
-            .expect("scroll");
-        element
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("clicking {xpath}: {e}"));
+        // Live updates re-render the page, so an element found a moment ago
+        // may be replaced before the click lands ("stale element"): find it
+        // again and retry, a few times.
+        let mut last = String::new();
+        for _ in 0..5 {
+            let element = self.find(xpath).await;
+            // Scrolled into view and clicked as a user would.
+            let scrolled = self
+                .client
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'center'});",
+                    vec![serde_json::to_value(&element).expect("element")],
+                )
+                .await;
+            let clicked = match scrolled {
+                Ok(_) => element.click().await.map(|_| ()),
+                Err(e) => Err(e),
+            };
+            match clicked {
+                Ok(()) => return,
+                Err(e) if e.to_string().contains("stale element") => {
+                    last = e.to_string();
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("clicking {xpath}: {e}"),
+            }
+        }
+        panic!("clicking {xpath}: {last}");
     }
 
     /// The latest message in the open chat containing `needle`.
