@@ -454,8 +454,6 @@ fn local(at: DateTime<Utc>, tz: Tz) -> String {
     at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
-// ------------------------------------------------------------------ texts
-
 #[cfg(test)]
 mod tests {
     use super::*;
