@@ -278,7 +278,7 @@ pub async fn with_contact(
     conn: &mut PgConnection,
     code: &str,
 ) -> anyhow::Result<Option<UnitContact>> {
-    Ok(sqlx::query_as!(
+    sqlx::query_as!(
         UnitContact,
         r#"SELECT u.id AS unit_id, m.person_id AS "person_id?", p.telegram_user_id AS "telegram_user_id?"
              FROM units u
@@ -291,7 +291,7 @@ pub async fn with_contact(
     )
     .fetch_optional(conn)
     .await
-    .context("finding a unit and its contact")?)
+    .context("finding a unit and its contact")
 }
 
 /// A unit's code by its id.

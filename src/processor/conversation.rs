@@ -247,22 +247,6 @@ async fn expired(
     Ok(())
 }
 
-/// The command word of `text` (`/Cancel@bot x` → `cancel`), when it is a
-/// command for this bot.
-#[must_use]
-pub fn command_word(text: &str, bot_username: &str) -> Option<String> {
-    let word = text
-        .trim_start()
-        .strip_prefix('/')?
-        .split_whitespace()
-        .next()?;
-    let (name, to) = word.split_once('@').unwrap_or((word, ""));
-    if !to.is_empty() && !to.eq_ignore_ascii_case(bot_username) {
-        return None;
-    }
-    Some(name.to_ascii_lowercase())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,13 +300,5 @@ mod tests {
                 outcome: Outcome::OwnerAbsent
             }
         );
-    }
-
-    #[test]
-    fn command_words_are_ours_only_when_addressed_to_us() {
-        assert_eq!(command_word("/Cancel", "bot").as_deref(), Some("cancel"));
-        assert_eq!(command_word("/skip@Bot x", "bot").as_deref(), Some("skip"));
-        assert_eq!(command_word("/skip@other", "bot"), None);
-        assert_eq!(command_word("hello /x", "bot"), None);
     }
 }
