@@ -136,11 +136,52 @@ pub fn load_texts(dir: &Path) -> Result<()> {
 pub fn check_dir(dir: &Path) -> Vec<String> {
     let dialogues = crate::engine::check_dir(dir);
     let texts = crate::texts::check_file(dir);
+    let canned = crate::domain::canned::check_file(dir);
     dialogues
         .iter()
         .map(ToString::to_string)
         .chain(texts.iter().map(ToString::to_string))
+        .chain(canned.iter().map(ToString::to_string))
         .collect()
+}
+
+/// Reads and checks `dir/canned.toml`; the error lists every problem as
+/// `file:line: message`.
+pub fn load_canned(dir: &Path) -> Result<Vec<crate::domain::canned::Seed>> {
+    crate::domain::canned::load(dir).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!(
+            "the canned replies in {} have problems:\n{}",
+            dir.display(),
+            lines.join("\n")
+        )
+    })
+}
+
+/// What `serve` writes to the database before it starts: the canned
+/// replies the seed file adds, and the staff's command menus (queued in the
+/// outbox). A database that does not answer yet is logged, not fatal: the
+/// menus come with the next start or roster change, the seeds with the next
+/// start.
+async fn prepare_database(
+    pool: &PgPool,
+    seeds: &[crate::domain::canned::Seed],
+    staff_chat: Option<i64>,
+) {
+    let work = async {
+        let mut tx = pool.begin().await?;
+        let added = crate::domain::canned::seed(&mut tx, seeds).await?;
+        processor::features::staff::menus::refresh_all(&mut tx, staff_chat).await?;
+        tx.commit().await?;
+        Ok::<u64, anyhow::Error>(added)
+    };
+    let result = tokio::time::timeout(Duration::from_secs(10), work)
+        .await
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("the database did not answer within 10 s")));
+    match result {
+        Ok(added) => tracing::info!(added, "canned replies seeded; staff command menus queued"),
+        Err(e) => tracing::warn!(error = %format!("{e:#}"), "could not seed canned replies or queue staff menus"),
+    }
 }
 
 /// Runs the bot until `stop` fires, then lets work in flight finish. If one
@@ -168,6 +209,8 @@ pub async fn serve(
     register_commands(&bot).await;
 
     load_texts(&settings.dialogues_dir)?;
+    let seeds = load_canned(&settings.dialogues_dir)?;
+    prepare_database(&pool, &seeds, settings.processor.staff_chat_id).await;
     let app = Arc::new(App {
         settings: settings.processor.clone(),
         clock: settings.clock.clone(),

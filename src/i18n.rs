@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 pub const MAX_TEXT: usize = 4096;
 
 /// A language the bot speaks. Chinese is the default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]

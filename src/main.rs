@@ -121,9 +121,13 @@ async fn run(command: Command) -> Result<ExitCode> {
                 StaffRoleArg::Supervisor => StaffRole::Supervisor,
                 StaffRoleArg::Manager => StaffRole::Manager,
             };
-            let mut conn = db.pool.acquire().await?;
-            let member = propdesk::domain::staff::upsert(&mut conn, telegram_id, &name, role).await;
-            drop(conn);
+            let member = propdesk::processor::features::staff::menus::add_member(
+                &db.pool,
+                telegram_id,
+                &name,
+                role,
+            )
+            .await;
             db.close().await;
             let member = member?;
             println!(

@@ -88,6 +88,27 @@ pub enum Request {
         #[serde(default)]
         show_alert: bool,
     },
+    /// The command menu of the row's chat (`BotCommandScopeChat`) for users
+    /// of `language_code` (none: everyone else).
+    SetMyCommands {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        language_code: Option<String>,
+        commands: Vec<MenuCommand>,
+    },
+    /// Removes the row's chat's own command menu (its users see the
+    /// default one again).
+    DeleteMyCommands {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        language_code: Option<String>,
+    },
+}
+
+/// One line of a command menu.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MenuCommand {
+    /// Without the slash.
+    pub command: String,
+    pub description: String,
 }
 
 impl Request {
@@ -115,7 +136,21 @@ impl Request {
     /// button presses do not).
     #[must_use]
     pub fn is_rate_limited(&self) -> bool {
-        !matches!(self, Request::AnswerCallbackQuery { .. })
+        !matches!(
+            self,
+            Request::AnswerCallbackQuery { .. }
+                | Request::SetMyCommands { .. }
+                | Request::DeleteMyCommands { .. }
+        )
+    }
+
+    /// Whether this changes the bot's command menu rather than a chat.
+    #[must_use]
+    pub fn is_command_menu(&self) -> bool {
+        matches!(
+            self,
+            Request::SetMyCommands { .. } | Request::DeleteMyCommands { .. }
+        )
     }
 
     /// The outbox row whose message this request needs first, if any.
@@ -275,6 +310,16 @@ mod tests {
                 callback_query_id: "1".into(),
                 text: None,
                 show_alert: false,
+            },
+            Request::SetMyCommands {
+                language_code: Some("en".into()),
+                commands: vec![MenuCommand {
+                    command: "queue".into(),
+                    description: "Open tickets".into(),
+                }],
+            },
+            Request::DeleteMyCommands {
+                language_code: None,
             },
         ];
         for r in requests {

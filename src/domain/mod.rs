@@ -2,6 +2,7 @@
 
 pub mod abuse;
 pub mod broadcasts;
+pub mod canned;
 pub mod chats;
 pub mod decimal;
 pub mod fees;

@@ -22,8 +22,17 @@ use crate::texts::{self, fill};
 /// The longest deadline a ticket may get (90 days, in minutes).
 const MAX_DEADLINE_MINUTES: u32 = 90 * 24 * 60;
 
+/// Common areas a phone ticket may be for, until the office names its own.
+const DEFAULT_COMMON_AREAS: &[&str] = &[
+    "大堂", "B1车库", "B2车库", "1号电梯", "2号电梯", "3号电梯", "花园", "会所",
+];
+/// At most this many common areas (they become buttons), of at most this
+/// many characters each.
+const MAX_COMMON_AREAS: usize = 30;
+const MAX_COMMON_AREA_CHARS: usize = 30;
+
 /// One parsed setting value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
     Time(NaiveTime),
     Range(NaiveTime, NaiveTime),
@@ -31,6 +40,9 @@ pub enum Value {
     /// A day of the month, or off.
     Day(Option<u32>),
     Deadline(Deadline),
+    Language(Lang),
+    /// Names, in the order given.
+    List(Vec<String>),
 }
 
 /// What values a key takes.
@@ -47,6 +59,11 @@ pub enum Kind {
     DayOrOff { max: u32 },
     /// `RESPONSE/RESOLVE`, each a number with `m`, `h` or `d` (bare: minutes).
     Deadline,
+    /// A language code the catalogue offers (`zh`, `en`).
+    Language,
+    /// Names separated by commas (`,` `，` `、`), at most `items` of at most
+    /// `chars` characters each; `-` for none.
+    List { items: usize, chars: usize },
 }
 
 /// One office setting: its key, what it takes, its default and meaning.
@@ -177,6 +194,32 @@ static SPECS: LazyLock<Vec<Spec>> = LazyLock::new(|| {
             Value::Number(5),
             texts::SETTING_TICKETS_PER_DAY,
         ),
+        plain(
+            "staff_language",
+            Kind::Language,
+            Value::Language(Lang::Zh),
+            texts::desk::SETTING_STAFF_LANGUAGE,
+        ),
+        plain(
+            "common_areas",
+            Kind::List {
+                items: MAX_COMMON_AREAS,
+                chars: MAX_COMMON_AREA_CHARS,
+            },
+            Value::List(
+                DEFAULT_COMMON_AREAS
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+            ),
+            texts::desk::SETTING_COMMON_AREAS,
+        ),
+        plain(
+            "follow_up_hours",
+            Kind::Number { min: 1, max: 168 },
+            Value::Number(24),
+            texts::desk::SETTING_FOLLOW_UP_HOURS,
+        ),
     ];
     for kind in TicketKind::ALL {
         for priority in Priority::ALL.iter().rev() {
@@ -264,6 +307,25 @@ impl Spec {
                     resolve_minutes: resolve,
                 }))
             }
+            Kind::Language => Lang::parse(&text.to_ascii_lowercase())
+                .map(Value::Language)
+                .ok_or_else(bad),
+            Kind::List { items, chars } => {
+                if text == "-" {
+                    return Ok(Value::List(Vec::new()));
+                }
+                let names: Vec<String> = text
+                    .split([',', '，', '、'])
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                let fits = |n: &String| n.chars().count() <= chars;
+                if names.is_empty() || names.len() > items || !names.iter().all(fits) {
+                    return Err(bad());
+                }
+                Ok(Value::List(names))
+            }
         }
     }
 }
@@ -319,6 +381,9 @@ impl fmt::Display for Value {
                 show_minutes(d.response_minutes),
                 show_minutes(d.resolve_minutes)
             ),
+            Value::Language(lang) => f.write_str(lang.code()),
+            Value::List(names) if names.is_empty() => f.write_str("-"),
+            Value::List(names) => f.write_str(&names.join(", ")),
         }
     }
 }
@@ -359,6 +424,15 @@ impl SetError {
                         texts::SETTING_ALLOWED_DEADLINE.get(lang),
                         &[("max", &show_minutes(MAX_DEADLINE_MINUTES))],
                     ),
+                    Kind::Language => {
+                        let codes: Vec<&str> = Lang::ALL.iter().map(|l| l.code()).collect();
+                        texts::desk::SETTING_ALLOWED_LANGUAGE
+                            .fill(lang, &[("codes", &codes.join(", "))])
+                    }
+                    Kind::List { items, chars } => texts::desk::SETTING_ALLOWED_LIST.fill(
+                        lang,
+                        &[("items", &items.to_string()), ("chars", &chars.to_string())],
+                    ),
                 };
                 fill(
                     texts::SETTING_BAD_VALUE.get(lang),
@@ -396,6 +470,12 @@ pub struct OfficeSettings {
     pub survey_auto_day: Option<u32>,
     /// Tickets one owner may file in a (local) day.
     pub tickets_per_day: u32,
+    /// The language of the staff group(s): cards, notices, pings, digests.
+    pub staff_language: Lang,
+    /// Places outside any unit a ticket may be for (lobby, car park B2 …).
+    pub common_areas: Vec<String>,
+    /// Hours a supervisor has to follow up a rating of 1–2.
+    pub follow_up_hours: u32,
     deadlines: HashMap<(TicketKind, Priority), Deadline>,
 }
 
@@ -414,7 +494,7 @@ impl OfficeSettings {
             .iter()
             .map(|s| (s.key.as_str(), effective(s, stored)))
             .collect();
-        let get = |key: &str| values.get(key).copied();
+        let get = |key: &str| values.get(key).cloned();
         let time = |key: &str| match get(key) {
             Some(Value::Time(t)) => t,
             _ => NaiveTime::MIN,
@@ -456,6 +536,15 @@ impl OfficeSettings {
                 _ => None,
             },
             tickets_per_day: number("tickets_per_day"),
+            staff_language: match get("staff_language") {
+                Some(Value::Language(l)) => l,
+                _ => Lang::default(),
+            },
+            common_areas: match get("common_areas") {
+                Some(Value::List(names)) => names,
+                _ => Vec::new(),
+            },
+            follow_up_hours: number("follow_up_hours"),
             deadlines,
         }
     }
@@ -476,9 +565,9 @@ fn effective(spec: &Spec, stored: &HashMap<String, String>) -> Value {
         Some(Ok(v)) => v,
         Some(Err(_)) => {
             tracing::warn!(key = %spec.key, "stored office setting does not parse; using its default");
-            spec.default
+            spec.default.clone()
         }
-        None => spec.default,
+        None => spec.default.clone(),
     }
 }
 
@@ -555,7 +644,7 @@ pub async fn set(
     .context("reading an office setting")?;
     let old = current
         .and_then(|text| spec.parse(&text).ok())
-        .unwrap_or(spec.default)
+        .unwrap_or_else(|| spec.default.clone())
         .to_string();
     sqlx::query!(
         "INSERT INTO office_settings (key, value, updated_at, updated_by) VALUES ($1, $2, now(), $3)
@@ -599,14 +688,19 @@ mod tests {
         let mut keys = std::collections::HashSet::new();
         for s in specs() {
             assert!(keys.insert(s.key.clone()), "{} twice", s.key);
-            assert_eq!(s.parse(&s.default.to_string()), Ok(s.default), "{}", s.key);
+            assert_eq!(
+                s.parse(&s.default.to_string()),
+                Ok(s.default.clone()),
+                "{}",
+                s.key
+            );
             for lang in [Lang::Zh, Lang::En] {
                 assert!(!s.meaning(lang).is_empty());
             }
         }
         assert_eq!(
             specs().len(),
-            13 + TicketKind::ALL.len() * Priority::ALL.len()
+            16 + TicketKind::ALL.len() * Priority::ALL.len()
         );
     }
 
@@ -691,6 +785,25 @@ mod tests {
         assert!(!e.sentence(Lang::Zh).is_empty());
         let unknown = SetError::UnknownKey("nope".into()).sentence(Lang::En);
         assert!(unknown.contains("nope"), "{unknown}");
+    }
+
+    #[test]
+    fn the_staff_language_is_a_code_and_common_areas_a_list() {
+        assert_eq!(parse("staff_language", " EN ").unwrap(), "en");
+        assert!(parse("staff_language", "fr").is_err());
+        assert_eq!(
+            parse("common_areas", "大堂，B2车库、 3号电梯 ,").unwrap(),
+            "大堂, B2车库, 3号电梯"
+        );
+        assert_eq!(parse("common_areas", "-").unwrap(), "-");
+        assert!(parse("common_areas", " , ").is_err());
+        assert!(parse("common_areas", &"长".repeat(31)).is_err());
+        let many = vec!["x"; 31].join(",");
+        assert!(parse("common_areas", &many).is_err());
+        let s = OfficeSettings::default();
+        assert_eq!(s.staff_language, Lang::Zh);
+        assert!(s.common_areas.iter().any(|a| a == "B2车库"));
+        assert_eq!(s.follow_up_hours, 24);
     }
 
     #[test]

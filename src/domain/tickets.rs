@@ -3,6 +3,7 @@
 //! [`transition::perform`], which locks the row, so two people acting at
 //! once cannot both win.
 
+pub mod follow_up;
 pub mod transition;
 
 use std::fmt;
@@ -12,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::PgConnection;
 
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Text};
 use crate::texts::{self, Phrase};
 
 /// First-response and resolve-by deadlines (minutes) of a ticket's kind and
@@ -122,6 +123,7 @@ text_enum!(
         Telegram = "telegram" => texts::CHANNEL_TELEGRAM,
         Phone = "phone" => texts::CHANNEL_PHONE,
         WalkIn = "walk_in" => texts::CHANNEL_WALK_IN,
+        Patrol = "patrol" => texts::desk::CHANNEL_PATROL,
     }
 );
 
@@ -162,6 +164,7 @@ impl Channel {
         match s.trim().to_lowercase().as_str() {
             "phone" | "电话" => Some(Channel::Phone),
             "walk-in" | "walkin" | "walk_in" | "来访" => Some(Channel::WalkIn),
+            "patrol" | "巡查" | "巡检" => Some(Channel::Patrol),
             _ => None,
         }
     }
@@ -240,6 +243,36 @@ pub struct Ticket {
     pub card_outbox_id: Option<i64>,
     pub card_chat_id: Option<i64>,
     pub photo_count: i64,
+}
+
+/// The field of `tickets.fields` that keeps, for a choice the dialogue
+/// offered (`category`, `place`), its label in every language:
+/// `{"labels": {"category": {"zh": "噪音", "en": "Noise"}}}`.
+pub const LABELS_FIELD: &str = "labels";
+
+/// A label in every language, as [`LABELS_FIELD`] stores it.
+#[must_use]
+pub fn label_json(label: &Text) -> Value {
+    Value::Object(
+        Lang::ALL
+            .iter()
+            .map(|l| (l.code().to_string(), Value::String(label.get(*l).to_string())))
+            .collect(),
+    )
+}
+
+impl Ticket {
+    /// The label in `lang` of the choice stored as `var` (see
+    /// [`LABELS_FIELD`]), if the ticket kept one.
+    #[must_use]
+    pub fn label(&self, var: &str, lang: Lang) -> Option<&str> {
+        self.fields
+            .get(LABELS_FIELD)?
+            .get(var)?
+            .get(lang.code())?
+            .as_str()
+            .filter(|l| !l.is_empty())
+    }
 }
 
 /// Runs `SELECT` of every ticket column (the card's joins included)
@@ -481,6 +514,17 @@ pub async fn attach(
     .await
     .context("attaching a photo")?;
     Ok(())
+}
+
+/// The Telegram file ids of a ticket's photos, oldest first.
+pub async fn photos(conn: &mut PgConnection, id: TicketId) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar!(
+        "SELECT file_id FROM attachments WHERE ticket_id = $1 ORDER BY id",
+        id.0
+    )
+    .fetch_all(conn)
+    .await
+    .context("reading a ticket's photos")?)
 }
 
 /// Remembers where the card was posted.

@@ -239,3 +239,39 @@ impl NodeKind {
         )
     }
 }
+
+impl Dialogue {
+    /// The choices of the choice nodes that save their key as `var`, in the
+    /// file's node order (a key offered twice comes once, first wins): what
+    /// a `category` or a `place` can be, with its label in every language.
+    #[must_use]
+    pub fn choices_saved_as(&self, var: &str) -> Vec<&Choice> {
+        let mut found: Vec<&Choice> = Vec::new();
+        for node in self.nodes.values() {
+            if let NodeKind::Choice {
+                choices,
+                save: Some(save),
+                ..
+            } = &node.kind
+            {
+                if save == var {
+                    for c in choices {
+                        if !found.iter().any(|f| f.key == c.key) {
+                            found.push(c);
+                        }
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// The label of the choice `key` saved as `var`, if the dialogue offers it.
+    #[must_use]
+    pub fn choice_label(&self, var: &str, key: &str) -> Option<&Text> {
+        self.choices_saved_as(var)
+            .into_iter()
+            .find(|c| c.key == key)
+            .map(|c| &c.label)
+    }
+}

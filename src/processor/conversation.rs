@@ -43,6 +43,93 @@ pub enum Waiting {
     ReopenOrNew { ticket: i64, text: String },
     /// A staff member recording a visit's outcome: the note.
     VisitNote { visit: i64, outcome: Outcome },
+    /// A supervisor following up a low rating of #N: what came of it.
+    FollowUpNote { ticket: i64 },
+    /// A staff member filling in `/newticket` (a phone, walk-in or patrol
+    /// report), one step at a time.
+    NewTicket { form: Box<TicketForm> },
+}
+
+/// The steps of the `/newticket` form, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormStep {
+    /// Phone, walk-in or patrol.
+    Channel,
+    /// A unit, or a common area.
+    Place,
+    /// The caller's name and phone (none on a patrol).
+    Caller,
+    Kind,
+    Category,
+    Priority,
+    Description,
+    Photos,
+    Confirm,
+}
+
+impl FormStep {
+    pub const ALL: [FormStep; 9] = [
+        FormStep::Channel,
+        FormStep::Place,
+        FormStep::Caller,
+        FormStep::Kind,
+        FormStep::Category,
+        FormStep::Priority,
+        FormStep::Description,
+        FormStep::Photos,
+        FormStep::Confirm,
+    ];
+
+    /// The step's number on its buttons.
+    #[must_use]
+    pub fn code(self) -> u8 {
+        match self {
+            FormStep::Channel => 0,
+            FormStep::Place => 1,
+            FormStep::Caller => 2,
+            FormStep::Kind => 3,
+            FormStep::Category => 4,
+            FormStep::Priority => 5,
+            FormStep::Description => 6,
+            FormStep::Photos => 7,
+            FormStep::Confirm => 8,
+        }
+    }
+
+    #[must_use]
+    pub fn from_code(code: u8) -> Option<FormStep> {
+        FormStep::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// What the `/newticket` form has gathered so far (stored values: a
+/// ticket kind, priority and channel as the tickets table spells them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketForm {
+    /// The step being asked; `None` before the first.
+    pub step: Option<FormStep>,
+    /// The steps answered, for Back.
+    #[serde(default)]
+    pub trail: Vec<FormStep>,
+    pub unit: Option<String>,
+    /// A common area (from the list, or typed) when there is no unit.
+    pub area: Option<String>,
+    /// Units offered for a code that was not found (the buttons' order).
+    #[serde(default)]
+    pub offered: Vec<String>,
+    pub caller_name: Option<String>,
+    pub caller_phone: Option<String>,
+    /// A registered resident the caller turned out to be.
+    pub person_id: Option<i64>,
+    pub owner_chat_id: Option<i64>,
+    pub kind: Option<String>,
+    pub category: Option<String>,
+    pub priority: Option<String>,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub photos: Vec<String>,
+    pub channel: Option<String>,
 }
 
 impl Waiting {
@@ -54,6 +141,8 @@ impl Waiting {
             Waiting::RatingComment { .. } => "rating_comment",
             Waiting::ReopenOrNew { .. } => "reopen_or_new",
             Waiting::VisitNote { .. } => "visit_note",
+            Waiting::FollowUpNote { .. } => "follow_up_note",
+            Waiting::NewTicket { .. } => "new_ticket",
         }
     }
 }
@@ -239,6 +328,10 @@ async fn expired(
         Waiting::VisitNote { visit, .. } => {
             Request::text(texts::VISIT_NOTE_EXPIRED.fill(lang, &[("visit", &visit.to_string())]))
         }
+        Waiting::FollowUpNote { ticket } => Request::text(
+            texts::desk::FOLLOW_UP_NOTE_EXPIRED.fill(lang, &[("id", &format!("#{ticket}"))]),
+        ),
+        Waiting::NewTicket { .. } => Request::text(texts::desk::NT_EXPIRED.get(lang)),
         // The rating stands; an unsent comment or an unanswered offer needs
         // no notice.
         Waiting::RatingComment { .. } | Waiting::ReopenOrNew { .. } => return Ok(()),
@@ -270,6 +363,16 @@ mod tests {
             Waiting::VisitNote {
                 visit: 4,
                 outcome: Outcome::OwnerAbsent,
+            },
+            Waiting::FollowUpNote { ticket: 7 },
+            Waiting::NewTicket {
+                form: Box::new(TicketForm {
+                    step: Some(FormStep::Caller),
+                    trail: vec![FormStep::Place],
+                    area: Some("B2车库".into()),
+                    photos: vec!["file-1".into()],
+                    ..TicketForm::default()
+                }),
             },
         ];
         for w in all {

@@ -175,6 +175,10 @@ async fn answers_the_question(
         Waiting::VisitNote { visit, outcome } => {
             visits::on_waiting(ctx, from, msg, visit, outcome).await
         }
+        Waiting::FollowUpNote { ticket } => {
+            staff::followup::on_waiting(ctx, from, msg, ticket).await
+        }
+        Waiting::NewTicket { form } => staff::newticket::on_waiting(ctx, from, msg, *form).await,
         ref owner @ (Waiting::CancelReason { .. }
         | Waiting::RatingComment { .. }
         | Waiting::ReopenOrNew { .. })
@@ -224,7 +228,13 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
         | Callback::Reopen(_)
         | Callback::SkipComment(_)
         | Callback::MyComment(_)
-        | Callback::NewRequest(_) => staff::on_button(ctx, &from, q, button).await,
+        | Callback::NewRequest(_)
+        | Callback::CannedPick(_)
+        | Callback::CannedSend { .. }
+        | Callback::FollowUpCall(_)
+        | Callback::FollowUpNote(_)
+        | Callback::FollowUpReopen(_)
+        | Callback::NewTicketForm { .. } => staff::on_button(ctx, &from, q, button).await,
         Callback::BroadcastCancel(_)
         | Callback::BroadcastAudience { .. }
         | Callback::BroadcastNoPhoto(_)

@@ -28,7 +28,7 @@ pub async fn ping_overdue(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Resul
     let mut tx = pool.begin().await?;
     let interval = office_settings::load(&mut tx).await?.ping_interval_minutes;
     let due = tickets::overdue(&mut tx, now, BATCH, interval).await?;
-    let lang = chat_language(&mut tx, group).await?.unwrap_or(Lang::Zh);
+    let lang = card::staff_chat_language(&mut tx, group).await?;
     let tz = app.settings.timezone;
     let (mut pings, mut escalations) = (0, 0);
     for id in due {

@@ -51,7 +51,7 @@ pub async fn send_if_due(
     if !claimed {
         return Ok(None);
     }
-    let lang = chat_language(&mut tx, group).await?.unwrap_or(Lang::Zh);
+    let lang = crate::processor::features::staff::card::staff_chat_language(&mut tx, group).await?;
     let mut text = fill(texts::DIGEST_TITLE.get(lang), &[("date", &day.to_string())]);
 
     // The suggestion box.

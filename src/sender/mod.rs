@@ -16,7 +16,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use sqlx::PgPool;
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, InputFile, InputMedia, InputMediaPhoto, MessageId};
+use teloxide::types::{
+    BotCommand, BotCommandScope, ChatId, InputFile, InputMedia, InputMediaPhoto, MessageId,
+    Recipient,
+};
 use teloxide::{ApiError, RequestError};
 use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
@@ -501,9 +504,40 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
             }
             req.await.map(|_| None)
         }
+        Request::SetMyCommands {
+            language_code,
+            commands,
+        } => {
+            let commands = commands
+                .iter()
+                .map(|c| BotCommand::new(c.command.clone(), c.description.clone()));
+            let mut req = bot
+                .set_my_commands(commands)
+                .scope(BotCommandScope::Chat {
+                    chat_id: Recipient::Id(chat),
+                });
+            if let Some(code) = language_code {
+                req = req.language_code(code.clone());
+            }
+            req.await.map(|_| None)
+        }
+        Request::DeleteMyCommands { language_code } => {
+            let mut req = bot.delete_my_commands().scope(BotCommandScope::Chat {
+                chat_id: Recipient::Id(chat),
+            });
+            if let Some(code) = language_code {
+                req = req.language_code(code.clone());
+            }
+            req.await.map(|_| None)
+        }
     };
     match result {
         Ok(id) => Outcome::Sent(id),
+        // A menu Telegram refuses (a chat it does not know yet, say) stays
+        // as it was: nothing to retry, and the chat itself is not judged by it.
+        Err(RequestError::Api(api)) if row.request.is_command_menu() => {
+            Outcome::Failed(api.to_string())
+        }
         Err(e) => classify(e, &row.request, row.ambiguous > 0),
     }
 }

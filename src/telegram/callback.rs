@@ -185,6 +185,53 @@ pub enum Callback {
     VisitReschedule { visit: i64, at: DateTime<Utc> },
     /// Owner: move the visit to the slot `at`.
     VisitMove { visit: i64, at: DateTime<Utc> },
+    /// Staff: show the canned replies for a ticket.
+    CannedPick(TicketId),
+    /// Staff: send canned reply `reply` to the ticket's owner.
+    CannedSend { ticket: TicketId, reply: i64 },
+    /// Supervisor, low-rating follow-up: show the owner's number to call.
+    FollowUpCall(TicketId),
+    /// Supervisor, low-rating follow-up: write what came of it.
+    FollowUpNote(TicketId),
+    /// Supervisor, low-rating follow-up: reopen the ticket.
+    FollowUpReopen(TicketId),
+    /// Staff, the `/newticket` form: a press at form step `step`.
+    NewTicketForm { step: u8, press: FormPress },
+}
+
+/// A press in a staff form: the way back or out, or the `n`th offered choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormPress {
+    Back,
+    Cancel,
+    Skip,
+    Done,
+    Submit,
+    Pick(u16),
+}
+
+impl FormPress {
+    fn code(self) -> String {
+        match self {
+            FormPress::Back => "b".into(),
+            FormPress::Cancel => "x".into(),
+            FormPress::Skip => "s".into(),
+            FormPress::Done => "d".into(),
+            FormPress::Submit => "ok".into(),
+            FormPress::Pick(n) => n.to_string(),
+        }
+    }
+
+    fn parse(s: &str) -> Option<FormPress> {
+        Some(match s {
+            "b" => FormPress::Back,
+            "x" => FormPress::Cancel,
+            "s" => FormPress::Skip,
+            "d" => FormPress::Done,
+            "ok" => FormPress::Submit,
+            n => FormPress::Pick(u16::try_from(number(n)?).ok()?),
+        })
+    }
 }
 
 fn minutes(at: DateTime<Utc>) -> i64 {
@@ -268,6 +315,12 @@ impl Callback {
             Callback::VisitConfirm { visit, at } => format!("v:c:{visit}:{}", minutes(*at)),
             Callback::VisitReschedule { visit, at } => format!("v:r:{visit}:{}", minutes(*at)),
             Callback::VisitMove { visit, at } => format!("v:m:{visit}:{}", minutes(*at)),
+            Callback::CannedPick(t) => format!("c:p:{}", t.0),
+            Callback::CannedSend { ticket, reply } => format!("c:s:{}:{reply}", ticket.0),
+            Callback::FollowUpCall(t) => format!("f:c:{}", t.0),
+            Callback::FollowUpNote(t) => format!("f:n:{}", t.0),
+            Callback::FollowUpReopen(t) => format!("f:o:{}", t.0),
+            Callback::NewTicketForm { step, press } => format!("n:{step}:{}", press.code()),
         };
         format!("{VERSION}{body}")
     }
@@ -359,6 +412,18 @@ impl Callback {
                 let (visit, at) = visit_at(v, m)?;
                 Callback::VisitMove { visit, at }
             }
+            ["c", "p", t] => Callback::CannedPick(ticket(t)?),
+            ["c", "s", t, r] => Callback::CannedSend {
+                ticket: ticket(t)?,
+                reply: id(r)?,
+            },
+            ["f", "c", t] => Callback::FollowUpCall(ticket(t)?),
+            ["f", "n", t] => Callback::FollowUpNote(ticket(t)?),
+            ["f", "o", t] => Callback::FollowUpReopen(ticket(t)?),
+            ["n", step, press] => Callback::NewTicketForm {
+                step: u8::try_from(number(step)?).ok()?,
+                press: FormPress::parse(press)?,
+            },
             _ => return None,
         })
     }
@@ -430,7 +495,29 @@ mod tests {
             Callback::VisitConfirm { visit: v, at },
             Callback::VisitReschedule { visit: v, at },
             Callback::VisitMove { visit: v, at },
+            Callback::CannedPick(t),
+            Callback::CannedSend {
+                ticket: t,
+                reply: i64::MAX,
+            },
+            Callback::FollowUpCall(t),
+            Callback::FollowUpNote(t),
+            Callback::FollowUpReopen(t),
         ];
+        all.extend(
+            [
+                FormPress::Back,
+                FormPress::Cancel,
+                FormPress::Skip,
+                FormPress::Done,
+                FormPress::Submit,
+                FormPress::Pick(u16::MAX),
+            ]
+            .map(|press| Callback::NewTicketForm {
+                step: u8::MAX,
+                press,
+            }),
+        );
         all.extend(MenuItem::ALL.map(Callback::Menu));
         all.extend(Lang::ALL.map(Callback::Language));
         all.extend(
@@ -533,6 +620,12 @@ mod tests {
             "1v:m:3:999999999999999999",
             "1x",
             "1:",
+            "1c:s:5",
+            "1c:s:5:0",
+            "1f:x:5",
+            "1n:300:b",
+            "1n:1:70000",
+            "1n:1:y",
         ] {
             assert_eq!(Callback::decode(data), None, "{data:?}");
         }

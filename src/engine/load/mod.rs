@@ -47,8 +47,11 @@ impl Dialogues {
     }
 }
 
-/// Loads every `*.toml` in `dir` but the text catalogue (`texts.toml`, see
-/// [`crate::texts`]); any problem in any file refuses the lot.
+/// The dialogue folder's files that are not dialogues: the text catalogue
+/// (see [`crate::texts`]) and the canned replies (`domain::canned`).
+pub const NOT_DIALOGUES: &[&str] = &[crate::texts::FILE_NAME, "canned.toml"];
+
+/// Loads every `*.toml` in `dir` but [`NOT_DIALOGUES`]; any problem in any file refuses the lot.
 pub fn load_dir(dir: &Path) -> Result<Dialogues, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut files = match std::fs::read_dir(dir) {
@@ -56,7 +59,11 @@ pub fn load_dir(dir: &Path) -> Result<Dialogues, Vec<Problem>> {
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .filter(|p| p.file_name().is_none_or(|n| n != crate::texts::FILE_NAME))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_none_or(|n| !NOT_DIALOGUES.contains(&n))
+            })
             .collect::<Vec<_>>(),
         Err(e) => {
             return Err(vec![Problem::new(

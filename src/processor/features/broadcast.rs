@@ -39,13 +39,15 @@ pub const COMMANDS: &[Command] = &[
         Feature::Broadcast,
         Chats::Any,
         Who::Staff(StaffRole::Manager),
-    ),
+    )
+    .described(crate::texts::desk::CMD_BROADCAST),
     Command::new(
         "broadcasts",
         Feature::Broadcast,
         Chats::Any,
         Who::Staff(StaffRole::Manager),
-    ),
+    )
+    .described(crate::texts::desk::CMD_BROADCASTS),
 ];
 
 /// `/broadcast` and `/broadcasts`. Returns false for other messages.

@@ -17,7 +17,7 @@ use teloxide::types::{
 
 use super::{limits, staff};
 use crate::domain::phone::Phone;
-use crate::domain::tickets::{Channel, NewTicket, Priority, TicketKind};
+use crate::domain::tickets::{self, Channel, NewTicket, Priority, TicketKind};
 use crate::domain::{fees, people, suggestions, units};
 use crate::engine::{
     self, Dialogue, Effect, EffectKind, Facts, Input, Keyboard, Reply, State, Step, UnitFact,
@@ -666,6 +666,9 @@ async fn file_ticket(
         .unwrap_or_default()
         .to_string();
     if kind == TicketKind::Registration {
+        // The card goes to the whole staff group: the applicant's number is
+        // masked there; the full one stays in the ticket's fields for the
+        // holder and supervisors.
         description = format!(
             "{} / {} / {} / {}",
             arg(effect, "name").unwrap_or("-"),
@@ -673,7 +676,7 @@ async fn file_ticket(
                 .or(arg(effect, "unit"))
                 .unwrap_or("-"),
             arg(effect, "role").unwrap_or("-"),
-            arg(effect, "phone").unwrap_or("-"),
+            arg(effect, "phone").map_or_else(|| "-".to_string(), staff::card::masked),
         );
     }
     if let Some(transcript) = effect.args.get("transcript").and_then(Value::as_array) {
@@ -707,10 +710,11 @@ async fn file_ticket(
                 .collect()
         })
         .unwrap_or_default();
-    let location = match (arg(effect, "place"), arg(effect, "location")) {
-        (Some(place), Some(loc)) if place != loc => Some(format!("{place}: {loc}")),
-        (place, loc) => loc.or(place).map(str::to_string),
-    };
+    // The place's label goes with the ticket (`fields.labels`); the location
+    // is what was written or the unit.
+    let location = arg(effect, "location")
+        .or(arg(effect, "place"))
+        .map(str::to_string);
     let appointment_pref = effect.args.get("appointment").and_then(|a| match a {
         Value::Object(o) => Some(format!(
             "{} {}–{}",
@@ -726,6 +730,10 @@ async fn file_ticket(
         if !matches!(key.as_str(), "photos" | "transcript" | "lang" | "dialogue") {
             fields.insert(key.clone(), value.clone());
         }
+    }
+    let labels = choice_labels(ctx, effect);
+    if !labels.is_empty() {
+        fields.insert(tickets::LABELS_FIELD.into(), Value::Object(labels));
     }
     let mut new = NewTicket::new(kind, description);
     new.category = arg(effect, "category")
@@ -746,6 +754,28 @@ async fn file_ticket(
         name,
         [("ticket_no", json!(filed.id.to_string()))],
     ))
+}
+
+/// The labels, in every language, of the choices the ticket's `category`
+/// and `place` came from (a category may also come from a `topic`), so cards
+/// show 噪音 / Noise rather than `noise`.
+fn choice_labels(ctx: &Ctx<'_>, effect: &Effect) -> serde_json::Map<String, Value> {
+    let mut labels = serde_json::Map::new();
+    let Some(d) = arg(effect, "dialogue").and_then(|id| ctx.app.dialogues.get(id)) else {
+        return labels;
+    };
+    for (field, vars) in [("category", &["category", "topic"][..]), ("place", &["place"][..])] {
+        let value = arg(effect, field).or_else(|| {
+            (field == "category")
+                .then(|| arg(effect, "topic"))
+                .flatten()
+        });
+        let Some(value) = value else { continue };
+        if let Some(label) = vars.iter().find_map(|v| d.choice_label(v, value)) {
+            labels.insert(field.into(), tickets::label_json(label));
+        }
+    }
+    labels
 }
 
 async fn show_fees(ctx: &mut Ctx<'_>, who: Who) -> Result<Outcome> {

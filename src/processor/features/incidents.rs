@@ -39,18 +39,19 @@ pub enum IncidentCommand {
 
 /// The outage commands (staff; closing another's outage needs a manager).
 pub const COMMANDS: &[Command] = &[
-    outage("incident"),
-    outage("incidents"),
-    outage("incident_close"),
+    outage("incident", texts::desk::CMD_INCIDENT),
+    outage("incidents", texts::desk::CMD_INCIDENTS),
+    outage("incident_close", texts::desk::CMD_INCIDENT_CLOSE),
 ];
 
-const fn outage(name: &'static str) -> Command {
+const fn outage(name: &'static str, description: texts::Phrase) -> Command {
     Command::new(
         name,
         Feature::Incidents,
         Chats::Any,
         Who::Staff(StaffRole::Assistant),
     )
+    .described(description)
 }
 
 /// A message in any chat: an outage command. True if handled here.

@@ -50,6 +50,14 @@ pub async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, text: &str) -> Result<
         Ok(OwnerCommand::Start(_) | OwnerCommand::Menu) => {
             Request::text_with(texts::WELCOME.get(lang), main_menu(lang))
         }
+        // Staff get the staff help in their private chat too.
+        Ok(OwnerCommand::Help)
+            if crate::domain::staff::by_telegram_id(ctx.conn, from.user_id)
+                .await?
+                .is_some() =>
+        {
+            Request::text(texts::STAFF_HELP.get(lang))
+        }
         Ok(OwnerCommand::Help) => Request::text_with(texts::HELP.get(lang), main_menu(lang)),
         Ok(OwnerCommand::Cancel) => {
             Request::text_with(texts::NOTHING_TO_CANCEL.get(lang), main_menu(lang))

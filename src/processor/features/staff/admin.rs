@@ -5,6 +5,7 @@
 use anyhow::Result;
 
 use super::desk::{file_ticket_as, split_first, Desk};
+use super::menus;
 use crate::domain::office_settings;
 use crate::domain::staff::{self, StaffRole};
 use crate::domain::tickets::{self, Actor, Channel, NewTicket};
@@ -12,9 +13,11 @@ use crate::domain::units;
 use crate::processor::context::Ctx;
 use crate::texts;
 
-/// `/newticket UNIT kind [phone|walk-in] text`: a report taken by phone or
-/// at the desk. The unit's default member (if they use the bot) gets the
-/// status pushes.
+/// `/newticket UNIT kind [phone|walk-in|patrol] text`: a report taken by
+/// phone, at the desk or on patrol, in one line (`/newticket` alone is the
+/// guided form, `newticket.rs`). UNIT may be a common area of the office's
+/// list. The unit's default member (if they use the bot) gets the status
+/// pushes.
 pub async fn new_ticket(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
     let (unit_code, rest) = split_first(arg);
     let (kind, rest) = split_first(rest);
@@ -29,20 +32,35 @@ pub async fn new_ticket(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()>
     if text.is_empty() {
         return desk.say_phrase(ctx, texts::NEWTICKET_USAGE, &[]).await;
     }
-    let Some(units::UnitContact {
-        unit_id,
-        person_id,
-        telegram_user_id: owner_user,
-    }) = units::with_contact(ctx.conn, unit_code).await?
-    else {
-        return desk
-            .say_phrase(ctx, texts::NO_SUCH_UNIT, &[("unit", unit_code)])
-            .await;
-    };
     let mut new = NewTicket::new(kind, text);
-    new.unit_id = Some(unit_id);
-    new.person_id = person_id;
-    new.owner_chat_id = owner_user;
+    match units::with_contact(ctx.conn, unit_code).await? {
+        Some(units::UnitContact {
+            unit_id,
+            person_id,
+            telegram_user_id: owner_user,
+        }) => {
+            new.unit_id = Some(unit_id);
+            new.person_id = person_id;
+            new.owner_chat_id = owner_user;
+        }
+        None => {
+            // A common area of the office's list stands for the unit.
+            let areas = office_settings::load(ctx.conn).await?.common_areas;
+            let Some(area) = areas.into_iter().find(|a| a.eq_ignore_ascii_case(unit_code)) else {
+                let codes = units::unit_ids_by_code(ctx.conn).await?;
+                let close = units::close_matches(unit_code, codes.keys().map(String::as_str), 5);
+                let mut text = texts::NO_SUCH_UNIT.fill(desk.lang, &[("unit", unit_code)]);
+                if !close.is_empty() {
+                    text.push(' ');
+                    text.push_str(
+                        &texts::desk::DID_YOU_MEAN.fill(desk.lang, &[("units", &close.join(", "))]),
+                    );
+                }
+                return desk.say(ctx, text).await;
+            };
+            new.location = Some(area);
+        }
+    }
     new.channel = channel;
     new.fields = serde_json::json!({ "filed_by_staff": desk.staff.staff_no });
     let filed = file_ticket_as(ctx, new, Actor::Staff(desk.staff.telegram_user_id)).await?;
@@ -80,6 +98,7 @@ pub async fn roster(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
                 return desk.say_phrase(ctx, texts::STAFF_USAGE, &[]).await;
             }
             let s = staff::upsert(ctx.conn, id, name, role).await?;
+            menus::refresh_member(ctx.conn, Some(ctx.update_id), &s).await?;
             tracing::info!(
                 by = desk.staff.staff_no,
                 staff_no = s.staff_no,
@@ -96,7 +115,11 @@ pub async fn roster(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
             if no == desk.staff.staff_no {
                 return desk.say_phrase(ctx, texts::STAFF_NOT_SELF, &[]).await;
             }
+            let gone = staff::find(ctx.conn, &format!("#{no}")).await?;
             let done = staff::deactivate(ctx.conn, no).await?;
+            if let (true, Some(gone)) = (done, gone) {
+                menus::forget_member(ctx.conn, Some(ctx.update_id), gone.telegram_user_id).await?;
+            }
             let p = if done {
                 texts::STAFF_REMOVED
             } else {
@@ -112,6 +135,9 @@ pub async fn roster(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
                 return desk.say_phrase(ctx, texts::STAFF_USAGE, &[]).await;
             };
             let done = staff::set_role(ctx.conn, no, role).await?;
+            if let Some(changed) = staff::find(ctx.conn, &format!("#{no}")).await?.filter(|_| done) {
+                menus::refresh_member(ctx.conn, Some(ctx.update_id), &changed).await?;
+            }
             let p = if done {
                 texts::STAFF_ROLE_SET
             } else {
@@ -154,6 +180,10 @@ pub async fn office_settings_command(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) 
             );
             match office_settings::set(ctx.conn, key, value, &who).await? {
                 Ok(change) => {
+                    // The staff group's menu follows its language.
+                    if let (true, Some(chat)) = (change.key == "staff_language", ctx.app.settings.staff_chat_id) {
+                        menus::refresh_group(ctx.conn, Some(ctx.update_id), chat).await?;
+                    }
                     desk.say_phrase(
                         ctx,
                         texts::SETTING_CHANGED,

@@ -7,20 +7,31 @@ use chrono_tz::Tz;
 use sqlx::PgConnection;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
+use crate::domain::office_settings;
+use crate::domain::phone::Phone;
 use crate::domain::staff::{self, mask_phone, Staff};
 use crate::domain::tickets::{self, Ticket, TicketId, TicketStatus};
 use crate::i18n::Lang;
 use crate::outbox::{self, Lane, Outgoing, Request, Target};
 use crate::processor::context::{chat_language, App, Ctx};
 use crate::telegram::callback::Callback;
-use crate::texts::{self, fill};
+use crate::texts::{self, fill, Phrase};
 
 /// How much of a description a card shows (`/ticket N` shows it all).
 const CARD_DESCRIPTION_CHARS: usize = 1500;
 
-/// The language of a staff chat (groups default to Chinese).
+/// The language of a staff chat: a group's is the office setting
+/// `staff_language`, a staff member's private chat its own (else Chinese).
 pub async fn staff_language(ctx: &mut Ctx<'_>, chat_id: i64) -> Result<Lang> {
-    Ok(chat_language(ctx.conn, chat_id).await?.unwrap_or(Lang::Zh))
+    staff_chat_language(ctx.conn, chat_id).await
+}
+
+/// [`staff_language`] with only a connection (the scheduler).
+pub async fn staff_chat_language(conn: &mut PgConnection, chat_id: i64) -> Result<Lang> {
+    if chat_id < 0 {
+        return Ok(office_settings::load(conn).await?.staff_language);
+    }
+    Ok(chat_language(conn, chat_id).await?.unwrap_or(Lang::Zh))
 }
 
 /// `05-01 10:00` in the estate's time zone.
@@ -52,8 +63,86 @@ fn priority_icon(t: &Ticket) -> &'static str {
     }
 }
 
-/// The card text. Phones are always masked here: the group is seen by
-/// every role.
+/// Where a card is shown, which decides what it may say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View<'a> {
+    /// The staff group (every role sees it): the phone masked; the photos
+    /// posted with the card are below it.
+    Group,
+    /// A staff member's private chat: `phone` is the full number when the
+    /// caller decided this member may see it (and recorded that they did);
+    /// `photos_below` when the photos follow this message.
+    Private {
+        phone: Option<&'a str>,
+        photos_below: bool,
+    },
+}
+
+/// Who the ticket's contact person is, as the card names them: the owner,
+/// a caller who phoned or walked in, or a registration's applicant; with
+/// their phone as stored (full: mask it before showing it to the group).
+#[must_use]
+pub fn contact(t: &Ticket) -> Option<(Phrase, String, Option<String>)> {
+    let field = |k: &str| {
+        t.fields
+            .get(k)
+            .and_then(serde_json::Value::as_str)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    if let Some(name) = &t.person_name {
+        return Some((texts::CARD_OWNER, name.clone(), t.person_phone.clone()));
+    }
+    let (caller, caller_phone) = (field("caller_name"), field("caller_phone"));
+    if caller.is_some() || caller_phone.is_some() {
+        let name = caller.unwrap_or_else(|| "-".into());
+        return Some((texts::desk::CARD_CALLER, name, caller_phone));
+    }
+    if t.kind == tickets::TicketKind::Registration {
+        let name = field("name").unwrap_or_else(|| "-".into());
+        return Some((texts::desk::CARD_APPLICANT, name, field("phone")));
+    }
+    None
+}
+
+/// A stored phone as staff below the holder see it: `138****1234`.
+#[must_use]
+pub fn masked(phone: &str) -> String {
+    match Phone::parse(phone) {
+        Ok(p) => p.masked(),
+        Err(_) => mask_phone(phone),
+    }
+}
+
+/// A stored phone in the international form Telegram makes tappable
+/// (`+86 138 1234 5678`; other numbers as stored, `+447911123456`).
+#[must_use]
+pub fn dialable(phone: &str) -> String {
+    match Phone::parse(phone) {
+        Ok(p) if p.is_china_mobile() => {
+            let d = &p.as_str()[3..];
+            format!("+86 {} {} {}", &d[..3], &d[3..7], &d[7..])
+        }
+        Ok(p) => p.as_str().to_string(),
+        Err(_) => phone.to_string(),
+    }
+}
+
+/// The label of a ticket's `var` (`category`, `place`) in `lang` as the
+/// dialogue offered it, else the stored key.
+#[must_use]
+pub fn label_or_key<'a>(t: &'a Ticket, var: &str, key: &'a str, lang: Lang) -> &'a str {
+    if let Some(label) = t.label(var, lang) {
+        return label;
+    }
+    match key {
+        "verify_resident" => texts::desk::CATEGORY_VERIFY_RESIDENT.get(lang),
+        _ => key,
+    }
+}
+
+/// The card text as the staff group sees it (phones masked).
 #[must_use]
 pub fn render(
     t: &Ticket,
@@ -61,6 +150,19 @@ pub fn render(
     lang: Lang,
     now: DateTime<Utc>,
     tz: Tz,
+) -> String {
+    render_view(t, assignee, lang, now, tz, View::Group)
+}
+
+/// The card text for `view`.
+#[must_use]
+pub fn render_view(
+    t: &Ticket,
+    assignee: Option<&Staff>,
+    lang: Lang,
+    now: DateTime<Utc>,
+    tz: Tz,
+    view: View<'_>,
 ) -> String {
     let mut lines = Vec::new();
     let mut title = format!(
@@ -71,7 +173,7 @@ pub fn render(
         t.kind.label(lang)
     );
     if let Some(c) = t.category.as_deref().filter(|c| !c.is_empty()) {
-        title.push_str(&format!(" / {c}"));
+        title.push_str(&format!(" / {}", label_or_key(t, "category", c, lang)));
     }
     title.push_str(&format!(" · {}", t.priority.label(lang)));
     lines.push(title);
@@ -79,19 +181,34 @@ pub fn render(
     if let Some(unit) = &t.unit_code {
         place.push(format!("{}: {unit}", texts::CARD_UNIT.get(lang)));
     }
+    let mut location = Vec::new();
+    if let Some(p) = t.fields.get("place").and_then(serde_json::Value::as_str) {
+        if t.label("place", lang).is_some() {
+            location.push(label_or_key(t, "place", p, lang).to_string());
+        }
+    }
     if let Some(loc) = t.location.as_deref().filter(|l| !l.is_empty()) {
-        place.push(format!("{}: {loc}", texts::CARD_LOCATION.get(lang)));
+        if t.unit_code.as_deref() != Some(loc) || location.is_empty() {
+            location.push(loc.to_string());
+        }
+    }
+    if !location.is_empty() {
+        place.push(format!(
+            "{}: {}",
+            texts::CARD_LOCATION.get(lang),
+            location.join(" · ")
+        ));
     }
     if !place.is_empty() {
         lines.push(place.join(" · "));
     }
-    if let Some(name) = &t.person_name {
-        let phone = t
-            .person_phone
-            .as_deref()
-            .map(mask_phone)
-            .unwrap_or_default();
-        lines.push(format!("{}: {name} {phone}", texts::CARD_OWNER.get(lang)));
+    if let Some((label, name, phone)) = contact(t) {
+        let phone = match (view, phone.as_deref()) {
+            (View::Private { phone: Some(full), .. }, Some(_)) => dialable(full),
+            (_, Some(p)) => masked(p),
+            (_, None) => String::new(),
+        };
+        lines.push(format!("{}: {name} {phone}", label.get(lang)).trim_end().to_string());
     }
     if t.channel != tickets::Channel::Telegram {
         lines.push(format!(
@@ -111,11 +228,36 @@ pub fn render(
         ));
     }
     lines.push(String::new());
-    if t.photo_count > 0 {
-        lines.push(fill(
+    let id = t.id.0.to_string();
+    match view {
+        View::Group => {
+            // Only the photos posted with the card are below it; later ones
+            // (owner follow-ups, the finished work) are in /ticket N.
+            let below = card_photos(t).min(t.photo_count);
+            if below > 0 {
+                lines.push(fill(
+                    texts::CARD_PHOTOS.get(lang),
+                    &[("n", &below.to_string())],
+                ));
+            }
+            if t.photo_count > below {
+                lines.push(texts::desk::CARD_PHOTOS_LATER.fill(
+                    lang,
+                    &[("n", &(t.photo_count - below).to_string()), ("id", &id)],
+                ));
+            }
+        }
+        View::Private {
+            photos_below: true, ..
+        } if t.photo_count > 0 => lines.push(fill(
             texts::CARD_PHOTOS.get(lang),
             &[("n", &t.photo_count.to_string())],
-        ));
+        )),
+        View::Private { .. } if t.photo_count > 0 => lines.push(
+            texts::desk::CARD_PHOTOS_ELSEWHERE
+                .fill(lang, &[("n", &t.photo_count.to_string()), ("id", &id)]),
+        ),
+        View::Private { .. } => {}
     }
     lines.push(format!(
         "{}: {} ({})",
@@ -164,28 +306,44 @@ pub fn render(
     lines.join("\n")
 }
 
-/// Claim and Assign while open; Assign (to hand it on) while held; none
-/// once finished.
+/// How many photos were posted below the card when it was filed.
+fn card_photos(t: &Ticket) -> i64 {
+    t.fields
+        .get(CARD_PHOTOS_FIELD)
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(0)
+}
+
+/// The field of `tickets.fields` that counts the photos posted with the card.
+pub const CARD_PHOTOS_FIELD: &str = "card_photos";
+
+/// Claim and Assign while open; Assign (to hand it on) while held; a
+/// canned reply while it is active; none once finished.
 #[must_use]
 pub fn buttons(t: &Ticket, lang: Lang) -> Option<InlineKeyboardMarkup> {
     let id = t.id.0;
+    let canned = super::canned::button(TicketId(id), lang);
     match t.status {
-        TicketStatus::Open => Some(InlineKeyboardMarkup::new([[
-            InlineKeyboardButton::callback(
-                texts::BUTTON_CLAIM.get(lang),
-                Callback::Claim(TicketId(id)).encode(),
-            ),
-            InlineKeyboardButton::callback(
+        TicketStatus::Open => Some(InlineKeyboardMarkup::new([
+            vec![
+                InlineKeyboardButton::callback(
+                    texts::BUTTON_CLAIM.get(lang),
+                    Callback::Claim(TicketId(id)).encode(),
+                ),
+                InlineKeyboardButton::callback(
+                    texts::BUTTON_ASSIGN.get(lang),
+                    Callback::Assign(TicketId(id)).encode(),
+                ),
+            ],
+            vec![canned],
+        ])),
+        TicketStatus::Claimed | TicketStatus::Scheduled => Some(InlineKeyboardMarkup::new([
+            vec![InlineKeyboardButton::callback(
                 texts::BUTTON_ASSIGN.get(lang),
                 Callback::Assign(TicketId(id)).encode(),
-            ),
-        ]])),
-        TicketStatus::Claimed | TicketStatus::Scheduled => Some(InlineKeyboardMarkup::new([[
-            InlineKeyboardButton::callback(
-                texts::BUTTON_ASSIGN.get(lang),
-                Callback::Assign(TicketId(id)).encode(),
-            ),
-        ]])),
+            )],
+            vec![canned],
+        ])),
         _ => None,
     }
 }
@@ -271,7 +429,7 @@ pub async fn refresh_in(
     let (Some(card), Some(chat)) = (t.card_outbox_id, t.card_chat_id) else {
         return Ok(());
     };
-    let lang = chat_language(conn, chat).await?.unwrap_or(Lang::Zh);
+    let lang = staff_chat_language(conn, chat).await?;
     let assignee = match t.assignee {
         Some(a) => staff::by_telegram_id(conn, a).await?,
         None => None,

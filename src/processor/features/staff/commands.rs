@@ -6,45 +6,48 @@ use anyhow::Result;
 use teloxide::utils::command::BotCommands;
 
 use super::desk::{refuse, split_first, ticket_arg, ticket_number, Desk};
-use super::{admin, queue, replies, transitions};
+use super::{admin, canned, newticket, queue, replies, transitions};
 use crate::domain::staff::StaffRole;
-use crate::domain::tickets;
+use crate::domain::tickets::{self, TicketId};
 use crate::processor::commands::{Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
-use crate::texts;
+use crate::texts::{self, desk, Phrase};
 
 /// The staff desk's commands (the least role each needs; finer checks come
 /// with the ticket).
 pub const COMMANDS: &[Command] = &[
-    staff("queue", StaffRole::Assistant),
-    staff("next", StaffRole::Butler),
-    staff("claim", StaffRole::Butler),
-    staff("release", StaffRole::Butler),
-    staff("assign", StaffRole::Supervisor),
-    staff("transfer", StaffRole::Butler),
-    staff("reply", StaffRole::Assistant),
-    staff("note", StaffRole::Assistant),
-    staff("resolve", StaffRole::Butler),
-    staff("reopen", StaffRole::Supervisor),
-    staff("schedule", StaffRole::Butler),
-    staff("mine", StaffRole::Assistant),
-    staff("ticket", StaffRole::Assistant),
-    staff("newticket", StaffRole::Assistant),
-    staff("staff", StaffRole::Manager),
-    staff("settings", StaffRole::Manager),
-    staff("ban", super::ban::NEEDS),
-    staff("unban", super::ban::NEEDS),
-    // In a group /help lists the staff commands; privately it is the menu's.
+    staff("queue", StaffRole::Assistant, desk::CMD_QUEUE),
+    staff("next", StaffRole::Butler, desk::CMD_NEXT),
+    staff("claim", StaffRole::Butler, desk::CMD_CLAIM),
+    staff("release", StaffRole::Butler, desk::CMD_RELEASE),
+    staff("assign", StaffRole::Supervisor, desk::CMD_ASSIGN),
+    staff("transfer", StaffRole::Butler, desk::CMD_TRANSFER),
+    staff("reply", StaffRole::Assistant, desk::CMD_REPLY),
+    staff("canned", StaffRole::Assistant, desk::CMD_CANNED),
+    staff("note", StaffRole::Assistant, desk::CMD_NOTE),
+    staff("resolve", StaffRole::Butler, desk::CMD_RESOLVE),
+    staff("reopen", StaffRole::Supervisor, desk::CMD_REOPEN),
+    staff("schedule", StaffRole::Butler, desk::CMD_SCHEDULE),
+    staff("mine", StaffRole::Assistant, desk::CMD_MINE),
+    staff("ticket", StaffRole::Assistant, desk::CMD_TICKET),
+    staff("newticket", StaffRole::Assistant, desk::CMD_NEWTICKET),
+    staff("staff", StaffRole::Manager, desk::CMD_STAFF),
+    staff("settings", StaffRole::Manager, desk::CMD_SETTINGS),
+    staff("ban", super::ban::NEEDS, desk::CMD_BAN),
+    staff("unban", super::ban::NEEDS, desk::CMD_UNBAN),
+    // In a group /help lists the staff commands; privately the menu's
+    // /help does, for staff (`menu::on_command`).
     Command::new(
         "help",
         Feature::Staff,
         Chats::Group,
         Who::Staff(StaffRole::Assistant),
-    ),
+    )
+    .described(desk::CMD_HELP),
 ];
 
-const fn staff(name: &'static str, role: StaffRole) -> Command {
-    Command::new(name, Feature::Staff, Chats::Any, Who::Staff(role))
+const fn staff(name: &'static str, role: StaffRole, description: Phrase) -> Command {
+    Command::new(name, Feature::Staff, Chats::Any, Who::Staff(role)).described(description)
 }
 
 /// Commands for the office's staff (a separate set from the owners').
@@ -65,6 +68,7 @@ pub enum StaffCommand {
     Mine,
     Ticket(String),
     Newticket(String),
+    Canned(String),
     Staff(String),
     Settings(String),
 }
@@ -87,6 +91,7 @@ impl StaffCommand {
             StaffCommand::Mine => "mine",
             StaffCommand::Ticket(_) => "ticket",
             StaffCommand::Newticket(_) => "newticket",
+            StaffCommand::Canned(_) => "canned",
             StaffCommand::Staff(_) => "staff",
             StaffCommand::Settings(_) => "settings",
         }
@@ -110,11 +115,14 @@ impl StaffCommand {
 
 /// Runs a parsed staff command for `desk`; `photo` is a photo sent with it
 /// (a `/resolve` or `/reply` caption).
+/// `replied_to` is the ticket of the message the command answers (a
+/// Telegram reply), if any.
 pub async fn run(
     ctx: &mut Ctx<'_>,
     desk: &Desk,
     command: StaffCommand,
     photo: Option<String>,
+    replied_to: Option<TicketId>,
 ) -> Result<()> {
     let needed = command.needs();
     if desk.staff.role < needed {
@@ -156,7 +164,9 @@ pub async fn run(
         StaffCommand::Schedule(arg) => transitions::schedule(ctx, desk, &arg).await,
         StaffCommand::Mine => queue::mine(ctx, desk).await,
         StaffCommand::Ticket(arg) => queue::show(ctx, desk, &arg).await,
+        StaffCommand::Newticket(arg) if arg.trim().is_empty() => newticket::start(ctx, desk).await,
         StaffCommand::Newticket(arg) => admin::new_ticket(ctx, desk, &arg).await,
+        StaffCommand::Canned(arg) => canned::command(ctx, desk, &arg, replied_to).await,
         StaffCommand::Staff(arg) => admin::roster(ctx, desk, &arg).await,
         StaffCommand::Settings(arg) => admin::office_settings_command(ctx, desk, &arg).await,
     }

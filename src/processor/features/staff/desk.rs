@@ -133,9 +133,16 @@ pub async fn file_ticket(ctx: &mut Ctx<'_>, new: NewTicket) -> Result<FiledTicke
 /// `file_ticket` on behalf of `actor` (staff filing a phone report).
 pub async fn file_ticket_as(
     ctx: &mut Ctx<'_>,
-    new: NewTicket,
+    mut new: NewTicket,
     actor: Actor,
 ) -> Result<FiledTicket> {
+    // The photos filed with the ticket are the ones posted below its card.
+    if let serde_json::Value::Object(fields) = &mut new.fields {
+        fields.insert(
+            card::CARD_PHOTOS_FIELD.into(),
+            serde_json::json!(new.attachments.len()),
+        );
+    }
     let deadline = office_settings::load(ctx.conn)
         .await?
         .deadline(new.kind, new.priority);

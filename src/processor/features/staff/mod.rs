@@ -8,12 +8,17 @@
 
 pub mod admin;
 pub mod ban;
+pub mod canned;
 pub mod card;
 pub mod commands;
 pub mod desk;
+pub mod followup;
+pub mod menus;
+pub mod newticket;
 pub mod notify;
 pub mod outcome;
 pub mod owner;
+pub mod phone;
 pub mod queue;
 pub mod replies;
 pub mod transitions;
@@ -87,7 +92,13 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
         private: from.private,
         lang: desk_lang(ctx, from).await?,
     };
-    commands::run(ctx, &desk, command, desk::photo_of(msg)).await?;
+    let replied_to = match (&command, msg.reply_to_message()) {
+        (StaffCommand::Canned(_), Some(original)) => {
+            tickets::for_message(ctx.conn, from.chat_id, original.id.0).await?
+        }
+        _ => None,
+    };
+    commands::run(ctx, &desk, command, desk::photo_of(msg), replied_to).await?;
     Ok(true)
 }
 
@@ -144,7 +155,16 @@ pub async fn on_button(
     let data = q.data.as_deref().unwrap_or_default();
     if !matches!(
         button,
-        Callback::Claim(_) | Callback::Assign(_) | Callback::GiveTo { .. } | Callback::QueuePage(_)
+        Callback::Claim(_)
+            | Callback::Assign(_)
+            | Callback::GiveTo { .. }
+            | Callback::QueuePage(_)
+            | Callback::CannedPick(_)
+            | Callback::CannedSend { .. }
+            | Callback::FollowUpCall(_)
+            | Callback::FollowUpNote(_)
+            | Callback::FollowUpReopen(_)
+            | Callback::NewTicketForm { .. }
     ) {
         return owner::on_button(ctx, from.chat_id, from.lang, q, button).await;
     }
@@ -165,7 +185,11 @@ pub async fn on_button(
     let lang = desk.lang;
     let needed = match button {
         Callback::Claim(_) => staff::StaffRole::Butler,
-        Callback::Assign(_) | Callback::GiveTo { .. } => staff::StaffRole::Supervisor,
+        Callback::Assign(_)
+        | Callback::GiveTo { .. }
+        | Callback::FollowUpCall(_)
+        | Callback::FollowUpNote(_)
+        | Callback::FollowUpReopen(_) => staff::StaffRole::Supervisor,
         _ => staff::StaffRole::Assistant,
     };
     if desk.staff.role < needed {
@@ -223,6 +247,15 @@ pub async fn on_button(
             outcome::at_desk(ctx, &desk, id, transition::Transition::Assign { to })
                 .await
                 .map(drop)
+        }
+        Callback::CannedPick(_) | Callback::CannedSend { .. } => {
+            canned::on_button(ctx, &desk, q, button).await
+        }
+        Callback::FollowUpCall(_) | Callback::FollowUpNote(_) | Callback::FollowUpReopen(_) => {
+            followup::on_button(ctx, &desk, q, button).await
+        }
+        Callback::NewTicketForm { step, press } => {
+            newticket::on_button(ctx, &desk, q, step, press).await
         }
         Callback::QueuePage(page) => {
             answer(ctx, q, None).await?;

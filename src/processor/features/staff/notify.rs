@@ -5,7 +5,8 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::{card, desk::split_text};
+use super::phone::{self, Via};
+use super::{canned, card, desk::split_text};
 use crate::domain::staff::Staff;
 use crate::domain::tickets::{self, Ticket, TicketId};
 use crate::i18n::Lang;
@@ -152,9 +153,11 @@ pub fn rating_buttons(id: TicketId, _lang: Lang) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new([row])
 }
 
-/// Tells a newly assigned staff member in their private chat (if they have
-/// one with the bot), with a summary they can reply to.
-pub async fn staff_assigned(ctx: &mut Ctx<'_>, id: TicketId, to: &Staff) -> Result<()> {
+/// Tells the staff member who now holds ticket `id` — who claimed it
+/// (`Via::Claimed`) or was given it (`Via::Assigned`) — in their private
+/// chat, if they have one with the bot: the card with the owner's full
+/// number (recorded in the ticket's audit trail), which they can reply to.
+pub async fn holder_notice(ctx: &mut Ctx<'_>, id: TicketId, to: &Staff, via: Via) -> Result<()> {
     if !crate::domain::chats::has_open_private_chat(ctx.conn, to.telegram_user_id).await? {
         return Ok(());
     }
@@ -162,17 +165,26 @@ pub async fn staff_assigned(ctx: &mut Ctx<'_>, id: TicketId, to: &Staff) -> Resu
         return Ok(());
     };
     let lang = owner_lang(ctx, to.telegram_user_id).await?;
+    let phone = phone::reveal(ctx, to, &t, true, via).await?;
+    let header = match via {
+        Via::Assigned => texts::ASSIGNED_TO_YOU,
+        _ => texts::desk::HOLDER_NOTICE,
+    };
+    let view = card::View::Private {
+        phone: phone.as_deref(),
+        photos_below: false,
+    };
     let text = format!(
         "{}\n\n{}",
-        fill(texts::ASSIGNED_TO_YOU.get(lang), &[("id", &id.to_string())]),
-        card::render(&t, Some(to), lang, ctx.now, ctx.app.settings.timezone)
+        fill(header.get(lang), &[("id", &id.to_string())]),
+        card::render_view(&t, Some(to), lang, ctx.now, ctx.app.settings.timezone, view)
+    );
+    let request = Request::text_with(
+        text,
+        InlineKeyboardMarkup::new([[canned::button(t.id, lang)]]),
     );
     let row = ctx
-        .send(Outgoing::new(
-            to.telegram_user_id,
-            Lane::Staff,
-            Request::text(text),
-        ))
+        .send(Outgoing::new(to.telegram_user_id, Lane::Staff, request))
         .await?;
     tickets::link_message(ctx.conn, row, id).await
 }

@@ -6,10 +6,11 @@
 use anyhow::Result;
 
 use super::desk::Desk;
-use super::{card, notify};
+use super::phone::Via;
+use super::{card, followup, notify};
 use crate::domain::staff;
 use crate::domain::tickets::transition::{self, Booking, Move, Outcome, Refusal, Transition};
-use crate::domain::tickets::{Actor, TicketId};
+use crate::domain::tickets::{follow_up, Actor, TicketId};
 use crate::i18n::Lang;
 use crate::processor::context::Ctx;
 use crate::texts::{self, fill, Phrase};
@@ -33,9 +34,11 @@ pub async fn apply(ctx: &mut Ctx<'_>, outcome: &Outcome) -> Result<()> {
                 if outcome.first_taken {
                     notify::owner_taken(ctx, t, &holder).await?;
                 }
-                if matches!(outcome.transition, Transition::Assign { .. }) {
-                    notify::staff_assigned(ctx, t.id, &holder).await?;
-                }
+                let via = match outcome.transition {
+                    Transition::Assign { .. } => Via::Assigned,
+                    _ => Via::Claimed,
+                };
+                notify::holder_notice(ctx, t.id, &holder, via).await?;
             }
         }
         Transition::Schedule {
@@ -54,17 +57,26 @@ pub async fn apply(ctx: &mut Ctx<'_>, outcome: &Outcome) -> Result<()> {
             }
         }
         Transition::Reopen { .. } => {
-            if let Actor::Owner(_) = outcome.actor {
-                notify::staff_group(ctx, t.id, texts::STAFF_OWNER_REOPENED, &[]).await?;
+            match outcome.actor {
+                Actor::Owner(_) => {
+                    notify::staff_group(ctx, t.id, texts::STAFF_OWNER_REOPENED, &[]).await?;
+                }
+                // Staff reopening it is the low rating's follow-up done.
+                Actor::Staff(_) => {
+                    follow_up::finish(ctx.conn, t.id, ctx.now).await?;
+                }
+                Actor::System => {}
             }
             notify::owner_reopened(ctx, t).await?;
         }
         Transition::Rate { stars } if outcome.low_rating() => {
-            let stars = stars.to_string();
-            notify::staff_group(ctx, t.id, texts::STAFF_LOW_RATING, &[("stars", &stars)]).await?;
+            let shown = stars.to_string();
+            notify::staff_group(ctx, t.id, texts::STAFF_LOW_RATING, &[("stars", &shown)]).await?;
+            followup::low_rating(ctx, t, *stars).await?;
         }
         Transition::Comment { text } if outcome.low_rating() => {
             notify::staff_group(ctx, t.id, texts::STAFF_RATING_COMMENT, &[("text", text)]).await?;
+            followup::low_rating_comment(ctx, t, text).await?;
         }
         _ => {}
     }

@@ -4,8 +4,8 @@
 use anyhow::Result;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::card;
 use super::desk::{split_text, ticket_arg, Desk};
+use super::{card, phone};
 use crate::domain::staff::{self, StaffRole};
 use crate::domain::tickets::{self, Ticket, TicketId};
 use crate::i18n::Lang;
@@ -114,18 +114,31 @@ pub async fn show(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
     let lang = desk.lang;
     let tz = ctx.app.settings.timezone;
     let assignee = card::assignee_of(ctx, &t).await?;
-    let mut text = card::render(&t, assignee.as_ref(), lang, ctx.now, tz);
-    if let (Some(p), true) = (
-        &t.person_phone,
-        desk.staff.role.sees_full_phone() && desk.private,
-    ) {
-        text.push_str(&format!("\n{}: {p}", texts::CARD_PHONE.get(lang)));
-    }
+    let phone =
+        phone::reveal(ctx, &desk.staff, &t, desk.private, phone::Via::TicketCommand).await?;
+    let photos = tickets::photos(ctx.conn, t.id).await?;
+    let view = card::View::Private {
+        phone: phone.as_deref(),
+        photos_below: true,
+    };
+    let mut text = card::render_view(&t, assignee.as_ref(), lang, ctx.now, tz, view);
     if t.description.chars().count() > 1500 {
         text.push_str(&format!("\n\n{}", t.description));
     }
-    text.push_str(&format!("\n\n{}", texts::HISTORY.get(lang)));
-    for e in tickets::history(ctx.conn, t.id).await? {
+    text.push_str(&format!("\n\n{}", history(ctx, t.id, lang).await?));
+    for part in split_text(&text) {
+        desk.say(ctx, part).await?;
+    }
+    // Every photo of the ticket, as the card says: below it.
+    card::send_photos(ctx, desk.chat_id, t.id, &photos, &t.id.to_string()).await
+}
+
+/// A ticket's whole history (internal lines marked 🔒), one event a line,
+/// under its heading: staff only.
+pub async fn history(ctx: &mut Ctx<'_>, id: TicketId, lang: Lang) -> Result<String> {
+    let tz = ctx.app.settings.timezone;
+    let mut text = texts::HISTORY.get(lang).to_string();
+    for e in tickets::history(ctx.conn, id).await? {
         let who = match (e.actor_kind.as_str(), e.actor_id) {
             ("staff", Some(id)) => match staff::by_telegram_id(ctx.conn, id).await? {
                 Some(s) => s.display(lang),
@@ -143,10 +156,7 @@ pub async fn show(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
             e.body.map(|b| format!(": {b}")).unwrap_or_default()
         ));
     }
-    for part in split_text(&text) {
-        desk.say(ctx, part).await?;
-    }
-    Ok(())
+    Ok(text)
 }
 
 /// The staff picker shown by the Assign button (supervisors only).

@@ -4,8 +4,9 @@
 use anyhow::Result;
 
 use super::desk::Desk;
-use super::notify;
-use crate::domain::staff::{self, mask_phone};
+use super::phone::{self, Via};
+use super::{card, notify};
+use crate::domain::staff;
 use crate::domain::tickets::{self, Actor, Ticket};
 use crate::processor::context::Ctx;
 use crate::texts;
@@ -18,6 +19,20 @@ pub async fn reply(
     t: &Ticket,
     text: &str,
     photo: Option<String>,
+) -> Result<()> {
+    let data = serde_json::json!({ "photo": photo });
+    reply_with(ctx, desk, t, text, photo, data).await
+}
+
+/// [`reply`], with `data` for its line in the ticket's history (a canned
+/// reply names itself there).
+pub async fn reply_with(
+    ctx: &mut Ctx<'_>,
+    desk: &Desk,
+    t: &Ticket,
+    text: &str,
+    photo: Option<String>,
+    data: serde_json::Value,
 ) -> Result<()> {
     if text.trim().is_empty() && photo.is_none() {
         return desk.say_phrase(ctx, texts::NEED_REPLY_TEXT, &[]).await;
@@ -42,7 +57,12 @@ pub async fn reply(
             .await;
     };
     if !crate::domain::chats::is_reachable(ctx.conn, owner).await? {
-        let phone = phone_for(desk, t);
+        let phone = match phone::reveal(ctx, &desk.staff, t, desk.private, Via::OwnerBlocked).await? {
+            Some(full) => full,
+            None => card::contact(t)
+                .and_then(|(_, _, p)| p)
+                .map_or_else(|| "-".into(), |p| card::masked(&p)),
+        };
         return desk
             .say_phrase(
                 ctx,
@@ -60,7 +80,7 @@ pub async fn reply(
         "reply",
         Some(text),
         false,
-        serde_json::json!({ "photo": photo }),
+        data,
     )
     .await?;
     if let Some(p) = &photo {
@@ -79,13 +99,5 @@ pub async fn reply(
     } else {
         desk.say_phrase(ctx, texts::REPLY_SENT, &[("id", &id)])
             .await
-    }
-}
-
-fn phone_for(desk: &Desk, t: &Ticket) -> String {
-    match &t.person_phone {
-        Some(p) if desk.staff.role.sees_full_phone() && desk.private => p.clone(),
-        Some(p) => mask_phone(p),
-        None => "-".into(),
     }
 }

@@ -37,13 +37,15 @@ pub const COMMANDS: &[Command] = &[
         Feature::Visits,
         Chats::Any,
         Who::Staff(StaffRole::Butler),
-    ),
+    )
+    .described(crate::texts::desk::CMD_VISIT),
     Command::new(
         "outcome",
         Feature::Visits,
         Chats::Any,
         Who::Staff(StaffRole::Butler),
-    ),
+    )
+    .described(crate::texts::desk::CMD_OUTCOME),
 ];
 
 pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<bool> {
