@@ -188,7 +188,13 @@ pub fn check_file(dir: &Path) -> Vec<Problem> {
 
 /// Parses the seed file's text.
 pub fn parse(file: &Path, src: &str) -> Result<Vec<Seed>, Vec<Problem>> {
-    let line = |offset: usize| src.as_bytes()[..offset.min(src.len())].iter().filter(|b| **b == b'\n').count() + 1;
+    let line = |offset: usize| {
+        src.as_bytes()[..offset.min(src.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    };
     let mut problems = Vec::new();
     let mut report = |offset: usize, message: String| {
         problems.push(Problem {
@@ -200,7 +206,10 @@ pub fn parse(file: &Path, src: &str) -> Result<Vec<Seed>, Vec<Problem>> {
     let root = match DeTable::parse(src) {
         Ok(root) => root,
         Err(e) => {
-            report(e.span().map_or(0, |s| s.start), e.message().trim().to_string());
+            report(
+                e.span().map_or(0, |s| s.start),
+                e.message().trim().to_string(),
+            );
             return Err(problems);
         }
     };
@@ -216,7 +225,10 @@ pub fn parse(file: &Path, src: &str) -> Result<Vec<Seed>, Vec<Problem>> {
             continue;
         }
         let DeValue::Table(table) = value.get_ref() else {
-            report(at, format!("`{name}` needs a text per language: [{name}] zh = \"…\""));
+            report(
+                at,
+                format!("`{name}` needs a text per language: [{name}] zh = \"…\""),
+            );
             continue;
         };
         let mut texts = BTreeMap::new();
@@ -420,7 +432,10 @@ mod tests {
 
     #[test]
     fn texts_need_every_language_known_placeholders_and_the_same_ones() {
-        assert_eq!(check(&texts("您好 {owner_name}", "Hello {owner_name}")), Ok(()));
+        assert_eq!(
+            check(&texts("您好 {owner_name}", "Hello {owner_name}")),
+            Ok(())
+        );
         assert_eq!(
             check(&BTreeMap::from([(Lang::Zh, "您好".to_string())])),
             Err(Invalid::MissingLanguage(Lang::En))
@@ -446,7 +461,10 @@ mod tests {
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(lines[0].starts_with("canned.toml:5: "), "{lines:?}");
-        assert!(lines[1].starts_with("canned.toml:9: ") && lines[1].contains("`en`"), "{lines:?}");
+        assert!(
+            lines[1].starts_with("canned.toml:9: ") && lines[1].contains("`en`"),
+            "{lines:?}"
+        );
     }
 
     #[test]

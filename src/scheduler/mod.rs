@@ -46,6 +46,8 @@ pub struct TickReport {
     pub broadcast_updates: u64,
     /// Visit reminders, survey invitations and survey reminders queued.
     pub visit_and_survey_messages: u64,
+    /// Low-rating follow-ups past their deadline, chased.
+    pub follow_ups_chased: usize,
 }
 
 /// Does everything that is due at `now`.
@@ -92,6 +94,12 @@ pub async fn tick(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<TickRe
         crate::processor::features::visits::run_due(&mut tx, app, now)
             .await
             .context("sending visit and survey reminders")?;
+    tx.commit().await?;
+    let mut tx = pool.begin().await?;
+    report.follow_ups_chased =
+        crate::processor::features::staff::followup::chase_overdue(&mut tx, app, now)
+            .await
+            .context("chasing overdue low-rating follow-ups")?;
     tx.commit().await?;
     Ok(report)
 }

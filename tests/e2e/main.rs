@@ -22,6 +22,7 @@ mod settings;
 mod shutdown;
 mod soak;
 mod staff;
+mod staff_desk;
 mod supervision;
 mod support;
 mod visits;

@@ -29,17 +29,17 @@ use propdesk::telegram::callback::Callback;
 
 use crate::support::{fast_limits, spawn_app_with, TestApp, WAIT};
 
-const GROUP: i64 = -100_777;
-const OWNER: i64 = 5001;
-const BUTLER: i64 = 6001;
-const SUPERVISOR: i64 = 6002;
-const ASSISTANT: i64 = 6003;
-const STRANGER: i64 = 6666;
+pub(crate) const GROUP: i64 = -100_777;
+pub(crate) const OWNER: i64 = 5001;
+pub(crate) const BUTLER: i64 = 6001;
+pub(crate) const SUPERVISOR: i64 = 6002;
+pub(crate) const ASSISTANT: i64 = 6003;
+pub(crate) const STRANGER: i64 = 6666;
 
 /// The bot with a staff group, a butler (#1), a supervisor (#2), an
 /// assistant (#3), a registered owner of unit 3-2-1101 who has said hello,
 /// and a stranger.
-async fn office() -> TestApp {
+pub(crate) async fn office() -> TestApp {
     let (config, limits) = fast_limits();
     let app = spawn_app_with(config, |s| {
         s.sender.limits = limits;
@@ -90,7 +90,7 @@ async fn office() -> TestApp {
 
 /// Files a ticket as the dialogue integrator will: `file_ticket` inside an
 /// update's transaction.
-async fn file(app: &TestApp, update_id: i64, new: NewTicket) -> TicketId {
+pub(crate) async fn file(app: &TestApp, update_id: i64, new: NewTicket) -> TicketId {
     let shared = App {
         settings: {
             let mut s = app.settings.processor.clone();
@@ -114,14 +114,14 @@ async fn file(app: &TestApp, update_id: i64, new: NewTicket) -> TicketId {
     filed.id
 }
 
-async fn unit_id(app: &TestApp) -> i64 {
+pub(crate) async fn unit_id(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT id FROM units WHERE code = '3-2-1101'")
         .fetch_one(&app.db.pool)
         .await
         .unwrap()
 }
 
-fn leak(app: &TestApp, description: &str, priority: Priority) -> NewTicket {
+pub(crate) fn leak(app: &TestApp, description: &str, priority: Priority) -> NewTicket {
     let mut new = NewTicket::new(TicketKind::Repair, description);
     new.owner_chat_id = Some(OWNER);
     new.priority = priority;
@@ -131,7 +131,7 @@ fn leak(app: &TestApp, description: &str, priority: Priority) -> NewTicket {
     new
 }
 
-async fn leak_ticket(app: &TestApp, update_id: i64, priority: Priority) -> TicketId {
+pub(crate) async fn leak_ticket(app: &TestApp, update_id: i64, priority: Priority) -> TicketId {
     let mut new = leak(app, "厨房水管漏水，地面有积水", priority);
     new.unit_id = Some(unit_id(app).await);
     new.person_id = sqlx::query_scalar("SELECT id FROM people WHERE telegram_user_id = $1")
@@ -143,7 +143,7 @@ async fn leak_ticket(app: &TestApp, update_id: i64, priority: Priority) -> Ticke
 }
 
 /// The card of ticket `id` in the staff group.
-async fn card(app: &TestApp, id: TicketId) -> SentMessage {
+pub(crate) async fn card(app: &TestApp, id: TicketId) -> SentMessage {
     app.expect_message(GROUP, &format!("工单 {id} ·")).await
 }
 
@@ -259,7 +259,7 @@ async fn a_ticket_goes_from_filed_to_rated_with_the_card_edited_in_place() {
     app.finish().await;
 }
 
-async fn load(app: &TestApp, id: TicketId) -> tickets::Ticket {
+pub(crate) async fn load(app: &TestApp, id: TicketId) -> tickets::Ticket {
     let mut conn = app.db.pool.acquire().await.unwrap();
     tickets::load(&mut conn, id).await.unwrap().unwrap()
 }
@@ -782,7 +782,7 @@ async fn help_in_the_staff_group_lists_the_staff_commands() {
 }
 
 /// The kinds of ticket `id`'s events, oldest first.
-async fn event_kinds(app: &TestApp, id: TicketId) -> Vec<String> {
+pub(crate) async fn event_kinds(app: &TestApp, id: TicketId) -> Vec<String> {
     sqlx::query_scalar("SELECT kind FROM ticket_events WHERE ticket_id = $1 ORDER BY id")
         .bind(id.0)
         .fetch_all(&app.db.pool)

@@ -46,7 +46,10 @@ pub async fn new_ticket(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()>
         None => {
             // A common area of the office's list stands for the unit.
             let areas = office_settings::load(ctx.conn).await?.common_areas;
-            let Some(area) = areas.into_iter().find(|a| a.eq_ignore_ascii_case(unit_code)) else {
+            let Some(area) = areas
+                .into_iter()
+                .find(|a| a.eq_ignore_ascii_case(unit_code))
+            else {
                 let codes = units::unit_ids_by_code(ctx.conn).await?;
                 let close = units::close_matches(unit_code, codes.keys().map(String::as_str), 5);
                 let mut text = texts::NO_SUCH_UNIT.fill(desk.lang, &[("unit", unit_code)]);
@@ -135,7 +138,10 @@ pub async fn roster(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
                 return desk.say_phrase(ctx, texts::STAFF_USAGE, &[]).await;
             };
             let done = staff::set_role(ctx.conn, no, role).await?;
-            if let Some(changed) = staff::find(ctx.conn, &format!("#{no}")).await?.filter(|_| done) {
+            if let Some(changed) = staff::find(ctx.conn, &format!("#{no}"))
+                .await?
+                .filter(|_| done)
+            {
                 menus::refresh_member(ctx.conn, Some(ctx.update_id), &changed).await?;
             }
             let p = if done {
@@ -181,7 +187,10 @@ pub async fn office_settings_command(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) 
             match office_settings::set(ctx.conn, key, value, &who).await? {
                 Ok(change) => {
                     // The staff group's menu follows its language.
-                    if let (true, Some(chat)) = (change.key == "staff_language", ctx.app.settings.staff_chat_id) {
+                    if let (true, Some(chat)) = (
+                        change.key == "staff_language",
+                        ctx.app.settings.staff_chat_id,
+                    ) {
                         menus::refresh_group(ctx.conn, Some(ctx.update_id), chat).await?;
                     }
                     desk.say_phrase(

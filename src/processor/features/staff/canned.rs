@@ -135,7 +135,8 @@ async fn picker(ctx: &mut Ctx<'_>, desk: &Desk, t: &Ticket, replies: &[Canned]) 
     for c in replies.iter().take(PICKER_MAX) {
         text.push('\n');
         text.push_str(
-            &texts::desk::CANNED_LIST_LINE.fill(lang, &[("key", &c.key), ("text", &preview(c, lang))]),
+            &texts::desk::CANNED_LIST_LINE
+                .fill(lang, &[("key", &c.key), ("text", &preview(c, lang))]),
         );
         rows.push(vec![InlineKeyboardButton::callback(
             c.key.clone(),
@@ -342,7 +343,13 @@ async fn change(ctx: &mut Ctx<'_>, desk: &Desk, verb: &str, rest: &str) -> Resul
         };
         (edited, phrase)
     };
-    tracing::info!(key, verb, done, by = desk.staff.staff_no, "canned reply changed");
+    tracing::info!(
+        key,
+        verb,
+        done,
+        by = desk.staff.staff_no,
+        "canned reply changed"
+    );
     desk.say_phrase(ctx, phrase, &[("key", key)]).await
 }
 
@@ -350,11 +357,15 @@ async fn change(ctx: &mut Ctx<'_>, desk: &Desk, verb: &str, rest: &str) -> Resul
 async fn invalid(ctx: &mut Ctx<'_>, desk: &Desk, key: &str, why: &Invalid) -> Result<()> {
     let lang = desk.lang;
     let text = match why {
-        Invalid::MissingLanguage(l) => texts::desk::CANNED_MISSING_LANGUAGE
-            .fill(lang, &[("key", key), ("lang", l.code())]),
+        Invalid::MissingLanguage(l) => {
+            texts::desk::CANNED_MISSING_LANGUAGE.fill(lang, &[("key", key), ("lang", l.code())])
+        }
         Invalid::UnknownPlaceholder(name) => texts::desk::CANNED_BAD_PLACEHOLDER.fill(
             lang,
-            &[("name", &format!("{{{name}}}")), ("allowed", &canned::list())],
+            &[
+                ("name", &format!("{{{name}}}")),
+                ("allowed", &canned::list()),
+            ],
         ),
         Invalid::PlaceholdersDiffer => {
             texts::desk::CANNED_PLACEHOLDERS_DIFFER.fill(lang, &[("key", key)])

@@ -204,11 +204,20 @@ pub fn render_view(
     }
     if let Some((label, name, phone)) = contact(t) {
         let phone = match (view, phone.as_deref()) {
-            (View::Private { phone: Some(full), .. }, Some(_)) => dialable(full),
+            (
+                View::Private {
+                    phone: Some(full), ..
+                },
+                Some(_),
+            ) => dialable(full),
             (_, Some(p)) => masked(p),
             (_, None) => String::new(),
         };
-        lines.push(format!("{}: {name} {phone}", label.get(lang)).trim_end().to_string());
+        lines.push(
+            format!("{}: {name} {phone}", label.get(lang))
+                .trim_end()
+                .to_string(),
+        );
     }
     if t.channel != tickets::Channel::Telegram {
         lines.push(format!(

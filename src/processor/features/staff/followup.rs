@@ -86,8 +86,15 @@ pub async fn low_rating(ctx: &mut Ctx<'_>, t: &Ticket, stars: i16) -> Result<()>
         );
         let body = card::render(t, assignee.as_ref(), lang, ctx.now, tz);
         let history = queue::history(ctx, t.id, lang).await?;
-        send(ctx.conn, Some(ctx.update_id), chat, t.id, format!("{header}\n\n{body}\n\n{history}"), lang)
-            .await?;
+        send(
+            ctx.conn,
+            Some(ctx.update_id),
+            chat,
+            t.id,
+            format!("{header}\n\n{body}\n\n{history}"),
+            lang,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -130,7 +137,8 @@ async fn send(
         } else {
             Request::text(part)
         };
-        let row = outbox::enqueue(conn, update_id, &Outgoing::new(chat, Lane::Staff, request)).await?;
+        let row =
+            outbox::enqueue(conn, update_id, &Outgoing::new(chat, Lane::Staff, request)).await?;
         tickets::link_message(conn, row, id).await?;
     }
     Ok(())
@@ -144,7 +152,9 @@ pub async fn on_button(
     button: Callback,
 ) -> Result<()> {
     let id = match button {
-        Callback::FollowUpCall(id) | Callback::FollowUpNote(id) | Callback::FollowUpReopen(id) => id,
+        Callback::FollowUpCall(id) | Callback::FollowUpNote(id) | Callback::FollowUpReopen(id) => {
+            id
+        }
         _ => return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(desk.lang))).await,
     };
     let Some(t) = tickets::load(ctx.conn, id).await? else {
@@ -154,30 +164,41 @@ pub async fn on_button(
     let ids = id.to_string();
     match button {
         Callback::FollowUpCall(_) => {
-            let Some(number) = phone::reveal(ctx, &desk.staff, &t, desk.private, Via::CallBack).await?
+            let Some(number) =
+                phone::reveal(ctx, &desk.staff, &t, desk.private, Via::CallBack).await?
             else {
-                return desk.say_phrase(ctx, texts::desk::NO_PHONE, &[("id", &ids)]).await;
+                return desk
+                    .say_phrase(ctx, texts::desk::NO_PHONE, &[("id", &ids)])
+                    .await;
             };
-            let who = card::contact(&t).map(|(_, name, _)| name).unwrap_or_default();
-            let text =
-                texts::desk::CALL_BACK.fill(desk.lang, &[("id", &ids), ("who", &who), ("phone", &number)]);
+            let who = card::contact(&t)
+                .map(|(_, name, _)| name)
+                .unwrap_or_default();
+            let text = texts::desk::CALL_BACK.fill(
+                desk.lang,
+                &[("id", &ids), ("who", &who), ("phone", &number)],
+            );
             let note = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
                 texts::desk::BUTTON_FOLLOW_UP_NOTE.get(desk.lang),
                 Callback::FollowUpNote(id).encode(),
             )]]);
-            ctx.reply(desk.chat_id, Request::text_with(text, note)).await?;
+            ctx.reply(desk.chat_id, Request::text_with(text, note))
+                .await?;
             Ok(())
         }
         Callback::FollowUpNote(_) => {
             if !follow_up::is_open(ctx.conn, id).await? {
-                return desk.say_phrase(ctx, texts::desk::FOLLOW_UP_NOT_OPEN, &[("id", &ids)]).await;
+                return desk
+                    .say_phrase(ctx, texts::desk::FOLLOW_UP_NOT_OPEN, &[("id", &ids)])
+                    .await;
             }
             let key = Key {
                 chat_id: desk.chat_id,
                 user_id: desk.staff.telegram_user_id,
             };
             conversation::wait_for(ctx, key, &Waiting::FollowUpNote { ticket: id.0 }).await?;
-            desk.say_phrase(ctx, texts::desk::ASK_FOLLOW_UP_NOTE, &[("id", &ids)]).await
+            desk.say_phrase(ctx, texts::desk::ASK_FOLLOW_UP_NOTE, &[("id", &ids)])
+                .await
         }
         _ => {
             let deadline = office_settings::load(ctx.conn)
@@ -192,7 +213,12 @@ pub async fn on_button(
 
 /// A supervisor's answer to "what came of the follow-up": recorded as an
 /// internal note, and the follow-up is done. True when it was the answer.
-pub async fn on_waiting(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, ticket: i64) -> Result<bool> {
+pub async fn on_waiting(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    msg: &Message,
+    ticket: i64,
+) -> Result<bool> {
     let key = Key {
         chat_id: from.chat_id,
         user_id: from.user_id,
@@ -226,7 +252,11 @@ pub async fn on_waiting(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, ticket:
     )
     .await?;
     follow_up::finish(ctx.conn, id, ctx.now).await?;
-    tracing::info!(ticket = id.0, by = member.staff_no, "low-rating follow-up recorded");
+    tracing::info!(
+        ticket = id.0,
+        by = member.staff_no,
+        "low-rating follow-up recorded"
+    );
     let done = texts::desk::FOLLOW_UP_DONE.fill(lang, &[("id", &id.to_string())]);
     ctx.reply(from.chat_id, Request::text(done)).await?;
     Ok(true)
@@ -234,7 +264,11 @@ pub async fn on_waiting(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, ticket:
 
 /// Follow-ups past their deadline: each supervisor is reminded, with the
 /// buttons, at most once per ping interval. Returns how many were chased.
-pub async fn chase_overdue(conn: &mut PgConnection, app: &App, now: DateTime<Utc>) -> Result<usize> {
+pub async fn chase_overdue(
+    conn: &mut PgConnection,
+    app: &App,
+    now: DateTime<Utc>,
+) -> Result<usize> {
     let interval = office_settings::load(conn).await?.ping_interval_minutes;
     let due = follow_up::overdue(conn, now, interval, BATCH).await?;
     let tz = app.settings.timezone;
@@ -242,7 +276,10 @@ pub async fn chase_overdue(conn: &mut PgConnection, app: &App, now: DateTime<Utc
         for (chat, lang) in supervisors(conn).await? {
             let text = texts::desk::FOLLOW_UP_CHASE.fill(
                 lang,
-                &[("id", &overdue.id.to_string()), ("due", &card::local(overdue.due, tz))],
+                &[
+                    ("id", &overdue.id.to_string()),
+                    ("due", &card::local(overdue.due, tz)),
+                ],
             );
             send(conn, None, chat, overdue.id, text, lang).await?;
         }

@@ -131,7 +131,11 @@ pub async fn forget_member(
 
 /// Queues the staff group's menu in every language (its fallback in the
 /// `staff_language` setting).
-pub async fn refresh_group(conn: &mut PgConnection, update_id: Option<i64>, chat: i64) -> Result<()> {
+pub async fn refresh_group(
+    conn: &mut PgConnection,
+    update_id: Option<i64>,
+    chat: i64,
+) -> Result<()> {
     let fallback = office_settings::load(conn).await?.staff_language;
     let requests = per_language(fallback, group_menu);
     queue(conn, update_id, chat, &requests).await
@@ -176,7 +180,15 @@ mod tests {
     fn each_role_sees_its_own_commands_and_the_owners() {
         let butler = member_menu(StaffRole::Butler, Lang::En);
         let manager = member_menu(StaffRole::Manager, Lang::En);
-        for name in ["queue", "claim", "reply", "canned", "newticket", "mytickets", "help"] {
+        for name in [
+            "queue",
+            "claim",
+            "reply",
+            "canned",
+            "newticket",
+            "mytickets",
+            "help",
+        ] {
             assert!(names(&butler).contains(&name), "butler lacks /{name}");
         }
         for name in ["assign", "reopen", "staff", "broadcast", "ban"] {

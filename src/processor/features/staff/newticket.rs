@@ -94,7 +94,13 @@ impl Here {
 
 /// `/newticket` with nothing after it: the form's first question.
 pub async fn start(ctx: &mut Ctx<'_>, desk: &Desk) -> Result<()> {
-    ask(ctx, &Here::of(desk), TicketForm::default(), FormStep::Channel).await
+    ask(
+        ctx,
+        &Here::of(desk),
+        TicketForm::default(),
+        FormStep::Channel,
+    )
+    .await
 }
 
 fn kind_of(form: &TicketForm) -> Option<TicketKind> {
@@ -158,7 +164,11 @@ fn way_out(step: FormStep, lang: Lang, trail: &[FormStep]) -> Vec<InlineKeyboard
     if !trail.is_empty() {
         row.push(press(step, texts::engine::BACK.get(lang), FormPress::Back));
     }
-    row.push(press(step, texts::engine::CANCEL.get(lang), FormPress::Cancel));
+    row.push(press(
+        step,
+        texts::engine::CANCEL.get(lang),
+        FormPress::Cancel,
+    ));
     row
 }
 
@@ -211,7 +221,11 @@ async fn ask(ctx: &mut Ctx<'_>, here: &Here, mut form: TicketForm, step: FormSte
             texts::desk::NT_ASK_PLACE.get(lang).to_string()
         }
         FormStep::Caller => {
-            rows.push(vec![press(step, texts::engine::SKIP.get(lang), FormPress::Skip)]);
+            rows.push(vec![press(
+                step,
+                texts::engine::SKIP.get(lang),
+                FormPress::Skip,
+            )]);
             texts::desk::NT_ASK_CALLER.get(lang).to_string()
         }
         FormStep::Kind => {
@@ -285,10 +299,18 @@ fn photos_prompt(
 ) -> String {
     let step = FormStep::Photos;
     if form.photos.is_empty() {
-        rows.push(vec![press(step, texts::engine::SKIP.get(lang), FormPress::Skip)]);
+        rows.push(vec![press(
+            step,
+            texts::engine::SKIP.get(lang),
+            FormPress::Skip,
+        )]);
         texts::desk::NT_ASK_PHOTOS.get(lang).to_string()
     } else {
-        rows.push(vec![press(step, texts::engine::DONE.get(lang), FormPress::Done)]);
+        rows.push(vec![press(
+            step,
+            texts::engine::DONE.get(lang),
+            FormPress::Done,
+        )]);
         texts::desk::NT_PHOTOS_RECEIVED.fill(lang, &[("n", &form.photos.len().to_string())])
     }
 }
@@ -297,7 +319,11 @@ fn photos_prompt(
 fn summary(ctx: &Ctx<'_>, form: &TicketForm, lang: Lang) -> String {
     let mut lines = Vec::new();
     if let Some(c) = channel_of(form) {
-        lines.push(format!("{}: {}", texts::CARD_CHANNEL.get(lang), c.label(lang)));
+        lines.push(format!(
+            "{}: {}",
+            texts::CARD_CHANNEL.get(lang),
+            c.label(lang)
+        ));
     }
     if let Some(unit) = &form.unit {
         lines.push(format!("{}: {unit}", texts::CARD_UNIT.get(lang)));
@@ -306,7 +332,11 @@ fn summary(ctx: &Ctx<'_>, form: &TicketForm, lang: Lang) -> String {
         lines.push(format!("{}: {area}", texts::CARD_LOCATION.get(lang)));
     }
     if form.caller_name.is_some() || form.caller_phone.is_some() {
-        let phone = form.caller_phone.as_deref().map(card::masked).unwrap_or_default();
+        let phone = form
+            .caller_phone
+            .as_deref()
+            .map(card::masked)
+            .unwrap_or_default();
         lines.push(format!(
             "{}: {} {phone}",
             texts::desk::CARD_CALLER.get(lang),
@@ -342,7 +372,12 @@ fn summary(ctx: &Ctx<'_>, form: &TicketForm, lang: Lang) -> String {
 }
 
 /// Moves on from the answered `step`.
-async fn advance(ctx: &mut Ctx<'_>, here: &Here, mut form: TicketForm, step: FormStep) -> Result<()> {
+async fn advance(
+    ctx: &mut Ctx<'_>,
+    here: &Here,
+    mut form: TicketForm,
+    step: FormStep,
+) -> Result<()> {
     if form.trail.last() != Some(&step) {
         form.trail.push(step);
     }
@@ -381,7 +416,8 @@ pub async fn on_button(
 
 async fn cancel(ctx: &mut Ctx<'_>, here: &Here) -> Result<()> {
     conversation::clear(ctx.conn, here.key()).await?;
-    here.say(ctx, texts::desk::NT_CANCELLED.get(here.lang)).await
+    here.say(ctx, texts::desk::NT_CANCELLED.get(here.lang))
+        .await
 }
 
 async fn back(ctx: &mut Ctx<'_>, here: &Here, mut form: TicketForm) -> Result<()> {
@@ -423,7 +459,9 @@ async fn pick(
     i: usize,
 ) -> Result<()> {
     let chosen = match at {
-        FormStep::Channel => CHANNELS.get(i).map(|c| form.channel = Some(c.as_str().into())),
+        FormStep::Channel => CHANNELS
+            .get(i)
+            .map(|c| form.channel = Some(c.as_str().into())),
         FormStep::Place => form.offered.get(i).cloned().map(|entry| {
             let (unit, area) = match entry.split_once(':') {
                 Some(("unit", code)) => (Some(code.to_string()), None),
@@ -476,7 +514,12 @@ pub async fn on_waiting(
         staff: member,
         lang: card::staff_language(ctx, from.chat_id).await?,
     };
-    let text = msg.text().or(msg.caption()).unwrap_or_default().trim().to_string();
+    let text = msg
+        .text()
+        .or(msg.caption())
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     if text.starts_with('/') {
         return match commands::word(&text, &ctx.app.settings.bot_username).as_deref() {
             Some("cancel") => cancel(ctx, &here).await.map(|()| true),
@@ -488,14 +531,19 @@ pub async fn on_waiting(
     match (form.step, photo) {
         (Some(FormStep::Photos), Some(p)) => add_photo(ctx, &here, form, msg, p).await?,
         (Some(FormStep::Place), None) if !text.is_empty() => place(ctx, &here, form, &text).await?,
-        (Some(FormStep::Caller), None) if !text.is_empty() => caller(ctx, &here, form, &text).await?,
+        (Some(FormStep::Caller), None) if !text.is_empty() => {
+            caller(ctx, &here, form, &text).await?
+        }
         (Some(FormStep::Description), photo) if !text.is_empty() => {
             description(ctx, &here, form, &text, photo).await?;
         }
         (Some(FormStep::Description), _) => {
             let max = MAX_DESCRIPTION.to_string();
-            here.say(ctx, texts::desk::NT_BAD_DESCRIPTION.fill(here.lang, &[("max", &max)]))
-                .await?;
+            here.say(
+                ctx,
+                texts::desk::NT_BAD_DESCRIPTION.fill(here.lang, &[("max", &max)]),
+            )
+            .await?;
         }
         _ => {
             here.say(ctx, texts::desk::NT_PRESS_A_BUTTON.get(here.lang))
@@ -531,7 +579,12 @@ async fn place(ctx: &mut Ctx<'_>, here: &Here, mut form: TicketForm, typed: &str
         .into_iter()
         .map(|code| format!("unit:{code}"))
         .chain(std::iter::once(format!("area:{typed}")))
-        .chain(areas.iter().filter(|a| **a != typed).map(|a| format!("area:{a}")))
+        .chain(
+            areas
+                .iter()
+                .filter(|a| **a != typed)
+                .map(|a| format!("area:{a}")),
+        )
         .collect();
     form.step = Some(FormStep::Place);
     let step = FormStep::Place;
@@ -619,7 +672,10 @@ async fn description(
     if text.chars().count() > MAX_DESCRIPTION {
         let max = MAX_DESCRIPTION.to_string();
         return here
-            .say(ctx, texts::desk::NT_BAD_DESCRIPTION.fill(here.lang, &[("max", &max)]))
+            .say(
+                ctx,
+                texts::desk::NT_BAD_DESCRIPTION.fill(here.lang, &[("max", &max)]),
+            )
             .await;
     }
     form.description = Some(text.to_string());
@@ -677,7 +733,10 @@ async fn submit(ctx: &mut Ctx<'_>, here: &Here, form: TicketForm) -> Result<()> 
         None => None,
     };
     let mut fields = serde_json::Map::new();
-    fields.insert("filed_by_staff".into(), serde_json::json!(here.staff.staff_no));
+    fields.insert(
+        "filed_by_staff".into(),
+        serde_json::json!(here.staff.staff_no),
+    );
     if let Some(name) = &form.caller_name {
         fields.insert("caller_name".into(), serde_json::json!(name));
     }
@@ -685,7 +744,10 @@ async fn submit(ctx: &mut Ctx<'_>, here: &Here, form: TicketForm) -> Result<()> 
         fields.insert("caller_phone".into(), serde_json::json!(phone));
     }
     if let Some(key) = &form.category {
-        if let Some((_, label)) = categories(ctx, Some(kind)).into_iter().find(|(k, _)| k == key) {
+        if let Some((_, label)) = categories(ctx, Some(kind))
+            .into_iter()
+            .find(|(k, _)| k == key)
+        {
             fields.insert(
                 tickets::LABELS_FIELD.into(),
                 serde_json::json!({ "category": tickets::label_json(&label) }),
@@ -753,11 +815,20 @@ mod tests {
     #[test]
     fn a_caller_is_a_name_and_a_phone_in_either_order() {
         let (name, phone) = parse_caller("张先生 13812345678").unwrap();
-        assert_eq!((name.as_deref(), phone.as_str()), (Some("张先生"), "+8613812345678"));
+        assert_eq!(
+            (name.as_deref(), phone.as_str()),
+            (Some("张先生"), "+8613812345678")
+        );
         let (name, phone) = parse_caller("138 1234 5678 Mr Zhang").unwrap();
-        assert_eq!((name.as_deref(), phone.as_str()), (Some("Mr Zhang"), "+8613812345678"));
+        assert_eq!(
+            (name.as_deref(), phone.as_str()),
+            (Some("Mr Zhang"), "+8613812345678")
+        );
         let (name, phone) = parse_caller("李女士，0755-1234-5678").unwrap();
-        assert_eq!((name.as_deref(), phone.as_str()), (Some("李女士"), "+8675512345678"));
+        assert_eq!(
+            (name.as_deref(), phone.as_str()),
+            (Some("李女士"), "+8675512345678")
+        );
         let (name, _) = parse_caller("13812345678").unwrap();
         assert_eq!(name, None);
         assert!(parse_caller("张先生").is_none());

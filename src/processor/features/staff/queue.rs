@@ -114,8 +114,14 @@ pub async fn show(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
     let lang = desk.lang;
     let tz = ctx.app.settings.timezone;
     let assignee = card::assignee_of(ctx, &t).await?;
-    let phone =
-        phone::reveal(ctx, &desk.staff, &t, desk.private, phone::Via::TicketCommand).await?;
+    let phone = phone::reveal(
+        ctx,
+        &desk.staff,
+        &t,
+        desk.private,
+        phone::Via::TicketCommand,
+    )
+    .await?;
     let photos = tickets::photos(ctx.conn, t.id).await?;
     let view = card::View::Private {
         phone: phone.as_deref(),

@@ -57,12 +57,13 @@ pub async fn reply_with(
             .await;
     };
     if !crate::domain::chats::is_reachable(ctx.conn, owner).await? {
-        let phone = match phone::reveal(ctx, &desk.staff, t, desk.private, Via::OwnerBlocked).await? {
-            Some(full) => full,
-            None => card::contact(t)
-                .and_then(|(_, _, p)| p)
-                .map_or_else(|| "-".into(), |p| card::masked(&p)),
-        };
+        let phone =
+            match phone::reveal(ctx, &desk.staff, t, desk.private, Via::OwnerBlocked).await? {
+                Some(full) => full,
+                None => card::contact(t)
+                    .and_then(|(_, _, p)| p)
+                    .map_or_else(|| "-".into(), |p| card::masked(&p)),
+            };
         return desk
             .say_phrase(
                 ctx,
