@@ -30,7 +30,7 @@ const FULL: &str = "+86 138 1234 1234";
 const MASKED: &str = "138****1234";
 
 /// Waits for a message to `chat` after `after` (a message id) containing `needle`.
-async fn next(app: &TestApp, chat: i64, after: i32, needle: &str) -> SentMessage {
+async fn next(app: &TestApp, chat: i64, after: i64, needle: &str) -> SentMessage {
     app.api
         .wait_for_message(
             chat,
@@ -42,7 +42,7 @@ async fn next(app: &TestApp, chat: i64, after: i32, needle: &str) -> SentMessage
 }
 
 /// The id of the last message the bot sent to `chat` (0 for none).
-fn last_id(app: &TestApp, chat: i64) -> i32 {
+fn last_id(app: &TestApp, chat: i64) -> i64 {
     app.api
         .messages(chat)
         .iter()
@@ -53,7 +53,7 @@ fn last_id(app: &TestApp, chat: i64) -> i32 {
 
 async fn phone_views(app: &TestApp, id: TicketId) -> Vec<(i64, String)> {
     sqlx::query_as(
-        "SELECT actor_id, payload->>'via' FROM ticket_events
+        "SELECT actor_id, data->>'via' FROM ticket_events
           WHERE ticket_id = $1 AND kind = 'phone_viewed' ORDER BY id",
     )
     .bind(id.0)
@@ -191,7 +191,7 @@ async fn a_canned_reply_reaches_each_owner_in_their_language_and_a_missing_value
     app.settle().await;
     assert_eq!(app.api.messages(OWNER).len(), owner_had);
     let canned_sent: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM ticket_events WHERE payload ? 'canned'")
+        sqlx::query_scalar("SELECT count(*) FROM ticket_events WHERE data ? 'canned'")
             .fetch_one(&app.db.pool)
             .await
             .unwrap();
