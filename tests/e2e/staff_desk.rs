@@ -605,3 +605,31 @@ async fn next_mine_and_transfer_work_a_ticket_from_queue_to_colleague() {
     assert_eq!(load(&app, normal).await.status, tickets::TicketStatus::Open);
     app.finish().await;
 }
+
+/// manager: /settings staff_language en → the group's cards are in English,
+/// and a category shows its label (Noise), not its key (`noise`).
+#[tokio::test]
+async fn the_staff_group_language_is_a_setting_and_cards_show_category_labels() {
+    let app = office().await;
+    app.set_office_setting("staff_language", "en").await;
+    let mut new = NewTicket::new(TicketKind::Complaint, "楼上每晚装修到十一点");
+    new.owner_chat_id = Some(OWNER);
+    new.unit_id = Some(crate::staff::unit_id(&app).await);
+    new.category = Some("noise".into());
+    new.fields = json!({ "labels": { "category": { "zh": "噪音", "en": "Noise" } } });
+    let id = crate::staff::file(&app, 910_050, new).await;
+    let posted = app
+        .api
+        .wait_for_message(GROUP, |m| m.body().contains(&format!("{id}")), WAIT)
+        .await
+        .unwrap();
+    assert!(posted.body().contains("Complaint / Noise"), "{}", posted.body());
+    assert!(!posted.body().contains("noise"), "{}", posted.body());
+    assert!(posted.callback_data("Claim").is_some(), "{:?}", posted.body());
+
+    app.set_office_setting("staff_language", "zh").await;
+    app.say(BUTLER, &format!("/ticket {}", id.0));
+    let shown = app.expect_message(BUTLER, "处理记录").await;
+    assert!(shown.body().contains("投诉 / 噪音"), "{}", shown.body());
+    app.finish().await;
+}
