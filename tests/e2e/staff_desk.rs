@@ -11,6 +11,7 @@
 //! ```
 
 use chrono::Duration;
+use propdesk::clock::Clock;
 use propdesk::domain::staff::{self, StaffRole};
 use propdesk::domain::tickets::{self, NewTicket, Priority, TicketId, TicketKind};
 use propdesk::processor::App;
@@ -623,9 +624,17 @@ async fn the_staff_group_language_is_a_setting_and_cards_show_category_labels() 
         .wait_for_message(GROUP, |m| m.body().contains(&format!("{id}")), WAIT)
         .await
         .unwrap();
-    assert!(posted.body().contains("Complaint / Noise"), "{}", posted.body());
+    assert!(
+        posted.body().contains("Complaint / Noise"),
+        "{}",
+        posted.body()
+    );
     assert!(!posted.body().contains("noise"), "{}", posted.body());
-    assert!(posted.callback_data("Claim").is_some(), "{:?}", posted.body());
+    assert!(
+        posted.callback_data("Claim").is_some(),
+        "{:?}",
+        posted.body()
+    );
 
     app.set_office_setting("staff_language", "zh").await;
     app.say(BUTLER, &format!("/ticket {}", id.0));
