@@ -88,10 +88,10 @@ pub(crate) async fn office() -> TestApp {
     app
 }
 
-/// Files a ticket as the dialogue integrator will: `file_ticket` inside an
-/// update's transaction.
-pub(crate) async fn file(app: &TestApp, update_id: i64, new: NewTicket) -> TicketId {
-    let shared = App {
+/// The processor's shared state, as the running bot has it (for calling
+/// `file_ticket` and the scheduler's tick directly).
+pub(crate) fn shared(app: &TestApp) -> App {
+    App {
         settings: {
             let mut s = app.settings.processor.clone();
             s.staff_chat_id = Some(GROUP);
@@ -99,7 +99,13 @@ pub(crate) async fn file(app: &TestApp, update_id: i64, new: NewTicket) -> Ticke
         },
         clock: app.clock.clone(),
         dialogues: Default::default(),
-    };
+    }
+}
+
+/// Files a ticket as the dialogue integrator will: `file_ticket` inside an
+/// update's transaction.
+pub(crate) async fn file(app: &TestApp, update_id: i64, new: NewTicket) -> TicketId {
+    let shared = shared(app);
     let mut tx = app.db.pool.begin().await.unwrap();
     let filed = {
         let mut ctx = Ctx {
@@ -931,15 +937,7 @@ async fn an_unclaimed_ticket_resolved_directly_records_its_resolver_and_closing_
     );
 
     // Past the reopen window the scheduler closes it, and the card says so.
-    let shared = App {
-        settings: {
-            let mut s = app.settings.processor.clone();
-            s.staff_chat_id = Some(GROUP);
-            s
-        },
-        clock: app.clock.clone(),
-        dialogues: Default::default(),
-    };
+    let shared = shared(&app);
     app.clock.advance(Duration::days(8));
     let report = propdesk::scheduler::tick(&app.db.pool, &shared, app.clock.now())
         .await

@@ -14,7 +14,6 @@ use chrono::Duration;
 use propdesk::clock::Clock;
 use propdesk::domain::staff::{self, StaffRole};
 use propdesk::domain::tickets::{self, NewTicket, Priority, TicketId, TicketKind};
-use propdesk::processor::App;
 use propdesk::standin::SentMessage;
 use propdesk::telegram::callback::Callback;
 use serde_json::json;
@@ -551,15 +550,7 @@ async fn a_low_rating_reaches_the_supervisor_privately_and_its_follow_up_is_a_ta
         .unwrap();
     app.press(OWNER, &rating, "1⭐");
     app.settle().await;
-    let shared = App {
-        settings: {
-            let mut s = app.settings.processor.clone();
-            s.staff_chat_id = Some(GROUP);
-            s
-        },
-        clock: app.clock.clone(),
-        dialogues: Default::default(),
-    };
+    let shared = crate::staff::shared(&app);
     app.clock.advance(Duration::hours(25));
     let report = propdesk::scheduler::tick(&app.db.pool, &shared, app.clock.now())
         .await

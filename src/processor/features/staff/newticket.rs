@@ -275,6 +275,17 @@ async fn ask(ctx: &mut Ctx<'_>, here: &Here, mut form: TicketForm, step: FormSte
         }
     };
     rows.push(way_out(step, lang, &form.trail));
+    show(ctx, here, form, text, rows).await
+}
+
+/// Stores the form (it waits for the answer) and shows `text` with `rows`.
+async fn show(
+    ctx: &mut Ctx<'_>,
+    here: &Here,
+    form: TicketForm,
+    text: String,
+    rows: Vec<Vec<InlineKeyboardButton>>,
+) -> Result<()> {
     let waiting = Waiting::NewTicket {
         form: Box::new(form),
     };
@@ -597,16 +608,7 @@ async fn place(ctx: &mut Ctx<'_>, here: &Here, mut form: TicketForm, typed: &str
     );
     rows.push(way_out(step, here.lang, &form.trail));
     let text = texts::desk::NT_UNKNOWN_PLACE.fill(here.lang, &[("unit", &typed)]);
-    let waiting = Waiting::NewTicket {
-        form: Box::new(form),
-    };
-    conversation::wait_for(ctx, here.key(), &waiting).await?;
-    ctx.reply(
-        here.chat,
-        Request::text_with(text, InlineKeyboardMarkup::new(rows)),
-    )
-    .await?;
-    Ok(())
+    show(ctx, here, form, text, rows).await
 }
 
 /// `张先生 13812345678`, `13812345678 Mr Zhang`, `Mr Zhang`-less numbers:
