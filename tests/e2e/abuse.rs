@@ -28,7 +28,12 @@ async fn spawn() -> TestApp {
 }
 
 /// The next message to `chat` after message `after` containing `needle`.
-async fn next_message(app: &TestApp, chat: i64, after: i64, needle: &str) -> SentMessage {
+pub(crate) async fn next_message(
+    app: &TestApp,
+    chat: i64,
+    after: i64,
+    needle: &str,
+) -> SentMessage {
     app.api
         .wait_for_message(
             chat,

@@ -14,10 +14,10 @@ use chrono::Duration;
 use propdesk::clock::Clock;
 use propdesk::domain::staff::{self, StaffRole};
 use propdesk::domain::tickets::{self, NewTicket, Priority, TicketId, TicketKind};
-use propdesk::standin::SentMessage;
 use propdesk::telegram::callback::Callback;
 use serde_json::json;
 
+use crate::abuse::next_message as next;
 use crate::staff::{
     card, event_kinds, leak_ticket, load, office, ASSISTANT, BUTLER, GROUP, OWNER, STRANGER,
     SUPERVISOR,
@@ -28,18 +28,6 @@ const MANAGER: i64 = 6004;
 const OWNER_EN: i64 = 5002;
 const FULL: &str = "+86 138 1234 1234";
 const MASKED: &str = "138****1234";
-
-/// Waits for a message to `chat` after `after` (a message id) containing `needle`.
-async fn next(app: &TestApp, chat: i64, after: i64, needle: &str) -> SentMessage {
-    app.api
-        .wait_for_message(
-            chat,
-            |m| m.message_id > after && m.body().contains(needle),
-            WAIT,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("waiting for {needle:?} after {after}: {e:#}"))
-}
 
 /// The id of the last message the bot sent to `chat` (0 for none).
 fn last_id(app: &TestApp, chat: i64) -> i64 {
