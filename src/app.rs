@@ -180,7 +180,9 @@ async fn prepare_database(
         .unwrap_or_else(|_| Err(anyhow::anyhow!("the database did not answer within 10 s")));
     match result {
         Ok(added) => tracing::info!(added, "canned replies seeded; staff command menus queued"),
-        Err(e) => tracing::warn!(error = %format!("{e:#}"), "could not seed canned replies or queue staff menus"),
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "could not seed canned replies or queue staff menus")
+        }
     }
 }
 
@@ -210,6 +212,7 @@ pub async fn serve(
 
     load_texts(&settings.dialogues_dir)?;
     let seeds = load_canned(&settings.dialogues_dir)?;
+    processor::commands::install(processor::router::COMMAND_TABLES);
     prepare_database(&pool, &seeds, settings.processor.staff_chat_id).await;
     let app = Arc::new(App {
         settings: settings.processor.clone(),

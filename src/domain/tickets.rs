@@ -256,7 +256,12 @@ pub fn label_json(label: &Text) -> Value {
     Value::Object(
         Lang::ALL
             .iter()
-            .map(|l| (l.code().to_string(), Value::String(label.get(*l).to_string())))
+            .map(|l| {
+                (
+                    l.code().to_string(),
+                    Value::String(label.get(*l).to_string()),
+                )
+            })
             .collect(),
     )
 }
@@ -518,13 +523,13 @@ pub async fn attach(
 
 /// The Telegram file ids of a ticket's photos, oldest first.
 pub async fn photos(conn: &mut PgConnection, id: TicketId) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar!(
+    sqlx::query_scalar!(
         "SELECT file_id FROM attachments WHERE ticket_id = $1 ORDER BY id",
         id.0
     )
     .fetch_all(conn)
     .await
-    .context("reading a ticket's photos")?)
+    .context("reading a ticket's photos")
 }
 
 /// Remembers where the card was posted.

@@ -14,6 +14,27 @@
 use crate::domain::staff::StaffRole;
 use crate::texts::Phrase;
 
+/// Every feature's command table as the router assembles it
+/// (`router::COMMAND_TABLES`), installed at start-up ([`install`]) so that
+/// the staff command menus can read it without importing the router (the
+/// router imports the staff desk, whose roster changes refresh the menus).
+static TABLES: std::sync::OnceLock<&'static [&'static [Command]]> = std::sync::OnceLock::new();
+
+/// Installs the command tables (once; later calls change nothing).
+pub fn install(tables: &'static [&'static [Command]]) {
+    let _ = TABLES.set(tables);
+}
+
+/// Every installed command, in table order (none before [`install`]).
+pub fn installed() -> impl Iterator<Item = &'static Command> {
+    TABLES
+        .get()
+        .copied()
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|t| t.iter())
+}
+
 /// The features that answer commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Feature {

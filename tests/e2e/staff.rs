@@ -872,7 +872,18 @@ async fn release_assign_note_and_reopen_each_change_the_ticket_and_say_so() {
     assert!(card_now(&app).body().contains("处理中"));
     assert_eq!(
         event_kinds(&app, id).await,
-        ["filed", "claimed", "released", "assigned", "note", "resolved", "reopened"]
+        // Each private notice to the holder shows the full number, recorded.
+        [
+            "filed",
+            "claimed",
+            "phone_viewed",
+            "released",
+            "assigned",
+            "phone_viewed",
+            "note",
+            "resolved",
+            "reopened"
+        ]
     );
     assert_eq!(cards_posted(&app, id), 1);
     app.finish().await;

@@ -27,15 +27,6 @@ const PICKER_MAX: usize = 30;
 /// Characters of a reply's text a picker line or button shows.
 const PREVIEW_CHARS: usize = 40;
 
-/// The 💬 button under a card or a holder's notice.
-#[must_use]
-pub fn button(id: TicketId, lang: Lang) -> InlineKeyboardButton {
-    InlineKeyboardButton::callback(
-        texts::desk::BUTTON_CANNED.get(lang),
-        Callback::CannedPick(id).encode(),
-    )
-}
-
 fn preview(c: &Canned, lang: Lang) -> String {
     let text = c.text(lang).replace('\n', " ");
     let mut short: String = text.chars().take(PREVIEW_CHARS).collect();

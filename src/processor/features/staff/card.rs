@@ -315,6 +315,15 @@ pub fn render_view(
     lines.join("\n")
 }
 
+/// The 💬 button under a card or a holder's notice.
+#[must_use]
+pub fn canned_button(id: TicketId, lang: Lang) -> InlineKeyboardButton {
+    InlineKeyboardButton::callback(
+        texts::desk::BUTTON_CANNED.get(lang),
+        Callback::CannedPick(id).encode(),
+    )
+}
+
 /// How many photos were posted below the card when it was filed.
 fn card_photos(t: &Ticket) -> i64 {
     t.fields
@@ -331,7 +340,7 @@ pub const CARD_PHOTOS_FIELD: &str = "card_photos";
 #[must_use]
 pub fn buttons(t: &Ticket, lang: Lang) -> Option<InlineKeyboardMarkup> {
     let id = t.id.0;
-    let canned = super::canned::button(TicketId(id), lang);
+    let canned = canned_button(TicketId(id), lang);
     match t.status {
         TicketStatus::Open => Some(InlineKeyboardMarkup::new([
             vec![

@@ -13,10 +13,9 @@ use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup,
 
 use super::desk::Desk;
 use super::phone::{self, Via};
-use super::{card, outcome, queue};
+use super::{card, queue};
 use crate::domain::office_settings;
 use crate::domain::staff::{self, StaffRole};
-use crate::domain::tickets::transition::Transition;
 use crate::domain::tickets::{self, follow_up, Actor, Ticket, TicketId};
 use crate::i18n::Lang;
 use crate::outbox::{self, Lane, Outgoing, Request};
@@ -200,14 +199,9 @@ pub async fn on_button(
             desk.say_phrase(ctx, texts::desk::ASK_FOLLOW_UP_NOTE, &[("id", &ids)])
                 .await
         }
-        _ => {
-            let deadline = office_settings::load(ctx.conn)
-                .await?
-                .deadline(t.kind, t.priority);
-            // A supervisor's reopening finishes the follow-up (outcome::apply).
-            let reopen = Transition::Reopen { deadline };
-            outcome::at_desk(ctx, desk, id, reopen).await.map(drop)
-        }
+        // The Reopen button is the desk's (`staff::on_button`): a
+        // supervisor's reopening finishes the follow-up (`outcome::apply`).
+        _ => Ok(()),
     }
 }
 

@@ -251,8 +251,22 @@ pub async fn on_button(
         Callback::CannedPick(_) | Callback::CannedSend { .. } => {
             canned::on_button(ctx, &desk, q, button).await
         }
-        Callback::FollowUpCall(_) | Callback::FollowUpNote(_) | Callback::FollowUpReopen(_) => {
+        Callback::FollowUpCall(_) | Callback::FollowUpNote(_) => {
             followup::on_button(ctx, &desk, q, button).await
+        }
+        Callback::FollowUpReopen(id) => {
+            // A supervisor's reopening also finishes the low-rating
+            // follow-up (`outcome::apply`).
+            answer(ctx, q, None).await?;
+            let Some(t) = tickets::load(ctx.conn, id).await? else {
+                return Ok(());
+            };
+            let deadline = crate::domain::office_settings::load(ctx.conn)
+                .await?
+                .deadline(t.kind, t.priority);
+            outcome::at_desk(ctx, &desk, id, transition::Transition::Reopen { deadline })
+                .await
+                .map(drop)
         }
         Callback::NewTicketForm { step, press } => {
             newticket::on_button(ctx, &desk, q, step, press).await

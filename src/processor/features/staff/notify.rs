@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::phone::{self, Via};
-use super::{canned, card, desk::split_text};
+use super::{card, desk::split_text};
 use crate::domain::staff::Staff;
 use crate::domain::tickets::{self, Ticket, TicketId};
 use crate::i18n::Lang;
@@ -181,7 +181,7 @@ pub async fn holder_notice(ctx: &mut Ctx<'_>, id: TicketId, to: &Staff, via: Via
     );
     let request = Request::text_with(
         text,
-        InlineKeyboardMarkup::new([[canned::button(t.id, lang)]]),
+        InlineKeyboardMarkup::new([[card::canned_button(t.id, lang)]]),
     );
     let row = ctx
         .send(Outgoing::new(to.telegram_user_id, Lane::Staff, request))
