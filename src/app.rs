@@ -212,7 +212,7 @@ pub async fn serve(
 
     load_texts(&settings.dialogues_dir)?;
     let seeds = load_canned(&settings.dialogues_dir)?;
-    processor::commands::install(processor::router::COMMAND_TABLES);
+    processor::install_command_table();
     prepare_database(&pool, &seeds, settings.processor.staff_chat_id).await;
     let app = Arc::new(App {
         settings: settings.processor.clone(),

@@ -121,7 +121,7 @@ async fn run(command: Command) -> Result<ExitCode> {
                 StaffRoleArg::Supervisor => StaffRole::Supervisor,
                 StaffRoleArg::Manager => StaffRole::Manager,
             };
-            propdesk::processor::commands::install(propdesk::processor::router::COMMAND_TABLES);
+            propdesk::processor::install_command_table();
             let member = propdesk::processor::features::staff::menus::add_member(
                 &db.pool,
                 telegram_id,

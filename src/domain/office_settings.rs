@@ -24,7 +24,14 @@ const MAX_DEADLINE_MINUTES: u32 = 90 * 24 * 60;
 
 /// Common areas a phone ticket may be for, until the office names its own.
 const DEFAULT_COMMON_AREAS: &[&str] = &[
-    "大堂", "B1车库", "B2车库", "1号电梯", "2号电梯", "3号电梯", "花园", "会所",
+    "大堂",
+    "B1车库",
+    "B2车库",
+    "1号电梯",
+    "2号电梯",
+    "3号电梯",
+    "花园",
+    "会所",
 ];
 /// At most this many common areas (they become buttons), of at most this
 /// many characters each.

@@ -343,7 +343,11 @@ pub fn close_matches<'a>(
         .filter(|(d, _)| *d <= 2)
         .collect();
     found.sort_unstable();
-    found.into_iter().take(n).map(|(_, c)| c.to_string()).collect()
+    found
+        .into_iter()
+        .take(n)
+        .map(|(_, c)| c.to_string())
+        .collect()
 }
 
 #[cfg(test)]
@@ -399,7 +403,10 @@ mod tests {
     fn close_matches_forgive_separators_and_a_slip_or_two() {
         let codes = ["3-2-1101", "3-2-1102", "5-1-0302", "A栋1203"];
         assert_eq!(close_matches("321101", codes, 5)[0], "3-2-1101");
-        assert_eq!(close_matches("3-2-1108", codes, 5), ["3-2-1101", "3-2-1102"]);
+        assert_eq!(
+            close_matches("3-2-1108", codes, 5),
+            ["3-2-1101", "3-2-1102"]
+        );
         assert_eq!(close_matches("a栋 1203", codes, 5), ["A栋1203"]);
         assert!(close_matches("9-9-9999", codes, 5).is_empty());
         assert!(close_matches("--", codes, 5).is_empty());

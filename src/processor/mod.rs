@@ -238,3 +238,10 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into())
 }
+
+/// Installs the router's command table where the staff command menus read
+/// it (`commands::installed`); `serve` and `propdesk staff add` call it
+/// before they queue menus.
+pub fn install_command_table() {
+    commands::install(router::COMMAND_TABLES);
+}

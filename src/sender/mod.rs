@@ -511,11 +511,9 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
             let commands = commands
                 .iter()
                 .map(|c| BotCommand::new(c.command.clone(), c.description.clone()));
-            let mut req = bot
-                .set_my_commands(commands)
-                .scope(BotCommandScope::Chat {
-                    chat_id: Recipient::Id(chat),
-                });
+            let mut req = bot.set_my_commands(commands).scope(BotCommandScope::Chat {
+                chat_id: Recipient::Id(chat),
+            });
             if let Some(code) = language_code {
                 req = req.language_code(code.clone());
             }

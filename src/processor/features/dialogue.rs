@@ -764,7 +764,10 @@ fn choice_labels(ctx: &Ctx<'_>, effect: &Effect) -> serde_json::Map<String, Valu
     let Some(d) = arg(effect, "dialogue").and_then(|id| ctx.app.dialogues.get(id)) else {
         return labels;
     };
-    for (field, vars) in [("category", &["category", "topic"][..]), ("place", &["place"][..])] {
+    for (field, vars) in [
+        ("category", &["category", "topic"][..]),
+        ("place", &["place"][..]),
+    ] {
         let value = arg(effect, field).or_else(|| {
             (field == "category")
                 .then(|| arg(effect, "topic"))
