@@ -259,6 +259,26 @@ const SELECT: &str = "SELECT t.id, t.kind, t.category, t.priority, t.status, t.c
    LEFT JOIN units u ON u.id = t.unit_id
    LEFT JOIN people p ON p.id = t.person_id";
 
+/// Whom a ticket staff file for `unit_id` reaches: the unit's default
+/// member (an owner first) and their Telegram account, if any.
+pub async fn contact_of_unit(
+    conn: &mut PgConnection,
+    unit_id: i64,
+) -> Result<(Option<i64>, Option<i64>)> {
+    let row = sqlx::query!(
+        "SELECT m.person_id, p.telegram_user_id
+           FROM unit_members m JOIN people p ON p.id = m.person_id
+          WHERE m.unit_id = $1
+          ORDER BY m.is_default DESC, m.role = 'owner' DESC, m.created_at
+          LIMIT 1",
+        unit_id
+    )
+    .fetch_optional(conn)
+    .await
+    .context("finding whom a unit's ticket reaches")?;
+    Ok(row.map_or((None, None), |r| (Some(r.person_id), r.telegram_user_id)))
+}
+
 /// A ticket's row as `SELECT` reads it; [`Ticket`] is it with its texts parsed.
 #[derive(sqlx::FromRow)]
 struct TicketRow {

@@ -10,6 +10,7 @@ use super::context::{chat_language, Ctx};
 use super::conversation::{self, Conversation, Key, Loaded, Waiting};
 use super::features::broadcast;
 use super::features::dialogue;
+use super::features::household;
 use super::features::incidents;
 use super::features::limits;
 use super::features::menu;
@@ -97,6 +98,10 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
     }
     if let Some(text) = msg.text() {
         if text.starts_with('/') {
+            // An invitation link opened: `/start <code>`.
+            if let Some(code) = household::start_payload(text, &ctx.app.settings.bot_username) {
+                return household::accept_invite(ctx, from, msg, code).await;
+            }
             return menu::on_command(ctx, from, text).await;
         }
         if staff::owner_follow_up(ctx, from.chat_id, msg).await? {
@@ -154,6 +159,9 @@ async fn answers_the_question(
         }
         Waiting::VisitNote { visit, outcome } => {
             visits::on_waiting(ctx, from, msg, visit, outcome).await
+        }
+        Waiting::RegistrationRefusal { ticket } => {
+            household::on_refusal_reason(ctx, from, msg, ticket).await
         }
         ref owner @ (Waiting::CancelReason { .. }
         | Waiting::RatingComment { .. }
@@ -224,6 +232,14 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
         | Callback::VisitConfirm { .. }
         | Callback::VisitReschedule { .. }
         | Callback::VisitMove { .. } => visits::on_button(ctx, &from, q, button).await,
+        Callback::RegistrationBind { .. }
+        | Callback::RegistrationRefuse(_)
+        | Callback::HouseholdInvite { .. }
+        | Callback::HouseholdRemove { .. }
+        | Callback::HouseholdRemoveYes { .. }
+        | Callback::HouseholdKeep
+        | Callback::Reminders(_)
+        | Callback::Unbind { .. } => household::on_button(ctx, &from, q, button).await,
     }
 }
 

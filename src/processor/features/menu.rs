@@ -25,6 +25,7 @@ pub enum OwnerCommand {
     Mytickets,
     Lang,
     Reminders(String),
+    Household,
 }
 
 /// The command list registered with setMyCommands, per language.
@@ -36,6 +37,7 @@ pub fn command_list(lang: Lang) -> Vec<(&'static str, &'static str)> {
         ("mytickets", texts::CMD_MYTICKETS),
         ("cancel", texts::CMD_CANCEL),
         ("reminders", texts::reminders::CMD_REMINDERS),
+        ("household", texts::household::CMD_HOUSEHOLD),
         ("lang", texts::CMD_LANG),
         ("help", texts::CMD_HELP),
     ]
@@ -61,6 +63,7 @@ pub async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, text: &str) -> Result<
         Ok(OwnerCommand::Reminders(arg)) => {
             return super::reminders::on_command(ctx, from, &arg).await
         }
+        Ok(OwnerCommand::Household) => return super::household::on_command(ctx, from).await,
         Ok(OwnerCommand::Lang) => Request::text_with(
             texts::LANGUAGE_CHOOSE.get(lang),
             InlineKeyboardMarkup::new([Lang::ALL.map(|l| {

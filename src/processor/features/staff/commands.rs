@@ -10,6 +10,7 @@ use super::{admin, queue, replies, transitions};
 use crate::domain::staff::StaffRole;
 use crate::domain::tickets;
 use crate::processor::context::Ctx;
+use crate::processor::features::household;
 use crate::texts;
 
 /// Commands for the office's staff (a separate set from the owners').
@@ -32,6 +33,7 @@ pub enum StaffCommand {
     Newticket(String),
     Staff(String),
     Settings(String),
+    Unbind(String),
 }
 
 impl StaffCommand {
@@ -44,7 +46,8 @@ impl StaffCommand {
             | StaffCommand::Release(_)
             | StaffCommand::Resolve(_)
             | StaffCommand::Schedule(_)
-            | StaffCommand::Transfer(_) => StaffRole::Butler,
+            | StaffCommand::Transfer(_)
+            | StaffCommand::Unbind(_) => StaffRole::Butler,
             StaffCommand::Assign(_) | StaffCommand::Reopen(_) => StaffRole::Supervisor,
             StaffCommand::Staff(_) | StaffCommand::Settings(_) => StaffRole::Manager,
             _ => StaffRole::Assistant,
@@ -103,5 +106,6 @@ pub async fn run(
         StaffCommand::Newticket(arg) => admin::new_ticket(ctx, desk, &arg).await,
         StaffCommand::Staff(arg) => admin::roster(ctx, desk, &arg).await,
         StaffCommand::Settings(arg) => admin::office_settings_command(ctx, desk, &arg).await,
+        StaffCommand::Unbind(arg) => household::unbind_command(ctx, desk, &arg).await,
     }
 }

@@ -25,6 +25,7 @@ use teloxide::utils::command::BotCommands;
 pub use crate::domain::tickets::Actor;
 pub use commands::StaffCommand;
 pub use desk::{file_ticket, file_ticket_as, say, split_text, Desk, FiledTicket};
+use desk::{answer_alert, desk_lang};
 pub use owner::{my_tickets, owner_follow_up};
 
 use crate::domain::staff;
@@ -100,13 +101,6 @@ fn is_help(text: &str, bot_username: &str) -> bool {
     }
 }
 
-async fn desk_lang(ctx: &mut Ctx<'_>, from: &Sender) -> Result<crate::i18n::Lang> {
-    if from.private {
-        Ok(from.lang)
-    } else {
-        card::staff_language(ctx, from.chat_id).await
-    }
-}
 
 /// A staff member's Telegram reply to a card or relayed message → `/reply`.
 async fn on_reply(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, text: &str) -> Result<bool> {
@@ -233,25 +227,6 @@ pub async fn on_button(
         }
         _ => answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await,
     }
-}
-
-async fn answer_alert(ctx: &mut Ctx<'_>, q: &CallbackQuery, text: &str) -> Result<()> {
-    let chat_id = q
-        .message
-        .as_ref()
-        .map_or(i64::try_from(q.from.id.0)?, |m| m.chat().id.0);
-    // answerCallbackQuery text is limited to 200 characters.
-    let text: String = text.chars().take(200).collect();
-    ctx.reply(
-        chat_id,
-        Request::AnswerCallbackQuery {
-            callback_query_id: q.id.0.clone(),
-            text: Some(text),
-            show_alert: true,
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 #[cfg(test)]
