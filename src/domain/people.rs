@@ -74,14 +74,45 @@ pub async fn find_person_by_telegram_id(
     Ok(row.map(person))
 }
 
-/// Binds the Telegram account `telegram_user_id` to `person_id` (and to
-/// nobody else: an account belongs to one person) and remembers its
-/// language.
-pub async fn link_telegram(
+/// The language stored for the person bound to a Telegram account.
+pub async fn language_of_telegram(
+    conn: &mut PgConnection,
+    telegram_user_id: i64,
+) -> anyhow::Result<Option<String>> {
+    let stored = sqlx::query_scalar!(
+        "SELECT language FROM people WHERE telegram_user_id = $1",
+        telegram_user_id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(stored.flatten())
+}
+
+/// Records whether the person wants monthly arrears reminders.
+pub async fn set_fee_reminders(
+    conn: &mut PgConnection,
+    person_id: i64,
+    wanted: bool,
+) -> anyhow::Result<()> {
+    sqlx::query!(
+        "UPDATE people SET fee_reminders = $2, updated_at = now() WHERE id = $1",
+        person_id,
+        wanted
+    )
+    .execute(conn)
+    .await
+    .context("saving the reminder choice")?;
+    Ok(())
+}
+
+/// Binds Telegram account `telegram_user_id` to `person_id`, in `language`:
+/// the account then belongs to this person only (a previous binding of it
+/// to someone else is undone).
+pub async fn bind_telegram(
     conn: &mut PgConnection,
     person_id: i64,
     telegram_user_id: i64,
-    lang: &str,
+    language: &str,
 ) -> anyhow::Result<()> {
     sqlx::query!(
         "UPDATE people SET telegram_user_id = NULL, updated_at = now()
@@ -91,16 +122,16 @@ pub async fn link_telegram(
     )
     .execute(&mut *conn)
     .await
-    .context("unlinking a Telegram account from its previous person")?;
+    .context("unbinding a Telegram account from someone else")?;
     sqlx::query!(
         "UPDATE people SET telegram_user_id = $2, language = $3, updated_at = now() WHERE id = $1",
         person_id,
         telegram_user_id,
-        lang
+        language
     )
-    .execute(&mut *conn)
+    .execute(conn)
     .await
-    .context("linking a Telegram account")?;
+    .context("binding a Telegram account")?;
     Ok(())
 }
 
@@ -134,23 +165,7 @@ pub async fn for_account(
         .await
         .context("adding a person")?,
     };
-    link_telegram(conn, id, telegram_user_id, lang).await?;
+    bind_telegram(conn, id, telegram_user_id, lang).await?;
     Ok(id)
 }
 
-/// Turns monthly arrears reminders on or off for `person_id`.
-pub async fn set_fee_reminders(
-    conn: &mut PgConnection,
-    person_id: i64,
-    wanted: bool,
-) -> anyhow::Result<()> {
-    sqlx::query!(
-        "UPDATE people SET fee_reminders = $2, updated_at = now() WHERE id = $1",
-        person_id,
-        wanted
-    )
-    .execute(conn)
-    .await
-    .context("saving the reminder choice")?;
-    Ok(())
-}

@@ -597,7 +597,7 @@ async fn register(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Outcom
         return Ok(outcome("unknown"));
     }
     // This Telegram account now belongs to this person only.
-    people::link_telegram(ctx.conn, person.id, who.user_id, who.lang.code()).await?;
+    people::bind_telegram(ctx.conn, person.id, who.user_id, who.lang.code()).await?;
     if let [unit] = units.as_slice() {
         units::set_default_unit(ctx.conn, person.id, &unit.code).await?;
         return Ok(outcome_with(
@@ -624,7 +624,7 @@ async fn set_default_unit(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Resul
         .context("setting a default unit for someone not registered")?;
     let code = arg(effect, "unit").unwrap_or_default();
     let updated = units::set_default_unit(ctx.conn, person.id, code).await?;
-    anyhow::ensure!(updated > 0, "person {} has no units", person.id);
+    anyhow::ensure!(updated, "person {} has no units", person.id);
     Ok(outcome("saved"))
 }
 

@@ -8,6 +8,7 @@ use super::desk::{file_ticket_as, split_first, unit_arg, Desk};
 use crate::domain::office_settings;
 use crate::domain::staff::{self, StaffRole};
 use crate::domain::tickets::{self, Actor, Channel, NewTicket};
+use crate::domain::units;
 use crate::processor::context::Ctx;
 use crate::texts;
 
@@ -31,8 +32,14 @@ pub async fn new_ticket(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()>
     let Some(found) = unit_arg(ctx, desk.chat_id, desk.lang, unit_code).await? else {
         return Ok(());
     };
-    let unit_id = found.id;
-    let (person_id, owner_user) = tickets::contact_of_unit(ctx.conn, unit_id).await?;
+    let Some(units::UnitContact {
+        unit_id,
+        person_id,
+        telegram_user_id: owner_user,
+    }) = units::with_contact(ctx.conn, &found.code).await?
+    else {
+        return Ok(());
+    };
     let mut new = NewTicket::new(kind, text);
     new.unit_id = Some(unit_id);
     new.person_id = person_id;
