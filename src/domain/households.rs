@@ -106,10 +106,7 @@ impl From<MemberRow> for Member {
 }
 
 /// The members of `unit_id`: owners, then tenants, then family, by name.
-pub async fn members_of_unit(
-    conn: &mut PgConnection,
-    unit_id: i64,
-) -> anyhow::Result<Vec<Member>> {
+pub async fn members_of_unit(conn: &mut PgConnection, unit_id: i64) -> anyhow::Result<Vec<Member>> {
     let rows = sqlx::query_as!(
         MemberRow,
         "SELECT p.id AS person_id, p.name, p.phone, p.telegram_user_id, m.role, m.source,
@@ -194,7 +191,17 @@ pub async fn bind(
     .execute(&mut *conn)
     .await
     .context("adding a unit member")?;
-    log(conn, b.unit_id, b.person_id, b.role, "bound", actor, note, now).await?;
+    log(
+        conn,
+        b.unit_id,
+        b.person_id,
+        b.role,
+        "bound",
+        actor,
+        note,
+        now,
+    )
+    .await?;
     Ok(Bound::Added)
 }
 
@@ -297,7 +304,17 @@ async fn remove_followers(
     let mut out = Vec::with_capacity(removed.len());
     for (row, inviter) in removed {
         let role = Role::from_stored(&row.role);
-        log(conn, row.unit_id, row.person_id, role, "unbound", actor, note, now).await?;
+        log(
+            conn,
+            row.unit_id,
+            row.person_id,
+            role,
+            "unbound",
+            actor,
+            note,
+            now,
+        )
+        .await?;
         let who = sqlx::query!(
             "SELECT p.name, p.phone, p.telegram_user_id, u.code,
                     (SELECT name FROM people WHERE id = $3) AS inviter

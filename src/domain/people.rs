@@ -168,4 +168,3 @@ pub async fn for_account(
     bind_telegram(conn, id, telegram_user_id, lang).await?;
     Ok(id)
 }
-

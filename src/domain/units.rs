@@ -81,7 +81,9 @@ impl Place {
             return Err("building is empty".to_owned());
         }
         if building.chars().count() > MAX_CODE_CHARS {
-            return Err(format!("building {building:?} is longer than 32 characters"));
+            return Err(format!(
+                "building {building:?} is longer than 32 characters"
+            ));
         }
         let entrance = entrance.trim();
         let floor = floor.trim();
@@ -325,7 +327,11 @@ pub async fn find_unit(conn: &mut PgConnection, typed: &str) -> anyhow::Result<U
     match same.len() {
         0 => {}
         1 => return Ok(UnitMatch::Found(same.remove(0))),
-        _ => return Ok(UnitMatch::Several(same.into_iter().map(|u| u.code).collect())),
+        _ => {
+            return Ok(UnitMatch::Several(
+                same.into_iter().map(|u| u.code).collect(),
+            ))
+        }
     }
     // An estate has thousands of units, not millions: compared in memory.
     let all: Vec<(String, String)> =
@@ -460,8 +466,18 @@ mod tests {
 
     #[test]
     fn any_office_label_is_a_unit_code_kept_verbatim() {
-        for code in ["A栋1203", "12-502", "D-07", "3-2-1101", "B2-车位-015", "3/2/1101"] {
-            assert_eq!(UnitCode::parse(&format!(" {code} ")).unwrap().as_str(), code);
+        for code in [
+            "A栋1203",
+            "12-502",
+            "D-07",
+            "3-2-1101",
+            "B2-车位-015",
+            "3/2/1101",
+        ] {
+            assert_eq!(
+                UnitCode::parse(&format!(" {code} ")).unwrap().as_str(),
+                code
+            );
         }
     }
 
@@ -575,7 +591,11 @@ mod tests {
             (" 3-2-1101 ", "3-2-1101"),
             ("b2车位015", "B2-车位-015"),
         ] {
-            assert_eq!(found(find_unit(&mut conn, typed).await.unwrap()), code, "{typed}");
+            assert_eq!(
+                found(find_unit(&mut conn, typed).await.unwrap()),
+                code,
+                "{typed}"
+            );
         }
         assert_eq!(
             find_unit(&mut conn, "1203").await.unwrap(),
@@ -585,7 +605,10 @@ mod tests {
             find_unit(&mut conn, "A-1208").await.unwrap(),
             UnitMatch::Close(vec!["A栋1203".into(), "B栋1203".into()])
         );
-        assert_eq!(find_unit(&mut conn, "Z-9999-77").await.unwrap(), UnitMatch::Nothing);
+        assert_eq!(
+            find_unit(&mut conn, "Z-9999-77").await.unwrap(),
+            UnitMatch::Nothing
+        );
         assert_eq!(find_unit(&mut conn, "—").await.unwrap(), UnitMatch::Nothing);
     }
 

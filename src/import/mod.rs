@@ -326,7 +326,11 @@ async fn replace(
         .collect();
     // By unit; the members someone invited right after them.
     removed.sort_by(|a, b| {
-        (&a.unit, a.with_inviter.is_some(), &a.name).cmp(&(&b.unit, b.with_inviter.is_some(), &b.name))
+        (&a.unit, a.with_inviter.is_some(), &a.name).cmp(&(
+            &b.unit,
+            b.with_inviter.is_some(),
+            &b.name,
+        ))
     });
     report.removed = removed;
     Ok(())
@@ -542,7 +546,13 @@ mod tests {
             path,
             ImportOptions::default(),
         ));
-        send(run_import_command(pool, ImportKind::Owners, path, true, true));
+        send(run_import_command(
+            pool,
+            ImportKind::Owners,
+            path,
+            true,
+            true,
+        ));
     }
 
     #[test]
@@ -608,7 +618,13 @@ mod tests {
             ]
         );
         let summary = report.summary();
-        assert!(summary.contains("owners.csv: would remove 2 membership(s)"), "{summary}");
-        assert!(summary.ends_with("dry run: nothing was written"), "{summary}");
+        assert!(
+            summary.contains("owners.csv: would remove 2 membership(s)"),
+            "{summary}"
+        );
+        assert!(
+            summary.ends_with("dry run: nothing was written"),
+            "{summary}"
+        );
     }
 }

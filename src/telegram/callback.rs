@@ -515,10 +515,12 @@ mod tests {
             [Role::Owner, Role::Tenant, Role::Family]
                 .map(|role| Callback::RegistrationBind { ticket: t, role }),
         );
-        all.extend([Role::Tenant, Role::Family].map(|role| Callback::HouseholdInvite {
-            unit: i64::MAX,
-            role,
-        }));
+        all.extend(
+            [Role::Tenant, Role::Family].map(|role| Callback::HouseholdInvite {
+                unit: i64::MAX,
+                role,
+            }),
+        );
         all.extend(MenuItem::ALL.map(Callback::Menu));
         all.extend(Lang::ALL.map(Callback::Language));
         all.extend(

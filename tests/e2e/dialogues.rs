@@ -267,12 +267,11 @@ async fn registration_with_own_contact_binds_the_unit_in_both_languages() {
             end.callback_data(chat.t("报修", "Repair")).is_some(),
             "the menu comes back"
         );
-        let reminders: bool =
-            sqlx::query_scalar("SELECT fee_reminders FROM people WHERE id = $1")
-                .bind(p)
-                .fetch_one(pool)
-                .await
-                .unwrap();
+        let reminders: bool = sqlx::query_scalar("SELECT fee_reminders FROM people WHERE id = $1")
+            .bind(p)
+            .fetch_one(pool)
+            .await
+            .unwrap();
         assert!(!reminders, "the owner chose no reminders");
         let bound: Option<i64> =
             sqlx::query_scalar("SELECT telegram_user_id FROM people WHERE id = $1")
@@ -641,7 +640,11 @@ async fn fees_for_an_owner_with_two_units_show_both_and_their_arrears() {
         };
         // The default unit comes first, marked.
         let marked = format!("✅ 3-2-1101 ({role})");
-        assert!(pick.callback_data(&marked).is_some(), "{marked} on {:?}", pick.buttons());
+        assert!(
+            pick.callback_data(&marked).is_some(),
+            "{marked} on {:?}",
+            pick.buttons()
+        );
         let reply = chat.expect(chat.t("费用查询", "Your fees as of")).await;
         let body = reply.body();
         for needle in ["3-2-1101", "5-1-0302", "¥300.00", "¥150.50", "¥450.50"] {

@@ -19,8 +19,8 @@ use chrono::Duration;
 use propdesk::domain::staff::{self, StaffRole};
 use propdesk::domain::tickets::TicketId;
 use propdesk::domain::units::Role;
-use propdesk::telegram::callback::Callback;
 use propdesk::standin::{SentMessage, TestUser};
+use propdesk::telegram::callback::Callback;
 use sqlx::PgPool;
 
 use crate::support::{fast_limits, spawn_app_with, TestApp, WAIT};
@@ -41,7 +41,11 @@ async fn office() -> TestApp {
     })
     .await;
     app.api.add_group(GROUP, "物业客服组");
-    for (id, name) in [(BUTLER, "王师傅"), (ASSISTANT, "赵助理"), (STRANGER, "路人")] {
+    for (id, name) in [
+        (BUTLER, "王师傅"),
+        (ASSISTANT, "赵助理"),
+        (STRANGER, "路人"),
+    ] {
         app.api
             .add_user(TestUser::new(id, name).language("zh-hans"));
     }
@@ -226,7 +230,11 @@ async fn an_owner_of_two_units_reports_a_repair_for_the_second_unit() {
     let mut chat = Chat::new(&app, 3001, "en");
     chat.open("Repair").await;
     let pick = chat.expect("Which unit is this for?").await;
-    assert!(pick.callback_data("✅ A栋1203 (owner)").is_some(), "{:?}", pick.buttons());
+    assert!(
+        pick.callback_data("✅ A栋1203 (owner)").is_some(),
+        "{:?}",
+        pick.buttons()
+    );
     app.press(3001, &pick, "D-07 (owner)");
     chat.answer("is this one of these emergencies", "None of these")
         .await;
@@ -239,15 +247,18 @@ async fn an_owner_of_two_units_reports_a_repair_for_the_second_unit() {
     chat.answer("When would suit you?", "Skip").await;
     let confirm = chat.expect("Please check your repair request").await;
     assert!(confirm.body().contains("Unit: D-07"), "{}", confirm.body());
-    assert!(confirm.body().contains("My unit D-07"), "{}", confirm.body());
+    assert!(
+        confirm.body().contains("My unit D-07"),
+        "{}",
+        confirm.body()
+    );
     app.press(3001, &confirm, "Yes");
     chat.expect("Your repair request is filed").await;
-    let (code, location): (String, Option<String>) = sqlx::query_as(
-        "SELECT u.code, t.location FROM tickets t JOIN units u ON u.id = t.unit_id",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
+    let (code, location): (String, Option<String>) =
+        sqlx::query_as("SELECT u.code, t.location FROM tickets t JOIN units u ON u.id = t.unit_id")
+            .fetch_one(pool)
+            .await
+            .unwrap();
     assert_eq!(code, "D-07");
     assert!(location.unwrap_or_default().contains("D-07"));
     // Their default is unchanged: the choice was for this report only.
@@ -316,7 +327,11 @@ async fn staff_bind_an_unknown_number_applicant_from_the_card_and_refuse_another
 
     // The butler binds: the applicant is told and offered reminders.
     app.press(BUTLER, &card, "绑定为租户");
-    in_group(&app, &format!("#{id}：已将 Li Wei 作为租户绑定到房号 A栋1203")).await;
+    in_group(
+        &app,
+        &format!("#{id}：已将 Li Wei 作为租户绑定到房号 A栋1203"),
+    )
+    .await;
     let mut applicant = Chat {
         app: &app,
         id: 3201,
@@ -371,7 +386,11 @@ async fn staff_bind_an_unknown_number_applicant_from_the_card_and_refuse_another
     app.press(BUTLER, &card, "拒绝申请");
     in_group(&app, &format!("请发送拒绝 #{other} 的原因")).await;
     app.api
-        .send_text_in_group(GROUP, BUTLER, "该房号登记的业主不是您，请携带租赁合同到服务中心")
+        .send_text_in_group(
+            GROUP,
+            BUTLER,
+            "该房号登记的业主不是您，请携带租赁合同到服务中心",
+        )
         .unwrap();
     in_group(&app, &format!("#{other} 已拒绝")).await;
     let mut refused = Chat {
@@ -380,7 +399,9 @@ async fn staff_bind_an_unknown_number_applicant_from_the_card_and_refuse_another
         last: 0,
     };
     let told = refused
-        .expect(&format!("your registration request #{other} was not accepted"))
+        .expect(&format!(
+            "your registration request #{other} was not accepted"
+        ))
         .await;
     assert!(told.body().contains("租赁合同"), "{}", told.body());
     assert!(memberships(pool, 3202).await.is_empty());
@@ -408,7 +429,14 @@ async fn an_invitation_link_works_once_and_expired_or_forged_links_are_refused()
     let app = office().await;
     let pool = &app.db.pool;
     app.set_office_setting("invite_hours", "2").await;
-    resident(pool, "王芳", "+8613800000002", Some(3301), &[("A栋1203", "owner")]).await;
+    resident(
+        pool,
+        "王芳",
+        "+8613800000002",
+        Some(3301),
+        &[("A栋1203", "owner")],
+    )
+    .await;
     let mut owner = Chat::new(&app, 3301, "zh-hans");
     let code = invite(&mut owner, "邀请家属").await;
     assert_eq!(code.len(), 32, "{code}");
@@ -427,9 +455,13 @@ async fn an_invitation_link_works_once_and_expired_or_forged_links_are_refused()
     invitee
         .expect("You are now registered to unit A栋1203 as family (invited by 王芳)")
         .await;
-    invitee.answer("remind you here each month", "Yes, remind me").await;
+    invitee
+        .answer("remind you here each month", "Yes, remind me")
+        .await;
     invitee.expect("fee reminders are on").await;
-    owner.expect("已通过您的邀请，作为家属加入房号 A栋1203").await;
+    owner
+        .expect("已通过您的邀请，作为家属加入房号 A栋1203")
+        .await;
     assert_eq!(
         memberships(pool, 3302).await,
         vec![("A栋1203".into(), "family".into(), "invite".into())]
@@ -450,7 +482,11 @@ async fn an_invitation_link_works_once_and_expired_or_forged_links_are_refused()
     late.say(&format!("/start {tenant_code}"));
     late.expect("This invitation link expired on").await;
     assert_eq!(
-        count(pool, "SELECT count(*) FROM people WHERE telegram_user_id = 3303").await,
+        count(
+            pool,
+            "SELECT count(*) FROM people WHERE telegram_user_id = 3303"
+        )
+        .await,
         0
     );
     assert_eq!(count(pool, "SELECT count(*) FROM unit_members").await, 2);
@@ -460,8 +496,12 @@ async fn an_invitation_link_works_once_and_expired_or_forged_links_are_refused()
     let card = owner.expect("由 王芳 邀请").await;
     let name = "User 3302";
     app.press(3301, &card, &format!("移除 {name}"));
-    owner.answer(&format!("确定将 {name} 从房号 A栋1203"), "确认移除").await;
-    owner.expect(&format!("已将 {name} 从房号 A栋1203 移除")).await;
+    owner
+        .answer(&format!("确定将 {name} 从房号 A栋1203"), "确认移除")
+        .await;
+    owner
+        .expect(&format!("已将 {name} 从房号 A栋1203 移除"))
+        .await;
     invitee.expect("王芳 removed you from unit A栋1203").await;
     assert!(memberships(pool, 3302).await.is_empty());
     app.finish().await;
@@ -473,7 +513,14 @@ async fn an_invitation_link_works_once_and_expired_or_forged_links_are_refused()
 async fn staff_unbind_an_owner_who_moved_out_and_the_members_they_invited_go_too() {
     let app = office().await;
     let pool = &app.db.pool;
-    let owner = resident(pool, "王芳", "+8613800000003", Some(3401), &[("A栋1203", "owner")]).await;
+    let owner = resident(
+        pool,
+        "王芳",
+        "+8613800000003",
+        Some(3401),
+        &[("A栋1203", "owner")],
+    )
+    .await;
     let child = resident(pool, "王小明", "+8613800000004", Some(3402), &[]).await;
     sqlx::query(
         "INSERT INTO unit_members (unit_id, person_id, role, source, invited_by, is_default)
@@ -512,10 +559,18 @@ async fn staff_unbind_an_owner_who_moved_out_and_the_members_they_invited_go_too
     assert_eq!(count(pool, "SELECT count(*) FROM unit_members").await, 2);
     app.press(BUTLER, &list, "解除 王芳（业主）");
     let done = in_group(&app, "已解除房号 A栋1203 的登记").await;
-    assert!(done.body().contains("王小明（家属，由 王芳 邀请）"), "{}", done.body());
+    assert!(
+        done.body().contains("王小明（家属，由 王芳 邀请）"),
+        "{}",
+        done.body()
+    );
     for user in [3401, 3402] {
         app.api
-            .wait_for_message(user, |m| m.body().contains("物业已解除您与房号 A栋1203 的登记"), WAIT)
+            .wait_for_message(
+                user,
+                |m| m.body().contains("物业已解除您与房号 A栋1203 的登记"),
+                WAIT,
+            )
             .await
             .unwrap();
     }

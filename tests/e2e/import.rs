@@ -488,12 +488,11 @@ B2-车位-015,B,,-2,12.5
 ";
     let report = office.import(ImportKind::Units, "units.csv", units).await;
     assert_eq!(counts(&report), (5, 5, 0, 0, 0), "{:?}", report.rejected);
-    let rows: Vec<(String, String, Option<String>, Option<i32>)> = sqlx::query_as(
-        "SELECT code, building, entrance, floor FROM units ORDER BY code",
-    )
-    .fetch_all(&office.db.pool)
-    .await
-    .unwrap();
+    let rows: Vec<(String, String, Option<String>, Option<i32>)> =
+        sqlx::query_as("SELECT code, building, entrance, floor FROM units ORDER BY code")
+            .fetch_all(&office.db.pool)
+            .await
+            .unwrap();
     let row = |c: &str, b: &str, e: Option<&str>, f: Option<i32>| {
         (c.to_owned(), b.to_owned(), e.map(str::to_owned), f)
     };
@@ -514,7 +513,9 @@ A栋1203,王芳,13800000001,owner
 B2-车位-015,王芳,13800000001,owner
 D-07,Villa Owner,13800000002,owner
 ";
-    let report = office.import(ImportKind::Owners, "owners.csv", owners).await;
+    let report = office
+        .import(ImportKind::Owners, "owners.csv", owners)
+        .await;
     assert_eq!(counts(&report), (3, 3, 0, 0, 0), "{:?}", report.rejected);
     let fees = "unit,period,item,amount_due,amount_paid,due_date\nD-07,2026-11,物业管理费,800,0,2026-11-30\n";
     let report = office.import(ImportKind::Fees, "fees.csv", fees).await;
@@ -573,7 +574,11 @@ unit,name,phone,role
         "would remove: 5-1-302 Alice Smith +447911123456 (tenant)",
     ];
     assert_eq!(dry.removal_lines().collect::<Vec<_>>(), expected);
-    assert!(dry.summary().contains("would remove 3 membership(s)"), "{}", dry.summary());
+    assert!(
+        dry.summary().contains("would remove 3 membership(s)"),
+        "{}",
+        dry.summary()
+    );
     assert_eq!(office.snapshot().await, before, "a dry run writes nothing");
 
     let done = office.replace(new_file, false).await.unwrap();
@@ -623,7 +628,9 @@ unit,name,phone,role
         .await
         .unwrap();
     assert!(report.removed.is_empty());
-    assert!(report.summary().contains("--replace removed nobody because rows were rejected"));
+    assert!(report
+        .summary()
+        .contains("--replace removed nobody because rows were rejected"));
     // --replace is for owners files only.
     let path = office.file("units.csv", UNITS);
     let mut conn = office.db.pool.acquire().await.unwrap();

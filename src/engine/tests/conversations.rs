@@ -158,7 +158,10 @@ fn someone_elses_contact_is_refused_and_own_contact_registers_with_a_default_uni
     assert!(chat.said().contains("remind you here each month"));
     chat.press("No");
     let e = &chat.last.effects[0];
-    assert_eq!((e.kind, &e.args["on"]), (EffectKind::SetReminders, &json!(false)));
+    assert_eq!(
+        (e.kind, &e.args["on"]),
+        (EffectKind::SetReminders, &json!(false))
+    );
     chat.outcome(
         "saved",
         &[("reminders_state", json!("Done: fee reminders are off."))],
@@ -177,10 +180,17 @@ fn an_unknown_phone_can_leave_name_and_unit_for_staff() {
     chat.outcome("unknown", &[]);
     chat.press("是");
     chat.text("王小明");
-    assert!(chat.said().contains("A栋1203"), "the examples: {}", chat.said());
+    assert!(
+        chat.said().contains("A栋1203"),
+        "the examples: {}",
+        chat.said()
+    );
     chat.text("a栋 1203");
     let e = &chat.last.effects[0];
-    assert_eq!((e.kind, &e.args["text"]), (EffectKind::FindUnit, &json!("a栋 1203")));
+    assert_eq!(
+        (e.kind, &e.args["text"]),
+        (EffectKind::FindUnit, &json!("a栋 1203"))
+    );
     chat.outcome("found", &[("unit_code", json!("A栋1203"))]);
     assert!(chat.said().contains("房号 A栋1203"), "{}", chat.said());
     chat.press("租户");
@@ -247,10 +257,17 @@ fn an_owner_of_two_units_picks_the_unit_with_the_default_marked() {
     chat.press("Yes");
     chat.press("Skip");
     assert!(chat.said().contains("Unit: 5-1-302"), "{}", chat.said());
-    assert!(chat.said().contains("Place: My unit 5-1-302"), "{}", chat.said());
+    assert!(
+        chat.said().contains("Place: My unit 5-1-302"),
+        "{}",
+        chat.said()
+    );
     chat.press("Yes");
     let e = &chat.last.effects[0];
-    assert_eq!((e.kind, &e.args["unit"]), (EffectKind::FileTicket, &json!("5-1-302")));
+    assert_eq!(
+        (e.kind, &e.args["unit"]),
+        (EffectKind::FileTicket, &json!("5-1-302"))
+    );
 }
 
 /// owner of one unit: never asked which.

@@ -38,7 +38,9 @@ pub fn start_payload<'t>(text: &'t str, bot_username: &str) -> Option<&'t str> {
     let mut words = text.split_whitespace();
     let command = words.next()?;
     let (name, to) = command.split_once('@').unwrap_or((command, ""));
-    if !name.eq_ignore_ascii_case("/start") || !(to.is_empty() || to.eq_ignore_ascii_case(bot_username)) {
+    if !name.eq_ignore_ascii_case("/start")
+        || !(to.is_empty() || to.eq_ignore_ascii_case(bot_username))
+    {
         return None;
     }
     words.next()
@@ -74,7 +76,9 @@ pub async fn on_button(
             office::bind_applicant(ctx, from, q, ticket, role).await
         }
         Callback::RegistrationRefuse(ticket) => office::ask_reason(ctx, from, q, ticket).await,
-        Callback::Unbind { unit, person } => office::unbind_button(ctx, from, q, unit, person).await,
+        Callback::Unbind { unit, person } => {
+            office::unbind_button(ctx, from, q, unit, person).await
+        }
         _ => answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(from.lang))).await,
     }
 }

@@ -41,7 +41,11 @@ async fn binder(
 ) -> Result<Option<(Staff, Lang)>> {
     let data = q.data.as_deref().unwrap_or_default();
     let Some(member) = roster::by_telegram_id(ctx.conn, from.user_id).await? else {
-        tracing::warn!(user_id = from.user_id, data, "household button pressed by someone not on the staff");
+        tracing::warn!(
+            user_id = from.user_id,
+            data,
+            "household button pressed by someone not on the staff"
+        );
         answer_alert(ctx, q, texts::STAFF_ONLY.get(from.lang)).await?;
         return Ok(None);
     };
@@ -50,7 +54,10 @@ async fn binder(
         tracing::warn!(user_id = from.user_id, data, role = ?member.role, "household button refused");
         let text = texts::STAFF_ROLE_TOO_LOW.fill(
             lang,
-            &[("role", member.role.label(lang)), ("needed", BINDS.label(lang))],
+            &[
+                ("role", member.role.label(lang)),
+                ("needed", BINDS.label(lang)),
+            ],
         );
         answer_alert(ctx, q, &text).await?;
         return Ok(None);
@@ -205,7 +212,13 @@ pub(super) async fn bind_applicant(
             ("role", role.label(lang)),
         ],
     );
-    tracing::info!(ticket = id.0, unit = request.unit_id, role = role.as_str(), by = member.staff_no, "applicant bound");
+    tracing::info!(
+        ticket = id.0,
+        unit = request.unit_id,
+        role = role.as_str(),
+        by = member.staff_no,
+        "applicant bound"
+    );
     say(ctx, from.chat_id, text).await
 }
 
@@ -219,7 +232,10 @@ pub(super) async fn ask_reason(
     let Some((_, lang)) = binder(ctx, from, q).await? else {
         return Ok(());
     };
-    if pending(ctx, Some(q), from.chat_id, lang, id).await?.is_none() {
+    if pending(ctx, Some(q), from.chat_id, lang, id)
+        .await?
+        .is_none()
+    {
         return Ok(());
     }
     answer(ctx, q, None).await?;
@@ -279,7 +295,11 @@ pub async fn on_refusal_reason(
         Request::text_with(text, main_menu(applicant_lang)),
     )
     .await?;
-    tracing::info!(ticket = ticket, by = member.staff_no, "registration refused");
+    tracing::info!(
+        ticket = ticket,
+        by = member.staff_no,
+        "registration refused"
+    );
     let text = words::REFUSED_STAFF.fill(lang, &[("id", &id.to_string())]);
     say(ctx, from.chat_id, text).await?;
     Ok(true)
@@ -383,7 +403,9 @@ async fn unbind(
     person: i64,
 ) -> Result<()> {
     let members = households::members_of_unit(ctx.conn, unit).await?;
-    let code = households::unit_code(ctx.conn, unit).await?.unwrap_or_default();
+    let code = households::unit_code(ctx.conn, unit)
+        .await?
+        .unwrap_or_default();
     let actor = Actor::Staff(by.telegram_user_id);
     let removed = households::unbind(ctx.conn, unit, person, actor, None, ctx.now).await?;
     if removed.is_empty() {
@@ -401,7 +423,13 @@ async fn unbind(
             ctx.reply(user, Request::text(text)).await?;
         }
     }
-    tracing::info!(unit, person, removed = removed.len(), by = by.staff_no, "unbound");
+    tracing::info!(
+        unit,
+        person,
+        removed = removed.len(),
+        by = by.staff_no,
+        "unbound"
+    );
     let text = words::UNBOUND.fill(lang, &[("unit", &code), ("names", &names.join("\n"))]);
     say(ctx, chat, text).await
 }

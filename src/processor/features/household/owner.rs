@@ -31,10 +31,7 @@ pub async fn on_command(ctx: &mut Ctx<'_>, from: &Sender) -> Result<()> {
     };
     let (Some(person), false) = (person, mine.is_empty()) else {
         return ctx
-            .reply(
-                from.chat_id,
-                Request::text(words::NOT_REGISTERED.get(lang)),
-            )
+            .reply(from.chat_id, Request::text(words::NOT_REGISTERED.get(lang)))
             .await
             .map(drop);
     };
@@ -118,10 +115,9 @@ pub(super) fn member_line(lang: Lang, m: &Member, all: &[Member], me: Option<i64
         .invited_by
         .and_then(|by| all.iter().find(|o| o.person_id == by));
     match inviter {
-        Some(by) => words::INVITED_BY.fill(
-            lang,
-            &[("name", &m.name), ("role", role), ("by", &by.name)],
-        ),
+        Some(by) => {
+            words::INVITED_BY.fill(lang, &[("name", &m.name), ("role", role), ("by", &by.name)])
+        }
         None => words::MEMBER.fill(lang, &[("name", &m.name), ("role", role)]),
     }
 }
@@ -159,7 +155,9 @@ pub(super) async fn invite(
     let hours = office_settings::load(ctx.conn).await?.invite_hours;
     let valid_for = Duration::hours(i64::from(hours));
     let invite = households::create_invite(ctx.conn, unit, role, owner, valid_for, ctx.now).await?;
-    let code = households::unit_code(ctx.conn, unit).await?.unwrap_or_default();
+    let code = households::unit_code(ctx.conn, unit)
+        .await?
+        .unwrap_or_default();
     let link = format!(
         "https://t.me/{}?start={}",
         ctx.app.settings.bot_username,
@@ -199,7 +197,9 @@ async fn removable(
         return Ok(None);
     };
     let members = households::members_of_unit(ctx.conn, unit).await?;
-    let code = households::unit_code(ctx.conn, unit).await?.unwrap_or_default();
+    let code = households::unit_code(ctx.conn, unit)
+        .await?
+        .unwrap_or_default();
     let Some(member) = members.into_iter().find(|m| m.person_id == person) else {
         answer(ctx, q, None).await?;
         remove_buttons(ctx, q).await?;

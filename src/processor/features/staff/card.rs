@@ -186,7 +186,11 @@ pub fn buttons(t: &Ticket, lang: Lang) -> Option<InlineKeyboardMarkup> {
         bind(Role::Tenant, texts::household::BUTTON_BIND_TENANT),
         bind(Role::Family, texts::household::BUTTON_BIND_FAMILY),
     ]];
-    let mut last = queue.inline_keyboard.into_iter().flatten().collect::<Vec<_>>();
+    let mut last = queue
+        .inline_keyboard
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
     last.push(InlineKeyboardButton::callback(
         texts::household::BUTTON_REFUSE.get(lang),
         Callback::RegistrationRefuse(id).encode(),

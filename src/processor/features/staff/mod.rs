@@ -24,8 +24,8 @@ use teloxide::utils::command::BotCommands;
 
 pub use crate::domain::tickets::Actor;
 pub use commands::{StaffCommand, COMMANDS};
-pub use desk::{file_ticket, file_ticket_as, say, split_text, Desk, FiledTicket};
 use desk::{answer_alert, desk_lang};
+pub use desk::{file_ticket, file_ticket_as, say, split_text, Desk, FiledTicket};
 pub use owner::{my_tickets, owner_follow_up};
 
 use crate::domain::staff;
@@ -100,7 +100,6 @@ fn is_help(text: &str, bot_username: &str) -> bool {
         None => word == "/help",
     }
 }
-
 
 /// A staff member's Telegram reply to a card or relayed message → `/reply`.
 async fn on_reply(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, text: &str) -> Result<bool> {

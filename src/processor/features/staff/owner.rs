@@ -408,9 +408,7 @@ pub async fn on_waiting(
         Waiting::Dialogue { .. }
         | Waiting::BroadcastDraft { .. }
         | Waiting::VisitNote { .. }
-        | Waiting::RegistrationRefusal { .. } => {
-            Ok(false)
-        }
+        | Waiting::RegistrationRefusal { .. } => Ok(false),
     }
 }
 
