@@ -17,15 +17,15 @@
 
 mod office;
 mod owner;
+mod reminders;
 
 use anyhow::Result;
-use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup};
+use teloxide::types::CallbackQuery;
 
 pub use office::{on_refusal_reason, unbind_command};
 pub use owner::{accept_invite, on_command};
+pub use reminders::reminders_state;
 
-use crate::domain::{office_settings, people};
-use crate::i18n::Lang;
 use crate::outbox::Request;
 use crate::processor::context::Ctx;
 use crate::processor::reply::{answer, remove_buttons, Sender};
@@ -71,7 +71,7 @@ pub async fn on_button(
             .await
             .map(drop)
         }
-        Callback::Reminders(on) => reminders_chosen(ctx, from, q, on).await,
+        Callback::Reminders(on) => reminders::chosen(ctx, from, q, on).await,
         Callback::RegistrationBind { ticket, role } => {
             office::bind_applicant(ctx, from, q, ticket, role).await
         }
@@ -81,55 +81,6 @@ pub async fn on_button(
         }
         _ => answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(from.lang))).await,
     }
-}
-
-/// What "reminders on" or "off" means now, in `lang` (the quiet hours
-/// named when on).
-pub async fn reminders_state(ctx: &mut Ctx<'_>, lang: Lang, on: bool) -> Result<String> {
-    Ok(if on {
-        let quiet = office_settings::load(ctx.conn).await?.quiet_hours.label();
-        texts::reminders::REMINDERS_ON.fill(lang, &[("quiet", &quiet)])
-    } else {
-        texts::reminders::REMINDERS_OFF.get(lang).to_string()
-    })
-}
-
-/// Asks someone just bound whether they want arrears reminders.
-async fn offer_reminders(ctx: &mut Ctx<'_>, chat_id: i64, lang: Lang) -> Result<()> {
-    let keyboard = InlineKeyboardMarkup::new([[
-        InlineKeyboardButton::callback(
-            texts::household::BUTTON_REMINDERS_ON.get(lang),
-            Callback::Reminders(true).encode(),
-        ),
-        InlineKeyboardButton::callback(
-            texts::household::BUTTON_REMINDERS_OFF.get(lang),
-            Callback::Reminders(false).encode(),
-        ),
-    ]]);
-    ctx.reply(
-        chat_id,
-        Request::text_with(texts::household::REMINDERS_ASK.get(lang), keyboard),
-    )
-    .await?;
-    Ok(())
-}
-
-async fn reminders_chosen(
-    ctx: &mut Ctx<'_>,
-    from: &Sender,
-    q: &CallbackQuery,
-    on: bool,
-) -> Result<()> {
-    answer(ctx, q, None).await?;
-    let Some(person) = people::find_person_by_telegram_id(ctx.conn, from.user_id).await? else {
-        let text = texts::reminders::REMINDERS_NOT_REGISTERED.get(from.lang);
-        return ctx.reply(from.chat_id, Request::text(text)).await.map(drop);
-    };
-    people::set_fee_reminders(ctx.conn, person.id, on).await?;
-    remove_buttons(ctx, q).await?;
-    let text = reminders_state(ctx, from.lang, on).await?;
-    ctx.reply(from.chat_id, Request::text(text)).await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use anyhow::Result;
 use serde_json::Value;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 
-use super::offer_reminders;
+use super::reminders::offer_reminders;
 use super::owner::member_line;
 use crate::domain::households::{self, Actor, Binding, Source};
 use crate::domain::phone::Phone;

@@ -6,7 +6,7 @@ use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 
-use super::offer_reminders;
+use super::reminders::offer_reminders;
 use crate::domain::households::{self, Actor, Member, Refusal};
 use crate::domain::units::{self, MemberUnit, Role};
 use crate::domain::{chats, office_settings, people};
