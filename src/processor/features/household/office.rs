@@ -7,8 +7,8 @@ use anyhow::Result;
 use serde_json::Value;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 
-use super::reminders::offer_reminders;
 use super::owner::member_line;
+use super::reminders::offer_reminders;
 use crate::domain::households::{self, Actor, Binding, Source};
 use crate::domain::phone::Phone;
 use crate::domain::staff::{self as roster, Staff, StaffRole};
