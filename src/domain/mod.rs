@@ -10,6 +10,7 @@ pub mod office_settings;
 pub mod people;
 pub mod phone;
 pub mod quiet_hours;
+pub mod report;
 pub mod staff;
 pub mod suggestions;
 pub mod survey_report;
