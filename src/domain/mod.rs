@@ -1,6 +1,7 @@
 //! Owners, units, tickets, fees, surveys: types and their SQL.
 
 pub mod abuse;
+pub mod activities;
 pub mod broadcasts;
 pub mod chats;
 pub mod decimal;

@@ -199,7 +199,8 @@ pub struct KindBuilding {
 }
 
 /// Deadlines met for one kind. A ticket counts once its deadline passed or
-/// it was answered (resolved); one still within its deadline is neither.
+/// it was answered (resolved); one still within its deadline is neither,
+/// and a cancelled one neither.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Deadlines {
     pub kind: String,
@@ -453,9 +454,11 @@ async fn tickets(
     let deadlines = sqlx::query_as!(
         Deadlines,
         r#"SELECT COALESCE(kind, '') AS "kind!", count(*) AS "tickets!",
-                  count(*) FILTER (WHERE first_response_at <= due_response_at) AS "response_on_time!",
-                  count(*) FILTER (WHERE first_response_at > due_response_at
-                                      OR (first_response_at IS NULL AND due_response_at < $3))
+                  count(*) FILTER (WHERE status <> 'cancelled' AND first_response_at <= due_response_at)
+                      AS "response_on_time!",
+                  count(*) FILTER (WHERE status <> 'cancelled'
+                                     AND (first_response_at > due_response_at
+                                          OR (first_response_at IS NULL AND due_response_at < $3)))
                       AS "response_late!",
                   count(*) FILTER (WHERE status <> 'cancelled' AND resolved_at <= due_resolve_at)
                       AS "resolve_on_time!",

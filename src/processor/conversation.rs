@@ -14,7 +14,9 @@ use sqlx::{PgConnection, Row};
 
 use super::context::{chat_language, Ctx};
 use super::main_menu::main_menu;
+use crate::domain::activities::PlanDraft;
 use crate::domain::broadcasts;
+use crate::domain::incidents::FormDraft;
 use crate::domain::visits::Outcome;
 use crate::engine::{Photo, State};
 use crate::outbox::{self, Outgoing, Request};
@@ -43,6 +45,18 @@ pub enum Waiting {
     ReopenOrNew { ticket: i64, text: String },
     /// A staff member recording a visit's outcome: the note.
     VisitNote { visit: i64, outcome: Outcome },
+    /// A manager asked for the dates of a report.
+    ReportRange,
+    /// A manager planning an activity: `step` is what the next answer is
+    /// for, `plan` what was answered so far.
+    ActivityPlan { step: String, plan: PlanDraft },
+    /// A staff member marking who came to activity `activity`.
+    Attendance { activity: i64 },
+    /// An attendee's optional comment after rating activity `activity`.
+    ActivityComment { activity: i64 },
+    /// A supervisor filling in the outage form: `step` is what the next
+    /// answer is for, `form` what was answered so far.
+    OutageForm { step: String, form: FormDraft },
 }
 
 impl Waiting {
@@ -54,6 +68,11 @@ impl Waiting {
             Waiting::RatingComment { .. } => "rating_comment",
             Waiting::ReopenOrNew { .. } => "reopen_or_new",
             Waiting::VisitNote { .. } => "visit_note",
+            Waiting::ReportRange => "report_range",
+            Waiting::ActivityPlan { .. } => "activity_plan",
+            Waiting::Attendance { .. } => "attendance",
+            Waiting::ActivityComment { .. } => "activity_comment",
+            Waiting::OutageForm { .. } => "outage_form",
         }
     }
 }
@@ -235,9 +254,22 @@ async fn expired(
         Waiting::VisitNote { visit, .. } => {
             Request::text(texts::VISIT_NOTE_EXPIRED.fill(lang, &[("visit", &visit.to_string())]))
         }
+        Waiting::ActivityPlan { .. } => {
+            Request::text(texts::activity::PLAN_EXPIRED.fill(lang, &[("hours", &hours)]))
+        }
+        Waiting::OutageForm { .. } => {
+            Request::text(texts::outage::FORM_EXPIRED.fill(lang, &[("hours", &hours)]))
+        }
+        Waiting::Attendance { activity } => Request::text(
+            texts::activity::ATTENDANCE_EXPIRED.fill(lang, &[("id", &activity.to_string())]),
+        ),
         // The rating stands; an unsent comment or an unanswered offer needs
         // no notice.
-        Waiting::RatingComment { .. } | Waiting::ReopenOrNew { .. } => return Ok(()),
+        // A report's dates need no notice either: /report asks again.
+        Waiting::RatingComment { .. }
+        | Waiting::ReopenOrNew { .. }
+        | Waiting::ReportRange
+        | Waiting::ActivityComment { .. } => return Ok(()),
     };
     outbox::enqueue(conn, update_id, &Outgoing::reply(key.chat_id, request)).await?;
     Ok(())
@@ -282,6 +314,23 @@ mod tests {
             Waiting::VisitNote {
                 visit: 4,
                 outcome: Outcome::OwnerAbsent,
+            },
+            Waiting::ReportRange,
+            Waiting::ActivityPlan {
+                step: "capacity".into(),
+                plan: PlanDraft {
+                    title: Some("植树".into()),
+                    ..PlanDraft::default()
+                },
+            },
+            Waiting::Attendance { activity: 3 },
+            Waiting::ActivityComment { activity: 3 },
+            Waiting::OutageForm {
+                step: "floors".into(),
+                form: FormDraft {
+                    kind: Some("water".into()),
+                    ..FormDraft::default()
+                },
             },
         ];
         for w in all {

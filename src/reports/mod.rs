@@ -4,7 +4,9 @@
 //! (`summary`), the charts as PNG (`chart`, drawn with the font in
 //! `assets/fonts/`) and the spreadsheet (`xlsx`).
 
-mod cli;
 pub mod chart;
+mod cli;
+pub mod present;
+pub mod xlsx;
 
 pub use cli::{render, tickets, Line};

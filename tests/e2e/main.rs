@@ -15,6 +15,7 @@ mod lanes;
 mod owners;
 mod pg_restart;
 mod pipeline;
+mod reports;
 mod process;
 mod replicas;
 mod restart;

@@ -3,11 +3,14 @@
 //! on the processor's core (`context`, `conversation`, `reply`) and never the
 //! other way round.
 
+pub mod activities;
 pub mod broadcast;
 pub mod dialogue;
 pub mod incidents;
 pub mod limits;
 pub mod menu;
+pub mod outages;
+pub mod reports;
 pub mod reminders;
 pub mod staff;
 pub mod surveys;

@@ -405,7 +405,14 @@ pub async fn on_waiting(
             conversation::clear(ctx.conn, key(chat)).await?;
             Ok(false)
         }
-        Waiting::Dialogue { .. } | Waiting::BroadcastDraft { .. } | Waiting::VisitNote { .. } => {
+        Waiting::Dialogue { .. }
+        | Waiting::BroadcastDraft { .. }
+        | Waiting::VisitNote { .. }
+        | Waiting::ReportRange
+        | Waiting::ActivityPlan { .. }
+        | Waiting::Attendance { .. }
+        | Waiting::ActivityComment { .. }
+        | Waiting::OutageForm { .. } => {
             Ok(false)
         }
     }
