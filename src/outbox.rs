@@ -184,7 +184,11 @@ pub const FILES_KEPT_DAYS: i64 = 7;
 
 /// Stores a file the bot will upload (a chart, a spreadsheet) in the
 /// caller's transaction; a request names it by the id returned.
-pub async fn store_file(conn: &mut PgConnection, file_name: &str, bytes: &[u8]) -> anyhow::Result<i64> {
+pub async fn store_file(
+    conn: &mut PgConnection,
+    file_name: &str,
+    bytes: &[u8],
+) -> anyhow::Result<i64> {
     let id = sqlx::query_scalar!(
         "INSERT INTO outbox_files (file_name, bytes) VALUES ($1, $2) RETURNING id",
         file_name,
@@ -196,10 +200,16 @@ pub async fn store_file(conn: &mut PgConnection, file_name: &str, bytes: &[u8]) 
 }
 
 /// A stored file: its name and bytes (None once pruned).
-pub async fn load_file(conn: &mut PgConnection, id: i64) -> anyhow::Result<Option<(String, Vec<u8>)>> {
-    let row = sqlx::query!("SELECT file_name, bytes FROM outbox_files WHERE id = $1", id)
-        .fetch_optional(conn)
-        .await?;
+pub async fn load_file(
+    conn: &mut PgConnection,
+    id: i64,
+) -> anyhow::Result<Option<(String, Vec<u8>)>> {
+    let row = sqlx::query!(
+        "SELECT file_name, bytes FROM outbox_files WHERE id = $1",
+        id
+    )
+    .fetch_optional(conn)
+    .await?;
     Ok(row.map(|r| (r.file_name, r.bytes)))
 }
 

@@ -98,7 +98,8 @@ pub fn parse_text(text: &str, max: usize) -> Result<String, PlanError> {
 /// `2026-12-20 14:00` in the estate's time zone, after `now`.
 pub fn parse_when(text: &str, now: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>, PlanError> {
     let text = text.trim().replace('T', " ");
-    let naive = NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M").map_err(|_| PlanError::BadTime)?;
+    let naive =
+        NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M").map_err(|_| PlanError::BadTime)?;
     let at = tz
         .from_local_datetime(&naive)
         .earliest()
@@ -139,7 +140,12 @@ pub struct Activity {
 }
 
 /// Stores a confirmed plan as an open activity.
-pub async fn create(conn: &mut PgConnection, plan: &Plan, by: i64, now: DateTime<Utc>) -> Result<i64> {
+pub async fn create(
+    conn: &mut PgConnection,
+    plan: &Plan,
+    by: i64,
+    now: DateTime<Utc>,
+) -> Result<i64> {
     let id = sqlx::query_scalar!(
         "INSERT INTO activities (title, starts_at, place, capacity, description, created_by, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -246,10 +252,18 @@ pub async fn join(
     .await?;
     match current.as_deref() {
         Some("joined") => return Ok(JoinOutcome::AlreadyJoined),
-        Some("waiting") => return Ok(JoinOutcome::AlreadyWaiting(place_in_line(conn, id, chat_id).await?)),
+        Some("waiting") => {
+            return Ok(JoinOutcome::AlreadyWaiting(
+                place_in_line(conn, id, chat_id).await?,
+            ))
+        }
         _ => {}
     }
-    let status = if a.joined < i64::from(a.capacity) { "joined" } else { "waiting" };
+    let status = if a.joined < i64::from(a.capacity) {
+        "joined"
+    } else {
+        "waiting"
+    };
     sqlx::query!(
         "INSERT INTO activity_rsvps (activity_id, person_id, chat_id, status, joined_at)
          VALUES ($1, $2, $3, $4, $5)
@@ -266,7 +280,9 @@ pub async fn join(
     if status == "joined" {
         Ok(JoinOutcome::Joined)
     } else {
-        Ok(JoinOutcome::Waiting(place_in_line(conn, id, chat_id).await?))
+        Ok(JoinOutcome::Waiting(
+            place_in_line(conn, id, chat_id).await?,
+        ))
     }
 }
 
@@ -288,14 +304,21 @@ async fn place_in_line(conn: &mut PgConnection, id: i64, chat_id: i64) -> Result
 pub enum LeaveOutcome {
     /// Off the list; the first waiting moved up into the freed place
     /// (their chat and language), if there was one.
-    Left { promoted: Option<(i64, Lang)> },
+    Left {
+        promoted: Option<(i64, Lang)>,
+    },
     /// Was not on the list.
     NotOnList,
     Closed,
 }
 
 /// `chat_id` gives up their place (or their place in line).
-pub async fn leave(conn: &mut PgConnection, id: i64, chat_id: i64, now: DateTime<Utc>) -> Result<LeaveOutcome> {
+pub async fn leave(
+    conn: &mut PgConnection,
+    id: i64,
+    chat_id: i64,
+    now: DateTime<Utc>,
+) -> Result<LeaveOutcome> {
     let Some(a) = load_for_update(conn, id).await? else {
         return Ok(LeaveOutcome::Closed);
     };
@@ -344,7 +367,11 @@ pub async fn leave(conn: &mut PgConnection, id: i64, chat_id: i64, now: DateTime
 /// Open activities whose reminder is due at `now` (from [`REMIND_AT`] the
 /// day before, until they start), not yet reminded; locked, skipping those
 /// another replica holds.
-pub async fn reminders_due(conn: &mut PgConnection, now: DateTime<Utc>, tz: Tz) -> Result<Vec<i64>> {
+pub async fn reminders_due(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Result<Vec<i64>> {
     let rows = sqlx::query!(
         "SELECT id, starts_at FROM activities
           WHERE status = 'open' AND reminded_at IS NULL AND starts_at > $1 AND starts_at < $2
@@ -367,9 +394,13 @@ pub async fn reminders_due(conn: &mut PgConnection, now: DateTime<Utc>, tz: Tz) 
 }
 
 pub async fn mark_reminded(conn: &mut PgConnection, id: i64, now: DateTime<Utc>) -> Result<()> {
-    sqlx::query!("UPDATE activities SET reminded_at = $2 WHERE id = $1", id, now)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE activities SET reminded_at = $2 WHERE id = $1",
+        id,
+        now
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -397,7 +428,15 @@ async fn chats_with(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.chat_id, r.language.as_deref().and_then(Lang::parse).unwrap_or_default()))
+        .map(|r| {
+            (
+                r.chat_id,
+                r.language
+                    .as_deref()
+                    .and_then(Lang::parse)
+                    .unwrap_or_default(),
+            )
+        })
         .collect())
 }
 
@@ -435,7 +474,10 @@ pub async fn roster(conn: &mut PgConnection, id: i64) -> Result<Vec<RosterLine>>
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttendanceOutcome {
     /// Saved: the attendees' chats (for the feedback form).
-    Saved { attended: Vec<(i64, Lang)>, joined: usize },
+    Saved {
+        attended: Vec<(i64, Lang)>,
+        joined: usize,
+    },
     /// Already saved once.
     AlreadySaved,
     /// Not started yet.
@@ -485,7 +527,13 @@ pub async fn save_attendance(
 }
 
 /// Records an attendee's score (1–5); false if `chat_id` did not attend.
-pub async fn rate(conn: &mut PgConnection, id: i64, chat_id: i64, stars: u8, now: DateTime<Utc>) -> Result<bool> {
+pub async fn rate(
+    conn: &mut PgConnection,
+    id: i64,
+    chat_id: i64,
+    stars: u8,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let n = sqlx::query!(
         "UPDATE activity_rsvps SET rating = $3, feedback_at = $4
           WHERE activity_id = $1 AND chat_id = $2 AND attended",
@@ -501,7 +549,13 @@ pub async fn rate(conn: &mut PgConnection, id: i64, chat_id: i64, stars: u8, now
 }
 
 /// Records an attendee's comment (cut to [`COMMENT_MAX`]).
-pub async fn comment(conn: &mut PgConnection, id: i64, chat_id: i64, text: &str, now: DateTime<Utc>) -> Result<bool> {
+pub async fn comment(
+    conn: &mut PgConnection,
+    id: i64,
+    chat_id: i64,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let text: String = text.trim().chars().take(COMMENT_MAX).collect();
     let n = sqlx::query!(
         "UPDATE activity_rsvps SET comment = $3, feedback_at = $4
@@ -556,14 +610,26 @@ mod tests {
         assert_eq!(parse_capacity("-3"), Err(PlanError::CapacityTooSmall(-3)));
         assert_eq!(parse_capacity("20"), Ok(20));
         assert_eq!(parse_capacity("twenty"), Err(PlanError::NotANumber));
-        assert_eq!(parse_capacity("10001"), Err(PlanError::CapacityTooLarge(10_001)));
+        assert_eq!(
+            parse_capacity("10001"),
+            Err(PlanError::CapacityTooLarge(10_001))
+        );
         let tz = chrono_tz::Asia::Shanghai;
-        let now = tz.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).unwrap().with_timezone(&Utc);
-        assert_eq!(parse_when("2026-12-01 14:00", now, tz), Err(PlanError::Past));
+        let now = tz
+            .with_ymd_and_hms(2026, 12, 6, 12, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            parse_when("2026-12-01 14:00", now, tz),
+            Err(PlanError::Past)
+        );
         assert_eq!(parse_when("Saturday", now, tz), Err(PlanError::BadTime));
         assert_eq!(
             parse_when("2026-12-20 14:00", now, tz),
-            Ok(tz.with_ymd_and_hms(2026, 12, 20, 14, 0, 0).unwrap().with_timezone(&Utc))
+            Ok(tz
+                .with_ymd_and_hms(2026, 12, 20, 14, 0, 0)
+                .unwrap()
+                .with_timezone(&Utc))
         );
         assert_eq!(parse_text("  ", TITLE_MAX), Err(PlanError::Empty));
         assert_eq!(

@@ -605,7 +605,10 @@ pub fn parse_floors(text: &str) -> std::result::Result<(i32, i32), ScopeError> {
     let (a, b) = t
         .split_once(['-', '–', '~', '至'])
         .map_or((t, t), |(a, b)| (a, b));
-    let (a, b): (i32, i32) = (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
+    let (a, b): (i32, i32) = (
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    );
     if a > b {
         return Err(bad());
     }
@@ -625,9 +628,15 @@ pub async fn known_entrances(conn: &mut PgConnection, buildings: &[String]) -> R
 
 /// How many registered, reachable people live in `scope`.
 pub async fn count_affected(conn: &mut PgConnection, scope: &Scope) -> Result<usize> {
-    Ok(chats::reachable_residents_in(conn, &scope.buildings, &scope.entrances, scope.floor_min, scope.floor_max)
-        .await?
-        .len())
+    Ok(chats::reachable_residents_in(
+        conn,
+        &scope.buildings,
+        &scope.entrances,
+        scope.floor_min,
+        scope.floor_max,
+    )
+    .await?
+    .len())
 }
 
 /// The outage form as filled in so far (the declarer's conversation state).
@@ -763,7 +772,15 @@ pub async fn affected(conn: &mut PgConnection, id: IncidentId) -> Result<Vec<(i6
     if incident.notified_at.is_some() {
         if let Some(d) = details(conn, id).await? {
             let s = d.scope;
-            for r in chats::reachable_residents_in(conn, &s.buildings, &s.entrances, s.floor_min, s.floor_max).await? {
+            for r in chats::reachable_residents_in(
+                conn,
+                &s.buildings,
+                &s.entrances,
+                s.floor_min,
+                s.floor_max,
+            )
+            .await?
+            {
                 out.push((r.chat_id, r.lang()));
             }
         }
@@ -782,7 +799,10 @@ pub async fn affected(conn: &mut PgConnection, id: IncidentId) -> Result<Vec<(i6
     .context("reading who reported an outage")?;
     for (chat, lang) in reporters {
         if !out.iter().any(|(c, _)| *c == chat) {
-            out.push((chat, lang.as_deref().and_then(Lang::parse).unwrap_or_default()));
+            out.push((
+                chat,
+                lang.as_deref().and_then(Lang::parse).unwrap_or_default(),
+            ));
         }
     }
     Ok(out)
@@ -800,9 +820,13 @@ pub async fn add_update(
     now: DateTime<Utc>,
 ) -> Result<i64> {
     if let Some(end) = expected_end {
-        sqlx::query!("UPDATE incidents SET expected_end = $2 WHERE id = $1", id.0, end)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query!(
+            "UPDATE incidents SET expected_end = $2 WHERE id = $1",
+            id.0,
+            end
+        )
+        .execute(&mut *conn)
+        .await?;
     }
     let update = sqlx::query_scalar!(
         "INSERT INTO incident_updates (incident_id, kind, text, expected_end, by_staff, at)
@@ -872,13 +896,25 @@ mod tests {
     #[test]
     fn scopes_name_known_buildings_and_floor_ranges() {
         let known: Vec<String> = ["1", "2", "3"].iter().map(|s| (*s).to_string()).collect();
-        assert_eq!(parse_names("3，1 3号楼", &known), Ok(vec!["3".to_string(), "1".to_string()]));
+        assert_eq!(
+            parse_names("3，1 3号楼", &known),
+            Ok(vec!["3".to_string(), "1".to_string()])
+        );
         assert_eq!(parse_names(" , ", &known), Err(ScopeError::Empty));
-        assert_eq!(parse_names("9", &known), Err(ScopeError::Unknown("9".into())));
+        assert_eq!(
+            parse_names("9", &known),
+            Err(ScopeError::Unknown("9".into()))
+        );
         assert_eq!(parse_floors("3-8"), Ok((3, 8)));
         assert_eq!(parse_floors("5层"), Ok((5, 5)));
-        assert_eq!(parse_floors("8-3"), Err(ScopeError::BadFloors("8-3".into())));
-        assert_eq!(IncidentKind::of_repair_category("electricity"), Some(IncidentKind::Power));
+        assert_eq!(
+            parse_floors("8-3"),
+            Err(ScopeError::BadFloors("8-3".into()))
+        );
+        assert_eq!(
+            IncidentKind::of_repair_category("electricity"),
+            Some(IncidentKind::Power)
+        );
         assert_eq!(IncidentKind::of_repair_category("door_lock"), None);
     }
 

@@ -89,7 +89,10 @@ impl Period {
     /// The month before `today`'s.
     #[must_use]
     pub fn last_month(today: NaiveDate) -> Period {
-        let day = today.with_day(1).and_then(|d| d.pred_opt()).unwrap_or(today);
+        let day = today
+            .with_day(1)
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(today);
         Period::this_month(day)
     }
 
@@ -168,7 +171,10 @@ impl Period {
         let midnight = |d: NaiveDate| {
             tz.from_local_datetime(&d.and_time(NaiveTime::MIN))
                 .earliest()
-                .map_or_else(|| d.and_time(NaiveTime::MIN).and_utc(), |t| t.with_timezone(&Utc))
+                .map_or_else(
+                    || d.and_time(NaiveTime::MIN).and_utc(),
+                    |t| t.with_timezone(&Utc),
+                )
         };
         let after = self.to.succ_opt().unwrap_or(self.to);
         (midnight(self.from), midnight(after))
@@ -215,12 +221,18 @@ impl Deadlines {
     /// Percentage of first responses on time (None: nothing to judge).
     #[must_use]
     pub fn response_percent(&self) -> Option<f64> {
-        percent(self.response_on_time, self.response_on_time + self.response_late)
+        percent(
+            self.response_on_time,
+            self.response_on_time + self.response_late,
+        )
     }
 
     #[must_use]
     pub fn resolve_percent(&self) -> Option<f64> {
-        percent(self.resolve_on_time, self.resolve_on_time + self.resolve_late)
+        percent(
+            self.resolve_on_time,
+            self.resolve_on_time + self.resolve_late,
+        )
     }
 }
 
@@ -299,7 +311,11 @@ impl TicketFigures {
 /// Sort key that puts "2" before "10" and names after numbers.
 fn natural(s: &str) -> (bool, usize, &str) {
     let numeric = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    (!numeric || s.is_empty(), if numeric { s.len() } else { 0 }, s)
+    (
+        !numeric || s.is_empty(),
+        if numeric { s.len() } else { 0 },
+        s,
+    )
 }
 
 /// One survey quarter: responses and the mean of the question averages.
@@ -355,7 +371,10 @@ pub struct StaffFigures {
 impl StaffFigures {
     #[must_use]
     pub fn resolve_percent(&self) -> Option<f64> {
-        percent(self.resolve_on_time, self.resolve_on_time + self.resolve_late)
+        percent(
+            self.resolve_on_time,
+            self.resolve_on_time + self.resolve_late,
+        )
     }
 }
 
@@ -510,7 +529,11 @@ async fn tickets(
     Ok(TicketFigures {
         total: times.total,
         by_kind_building,
-        deadlines: if times.total == 0 { Vec::new() } else { deadlines },
+        deadlines: if times.total == 0 {
+            Vec::new()
+        } else {
+            deadlines
+        },
         median_response_minutes: times.response.map(|s| s / 60.0),
         median_resolve_minutes: times.resolve.map(|s| s / 60.0),
         ratings,
@@ -715,8 +738,15 @@ mod tests {
         let feb = Period::parse("2028-2", today).unwrap_err();
         assert_eq!(feb, PeriodError::Future);
         let r = Period::parse("2026-11-03 2026-11-09", today).unwrap();
-        assert_eq!((r.from, r.to, r.kind), (d(2026, 11, 3), d(2026, 11, 9), PeriodKind::Range));
-        for joined in ["2026-11-03..2026-11-09", "2026-11-03 至 2026-11-09", "2026-11-03 to 2026-11-09"] {
+        assert_eq!(
+            (r.from, r.to, r.kind),
+            (d(2026, 11, 3), d(2026, 11, 9), PeriodKind::Range)
+        );
+        for joined in [
+            "2026-11-03..2026-11-09",
+            "2026-11-03 至 2026-11-09",
+            "2026-11-03 to 2026-11-09",
+        ] {
             assert_eq!(Period::parse(joined, today).unwrap(), r, "{joined}");
         }
     }
@@ -724,8 +754,14 @@ mod tests {
     #[test]
     fn bad_periods_say_what_is_wrong() {
         let today = d(2026, 12, 6);
-        assert_eq!(Period::parse("last week", today), Err(PeriodError::Unreadable));
-        assert_eq!(Period::parse("2026-13", today), Err(PeriodError::Unreadable));
+        assert_eq!(
+            Period::parse("last week", today),
+            Err(PeriodError::Unreadable)
+        );
+        assert_eq!(
+            Period::parse("2026-13", today),
+            Err(PeriodError::Unreadable)
+        );
         assert_eq!(Period::parse("2026Q5", today), Err(PeriodError::Unreadable));
         assert_eq!(
             Period::parse("2026-11-09 2026-11-03", today),
@@ -735,7 +771,10 @@ mod tests {
             Period::parse("2024-01-01 2026-01-01", today),
             Err(PeriodError::TooLong)
         );
-        assert_eq!(Period::parse("2027-01-01 2027-01-02", today), Err(PeriodError::Future));
+        assert_eq!(
+            Period::parse("2027-01-01 2027-01-02", today),
+            Err(PeriodError::Future)
+        );
     }
 
     #[test]
@@ -743,8 +782,14 @@ mod tests {
         let today = d(2026, 1, 15);
         assert_eq!(Period::last_month(today).code().as_deref(), Some("2025-12"));
         assert_eq!(Period::this_month(today).code().as_deref(), Some("2026-01"));
-        assert_eq!(Period::this_quarter(today).code().as_deref(), Some("2026Q1"));
-        assert_eq!(Period::last_quarter(today).code().as_deref(), Some("2025Q4"));
+        assert_eq!(
+            Period::this_quarter(today).code().as_deref(),
+            Some("2026Q1")
+        );
+        assert_eq!(
+            Period::last_quarter(today).code().as_deref(),
+            Some("2025Q4")
+        );
         let tz = chrono_tz::Asia::Shanghai;
         let (start, end) = Period::month(2026, 11).unwrap().bounds(tz);
         assert_eq!(start, Utc.with_ymd_and_hms(2026, 10, 31, 16, 0, 0).unwrap());
@@ -755,10 +800,23 @@ mod tests {
     fn the_monthly_report_is_due_from_the_first_at_nine() {
         let tz = chrono_tz::Asia::Shanghai;
         let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
-        let at = |day, h| tz.with_ymd_and_hms(2026, 12, day, h, 0, 0).unwrap().with_timezone(&Utc);
-        assert_eq!(monthly_due(at(1, 8), tz, nine).code().as_deref(), Some("2026-10"));
-        assert_eq!(monthly_due(at(1, 9), tz, nine).code().as_deref(), Some("2026-11"));
-        assert_eq!(monthly_due(at(17, 3), tz, nine).code().as_deref(), Some("2026-11"));
+        let at = |day, h| {
+            tz.with_ymd_and_hms(2026, 12, day, h, 0, 0)
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        assert_eq!(
+            monthly_due(at(1, 8), tz, nine).code().as_deref(),
+            Some("2026-10")
+        );
+        assert_eq!(
+            monthly_due(at(1, 9), tz, nine).code().as_deref(),
+            Some("2026-11")
+        );
+        assert_eq!(
+            monthly_due(at(17, 3), tz, nine).code().as_deref(),
+            Some("2026-11")
+        );
     }
 
     #[test]

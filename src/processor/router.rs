@@ -165,7 +165,9 @@ async fn answers_the_question(
         Waiting::ActivityPlan { step, plan } if from.private => {
             activities::on_plan_answer(ctx, from, msg, &step, plan).await
         }
-        Waiting::Attendance { activity } => activities::on_attendance(ctx, from, msg, activity).await,
+        Waiting::Attendance { activity } => {
+            activities::on_attendance(ctx, from, msg, activity).await
+        }
         Waiting::OutageForm { step, form } if from.private => {
             outages::on_answer(ctx, from, msg, &step, form).await
         }

@@ -10,8 +10,8 @@
 
 use std::sync::LazyLock;
 
-use anyhow::{anyhow, Context, Result};
 use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
+use anyhow::{anyhow, Context, Result};
 use plotters::prelude::*;
 
 /// The font, embedded in the binary.
@@ -171,7 +171,14 @@ enum HPos {
 /// Text whose top-left (top-centre, top-right) corner is at `at`, `size`
 /// pixels from ascender to descender, drawn glyph by glyph with ab_glyph
 /// (each pixel blended by its coverage).
-fn text(area: &Area<'_>, s: &str, at: (i32, i32), size: u32, colour: RGBColor, h: HPos) -> Result<()> {
+fn text(
+    area: &Area<'_>,
+    s: &str,
+    at: (i32, i32),
+    size: u32,
+    colour: RGBColor,
+    h: HPos,
+) -> Result<()> {
     if s.is_empty() {
         return Ok(());
     }
@@ -198,7 +205,10 @@ fn text(area: &Area<'_>, s: &str, at: (i32, i32), size: u32, colour: RGBColor, h
             #[allow(clippy::cast_possible_truncation)]
             let (bx, by) = (bounds.min.x as i32, bounds.min.y as i32);
             outline.draw(|gx, gy, coverage| {
-                let p = (bx + i32::try_from(gx).unwrap_or(0), by + i32::try_from(gy).unwrap_or(0));
+                let p = (
+                    bx + i32::try_from(gx).unwrap_or(0),
+                    by + i32::try_from(gy).unwrap_or(0),
+                );
                 if let Err(e) = area.draw_pixel(p, &colour.mix(f64::from(coverage))) {
                     failed = Some(format!("{e:?}"));
                 }
@@ -217,7 +227,10 @@ fn text_width(s: &str, size: u32) -> u32 {
     let Ok(font) = face() else { return 0 };
     #[allow(clippy::cast_precision_loss)]
     let scaled = font.as_scaled(PxScale::from(size as f32));
-    let w: f32 = s.chars().map(|c| scaled.h_advance(scaled.glyph_id(c))).sum();
+    let w: f32 = s
+        .chars()
+        .map(|c| scaled.h_advance(scaled.glyph_id(c)))
+        .sum();
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let w = w.ceil().max(0.0) as u32;
     w
@@ -318,7 +331,12 @@ fn draw_panel(cell: &Area<'_>, panel: &Panel) -> Result<()> {
             series,
             percent,
         } => draw_bars(cell, &frame, categories, series, *percent),
-        Plot::Lines { x, series, min, max } => draw_lines(cell, &frame, x, series, *min, *max),
+        Plot::Lines {
+            x,
+            series,
+            min,
+            max,
+        } => draw_lines(cell, &frame, x, series, *min, *max),
     }
 }
 
@@ -329,19 +347,42 @@ fn draw_axis(cell: &Area<'_>, f: &Frame, min: f64, max: f64, step: f64, unit: &s
         let y = f.y(v, min, max);
         cell.draw(&PathElement::new([(f.left, y), (f.right, y)], GRID))
             .map_err(draw_error)?;
-        text(cell, &format!("{}{unit}", number(v)), (f.left - 8, y - 8), 14, GREY, HPos::Right)?;
+        text(
+            cell,
+            &format!("{}{unit}", number(v)),
+            (f.left - 8, y - 8),
+            14,
+            GREY,
+            HPos::Right,
+        )?;
         v += step;
     }
-    cell.draw(&PathElement::new([(f.left, f.bottom), (f.right, f.bottom)], GREY))
-        .map_err(draw_error)
+    cell.draw(&PathElement::new(
+        [(f.left, f.bottom), (f.right, f.bottom)],
+        GREY,
+    ))
+    .map_err(draw_error)
 }
 
 /// Labels under the x axis, centred on each slot, cut to fit.
-fn draw_x_labels(cell: &Area<'_>, f: &Frame, labels: &[String], centre: impl Fn(usize) -> i32, slot: i32) -> Result<()> {
+fn draw_x_labels(
+    cell: &Area<'_>,
+    f: &Frame,
+    labels: &[String],
+    centre: impl Fn(usize) -> i32,
+    slot: i32,
+) -> Result<()> {
     let max = u32::try_from((slot - 4).max(8))?;
     for (i, label) in labels.iter().enumerate() {
         let label = fit(label, 14, max);
-        text(cell, &label, (centre(i), f.bottom + 8), 14, INK, HPos::Center)?;
+        text(
+            cell,
+            &label,
+            (centre(i), f.bottom + 8),
+            14,
+            INK,
+            HPos::Center,
+        )?;
     }
     Ok(())
 }
@@ -376,15 +417,24 @@ fn draw_bars(
             let Some(v) = v else { continue };
             let x0 = start(i32::try_from(ci)?) + si * bar;
             let y = f.y(*v, 0.0, max);
-            cell.draw(&Rectangle::new([(x0, y), (x0 + bar - 1, f.bottom)], colour.filled()))
-                .map_err(draw_error)?;
+            cell.draw(&Rectangle::new(
+                [(x0, y), (x0 + bar - 1, f.bottom)],
+                colour.filled(),
+            ))
+            .map_err(draw_error)?;
             let label = format!("{}{}", number(*v), if percent { "%" } else { "" });
             if u32::try_from(bar)? + 12 >= text_width(&label, 13) {
                 text(cell, &label, (x0 + bar / 2, y - 17), 13, INK, HPos::Center)?;
             }
         }
     }
-    draw_x_labels(cell, f, categories, |i| f.left + group * i32::try_from(i).unwrap_or(0) + group / 2, group)
+    draw_x_labels(
+        cell,
+        f,
+        categories,
+        |i| f.left + group * i32::try_from(i).unwrap_or(0) + group / 2,
+        group,
+    )
 }
 
 fn draw_lines(
@@ -395,7 +445,11 @@ fn draw_lines(
     min: f64,
     max: f64,
 ) -> Result<()> {
-    let step = if max - min <= 5.0 { 1.0 } else { nice_step(max - min) };
+    let step = if max - min <= 5.0 {
+        1.0
+    } else {
+        nice_step(max - min)
+    };
     draw_axis(cell, f, min, max, step, "")?;
     let n = i32::try_from(xs.len().max(1))?;
     let slot = f.width() / n;
@@ -415,9 +469,17 @@ fn draw_lines(
         for (i, v) in s.values.iter().enumerate() {
             let Some(v) = v else { continue };
             let p = (x_of(i), f.y(*v, min, max));
-            cell.draw(&Circle::new(p, 5, colour.filled())).map_err(draw_error)?;
+            cell.draw(&Circle::new(p, 5, colour.filled()))
+                .map_err(draw_error)?;
             if series.len() == 1 {
-                text(cell, &format!("{v:.2}"), (p.0, p.1 - 24), 14, INK, HPos::Center)?;
+                text(
+                    cell,
+                    &format!("{v:.2}"),
+                    (p.0, p.1 - 24),
+                    14,
+                    INK,
+                    HPos::Center,
+                )?;
             }
         }
     }

@@ -26,13 +26,21 @@ pub fn period_label(p: &Period, lang: Lang) -> String {
     match p.kind {
         PeriodKind::Month { year, month } => t::PERIOD_MONTH.fill(
             lang,
-            &[("year", &year.to_string()), ("month", texts::month(month).get(lang))],
+            &[
+                ("year", &year.to_string()),
+                ("month", texts::month(month).get(lang)),
+            ],
         ),
         PeriodKind::Quarter { year, quarter } => t::PERIOD_QUARTER.fill(
             lang,
-            &[("year", &year.to_string()), ("quarter", &quarter.to_string())],
+            &[
+                ("year", &year.to_string()),
+                ("quarter", &quarter.to_string()),
+            ],
         ),
-        PeriodKind::Range => t::PERIOD_RANGE.fill(lang, &[("from", &day(p.from)), ("to", &day(p.to))]),
+        PeriodKind::Range => {
+            t::PERIOD_RANGE.fill(lang, &[("from", &day(p.from)), ("to", &day(p.to))])
+        }
     }
 }
 
@@ -120,19 +128,28 @@ pub fn summary(f: &Figures, lang: Lang, tz: Tz) -> String {
         let kinds: Vec<String> = kinds
             .iter()
             .map(|(k, n)| {
-                t::KIND_COUNT.fill(lang, &[("kind", &kind_label(k, lang)), ("n", &n.to_string())])
+                t::KIND_COUNT.fill(
+                    lang,
+                    &[("kind", &kind_label(k, lang)), ("n", &n.to_string())],
+                )
             })
             .collect();
         lines.push(t::TICKETS.fill(
             lang,
-            &[("total", &tk.total.to_string()), ("kinds", &kinds.join(" · "))],
+            &[
+                ("total", &tk.total.to_string()),
+                ("kinds", &kinds.join(" · ")),
+            ],
         ));
         let all = tk.overall();
         lines.push(t::DEADLINES.fill(
             lang,
             &[
                 ("response", &percent_text(all.response_percent(), lang)),
-                ("response_n", &ratio(all.response_on_time, all.response_late)),
+                (
+                    "response_n",
+                    &ratio(all.response_on_time, all.response_late),
+                ),
                 ("resolve", &percent_text(all.resolve_percent(), lang)),
                 ("resolve_n", &ratio(all.resolve_on_time, all.resolve_late)),
             ],
@@ -147,7 +164,10 @@ pub fn summary(f: &Figures, lang: Lang, tz: Tz) -> String {
         lines.push(match tk.average_rating() {
             Some(avg) => t::RATINGS.fill(
                 lang,
-                &[("average", &format!("{avg:.2}")), ("count", &tk.rated().to_string())],
+                &[
+                    ("average", &format!("{avg:.2}")),
+                    ("count", &tk.rated().to_string()),
+                ],
             ),
             None => t::NO_RATINGS.get(lang).to_string(),
         });
@@ -197,13 +217,20 @@ pub fn summary(f: &Figures, lang: Lang, tz: Tz) -> String {
             }
         }
     }
-    people_lines(&mut lines, t::STAFF_HEADER, &f.staff, lang, |s| s.name.clone());
-    people_lines(&mut lines, t::DEPARTMENTS_HEADER, &f.departments, lang, |s| {
-        department_label(&s.department, lang)
+    people_lines(&mut lines, t::STAFF_HEADER, &f.staff, lang, |s| {
+        s.name.clone()
     });
+    people_lines(
+        &mut lines,
+        t::DEPARTMENTS_HEADER,
+        &f.departments,
+        lang,
+        |s| department_label(&s.department, lang),
+    );
     if f.activity_overdue(tz) {
         lines.push(match f.last_activity {
-            Some(at) => t::ACTIVITY_OVERDUE.fill(lang, &[("date", &day(at.with_timezone(&tz).date_naive()))]),
+            Some(at) => t::ACTIVITY_OVERDUE
+                .fill(lang, &[("date", &day(at.with_timezone(&tz).date_naive()))]),
             None => t::ACTIVITY_NEVER.get(lang).to_string(),
         });
     }
@@ -317,7 +344,13 @@ pub fn panels(f: &Figures, lang: Lang) -> [Vec<Panel>; 2] {
             plot: Plot::Bars {
                 categories: shown
                     .iter()
-                    .map(|s| if name { s.name.clone() } else { department_label(&s.department, lang) })
+                    .map(|s| {
+                        if name {
+                            s.name.clone()
+                        } else {
+                            department_label(&s.department, lang)
+                        }
+                    })
                     .collect(),
                 series: vec![
                     Series {
@@ -419,7 +452,11 @@ pub fn charts(f: &Figures, lang: Lang, tz: Tz) -> Result<Vec<Chart>> {
     let title = t::CHART_TITLE.fill(lang, &[("period", &period)]);
     let subtitle = t::CHART_SUBTITLE.fill(
         lang,
-        &[("from", &day(f.period.from)), ("to", &day(f.period.to)), ("timezone", tz.name())],
+        &[
+            ("from", &day(f.period.from)),
+            ("to", &day(f.period.to)),
+            ("timezone", tz.name()),
+        ],
     );
     let groups = panels(f, lang);
     let names = [("tickets", t::CHART_TICKETS), ("people", t::CHART_PEOPLE)];
@@ -429,7 +466,10 @@ pub fn charts(f: &Figures, lang: Lang, tz: Tz) -> Result<Vec<Chart>> {
         .filter(|(p, _)| !p.is_empty())
         .collect();
     let of = drawn.len();
-    let stem = f.period.code().unwrap_or_else(|| format!("{}_{}", day(f.period.from), day(f.period.to)));
+    let stem = f
+        .period
+        .code()
+        .unwrap_or_else(|| format!("{}_{}", day(f.period.from), day(f.period.to)));
     drawn
         .into_iter()
         .enumerate()
@@ -444,7 +484,11 @@ pub fn charts(f: &Figures, lang: Lang, tz: Tz) -> Result<Vec<Chart>> {
                         ("of", &of.to_string()),
                     ],
                 ),
-                png: chart::render(&format!("{title} · {}", caption.get(lang)), &subtitle, panels)?,
+                png: chart::render(
+                    &format!("{title} · {}", caption.get(lang)),
+                    &subtitle,
+                    panels,
+                )?,
             })
         })
         .collect()

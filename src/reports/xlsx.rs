@@ -44,7 +44,13 @@ impl From<Option<f64>> for Cell {
 }
 
 /// A sheet named `name` with a bold header row and `rows` under it.
-fn sheet(book: &mut Workbook, name: Phrase, lang: Lang, header: &[Phrase], rows: Vec<Vec<Cell>>) -> Result<()> {
+fn sheet(
+    book: &mut Workbook,
+    name: Phrase,
+    lang: Lang,
+    header: &[Phrase],
+    rows: Vec<Vec<Cell>>,
+) -> Result<()> {
     let bold = Format::new().set_bold();
     let ws: &mut Worksheet = book.add_worksheet();
     ws.set_name(name.get(lang)).context("naming a sheet")?;
@@ -102,11 +108,9 @@ fn people_rows(people: &[StaffFigures], lang: Lang, department_only: bool) -> Ve
 pub fn workbook(f: &Figures, lang: Lang, tz: Tz) -> Result<Vec<u8>> {
     let mut book = Workbook::new();
     let summary = super::present::summary(f, lang, tz);
-    let mut rows: Vec<Vec<Cell>> = vec![vec![
-        t::TITLE
-            .fill(lang, &[("period", &period_label(&f.period, lang))])
-            .into(),
-    ]];
+    let mut rows: Vec<Vec<Cell>> = vec![vec![t::TITLE
+        .fill(lang, &[("period", &period_label(&f.period, lang))])
+        .into()]];
     rows.extend(summary.lines().skip(1).map(|l| vec![Cell::from(l)]));
     sheet(&mut book, t::SHEET_SUMMARY, lang, &[t::COL_ITEM], rows)?;
 
@@ -164,7 +168,13 @@ pub fn workbook(f: &Figures, lang: Lang, tz: Tz) -> Result<Vec<u8>> {
     ];
     let mut staff_header = vec![t::COL_NAME];
     staff_header.extend(people_header);
-    sheet(&mut book, t::SHEET_STAFF, lang, &staff_header, people_rows(&f.staff, lang, false))?;
+    sheet(
+        &mut book,
+        t::SHEET_STAFF,
+        lang,
+        &staff_header,
+        people_rows(&f.staff, lang, false),
+    )?;
     sheet(
         &mut book,
         t::SHEET_DEPARTMENTS,
@@ -202,7 +212,11 @@ pub fn workbook(f: &Figures, lang: Lang, tz: Tz) -> Result<Vec<u8>> {
             .map(|a| {
                 vec![
                     a.title.clone().into(),
-                    a.starts_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string().into(),
+                    a.starts_at
+                        .with_timezone(&tz)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string()
+                        .into(),
                     a.place.clone().into(),
                     a.capacity.into(),
                     a.joined.into(),
@@ -221,7 +235,11 @@ pub fn workbook(f: &Figures, lang: Lang, tz: Tz) -> Result<Vec<u8>> {
         &[t::COL_TITLE, t::COL_COMMENT],
         f.activities
             .iter()
-            .flat_map(|a| a.comments.iter().map(|c| vec![a.title.clone().into(), c.clone().into()]))
+            .flat_map(|a| {
+                a.comments
+                    .iter()
+                    .map(|c| vec![a.title.clone().into(), c.clone().into()])
+            })
             .collect(),
     )?;
     book.save_to_buffer().context("writing the spreadsheet")

@@ -94,10 +94,20 @@ mod tests {
     #[test]
     fn due_from_the_first_at_nine_for_three_days() {
         let tz = chrono_tz::Asia::Shanghai;
-        let at = |d, h| tz.with_ymd_and_hms(2026, 12, d, h, 0, 0).unwrap().with_timezone(&Utc);
+        let at = |d, h| {
+            tz.with_ymd_and_hms(2026, 12, d, h, 0, 0)
+                .unwrap()
+                .with_timezone(&Utc)
+        };
         assert_eq!(due(at(1, 8), tz), None);
-        assert_eq!(due(at(1, 9), tz).and_then(|p| p.code()).as_deref(), Some("2026-11"));
-        assert_eq!(due(at(3, 23), tz).and_then(|p| p.code()).as_deref(), Some("2026-11"));
+        assert_eq!(
+            due(at(1, 9), tz).and_then(|p| p.code()).as_deref(),
+            Some("2026-11")
+        );
+        assert_eq!(
+            due(at(3, 23), tz).and_then(|p| p.code()).as_deref(),
+            Some("2026-11")
+        );
         assert_eq!(due(at(4, 0), tz), None);
     }
 }

@@ -203,7 +203,11 @@ enum ImageFormat {
 /// An image's format, width and height, read from its header as Telegram's
 /// servers would (PNG's IHDR, JPEG's SOF marker); None if it is neither.
 fn image_size(bytes: &[u8]) -> Option<(ImageFormat, u32, u32)> {
-    let be16 = |i: usize| Some(u32::from(u16::from_be_bytes(bytes.get(i..i + 2)?.try_into().ok()?)));
+    let be16 = |i: usize| {
+        Some(u32::from(u16::from_be_bytes(
+            bytes.get(i..i + 2)?.try_into().ok()?,
+        )))
+    };
     let be32 = |i: usize| Some(u32::from_be_bytes(bytes.get(i..i + 4)?.try_into().ok()?));
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.get(12..16) == Some(b"IHDR") {
         return Some((ImageFormat::Png, be32(16)?, be32(20)?));

@@ -242,7 +242,8 @@ fn encode_period(p: &Period) -> String {
 }
 
 fn decode_period(parts: &[&str]) -> Option<Period> {
-    let digits = |s: &str, n: usize| (s.len() == n && s.bytes().all(|b| b.is_ascii_digit())).then_some(());
+    let digits =
+        |s: &str, n: usize| (s.len() == n && s.bytes().all(|b| b.is_ascii_digit())).then_some(());
     match parts {
         ["m", ym] => {
             digits(ym, 6)?;
@@ -488,7 +489,9 @@ impl Callback {
             ["a", "c"] => Callback::ActivityAnnounce,
             ["a", "x"] => Callback::ActivityPlanCancel,
             ["o", "k", kind] => Callback::OutageKind(
-                IncidentKind::ALL.into_iter().find(|k| k.as_str() == *kind)?,
+                IncidentKind::ALL
+                    .into_iter()
+                    .find(|k| k.as_str() == *kind)?,
             ),
             ["o", "a"] => Callback::OutageAll,
             ["o", "n"] => Callback::OutageNow,

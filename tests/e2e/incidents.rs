@@ -460,7 +460,8 @@ async fn each_bad_outage_declaration_gets_its_own_answer() {
     let end = tomorrow();
     let long = "x".repeat(3501);
     let cases = [
-        ("/incident".to_string(), "To declare an outage"),
+        // Without arguments: the outage form (its first question).
+        ("/incident".to_string(), "New outage. What is out?"),
         (
             "/incident ,".to_string(),
             "Please name the affected building",

@@ -75,23 +75,83 @@ async fn seed_november(pool: &PgPool) {
     };
     let sql = [
         // Repair, on time twice, 5 stars.
-        ticket("repair", unit("1-1-101"), "resolved", local(11, 3, 10, 0), local(11, 3, 10, 30),
-            Some(local(11, 3, 10, 20)), local(11, 3, 14, 0), Some(local(11, 3, 13, 0)), Some(5), Some(LI)),
+        ticket(
+            "repair",
+            unit("1-1-101"),
+            "resolved",
+            local(11, 3, 10, 0),
+            local(11, 3, 10, 30),
+            Some(local(11, 3, 10, 20)),
+            local(11, 3, 14, 0),
+            Some(local(11, 3, 13, 0)),
+            Some(5),
+            Some(LI),
+        ),
         // Repair, late twice, 3 stars.
-        ticket("repair", unit("1-1-201"), "resolved", local(11, 5, 9, 0), local(11, 5, 9, 30),
-            Some(local(11, 5, 10, 0)), local(11, 5, 13, 0), Some(local(11, 6, 9, 0)), Some(3), Some(LI)),
+        ticket(
+            "repair",
+            unit("1-1-201"),
+            "resolved",
+            local(11, 5, 9, 0),
+            local(11, 5, 9, 30),
+            Some(local(11, 5, 10, 0)),
+            local(11, 5, 13, 0),
+            Some(local(11, 6, 9, 0)),
+            Some(3),
+            Some(LI),
+        ),
         // Complaint: answered on time, never resolved, deadline passed.
-        ticket("complaint", unit("2-1-101"), "claimed", local(11, 10, 9, 0), local(11, 10, 13, 0),
-            Some(local(11, 10, 9, 30)), local(11, 12, 9, 0), None, None, Some(ZHAO)),
+        ticket(
+            "complaint",
+            unit("2-1-101"),
+            "claimed",
+            local(11, 10, 9, 0),
+            local(11, 10, 13, 0),
+            Some(local(11, 10, 9, 30)),
+            local(11, 12, 9, 0),
+            None,
+            None,
+            Some(ZHAO),
+        ),
         // Consultation without a unit, on time twice, 4 stars.
-        ticket("consultation", "NULL".into(), "resolved", local(11, 20, 9, 0), local(11, 20, 11, 0),
-            Some(local(11, 20, 9, 10)), local(11, 21, 9, 0), Some(local(11, 20, 10, 0)), Some(4), Some(MANAGER)),
+        ticket(
+            "consultation",
+            "NULL".into(),
+            "resolved",
+            local(11, 20, 9, 0),
+            local(11, 20, 11, 0),
+            Some(local(11, 20, 9, 10)),
+            local(11, 21, 9, 0),
+            Some(local(11, 20, 10, 0)),
+            Some(4),
+            Some(MANAGER),
+        ),
         // Cancelled: counted, never judged.
-        ticket("complaint", unit("1-1-101"), "cancelled", local(11, 28, 9, 0), local(11, 28, 13, 0),
-            None, local(11, 30, 9, 0), None, None, None),
+        ticket(
+            "complaint",
+            unit("1-1-101"),
+            "cancelled",
+            local(11, 28, 9, 0),
+            local(11, 28, 13, 0),
+            None,
+            local(11, 30, 9, 0),
+            None,
+            None,
+            None,
+        ),
         // October: outside the month.
-        ticket("repair", unit("2-1-101"), "resolved", local(10, 30, 9, 0), local(10, 30, 9, 30),
-            Some(local(10, 30, 11, 0)), local(10, 31, 9, 0), Some(local(11, 2, 9, 0)), Some(1), Some(LI)),
+        ticket(
+            "repair",
+            unit("2-1-101"),
+            "resolved",
+            local(10, 30, 9, 0),
+            local(10, 30, 9, 30),
+            Some(local(10, 30, 11, 0)),
+            local(10, 31, 9, 0),
+            Some(local(11, 2, 9, 0)),
+            Some(1),
+            Some(LI),
+        ),
     ]
     .join("\n");
     exec(pool, &sql).await;
@@ -154,24 +214,48 @@ async fn a_seeded_month_reports_every_figure_it_holds() {
     assert_eq!(tk.total, 5);
     let cell = |k: &str, b: &str| tk.count(k, b);
     assert_eq!(
-        (cell("repair", "1"), cell("complaint", "2"), cell("complaint", "1"), cell("consultation", "")),
+        (
+            cell("repair", "1"),
+            cell("complaint", "2"),
+            cell("complaint", "1"),
+            cell("consultation", "")
+        ),
         (2, 1, 1, 1)
     );
     assert_eq!(tk.by_kind_building.len(), 4);
     let all = tk.overall();
     assert_eq!(
-        (all.tickets, all.response_on_time, all.response_late, all.resolve_on_time, all.resolve_late),
+        (
+            all.tickets,
+            all.response_on_time,
+            all.response_late,
+            all.resolve_on_time,
+            all.resolve_late
+        ),
         (5, 3, 1, 2, 2)
     );
     assert_eq!(all.response_percent(), Some(75.0));
     assert_eq!(all.resolve_percent(), Some(50.0));
     let kind = |k: &str| tk.deadlines.iter().find(|d| d.kind == k).unwrap().clone();
     let repair = kind("repair");
-    assert_eq!((repair.tickets, repair.response_on_time, repair.response_late), (2, 1, 1));
+    assert_eq!(
+        (
+            repair.tickets,
+            repair.response_on_time,
+            repair.response_late
+        ),
+        (2, 1, 1)
+    );
     assert_eq!((repair.resolve_on_time, repair.resolve_late), (1, 1));
     let complaint = kind("complaint");
     assert_eq!(
-        (complaint.tickets, complaint.response_on_time, complaint.response_late, complaint.resolve_on_time, complaint.resolve_late),
+        (
+            complaint.tickets,
+            complaint.response_on_time,
+            complaint.response_late,
+            complaint.resolve_on_time,
+            complaint.resolve_late
+        ),
         (2, 1, 0, 0, 1)
     );
     let consultation = kind("consultation");
@@ -192,23 +276,54 @@ async fn a_seeded_month_reports_every_figure_it_holds() {
         .collect();
     assert_eq!(
         trend,
-        vec![("2025Q3".into(), 1, Some(3.0)), ("2025Q4".into(), 2, Some(4.5))]
+        vec![
+            ("2025Q3".into(), 1, Some(3.0)),
+            ("2025Q4".into(), 2, Some(4.5))
+        ]
     );
     let b = &f.broadcasts;
     assert_eq!(
-        (b.notices, b.recipients, b.delivered, b.with_rsvp, b.join, b.decline, b.recalled),
+        (
+            b.notices,
+            b.recipients,
+            b.delivered,
+            b.with_rsvp,
+            b.join,
+            b.decline,
+            b.recalled
+        ),
         (1, 3, 2, 1, 1, 1, 0)
     );
-    let [a] = f.activities.as_slice() else { panic!("{:?}", f.activities) };
+    let [a] = f.activities.as_slice() else {
+        panic!("{:?}", f.activities)
+    };
     assert_eq!(
-        (a.title.as_str(), a.capacity, a.joined, a.waiting, a.attended, a.ratings, a.average_rating),
+        (
+            a.title.as_str(),
+            a.capacity,
+            a.joined,
+            a.waiting,
+            a.attended,
+            a.ratings,
+            a.average_rating
+        ),
         ("植树", 2, 2, 1, 1, 1, Some(5.0))
     );
     assert_eq!(a.comments, vec!["Great".to_string()]);
     let staff: Vec<(String, String, i64, i64, i64, i64, Option<f64>)> = f
         .staff
         .iter()
-        .map(|s| (s.name.clone(), s.department.clone(), s.assigned, s.resolved, s.resolve_on_time, s.resolve_late, s.average_rating))
+        .map(|s| {
+            (
+                s.name.clone(),
+                s.department.clone(),
+                s.assigned,
+                s.resolved,
+                s.resolve_on_time,
+                s.resolve_late,
+                s.average_rating,
+            )
+        })
         .collect();
     assert_eq!(
         staff,
@@ -254,7 +369,11 @@ async fn a_seeded_month_reports_every_figure_it_holds() {
         "• 工程部: 2 / 2 / 50% / 4.00",
         "• no department: 1 / 0 / 0% / —",
     ] {
-        assert!(summary.body().contains(line), "{line:?} missing from\n{}", summary.body());
+        assert!(
+            summary.body().contains(line),
+            "{line:?} missing from\n{}",
+            summary.body()
+        );
     }
     assert!(!summary.body().contains("six months"), "{}", summary.body());
     let photos = app
@@ -278,7 +397,11 @@ async fn a_seeded_month_reports_every_figure_it_holds() {
     app.press(MANAGER, &summary, "Download the spreadsheet (XLSX)");
     let doc = app
         .api
-        .wait_for_message(MANAGER, |m| m.method == "sendDocument", crate::support::WAIT)
+        .wait_for_message(
+            MANAGER,
+            |m| m.method == "sendDocument",
+            crate::support::WAIT,
+        )
         .await
         .unwrap();
     assert_eq!(doc.caption.as_deref(), Some("Office report: Nov 2025"));
@@ -291,9 +414,18 @@ async fn a_seeded_month_reports_every_figure_it_holds() {
     let empty = app
         .expect_message(MANAGER, "Nothing to report for Jun 2025")
         .await;
-    assert!(empty.body().contains("no public-welfare activity"), "{}", empty.body());
+    assert!(
+        empty.body().contains("no public-welfare activity"),
+        "{}",
+        empty.body()
+    );
     app.settle().await;
-    let photos = app.api.messages(MANAGER).iter().filter(|m| m.method == "sendPhoto").count();
+    let photos = app
+        .api
+        .messages(MANAGER)
+        .iter()
+        .filter(|m| m.method == "sendPhoto")
+        .count();
     assert_eq!(photos, 2, "no chart for an empty month");
     app.finish().await;
 }
@@ -307,25 +439,35 @@ async fn bad_report_periods_and_non_managers_are_refused_with_the_reason() {
             .add_started_user(TestUser::new(id, "Staff").language("en"));
     }
     app.say(BUTLER, "/report 2025-11");
-    app.expect_message(BUTLER, "only managers can see reports").await;
+    app.expect_message(BUTLER, "only managers can see reports")
+        .await;
 
     app.say(MANAGER, "/report");
     let ask = app.expect_message(MANAGER, "Which period?").await;
     app.press(MANAGER, &ask, "Dates of my choice…");
-    app.expect_message(MANAGER, "Send the first and last day").await;
+    app.expect_message(MANAGER, "Send the first and last day")
+        .await;
     app.say(MANAGER, "last week");
-    app.expect_message(MANAGER, "I could not read “last week” as a period").await;
+    app.expect_message(MANAGER, "I could not read “last week” as a period")
+        .await;
     app.say(MANAGER, "2025-11-30 2025-11-01");
-    app.expect_message(MANAGER, "The last day comes before the first one").await;
+    app.expect_message(MANAGER, "The last day comes before the first one")
+        .await;
     app.say(MANAGER, "2023-01-01 2025-01-01");
-    app.expect_message(MANAGER, "A report covers at most 366 days").await;
+    app.expect_message(MANAGER, "A report covers at most 366 days")
+        .await;
     app.say(MANAGER, "2099-01-01 2099-01-31");
-    app.expect_message(MANAGER, "That period has not started yet").await;
+    app.expect_message(MANAGER, "That period has not started yet")
+        .await;
     app.say(MANAGER, "2025-11-01 2025-11-09");
     let summary = app
         .expect_message(MANAGER, "Office report: 2025-11-01 to 2025-11-09")
         .await;
-    assert!(summary.body().contains("Tickets: 2 (Repair 2)"), "{}", summary.body());
+    assert!(
+        summary.body().contains("Tickets: 2 (Repair 2)"),
+        "{}",
+        summary.body()
+    );
     app.settle().await;
     let conversations: i64 = sqlx::query_scalar("SELECT count(*) FROM conversations")
         .fetch_one(&app.db.pool)
@@ -340,7 +482,11 @@ async fn the_monthly_report_reaches_every_manager_once_on_the_first() {
     let app = spawn_app().await;
     let pool = &app.db.pool;
     seed_november(pool).await;
-    exec(pool, "INSERT INTO staff (telegram_user_id, name, role) VALUES (914, 'Zhou', 'manager')").await;
+    exec(
+        pool,
+        "INSERT INTO staff (telegram_user_id, name, role) VALUES (914, 'Zhou', 'manager')",
+    )
+    .await;
     app.api
         .add_started_user(TestUser::new(MANAGER, "Wang").language("en"));
     app.api
@@ -349,10 +495,16 @@ async fn the_monthly_report_reaches_every_manager_once_on_the_first() {
     let processor = propdesk::processor::App {
         settings: app.settings.processor.clone(),
         clock: app.clock.clone(),
-        dialogues: std::sync::Arc::new(propdesk::app::load_dialogues(&app.settings.dialogues_dir).unwrap()),
+        dialogues: std::sync::Arc::new(
+            propdesk::app::load_dialogues(&app.settings.dialogues_dir).unwrap(),
+        ),
     };
     let tz = chrono_tz::Asia::Shanghai;
-    let at = |d, h| tz.with_ymd_and_hms(2025, 12, d, h, 0, 0).unwrap().with_timezone(&Utc);
+    let at = |d, h| {
+        tz.with_ymd_and_hms(2025, 12, d, h, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
     let tick = |now| {
         let pool = pool.clone();
         let processor = &processor;
@@ -369,13 +521,20 @@ async fn the_monthly_report_reaches_every_manager_once_on_the_first() {
     assert_eq!(tick(at(1, 9)).await, 2);
     assert_eq!(tick(at(1, 10)).await, 0, "once a month");
     assert_eq!(tick(at(2, 9)).await, 0);
-    let en = app.expect_message(MANAGER, "Your monthly report: Nov 2025").await;
+    let en = app
+        .expect_message(MANAGER, "Your monthly report: Nov 2025")
+        .await;
     assert!(en.body().contains("Tickets: 5"), "{}", en.body());
     let zh = app.expect_message(914, "每月报表：2025年11月").await;
     assert!(zh.body().contains("工单 5 件"), "{}", zh.body());
     app.settle().await;
     for chat in [MANAGER, 914] {
-        let photos = app.api.messages(chat).iter().filter(|m| m.method == "sendPhoto").count();
+        let photos = app
+            .api
+            .messages(chat)
+            .iter()
+            .filter(|m| m.method == "sendPhoto")
+            .count();
         assert_eq!(photos, 2);
     }
     app.finish().await;

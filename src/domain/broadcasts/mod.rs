@@ -571,7 +571,10 @@ pub async fn set_activity(conn: &mut PgConnection, id: i64, activity_id: i64) ->
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopOutcome {
     /// Stopped: `withheld` copies will not be sent; `sent` had gone out.
-    Stopped { withheld: u64, sent: i64 },
+    Stopped {
+        withheld: u64,
+        sent: i64,
+    },
     /// Every copy had gone out already (or it was stopped before).
     NotRunning,
     NotFound,
@@ -580,7 +583,12 @@ pub enum StopOutcome {
 /// Withholds the copies of broadcast `id` not yet sent (their outbox rows
 /// become 'cancelled'); the broadcast is 'cancelled' with who stopped it.
 /// Works on a scheduled (quiet-hours-held, sent later) or sending one.
-pub async fn stop(conn: &mut PgConnection, id: i64, by: i64, now: DateTime<Utc>) -> Result<StopOutcome> {
+pub async fn stop(
+    conn: &mut PgConnection,
+    id: i64,
+    by: i64,
+    now: DateTime<Utc>,
+) -> Result<StopOutcome> {
     let Some(b) = load_for_update(conn, id).await? else {
         return Ok(StopOutcome::NotFound);
     };
@@ -629,7 +637,9 @@ pub const RECALL_MARGIN: Duration = Duration::minutes(5);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecallOutcome {
     /// Recalled: delete these copies, as (chat, outbox row of the copy).
-    Recalled { delete: Vec<(i64, i64)> },
+    Recalled {
+        delete: Vec<(i64, i64)>,
+    },
     AlreadyRecalled,
     NotFound,
 }
@@ -638,7 +648,12 @@ pub enum RecallOutcome {
 /// recipient's copy as to delete (delivered less than [`RECALL_WITHIN`]
 /// ago), too old to delete, or never delivered. The caller queues the
 /// deletions and links them with [`link_recall`].
-pub async fn recall(conn: &mut PgConnection, id: i64, by: i64, now: DateTime<Utc>) -> Result<RecallOutcome> {
+pub async fn recall(
+    conn: &mut PgConnection,
+    id: i64,
+    by: i64,
+    now: DateTime<Utc>,
+) -> Result<RecallOutcome> {
     let Some(b) = load_for_update(conn, id).await? else {
         return Ok(RecallOutcome::NotFound);
     };
@@ -778,7 +793,13 @@ pub async fn recall_progress(conn: &mut PgConnection, id: i64) -> Result<RecallP
     .fetch_all(conn)
     .await?
     .into_iter()
-    .map(|r| if r.units.is_empty() { r.name } else { format!("{} ({})", r.units, r.name) })
+    .map(|r| {
+        if r.units.is_empty() {
+            r.name
+        } else {
+            format!("{} ({})", r.units, r.name)
+        }
+    })
     .collect();
     Ok(RecallProgress {
         asked: c.asked,

@@ -42,7 +42,10 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
         return Ok(false);
     };
     let word = conversation::command_word(text, &ctx.app.settings.bot_username);
-    let args = text.split_once(char::is_whitespace).map_or("", |(_, a)| a).trim();
+    let args = text
+        .split_once(char::is_whitespace)
+        .map_or("", |(_, a)| a)
+        .trim();
     match word.as_deref() {
         Some("activity") => start_plan(ctx, from).await?,
         Some("activities") => list(ctx, from).await?,
@@ -76,8 +79,14 @@ async fn staff_member(ctx: &mut Ctx<'_>, from: &Sender) -> Result<Option<staff::
 
 async fn start_plan(ctx: &mut Ctx<'_>, from: &Sender) -> Result<()> {
     let lang = from.lang;
-    if !staff_member(ctx, from).await?.is_some_and(|s| s.role.can_plan_activities()) {
-        tracing::warn!(user_id = from.user_id, "activity plan refused: not a manager");
+    if !staff_member(ctx, from)
+        .await?
+        .is_some_and(|s| s.role.can_plan_activities())
+    {
+        tracing::warn!(
+            user_id = from.user_id,
+            "activity plan refused: not a manager"
+        );
         return say(ctx, from.chat_id, t::MANAGERS_ONLY.get(lang)).await;
     }
     if !from.private {
@@ -88,14 +97,27 @@ async fn start_plan(ctx: &mut Ctx<'_>, from: &Sender) -> Result<()> {
 
 /// Stores where the plan is and asks its question (after why the last
 /// answer was refused, if it was).
-async fn ask_step(ctx: &mut Ctx<'_>, from: &Sender, step: &str, plan: PlanDraft, refused: Option<String>) -> Result<()> {
+async fn ask_step(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    step: &str,
+    plan: PlanDraft,
+    refused: Option<String>,
+) -> Result<()> {
     let lang = from.lang;
     let tz = ctx.app.settings.timezone;
-    let cancel = InlineKeyboardButton::callback(t::CANCEL.get(lang), Callback::ActivityPlanCancel.encode());
+    let cancel =
+        InlineKeyboardButton::callback(t::CANCEL.get(lang), Callback::ActivityPlanCancel.encode());
     let (question, keyboard) = match step {
-        "title" => (t::ASK_TITLE.fill(lang, &[("max", &act::TITLE_MAX.to_string())]), vec![vec![cancel]]),
+        "title" => (
+            t::ASK_TITLE.fill(lang, &[("max", &act::TITLE_MAX.to_string())]),
+            vec![vec![cancel]],
+        ),
         "when" => (t::ASK_WHEN.get(lang).to_string(), vec![vec![cancel]]),
-        "place" => (t::ASK_PLACE.fill(lang, &[("max", &act::PLACE_MAX.to_string())]), vec![vec![cancel]]),
+        "place" => (
+            t::ASK_PLACE.fill(lang, &[("max", &act::PLACE_MAX.to_string())]),
+            vec![vec![cancel]],
+        ),
         "capacity" => (
             t::ASK_CAPACITY.fill(lang, &[("max", &act::CAPACITY_MAX.to_string())]),
             vec![vec![cancel]],
@@ -103,7 +125,10 @@ async fn ask_step(ctx: &mut Ctx<'_>, from: &Sender, step: &str, plan: PlanDraft,
         "description" => (
             t::ASK_DESCRIPTION.fill(lang, &[("max", &act::DESCRIPTION_MAX.to_string())]),
             vec![vec![
-                InlineKeyboardButton::callback(t::SKIP.get(lang), Callback::ActivitySkipDescription.encode()),
+                InlineKeyboardButton::callback(
+                    t::SKIP.get(lang),
+                    Callback::ActivitySkipDescription.encode(),
+                ),
                 cancel,
             ]],
         ),
@@ -123,7 +148,10 @@ async fn ask_step(ctx: &mut Ctx<'_>, from: &Sender, step: &str, plan: PlanDraft,
                     ],
                 ),
                 vec![vec![
-                    InlineKeyboardButton::callback(t::ANNOUNCE.get(lang), Callback::ActivityAnnounce.encode()),
+                    InlineKeyboardButton::callback(
+                        t::ANNOUNCE.get(lang),
+                        Callback::ActivityAnnounce.encode(),
+                    ),
                     cancel,
                 ]],
             )
@@ -138,8 +166,11 @@ async fn ask_step(ctx: &mut Ctx<'_>, from: &Sender, step: &str, plan: PlanDraft,
         Some(why) => format!("{why}\n\n{question}"),
         None => question,
     };
-    ctx.reply(from.chat_id, Request::text_with(text, InlineKeyboardMarkup::new(keyboard)))
-        .await?;
+    ctx.reply(
+        from.chat_id,
+        Request::text_with(text, InlineKeyboardMarkup::new(keyboard)),
+    )
+    .await?;
     Ok(())
 }
 
@@ -147,9 +178,10 @@ fn plan_error(e: &PlanError, text: &str, lang: Lang, tz: Tz, now: DateTime<Utc>)
     let _ = now;
     match e {
         PlanError::Empty => t::ERR_EMPTY.get(lang).to_string(),
-        PlanError::TooLong { got, max } => {
-            t::ERR_TOO_LONG.fill(lang, &[("got", &got.to_string()), ("max", &max.to_string())])
-        }
+        PlanError::TooLong { got, max } => t::ERR_TOO_LONG.fill(
+            lang,
+            &[("got", &got.to_string()), ("max", &max.to_string())],
+        ),
         PlanError::BadTime => t::ERR_BAD_TIME.fill(lang, &[("text", text.trim())]),
         PlanError::Past => {
             let when = act::parse_when(text, DateTime::<Utc>::MIN_UTC, tz)
@@ -166,7 +198,13 @@ fn plan_error(e: &PlanError, text: &str, lang: Lang, tz: Tz, now: DateTime<Utc>)
 
 /// A message while the plan waits for `step`. `/cancel` drops the plan;
 /// other commands pass (the plan waits).
-pub async fn on_plan_answer(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, step: &str, mut plan: PlanDraft) -> Result<bool> {
+pub async fn on_plan_answer(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    msg: &Message,
+    step: &str,
+    mut plan: PlanDraft,
+) -> Result<bool> {
     let text = msg.text().unwrap_or_default();
     match conversation::command_word(text, &ctx.app.settings.bot_username).as_deref() {
         Some("cancel") => {
@@ -214,7 +252,12 @@ pub async fn on_plan_answer(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, ste
 }
 
 /// The plan's buttons: skip the description, announce, cancel.
-async fn on_plan_button(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, button: &Callback) -> Result<()> {
+async fn on_plan_button(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    q: &CallbackQuery,
+    button: &Callback,
+) -> Result<()> {
     let lang = from.lang;
     let (step, plan) = match conversation::live(ctx, key(from)).await? {
         Some(Waiting::ActivityPlan { step, plan }) => (step, plan),
@@ -249,7 +292,10 @@ async fn announce(ctx: &mut Ctx<'_>, from: &Sender, plan: &PlanDraft) -> Result<
     let Some(plan) = plan.complete() else {
         return Ok(());
     };
-    if !staff_member(ctx, from).await?.is_some_and(|s| s.role.can_plan_activities()) {
+    if !staff_member(ctx, from)
+        .await?
+        .is_some_and(|s| s.role.can_plan_activities())
+    {
         conversation::clear(ctx.conn, key(from)).await?;
         return say(ctx, from.chat_id, t::MANAGERS_ONLY.get(lang)).await;
     }
@@ -302,11 +348,22 @@ async fn announce(ctx: &mut Ctx<'_>, from: &Sender, plan: &PlanDraft) -> Result<
     conversation::clear(ctx.conn, key(from)).await?;
     match super::broadcast::confirm(ctx.conn, schedule, broadcast, ctx.now).await? {
         Ok(started) => {
-            tracing::info!(activity = id, broadcast, recipients = started.recipients, "activity announced");
+            tracing::info!(
+                activity = id,
+                broadcast,
+                recipients = started.recipients,
+                "activity announced"
+            );
             say(
                 ctx,
                 from.chat_id,
-                t::ANNOUNCED.fill(lang, &[("id", &id.to_string()), ("broadcast", &broadcast.to_string())]),
+                t::ANNOUNCED.fill(
+                    lang,
+                    &[
+                        ("id", &id.to_string()),
+                        ("broadcast", &broadcast.to_string()),
+                    ],
+                ),
             )
             .await
         }
@@ -321,7 +378,12 @@ async fn announce(ctx: &mut Ctx<'_>, from: &Sender, plan: &PlanDraft) -> Result<
 // ------------------------------------------------------------------ owners
 
 /// An activity button.
-pub async fn on_button(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, button: Callback) -> Result<()> {
+pub async fn on_button(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    q: &CallbackQuery,
+    button: Callback,
+) -> Result<()> {
     match button {
         Callback::ActivityJoin(id) => join(ctx, from, q, id).await,
         Callback::ActivityLeave(id) => leave(ctx, from, q, id).await,
@@ -329,14 +391,17 @@ pub async fn on_button(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, butt
         Callback::ActivitySkipComment(_) => {
             answer(ctx, q, None).await?;
             remove_buttons(ctx, q).await?;
-            if matches!(conversation::live(ctx, key(from)).await?, Some(Waiting::ActivityComment { .. })) {
+            if matches!(
+                conversation::live(ctx, key(from)).await?,
+                Some(Waiting::ActivityComment { .. })
+            ) {
                 conversation::clear(ctx.conn, key(from)).await?;
             }
             say(ctx, from.chat_id, t::THANKS.get(from.lang)).await
         }
-        Callback::ActivitySkipDescription | Callback::ActivityAnnounce | Callback::ActivityPlanCancel => {
-            on_plan_button(ctx, from, q, &button).await
-        }
+        Callback::ActivitySkipDescription
+        | Callback::ActivityAnnounce
+        | Callback::ActivityPlanCancel => on_plan_button(ctx, from, q, &button).await,
         _ => answer(ctx, q, Some(crate::texts::BUTTON_EXPIRED.get(from.lang))).await,
     }
 }
@@ -352,16 +417,30 @@ async fn join(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, id: i64) -> R
     let message = match outcome {
         JoinOutcome::Joined => t::JOINED.fill(
             lang,
-            &[("title", &a.title), ("when", &local(a.starts_at, tz)), ("place", &a.place)],
+            &[
+                ("title", &a.title),
+                ("when", &local(a.starts_at, tz)),
+                ("place", &a.place),
+            ],
         ),
-        JoinOutcome::Waiting(n) => t::WAITING.fill(lang, &[("title", &a.title), ("n", &n.to_string())]),
-        JoinOutcome::AlreadyJoined => return answer(ctx, q, Some(t::ALREADY_JOINED.get(lang))).await,
+        JoinOutcome::Waiting(n) => {
+            t::WAITING.fill(lang, &[("title", &a.title), ("n", &n.to_string())])
+        }
+        JoinOutcome::AlreadyJoined => {
+            return answer(ctx, q, Some(t::ALREADY_JOINED.get(lang))).await
+        }
         JoinOutcome::AlreadyWaiting(n) => {
-            return answer(ctx, q, Some(&t::ALREADY_WAITING.fill(lang, &[("n", &n.to_string())]))).await
+            let toast = t::ALREADY_WAITING.fill(lang, &[("n", &n.to_string())]);
+            return answer(ctx, q, Some(toast.as_str())).await;
         }
         JoinOutcome::Closed => return answer(ctx, q, Some(t::CLOSED.get(lang))).await,
     };
-    tracing::info!(activity = id, chat = from.chat_id, ?outcome, "activity join");
+    tracing::info!(
+        activity = id,
+        chat = from.chat_id,
+        ?outcome,
+        "activity join"
+    );
     answer(ctx, q, None).await?;
     say(ctx, from.chat_id, message).await
 }
@@ -378,16 +457,34 @@ async fn leave(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, id: i64) -> 
         LeaveOutcome::NotOnList => return answer(ctx, q, Some(t::NOT_ON_LIST.get(lang))).await,
         LeaveOutcome::Left { promoted } => promoted,
     };
-    tracing::info!(activity = id, chat = from.chat_id, ?promoted, "activity place given up");
+    tracing::info!(
+        activity = id,
+        chat = from.chat_id,
+        ?promoted,
+        "activity place given up"
+    );
     answer(ctx, q, None).await?;
-    say(ctx, from.chat_id, t::LEFT.fill(lang, &[("title", &a.title)])).await?;
+    say(
+        ctx,
+        from.chat_id,
+        t::LEFT.fill(lang, &[("title", &a.title)]),
+    )
+    .await?;
     if let Some((chat, their)) = promoted {
         let text = t::PROMOTED.fill(
             their,
-            &[("title", &a.title), ("when", &local(a.starts_at, tz)), ("place", &a.place)],
+            &[
+                ("title", &a.title),
+                ("when", &local(a.starts_at, tz)),
+                ("place", &a.place),
+            ],
         );
-        ctx.send(Outgoing::new(chat, Lane::Reminder, Request::text_with(text, leave_keyboard(id, their))))
-            .await?;
+        ctx.send(Outgoing::new(
+            chat,
+            Lane::Reminder,
+            Request::text_with(text, leave_keyboard(id, their)),
+        ))
+        .await?;
     }
     Ok(())
 }
@@ -399,7 +496,13 @@ fn leave_keyboard(id: i64, lang: Lang) -> InlineKeyboardMarkup {
     )]])
 }
 
-async fn rate(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, id: i64, stars: u8) -> Result<()> {
+async fn rate(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    q: &CallbackQuery,
+    id: i64,
+    stars: u8,
+) -> Result<()> {
     let lang = from.lang;
     if !act::rate(ctx.conn, id, from.chat_id, stars, ctx.now).await? {
         return answer(ctx, q, Some(t::NOT_ATTENDED.get(lang))).await;
@@ -411,14 +514,22 @@ async fn rate(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, id: i64, star
         t::SKIP.get(lang),
         Callback::ActivitySkipComment(id).encode(),
     )]]);
-    ctx.reply(from.chat_id, Request::text_with(t::ASK_COMMENT.get(lang), keyboard))
-        .await?;
+    ctx.reply(
+        from.chat_id,
+        Request::text_with(t::ASK_COMMENT.get(lang), keyboard),
+    )
+    .await?;
     Ok(())
 }
 
 /// A message while an attendee's comment is asked for: a command passes
 /// (the question is dropped), any text is the comment.
-pub async fn on_comment(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, activity: i64) -> Result<bool> {
+pub async fn on_comment(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    msg: &Message,
+    activity: i64,
+) -> Result<bool> {
     let Some(text) = msg.text().map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(false);
     };
@@ -474,33 +585,72 @@ async fn ask_attendance(ctx: &mut Ctx<'_>, from: &Sender, args: &str) -> Result<
     };
     let number = id.to_string();
     let Some(a) = act::load_for_update(ctx.conn, id).await? else {
-        return say(ctx, from.chat_id, t::ATTENDANCE_NOT_FOUND.fill(lang, &[("id", &number)])).await;
+        return say(
+            ctx,
+            from.chat_id,
+            t::ATTENDANCE_NOT_FOUND.fill(lang, &[("id", &number)]),
+        )
+        .await;
     };
     if a.attendance_at.is_some() {
-        return say(ctx, from.chat_id, t::ATTENDANCE_ALREADY.fill(lang, &[("id", &number)])).await;
+        return say(
+            ctx,
+            from.chat_id,
+            t::ATTENDANCE_ALREADY.fill(lang, &[("id", &number)]),
+        )
+        .await;
     }
     if a.starts_at > ctx.now {
-        return say(ctx, from.chat_id, t::ATTENDANCE_TOO_EARLY.fill(lang, &[("id", &number)])).await;
+        return say(
+            ctx,
+            from.chat_id,
+            t::ATTENDANCE_TOO_EARLY.fill(lang, &[("id", &number)]),
+        )
+        .await;
     }
     let roster = act::roster(ctx.conn, id).await?;
     if roster.is_empty() {
-        return say(ctx, from.chat_id, t::ATTENDANCE_EMPTY.fill(lang, &[("id", &number)])).await;
+        return say(
+            ctx,
+            from.chat_id,
+            t::ATTENDANCE_EMPTY.fill(lang, &[("id", &number)]),
+        )
+        .await;
     }
     let lines: Vec<String> = roster
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            t::ROSTER_LINE.fill(lang, &[("n", &(i + 1).to_string()), ("name", &r.name), ("units", &r.units)])
+            t::ROSTER_LINE.fill(
+                lang,
+                &[
+                    ("n", &(i + 1).to_string()),
+                    ("name", &r.name),
+                    ("units", &r.units),
+                ],
+            )
         })
         .collect();
     conversation::wait_for(ctx, key(from), &Waiting::Attendance { activity: id }).await?;
-    let text = t::ATTENDANCE_ROSTER.fill(lang, &[("id", &number), ("title", &a.title), ("list", &lines.join("\n"))]);
+    let text = t::ATTENDANCE_ROSTER.fill(
+        lang,
+        &[
+            ("id", &number),
+            ("title", &a.title),
+            ("list", &lines.join("\n")),
+        ],
+    );
     crate::processor::features::staff::say(ctx, from.chat_id, text).await
 }
 
 /// The answer to "who came": saved, and each attendee gets the feedback
 /// form. `/cancel` drops the question; other commands pass.
-pub async fn on_attendance(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, id: i64) -> Result<bool> {
+pub async fn on_attendance(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    msg: &Message,
+    id: i64,
+) -> Result<bool> {
     let lang = from.lang;
     let text = msg.text().unwrap_or_default();
     match conversation::command_word(text, &ctx.app.settings.bot_username).as_deref() {
@@ -519,7 +669,12 @@ pub async fn on_attendance(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, id: 
     let roster = act::roster(ctx.conn, id).await?;
     let Some(present) = act::parse_present(text, roster.len()) else {
         conversation::wait_for(ctx, key(from), &Waiting::Attendance { activity: id }).await?;
-        say(ctx, from.chat_id, t::ATTENDANCE_BAD.fill(lang, &[("max", &roster.len().to_string())])).await?;
+        say(
+            ctx,
+            from.chat_id,
+            t::ATTENDANCE_BAD.fill(lang, &[("max", &roster.len().to_string())]),
+        )
+        .await?;
         return Ok(true);
     };
     let ids: Vec<i64> = present
@@ -534,25 +689,49 @@ pub async fn on_attendance(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, id: 
                 return Ok(true);
             };
             queue_feedback(ctx.conn, ctx.update_id, &a.title, id, &attended).await?;
-            tracing::info!(activity = id, attended = attended.len(), joined, "attendance saved");
+            tracing::info!(
+                activity = id,
+                attended = attended.len(),
+                joined,
+                "attendance saved"
+            );
             say(
                 ctx,
                 from.chat_id,
                 t::ATTENDANCE_SAVED.fill(
                     lang,
-                    &[("id", &number), ("attended", &attended.len().to_string()), ("joined", &joined.to_string())],
+                    &[
+                        ("id", &number),
+                        ("attended", &attended.len().to_string()),
+                        ("joined", &joined.to_string()),
+                    ],
                 ),
             )
             .await?;
         }
         AttendanceOutcome::AlreadySaved => {
-            say(ctx, from.chat_id, t::ATTENDANCE_ALREADY.fill(lang, &[("id", &number)])).await?;
+            say(
+                ctx,
+                from.chat_id,
+                t::ATTENDANCE_ALREADY.fill(lang, &[("id", &number)]),
+            )
+            .await?;
         }
         AttendanceOutcome::TooEarly => {
-            say(ctx, from.chat_id, t::ATTENDANCE_TOO_EARLY.fill(lang, &[("id", &number)])).await?;
+            say(
+                ctx,
+                from.chat_id,
+                t::ATTENDANCE_TOO_EARLY.fill(lang, &[("id", &number)]),
+            )
+            .await?;
         }
         AttendanceOutcome::NotFound => {
-            say(ctx, from.chat_id, t::ATTENDANCE_NOT_FOUND.fill(lang, &[("id", &number)])).await?;
+            say(
+                ctx,
+                from.chat_id,
+                t::ATTENDANCE_NOT_FOUND.fill(lang, &[("id", &number)]),
+            )
+            .await?;
         }
     }
     Ok(true)
@@ -573,14 +752,24 @@ async fn queue_feedback(
                 .map(|s| {
                     InlineKeyboardButton::callback(
                         s.to_string(),
-                        Callback::ActivityRate { activity: id, stars: s }.encode(),
+                        Callback::ActivityRate {
+                            activity: id,
+                            stars: s,
+                        }
+                        .encode(),
                     )
                 })
                 .collect();
-            Request::text_with(t::FEEDBACK.fill(l, &[("title", title)]), InlineKeyboardMarkup::new([stars]))
+            Request::text_with(
+                t::FEEDBACK.fill(l, &[("title", title)]),
+                InlineKeyboardMarkup::new([stars]),
+            )
         })
         .collect();
-    let rows: Vec<(i64, usize)> = attended.iter().map(|(chat, l)| (*chat, l.index())).collect();
+    let rows: Vec<(i64, usize)> = attended
+        .iter()
+        .map(|(chat, l)| (*chat, l.index()))
+        .collect();
     let batch = Batch {
         lane: Lane::Reminder,
         not_before: None,
@@ -595,7 +784,11 @@ async fn queue_feedback(
 
 /// The reminder the day before, to everyone with a place (held by quiet
 /// hours like other reminders). Returns how many were queued.
-pub async fn run_due(conn: &mut PgConnection, app: &crate::processor::App, now: DateTime<Utc>) -> Result<u64> {
+pub async fn run_due(
+    conn: &mut PgConnection,
+    app: &crate::processor::App,
+    now: DateTime<Utc>,
+) -> Result<u64> {
     let tz = app.settings.timezone;
     let schedule = Schedule::load(conn, tz).await?;
     let mut queued = 0;
@@ -609,21 +802,31 @@ pub async fn run_due(conn: &mut PgConnection, app: &crate::processor::App, now: 
             .map(|l| {
                 let text = t::REMINDER.fill(
                     l,
-                    &[("title", &a.title), ("when", &local(a.starts_at, tz)), ("place", &a.place)],
+                    &[
+                        ("title", &a.title),
+                        ("when", &local(a.starts_at, tz)),
+                        ("place", &a.place),
+                    ],
                 );
                 Request::text_with(text, leave_keyboard(id, l))
             })
             .collect();
         let rows: Vec<(i64, usize)> = joined.iter().map(|(chat, l)| (*chat, l.index())).collect();
+        // Held by quiet hours, else now.
+        let release = schedule.quiet_hours.release(now, tz);
         let batch = Batch {
             lane: Lane::Reminder,
-            not_before: Some(schedule.quiet_hours.release(now, tz)),
+            not_before: (release > now).then_some(release),
             update_id: None,
             requests: &requests,
         };
         queued += outbox::enqueue_many(conn, &batch, &rows).await?.len() as u64;
         act::mark_reminded(conn, id, now).await?;
-        tracing::info!(activity = id, reminded = rows.len(), "activity reminder queued");
+        tracing::info!(
+            activity = id,
+            reminded = rows.len(),
+            "activity reminder queued"
+        );
     }
     Ok(queued)
 }

@@ -50,7 +50,11 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
                 Ok(n) if n > 0 && stop => stop_broadcast(ctx, from, n).await?,
                 Ok(n) if n > 0 => ask_recall(ctx, from, n).await?,
                 _ => {
-                    let usage = if stop { notices::USAGE_STOP } else { notices::USAGE_RECALL };
+                    let usage = if stop {
+                        notices::USAGE_STOP
+                    } else {
+                        notices::USAGE_RECALL
+                    };
                     say(ctx, from.chat_id, usage.get(from.lang)).await?;
                 }
             }
@@ -110,9 +114,14 @@ fn command<'t>(text: &'t str, bot_username: &str) -> Option<&'t str> {
     if !to.is_empty() && !to.eq_ignore_ascii_case(bot_username) {
         return None;
     }
-    ["broadcast", "broadcasts", "broadcast_stop", "broadcast_recall"]
-        .into_iter()
-        .find(|c| name.eq_ignore_ascii_case(c))
+    [
+        "broadcast",
+        "broadcasts",
+        "broadcast_stop",
+        "broadcast_recall",
+    ]
+    .into_iter()
+    .find(|c| name.eq_ignore_ascii_case(c))
 }
 
 async fn say(ctx: &mut Ctx<'_>, chat_id: i64, text: impl Into<String>) -> Result<()> {
@@ -337,7 +346,11 @@ async fn ask_language(
     let keyboard = InlineKeyboardMarkup::new([[
         button(
             notices::SKIP.get(lang),
-            Callback::BroadcastSkipLanguage { broadcast: id, lang: version }.encode(),
+            Callback::BroadcastSkipLanguage {
+                broadcast: id,
+                lang: version,
+            }
+            .encode(),
         ),
         cancel_button(id, lang),
     ]]);
@@ -418,7 +431,10 @@ async fn preview(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
     let versions = b.languages();
     for version in &versions {
         if versions.len() > 1 {
-            let label = notices::PREVIEW_LANGUAGE.fill(lang, &[("language", crate::texts::LANGUAGE_NAME.get(*version))]);
+            let label = notices::PREVIEW_LANGUAGE.fill(
+                lang,
+                &[("language", crate::texts::LANGUAGE_NAME.get(*version))],
+            );
             say(ctx, from.chat_id, label).await?;
         }
         ctx.reply(from.chat_id, present::owner_request(&b, *version, true))
@@ -436,7 +452,10 @@ async fn preview(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
         ],
     );
     if Lang::ALL.len() > 1 {
-        let names: Vec<&str> = versions.iter().map(|l| crate::texts::LANGUAGE_NAME.get(*l)).collect();
+        let names: Vec<&str> = versions
+            .iter()
+            .map(|l| crate::texts::LANGUAGE_NAME.get(*l))
+            .collect();
         summary.push('\n');
         summary.push_str(&notices::LANGUAGES.fill(lang, &[("languages", &names.join(", "))]));
     }
@@ -547,7 +566,10 @@ async fn on_input(
             ask_next_language(ctx, from, b.id, version).await
         }
         step if step.starts_with("text:") => {
-            let version = step.strip_prefix("text:").and_then(Lang::parse).unwrap_or_default();
+            let version = step
+                .strip_prefix("text:")
+                .and_then(Lang::parse)
+                .unwrap_or_default();
             ask_language(ctx, from, b.id, version, None).await
         }
         "photo" if photo.is_some() => {
@@ -630,7 +652,12 @@ pub async fn on_button(
                 }
                 _ => {
                     drop_buttons(ctx, q).await?;
-                    say(ctx, from.chat_id, notices::KEPT.fill(lang, &[("n", &id.to_string())])).await
+                    say(
+                        ctx,
+                        from.chat_id,
+                        notices::KEPT.fill(lang, &[("n", &id.to_string())]),
+                    )
+                    .await
                 }
             };
         }
@@ -796,17 +823,37 @@ async fn stop_broadcast(ctx: &mut Ctx<'_>, from: &Sender, n: i64) -> Result<()> 
     let number = n.to_string();
     match bc::stop(ctx.conn, n, from.user_id, ctx.now).await? {
         bc::StopOutcome::NotFound => {
-            say(ctx, from.chat_id, notices::NOT_FOUND.fill(lang, &[("n", &number)])).await
+            say(
+                ctx,
+                from.chat_id,
+                notices::NOT_FOUND.fill(lang, &[("n", &number)]),
+            )
+            .await
         }
         bc::StopOutcome::NotRunning => {
-            say(ctx, from.chat_id, notices::NOT_RUNNING.fill(lang, &[("n", &number)])).await
+            say(
+                ctx,
+                from.chat_id,
+                notices::NOT_RUNNING.fill(lang, &[("n", &number)]),
+            )
+            .await
         }
         bc::StopOutcome::Stopped { withheld, sent } => {
-            tracing::info!(broadcast = n, by = from.user_id, withheld, sent, "broadcast stopped");
+            tracing::info!(
+                broadcast = n,
+                by = from.user_id,
+                withheld,
+                sent,
+                "broadcast stopped"
+            );
             refresh_progress(ctx, n).await?;
             let mut text = notices::STOPPED.fill(
                 lang,
-                &[("n", &number), ("withheld", &withheld.to_string()), ("sent", &sent.to_string())],
+                &[
+                    ("n", &number),
+                    ("withheld", &withheld.to_string()),
+                    ("sent", &sent.to_string()),
+                ],
             );
             if sent > 0 {
                 text.push('\n');
@@ -847,26 +894,50 @@ async fn refresh_progress(ctx: &mut Ctx<'_>, n: i64) -> Result<()> {
 async fn ask_recall(ctx: &mut Ctx<'_>, from: &Sender, n: i64) -> Result<()> {
     let lang = from.lang;
     let number = n.to_string();
-    let b = bc::load_for_update(ctx.conn, n).await?.filter(|b| b.confirmed_at.is_some());
+    let b = bc::load_for_update(ctx.conn, n)
+        .await?
+        .filter(|b| b.confirmed_at.is_some());
     let Some(b) = b else {
-        return say(ctx, from.chat_id, notices::NOT_FOUND.fill(lang, &[("n", &number)])).await;
+        return say(
+            ctx,
+            from.chat_id,
+            notices::NOT_FOUND.fill(lang, &[("n", &number)]),
+        )
+        .await;
     };
     if b.recalled_at.is_some() {
-        return say(ctx, from.chat_id, notices::ALREADY_RECALLED.fill(lang, &[("n", &number)])).await;
+        return say(
+            ctx,
+            from.chat_id,
+            notices::ALREADY_RECALLED.fill(lang, &[("n", &number)]),
+        )
+        .await;
     }
     let p = bc::progress(ctx.conn, n).await?;
     let text = notices::ASK_RECALL.fill(
         lang,
         &[
             ("n", &number),
-            ("audience", &b.audience.as_ref().map(|a| a.label(lang)).unwrap_or_default()),
+            (
+                "audience",
+                &b.audience
+                    .as_ref()
+                    .map(|a| a.label(lang))
+                    .unwrap_or_default(),
+            ),
             ("count", &p.sent.to_string()),
             ("hours", &bc::RECALL_WITHIN.num_hours().to_string()),
         ],
     );
     let keyboard = InlineKeyboardMarkup::new([[
-        button(notices::RECALL_YES.get(lang), Callback::BroadcastRecallConfirm(n).encode()),
-        button(notices::RECALL_KEEP.get(lang), Callback::BroadcastRecallKeep(n).encode()),
+        button(
+            notices::RECALL_YES.get(lang),
+            Callback::BroadcastRecallConfirm(n).encode(),
+        ),
+        button(
+            notices::RECALL_KEEP.get(lang),
+            Callback::BroadcastRecallKeep(n).encode(),
+        ),
     ]]);
     ctx.reply(from.chat_id, Request::text_with(text, keyboard))
         .await?;
@@ -881,10 +952,20 @@ async fn recall(ctx: &mut Ctx<'_>, from: &Sender, n: i64) -> Result<()> {
     let number = n.to_string();
     let delete = match bc::recall(ctx.conn, n, from.user_id, ctx.now).await? {
         bc::RecallOutcome::NotFound => {
-            return say(ctx, from.chat_id, notices::NOT_FOUND.fill(lang, &[("n", &number)])).await
+            return say(
+                ctx,
+                from.chat_id,
+                notices::NOT_FOUND.fill(lang, &[("n", &number)]),
+            )
+            .await
         }
         bc::RecallOutcome::AlreadyRecalled => {
-            return say(ctx, from.chat_id, notices::ALREADY_RECALLED.fill(lang, &[("n", &number)])).await
+            return say(
+                ctx,
+                from.chat_id,
+                notices::ALREADY_RECALLED.fill(lang, &[("n", &number)]),
+            )
+            .await
         }
         bc::RecallOutcome::Recalled { delete } => delete,
     };
@@ -894,7 +975,11 @@ async fn recall(ctx: &mut Ctx<'_>, from: &Sender, n: i64) -> Result<()> {
             target: Target::Outbox(*copy),
         })
         .collect();
-    let rows: Vec<(i64, usize)> = delete.iter().enumerate().map(|(i, (chat, _))| (*chat, i)).collect();
+    let rows: Vec<(i64, usize)> = delete
+        .iter()
+        .enumerate()
+        .map(|(i, (chat, _))| (*chat, i))
+        .collect();
     let batch = crate::outbox::Batch {
         lane: crate::outbox::Lane::Staff,
         not_before: None,
@@ -903,11 +988,19 @@ async fn recall(ctx: &mut Ctx<'_>, from: &Sender, n: i64) -> Result<()> {
     };
     let queued = crate::outbox::enqueue_many(ctx.conn, &batch, &rows).await?;
     let deletions: Vec<(i64, i64)> = queued.iter().map(|q| (q.chat_id, q.id)).collect();
-    let text = notices::RECALLING.fill(lang, &[("n", &number), ("asked", &deletions.len().to_string())]);
+    let text = notices::RECALLING.fill(
+        lang,
+        &[("n", &number), ("asked", &deletions.len().to_string())],
+    );
     let message = ctx.reply(from.chat_id, Request::text(text)).await?;
     bc::link_recall(ctx.conn, n, &deletions, message).await?;
     refresh_progress(ctx, n).await?;
-    tracing::info!(broadcast = n, by = from.user_id, deletions = deletions.len(), "broadcast recalled");
+    tracing::info!(
+        broadcast = n,
+        by = from.user_id,
+        deletions = deletions.len(),
+        "broadcast recalled"
+    );
     Ok(())
 }
 

@@ -74,9 +74,15 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
                 return Ok(true);
             };
             match command {
-                IncidentCommand::Incident(args) => declare(ctx, from.chat_id, lang, &member, &args).await?,
-                IncidentCommand::IncidentClose(args) => close(ctx, from.chat_id, lang, &member, &args).await?,
-                IncidentCommand::IncidentUpdate(args) => update(ctx, from.chat_id, lang, &member, &args).await?,
+                IncidentCommand::Incident(args) => {
+                    declare(ctx, from.chat_id, lang, &member, &args).await?
+                }
+                IncidentCommand::IncidentClose(args) => {
+                    close(ctx, from.chat_id, lang, &member, &args).await?
+                }
+                IncidentCommand::IncidentUpdate(args) => {
+                    update(ctx, from.chat_id, lang, &member, &args).await?
+                }
                 _ => {}
             }
         }
@@ -249,7 +255,16 @@ async fn close(
     };
     let reporters = affected;
     if let Some(note) = note {
-        incidents::add_update(ctx.conn, id, "all_clear", note, None, member.telegram_user_id, ctx.now).await?;
+        incidents::add_update(
+            ctx.conn,
+            id,
+            "all_clear",
+            note,
+            None,
+            member.telegram_user_id,
+            ctx.now,
+        )
+        .await?;
     }
     tracing::info!(
         incident = id.0,
@@ -443,10 +458,12 @@ async fn queue_notices(ctx: &mut Ctx<'_>, incident: &Incident) -> Result<i64> {
         .into_iter()
         .map(|lang| Request::text(notice_with(incident, details.as_ref(), lang, tz)))
         .collect();
-    let scope = details.map(|d| d.scope).unwrap_or_else(|| incidents::Scope {
-        buildings: incident.buildings.clone(),
-        ..incidents::Scope::default()
-    });
+    let scope = details
+        .map(|d| d.scope)
+        .unwrap_or_else(|| incidents::Scope {
+            buildings: incident.buildings.clone(),
+            ..incidents::Scope::default()
+        });
     let recipients = chats::reachable_residents_in(
         ctx.conn,
         &scope.buildings,
@@ -495,7 +512,10 @@ fn notice_with(i: &Incident, d: Option<&incidents::Details>, lang: Lang, tz: Tz)
         &[
             ("id", &i.id.to_string()),
             ("kind", i.kind.label(lang)),
-            ("buildings", &super::outages::scope_label(&d.scope, lang)),
+            (
+                "buildings",
+                &super::outages::scope_after_buildings(&d.scope, lang),
+            ),
             ("end", &local(i.expected_end, tz)),
             ("text", text),
         ],
@@ -540,27 +560,57 @@ pub async fn after_declaring(
 }
 
 /// `/incident_update N text`: the update to everyone affected.
-async fn update(ctx: &mut Ctx<'_>, chat_id: i64, lang: Lang, member: &Staff, args: &str) -> Result<()> {
+async fn update(
+    ctx: &mut Ctx<'_>,
+    chat_id: i64,
+    lang: Lang,
+    member: &Staff,
+    args: &str,
+) -> Result<()> {
     let args = args.trim();
-    let (first, text) = args.split_once(char::is_whitespace).map_or((args, ""), |(a, b)| (a, b.trim()));
+    let (first, text) = args
+        .split_once(char::is_whitespace)
+        .map_or((args, ""), |(a, b)| (a, b.trim()));
     let (Some(id), false) = (IncidentId::parse(first), text.is_empty()) else {
-        return say(ctx, chat_id, texts::outage::UPDATE_USAGE.get(lang).to_string()).await;
+        return say(
+            ctx,
+            chat_id,
+            texts::outage::UPDATE_USAGE.get(lang).to_string(),
+        )
+        .await;
     };
     if text.chars().count() > incidents::MAX_TEXT {
         let t = fill(
             texts::incident::ERR_TOO_LONG.get(lang),
-            &[("got", &text.chars().count().to_string()), ("max", &incidents::MAX_TEXT.to_string())],
+            &[
+                ("got", &text.chars().count().to_string()),
+                ("max", &incidents::MAX_TEXT.to_string()),
+            ],
         );
         return say(ctx, chat_id, t).await;
     }
-    let incident = incidents::load(ctx.conn, id).await?.filter(|i| i.closed_at.is_none());
+    let incident = incidents::load(ctx.conn, id)
+        .await?
+        .filter(|i| i.closed_at.is_none());
     let Some(incident) = incident else {
-        let t = fill(texts::incident::CLOSE_NOT_FOUND.get(lang), &[("id", &id.to_string())]);
+        let t = fill(
+            texts::incident::CLOSE_NOT_FOUND.get(lang),
+            &[("id", &id.to_string())],
+        );
         return say(ctx, chat_id, t).await;
     };
     let details = incidents::details(ctx.conn, id).await?;
     let affected = incidents::affected(ctx.conn, id).await?;
-    let update = incidents::add_update(ctx.conn, id, "update", text, None, member.telegram_user_id, ctx.now).await?;
+    let update = incidents::add_update(
+        ctx.conn,
+        id,
+        "update",
+        text,
+        None,
+        member.telegram_user_id,
+        ctx.now,
+    )
+    .await?;
     for (owner_chat, owner_lang) in &affected {
         let scope = details.as_ref().map_or_else(
             || incident.buildings.join(", "),
@@ -575,12 +625,22 @@ async fn update(ctx: &mut Ctx<'_>, chat_id: i64, lang: Lang, member: &Staff, arg
                 ("text", text),
             ],
         );
-        ctx.send(Outgoing::new(*owner_chat, Lane::Broadcast, Request::text(body)))
-            .await?;
+        ctx.send(Outgoing::new(
+            *owner_chat,
+            Lane::Broadcast,
+            Request::text(body),
+        ))
+        .await?;
     }
     incidents::set_update_count(ctx.conn, update, affected.len()).await?;
     tracing::info!(incident = id.0, told = affected.len(), "outage update sent");
-    let t = texts::outage::UPDATED.fill(lang, &[("id", &id.to_string()), ("count", &affected.len().to_string())]);
+    let t = texts::outage::UPDATED.fill(
+        lang,
+        &[
+            ("id", &id.to_string()),
+            ("count", &affected.len().to_string()),
+        ],
+    );
     say(ctx, chat_id, t).await
 }
 

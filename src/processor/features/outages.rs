@@ -45,12 +45,19 @@ pub async fn allowed(ctx: &mut Ctx<'_>, from: &Sender, lang: Lang) -> Result<Opt
     match member {
         Some(m) if m.role.can_declare_outages() => Ok(Some(m)),
         Some(m) => {
-            tracing::warn!(user_id = from.user_id, role = m.role.as_str(), "outage form refused: role");
+            tracing::warn!(
+                user_id = from.user_id,
+                role = m.role.as_str(),
+                "outage form refused: role"
+            );
             say(ctx, from.chat_id, t::SUPERVISORS_ONLY.get(lang)).await?;
             Ok(None)
         }
         None => {
-            tracing::warn!(user_id = from.user_id, "outage form refused: not on the staff");
+            tracing::warn!(
+                user_id = from.user_id,
+                "outage form refused: not on the staff"
+            );
             say(ctx, from.chat_id, texts::STAFF_ONLY.get(lang)).await?;
             Ok(None)
         }
@@ -72,15 +79,37 @@ pub async fn start(ctx: &mut Ctx<'_>, from: &Sender, lang: Lang) -> Result<()> {
 /// 1 · floors 3–8`.
 #[must_use]
 pub fn scope_label(s: &Scope, lang: Lang) -> String {
-    let mut parts = vec![t::SCOPE_BUILDINGS.fill(lang, &[("buildings", &s.buildings.join(", "))])];
+    let buildings = t::SCOPE_BUILDINGS.fill(lang, &[("buildings", &s.buildings.join(", "))]);
+    match scope_within(s, lang) {
+        Some(within) => format!("{buildings} · {within}"),
+        None => buildings,
+    }
+}
+
+/// After the buildings (for texts that already say "building(s)"): `3, 5
+/// · entrance(s) 1 · floors 3–8`.
+#[must_use]
+pub fn scope_after_buildings(s: &Scope, lang: Lang) -> String {
+    let buildings = s.buildings.join(", ");
+    match scope_within(s, lang) {
+        Some(within) => format!("{buildings} · {within}"),
+        None => buildings,
+    }
+}
+
+/// The entrances and floors of a scope, if it narrows its buildings.
+fn scope_within(s: &Scope, lang: Lang) -> Option<String> {
+    let mut parts = Vec::new();
     if !s.entrances.is_empty() {
         parts.push(t::SCOPE_ENTRANCES.fill(lang, &[("entrances", &s.entrances.join(", "))]));
     }
     if s.floor_min.is_some() || s.floor_max.is_some() {
         let f = |v: Option<i32>| v.map_or_else(String::new, |v| v.to_string());
-        parts.push(t::SCOPE_FLOORS.fill(lang, &[("from", &f(s.floor_min)), ("to", &f(s.floor_max))]));
+        parts.push(
+            t::SCOPE_FLOORS.fill(lang, &[("from", &f(s.floor_min)), ("to", &f(s.floor_max))]),
+        );
     }
-    parts.join(" · ")
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 fn button(label: &str, c: Callback) -> InlineKeyboardButton {
@@ -89,7 +118,13 @@ fn button(label: &str, c: Callback) -> InlineKeyboardButton {
 
 /// Stores where the form is and asks its question (after why the last
 /// answer was refused, if it was).
-async fn ask(ctx: &mut Ctx<'_>, from: &Sender, step: &str, form: FormDraft, refused: Option<String>) -> Result<()> {
+async fn ask(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    step: &str,
+    form: FormDraft,
+    refused: Option<String>,
+) -> Result<()> {
     let lang = from.lang;
     let tz = ctx.app.settings.timezone;
     let cancel = button(t::CANCEL.get(lang), Callback::OutageCancel);
@@ -98,7 +133,11 @@ async fn ask(ctx: &mut Ctx<'_>, from: &Sender, step: &str, form: FormDraft, refu
             t::ASK_KIND.get(lang).to_string(),
             IncidentKind::DECLARED
                 .chunks(3)
-                .map(|row| row.iter().map(|k| button(k.label(lang), Callback::OutageKind(*k))).collect())
+                .map(|row| {
+                    row.iter()
+                        .map(|k| button(k.label(lang), Callback::OutageKind(*k)))
+                        .collect()
+                })
                 .chain([vec![cancel]])
                 .collect(),
         ),
@@ -106,31 +145,49 @@ async fn ask(ctx: &mut Ctx<'_>, from: &Sender, step: &str, form: FormDraft, refu
             let known = incidents::known_buildings(ctx.conn).await?;
             (
                 t::ASK_BUILDINGS.fill(lang, &[("known", &known.join(", "))]),
-                vec![vec![button(t::ALL_BUILDINGS.get(lang), Callback::OutageAll), cancel]],
+                vec![vec![
+                    button(t::ALL_BUILDINGS.get(lang), Callback::OutageAll),
+                    cancel,
+                ]],
             )
         }
         "entrances" => {
             let known = incidents::known_entrances(ctx.conn, &form.scope.buildings).await?;
             (
                 t::ASK_ENTRANCES.fill(lang, &[("known", &known.join(", "))]),
-                vec![vec![button(t::ALL_ENTRANCES.get(lang), Callback::OutageAll), cancel]],
+                vec![vec![
+                    button(t::ALL_ENTRANCES.get(lang), Callback::OutageAll),
+                    cancel,
+                ]],
             )
         }
         "floors" => (
             t::ASK_FLOORS.get(lang).to_string(),
-            vec![vec![button(t::ALL_FLOORS.get(lang), Callback::OutageAll), cancel]],
+            vec![vec![
+                button(t::ALL_FLOORS.get(lang), Callback::OutageAll),
+                cancel,
+            ]],
         ),
         "start" => (
             t::ASK_START.get(lang).to_string(),
             vec![vec![button(t::NOW.get(lang), Callback::OutageNow), cancel]],
         ),
         "end" => (t::ASK_END.get(lang).to_string(), vec![vec![cancel]]),
-        "text" => (t::ASK_TEXT.fill(lang, &[("max", &MAX_TEXT.to_string())]), vec![vec![cancel]]),
+        "text" => (
+            t::ASK_TEXT.fill(lang, &[("max", &MAX_TEXT.to_string())]),
+            vec![vec![cancel]],
+        ),
         step if step.starts_with("text:") => {
-            let version = step.strip_prefix("text:").and_then(Lang::parse).unwrap_or_default();
+            let version = step
+                .strip_prefix("text:")
+                .and_then(Lang::parse)
+                .unwrap_or_default();
             (
                 t::ASK_LANGUAGE.fill(lang, &[("language", texts::LANGUAGE_NAME.get(version))]),
-                vec![vec![button(t::SKIP.get(lang), Callback::OutageSkipLanguage(version)), cancel]],
+                vec![vec![
+                    button(t::SKIP.get(lang), Callback::OutageSkipLanguage(version)),
+                    cancel,
+                ]],
             )
         }
         _ => {
@@ -144,15 +201,28 @@ async fn ask(ctx: &mut Ctx<'_>, from: &Sender, step: &str, form: FormDraft, refu
                     &[
                         ("kind", f.kind.label(lang)),
                         ("scope", &scope_label(&f.scope, lang)),
-                        ("start", &f.starts_at.map_or_else(|| t::NOW.get(lang).to_string(), |s| local(s, tz))),
+                        (
+                            "start",
+                            &f.starts_at
+                                .map_or_else(|| t::NOW.get(lang).to_string(), |s| local(s, tz)),
+                        ),
                         ("end", &local(f.expected_end, tz)),
                         ("text", &f.text),
                         ("count", &count.to_string()),
                     ],
                 ),
                 vec![
-                    vec![button(t::DECLARE_NOTIFY.get(lang), Callback::OutageDeclare { notify: true })],
-                    vec![button(t::DECLARE_ONLY.get(lang), Callback::OutageDeclare { notify: false }), cancel],
+                    vec![button(
+                        t::DECLARE_NOTIFY.get(lang),
+                        Callback::OutageDeclare { notify: true },
+                    )],
+                    vec![
+                        button(
+                            t::DECLARE_ONLY.get(lang),
+                            Callback::OutageDeclare { notify: false },
+                        ),
+                        cancel,
+                    ],
                 ],
             )
         }
@@ -166,8 +236,11 @@ async fn ask(ctx: &mut Ctx<'_>, from: &Sender, step: &str, form: FormDraft, refu
         Some(why) => format!("{why}\n\n{question}"),
         None => question,
     };
-    ctx.reply(from.chat_id, Request::text_with(text, InlineKeyboardMarkup::new(rows)))
-        .await?;
+    ctx.reply(
+        from.chat_id,
+        Request::text_with(text, InlineKeyboardMarkup::new(rows)),
+    )
+    .await?;
     Ok(())
 }
 
@@ -200,14 +273,22 @@ fn next_step(step: &str) -> String {
 fn scope_error(e: &ScopeError, known: &[String], lang: Lang) -> String {
     match e {
         ScopeError::Empty => t::ERR_NO_SCOPE.get(lang).to_string(),
-        ScopeError::Unknown(name) => t::ERR_UNKNOWN.fill(lang, &[("name", name), ("known", &known.join(", "))]),
+        ScopeError::Unknown(name) => {
+            t::ERR_UNKNOWN.fill(lang, &[("name", name), ("known", &known.join(", "))])
+        }
         ScopeError::BadFloors(text) => t::ERR_FLOORS.fill(lang, &[("text", text)]),
     }
 }
 
 /// A message while the form waits for `step`. `/cancel` drops it; other
 /// commands pass (the form waits).
-pub async fn on_answer(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, step: &str, mut form: FormDraft) -> Result<bool> {
+pub async fn on_answer(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    msg: &Message,
+    step: &str,
+    mut form: FormDraft,
+) -> Result<bool> {
     let lang = from.lang;
     let text = msg.text().unwrap_or_default().trim();
     match conversation::command_word(text, &ctx.app.settings.bot_username).as_deref() {
@@ -275,11 +356,15 @@ pub async fn on_answer(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, step: &s
             if got == 0 {
                 Some(t::ERR_EMPTY.get(lang).to_string())
             } else if got > MAX_TEXT {
-                Some(t::ERR_TOO_LONG.fill(lang, &[("got", &got.to_string()), ("max", &MAX_TEXT.to_string())]))
+                Some(t::ERR_TOO_LONG.fill(
+                    lang,
+                    &[("got", &got.to_string()), ("max", &MAX_TEXT.to_string())],
+                ))
             } else {
                 match s.strip_prefix("text:").and_then(Lang::parse) {
                     Some(version) => {
-                        form.texts.insert(version.code().to_string(), text.to_string());
+                        form.texts
+                            .insert(version.code().to_string(), text.to_string());
                     }
                     None => form.text = Some(text.to_string()),
                 }
@@ -300,7 +385,12 @@ pub async fn on_answer(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, step: &s
 }
 
 /// A button of the form.
-pub async fn on_button(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, button: Callback) -> Result<()> {
+pub async fn on_button(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    q: &CallbackQuery,
+    button: Callback,
+) -> Result<()> {
     let lang = from.lang;
     let (step, mut form) = match conversation::live(ctx, key(from)).await? {
         Some(Waiting::OutageForm { step, form }) => (step, form),
@@ -346,7 +436,14 @@ pub async fn on_button(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, butt
                 }
             }
             if form.scope.buildings.is_empty() {
-                return ask(ctx, from, "buildings", form, Some(t::ERR_NO_SCOPE.get(lang).to_string())).await;
+                return ask(
+                    ctx,
+                    from,
+                    "buildings",
+                    form,
+                    Some(t::ERR_NO_SCOPE.get(lang).to_string()),
+                )
+                .await;
             }
             ask(ctx, from, &next_step(&step), form, None).await
         }
@@ -363,25 +460,54 @@ pub async fn on_button(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, butt
     }
 }
 
-async fn declare(ctx: &mut Ctx<'_>, from: &Sender, member: &staff::Staff, form: &FormDraft, notify: bool) -> Result<()> {
+async fn declare(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    member: &staff::Staff,
+    form: &FormDraft,
+    notify: bool,
+) -> Result<()> {
     let lang = from.lang;
     let Some(f) = form.complete() else {
-        return ask(ctx, from, "buildings", form.clone(), Some(t::ERR_NO_SCOPE.get(lang).to_string())).await;
+        return ask(
+            ctx,
+            from,
+            "buildings",
+            form.clone(),
+            Some(t::ERR_NO_SCOPE.get(lang).to_string()),
+        )
+        .await;
     };
     if f.expected_end <= ctx.now {
         let tz = ctx.app.settings.timezone;
-        let why = t::ERR_END.fill(lang, &[("end", &local(f.expected_end, tz)), ("start", &local(ctx.now, tz))]);
+        let why = t::ERR_END.fill(
+            lang,
+            &[
+                ("end", &local(f.expected_end, tz)),
+                ("start", &local(ctx.now, tz)),
+            ],
+        );
         return ask(ctx, from, "end", form.clone(), Some(why)).await;
     }
     conversation::clear(ctx.conn, key(from)).await?;
-    let id = incidents::declare_form(ctx.conn, &f, member.telegram_user_id, from.chat_id, ctx.now).await?;
-    tracing::info!(incident = id.0, by = member.telegram_user_id, notify, "outage declared by form");
+    let id = incidents::declare_form(ctx.conn, &f, member.telegram_user_id, from.chat_id, ctx.now)
+        .await?;
+    tracing::info!(
+        incident = id.0,
+        by = member.telegram_user_id,
+        notify,
+        "outage declared by form"
+    );
     say(
         ctx,
         from.chat_id,
         t::DECLARED.fill(
             lang,
-            &[("id", &id.to_string()), ("kind", f.kind.label(lang)), ("scope", &scope_label(&f.scope, lang))],
+            &[
+                ("id", &id.to_string()),
+                ("kind", f.kind.label(lang)),
+                ("scope", &scope_label(&f.scope, lang)),
+            ],
         ),
     )
     .await?;

@@ -27,13 +27,17 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
     let Some(text) = msg.text() else {
         return Ok(false);
     };
-    if conversation::command_word(text, &ctx.app.settings.bot_username).as_deref() != Some("report") {
+    if conversation::command_word(text, &ctx.app.settings.bot_username).as_deref() != Some("report")
+    {
         return Ok(false);
     }
     if !allowed(ctx, from).await? {
         return Ok(true);
     }
-    let args = text.split_once(char::is_whitespace).map_or("", |(_, a)| a).trim();
+    let args = text
+        .split_once(char::is_whitespace)
+        .map_or("", |(_, a)| a)
+        .trim();
     if args.is_empty() {
         return ask_period(ctx, from).await.map(|()| true);
     }
@@ -64,7 +68,12 @@ pub async fn on_waiting(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
 }
 
 /// A report button.
-pub async fn on_button(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, button: Callback) -> Result<()> {
+pub async fn on_button(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    q: &CallbackQuery,
+    button: Callback,
+) -> Result<()> {
     if !from.private || !is_manager(ctx, from).await? {
         return answer(ctx, q, Some(t::MANAGERS_ONLY.get(from.lang))).await;
     }
@@ -157,20 +166,40 @@ fn today(now: DateTime<Utc>, tz: Tz) -> chrono::NaiveDate {
 async fn ask_period(ctx: &mut Ctx<'_>, from: &Sender) -> Result<()> {
     let lang = from.lang;
     let today = today(ctx.now, ctx.app.settings.timezone);
-    let button = |label: crate::texts::Phrase, c: Callback| InlineKeyboardButton::callback(label.get(lang), c.encode());
+    let button = |label: crate::texts::Phrase, c: Callback| {
+        InlineKeyboardButton::callback(label.get(lang), c.encode())
+    };
     let keyboard = InlineKeyboardMarkup::new([
         vec![
-            button(t::THIS_MONTH, Callback::ReportPeriod(Period::this_month(today))),
-            button(t::LAST_MONTH, Callback::ReportPeriod(Period::last_month(today))),
+            button(
+                t::THIS_MONTH,
+                Callback::ReportPeriod(Period::this_month(today)),
+            ),
+            button(
+                t::LAST_MONTH,
+                Callback::ReportPeriod(Period::last_month(today)),
+            ),
         ],
         vec![
-            button(t::THIS_QUARTER, Callback::ReportPeriod(Period::this_quarter(today))),
-            button(t::LAST_QUARTER, Callback::ReportPeriod(Period::last_quarter(today))),
+            button(
+                t::THIS_QUARTER,
+                Callback::ReportPeriod(Period::this_quarter(today)),
+            ),
+            button(
+                t::LAST_QUARTER,
+                Callback::ReportPeriod(Period::last_quarter(today)),
+            ),
         ],
-        vec![button(t::A_RANGE, Callback::ReportRange), button(t::CANCEL, Callback::ReportCancel)],
+        vec![
+            button(t::A_RANGE, Callback::ReportRange),
+            button(t::CANCEL, Callback::ReportCancel),
+        ],
     ]);
-    ctx.reply(from.chat_id, Request::text_with(t::ASK_PERIOD.get(lang), keyboard))
-        .await?;
+    ctx.reply(
+        from.chat_id,
+        Request::text_with(t::ASK_PERIOD.get(lang), keyboard),
+    )
+    .await?;
     Ok(())
 }
 
@@ -201,8 +230,23 @@ async fn typed_period(ctx: &mut Ctx<'_>, from: &Sender, text: &str) -> Result<()
 async fn send(ctx: &mut Ctx<'_>, from: &Sender, period: Period) -> Result<()> {
     let tz = ctx.app.settings.timezone;
     let figures = report::figures(ctx.conn, period, tz, ctx.now).await?;
-    tracing::info!(user_id = from.user_id, ?period, empty = figures.is_empty(), "report asked for");
-    queue(ctx.conn, Some(ctx.update_id), from.chat_id, Lane::Reply, &figures, from.lang, tz, None).await
+    tracing::info!(
+        user_id = from.user_id,
+        ?period,
+        empty = figures.is_empty(),
+        "report asked for"
+    );
+    queue(
+        ctx.conn,
+        Some(ctx.update_id),
+        from.chat_id,
+        Lane::Reply,
+        &figures,
+        from.lang,
+        tz,
+        None,
+    )
+    .await
 }
 
 /// The line above a monthly report.
@@ -242,12 +286,20 @@ pub async fn queue(
             text.push_str(&match figures.last_activity {
                 Some(at) => t::ACTIVITY_OVERDUE.fill(
                     lang,
-                    &[("date", &at.with_timezone(&tz).format("%Y-%m-%d").to_string())],
+                    &[(
+                        "date",
+                        &at.with_timezone(&tz).format("%Y-%m-%d").to_string(),
+                    )],
                 ),
                 None => t::ACTIVITY_NEVER.get(lang).to_string(),
             });
         }
-        outbox::enqueue(conn, update_id, &Outgoing::new(chat_id, lane, Request::text(with_intro(text)))).await?;
+        outbox::enqueue(
+            conn,
+            update_id,
+            &Outgoing::new(chat_id, lane, Request::text(with_intro(text))),
+        )
+        .await?;
         return Ok(());
     }
     let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(

@@ -4,7 +4,9 @@
 
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use crate::domain::broadcasts::{Broadcast, Progress, RecallProgress, Schedule, Summary, RECALL_WITHIN};
+use crate::domain::broadcasts::{
+    Broadcast, Progress, RecallProgress, Schedule, Summary, RECALL_WITHIN,
+};
 use crate::i18n::Lang;
 use crate::outbox::Request;
 use crate::telegram::callback::Callback;
@@ -33,7 +35,12 @@ pub fn rsvp_keyboard(id: i64, lang: Lang, preview: bool) -> InlineKeyboardMarkup
 /// The buttons of an activity's announcement (join, cannot come); a
 /// preview gets inert ones.
 #[must_use]
-pub fn activity_keyboard(broadcast: i64, activity: i64, lang: Lang, preview: bool) -> InlineKeyboardMarkup {
+pub fn activity_keyboard(
+    broadcast: i64,
+    activity: i64,
+    lang: Lang,
+    preview: bool,
+) -> InlineKeyboardMarkup {
     let data = |c: Callback| {
         if preview {
             Callback::BroadcastPreview(broadcast).encode()
@@ -160,7 +167,10 @@ pub fn recall_text(id: i64, r: &RecallProgress, lang: Lang) -> String {
     if kept > 0 {
         let mut names: Vec<String> = r.kept_by.iter().take(RECALL_NAMES).cloned().collect();
         if r.kept_by.len() > RECALL_NAMES {
-            names.push(notices::MORE.fill(lang, &[("n", &(r.kept_by.len() - RECALL_NAMES).to_string())]));
+            names.push(notices::MORE.fill(
+                lang,
+                &[("n", &(r.kept_by.len() - RECALL_NAMES).to_string())],
+            ));
         }
         text.push_str("\n\n");
         text.push_str(&notices::RECALL_KEPT.fill(
@@ -174,7 +184,9 @@ pub fn recall_text(id: i64, r: &RecallProgress, lang: Lang) -> String {
     }
     if r.not_delivered > 0 {
         text.push_str("\n\n");
-        text.push_str(&notices::RECALL_NOT_DELIVERED.fill(lang, &[("count", &r.not_delivered.to_string())]));
+        text.push_str(
+            &notices::RECALL_NOT_DELIVERED.fill(lang, &[("count", &r.not_delivered.to_string())]),
+        );
     }
     text
 }

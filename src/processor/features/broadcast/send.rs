@@ -55,7 +55,8 @@ pub async fn confirm(
         Some(keyboard) => Request::text_with(text.clone(), keyboard),
         None => Request::text(text.clone()),
     };
-    let status_id = outbox::enqueue(conn, None, &Outgoing::reply(b.author_chat_id, request)).await?;
+    let status_id =
+        outbox::enqueue(conn, None, &Outgoing::reply(b.author_chat_id, request)).await?;
     bc::set_progress_message(conn, id, status_id, &text, now).await?;
     let starts_at = confirming.starts_at;
     let inserted = confirming.recipients;

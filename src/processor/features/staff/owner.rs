@@ -412,9 +412,7 @@ pub async fn on_waiting(
         | Waiting::ActivityPlan { .. }
         | Waiting::Attendance { .. }
         | Waiting::ActivityComment { .. }
-        | Waiting::OutageForm { .. } => {
-            Ok(false)
-        }
+        | Waiting::OutageForm { .. } => Ok(false),
     }
 }
 
