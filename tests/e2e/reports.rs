@@ -528,14 +528,21 @@ async fn the_monthly_report_reaches_every_manager_once_on_the_first() {
     let zh = app.expect_message(914, "每月报表：2025年11月").await;
     assert!(zh.body().contains("工单 5 件"), "{}", zh.body());
     app.settle().await;
-    for chat in [MANAGER, 914] {
-        let photos = app
+    // The charts in each language, kept for a look (docs/report-example-*.png).
+    let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    for (chat, lang) in [(MANAGER, "en"), (914, "zh")] {
+        let photos: Vec<_> = app
             .api
             .messages(chat)
-            .iter()
+            .into_iter()
             .filter(|m| m.method == "sendPhoto")
-            .count();
-        assert_eq!(photos, 2);
+            .collect();
+        assert_eq!(photos.len(), 2);
+        for (i, photo) in photos.iter().enumerate() {
+            let file = photo.file.as_ref().unwrap();
+            let png = app.api.file_bytes(&file.file_id).unwrap();
+            let _ = std::fs::write(target.join(format!("report-example-{lang}-{}.png", i + 1)), png);
+        }
     }
     app.finish().await;
 }
