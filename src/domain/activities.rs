@@ -358,10 +358,22 @@ pub async fn leave(
     .fetch_optional(&mut *conn)
     .await?;
     let promoted = match promoted {
-        Some(chat) => Some((chat, chats::language(conn, chat).await?.unwrap_or_default())),
+        Some(chat) => Some((chat, language_of(conn, chat).await?)),
         None => None,
     };
     Ok(LeaveOutcome::Left { promoted })
+}
+
+/// The language of a chat: chosen in it, else the person's, else Chinese.
+async fn language_of(conn: &mut PgConnection, chat: i64) -> Result<Lang> {
+    if let Some(lang) = chats::language(conn, chat).await? {
+        return Ok(lang);
+    }
+    let person = sqlx::query_scalar!("SELECT language FROM people WHERE telegram_user_id = $1", chat)
+        .fetch_optional(conn)
+        .await?
+        .flatten();
+    Ok(person.as_deref().and_then(Lang::parse).unwrap_or_default())
 }
 
 /// Open activities whose reminder is due at `now` (from [`REMIND_AT`] the
@@ -416,8 +428,10 @@ async fn chats_with(
     attended: Option<bool>,
 ) -> Result<Vec<(i64, Lang)>> {
     let rows = sqlx::query!(
-        r#"SELECT r.chat_id, c.language AS "language?"
-             FROM activity_rsvps r LEFT JOIN chats c ON c.chat_id = r.chat_id
+        r#"SELECT r.chat_id, COALESCE(c.language, p.language) AS "language?"
+             FROM activity_rsvps r
+             LEFT JOIN chats c ON c.chat_id = r.chat_id
+             LEFT JOIN people p ON p.id = r.person_id
             WHERE r.activity_id = $1 AND r.status = $2 AND ($3::bool IS NULL OR r.attended = $3)
             ORDER BY r.joined_at, r.id"#,
         id,

@@ -19,6 +19,7 @@ const SUPERVISOR: i64 = 902;
 const ASSISTANT: i64 = 903;
 
 fn started(api: &StandIn) {
+    api.add_started_user(TestUser::new(MANAGER, "Wang").language("en"));
     for id in OWNERS {
         let lang = if id == 3002 { "zh" } else { "en" };
         api.add_started_user(TestUser::new(id, &format!("Owner {id}")).language(lang));
@@ -91,7 +92,7 @@ async fn notice(app: &TestApp, text: &str, urgent: bool) -> i64 {
 #[tokio::test]
 async fn a_bilingual_notice_reaches_each_owner_in_their_language() {
     let app = office().await;
-    let m = app.person(MANAGER, "en");
+    let m = MANAGER;
     app.say(m, "/broadcast");
     let q = app.expect_message(m, "Who should receive it").await;
     app.press(m, &q, "All owners");
@@ -146,7 +147,6 @@ async fn a_bilingual_notice_reaches_each_owner_in_their_language() {
 #[tokio::test]
 async fn a_notice_held_by_quiet_hours_is_stopped_before_anyone_gets_it() {
     let app = office().await;
-    app.person(MANAGER, "en");
     // Quiet hours from an hour ago to two hours from now.
     let local = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai);
     let hour = |h: u32| {
@@ -199,7 +199,6 @@ async fn a_notice_held_by_quiet_hours_is_stopped_before_anyone_gets_it() {
 #[tokio::test]
 async fn a_recall_deletes_recent_copies_and_names_those_too_old_to_delete() {
     let app = office().await;
-    app.person(MANAGER, "en");
     notice(&app, "Wrong date: meeting on the 5th", true).await;
     for o in [3001, 3002, 3003] {
         app.expect_message(o, "Wrong date").await;
@@ -314,7 +313,7 @@ async fn a_recall_deletes_recent_copies_and_names_those_too_old_to_delete() {
 #[tokio::test]
 async fn an_activity_runs_from_plan_to_feedback_with_a_waiting_list() {
     let app = office().await;
-    let m = app.person(MANAGER, "en");
+    let m = MANAGER;
     app.api
         .add_started_user(TestUser::new(BUTLER, "Li").language("en"));
     let tz = chrono_tz::Asia::Shanghai;

@@ -428,8 +428,11 @@ async fn preview(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
     };
     let yes_no = |v: bool| if v { texts::YES } else { texts::NO }.get(lang);
     say(ctx, from.chat_id, texts::PREVIEW_INTRO.get(lang)).await?;
+    // One version: shown as the author reads it; several: each as its
+    // readers get it.
     let versions = b.languages();
-    for version in &versions {
+    let shown = if versions.len() > 1 { versions.clone() } else { vec![lang] };
+    for version in &shown {
         if versions.len() > 1 {
             let label = notices::PREVIEW_LANGUAGE.fill(
                 lang,
