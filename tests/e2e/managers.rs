@@ -561,3 +561,254 @@ async fn only_supervisors_declare_outages_by_form_and_those_in_scope_are_told() 
     let _ = WAIT;
     app.finish().await;
 }
+
+/// The scheduled copies of broadcast `id`: (chat, not_before) per copy.
+async fn queued_copies(app: &TestApp, id: i64) -> Vec<(i64, chrono::DateTime<Utc>)> {
+    sqlx::query_as(
+        "SELECT r.chat_id, o.not_before FROM broadcast_recipients r
+           JOIN outbox o ON o.id = r.outbox_id
+          WHERE r.broadcast_id = $1 AND o.status = 'pending' ORDER BY r.chat_id",
+    )
+    .bind(id)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+/// manager: /broadcast → A building and floor → "3" (refused) → "3 2" →
+///          Balcony inspection … → No photo → Skip → Add the buttons → Not
+///          urgent → At a time → "soon" (refused) → 2020-01-01 (refused) →
+///          the day after tomorrow 10:00 → Send.
+/// Nothing goes out before then; at 10:00 floor 2 of building 3 gets it.
+/// 3002 joins, 3003 cannot; a follow-up to those who joined reaches 3002.
+#[tokio::test]
+async fn a_floor_notice_sent_later_and_a_follow_up_to_those_who_joined() {
+    let app = office().await;
+    let m = MANAGER;
+    let tz = chrono_tz::Asia::Shanghai;
+    app.say(m, "/broadcast");
+    let q = app.expect_message(m, "Who should receive it").await;
+    app.press(m, &q, "A building and floor");
+    app.expect_message(m, "Type the building and the floor")
+        .await;
+    app.say(m, "3");
+    app.expect_message(m, "Type the building and floor as in: 3 12")
+        .await;
+    app.say(m, "3 2");
+    app.expect_message(m, "Audience: building 3, floor 2 (2 people)")
+        .await;
+    app.say(m, "Balcony inspection on Wednesday, 14:00-16:00.");
+    let q = app.expect_message(m, "Attach a photo?").await;
+    app.press(m, &q, "No photo");
+    let q = app
+        .expect_message(m, "the English version of the notice")
+        .await;
+    app.press(m, &q, "Skip");
+    let q = app.expect_message(m, "Is this an activity?").await;
+    app.press(m, &q, "Add the buttons");
+    let q = app.expect_message(m, "Is it urgent").await;
+    app.press(m, &q, "Not urgent");
+    let q = app.expect_message(m, "When should it go out?").await;
+    app.press(m, &q, "At a time");
+    app.expect_message(m, "Type the time to send").await;
+    app.say(m, "soon");
+    app.expect_message(m, "I could not read that time").await;
+    app.say(m, "2020-01-01 10:00");
+    app.expect_message(m, "That time has already passed").await;
+    let day = (app.clock.now() + Days::days(2))
+        .with_timezone(&tz)
+        .date_naive();
+    let local = format!("{} 10:00", day.format("%Y-%m-%d"));
+    let at = tz
+        .from_local_datetime(&day.and_hms_opt(10, 0, 0).unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    app.say(m, &local);
+    let summary = app.expect_message(m, "Send it?").await;
+    assert!(
+        summary.body().contains(&format!("Sending: {local}")),
+        "{}",
+        summary.body()
+    );
+    app.press(m, &summary, "Send");
+    let progress = app.expect_message(m, "Broadcast #1").await;
+    assert!(
+        progress.body().contains(&format!("scheduled for {local}")),
+        "{}",
+        progress.body()
+    );
+    app.settle().await;
+
+    // Queued for 10:00 on that day, for floor 2 only; nobody has it yet,
+    // and the job leaves it scheduled.
+    let copies = queued_copies(&app, 1).await;
+    assert_eq!(
+        copies.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+        vec![3002, 3003]
+    );
+    assert!(copies.iter().all(|(_, nb)| *nb == at), "{copies:?}");
+    run_due(&app).await;
+    for o in OWNERS {
+        assert!(app.api.messages(o).is_empty(), "{o} got it early");
+    }
+
+    // 10:00 comes. The sender reads the database's clock, so the copies'
+    // time is brought to now, as the bot's own clock moves past 10:00.
+    app.clock.advance(at - app.clock.now() + Days::minutes(1));
+    sqlx::query(
+        "UPDATE outbox SET not_before = now()
+          WHERE id IN (SELECT outbox_id FROM broadcast_recipients WHERE broadcast_id = 1)",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let zh = app.expect_message(3002, "Balcony inspection").await;
+    let en = app.expect_message(3003, "Balcony inspection").await;
+    app.settle().await;
+    for o in [3001, 4001] {
+        assert!(app.api.messages(o).is_empty(), "{o} is not on floor 2");
+    }
+    app.press(3002, &zh, "参加");
+    app.press(3003, &en, "Can't come");
+    app.settle().await;
+    run_due(&app).await;
+
+    // The follow-up: to those who joined broadcast #1 (each question is
+    // asked the second time now).
+    app.say(m, "/broadcast");
+    let q = asked(&app, "Who should receive it", 2).await;
+    app.press(m, &q, "Who joined an earlier activity");
+    app.expect_message(m, "Type the number of the earlier broadcast")
+        .await;
+    app.say(m, "7");
+    app.expect_message(m, "Broadcast #7 does not exist or had no Join buttons")
+        .await;
+    app.say(m, "1");
+    app.expect_message(m, "Audience: who joined broadcast #1 (1 people)")
+        .await;
+    app.say(m, "Inspectors will ring at your door; thank you for joining.");
+    for (question, label) in [
+        ("Attach a photo?", "No photo"),
+        ("the English version of the notice", "Skip"),
+        ("Is this an activity?", "No buttons"),
+        ("Is it urgent", "Not urgent"),
+        ("When should it go out?", "Send now"),
+        ("Send it?", "Send"),
+    ] {
+        let q = asked(&app, question, 2).await;
+        app.press(m, &q, label);
+    }
+    app.expect_message(3002, "Inspectors will ring").await;
+    app.settle().await;
+    assert!(!app
+        .api
+        .messages(3003)
+        .iter()
+        .any(|x| x.body().contains("Inspectors")));
+    app.finish().await;
+}
+
+/// The `n`th message to the manager containing `question` (waits for it).
+async fn asked(app: &TestApp, question: &str, n: usize) -> propdesk::standin::SentMessage {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let found: Vec<_> = app
+            .api
+            .messages(MANAGER)
+            .into_iter()
+            .filter(|x| x.body().contains(question))
+            .collect();
+        if let Some(q) = found.get(n - 1) {
+            return q.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{question:?} asked {} times, not {n}",
+            found.len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// manager: /broadcast → A list of units → "3-1-101, 9-9-999" (refused) →
+///          "3-1-101 4-1-101" → text → … → Send now → Send: those two units
+///          only. Then a draft left alone past its time is discarded with a
+///          notice, and nothing of it is sent.
+#[tokio::test]
+async fn a_notice_to_a_list_of_units_and_a_draft_that_expires_with_a_notice() {
+    let app = office().await;
+    let m = MANAGER;
+    app.say(m, "/broadcast");
+    let q = app.expect_message(m, "Who should receive it").await;
+    app.press(m, &q, "A list of units");
+    app.expect_message(m, "Type the unit codes").await;
+    app.say(m, "3-1-101, 9-9-999");
+    app.expect_message(m, "These units do not exist: 9-9-999")
+        .await;
+    app.say(m, "3-1-101 4-1-101");
+    app.expect_message(m, "Audience: 2 units (3-1-101, 4-1-101) (2 people)")
+        .await;
+    app.say(m, "Your meters are read on Monday.");
+    for (question, label) in [
+        ("Attach a photo?", "No photo"),
+        ("the English version of the notice", "Skip"),
+        ("Is this an activity?", "No buttons"),
+        ("Is it urgent", "Not urgent"),
+        ("When should it go out?", "Send now"),
+        ("Send it?", "Send"),
+    ] {
+        let q = asked(&app, question, 1).await;
+        app.press(m, &q, label);
+    }
+    app.expect_message(3001, "meters are read").await;
+    app.expect_message(4001, "meters are read").await;
+    app.settle().await;
+    for o in [3002, 3003] {
+        assert!(app.api.messages(o).is_empty(), "{o} is not on the list");
+    }
+
+    // A second draft, left after its audience.
+    app.say(m, "/broadcast");
+    let q = asked(&app, "Who should receive it", 2).await;
+    app.press(m, &q, "All owners");
+    asked(&app, "Audience: all owners", 1).await;
+    app.settle().await;
+    let ttl = app.settings.processor.draft_ttl;
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let early = propdesk::processor::conversation::expire_drafts(
+        &mut conn,
+        app.clock.now() + ttl - Days::hours(1),
+        ttl,
+    )
+    .await
+    .unwrap();
+    let late = propdesk::processor::conversation::expire_drafts(
+        &mut conn,
+        app.clock.now() + ttl + Days::minutes(1),
+        ttl,
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    assert_eq!((early, late), (0, 1));
+    app.expect_message(
+        m,
+        "Broadcast draft #2 was left unfinished for 24 hours and has been discarded; nothing was sent.",
+    )
+    .await;
+    let status: String = sqlx::query_scalar("SELECT status FROM broadcasts WHERE id = 2")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "cancelled");
+    // The draft's question is gone: a message now is not taken as its text.
+    app.say(m, "Meeting moved");
+    app.settle().await;
+    let recipients: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM broadcast_recipients WHERE broadcast_id = 2")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(recipients, 0);
+    app.finish().await;
+}

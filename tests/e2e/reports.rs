@@ -528,8 +528,10 @@ async fn the_monthly_report_reaches_every_manager_once_on_the_first() {
     let zh = app.expect_message(914, "每月报表：2025年11月").await;
     assert!(zh.body().contains("工单 5 件"), "{}", zh.body());
     app.settle().await;
-    // The charts in each language, kept for a look (docs/report-example-*.png).
-    let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    // The charts in each language, kept for a look in the temporary folder
+    // (`propdesk-report-examples/`; nothing is written into the repository).
+    let target = std::env::temp_dir().join("propdesk-report-examples");
+    let _ = std::fs::create_dir_all(&target);
     for (chat, lang) in [(MANAGER, "en"), (914, "zh")] {
         let photos: Vec<_> = app
             .api

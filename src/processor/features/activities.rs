@@ -27,6 +27,8 @@ use crate::domain::broadcasts::{self as bc, Audience, NewBroadcast, Schedule};
 use crate::domain::{people, staff};
 use crate::i18n::Lang;
 use crate::outbox::{self, Batch, Lane, Outgoing, Request};
+use crate::domain::staff::StaffRole;
+use crate::processor::commands::{self, Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
 use crate::processor::conversation::{self, Key, Waiting};
 use crate::processor::reply::{answer, remove_buttons, Sender};
@@ -36,12 +38,34 @@ use crate::texts::activity as t;
 /// Activities `/activities` lists.
 const LIST_LIMIT: i64 = 10;
 
+/// Planning is for managers; the list and attendance for any staff member.
+pub const COMMANDS: &[Command] = &[
+    Command::new(
+        "activity",
+        Feature::Activities,
+        Chats::Any,
+        Who::Staff(StaffRole::Manager),
+    ),
+    Command::new(
+        "activities",
+        Feature::Activities,
+        Chats::Any,
+        Who::Staff(StaffRole::Assistant),
+    ),
+    Command::new(
+        "attendance",
+        Feature::Activities,
+        Chats::Any,
+        Who::Staff(StaffRole::Assistant),
+    ),
+];
+
 /// `/activity`, `/activities`, `/attendance N`. False for other messages.
 pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<bool> {
     let Some(text) = msg.text() else {
         return Ok(false);
     };
-    let word = conversation::command_word(text, &ctx.app.settings.bot_username);
+    let word = commands::word(text, &ctx.app.settings.bot_username);
     let args = text
         .split_once(char::is_whitespace)
         .map_or("", |(_, a)| a)
@@ -206,7 +230,7 @@ pub async fn on_plan_answer(
     mut plan: PlanDraft,
 ) -> Result<bool> {
     let text = msg.text().unwrap_or_default();
-    match conversation::command_word(text, &ctx.app.settings.bot_username).as_deref() {
+    match commands::word(text, &ctx.app.settings.bot_username).as_deref() {
         Some("cancel") => {
             conversation::clear(ctx.conn, key(from)).await?;
             say(ctx, from.chat_id, t::CANCELLED.get(from.lang)).await?;
@@ -653,7 +677,7 @@ pub async fn on_attendance(
 ) -> Result<bool> {
     let lang = from.lang;
     let text = msg.text().unwrap_or_default();
-    match conversation::command_word(text, &ctx.app.settings.bot_username).as_deref() {
+    match commands::word(text, &ctx.app.settings.bot_username).as_deref() {
         Some("cancel") => {
             conversation::clear(ctx.conn, key(from)).await?;
             say(ctx, from.chat_id, crate::texts::NOTHING_TO_CANCEL.get(lang)).await?;

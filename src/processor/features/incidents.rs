@@ -18,9 +18,10 @@ use crate::domain::incidents::{
     self, CloseOutcome, DeclareError, Incident, IncidentId, JoinOutcome,
 };
 use crate::domain::people;
-use crate::domain::staff::{self, Staff};
+use crate::domain::staff::{self, Staff, StaffRole};
 use crate::i18n::Lang;
 use crate::outbox::{self, Batch, Lane, Outgoing, Request};
+use crate::processor::commands::{Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
 use crate::processor::main_menu::main_menu;
 use crate::processor::reply::{answer, remove_buttons, Sender};
@@ -36,6 +37,30 @@ pub enum IncidentCommand {
     Incidents,
     IncidentClose(String),
     IncidentUpdate(String),
+}
+
+/// The outage commands (staff; closing another's outage needs a manager).
+pub const COMMANDS: &[Command] = &[
+    outage("incident"),
+    outage("incidents"),
+    outage("incident_close"),
+    outage("incident_update"),
+    // The guided form; it refuses anyone below a supervisor.
+    Command::new(
+        "outage",
+        Feature::Incidents,
+        Chats::Any,
+        Who::Staff(StaffRole::Supervisor),
+    ),
+];
+
+const fn outage(name: &'static str) -> Command {
+    Command::new(
+        name,
+        Feature::Incidents,
+        Chats::Any,
+        Who::Staff(StaffRole::Assistant),
+    )
 }
 
 /// A message in any chat: an outage command. True if handled here.

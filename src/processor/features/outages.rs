@@ -17,6 +17,7 @@ use crate::domain::incidents::{self, FormDraft, IncidentKind, Scope, ScopeError,
 use crate::domain::staff;
 use crate::i18n::Lang;
 use crate::outbox::Request;
+use crate::processor::commands;
 use crate::processor::context::Ctx;
 use crate::processor::conversation::{self, Key, Waiting};
 use crate::processor::reply::{answer, remove_buttons, Sender};
@@ -291,7 +292,7 @@ pub async fn on_answer(
 ) -> Result<bool> {
     let lang = from.lang;
     let text = msg.text().unwrap_or_default().trim();
-    match conversation::command_word(text, &ctx.app.settings.bot_username).as_deref() {
+    match commands::word(text, &ctx.app.settings.bot_username).as_deref() {
         Some("cancel") => {
             conversation::clear(ctx.conn, key(from)).await?;
             say(ctx, from.chat_id, t::CANCELLED.get(lang)).await?;

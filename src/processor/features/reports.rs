@@ -15,6 +15,8 @@ use crate::domain::report::{self, Period, PeriodError, MAX_DAYS};
 use crate::domain::staff;
 use crate::i18n::Lang;
 use crate::outbox::{self, Lane, Outgoing, Request};
+use crate::domain::staff::StaffRole;
+use crate::processor::commands::{self, Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
 use crate::processor::conversation::{self, Key, Waiting};
 use crate::processor::reply::{answer, remove_buttons, Sender};
@@ -22,12 +24,20 @@ use crate::reports::{present, xlsx};
 use crate::telegram::callback::Callback;
 use crate::texts::report as t;
 
+/// The report's command (managers; it answers only in a private chat).
+pub const COMMANDS: &[Command] = &[Command::new(
+    "report",
+    Feature::Reports,
+    Chats::Any,
+    Who::Staff(StaffRole::Manager),
+)];
+
 /// `/report [period]`. False for other messages.
 pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<bool> {
     let Some(text) = msg.text() else {
         return Ok(false);
     };
-    if conversation::command_word(text, &ctx.app.settings.bot_username).as_deref() != Some("report")
+    if commands::word(text, &ctx.app.settings.bot_username).as_deref() != Some("report")
     {
         return Ok(false);
     }
@@ -49,7 +59,7 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
 /// question; another command passes (the question waits).
 pub async fn on_waiting(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<bool> {
     let text = msg.text().unwrap_or_default().trim();
-    match conversation::command_word(text, &ctx.app.settings.bot_username).as_deref() {
+    match commands::word(text, &ctx.app.settings.bot_username).as_deref() {
         Some("cancel") => {
             conversation::clear(ctx.conn, key(from)).await?;
             ctx.reply(from.chat_id, Request::text(t::CANCELLED.get(from.lang)))
