@@ -247,10 +247,11 @@ pub async fn reachable_residents_in(
     floor_min: Option<i32>,
     floor_max: Option<i32>,
 ) -> Result<Vec<Recipient>> {
-    let rows: Vec<Recipient> = sqlx::query_as(&format!(
-        "SELECT DISTINCT ON (p.telegram_user_id)
-                p.telegram_user_id AS chat_id,
-                COALESCE({}, p.language) AS language
+    let rows = sqlx::query_as!(
+        Recipient,
+        r#"SELECT DISTINCT ON (p.telegram_user_id)
+                p.telegram_user_id AS "chat_id!",
+                COALESCE(chat_language(p.telegram_user_id), p.language) AS language
            FROM units u
            JOIN unit_members m ON m.unit_id = u.id
            JOIN people p ON p.id = m.person_id
@@ -259,15 +260,13 @@ pub async fn reachable_residents_in(
             AND ($3::int IS NULL OR u.floor >= $3)
             AND ($4::int IS NULL OR u.floor <= $4)
             AND p.telegram_user_id IS NOT NULL
-            AND {}
-          ORDER BY p.telegram_user_id",
-        language_sql("p.telegram_user_id"),
-        reachable_sql("p.telegram_user_id"),
-    ))
-    .bind(buildings)
-    .bind(entrances)
-    .bind(floor_min)
-    .bind(floor_max)
+            AND chat_is_reachable(p.telegram_user_id)
+          ORDER BY p.telegram_user_id"#,
+        buildings,
+        entrances,
+        floor_min,
+        floor_max,
+    )
     .fetch_all(conn)
     .await
     .context("choosing the residents of an outage's scope")?;

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use sqlx::PgConnection;
 
+use crate::domain::chats;
 use crate::i18n::Lang;
 use crate::texts;
 
@@ -781,23 +782,21 @@ pub async fn affected(conn: &mut PgConnection, id: IncidentId) -> Result<Vec<(i6
             }
         }
     }
-    let reporters: Vec<(i64, Option<String>)> = sqlx::query_as(&format!(
-        "SELECT r.chat_id, COALESCE({}, p.language)
+    let reporters = sqlx::query!(
+        "SELECT r.chat_id, COALESCE(chat_language(r.chat_id), p.language) AS language
            FROM incident_reports r JOIN people p ON p.id = r.person_id
-          WHERE r.incident_id = $1 AND {}
+          WHERE r.incident_id = $1 AND chat_is_reachable(r.chat_id)
           ORDER BY r.at",
-        chats::language_sql("r.chat_id"),
-        chats::reachable_sql("r.chat_id")
-    ))
-    .bind(id.0)
+        id.0
+    )
     .fetch_all(&mut *conn)
     .await
     .context("reading who reported an outage")?;
-    for (chat, lang) in reporters {
-        if !out.iter().any(|(c, _)| *c == chat) {
+    for r in reporters {
+        if !out.iter().any(|(c, _)| *c == r.chat_id) {
             out.push((
-                chat,
-                lang.as_deref().and_then(Lang::parse).unwrap_or_default(),
+                r.chat_id,
+                r.language.as_deref().and_then(Lang::parse).unwrap_or_default(),
             ));
         }
     }

@@ -144,6 +144,27 @@ pub async fn live(ctx: &mut Ctx<'_>, key: Key) -> Result<Option<Waiting>> {
     })
 }
 
+/// Stores `waiting` for `key` and asks `question` in its chat with
+/// `keyboard`, after why the last answer was refused (if it was): one step
+/// of a form kept in the conversation state.
+pub async fn ask(
+    ctx: &mut Ctx<'_>,
+    key: Key,
+    waiting: &Waiting,
+    refused: Option<String>,
+    question: String,
+    keyboard: teloxide::types::InlineKeyboardMarkup,
+) -> Result<()> {
+    wait_for(ctx, key, waiting).await?;
+    let text = match refused {
+        Some(why) => format!("{why}\n\n{question}"),
+        None => question,
+    };
+    ctx.reply(key.chat_id, Request::text_with(text, keyboard))
+        .await?;
+    Ok(())
+}
+
 /// Stores what `key` is now asked, replacing whatever was waiting; the
 /// expiry starts again from now.
 pub async fn wait_for(ctx: &mut Ctx<'_>, key: Key, waiting: &Waiting) -> Result<()> {

@@ -185,17 +185,15 @@ async fn ask_step(
         step: step.to_string(),
         plan,
     };
-    conversation::wait_for(ctx, key(from), &waiting).await?;
-    let text = match refused {
-        Some(why) => format!("{why}\n\n{question}"),
-        None => question,
-    };
-    ctx.reply(
-        from.chat_id,
-        Request::text_with(text, InlineKeyboardMarkup::new(keyboard)),
+    conversation::ask(
+        ctx,
+        key(from),
+        &waiting,
+        refused,
+        question,
+        InlineKeyboardMarkup::new(keyboard),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 fn plan_error(e: &PlanError, text: &str, lang: Lang, tz: Tz, now: DateTime<Utc>) -> String {

@@ -232,17 +232,15 @@ async fn ask(
         step: step.to_string(),
         form,
     };
-    conversation::wait_for(ctx, key(from), &waiting).await?;
-    let text = match refused {
-        Some(why) => format!("{why}\n\n{question}"),
-        None => question,
-    };
-    ctx.reply(
-        from.chat_id,
-        Request::text_with(text, InlineKeyboardMarkup::new(rows)),
+    conversation::ask(
+        ctx,
+        key(from),
+        &waiting,
+        refused,
+        question,
+        InlineKeyboardMarkup::new(rows),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// The step after `step`: the texts in other languages follow the Chinese
