@@ -146,7 +146,7 @@ pub fn render(title: &str, subtitle: &str, panels: &[Panel]) -> Result<Vec<u8>> 
         text(&root, title, (24, 12), 28, INK, HPos::Left)?;
         text(&root, subtitle, (24, 44), 16, GREY, HPos::Left)?;
         let body = root.margin(HEADER_H, 0, 0, 0);
-        let rows = usize::try_from(panels.len().div_ceil(2))?;
+        let rows = panels.len().div_ceil(2);
         let cells = body.split_evenly((rows, usize::try_from(COLUMNS)?));
         for (panel, cell) in panels.iter().zip(cells.iter()) {
             draw_panel(cell, panel)?;

@@ -323,11 +323,13 @@ async fn announce(ctx: &mut Ctx<'_>, from: &Sender, plan: &PlanDraft) -> Result<
     }
     if plan.starts_at <= ctx.now {
         let why = t::ERR_PAST.fill(lang, &[("when", &local(plan.starts_at, tz))]);
-        let mut draft = PlanDraft::default();
-        draft.title = Some(plan.title);
-        draft.place = Some(plan.place);
-        draft.capacity = Some(plan.capacity);
-        draft.description = Some(plan.description);
+        let draft = PlanDraft {
+            title: Some(plan.title),
+            place: Some(plan.place),
+            capacity: Some(plan.capacity),
+            description: Some(plan.description),
+            ..PlanDraft::default()
+        };
         return ask_step(ctx, from, "when", draft, Some(why)).await;
     }
     let id = act::create(ctx.conn, &plan, from.user_id, ctx.now).await?;
