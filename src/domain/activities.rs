@@ -369,10 +369,13 @@ async fn language_of(conn: &mut PgConnection, chat: i64) -> Result<Lang> {
     if let Some(lang) = chats::language(conn, chat).await? {
         return Ok(lang);
     }
-    let person = sqlx::query_scalar!("SELECT language FROM people WHERE telegram_user_id = $1", chat)
-        .fetch_optional(conn)
-        .await?
-        .flatten();
+    let person = sqlx::query_scalar!(
+        "SELECT language FROM people WHERE telegram_user_id = $1",
+        chat
+    )
+    .fetch_optional(conn)
+    .await?
+    .flatten();
     Ok(person.as_deref().and_then(Lang::parse).unwrap_or_default())
 }
 

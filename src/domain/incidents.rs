@@ -796,7 +796,10 @@ pub async fn affected(conn: &mut PgConnection, id: IncidentId) -> Result<Vec<(i6
         if !out.iter().any(|(c, _)| *c == r.chat_id) {
             out.push((
                 r.chat_id,
-                r.language.as_deref().and_then(Lang::parse).unwrap_or_default(),
+                r.language
+                    .as_deref()
+                    .and_then(Lang::parse)
+                    .unwrap_or_default(),
             ));
         }
     }

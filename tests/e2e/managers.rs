@@ -686,7 +686,10 @@ async fn a_floor_notice_sent_later_and_a_follow_up_to_those_who_joined() {
     app.say(m, "1");
     app.expect_message(m, "Audience: who joined broadcast #1 (1 people)")
         .await;
-    app.say(m, "Inspectors will ring at your door; thank you for joining.");
+    app.say(
+        m,
+        "Inspectors will ring at your door; thank you for joining.",
+    );
     for (question, label) in [
         ("Attach a photo?", "No photo"),
         ("the English version of the notice", "Skip"),

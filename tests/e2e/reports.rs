@@ -310,7 +310,9 @@ async fn a_seeded_month_reports_every_figure_it_holds() {
         ("植树", 2, 2, 1, 1, 1, Some(5.0))
     );
     assert_eq!(a.comments, vec!["Great".to_string()]);
-    let staff: Vec<(String, String, i64, i64, i64, i64, Option<f64>)> = f
+    /// Name, department, assigned, resolved, on time, late, rating.
+    type StaffRow = (String, String, i64, i64, i64, i64, Option<f64>);
+    let staff: Vec<StaffRow> = f
         .staff
         .iter()
         .map(|s| {
@@ -543,7 +545,10 @@ async fn the_monthly_report_reaches_every_manager_once_on_the_first() {
         for (i, photo) in photos.iter().enumerate() {
             let file = photo.file.as_ref().unwrap();
             let png = app.api.file_bytes(&file.file_id).unwrap();
-            let _ = std::fs::write(target.join(format!("report-example-{lang}-{}.png", i + 1)), png);
+            let _ = std::fs::write(
+                target.join(format!("report-example-{lang}-{}.png", i + 1)),
+                png,
+            );
         }
     }
     app.finish().await;

@@ -24,10 +24,10 @@ use crate::domain::activities::{
     self as act, AttendanceOutcome, JoinOutcome, LeaveOutcome, PlanDraft, PlanError,
 };
 use crate::domain::broadcasts::{self as bc, Audience, NewBroadcast, Schedule};
+use crate::domain::staff::StaffRole;
 use crate::domain::{people, staff};
 use crate::i18n::Lang;
 use crate::outbox::{self, Batch, Lane, Outgoing, Request};
-use crate::domain::staff::StaffRole;
 use crate::processor::commands::{self, Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
 use crate::processor::conversation::{self, Key, Waiting};

@@ -460,7 +460,11 @@ async fn preview(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
     // One version: shown as the author reads it; several: each as its
     // readers get it.
     let versions = b.languages();
-    let shown = if versions.len() > 1 { versions.clone() } else { vec![lang] };
+    let shown = if versions.len() > 1 {
+        versions.clone()
+    } else {
+        vec![lang]
+    };
     for version in &shown {
         if versions.len() > 1 {
             let label = notices::PREVIEW_LANGUAGE.fill(

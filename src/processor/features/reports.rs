@@ -13,9 +13,9 @@ use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup,
 
 use crate::domain::report::{self, Period, PeriodError, MAX_DAYS};
 use crate::domain::staff;
+use crate::domain::staff::StaffRole;
 use crate::i18n::Lang;
 use crate::outbox::{self, Lane, Outgoing, Request};
-use crate::domain::staff::StaffRole;
 use crate::processor::commands::{self, Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
 use crate::processor::conversation::{self, Key, Waiting};
@@ -37,8 +37,7 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
     let Some(text) = msg.text() else {
         return Ok(false);
     };
-    if commands::word(text, &ctx.app.settings.bot_username).as_deref() != Some("report")
-    {
+    if commands::word(text, &ctx.app.settings.bot_username).as_deref() != Some("report") {
         return Ok(false);
     }
     if !allowed(ctx, from).await? {
