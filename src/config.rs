@@ -149,6 +149,10 @@ pub enum StaffCommand {
         name: String,
         #[arg(long, value_enum)]
         role: StaffRoleArg,
+        /// The department they work in (engineering, cleaning …), counted
+        /// per department in the reports.
+        #[arg(long)]
+        department: Option<String>,
     },
 }
 

@@ -118,6 +118,7 @@ async fn run(command: Command) -> Result<ExitCode> {
             telegram_id,
             name,
             role,
+            department,
         }) => {
             let db = open(&db).await?;
             let role = match role {
@@ -127,7 +128,15 @@ async fn run(command: Command) -> Result<ExitCode> {
                 StaffRoleArg::Manager => StaffRole::Manager,
             };
             let mut conn = db.pool.acquire().await?;
-            let member = propdesk::domain::staff::upsert(&mut conn, telegram_id, &name, role).await;
+            let mut member =
+                propdesk::domain::staff::upsert(&mut conn, telegram_id, &name, role).await;
+            if let (Ok(_), Some(d)) = (&member, department.as_deref()) {
+                if let Err(e) =
+                    propdesk::domain::staff::set_department(&mut conn, telegram_id, Some(d)).await
+                {
+                    member = Err(e);
+                }
+            }
             drop(conn);
             db.close().await;
             let member = member?;

@@ -67,6 +67,21 @@ pub enum Request {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption: Option<String>,
     },
+    /// A photo the bot uploads itself (a report's chart): the bytes are row
+    /// `file` of `outbox_files` ([`store_file`]).
+    SendPhotoFile {
+        file: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_markup: Option<ReplyMarkup>,
+    },
+    /// A file the bot uploads as a document (a report's spreadsheet).
+    SendDocument {
+        file: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption: Option<String>,
+    },
     EditMessageText {
         target: Target,
         text: String,
@@ -158,6 +173,52 @@ impl Outgoing {
     pub fn reply(chat_id: i64, request: Request) -> Outgoing {
         Outgoing::new(chat_id, Lane::Reply, request)
     }
+}
+
+/// How long an uploaded file is kept after it was stored.
+pub const FILES_KEPT_DAYS: i64 = 7;
+
+/// Stores a file the bot will upload (a chart, a spreadsheet) in the
+/// caller's transaction; a request names it by the id returned.
+pub async fn store_file(
+    conn: &mut PgConnection,
+    file_name: &str,
+    bytes: &[u8],
+) -> anyhow::Result<i64> {
+    let id = sqlx::query_scalar!(
+        "INSERT INTO outbox_files (file_name, bytes) VALUES ($1, $2) RETURNING id",
+        file_name,
+        bytes
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// A stored file: its name and bytes (None once pruned).
+pub async fn load_file(
+    conn: &mut PgConnection,
+    id: i64,
+) -> anyhow::Result<Option<(String, Vec<u8>)>> {
+    let row = sqlx::query!(
+        "SELECT file_name, bytes FROM outbox_files WHERE id = $1",
+        id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| (r.file_name, r.bytes)))
+}
+
+/// Deletes files stored more than [`FILES_KEPT_DAYS`] before `now`.
+pub async fn prune_files(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<u64> {
+    let n = sqlx::query!(
+        "DELETE FROM outbox_files WHERE created_at < $1",
+        now - chrono::Duration::days(FILES_KEPT_DAYS)
+    )
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n)
 }
 
 /// The NOTIFY channel that wakes senders on other replicas.

@@ -1,6 +1,7 @@
 //! Owners, units, tickets, fees, surveys: types and their SQL.
 
 pub mod abuse;
+pub mod activities;
 pub mod broadcasts;
 pub mod chats;
 pub mod decimal;
@@ -11,6 +12,7 @@ pub mod office_settings;
 pub mod people;
 pub mod phone;
 pub mod quiet_hours;
+pub mod report;
 pub mod staff;
 pub mod suggestions;
 pub mod survey_report;

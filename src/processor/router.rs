@@ -9,12 +9,15 @@ use teloxide::types::{
 use super::commands::{self, Command, Feature, Who};
 use super::context::{chat_language, Ctx};
 use super::conversation::{self, Conversation, Key, Loaded, Waiting};
+use super::features::activities;
 use super::features::broadcast;
 use super::features::dialogue;
 use super::features::household;
 use super::features::incidents;
 use super::features::limits;
 use super::features::menu;
+use super::features::outages;
+use super::features::reports;
 use super::features::staff;
 use super::features::surveys;
 use super::features::visits;
@@ -153,6 +156,8 @@ async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, text: &str)
         Some(Feature::Surveys) => surveys::on_message(ctx, from, msg).await?,
         Some(Feature::Incidents) => incidents::on_message(ctx, from, msg).await?,
         Some(Feature::Broadcast) => broadcast::on_message(ctx, from, msg).await?,
+        Some(Feature::Reports) => reports::on_message(ctx, from, msg).await?,
+        Some(Feature::Activities) => activities::on_message(ctx, from, msg).await?,
         None => false,
     };
     if !handled && from.private {
@@ -180,6 +185,19 @@ async fn answers_the_question(
         }
         Waiting::BroadcastDraft { draft, step } if from.private => {
             broadcast::on_waiting(ctx, from, msg, draft, &step).await
+        }
+        Waiting::ReportRange if from.private => reports::on_waiting(ctx, from, msg).await,
+        Waiting::ActivityPlan { step, plan } if from.private => {
+            activities::on_plan_answer(ctx, from, msg, &step, plan).await
+        }
+        Waiting::Attendance { activity } => {
+            activities::on_attendance(ctx, from, msg, activity).await
+        }
+        Waiting::OutageForm { step, form } if from.private => {
+            outages::on_answer(ctx, from, msg, &step, form).await
+        }
+        Waiting::ActivityComment { activity } if from.private => {
+            activities::on_comment(ctx, from, msg, activity).await
         }
         Waiting::VisitNote { visit, outcome } => {
             visits::on_waiting(ctx, from, msg, visit, outcome).await
@@ -247,7 +265,12 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
         | Callback::BroadcastConfirm(_)
         | Callback::BroadcastPreview(_)
         | Callback::BroadcastJoin(_)
-        | Callback::BroadcastDecline(_) => broadcast::on_button(ctx, &from, q, button).await,
+        | Callback::BroadcastDecline(_)
+        | Callback::BroadcastSkipLanguage { .. }
+        | Callback::BroadcastStop(_)
+        | Callback::BroadcastRecall(_)
+        | Callback::BroadcastRecallConfirm(_)
+        | Callback::BroadcastRecallKeep(_) => broadcast::on_button(ctx, &from, q, button).await,
         Callback::IncidentNotify(_) | Callback::IncidentJoin(_) | Callback::IncidentOther => {
             incidents::on_button(ctx, &from, q, button).await
         }
@@ -264,6 +287,23 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
         | Callback::HouseholdKeep
         | Callback::Reminders(_)
         | Callback::Unbind { .. } => household::on_button(ctx, &from, q, button).await,
+        Callback::ReportPeriod(_)
+        | Callback::ReportRange
+        | Callback::ReportCancel
+        | Callback::ReportXlsx(_) => reports::on_button(ctx, &from, q, button).await,
+        Callback::ActivityJoin(_)
+        | Callback::ActivityLeave(_)
+        | Callback::ActivityRate { .. }
+        | Callback::ActivitySkipComment(_)
+        | Callback::ActivitySkipDescription
+        | Callback::ActivityAnnounce
+        | Callback::ActivityPlanCancel => activities::on_button(ctx, &from, q, button).await,
+        Callback::OutageKind(_)
+        | Callback::OutageAll
+        | Callback::OutageNow
+        | Callback::OutageSkipLanguage(_)
+        | Callback::OutageDeclare { .. }
+        | Callback::OutageCancel => outages::on_button(ctx, &from, q, button).await,
     }
 }
 
@@ -328,6 +368,8 @@ pub const COMMAND_TABLES: &[&[Command]] = &[
     super::features::surveys::COMMANDS,
     super::features::incidents::COMMANDS,
     super::features::broadcast::COMMANDS,
+    super::features::reports::COMMANDS,
+    super::features::activities::COMMANDS,
 ];
 
 /// Every command, in declaration order.

@@ -8,6 +8,7 @@
 pub mod broadcasts;
 mod deadlines;
 mod digest;
+pub mod monthly_report;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,6 +47,10 @@ pub struct TickReport {
     pub broadcast_updates: u64,
     /// Visit reminders, survey invitations and survey reminders queued.
     pub visit_and_survey_messages: u64,
+    /// Managers sent the monthly report.
+    pub monthly_reports: usize,
+    /// Activity reminders queued.
+    pub activity_reminders: u64,
 }
 
 /// Does everything that is due at `now`.
@@ -92,6 +97,19 @@ pub async fn tick(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<TickRe
         crate::processor::features::visits::run_due(&mut tx, app, now)
             .await
             .context("sending visit and survey reminders")?;
+    tx.commit().await?;
+    let mut tx = pool.begin().await?;
+    report.activity_reminders = crate::processor::features::activities::run_due(&mut tx, app, now)
+        .await
+        .context("reminding those who joined an activity")?;
+    tx.commit().await?;
+    let mut tx = pool.begin().await?;
+    report.monthly_reports = monthly_report::send_if_due(&mut tx, app, now)
+        .await
+        .context("sending the monthly report")?;
+    crate::outbox::prune_files(&mut tx, now)
+        .await
+        .context("pruning uploaded files")?;
     tx.commit().await?;
     Ok(report)
 }

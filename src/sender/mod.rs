@@ -442,6 +442,33 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
             }
             req.await.map(|m| Some(m.id.0))
         }
+        Request::SendPhotoFile {
+            file,
+            caption,
+            reply_markup,
+        } => match upload(pool, *file).await {
+            Err(o) => return o,
+            Ok(input) => {
+                let mut req = bot.send_photo(chat, input);
+                if let Some(c) = caption {
+                    req = req.caption(c);
+                }
+                if let Some(m) = reply_markup {
+                    req = req.reply_markup(m.clone());
+                }
+                req.await.map(|m| Some(m.id.0))
+            }
+        },
+        Request::SendDocument { file, caption } => match upload(pool, *file).await {
+            Err(o) => return o,
+            Ok(input) => {
+                let mut req = bot.send_document(chat, input);
+                if let Some(c) = caption {
+                    req = req.caption(c);
+                }
+                req.await.map(|m| Some(m.id.0))
+            }
+        },
         Request::SendMediaGroup { photos, caption } => {
             let media = photos.iter().enumerate().map(|(i, p)| {
                 let mut photo = InputMediaPhoto::new(InputFile::file_id(p.clone().into()));
@@ -505,6 +532,19 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
     match result {
         Ok(id) => Outcome::Sent(id),
         Err(e) => classify(e, &row.request, row.ambiguous > 0),
+    }
+}
+
+/// A stored file (`outbox_files`) ready to upload.
+async fn upload(pool: &PgPool, id: i64) -> std::result::Result<InputFile, Outcome> {
+    let mut conn = pool
+        .acquire()
+        .await
+        .map_err(|e| Outcome::Transient(format!("reading an upload: {e}")))?;
+    match crate::outbox::load_file(&mut conn, id).await {
+        Ok(Some((name, bytes))) => Ok(InputFile::memory(bytes).file_name(name)),
+        Ok(None) => Err(Outcome::Failed(format!("file {id} to upload is gone"))),
+        Err(e) => Err(Outcome::Transient(format!("reading an upload: {e:#}"))),
     }
 }
 

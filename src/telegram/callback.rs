@@ -9,7 +9,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::incidents::IncidentId;
+use crate::domain::incidents::{IncidentId, IncidentKind};
+use crate::domain::report::{Period, PeriodKind};
 use crate::domain::tickets::TicketId;
 use crate::domain::units::Role;
 use crate::domain::visits::Outcome;
@@ -170,6 +171,16 @@ pub enum Callback {
     BroadcastJoin(i64),
     /// Owner: cannot come.
     BroadcastDecline(i64),
+    /// Broadcast draft: no version in this language.
+    BroadcastSkipLanguage { broadcast: i64, lang: Lang },
+    /// Manager: stop sending a broadcast.
+    BroadcastStop(i64),
+    /// Manager: recall a broadcast (asks first).
+    BroadcastRecall(i64),
+    /// Manager: yes, recall it.
+    BroadcastRecallConfirm(i64),
+    /// Manager: no, keep it.
+    BroadcastRecallKeep(i64),
     /// Staff: notify the owners of an outage.
     IncidentNotify(IncidentId),
     /// Owner: my repair is this outage.
@@ -202,6 +213,40 @@ pub enum Callback {
     Reminders(bool),
     /// Staff: unbind `person` from `unit` (after `/unbind UNIT`).
     Unbind { unit: i64, person: i64 },
+    /// Manager: the report for this period.
+    ReportPeriod(Period),
+    /// Manager: a report for dates I type.
+    ReportRange,
+    /// Manager: no report after all.
+    ReportCancel,
+    /// Manager: the report for this period as a spreadsheet.
+    ReportXlsx(Period),
+    /// Owner: join an activity (or its waiting list).
+    ActivityJoin(i64),
+    /// Owner: give up a place (or a place in line).
+    ActivityLeave(i64),
+    /// Attendee: the activity's score, 1–5.
+    ActivityRate { activity: i64, stars: u8 },
+    /// Attendee: no comment.
+    ActivitySkipComment(i64),
+    /// Activity plan: no description.
+    ActivitySkipDescription,
+    /// Activity plan: announce it.
+    ActivityAnnounce,
+    /// Activity plan: drop it.
+    ActivityPlanCancel,
+    /// Outage form: what is out.
+    OutageKind(IncidentKind),
+    /// Outage form: all buildings / entrances / floors (whichever is asked).
+    OutageAll,
+    /// Outage form: it starts now.
+    OutageNow,
+    /// Outage form: no version in this language.
+    OutageSkipLanguage(Lang),
+    /// Outage form: declare it, notifying those affected now or not.
+    OutageDeclare { notify: bool },
+    /// Outage form: drop it.
+    OutageCancel,
 }
 
 fn role_code(role: Role) -> &'static str {
@@ -216,6 +261,43 @@ fn role_of(code: &str) -> Option<Role> {
     [Role::Owner, Role::Tenant, Role::Family]
         .into_iter()
         .find(|r| role_code(*r) == code)
+}
+
+
+/// `m:202611`, `q:20264`, `r:20261101:20261130`.
+fn encode_period(p: &Period) -> String {
+    match p.kind {
+        PeriodKind::Month { year, month } => format!("m:{year}{month:02}"),
+        PeriodKind::Quarter { year, quarter } => format!("q:{year}{quarter}"),
+        PeriodKind::Range => format!("r:{}:{}", p.from.format("%Y%m%d"), p.to.format("%Y%m%d")),
+    }
+}
+
+fn decode_period(parts: &[&str]) -> Option<Period> {
+    let digits =
+        |s: &str, n: usize| (s.len() == n && s.bytes().all(|b| b.is_ascii_digit())).then_some(());
+    match parts {
+        ["m", ym] => {
+            digits(ym, 6)?;
+            Period::month(ym.get(..4)?.parse().ok()?, ym.get(4..)?.parse().ok()?)
+        }
+        ["q", yq] => {
+            digits(yq, 5)?;
+            Period::quarter(yq.get(..4)?.parse().ok()?, yq.get(4..)?.parse().ok()?)
+        }
+        ["r", from, to] => {
+            digits(from, 8)?;
+            digits(to, 8)?;
+            let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y%m%d").ok();
+            let (from, to) = (date(from)?, date(to)?);
+            (from <= to).then_some(Period {
+                from,
+                to,
+                kind: PeriodKind::Range,
+            })
+        }
+        _ => None,
+    }
 }
 
 fn minutes(at: DateTime<Utc>) -> i64 {
@@ -285,6 +367,13 @@ impl Callback {
             Callback::BroadcastPreview(b) => format!("b:v:{b}"),
             Callback::BroadcastJoin(b) => format!("b:j:{b}"),
             Callback::BroadcastDecline(b) => format!("b:n:{b}"),
+            Callback::BroadcastSkipLanguage { broadcast, lang } => {
+                format!("b:l:{broadcast}:{}", lang.code())
+            }
+            Callback::BroadcastStop(b) => format!("b:s:{b}"),
+            Callback::BroadcastRecall(b) => format!("b:q:{b}"),
+            Callback::BroadcastRecallConfirm(b) => format!("b:y:{b}"),
+            Callback::BroadcastRecallKeep(b) => format!("b:k:{b}"),
             Callback::IncidentNotify(i) => format!("i:n:{}", i.0),
             Callback::IncidentJoin(i) => format!("i:j:{}", i.0),
             Callback::IncidentOther => "i:o".to_string(),
@@ -309,6 +398,23 @@ impl Callback {
             Callback::HouseholdKeep => "h:k".to_string(),
             Callback::Reminders(on) => format!("h:m:{}", u8::from(*on)),
             Callback::Unbind { unit, person } => format!("h:u:{unit}:{person}"),
+            Callback::ReportPeriod(p) => format!("rp:p:{}", encode_period(p)),
+            Callback::ReportRange => "rp:r".to_string(),
+            Callback::ReportCancel => "rp:c".to_string(),
+            Callback::ReportXlsx(p) => format!("rp:x:{}", encode_period(p)),
+            Callback::ActivityJoin(a) => format!("a:j:{a}"),
+            Callback::ActivityLeave(a) => format!("a:l:{a}"),
+            Callback::ActivityRate { activity, stars } => format!("a:r:{activity}:{stars}"),
+            Callback::ActivitySkipComment(a) => format!("a:s:{a}"),
+            Callback::ActivitySkipDescription => "a:d".to_string(),
+            Callback::ActivityAnnounce => "a:c".to_string(),
+            Callback::ActivityPlanCancel => "a:x".to_string(),
+            Callback::OutageKind(k) => format!("o:k:{}", k.as_str()),
+            Callback::OutageAll => "o:a".to_string(),
+            Callback::OutageNow => "o:n".to_string(),
+            Callback::OutageSkipLanguage(l) => format!("o:l:{}", l.code()),
+            Callback::OutageDeclare { notify } => format!("o:d:{}", u8::from(*notify)),
+            Callback::OutageCancel => "o:x".to_string(),
         };
         format!("{VERSION}{body}")
     }
@@ -368,6 +474,14 @@ impl Callback {
             ["b", "v", b] => Callback::BroadcastPreview(id(b)?),
             ["b", "j", b] => Callback::BroadcastJoin(id(b)?),
             ["b", "n", b] => Callback::BroadcastDecline(id(b)?),
+            ["b", "l", b, code] => Callback::BroadcastSkipLanguage {
+                broadcast: id(b)?,
+                lang: Lang::parse(code)?,
+            },
+            ["b", "s", b] => Callback::BroadcastStop(id(b)?),
+            ["b", "q", b] => Callback::BroadcastRecall(id(b)?),
+            ["b", "y", b] => Callback::BroadcastRecallConfirm(id(b)?),
+            ["b", "k", b] => Callback::BroadcastRecallKeep(id(b)?),
             ["i", "n", i] => Callback::IncidentNotify(IncidentId(id(i)?)),
             ["i", "j", i] => Callback::IncidentJoin(IncidentId(id(i)?)),
             ["i", "o"] => Callback::IncidentOther,
@@ -423,6 +537,34 @@ impl Callback {
                 unit: id(u)?,
                 person: id(p)?,
             },
+            ["rp", "p", rest @ ..] => Callback::ReportPeriod(decode_period(rest)?),
+            ["rp", "r"] => Callback::ReportRange,
+            ["rp", "c"] => Callback::ReportCancel,
+            ["rp", "x", rest @ ..] => Callback::ReportXlsx(decode_period(rest)?),
+            ["a", "j", a] => Callback::ActivityJoin(id(a)?),
+            ["a", "l", a] => Callback::ActivityLeave(id(a)?),
+            ["a", "r", a, stars] => Callback::ActivityRate {
+                activity: id(a)?,
+                stars: u8::try_from(number(stars)?)
+                    .ok()
+                    .filter(|s| (1..=5).contains(s))?,
+            },
+            ["a", "s", a] => Callback::ActivitySkipComment(id(a)?),
+            ["a", "d"] => Callback::ActivitySkipDescription,
+            ["a", "c"] => Callback::ActivityAnnounce,
+            ["a", "x"] => Callback::ActivityPlanCancel,
+            ["o", "k", kind] => Callback::OutageKind(
+                IncidentKind::ALL
+                    .into_iter()
+                    .find(|k| k.as_str() == *kind)?,
+            ),
+            ["o", "a"] => Callback::OutageAll,
+            ["o", "n"] => Callback::OutageNow,
+            ["o", "l", code] => Callback::OutageSkipLanguage(Lang::parse(code)?),
+            ["o", "d", notify] => Callback::OutageDeclare {
+                notify: flag(notify)?,
+            },
+            ["o", "x"] => Callback::OutageCancel,
             _ => return None,
         })
     }
@@ -480,6 +622,10 @@ mod tests {
             Callback::BroadcastPreview(b),
             Callback::BroadcastJoin(b),
             Callback::BroadcastDecline(b),
+            Callback::BroadcastStop(b),
+            Callback::BroadcastRecall(b),
+            Callback::BroadcastRecallConfirm(b),
+            Callback::BroadcastRecallKeep(b),
             Callback::IncidentNotify(IncidentId(i64::MAX)),
             Callback::IncidentJoin(IncidentId(i64::MAX)),
             Callback::IncidentOther,
@@ -521,8 +667,41 @@ mod tests {
                 role,
             }),
         );
+            Callback::ReportRange,
+            Callback::ReportCancel,
+            Callback::ActivityJoin(b),
+            Callback::ActivityLeave(b),
+            Callback::ActivityRate {
+                activity: b,
+                stars: 5,
+            },
+            Callback::ActivitySkipComment(b),
+            Callback::ActivitySkipDescription,
+            Callback::ActivityAnnounce,
+            Callback::ActivityPlanCancel,
+            Callback::OutageAll,
+            Callback::OutageNow,
+            Callback::OutageDeclare { notify: true },
+            Callback::OutageCancel,
+        ];
+        all.extend(IncidentKind::ALL.map(Callback::OutageKind));
+        all.extend(Lang::ALL.map(Callback::OutageSkipLanguage));
+        let far = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        for p in [
+            Period::month(9999, 12).unwrap(),
+            Period::quarter(9999, 4).unwrap(),
+            Period {
+                from: far(9999, 1, 1),
+                to: far(9999, 12, 31),
+                kind: PeriodKind::Range,
+            },
+        ] {
+            all.push(Callback::ReportPeriod(p));
+            all.push(Callback::ReportXlsx(p));
+        }
         all.extend(MenuItem::ALL.map(Callback::Menu));
         all.extend(Lang::ALL.map(Callback::Language));
+        all.extend(Lang::ALL.map(|lang| Callback::BroadcastSkipLanguage { broadcast: b, lang }));
         all.extend(
             AudienceChoice::ALL.map(|choice| Callback::BroadcastAudience {
                 broadcast: b,
@@ -633,6 +812,17 @@ mod tests {
             "1h:m:2",
             "1h:u:5:p",
             "1h:k:1",
+            "1rp:p:m:202613",
+            "1rp:p:q:20265",
+            "1rp:x:r:20261130:20261101",
+            "1rp:x:r:2026113:20261201",
+            "1rp:p:m:+20261",
+            "1a:r:3:0",
+            "1a:r:3:6",
+            "1a:j:0",
+            "1a:j:x",
+            "1o:k:fire",
+            "1o:d:2",
         ] {
             assert_eq!(Callback::decode(data), None, "{data:?}");
         }

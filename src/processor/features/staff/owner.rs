@@ -408,7 +408,12 @@ pub async fn on_waiting(
         Waiting::Dialogue { .. }
         | Waiting::BroadcastDraft { .. }
         | Waiting::VisitNote { .. }
-        | Waiting::RegistrationRefusal { .. } => Ok(false),
+        | Waiting::RegistrationRefusal { .. }
+        | Waiting::ReportRange
+        | Waiting::ActivityPlan { .. }
+        | Waiting::Attendance { .. }
+        | Waiting::ActivityComment { .. }
+        | Waiting::OutageForm { .. } => Ok(false),
     }
 }
 
