@@ -615,7 +615,7 @@ pub fn parse_floors(text: &str) -> std::result::Result<(i32, i32), ScopeError> {
 /// The entrances of the units in `buildings`.
 pub async fn known_entrances(conn: &mut PgConnection, buildings: &[String]) -> Result<Vec<String>> {
     sqlx::query_scalar!(
-        "SELECT DISTINCT entrance FROM units WHERE building = ANY($1) AND entrance <> '' ORDER BY entrance",
+        "SELECT DISTINCT entrance AS \"entrance!\" FROM units WHERE building = ANY($1) AND entrance <> '' ORDER BY 1",
         buildings
     )
     .fetch_all(conn)
