@@ -247,3 +247,20 @@ pub async fn next_album(
     .await?;
     Ok(next.flatten())
 }
+
+/// The text of the message update `update_id` sent in `chat_id`: a button
+/// may name the message it asks about, and must never read another chat's.
+pub async fn text_of(
+    conn: &mut PgConnection,
+    chat_id: i64,
+    update_id: i64,
+) -> Result<Option<String>> {
+    let text: Option<Option<String>> = sqlx::query_scalar!(
+        "SELECT payload->'message'->>'text' FROM inbox WHERE update_id = $1 AND chat_id = $2",
+        update_id,
+        chat_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(text.flatten())
+}

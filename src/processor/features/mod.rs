@@ -6,6 +6,7 @@
 pub mod broadcast;
 pub mod dialogue;
 pub mod incidents;
+pub mod intents;
 pub mod limits;
 pub mod menu;
 pub mod reminders;
