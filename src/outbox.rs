@@ -2,14 +2,10 @@
 //! row here, written in the same transaction as the change that caused it
 //! (invariant 4). The sender delivers the rows.
 
-use std::sync::LazyLock;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use teloxide::types::{InlineKeyboardMarkup, ReplyMarkup};
-
-use crate::domain::chats;
 
 /// Delivery priority: lower lanes go first when Telegram's limits bind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -203,24 +199,11 @@ pub struct Batch<'a> {
 }
 
 /// One row written by [`enqueue_many`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Queued {
     pub id: i64,
     pub chat_id: i64,
 }
-
-/// The one statement that writes outbox rows.
-static ENQUEUE_SQL: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "INSERT INTO outbox (chat_id, lane, request, not_before, update_id, status)
-         SELECT r.chat_id, $3, $4::jsonb -> r.template, COALESCE($5, now()), $6,
-                CASE WHEN {} THEN 'pending' ELSE 'unreachable' END
-           FROM unnest($1::bigint[], $2::int[]) WITH ORDINALITY AS r (chat_id, template, n)
-          ORDER BY r.n
-         RETURNING id, chat_id",
-        chats::reachable_sql("r.chat_id")
-    )
-});
 
 /// Writes one outbox row per `(chat_id, request index)` of `rows`, in that
 /// order and in one statement, in the caller's transaction, then wakes the
@@ -246,17 +229,26 @@ pub async fn enqueue_many(
             }
         })
         .collect::<anyhow::Result<Vec<i32>>>()?;
-    let queued: Vec<Queued> = sqlx::query_as(&ENQUEUE_SQL)
-        .bind(&chats)
-        .bind(&templates)
-        .bind(batch.lane as i16)
-        .bind(requests)
-        .bind(batch.not_before)
-        .bind(batch.update_id)
-        .fetch_all(&mut *conn)
-        .await?;
-    sqlx::query("SELECT pg_notify($1, '')")
-        .bind(NOTIFY_CHANNEL)
+    // The one statement that writes outbox rows; the reachability rule is
+    // `chat_is_reachable` (see `domain::chats`).
+    let queued = sqlx::query_as!(
+        Queued,
+        r#"INSERT INTO outbox (chat_id, lane, request, not_before, update_id, status)
+           SELECT r.chat_id, $3, $4::jsonb -> r.template, COALESCE($5, now()), $6,
+                  CASE WHEN chat_is_reachable(r.chat_id) THEN 'pending' ELSE 'unreachable' END
+             FROM unnest($1::bigint[], $2::int[]) WITH ORDINALITY AS r (chat_id, template, n)
+            ORDER BY r.n
+           RETURNING id, chat_id"#,
+        &chats,
+        &templates,
+        batch.lane as i16,
+        requests,
+        batch.not_before,
+        batch.update_id,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    sqlx::query!("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
         .execute(&mut *conn)
         .await?;
     Ok(queued)
