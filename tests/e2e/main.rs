@@ -11,6 +11,7 @@ mod dialogues;
 mod health;
 mod import;
 mod incidents;
+mod intents;
 mod lanes;
 mod owners;
 mod pg_restart;
