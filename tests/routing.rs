@@ -51,9 +51,7 @@ fn labelled(file: &str) -> Vec<Labelled> {
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).unwrap_or_else(|e| panic!("{file}:{}: {e}", i + 1))
-        })
+        .map(|(i, l)| serde_json::from_str(l).unwrap_or_else(|e| panic!("{file}:{}: {e}", i + 1)))
         .collect()
 }
 
@@ -187,9 +185,7 @@ fn report(all: &Dialogues, file: &str) -> usize {
     let urgent: Vec<&Labelled> = set.iter().filter(|m| m.urgent).collect();
     let caught = urgent
         .iter()
-        .filter(|m| {
-            matches!(all.intents().route(&m.text), Route::One(i) if i.is_urgent())
-        })
+        .filter(|m| matches!(all.intents().route(&m.text), Route::One(i) if i.is_urgent()))
         .count();
     let false_alarms = set
         .iter()
@@ -359,7 +355,9 @@ fn free_text_files_a_ticket_with_fewer_questions_than_the_menu() {
     }
     let n = from_text.len();
     let (text, menu) = (median(from_text.clone()), median(from_menu.clone()));
-    println!("bot questions per filed ticket, {n} repair and complaint messages of the labelled set:");
+    println!(
+        "bot questions per filed ticket, {n} repair and complaint messages of the labelled set:"
+    );
     println!(
         "  free text: median {text} (mean {:.2}); menu: median {menu} (mean {:.2})",
         from_text.iter().sum::<usize>() as f64 / n as f64,
@@ -367,18 +365,30 @@ fn free_text_files_a_ticket_with_fewer_questions_than_the_menu() {
     );
     assert!(n >= 100, "only {n} messages file a ticket");
     assert!(text < menu, "free text {text} vs menu {menu}");
-    assert!(text <= 3.0, "a filed ticket from free text takes {text} questions");
+    assert!(
+        text <= 3.0,
+        "a filed ticket from free text takes {text} questions"
+    );
 }
 
 #[test]
 fn a_prefill_that_a_question_would_refuse_is_asked_for() {
     // "漏水了" is three characters; the description wants five: the bot asks.
     let all = dialogues();
-    let leak = all.intents().get("water_emergency").expect("water_emergency");
+    let leak = all
+        .intents()
+        .get("water_emergency")
+        .expect("water_emergency");
     let d = all.get("repair").expect("repair");
     let now = Utc.with_ymd_and_hms(2026, 11, 27, 2, 0, 0).unwrap();
     let step = engine::start_with(d, Lang::Zh, &facts(), now, &leak.prefill("漏水了"));
     let texts: Vec<&str> = step.replies.iter().map(|r| r.text.as_str()).collect();
-    assert!(texts[0].contains("0755-8888 0000"), "duty phone first: {texts:?}");
-    assert_eq!(step.state.as_ref().map(|s| s.node.as_str()), Some("details"));
+    assert!(
+        texts[0].contains("0755-8888 0000"),
+        "duty phone first: {texts:?}"
+    );
+    assert_eq!(
+        step.state.as_ref().map(|s| s.node.as_str()),
+        Some("details")
+    );
 }

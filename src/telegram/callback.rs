@@ -217,8 +217,7 @@ fn id(s: &str) -> Option<i64> {
 fn intent_name(s: &str) -> Option<String> {
     let ok = !s.is_empty()
         && s.len() <= crate::engine::intent::MAX_NAME_BYTES
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     ok.then(|| s.to_string())
 }

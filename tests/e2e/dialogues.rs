@@ -180,7 +180,12 @@ async fn fee(pool: &PgPool, unit: i64, period: &str, item: &str, due: i64, paid:
 }
 
 /// An owner already bound to Telegram account `telegram` with one unit.
-pub(crate) async fn registered_owner(pool: &PgPool, telegram: i64, phone: &str, code: &str) -> (i64, i64) {
+pub(crate) async fn registered_owner(
+    pool: &PgPool,
+    telegram: i64,
+    phone: &str,
+    code: &str,
+) -> (i64, i64) {
     let u = unit(pool, code, 98.5).await;
     let p = person(pool, "Owner", phone, Some(telegram)).await;
     member(pool, u, p, "owner", true).await;

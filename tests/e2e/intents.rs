@@ -13,10 +13,7 @@ use crate::dialogues::{
 };
 
 /// The ticket `id`'s kind, priority, category and description.
-async fn ticket(
-    pool: &sqlx::PgPool,
-    id: i64,
-) -> (String, String, Option<String>, String) {
+async fn ticket(pool: &sqlx::PgPool, id: i64) -> (String, String, Option<String>, String) {
     sqlx::query_as("SELECT kind, priority, category, description FROM tickets WHERE id = $1")
         .bind(id)
         .fetch_one(pool)
@@ -64,15 +61,23 @@ async fn a_leaking_tap_in_own_words_is_a_repair_filed_in_three_taps_in_both_lang
         let first = chat.new_messages().await;
         assert_eq!(bodies(&first).len(), 1, "{:?}", bodies(&first));
         assert!(
-            first[0].body().contains(chat.t("请发送照片", "Send photos")),
+            first[0]
+                .body()
+                .contains(chat.t("请发送照片", "Send photos")),
             "only what is missing is asked: {:?}",
             bodies(&first)
         );
         chat.press(&first[0], chat.t("跳过", "Skip"));
-        chat.answer(chat.t("在哪里维修", "Where is the repair?"), chat.t("本户", "My unit"))
-            .await;
+        chat.answer(
+            chat.t("在哪里维修", "Where is the repair?"),
+            chat.t("本户", "My unit"),
+        )
+        .await;
         let confirm = chat
-            .answer(chat.t("请确认报修内容", "Please check your repair request"), chat.t("是", "Yes"))
+            .answer(
+                chat.t("请确认报修内容", "Please check your repair request"),
+                chat.t("是", "Yes"),
+            )
             .await;
         assert!(confirm.body().contains(said), "{}", confirm.body());
         let done = chat
@@ -134,10 +139,16 @@ async fn an_emergency_in_own_words_gives_the_duty_phone_before_anything_else() {
             "{texts:?}"
         );
         chat.press(&first[1], chat.t("跳过", "Skip"));
-        chat.answer(chat.t("在哪里维修", "Where is the repair?"), chat.t("本户", "My unit"))
-            .await;
-        chat.answer(chat.t("请确认紧急报修", "Please check your urgent repair"), chat.t("是", "Yes"))
-            .await;
+        chat.answer(
+            chat.t("在哪里维修", "Where is the repair?"),
+            chat.t("本户", "My unit"),
+        )
+        .await;
+        chat.answer(
+            chat.t("请确认紧急报修", "Please check your urgent repair"),
+            chat.t("是", "Yes"),
+        )
+        .await;
         let done = chat
             .expect(chat.t("报修已受理，编号", "Your repair request is filed"))
             .await;
@@ -167,7 +178,10 @@ async fn words_that_fit_two_intents_get_a_question_with_buttons() {
     let which = chat.expect("Which of these do you mean?").await;
     let labels: Vec<String> = which.buttons().into_iter().map(|b| b.text).collect();
     assert!(labels.len() >= 3, "{labels:?}");
-    assert!(labels.iter().any(|l| l == "None of these: the menu"), "{labels:?}");
+    assert!(
+        labels.iter().any(|l| l == "None of these: the menu"),
+        "{labels:?}"
+    );
     let faq = labels
         .iter()
         .find(|l| l.starts_with("Consultation"))
@@ -365,13 +379,7 @@ async fn words_nobody_declared_and_bad_input_get_the_menu_and_change_nothing() {
     let app = spawn().await;
     let pool = &app.db.pool;
     for (user, lang, phone, code, chatter) in [
-        (
-            6601,
-            "zh",
-            "+8613812345661",
-            "3-2-1101",
-            "今天天气不错",
-        ),
+        (6601, "zh", "+8613812345661", "3-2-1101", "今天天气不错"),
         (
             6602,
             "en",

@@ -228,7 +228,14 @@ impl Intents {
             })
         };
         let mut kept: Vec<Hit> = all.iter().filter(|h| !inside(h)).cloned().collect();
-        kept.sort_by_key(|h| (h.intent, h.span.start, h.span.end, std::cmp::Reverse(h.weight)));
+        kept.sort_by_key(|h| {
+            (
+                h.intent,
+                h.span.start,
+                h.span.end,
+                std::cmp::Reverse(h.weight),
+            )
+        });
         kept.dedup_by(|a, b| a.intent == b.intent && a.span == b.span);
         let found: BTreeSet<usize> = kept.iter().map(|h| h.intent).collect();
         let mut lent = Vec::new();
@@ -242,7 +249,10 @@ impl Intents {
             if specific.is_empty() {
                 lent.push(h);
             } else {
-                lent.extend(specific.into_iter().map(|s| Hit { intent: s, ..h.clone() }));
+                lent.extend(specific.into_iter().map(|s| Hit {
+                    intent: s,
+                    ..h.clone()
+                }));
             }
         }
         lent
@@ -260,12 +270,7 @@ impl Intents {
     /// The problems the message names: the intents leading each clause,
     /// clauses led by the same intents taken together, in the order written.
     /// Each problem's intents are its best scorers over the whole message.
-    fn problems(
-        &self,
-        norm: &str,
-        hits: &[Hit],
-        scores: &BTreeMap<usize, u32>,
-    ) -> Vec<Vec<usize>> {
+    fn problems(&self, norm: &str, hits: &[Hit], scores: &BTreeMap<usize, u32>) -> Vec<Vec<usize>> {
         // A pattern written across a joining word ("left a mess and
         // didn't") reads it as one statement.
         let starts: Vec<usize> = words::clause_starts(norm)

@@ -72,7 +72,10 @@ impl Term {
             Term::Latin(word) => {
                 let hits = latin_hits(text, word);
                 if hits.is_empty() && !word.contains(' ') {
-                    typo_hits(text, word).into_iter().map(|s| (s, false)).collect()
+                    typo_hits(text, word)
+                        .into_iter()
+                        .map(|s| (s, false))
+                        .collect()
                 } else {
                     exact(hits)
                 }
@@ -177,7 +180,10 @@ fn typo_hits(text: &str, word: &str) -> Vec<Range<usize>> {
     }
     let mut hits = Vec::new();
     let mut start = None;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
         match (c.is_ascii_alphabetic(), start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
@@ -331,8 +337,14 @@ mod tests {
         assert!(found("leaking", "the pipe is leeking"));
         assert!(found("noise", "nosie from upstairs"), "two letters swapped");
         assert!(found("garbage", "garbige everywhere"));
-        assert!(!found("smell", "a small problem"), "five letters: swaps only");
-        assert!(!found("garbage", "in the garage"), "a letter missing is no typo");
+        assert!(
+            !found("smell", "a small problem"),
+            "five letters: swaps only"
+        );
+        assert!(
+            !found("garbage", "in the garage"),
+            "a letter missing is no typo"
+        );
         assert!(!found("power", "the tower crane"));
         assert!(!found("lock", "look at this"), "short words are exact");
     }
@@ -362,7 +374,10 @@ mod tests {
 
     #[test]
     fn normalising_folds_case_width_and_spaces() {
-        assert_eq!(normalize("  ＭＹ  Tap\u{3000}is ’leaking’ "), "my tap is 'leaking'");
+        assert_eq!(
+            normalize("  ＭＹ  Tap\u{3000}is ’leaking’ "),
+            "my tap is 'leaking'"
+        );
         assert_eq!(normalize("电梯，坏了！"), "电梯,坏了!");
     }
 

@@ -79,7 +79,10 @@ fn one(
         if !nodes.contains_key(start.get_ref()) {
             r.at(
                 &start.span(),
-                format!("intent `{n}` starts at `{}`, which is no node of this file", start.get_ref()),
+                format!(
+                    "intent `{n}` starts at `{}`, which is no node of this file",
+                    start.get_ref()
+                ),
             );
             ok = false;
         }
@@ -209,7 +212,10 @@ fn keyword(r: &mut Report, w: &S<String>, intent: &str) -> Option<Term> {
     if !w.get_ref().chars().any(char::is_alphanumeric) {
         r.at(
             &w.span(),
-            format!("intent `{intent}`: keyword `{}` has no letters", w.get_ref()),
+            format!(
+                "intent `{intent}`: keyword `{}` has no letters",
+                w.get_ref()
+            ),
         );
         return None;
     }
@@ -258,7 +264,10 @@ pub fn duplicates(names: &[(PathBuf, String, usize)]) -> Vec<Problem> {
             problems.push(Problem::new(
                 file,
                 *line,
-                format!("duplicate intent name `{name}` (also in {})", first.display()),
+                format!(
+                    "duplicate intent name `{name}` (also in {})",
+                    first.display()
+                ),
             ));
         } else {
             seen.insert(name, file);

@@ -49,7 +49,12 @@ pub async fn on_text(ctx: &mut Ctx<'_>, from: &Sender, text: &str) -> Result<()>
 
 /// A sticker outside any question.
 pub async fn on_sticker(ctx: &mut Ctx<'_>, from: &Sender) -> Result<()> {
-    with_menu(ctx, from, texts::intents::STICKER.get(from.lang).to_string()).await
+    with_menu(
+        ctx,
+        from,
+        texts::intents::STICKER.get(from.lang).to_string(),
+    )
+    .await
 }
 
 /// Whether `text` reads as an emergency.
@@ -148,10 +153,7 @@ async fn ask(
 }
 
 async fn with_menu(ctx: &mut Ctx<'_>, from: &Sender, text: String) -> Result<()> {
-    ctx.reply(
-        from.chat_id,
-        Request::text_with(text, main_menu(from.lang)),
-    )
-    .await?;
+    ctx.reply(from.chat_id, Request::text_with(text, main_menu(from.lang)))
+        .await?;
     Ok(())
 }
