@@ -11,6 +11,7 @@ use propdesk::standin::SentMessage;
 use crate::dialogues::{
     conversation_node, count, registered_owner, spawn, spawn_with, ticket_number, Chat,
 };
+use crate::support::TestApp;
 
 /// The ticket `id`'s kind, priority, category and description.
 async fn ticket(pool: &sqlx::PgPool, id: i64) -> (String, String, Option<String>, String) {
@@ -19,6 +20,15 @@ async fn ticket(pool: &sqlx::PgPool, id: i64) -> (String, String, Option<String>
         .fetch_one(pool)
         .await
         .expect("the ticket")
+}
+
+/// A registered owner of their own unit (phone and unit code from `user`),
+/// in a private chat speaking `lang`.
+async fn owner<'a>(app: &'a TestApp, user: i64, lang: &'static str) -> Chat<'a> {
+    let phone = format!("+86138{user:08}");
+    let code = format!("3-2-{user}");
+    registered_owner(&app.db.pool, user, &phone, &code).await;
+    Chat::new(app, user, lang)
 }
 
 fn bodies(messages: &[SentMessage]) -> Vec<&str> {
@@ -39,24 +49,11 @@ async fn a_leaking_tap_in_own_words_is_a_repair_filed_in_three_taps_in_both_lang
     // bot:   Your repair request is filed, number N. …
     let app = spawn().await;
     let pool = &app.db.pool;
-    for (user, lang, phone, code, said) in [
-        (
-            6001,
-            "en",
-            "+8613812345601",
-            "3-2-1101",
-            "my kitchen tap is leaking",
-        ),
-        (
-            6002,
-            "zh",
-            "+8613812345602",
-            "3-2-1102",
-            "卫生间水龙头漏水，一直关不紧",
-        ),
+    for (user, lang, said) in [
+        (6001, "en", "my kitchen tap is leaking"),
+        (6002, "zh", "卫生间水龙头漏水，一直关不紧"),
     ] {
-        registered_owner(pool, user, phone, code).await;
-        let mut chat = Chat::new(&app, user, lang);
+        let mut chat = owner(&app, user, lang).await;
         chat.say(said);
         let first = chat.new_messages().await;
         assert_eq!(bodies(&first).len(), 1, "{:?}", bodies(&first));
@@ -108,24 +105,15 @@ async fn an_emergency_in_own_words_gives_the_duty_phone_before_anything_else() {
     })
     .await;
     let pool = &app.db.pool;
-    for (user, lang, phone, code, said) in [
-        (
-            6101,
-            "zh",
-            "+8613812345611",
-            "3-2-1101",
-            "楼上漏水了，天花板一直在滴",
-        ),
+    for (user, lang, said) in [
+        (6101, "zh", "楼上漏水了，天花板一直在滴"),
         (
             6102,
             "en",
-            "+8613812345612",
-            "3-2-1102",
             "burst pipe in the kitchen, the flat is flooding",
         ),
     ] {
-        registered_owner(pool, user, phone, code).await;
-        let mut chat = Chat::new(&app, user, lang);
+        let mut chat = owner(&app, user, lang).await;
         chat.say(said);
         let first = chat.new_messages().await;
         let texts = bodies(&first);
@@ -172,8 +160,7 @@ async fn words_that_fit_two_intents_get_a_question_with_buttons() {
     // (in Chinese: 车位 → 您是指哪一项？ …; "None of these" → the menu)
     let app = spawn().await;
     let pool = &app.db.pool;
-    registered_owner(pool, 6201, "+8613812345621", "3-2-1101").await;
-    let mut chat = Chat::new(&app, 6201, "en");
+    let mut chat = owner(&app, 6201, "en").await;
     chat.say("parking");
     let which = chat.expect("Which of these do you mean?").await;
     let labels: Vec<String> = which.buttons().into_iter().map(|b| b.text).collect();
@@ -192,8 +179,7 @@ async fn words_that_fit_two_intents_get_a_question_with_buttons() {
     chat.expect("🚗 Parking").await;
     chat.expect("Did this answer your question?").await;
 
-    registered_owner(pool, 6202, "+8613812345622", "3-2-1102").await;
-    let mut zh = Chat::new(&app, 6202, "zh");
+    let mut zh = owner(&app, 6202, "zh").await;
     zh.say("车位");
     let which = zh.expect("您是指哪一项？").await;
     zh.press(&which, "都不是，看菜单");
@@ -213,24 +199,15 @@ async fn a_message_about_two_problems_asks_which_first() {
     // (in English: "my tap is dripping. Also, someone parked in my space again")
     let app = spawn().await;
     let pool = &app.db.pool;
-    for (user, lang, phone, code, said) in [
-        (
-            6301,
-            "zh",
-            "+8613812345631",
-            "3-2-1101",
-            "厨房水龙头漏水，另外楼上太吵了",
-        ),
+    for (user, lang, said) in [
+        (6301, "zh", "厨房水龙头漏水，另外楼上太吵了"),
         (
             6302,
             "en",
-            "+8613812345632",
-            "3-2-1102",
             "my tap is dripping. Also, someone parked in my space again",
         ),
     ] {
-        registered_owner(pool, user, phone, code).await;
-        let mut chat = Chat::new(&app, user, lang);
+        let mut chat = owner(&app, user, lang).await;
         chat.say(said);
         let which = chat
             .expect(chat.t("先办哪一件", "Which shall we take first?"))
@@ -270,24 +247,15 @@ async fn a_message_that_answers_the_pending_question_is_never_taken_by_intent_ro
     // (in Chinese at the description: 门锁坏了，另外厨房漏水，好像还有燃气味)
     let app = spawn().await;
     let pool = &app.db.pool;
-    for (user, lang, phone, code, said) in [
+    for (user, lang, said) in [
         (
             6401,
             "en",
-            "+8613812345641",
-            "3-2-1101",
             "The lock sticks; also the tap is leaking and there is a smell of gas near it",
         ),
-        (
-            6402,
-            "zh",
-            "+8613812345642",
-            "3-2-1102",
-            "门锁坏了，另外厨房漏水，好像还有燃气味",
-        ),
+        (6402, "zh", "门锁坏了，另外厨房漏水，好像还有燃气味"),
     ] {
-        registered_owner(pool, user, phone, code).await;
-        let mut chat = Chat::new(&app, user, lang);
+        let mut chat = owner(&app, user, lang).await;
         chat.open("报修", "Repair").await;
         chat.answer(
             chat.t("是否属于以下紧急情况", "is this one of these emergencies"),
@@ -337,8 +305,7 @@ async fn a_question_the_faq_answers_gets_the_answer_first_then_did_not_help_file
     // (in Chinese: 服务中心过年上班吗 → 🕘 物业服务中心办公时间 … [👍 解决了，谢谢])
     let app = spawn().await;
     let pool = &app.db.pool;
-    registered_owner(pool, 6501, "+8613812345651", "3-2-1101").await;
-    let mut chat = Chat::new(&app, 6501, "en");
+    let mut chat = owner(&app, 6501, "en").await;
     chat.say("is the office open on Saturday");
     chat.expect("The service centre is open every day").await;
     chat.answer(
@@ -359,8 +326,7 @@ async fn a_question_the_faq_answers_gets_the_answer_first_then_did_not_help_file
             .expect("the question");
     assert_eq!(question.as_deref(), Some("is the office open on Saturday"));
 
-    registered_owner(pool, 6502, "+8613812345652", "3-2-1102").await;
-    let mut zh = Chat::new(&app, 6502, "zh");
+    let mut zh = owner(&app, 6502, "zh").await;
     zh.say("服务中心过年上班吗");
     zh.expect("物业服务中心办公时间").await;
     zh.answer("这解答了您的问题吗", "👍 解决了，谢谢").await;
@@ -378,18 +344,11 @@ async fn words_nobody_declared_and_bad_input_get_the_menu_and_change_nothing() {
     // (the same in English)
     let app = spawn().await;
     let pool = &app.db.pool;
-    for (user, lang, phone, code, chatter) in [
-        (6601, "zh", "+8613812345661", "3-2-1101", "今天天气不错"),
-        (
-            6602,
-            "en",
-            "+8613812345662",
-            "3-2-1102",
-            "lovely weather today",
-        ),
+    for (user, lang, chatter) in [
+        (6601, "zh", "今天天气不错"),
+        (6602, "en", "lovely weather today"),
     ] {
-        registered_owner(pool, user, phone, code).await;
-        let mut chat = Chat::new(&app, user, lang);
+        let mut chat = owner(&app, user, lang).await;
         chat.say(chatter);
         let m = chat
             .expect(chat.t("抱歉，我没有理解", "Sorry, I did not understand"))
