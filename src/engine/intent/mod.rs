@@ -32,7 +32,7 @@ use std::ops::Range;
 use serde_json::Value;
 
 pub use self::words::{normalize, Term};
-use super::step::Prefill;
+use super::model::Prefill;
 use crate::i18n::Text;
 
 /// The most bytes an intent's name may have: it travels in a button's data.

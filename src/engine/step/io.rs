@@ -79,18 +79,9 @@ pub struct Effect {
     pub awaits_outcome: bool,
 }
 
-/// What a dialogue starts with when the owner's own words already said
-/// part of it ([`super::start_with`]).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Prefill {
-    /// The node to start at; the dialogue's `start` when `None`.
-    pub start: Option<String>,
-    /// Variables already known. A question whose variable is among them is
-    /// not asked when the value is an answer it would take.
-    pub vars: BTreeMap<String, Value>,
-    /// What the owner wrote, for the transcript.
-    pub said: Option<String>,
-}
+/// Lives in the model so that `engine::intent` builds one without
+/// depending on the stepper.
+pub use crate::engine::model::Prefill;
 
 /// What one step produced. `state: None` means the conversation is over.
 #[derive(Debug, Clone, PartialEq)]
