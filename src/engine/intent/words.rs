@@ -32,7 +32,7 @@ impl Term {
     #[must_use]
     pub fn keyword(word: &str) -> Term {
         let word = normalize(word.trim());
-        if word.chars().all(|c| c.is_ascii()) {
+        if word.is_ascii() {
             Term::Latin(word)
         } else {
             Term::Chars(word)
