@@ -9,6 +9,7 @@ mod crash;
 mod db;
 mod dialogues;
 mod health;
+mod households;
 mod import;
 mod incidents;
 mod intents;
