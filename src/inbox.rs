@@ -248,6 +248,23 @@ pub async fn next_album(
     Ok(next.flatten())
 }
 
+/// The text of the message update `update_id` sent in `chat_id`: a button
+/// may name the message it asks about, and must never read another chat's.
+pub async fn text_of(
+    conn: &mut PgConnection,
+    chat_id: i64,
+    update_id: i64,
+) -> Result<Option<String>> {
+    let text: Option<Option<String>> = sqlx::query_scalar!(
+        "SELECT payload->'message'->>'text' FROM inbox WHERE update_id = $1 AND chat_id = $2",
+        update_id,
+        chat_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(text.flatten())
+}
+
 /// Messages `user_id` sent in their private chat in the minute up to and
 /// including update `update_id`, judged by Telegram's send time (`sent_at`),
 /// so a backlog delivered at once after an outage is not taken for a flood.

@@ -248,3 +248,16 @@ impl NodeKind {
         )
     }
 }
+
+/// What a dialogue starts with when the owner's own words already said
+/// part of it ([`crate::engine::start_with`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Prefill {
+    /// The node to start at; the dialogue's `start` when `None`.
+    pub start: Option<String>,
+    /// Variables already known. A question whose variable is among them is
+    /// not asked when the value is an answer it would take.
+    pub vars: BTreeMap<String, serde_json::Value>,
+    /// What the owner wrote, for the transcript.
+    pub said: Option<String>,
+}

@@ -14,6 +14,7 @@ use super::features::broadcast;
 use super::features::dialogue;
 use super::features::household;
 use super::features::incidents;
+use super::features::intents;
 use super::features::limits;
 use super::features::menu;
 use super::features::outages;
@@ -100,13 +101,18 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
         return Ok(());
     }
     if let Some(text) = msg.text() {
-        if staff::owner_follow_up(ctx, from.chat_id, msg).await? {
+        // An open ticket or a lately resolved one takes the words first,
+        // as before; an emergency among them still gets the duty phone.
+        if staff::owner_follow_up(ctx, from.chat_id, msg).await?
+            || staff::owner::offer_reopen(ctx, from, text.trim()).await?
+        {
+            if intents::is_urgent(ctx, text) {
+                intents::duty_phone_now(ctx, from).await?;
+            }
             return Ok(());
         }
-        if staff::owner::offer_reopen(ctx, from, text.trim()).await? {
-            return Ok(());
-        }
-        return menu::on_text(ctx, from, text).await;
+        // The owner's own words find their dialogue.
+        return intents::on_text(ctx, from, text).await;
     }
     if !matches!(msg.kind, MessageKind::Common(_)) {
         // Service messages (pinned, chat photo …) need no answer.
@@ -128,6 +134,9 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
             .await?;
         }
         return Ok(());
+    }
+    if msg.sticker().is_some() {
+        return intents::on_sticker(ctx, from).await;
     }
     ctx.reply(
         from.chat_id,
@@ -279,6 +288,9 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
         | Callback::VisitConfirm { .. }
         | Callback::VisitReschedule { .. }
         | Callback::VisitMove { .. } => visits::on_button(ctx, &from, q, button).await,
+        Callback::Intent { .. } | Callback::IntentNone => {
+            intents::on_button(ctx, &from, q, button).await
+        }
         Callback::RegistrationBind { .. }
         | Callback::RegistrationRefuse(_)
         | Callback::HouseholdInvite { .. }

@@ -197,6 +197,11 @@ pub enum Callback {
     VisitReschedule { visit: i64, at: DateTime<Utc> },
     /// Owner: move the visit to the slot `at`.
     VisitMove { visit: i64, at: DateTime<Utc> },
+    /// Owner: the message of update `update` meant intent `name` (free
+    /// text the bot asked about).
+    Intent { update: i64, name: String },
+    /// Owner: none of the intents offered; the menu.
+    IntentNone,
     /// Staff: bind a registration request's applicant to its unit as `role`.
     RegistrationBind { ticket: TicketId, role: Role },
     /// Staff: refuse a registration request (asks for the reason).
@@ -321,6 +326,15 @@ fn id(s: &str) -> Option<i64> {
     number(s).filter(|n| *n > 0)
 }
 
+/// An intent's name as `engine::intent` allows it.
+fn intent_name(s: &str) -> Option<String> {
+    let ok = !s.is_empty()
+        && s.len() <= crate::engine::intent::MAX_NAME_BYTES
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    ok.then(|| s.to_string())
+}
+
 fn flag(s: &str) -> Option<bool> {
     match s {
         "1" => Some(true),
@@ -388,6 +402,8 @@ impl Callback {
             Callback::VisitConfirm { visit, at } => format!("v:c:{visit}:{}", minutes(*at)),
             Callback::VisitReschedule { visit, at } => format!("v:r:{visit}:{}", minutes(*at)),
             Callback::VisitMove { visit, at } => format!("v:m:{visit}:{}", minutes(*at)),
+            Callback::Intent { update, name } => format!("n:{update}:{name}"),
+            Callback::IntentNone => "n:x".to_string(),
             Callback::RegistrationBind { ticket, role } => {
                 format!("g:b:{}:{}", ticket.0, role_code(*role))
             }
@@ -514,6 +530,11 @@ impl Callback {
                 let (visit, at) = visit_at(v, m)?;
                 Callback::VisitMove { visit, at }
             }
+            ["n", "x"] => Callback::IntentNone,
+            ["n", update, name] => Callback::Intent {
+                update: id(update)?,
+                name: intent_name(name)?,
+            },
             ["g", "b", t, role] => Callback::RegistrationBind {
                 ticket: ticket(t)?,
                 role: role_of(role)?,
@@ -640,6 +661,11 @@ mod tests {
             Callback::VisitConfirm { visit: v, at },
             Callback::VisitReschedule { visit: v, at },
             Callback::VisitMove { visit: v, at },
+            Callback::Intent {
+                update: i64::MAX,
+                name: "x".repeat(crate::engine::intent::MAX_NAME_BYTES),
+            },
+            Callback::IntentNone,
             Callback::RegistrationRefuse(t),
             Callback::HouseholdRemove {
                 unit: i64::MAX,
@@ -735,6 +761,10 @@ mod tests {
                 at,
             },
             Callback::VisitMove { visit: 9, at },
+            Callback::Intent {
+                update: 812,
+                name: "water".into(),
+            },
         ]);
         for c in all {
             let data = c.encode();
@@ -800,6 +830,12 @@ mod tests {
             "1v:o:3:z",
             "1v:c:3:99999999999999999999",
             "1v:m:3:999999999999999999",
+            "1n:5",
+            "1n:5:Repair",
+            "1n:5:a-b",
+            "1n:0:water",
+            "1n:5:water:2",
+            "1n:5:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
             "1x",
             "1:",
             "1g:b:5:x",

@@ -538,6 +538,17 @@ catalogue! {
         LINE ["item", "due", "paid", "status"];
         AREA ["area", "approx", "rate"];
     }
+    // Free text: the owner's own words find their dialogue.
+    mod intents {
+        WHICH_ONE;
+        WHICH_FIRST;
+        OPTION ["dialogue", "label"]: button;
+        NONE_OF_THESE: button;
+        TOO_LONG ["len", "max"];
+        NO_WORDS;
+        STICKER;
+        URGENT ["duty_phone"];
+    }
     // Households: choose the unit, registration by staff, invitations,
     // /household, /unbind (issue 11 items 2–4).
     mod household {

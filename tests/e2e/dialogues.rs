@@ -17,11 +17,11 @@ use crate::support::{fast_limits, spawn_app_with, TestApp, WAIT};
 // ------------------------------------------------------------------ helpers
 
 /// The bot without flood limits (these tests are about dialogues, not rates).
-async fn spawn() -> TestApp {
+pub(crate) async fn spawn() -> TestApp {
     spawn_with(|_| {}).await
 }
 
-async fn spawn_with(adjust: impl FnOnce(&mut ServeSettings)) -> TestApp {
+pub(crate) async fn spawn_with(adjust: impl FnOnce(&mut ServeSettings)) -> TestApp {
     let (config, limits) = fast_limits();
     spawn_app_with(config, |s| {
         s.sender.limits = limits;
@@ -32,15 +32,15 @@ async fn spawn_with(adjust: impl FnOnce(&mut ServeSettings)) -> TestApp {
 
 /// One person's side of a private chat: what they do, and the bot's
 /// messages after the last one the test looked at.
-struct Chat<'a> {
+pub(crate) struct Chat<'a> {
     app: &'a TestApp,
-    id: i64,
+    pub(crate) id: i64,
     last: i64,
     lang: &'static str,
 }
 
 impl<'a> Chat<'a> {
-    fn new(app: &'a TestApp, id: i64, lang: &'static str) -> Chat<'a> {
+    pub(crate) fn new(app: &'a TestApp, id: i64, lang: &'static str) -> Chat<'a> {
         app.person(id, lang);
         Chat {
             app,
@@ -51,7 +51,7 @@ impl<'a> Chat<'a> {
     }
 
     /// `zh` or `en`, whichever this person speaks.
-    fn t(&self, zh: &'static str, en: &'static str) -> &'static str {
+    pub(crate) fn t(&self, zh: &'static str, en: &'static str) -> &'static str {
         if self.lang == "zh" {
             zh
         } else {
@@ -59,12 +59,12 @@ impl<'a> Chat<'a> {
         }
     }
 
-    fn say(&self, text: &str) {
+    pub(crate) fn say(&self, text: &str) {
         self.app.say(self.id, text);
     }
 
     /// The next bot message (after the last looked at) containing `needle`.
-    async fn expect(&mut self, needle: &str) -> SentMessage {
+    pub(crate) async fn expect(&mut self, needle: &str) -> SentMessage {
         let last = self.last;
         let message = self
             .app
@@ -82,7 +82,7 @@ impl<'a> Chat<'a> {
 
     /// Everything the bot sent since the last message looked at, once the
     /// pipeline is idle.
-    async fn new_messages(&mut self) -> Vec<SentMessage> {
+    pub(crate) async fn new_messages(&mut self) -> Vec<SentMessage> {
         self.app.settle().await;
         let last = self.last;
         let messages: Vec<SentMessage> = self
@@ -98,12 +98,12 @@ impl<'a> Chat<'a> {
         messages
     }
 
-    fn press(&self, message: &SentMessage, label: &str) -> i64 {
+    pub(crate) fn press(&self, message: &SentMessage, label: &str) -> i64 {
         self.app.press(self.id, message, label)
     }
 
     /// `/start`, then the main-menu button `label`.
-    async fn open(&mut self, zh: &'static str, en: &'static str) {
+    pub(crate) async fn open(&mut self, zh: &'static str, en: &'static str) {
         self.say("/start");
         let menu = self
             .expect(self.t("物业客服", "property service desk"))
@@ -112,7 +112,7 @@ impl<'a> Chat<'a> {
     }
 
     /// Presses `label` on the latest message containing `needle`.
-    async fn answer(&mut self, needle: &str, label: &str) -> SentMessage {
+    pub(crate) async fn answer(&mut self, needle: &str, label: &str) -> SentMessage {
         let prompt = self.expect(needle).await;
         self.press(&prompt, label);
         prompt
@@ -180,21 +180,26 @@ async fn fee(pool: &PgPool, unit: i64, period: &str, item: &str, due: i64, paid:
 }
 
 /// An owner already bound to Telegram account `telegram` with one unit.
-async fn registered_owner(pool: &PgPool, telegram: i64, phone: &str, code: &str) -> (i64, i64) {
+pub(crate) async fn registered_owner(
+    pool: &PgPool,
+    telegram: i64,
+    phone: &str,
+    code: &str,
+) -> (i64, i64) {
     let u = unit(pool, code, 98.5).await;
     let p = person(pool, "Owner", phone, Some(telegram)).await;
     member(pool, u, p, "owner", true).await;
     (p, u)
 }
 
-async fn count(pool: &PgPool, sql: &str) -> i64 {
+pub(crate) async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
         .fetch_one(pool)
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
-async fn conversation_node(pool: &PgPool, chat: i64) -> Option<String> {
+pub(crate) async fn conversation_node(pool: &PgPool, chat: i64) -> Option<String> {
     sqlx::query_scalar("SELECT waiting->'state'->>'node' FROM conversations WHERE chat_id = $1")
         .bind(chat)
         .fetch_optional(pool)
@@ -203,7 +208,7 @@ async fn conversation_node(pool: &PgPool, chat: i64) -> Option<String> {
 }
 
 /// The ticket number in "… number 12. …", "… reference 12. …" or "…编号 12。…".
-fn ticket_number(text: &str) -> i64 {
+pub(crate) fn ticket_number(text: &str) -> i64 {
     ["编号 ", "编号：", "number ", "reference ", "Reference: "]
         .iter()
         .find_map(|marker| {

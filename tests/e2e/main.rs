@@ -12,6 +12,7 @@ mod health;
 mod households;
 mod import;
 mod incidents;
+mod intents;
 mod lanes;
 mod managers;
 mod owners;

@@ -278,23 +278,10 @@ fn text_node(r: &mut Report, at: &At, n: &TextNode) -> Option<NodeKind> {
             format!("node `{name}`: need 0 ≤ min_chars ≤ max_chars ≤ {MAX_TEXT}, 1 ≤ max_chars"),
         );
     }
-    let pattern = match &n.pattern {
-        Some(p) => match Regex::new(&format!("^(?:{})$", p.get_ref())) {
-            Ok(re) => Some(re),
-            Err(e) => {
-                let why = e
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string();
-                r.at(&p.span(), format!("the regex does not compile: {why}"));
-                None
-            }
-        },
-        None => None,
-    };
+    let pattern = n
+        .pattern
+        .as_ref()
+        .and_then(|p| regex(r, p, &format!("^(?:{})$", p.get_ref())));
     let example = n.example.as_ref().map(value);
     match (&pattern, &example) {
         (Some(re), Some(ex)) if !re.is_match(ex) => r.at_line(
@@ -496,7 +483,26 @@ fn branch(r: &mut Report, span: &std::ops::Range<usize>, b: &RawBranch) -> Optio
     })
 }
 
-fn table_to_json(t: &toml::Table) -> BTreeMap<String, serde_json::Value> {
+/// `source` (the regex written at `p`, perhaps wrapped) compiled, or its
+/// problem reported at `p`.
+pub(super) fn regex(r: &mut Report, p: &S<String>, source: &str) -> Option<Regex> {
+    match Regex::new(source) {
+        Ok(re) => Some(re),
+        Err(e) => {
+            let why = e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            r.at(&p.span(), format!("the regex does not compile: {why}"));
+            None
+        }
+    }
+}
+
+pub(super) fn table_to_json(t: &toml::Table) -> BTreeMap<String, serde_json::Value> {
     t.iter()
         .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or_default()))
         .collect()

@@ -19,6 +19,7 @@ mod machine;
 mod number;
 mod photo;
 mod pick_unit;
+mod prefill;
 mod rating;
 mod slot;
 mod state;
@@ -30,7 +31,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-pub use self::io::{Button, Effect, Input, Keyboard, Photo, Reply, Step};
+pub use self::io::{Button, Effect, Input, Keyboard, Photo, Prefill, Reply, Step};
 use self::machine::{Given, Handled, Run};
 pub use self::state::{Attachment, State, Waiting};
 use super::callback::{self, Token};
@@ -49,21 +50,43 @@ const MAX_HOPS: usize = 64;
 /// Starts `dialogue` in `lang`.
 #[must_use]
 pub fn start(dialogue: &Dialogue, lang: Lang, facts: &Facts, now: DateTime<Utc>) -> Step {
+    start_with(dialogue, lang, facts, now, &Prefill::default())
+}
+
+/// Starts `dialogue` at `prefill.start` (or its start) with variables the
+/// owner's own words already gave; the questions they answer are skipped
+/// (see `prefill.rs`).
+#[must_use]
+pub fn start_with(
+    dialogue: &Dialogue,
+    lang: Lang,
+    facts: &Facts,
+    now: DateTime<Utc>,
+    prefill: &Prefill,
+) -> Step {
+    let first = prefill
+        .start
+        .clone()
+        .unwrap_or_else(|| dialogue.start.clone());
     let state = State {
         dialogue: dialogue.id.clone(),
         version: dialogue.version.clone(),
-        node: dialogue.start.clone(),
+        node: first.clone(),
         lang,
-        vars: BTreeMap::new(),
+        vars: prefill.vars.clone(),
         back: Vec::new(),
         tries: 0,
         attachments: Vec::new(),
         serial: 0,
         waiting: Waiting::Answer,
         transcript: Vec::new(),
+        prefilled: prefill.vars.keys().cloned().collect(),
     };
     let mut run = Run::new(dialogue, facts, now, state);
-    let alive = run.flow(&dialogue.start);
+    if let Some(said) = &prefill.said {
+        run.note_owner(said.clone());
+    }
+    let alive = run.flow(&first);
     run.finish(alive)
 }
 
@@ -224,6 +247,10 @@ impl Run<'_> {
                     return false;
                 }
                 _ => {
+                    if let Some(target) = self.prefilled_answer(&id) {
+                        id = target;
+                        continue;
+                    }
                     self.state.node = id.clone();
                     self.state.tries = 0;
                     self.state.waiting = Waiting::Answer;

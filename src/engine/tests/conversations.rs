@@ -425,7 +425,7 @@ fn the_consultation_answers_from_the_file_and_falls_back_to_a_ticket() {
     let mut chat = Chat::open("consultation", Lang::En, facts(false, 0));
     chat.press("Office hours");
     assert!(chat.said().contains("8:30–17:30"));
-    chat.press("No");
+    chat.press("✍️ This did not help: ask the office");
     chat.text("Can I rent the clubhouse for a party?");
     let e = &chat.last.effects[0];
     assert_eq!(

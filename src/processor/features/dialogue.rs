@@ -20,7 +20,8 @@ use crate::domain::phone::Phone;
 use crate::domain::tickets::{Channel, NewTicket, Priority, TicketKind};
 use crate::domain::{fees, people, suggestions, units};
 use crate::engine::{
-    self, Dialogue, Effect, EffectKind, Facts, Input, Keyboard, Reply, State, Step, UnitFact,
+    self, Dialogue, Effect, EffectKind, Facts, Input, Keyboard, Prefill, Reply, State, Step,
+    UnitFact,
 };
 use crate::i18n::Lang;
 use crate::outbox::Request;
@@ -199,8 +200,24 @@ pub async fn start_dialogue(ctx: &mut Ctx<'_>, from: &Sender, id: &str) -> Resul
     start(ctx, Who::of(from), id).await
 }
 
+/// Starts dialogue `id` with what the owner's own words already said
+/// (free text, `features::intents`); a draft in progress is asked about
+/// first, as from the menu.
+pub async fn start_prefilled(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    id: &str,
+    prefill: &Prefill,
+) -> Result<()> {
+    begin(ctx, Who::of(from), id, prefill).await
+}
+
 /// `start_dialogue` for a transport other than Telegram (the console).
 pub async fn start(ctx: &mut Ctx<'_>, who: Who, id: &str) -> Result<()> {
+    begin(ctx, who, id, &Prefill::default()).await
+}
+
+async fn begin(ctx: &mut Ctx<'_>, who: Who, id: &str, prefill: &Prefill) -> Result<()> {
     if let Some(conv) = load(ctx, who).await? {
         return ask_resume(
             ctx,
@@ -216,7 +233,7 @@ pub async fn start(ctx: &mut Ctx<'_>, who: Who, id: &str) -> Result<()> {
         anyhow::bail!("the menu names dialogue {id:?}, which is not loaded");
     };
     let facts = facts_for(ctx, who).await?;
-    let step = engine::start(&dialogue, who.lang, &facts, ctx.now);
+    let step = engine::start_with(&dialogue, who.lang, &facts, ctx.now, prefill);
     run(ctx, who, dialogue, step).await
 }
 

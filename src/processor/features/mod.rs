@@ -8,6 +8,7 @@ pub mod broadcast;
 pub mod dialogue;
 pub mod household;
 pub mod incidents;
+pub mod intents;
 pub mod limits;
 pub mod menu;
 pub mod outages;
