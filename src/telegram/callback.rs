@@ -268,7 +268,6 @@ fn role_of(code: &str) -> Option<Role> {
         .find(|r| role_code(*r) == code)
 }
 
-
 /// `m:202611`, `q:20264`, `r:20261101:20261130`.
 fn encode_period(p: &Period) -> String {
     match p.kind {
@@ -693,6 +692,7 @@ mod tests {
                 role,
             }),
         );
+        all.extend([
             Callback::ReportRange,
             Callback::ReportCancel,
             Callback::ActivityJoin(b),
@@ -709,7 +709,7 @@ mod tests {
             Callback::OutageNow,
             Callback::OutageDeclare { notify: true },
             Callback::OutageCancel,
-        ];
+        ]);
         all.extend(IncidentKind::ALL.map(Callback::OutageKind));
         all.extend(Lang::ALL.map(Callback::OutageSkipLanguage));
         let far = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
