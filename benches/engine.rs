@@ -1,7 +1,8 @@
 //! The dialogue engine alone (criterion): `step()` at a prompt of each node
-//! kind the shipped dialogues ask at, `start()` of each dialogue (which walks
-//! the pass-through kinds: condition, message, goto, action), an effect's
-//! outcome fed back, and loading + checking every dialogue file.
+//! kind (met walking the shipped dialogues and `engine_kinds.toml`, which
+//! asks every input kind; `step/action` feeds an effect's outcome back),
+//! `start()` of each shipped dialogue (which walks the pass-through kinds:
+//! condition, message, goto), and loading + checking every dialogue file.
 //!
 //! `cargo bench --bench engine` (scripts/bench runs it with short warm-up
 //! and measurement times and puts the medians in its table).
@@ -67,30 +68,32 @@ fn kind_name(kind: &NodeKind) -> &'static str {
     }
 }
 
-/// A valid answer at a prompt of `kind` whose step showed `replies`.
-fn answer(kind: &NodeKind, step: &Step) -> Option<Input> {
-    let button = step
+/// Valid answers at a prompt of `kind` whose step showed `replies`: each
+/// answer button (Skip too), or a typed answer.
+fn answers(kind: &NodeKind, step: &Step) -> Vec<Input> {
+    let buttons: Vec<Input> = step
         .replies
         .iter()
         .flat_map(|r| match &r.keyboard {
             Keyboard::Inline(rows) => rows.iter().flatten().cloned().collect(),
             _ => Vec::new(),
         })
-        .find(|b| {
+        .filter(|b| {
             callback::decode(&b.data).is_some_and(|(_, t)| {
                 !matches!(
                     t,
-                    Token::Back | Token::Cancel | Token::Human | Token::KeepTrying | Token::Skip
+                    Token::Back | Token::Cancel | Token::Human | Token::KeepTrying
                 )
             })
         })
-        .map(|b| Input::Button(b.data));
-    match kind {
-        NodeKind::Text { example, .. } => Some(Input::Text(
-            example
-                .clone()
-                .unwrap_or_else(|| "The lift on floor 3 is noisy at night.".into()),
-        )),
+        .map(|b| Input::Button(b.data))
+        .collect();
+    let typed = match kind {
+        NodeKind::Text { example, .. } => {
+            Some(Input::Text(example.clone().unwrap_or_else(|| {
+                "The lift on floor 3 is noisy at night.".into()
+            })))
+        }
         NodeKind::Number { min, .. } => Some(Input::Text(min.unwrap_or(1).to_string())),
         NodeKind::Photo { .. } => Some(Input::Photos(vec![Photo {
             file_id: "file-1".into(),
@@ -104,8 +107,29 @@ fn answer(kind: &NodeKind, step: &Step) -> Option<Input> {
             phone: "+8613800000000".into(),
             is_own: true,
         }),
-        _ => button,
-    }
+        _ => None,
+    };
+    typed.into_iter().chain(buttons).collect()
+}
+
+/// What an effect answers, for every outcome a dialogue may wait for.
+fn outcome_vars() -> BTreeMap<String, Value> {
+    [
+        ("ticket_no", json!("T-0001")),
+        ("unit", json!("3-2-1101")),
+        ("role", json!("owner")),
+        (
+            "units",
+            json!([{"code": "3-2-1101", "role": "owner"}, {"code": "5-1-302", "role": "family"}]),
+        ),
+        (
+            "fees_text",
+            json!("3-2-1101 · 2026-11 · management fee 331.15"),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
 }
 
 /// One prompt to step at: the dialogue, the state waiting there, the answer.
@@ -115,56 +139,49 @@ struct Prompt {
     input: Input,
 }
 
-/// Walks every shipped dialogue with the first valid answer at each prompt
-/// and keeps the first prompt of each node kind met, and the first state
-/// waiting for an effect's outcome.
-fn prompts(dialogues: &engine::Dialogues) -> (BTreeMap<&'static str, Prompt>, Option<Prompt>) {
-    let mut found = BTreeMap::new();
-    let mut outcome = None;
-    let mut ids: Vec<String> = dialogues.iter().map(|d| d.id.clone()).collect();
-    ids.sort();
-    for id in ids {
-        let Some(dialogue) = dialogues.get(&id) else {
+/// Walks every path of `dialogue` (up to a few hundred steps) with valid
+/// answers and outcomes, keeping the first prompt met of each node kind
+/// (`action` for a state waiting for an effect's outcome).
+fn walk(dialogue: &Dialogue, found: &mut BTreeMap<&'static str, Prompt>) {
+    let mut stack = vec![engine::start(dialogue, Lang::En, &facts(), now())];
+    let mut steps = 0;
+    while let Some(step) = stack.pop() {
+        steps += 1;
+        if steps > 400 {
+            return;
+        }
+        let Some(state) = step.state.clone() else {
             continue;
         };
-        let mut step = engine::start(dialogue, Lang::En, &facts(), now());
-        for _ in 0..32 {
-            let Some(state) = step.state.clone() else {
-                break;
-            };
-            let input = if state.waiting == Waiting::Answer {
-                let Some(node) = dialogue.nodes.get(&state.node) else {
-                    break;
-                };
-                let Some(input) = answer(&node.kind, &step) else {
-                    break;
-                };
-                found
-                    .entry(kind_name(&node.kind))
-                    .or_insert_with(|| Prompt {
-                        dialogue: dialogue.clone(),
-                        state: state.clone(),
-                        input: input.clone(),
-                    });
-                input
-            } else {
-                let input = Input::Outcome {
-                    name: "filed".into(),
-                    vars: [("ticket_no".to_string(), json!("T-0001"))]
-                        .into_iter()
-                        .collect::<BTreeMap<String, Value>>(),
-                };
-                outcome.get_or_insert_with(|| Prompt {
-                    dialogue: dialogue.clone(),
-                    state: state.clone(),
-                    input: input.clone(),
-                });
-                input
-            };
-            step = engine::step(dialogue, &state, &input, &facts(), now());
+        let Some(node) = dialogue.nodes.get(&state.node) else {
+            continue;
+        };
+        let (kind, inputs) = match (&node.kind, state.waiting) {
+            (kind, Waiting::Answer) => (kind_name(kind), answers(kind, &step)),
+            (NodeKind::Action { outcomes, .. }, _) => (
+                "action",
+                outcomes
+                    .keys()
+                    .map(|name| Input::Outcome {
+                        name: name.clone(),
+                        vars: outcome_vars(),
+                    })
+                    .collect(),
+            ),
+            _ => continue,
+        };
+        let Some(first) = inputs.first() else {
+            continue;
+        };
+        found.entry(kind).or_insert_with(|| Prompt {
+            dialogue: dialogue.clone(),
+            state: state.clone(),
+            input: first.clone(),
+        });
+        for input in inputs {
+            stack.push(engine::step(dialogue, &state, &input, &facts(), now()));
         }
     }
-    (found, outcome)
 }
 
 fn engine_benches(c: &mut Criterion) {
@@ -172,10 +189,22 @@ fn engine_benches(c: &mut Criterion) {
         Ok(d) => d,
         Err(problems) => panic!("the shipped dialogues have problems: {problems:?}"),
     };
+    // The shipped files use most kinds; this one uses every input kind.
+    let kinds = engine::load::compile(
+        Path::new("benches/engine_kinds.toml"),
+        include_str!("engine_kinds.toml"),
+    );
+    let Some(every_kind) = kinds.dialogue else {
+        panic!("benches/engine_kinds.toml: {:?}", kinds.problems);
+    };
     let facts = facts();
-    let (found, outcome) = prompts(&dialogues);
+    let mut found = BTreeMap::new();
+    for dialogue in dialogues.iter().chain([&every_kind]) {
+        walk(dialogue, &mut found);
+    }
+    let mut group = c.benchmark_group("step");
     for (kind, prompt) in &found {
-        c.bench_function(&format!("step/{kind}"), |b| {
+        group.bench_function(*kind, |b| {
             b.iter(|| {
                 engine::step(
                     black_box(&prompt.dialogue),
@@ -187,35 +216,22 @@ fn engine_benches(c: &mut Criterion) {
             });
         });
     }
-    if let Some(prompt) = &outcome {
-        c.bench_function("step/action_outcome", |b| {
-            b.iter(|| {
-                engine::step(
-                    black_box(&prompt.dialogue),
-                    black_box(&prompt.state),
-                    black_box(&prompt.input),
-                    &facts,
-                    now(),
-                )
-            });
-        });
-    }
-    let mut ids: Vec<String> = dialogues.iter().map(|d| d.id.clone()).collect();
-    ids.sort();
-    for id in &ids {
-        let Some(dialogue) = dialogues.get(id) else {
-            continue;
-        };
-        c.bench_function(&format!("start/{id}"), |b| {
+    group.finish();
+    let mut group = c.benchmark_group("start");
+    for dialogue in dialogues.iter() {
+        group.bench_function(&dialogue.id, |b| {
             b.iter(|| engine::start(black_box(dialogue), Lang::En, &facts, now()));
         });
     }
-    c.bench_function("load_and_check/all_dialogues", |b| {
+    group.finish();
+    let mut group = c.benchmark_group("load_and_check");
+    group.bench_function("all_dialogues", |b| {
         b.iter(|| {
             let problems = engine::check_dir(black_box(&dir()));
             assert!(problems.is_empty());
         });
     });
+    group.finish();
 }
 
 criterion_group!(benches, engine_benches);

@@ -56,7 +56,9 @@ fn main() -> Result<()> {
         .filter(|a| !a.starts_with('-'))
         .collect();
     if modes.is_empty() {
-        modes = ["burst", "sustained", "conversations"].map(String::from).to_vec();
+        modes = ["burst", "sustained", "conversations"]
+            .map(String::from)
+            .to_vec();
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -121,7 +123,12 @@ async fn burst(cluster: &Cluster, table: &mut Table) -> Result<f64> {
     table.section(&format!(
         "burst: {BURST_CHATS} chats × {BURST_PER_CHAT} /start = {n} updates at once"
     ));
-    table.both("throughput, replies/s", bare.0.per_sec(), ours.0.per_sec(), "≥ 1.0× bare");
+    table.both(
+        "throughput, replies/s",
+        bare.0.per_sec(),
+        ours.0.per_sec(),
+        "≥ 1.0× bare",
+    );
     table.both_ms("latency p50", &bare.0, &ours.0, 0.5, "");
     table.both_ms("latency p99", &bare.0, &ours.0, 0.99, "");
     table.both("peak RSS, MiB", bare.1, ours.1, "");
@@ -155,11 +162,32 @@ async fn sustained(cluster: &Cluster, table: &mut Table) -> Result<f64> {
         "sustained: {SUSTAINED_RATE} updates/s for {} s, {SUSTAINED_OWNERS} owners (/start, menu button, dialogue button, dialogue text, /cancel)",
         SUSTAINED_FOR.as_secs()
     ));
-    table.both("updates answered", bare.0.latencies.len() as f64, ours.0.latencies.len() as f64, "");
-    table.both("achieved updates/s", bare.0.per_sec(), ours.0.per_sec(), "300");
-    table.both("unexpected replies", bare.0.unexpected as f64, ours.0.unexpected as f64, "0");
+    table.both(
+        "updates answered",
+        bare.0.latencies.len() as f64,
+        ours.0.latencies.len() as f64,
+        "",
+    );
+    table.both(
+        "achieved updates/s",
+        bare.0.per_sec(),
+        ours.0.per_sec(),
+        "300",
+    );
+    table.both(
+        "unexpected replies",
+        bare.0.unexpected as f64,
+        ours.0.unexpected as f64,
+        "0",
+    );
     table.both_ms("latency p50", &bare.0, &ours.0, 0.5, "");
-    table.both_ms("latency p99", &bare.0, &ours.0, 0.99, "< 50 ms, ≤ 1.5× bare");
+    table.both_ms(
+        "latency p99",
+        &bare.0,
+        &ours.0,
+        0.99,
+        "< 50 ms, ≤ 1.5× bare",
+    );
     table.both_ms("latency max", &bare.0, &ours.0, 1.0, "");
     table.both("peak RSS, MiB", bare.1, ours.1, "");
     table.ours("commits per update", ours.2, "");
@@ -208,7 +236,11 @@ async fn conversations(cluster: &Cluster, table: &mut Table) -> Result<()> {
     ));
     table.ours("RSS with them open, MiB", rss_now, "< 50");
     table.ours("peak RSS while opening them, MiB", peak, "< 50");
-    table.ours("resume one (next answer → reply), p50 ms", ms(resume.pct(0.5)), "");
+    table.ours(
+        "resume one (next answer → reply), p50 ms",
+        ms(resume.pct(0.5)),
+        "",
+    );
     table.ours("resume one, max ms", ms(resume.pct(1.0)), "");
     table.ours("RSS of a restarted bot, MiB", fresh_rss, "< 50");
     table.ours("peak RSS after resuming in it, MiB", fresh_peak, "< 50");
@@ -361,12 +393,12 @@ impl<'a> Owners<'a> {
                 self.api.send_text(owner, text)?;
             }
             Action::Press(label) => {
-                let message = self.last[i]
-                    .as_ref()
-                    .with_context(|| format!("owner {owner} has no message to press {label:?} on"))?;
-                let data = message.callback_data(label).with_context(|| {
-                    format!("no button {label:?} on {:?}", message.body())
+                let message = self.last[i].as_ref().with_context(|| {
+                    format!("owner {owner} has no message to press {label:?} on")
                 })?;
+                let data = message
+                    .callback_data(label)
+                    .with_context(|| format!("no button {label:?} on {:?}", message.body()))?;
                 self.api
                     .press_button(owner, owner, message.message_id, &data)?;
             }
@@ -410,7 +442,10 @@ impl<'a> Owners<'a> {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                bail!("{} replies still missing after {patience:?}", self.outstanding);
+                bail!(
+                    "{} replies still missing after {patience:?}",
+                    self.outstanding
+                );
             }
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
@@ -505,12 +540,8 @@ impl Bot {
         Bot::spawn(command, api, &cluster.dir().join(format!("{database}.log"))).await
     }
 
-    async fn spawn(
-        mut command: tokio::process::Command,
-        api: &StandIn,
-        log: &Path,
-    ) -> Result<Bot> {
-        let polls_before = polls(api);
+    async fn spawn(mut command: tokio::process::Command, api: &StandIn, log: &Path) -> Result<Bot> {
+        let polls_before = api.polls();
         let out = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -535,20 +566,21 @@ impl Bot {
             log: log.to_path_buf(),
         };
         // Ready when it polls.
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while polls(api) <= polls_before {
-            if Instant::now() > deadline {
+        let started = Instant::now();
+        while api.polls() <= polls_before {
+            if started.elapsed() > Duration::from_secs(60) {
                 let log = std::fs::read_to_string(&bot.log).unwrap_or_default();
                 bail!("the bot did not poll within 60 s; its log:\n{log}");
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        eprintln!("bot ready in {:.1} s", started.elapsed().as_secs_f64());
         Ok(bot)
     }
 
     fn status_kib(&self, field: &str) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))
-            .unwrap_or_default();
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
         status
             .lines()
             .find_map(|l| l.strip_prefix(field))
@@ -581,13 +613,6 @@ impl Bot {
             let _ = self.child.kill().await;
         }
     }
-}
-
-fn polls(api: &StandIn) -> usize {
-    api.requests()
-        .iter()
-        .filter(|r| r.method == "getUpdates")
-        .count()
 }
 
 // ------------------------------------------------------------------ database
@@ -684,7 +709,12 @@ impl Table {
     }
 
     fn both_ms(&mut self, what: &str, bare: &Run, ours: &Run, p: f64, target: &str) {
-        self.both(&format!("{what}, ms"), ms(bare.pct(p)), ms(ours.pct(p)), target);
+        self.both(
+            &format!("{what}, ms"),
+            ms(bare.pct(p)),
+            ms(ours.pct(p)),
+            target,
+        );
     }
 
     fn ours(&mut self, what: &str, value: f64, target: &str) {
@@ -933,8 +963,7 @@ mod bare {
             let mut states = shared.states.lock().unwrap_or_else(|e| e.into_inner());
             match q.data.as_deref().and_then(Callback::decode) {
                 Some(Callback::Menu(item)) => {
-                    match dialogue_for_menu(item.as_str()).and_then(|id| shared.dialogues.get(id))
-                    {
+                    match dialogue_for_menu(item.as_str()).and_then(|id| shared.dialogues.get(id)) {
                         Some(dialogue) => {
                             let started = engine::start(dialogue, lang, &facts(), Utc::now());
                             settle(&mut states, chat, started, lang)

@@ -223,7 +223,10 @@ pub async fn serve(
                 pool.clone(),
                 app,
                 settings.workers,
-                inbox_wake,
+                processor::Wakes {
+                    inbox: inbox_wake,
+                    outbox: outbox_wake.clone(),
+                },
                 stop.clone(),
             ),
         );

@@ -91,6 +91,9 @@ async fn poll(
 ) -> Result<Ended> {
     let mut failures: u32 = 0;
     let mut lock_checked = Instant::now();
+    // Read once per turn as the poller: while it holds the lock, nobody
+    // else moves the offset, so after each stored batch it is known here.
+    let mut offset = load_offset(pool).await?;
     loop {
         if lock_checked.elapsed() >= LOCK_CHECK_EVERY {
             lock_checked = Instant::now();
@@ -98,7 +101,6 @@ async fn poll(
                 return Ok(Ended::LostLock);
             }
         }
-        let offset = load_offset(pool).await?;
         let request = bot
             .get_updates()
             .offset(offset)
@@ -114,7 +116,7 @@ async fn poll(
                 if updates.is_empty() {
                     continue;
                 }
-                store_batch(pool, &updates).await?;
+                offset = offset.max(store_batch(pool, &updates).await?);
                 wake.notify_one();
             }
             Err(e) => {
@@ -142,15 +144,16 @@ async fn load_offset(pool: &PgPool) -> Result<i32> {
         .unwrap_or(0))
 }
 
-/// Stores a batch and the offset past it in one transaction.
-pub async fn store_batch(pool: &PgPool, updates: &[Update]) -> Result<()> {
+/// Stores a batch (one statement) and the offset past it in one
+/// transaction; returns that offset.
+pub async fn store_batch(pool: &PgPool, updates: &[Update]) -> Result<i32> {
     let mut tx = pool.begin().await?;
-    let mut next = 0i64;
-    let mut new = 0;
-    for update in updates {
-        new += u64::from(inbox::insert(&mut tx, update).await?);
-        next = next.max(i64::from(update.id.0) + 1);
-    }
+    let new = inbox::insert_many(&mut tx, updates).await?;
+    let next = updates
+        .iter()
+        .map(|u| i64::from(u.id.0) + 1)
+        .max()
+        .unwrap_or(0);
     sqlx::query!(
         "INSERT INTO bot_state (key, value) VALUES ($1, to_jsonb($2::bigint))
          ON CONFLICT (key) DO UPDATE
@@ -164,5 +167,5 @@ pub async fn store_batch(pool: &PgPool, updates: &[Update]) -> Result<()> {
         .await
         .context("committing updates to the inbox")?;
     crate::metrics::updates_received(new);
-    Ok(())
+    Ok(i32::try_from(next).unwrap_or(i32::MAX))
 }

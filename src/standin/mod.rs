@@ -620,6 +620,13 @@ impl StandIn {
         }
     }
 
+    /// How many getUpdates calls the bot has made (a load driver waits for
+    /// the first to know the bot is up, without copying the request log).
+    #[must_use]
+    pub fn polls(&self) -> u64 {
+        self.lock().poll_generation
+    }
+
     /// Updates queued and not yet confirmed.
     #[must_use]
     pub fn pending_updates(&self) -> usize {
