@@ -198,6 +198,7 @@ pub async fn serve(
                 bot.clone(),
                 settings.poll_timeout,
                 inbox_wake.clone(),
+                crate::db::notifier(pool.clone(), crate::inbox::NOTIFY_CHANNEL, stop.clone()),
                 stop.clone(),
             ),
         ),
@@ -226,6 +227,11 @@ pub async fn serve(
                 processor::Wakes {
                     inbox: inbox_wake,
                     outbox: outbox_wake.clone(),
+                    outbox_elsewhere: crate::db::notifier(
+                        pool.clone(),
+                        crate::outbox::NOTIFY_CHANNEL,
+                        stop.clone(),
+                    ),
                 },
                 stop.clone(),
             ),

@@ -17,15 +17,19 @@ pub const NOTIFY_CHANNEL: &str = "propdesk_inbox";
 /// rest is for operators looking into what happened.
 pub const RETENTION: chrono::Duration = chrono::Duration::days(30);
 
-/// Inserts one update; returns false if it was already there (a redelivery).
+/// Inserts one update and, if it is new, wakes the processors of every
+/// replica (on commit); returns false if it was already there (a redelivery).
 pub async fn insert(conn: &mut PgConnection, update: &Update) -> Result<bool> {
-    Ok(insert_many(conn, std::slice::from_ref(update)).await? == 1)
+    Ok(insert_many(conn, std::slice::from_ref(update), true).await? == 1)
 }
 
-/// Inserts a batch of updates in one statement and, if any is new, wakes
-/// the processors of every replica (on commit); returns how many were new
-/// (the rest were redeliveries).
-pub async fn insert_many(conn: &mut PgConnection, updates: &[Update]) -> Result<u64> {
+/// Inserts a batch of updates in one statement; returns how many were new
+/// (the rest were redeliveries). With `notify`, a new one wakes the
+/// processors of every replica on commit; without, the caller wakes them
+/// after its commit (a NOTIFY holds a database-wide lock through its
+/// transaction's commit, so transactions that notify cannot share a WAL
+/// flush with one another: see `db::notifier`).
+pub async fn insert_many(conn: &mut PgConnection, updates: &[Update], notify: bool) -> Result<u64> {
     if updates.is_empty() {
         return Ok(0);
     }
@@ -47,8 +51,9 @@ pub async fn insert_many(conn: &mut PgConnection, updates: &[Update]) -> Result<
                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::jsonb[])
                ON CONFLICT (update_id) DO NOTHING
                RETURNING update_id),
-           -- Referenced below so it runs: one NOTIFY, only when something is new.
-           woken AS (SELECT pg_notify($6, '') FROM stored LIMIT 1)
+           -- Referenced below so it runs: one NOTIFY, only when asked and
+           -- something is new.
+           woken AS (SELECT pg_notify($6, '') FROM stored WHERE $7 LIMIT 1)
            SELECT (SELECT count(*) FROM stored) AS "inserted!",
                   (SELECT count(*) FROM woken) AS "woken!""#,
         &ids,
@@ -56,7 +61,8 @@ pub async fn insert_many(conn: &mut PgConnection, updates: &[Update]) -> Result<
         &users as &[Option<i64>],
         &kinds as &[&str],
         &payloads,
-        NOTIFY_CHANNEL
+        NOTIFY_CHANNEL,
+        notify
     )
     .fetch_one(&mut *conn)
     .await
@@ -107,18 +113,27 @@ pub struct Claimed {
 /// while other chats go on in parallel, on any replica. The caller handles
 /// them in one transaction, each in its own savepoint.
 pub async fn claim_batch(tx: &mut PgConnection, limit: i64) -> Result<Vec<Claimed>> {
+    // The head test is a scalar subquery, which PostgreSQL always runs as a
+    // probe of `inbox_open_by_chat` per candidate. Written as NOT EXISTS it
+    // becomes an anti-join whose plan follows the table's statistics: on a
+    // young table (stale statistics) that plan scans the whole index per
+    // candidate, and a claim that finds fewer free heads than it asks for
+    // (the rest are locked by other workers) visits every open update —
+    // 0.7 s a claim in a burst of 2,000 updates, against 5 ms this way.
     let rows = sqlx::query!(
         r#"SELECT i.update_id, i.chat_id, i.payload::text AS "payload!", i.attempts
-           FROM inbox i
-          WHERE i.processed_at IS NULL AND i.parked_at IS NULL AND i.next_attempt_at <= now()
-            AND NOT EXISTS (
-                SELECT 1 FROM inbox j
-                 WHERE j.chat_id = i.chat_id
-                   AND j.processed_at IS NULL AND j.parked_at IS NULL
-                   AND j.update_id < i.update_id)
-          ORDER BY i.update_id
-          LIMIT $1
-          FOR UPDATE SKIP LOCKED"#,
+             FROM inbox i
+            WHERE i.processed_at IS NULL AND i.parked_at IS NULL AND i.next_attempt_at <= now()
+              AND (i.chat_id IS NULL  -- no chat, no order to keep
+                   OR i.update_id = (
+                      SELECT j.update_id FROM inbox j
+                       WHERE j.chat_id = i.chat_id
+                         AND j.processed_at IS NULL AND j.parked_at IS NULL
+                       ORDER BY j.chat_id, j.update_id
+                       LIMIT 1))
+            ORDER BY i.update_id
+            LIMIT $1
+              FOR UPDATE SKIP LOCKED"#,
         limit
     )
     .fetch_all(&mut *tx)

@@ -214,7 +214,10 @@ pub struct Queued {
 
 /// The one statement that writes outbox rows.
 /// It also wakes the senders of every replica (on commit), in the same
-/// round trip: `woken` is read by the final SELECT so that it runs.
+/// round trip — `woken` is read by the final SELECT so that it runs —
+/// unless an update caused the rows: the processor wakes the senders after
+/// its batch commits, without a NOTIFY in the batch's transaction (see
+/// `db::notifier`).
 static ENQUEUE_SQL: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH queued AS (
@@ -224,7 +227,7 @@ static ENQUEUE_SQL: LazyLock<String> = LazyLock::new(|| {
                FROM unnest($1::bigint[], $2::int[]) WITH ORDINALITY AS r (chat_id, template, n)
               ORDER BY r.n
              RETURNING id, chat_id),
-         woken AS (SELECT pg_notify($7, '') FROM queued LIMIT 1)
+         woken AS (SELECT pg_notify($7, '') FROM queued WHERE $8 LIMIT 1)
          SELECT q.id, q.chat_id FROM queued q, (SELECT count(*) FROM woken) w ORDER BY q.id",
         chats::reachable_sql("r.chat_id")
     )
@@ -232,7 +235,8 @@ static ENQUEUE_SQL: LazyLock<String> = LazyLock::new(|| {
 
 /// Writes one outbox row per `(chat_id, request index)` of `rows`, in that
 /// order and in one statement, in the caller's transaction, which also
-/// wakes the senders. Rows for unreachable chats are stored as `unreachable`, as in
+/// wakes the senders (rows caused by an update: the processor does, after
+/// its commit). Rows for unreachable chats are stored as `unreachable`, as in
 /// [`enqueue`]. Returns the rows written.
 pub async fn enqueue_many(
     conn: &mut PgConnection,
@@ -262,6 +266,7 @@ pub async fn enqueue_many(
         .bind(batch.not_before)
         .bind(batch.update_id)
         .bind(NOTIFY_CHANNEL)
+        .bind(batch.update_id.is_none())
         .fetch_all(&mut *conn)
         .await?;
     Ok(queued)
@@ -297,11 +302,14 @@ pub async fn claim_due(pool: &PgPool, skip: &[i64], limit: i64) -> anyhow::Resul
                     WHERE c.status = 'pending'
                       AND c.not_before <= now()
                       AND c.chat_id <> ALL($1)
-                      AND NOT EXISTS (
-                          SELECT 1 FROM outbox p
+                      -- The first open row of its chat, lanes first (a
+                      -- probe per candidate; see inbox::claim_batch for why).
+                      AND c.id = (
+                          SELECT p.id FROM outbox p
                            WHERE p.chat_id = c.chat_id
                              AND p.status IN ('pending', 'sending')
-                             AND (p.lane, p.id) < (c.lane, c.id))
+                           ORDER BY p.chat_id, p.lane, p.id
+                           LIMIT 1)
                     ORDER BY c.lane, c.id
                     LIMIT $2
                     FOR UPDATE SKIP LOCKED) due

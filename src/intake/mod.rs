@@ -39,11 +39,15 @@ const LOCK_CHECK_EVERY: Duration = Duration::from_secs(5);
 /// not confirmed to Telegram — the offset is stored with it — so it comes
 /// again; the poller gives up its lock, whose connection may be dead, and
 /// waits for the database and the lock again instead of failing `serve`.
+///
+/// `wake` wakes this process's processors after each stored batch,
+/// `elsewhere` (a `db::notifier`) those of other replicas.
 pub async fn run_polling(
     pool: PgPool,
     bot: Bot,
     poll_timeout: u32,
     wake: Arc<Notify>,
+    elsewhere: Arc<Notify>,
     stop: CancellationToken,
 ) -> Result<()> {
     loop {
@@ -54,7 +58,8 @@ pub async fn run_polling(
         if let Err(e) = bot.delete_webhook().await {
             tracing::warn!(error = %e, "could not remove a webhook before polling");
         }
-        match poll(&pool, &bot, poll_timeout, &wake, &stop, &mut leader).await {
+        let wakes = [wake.as_ref(), elsewhere.as_ref()];
+        match poll(&pool, &bot, poll_timeout, &wakes, &stop, &mut leader).await {
             Ok(Ended::Stopped) => return Ok(()),
             Ok(Ended::LostLock) => {
                 tracing::warn!("intake lost its lock's connection; waiting for the lock again");
@@ -85,7 +90,7 @@ async fn poll(
     pool: &PgPool,
     bot: &Bot,
     poll_timeout: u32,
-    wake: &Notify,
+    wakes: &[&Notify],
     stop: &CancellationToken,
     leader: &mut locks::Leader,
 ) -> Result<Ended> {
@@ -117,7 +122,9 @@ async fn poll(
                     continue;
                 }
                 offset = offset.max(store_batch(pool, &updates).await?);
-                wake.notify_one();
+                for wake in wakes {
+                    wake.notify_one();
+                }
             }
             Err(e) => {
                 failures += 1;
@@ -148,7 +155,8 @@ async fn load_offset(pool: &PgPool) -> Result<i32> {
 /// transaction; returns that offset.
 pub async fn store_batch(pool: &PgPool, updates: &[Update]) -> Result<i32> {
     let mut tx = pool.begin().await?;
-    let new = inbox::insert_many(&mut tx, updates).await?;
+    // No NOTIFY in here: the caller wakes the processors after the commit.
+    let new = inbox::insert_many(&mut tx, updates, false).await?;
     let next = updates
         .iter()
         .map(|u| i64::from(u.id.0) + 1)

@@ -77,14 +77,16 @@ pub async fn run(
     Ok(())
 }
 
-/// The in-process wake-ups: the processors' own (intake pokes it after
-/// storing updates) and the sender's (poked after every batch commits).
+/// The wake-ups: the processors' own (intake pokes it after storing
+/// updates), this process's sender's and, through a `db::notifier`, the
+/// senders of other replicas (both poked after every batch commits). A
 /// `Notify` keeps at most one permit, so many pokes before a waiter looks
 /// coalesce into one look at the table.
 #[derive(Debug, Clone)]
 pub struct Wakes {
     pub inbox: Arc<Notify>,
     pub outbox: Arc<Notify>,
+    pub outbox_elsewhere: Arc<Notify>,
 }
 
 async fn worker(pool: &PgPool, app: &App, wakes: &Wakes, stop: &CancellationToken) {
@@ -93,15 +95,16 @@ async fn worker(pool: &PgPool, app: &App, wakes: &Wakes, stop: &CancellationToke
     let mut failures: u32 = 0;
     let wake = &wakes.inbox;
     while !stop.is_cancelled() {
-        match process_batch(pool, app).await {
-            Ok(true) => {
+        match process_batch(pool, app, wake).await {
+            Ok(0) => failures = 0,
+            Ok(_) => {
                 failures = 0;
                 wakes.outbox.notify_one();
-                // Others may be waiting on the same notification.
-                wake.notify_one();
+                wakes.outbox_elsewhere.notify_one();
+                // This worker looks again at once: its chats' next updates
+                // are heads now.
                 continue;
             }
-            Ok(false) => failures = 0,
             Err(e) => {
                 failures += 1;
                 let backoff = Duration::from_millis(250 << failures.min(3));
@@ -128,12 +131,18 @@ async fn worker(pool: &PgPool, app: &App, wakes: &Wakes, stop: &CancellationToke
 pub const BATCH: i64 = 16;
 
 /// Claims a batch of updates (distinct chats) and handles them in one
-/// transaction, each in its own savepoint; false when none is ready.
-pub async fn process_batch(pool: &PgPool, app: &App) -> Result<bool> {
+/// transaction, each in its own savepoint; returns how many it claimed (0:
+/// none was ready). A full batch may have left more: `others` is poked at
+/// once so that another worker claims the next batch meanwhile.
+pub async fn process_batch(pool: &PgPool, app: &App, others: &Notify) -> Result<usize> {
     let mut tx = pool.begin().await?;
     let claimed = inbox::claim_batch(&mut tx, BATCH).await?;
-    if claimed.is_empty() {
-        return Ok(false);
+    let count = claimed.len();
+    if count == 0 {
+        return Ok(0);
+    }
+    if count as i64 >= BATCH {
+        others.notify_one();
     }
     let mut processed = Vec::with_capacity(claimed.len());
     let mut timings = Vec::with_capacity(claimed.len());
@@ -150,7 +159,7 @@ pub async fn process_batch(pool: &PgPool, app: &App) -> Result<bool> {
     for elapsed in timings {
         crate::metrics::update_processed(elapsed);
     }
-    Ok(true)
+    Ok(count)
 }
 
 /// Handles one claimed update in a savepoint of the batch's transaction;

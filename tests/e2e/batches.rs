@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use propdesk::processor::{self, App};
 use propdesk::standin::StandInConfig;
+use tokio::sync::Notify;
 
 use crate::support::{spawn_app_with, TestApp, WAIT};
 
@@ -79,10 +80,14 @@ async fn a_failing_update_in_a_batch_is_undone_and_retried_alone_while_the_other
     let help = app.say(owners[3], "/help");
     stored(&app, 4).await;
 
-    assert!(processor::process_batch(&app.db.pool, &processor)
-        .await
-        .unwrap());
-    assert_eq!(processed(&app).await, fine, "one batch took all four chats");
+    assert_eq!(
+        processor::process_batch(&app.db.pool, &processor, &Notify::new())
+            .await
+            .unwrap(),
+        4,
+        "one batch takes all four chats"
+    );
+    assert_eq!(processed(&app).await, fine);
     let (attempts, error, parked): (i32, Option<String>, bool) = sqlx::query_as(
         "SELECT attempts, last_error, parked_at IS NOT NULL FROM inbox WHERE update_id = $1",
     )
@@ -112,7 +117,7 @@ async fn a_failing_update_in_a_batch_is_undone_and_retried_alone_while_the_other
     let deadline = tokio::time::Instant::now() + WAIT;
     while !processed(&app).await.contains(&help) {
         assert!(tokio::time::Instant::now() < deadline, "never retried");
-        processor::process_batch(&app.db.pool, &processor)
+        processor::process_batch(&app.db.pool, &processor, &Notify::new())
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -134,16 +139,22 @@ async fn a_batch_takes_one_update_per_chat_so_every_chat_stays_in_order() {
 
     let mut expected = Vec::new();
     for batch in [vec![a1, b1], vec![a2], vec![a3]] {
-        assert!(processor::process_batch(&app.db.pool, &processor)
-            .await
-            .unwrap());
+        assert_eq!(
+            processor::process_batch(&app.db.pool, &processor, &Notify::new())
+                .await
+                .unwrap(),
+            batch.len()
+        );
         expected.extend(batch);
         expected.sort_unstable();
         assert_eq!(processed(&app).await, expected);
     }
-    assert!(!processor::process_batch(&app.db.pool, &processor)
-        .await
-        .unwrap());
+    assert_eq!(
+        processor::process_batch(&app.db.pool, &processor, &Notify::new())
+            .await
+            .unwrap(),
+        0
+    );
 
     let replies = app.api.wait_for_messages(a, 3, WAIT).await.unwrap();
     let bodies: Vec<&str> = replies.iter().map(|m| m.body()).collect();
