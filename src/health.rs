@@ -17,7 +17,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 /// How long `/healthz` waits for the database before calling it unreachable.
@@ -107,28 +107,21 @@ struct Figures {
 
 async fn figures(pool: &PgPool) -> Result<Figures> {
     let mut conn = pool.acquire().await.context("getting a connection")?;
-    let row = sqlx::query(
-        "SELECT
-           COALESCE((SELECT extract(epoch FROM now() - received_at)::float8 FROM inbox
-                      WHERE processed_at IS NULL AND parked_at IS NULL
-                      ORDER BY update_id LIMIT 1), 0) AS lag,
-           (SELECT count(*) FROM inbox WHERE processed_at IS NULL AND parked_at IS NULL) AS open,
-           (SELECT count(*) FROM inbox WHERE parked_at IS NOT NULL) AS parked,
-           (SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')) AS depth,
-           (SELECT sent_at FROM outbox WHERE status = 'sent' ORDER BY id DESC LIMIT 1) AS last_send,
-           extract(epoch FROM now() - (SELECT sent_at FROM outbox WHERE status = 'sent'
-                                        ORDER BY id DESC LIMIT 1))::float8 AS last_send_ago",
+    Ok(sqlx::query_as!(
+        Figures,
+        r#"SELECT
+             COALESCE((SELECT extract(epoch FROM now() - received_at)::float8 FROM inbox
+                        WHERE processed_at IS NULL AND parked_at IS NULL
+                        ORDER BY update_id LIMIT 1), 0) AS "lag!",
+             (SELECT count(*) FROM inbox WHERE processed_at IS NULL AND parked_at IS NULL) AS "open!",
+             (SELECT count(*) FROM inbox WHERE parked_at IS NOT NULL) AS "parked!",
+             (SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')) AS "depth!",
+             (SELECT sent_at FROM outbox WHERE status = 'sent' ORDER BY id DESC LIMIT 1) AS last_send,
+             extract(epoch FROM now() - (SELECT sent_at FROM outbox WHERE status = 'sent'
+                                          ORDER BY id DESC LIMIT 1))::float8 AS last_send_ago"#
     )
     .fetch_one(&mut *conn)
-    .await?;
-    Ok(Figures {
-        lag: row.get("lag"),
-        open: row.get("open"),
-        parked: row.get("parked"),
-        depth: row.get("depth"),
-        last_send: row.get("last_send"),
-        last_send_ago: row.get("last_send_ago"),
-    })
+    .await?)
 }
 
 /// `/healthz` and `/metrics` on `pool`.

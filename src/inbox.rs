@@ -297,3 +297,27 @@ pub async fn next_album(
     .await?;
     Ok(next.flatten())
 }
+
+/// Messages `user_id` sent in their private chat in the minute up to and
+/// including update `update_id`, judged by Telegram's send time (`sent_at`),
+/// so a backlog delivered at once after an outage is not taken for a flood.
+pub async fn messages_in_last_minute(
+    conn: &mut PgConnection,
+    user_id: i64,
+    update_id: i64,
+    sent_at: DateTime<Utc>,
+) -> Result<i64> {
+    let n = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM inbox
+            WHERE user_id = $1 AND chat_id = $1 AND kind = 'message'
+              AND update_id <= $2
+              AND received_at >= (SELECT received_at FROM inbox WHERE update_id = $2) - interval '1 hour'
+              AND (payload->'message'->>'date')::bigint > $3"#,
+        user_id,
+        update_id,
+        sent_at.timestamp() - 60,
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(n)
+}

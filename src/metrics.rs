@@ -21,7 +21,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
 /// The `Content-Type` of a `/metrics` answer.
 pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
@@ -189,18 +189,16 @@ pub async fn render(pool: &PgPool) -> Result<String> {
     for lane in LANES {
         depth.get_or_create(&LaneLabel { lane }).set(0);
     }
-    let rows = sqlx::query(
-        "SELECT lane, count(*) AS n FROM outbox
-          WHERE status IN ('pending', 'sending') GROUP BY lane",
+    let rows = sqlx::query!(
+        r#"SELECT lane, count(*) AS "n!" FROM outbox
+            WHERE status IN ('pending', 'sending') GROUP BY lane"#
     )
     .fetch_all(pool)
     .await
     .context("counting the outbox")?;
     for row in rows {
-        let lane: i16 = row.get("lane");
-        let n: i64 = row.get("n");
-        if let Some(name) = usize::try_from(lane).ok().and_then(|l| LANES.get(l)) {
-            depth.get_or_create(&LaneLabel { lane: name }).set(n);
+        if let Some(name) = usize::try_from(row.lane).ok().and_then(|l| LANES.get(l)) {
+            depth.get_or_create(&LaneLabel { lane: name }).set(row.n);
         }
     }
     registry.register(
@@ -209,12 +207,13 @@ pub async fn render(pool: &PgPool) -> Result<String> {
         depth,
     );
 
-    let row = sqlx::query(
-        "SELECT count(*) AS opened,
-                count(resolved_at) AS resolved,
-                count(*) FILTER (WHERE due_response_at < COALESCE(first_response_at, now())) AS response,
-                count(*) FILTER (WHERE due_resolve_at < COALESCE(resolved_at, now())) AS resolve
-           FROM tickets",
+    let row = sqlx::query!(
+        r#"SELECT count(*) AS "opened!",
+                  count(resolved_at) AS "resolved!",
+                  count(*) FILTER (WHERE due_response_at < COALESCE(first_response_at, now()))
+                    AS "response!",
+                  count(*) FILTER (WHERE due_resolve_at < COALESCE(resolved_at, now())) AS "resolve!"
+             FROM tickets"#
     )
     .fetch_one(pool)
     .await
@@ -224,19 +223,14 @@ pub async fn render(pool: &PgPool) -> Result<String> {
         c.inc_by(u64::try_from(n).unwrap_or(0));
         c
     };
-    registry.register(
-        "tickets_opened",
-        "Tickets filed",
-        counter(row.get("opened")),
-    );
+    registry.register("tickets_opened", "Tickets filed", counter(row.opened));
     registry.register(
         "tickets_resolved",
         "Tickets resolved",
-        counter(row.get("resolved")),
+        counter(row.resolved),
     );
     let breaches = Family::<DeadlineLabel, Counter>::default();
-    for (deadline, column) in [("response", "response"), ("resolve", "resolve")] {
-        let n: i64 = row.get(column);
+    for (deadline, n) in [("response", row.response), ("resolve", row.resolve)] {
         breaches
             .get_or_create(&DeadlineLabel { deadline })
             .inc_by(u64::try_from(n).unwrap_or(0));
@@ -247,10 +241,11 @@ pub async fn render(pool: &PgPool) -> Result<String> {
         breaches,
     );
 
-    let parked: i64 = sqlx::query_scalar("SELECT count(*) FROM inbox WHERE parked_at IS NOT NULL")
-        .fetch_one(pool)
-        .await
-        .context("counting parked updates")?;
+    let parked =
+        sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM inbox WHERE parked_at IS NOT NULL"#)
+            .fetch_one(pool)
+            .await
+            .context("counting parked updates")?;
     let parked_now: Gauge = Gauge::default();
     parked_now.set(parked);
     registry.register(

@@ -4,8 +4,6 @@
 //! and records their outcomes in batches, with the queries below (every
 //! query on the table lives here).
 
-use std::sync::LazyLock;
-
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -206,32 +204,11 @@ pub struct Batch<'a> {
 }
 
 /// One row written by [`enqueue_many`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Queued {
     pub id: i64,
     pub chat_id: i64,
 }
-
-/// The one statement that writes outbox rows.
-/// It also wakes the senders of every replica (on commit), in the same
-/// round trip — `woken` is read by the final SELECT so that it runs —
-/// unless an update caused the rows: the processor wakes the senders after
-/// its batch commits, without a NOTIFY in the batch's transaction (see
-/// `db::notifier`).
-static ENQUEUE_SQL: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "WITH queued AS (
-             INSERT INTO outbox (chat_id, lane, request, not_before, update_id, status)
-             SELECT r.chat_id, $3, $4::jsonb -> r.template, COALESCE($5, now()), $6,
-                    CASE WHEN {} THEN 'pending' ELSE 'unreachable' END
-               FROM unnest($1::bigint[], $2::int[]) WITH ORDINALITY AS r (chat_id, template, n)
-              ORDER BY r.n
-             RETURNING id, chat_id),
-         woken AS (SELECT pg_notify($7, '') FROM queued WHERE $8 LIMIT 1)
-         SELECT q.id, q.chat_id FROM queued q, (SELECT count(*) FROM woken) w ORDER BY q.id",
-        chats::reachable_sql("r.chat_id")
-    )
-});
 
 /// Writes one outbox row per `(chat_id, request index)` of `rows`, in that
 /// order and in one statement, in the caller's transaction, which also
@@ -258,17 +235,36 @@ pub async fn enqueue_many(
             }
         })
         .collect::<anyhow::Result<Vec<i32>>>()?;
-    let queued: Vec<Queued> = sqlx::query_as(&ENQUEUE_SQL)
-        .bind(&chats)
-        .bind(&templates)
-        .bind(batch.lane as i16)
-        .bind(requests)
-        .bind(batch.not_before)
-        .bind(batch.update_id)
-        .bind(NOTIFY_CHANNEL)
-        .bind(batch.update_id.is_none())
-        .fetch_all(&mut *conn)
-        .await?;
+    // The one statement that writes outbox rows; the reachability rule is
+    // `chat_is_reachable` (see `domain::chats`). It also wakes the senders
+    // of every replica (on commit) in the same round trip — `woken` is read
+    // by the final SELECT so that it runs — unless an update caused the
+    // rows: the processor wakes the senders after its batch commits, without
+    // a NOTIFY in the batch's transaction (see `db::notifier`).
+    let queued = sqlx::query_as!(
+        Queued,
+        r#"WITH queued AS (
+               INSERT INTO outbox (chat_id, lane, request, not_before, update_id, status)
+               SELECT r.chat_id, $3, $4::jsonb -> r.template, COALESCE($5, now()), $6,
+                      CASE WHEN chat_is_reachable(r.chat_id) THEN 'pending' ELSE 'unreachable' END
+                 FROM unnest($1::bigint[], $2::int[]) WITH ORDINALITY AS r (chat_id, template, n)
+                ORDER BY r.n
+               RETURNING id, chat_id),
+           woken AS (SELECT pg_notify($7, '') FROM queued WHERE $8 LIMIT 1)
+           SELECT q.id AS "id!", q.chat_id AS "chat_id!"
+             FROM queued q, (SELECT count(*) FROM woken) w
+            ORDER BY q.id"#,
+        &chats,
+        &templates,
+        batch.lane as i16,
+        requests,
+        batch.not_before,
+        batch.update_id,
+        NOTIFY_CHANNEL,
+        batch.update_id.is_none(),
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(queued)
 }
 

@@ -153,17 +153,17 @@ fn csv_files(today: NaiveDate) -> (String, String, String) {
 
 /// Whether the database already holds the sample estate.
 pub async fn is_loaded(pool: &PgPool) -> Result<bool> {
-    let units: i64 = sqlx::query_scalar("SELECT count(*) FROM units")
+    let loaded = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM units) AS "loaded!""#)
         .fetch_one(pool)
         .await?;
-    Ok(units > 0)
+    Ok(loaded)
 }
 
 /// Empties every table (the schema stays, migrations stay applied).
 pub async fn wipe(pool: &PgPool) -> Result<()> {
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT quote_ident(tablename) FROM pg_tables
-          WHERE schemaname = 'public' AND tablename <> '_sqlx_migrations'",
+    let tables = sqlx::query_scalar!(
+        r#"SELECT quote_ident(tablename) AS "table!" FROM pg_tables
+            WHERE schemaname = 'public' AND tablename <> '_sqlx_migrations'"#
     )
     .fetch_all(pool)
     .await?;
@@ -215,12 +215,14 @@ pub async fn load(pool: &PgPool, scratch: &Path, clock: Arc<dyn Clock>) -> Resul
     // The registered residents: linked to Telegram as the registration
     // dialogue would have linked them.
     for p in PERSONAS.iter().filter(|p| p.kind == Kind::Resident) {
-        sqlx::query("UPDATE people SET telegram_user_id = $1, language = $2 WHERE phone = $3")
-            .bind(p.telegram_id)
-            .bind(p.lang())
-            .bind(p.phone)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query!(
+            "UPDATE people SET telegram_user_id = $1, language = $2 WHERE phone = $3",
+            p.telegram_id,
+            p.lang(),
+            p.phone
+        )
+        .execute(&mut *conn)
+        .await?;
     }
     for p in PERSONAS {
         let role = match p.kind {
@@ -271,15 +273,16 @@ async fn open_tickets(pool: &PgPool, clock: Arc<dyn Clock>) -> Result<usize> {
     ];
     let mut filed = 0;
     for (i, (kind, unit, category, priority, text)) in samples.into_iter().enumerate() {
-        let (unit_id, person_id): (i64, Option<i64>) = sqlx::query_as(
+        let sample = sqlx::query!(
             "SELECT u.id, (SELECT m.person_id FROM unit_members m
-                            WHERE m.unit_id = u.id AND m.role = 'owner' LIMIT 1)
+                            WHERE m.unit_id = u.id AND m.role = 'owner' LIMIT 1) AS person_id
                FROM units u WHERE u.code = $1",
+            unit
         )
-        .bind(unit)
         .fetch_one(pool)
         .await
         .with_context(|| format!("the sample unit {unit}"))?;
+        let (unit_id, person_id) = (sample.id, sample.person_id);
         let mut new = NewTicket::new(kind, text);
         new.unit_id = Some(unit_id);
         new.person_id = person_id;

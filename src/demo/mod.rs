@@ -159,23 +159,20 @@ impl Running {
 /// run the inbox and outbox know higher ones, so it goes on after them
 /// (the earlier run's chats themselves are not shown again).
 async fn continue_numbering(pool: &PgPool, api: &StandIn) -> Result<()> {
-    let last_update: Option<i64> = sqlx::query_scalar("SELECT max(update_id) FROM inbox")
+    let last_update = sqlx::query_scalar!("SELECT max(update_id) FROM inbox")
         .fetch_one(pool)
         .await?;
-    let chats: Vec<(i64, Option<i64>)> = sqlx::query_as(
-        "SELECT chat_id, max(id) FROM (
-             SELECT chat_id, message_id AS id FROM outbox WHERE message_id IS NOT NULL
-             UNION ALL
-             SELECT chat_id, (payload #>> '{message,message_id}')::bigint FROM inbox
-              WHERE chat_id IS NOT NULL
-         ) m GROUP BY chat_id",
+    let chats = sqlx::query!(
+        r#"SELECT chat_id AS "chat_id!", max(id) AS "last!" FROM (
+               SELECT chat_id, message_id AS id FROM outbox WHERE message_id IS NOT NULL
+               UNION ALL
+               SELECT chat_id, (payload #>> '{message,message_id}')::bigint FROM inbox
+                WHERE chat_id IS NOT NULL
+           ) m WHERE id IS NOT NULL GROUP BY chat_id"#
     )
     .fetch_all(pool)
     .await?;
-    let chats: Vec<(i64, i64)> = chats
-        .into_iter()
-        .filter_map(|(chat, id)| id.map(|id| (chat, id)))
-        .collect();
+    let chats: Vec<(i64, i64)> = chats.into_iter().map(|r| (r.chat_id, r.last)).collect();
     api.continue_numbering(last_update.unwrap_or(0), &chats);
     Ok(())
 }

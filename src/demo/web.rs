@@ -169,21 +169,23 @@ fn failed(e: impl std::fmt::Display) -> Response {
 
 /// The chats on the left and who may act in each.
 async fn setup(State(demo): State<Demo>) -> Response {
-    let counts: Result<(i64, i64, i64, i64), sqlx::Error> = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM units), (SELECT count(*) FROM people),
-                (SELECT count(*) FROM fees), (SELECT count(*) FROM tickets WHERE status IN ('open', 'claimed', 'scheduled'))",
+    let counts = sqlx::query!(
+        r#"SELECT (SELECT count(*) FROM units) AS "units!", (SELECT count(*) FROM people) AS "people!",
+                  (SELECT count(*) FROM fees) AS "fees!",
+                  (SELECT count(*) FROM tickets WHERE ticket_is_active(status)) AS "open_tickets!""#
     )
     .fetch_one(&demo.pool)
     .await;
     let (units, people, fees, open_tickets) = match counts {
-        Ok(c) => c,
+        Ok(c) => (c.units, c.people, c.fees, c.open_tickets),
         Err(e) => return failed(e),
     };
-    let defaults: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT p.telegram_user_id, u.code FROM unit_members m
-           JOIN people p ON p.id = m.person_id JOIN units u ON u.id = m.unit_id
-          WHERE m.is_default AND p.telegram_user_id IS NOT NULL",
+    let defaults: Vec<(i64, String)> = sqlx::query!(
+        r#"SELECT p.telegram_user_id AS "user!", u.code FROM unit_members m
+             JOIN people p ON p.id = m.person_id JOIN units u ON u.id = m.unit_id
+            WHERE m.is_default AND p.telegram_user_id IS NOT NULL"#
     )
+    .map(|r| (r.user, r.code))
     .fetch_all(&demo.pool)
     .await
     .unwrap_or_default();
@@ -462,15 +464,15 @@ struct UnitBody {
 /// The office changes a resident's default unit (what "my unit" means in
 /// their requests), as it would in its records.
 async fn unit(State(demo): State<Demo>, Json(b): Json<UnitBody>) -> Response {
-    let result = sqlx::query(
+    let result = sqlx::query!(
         "UPDATE unit_members m SET is_default = (u.code = $2)
            FROM people p, units u
           WHERE p.id = m.person_id AND u.id = m.unit_id AND p.telegram_user_id = $1
             AND EXISTS (SELECT 1 FROM unit_members m2 JOIN units u2 ON u2.id = m2.unit_id
                          WHERE m2.person_id = p.id AND u2.code = $2)",
+        b.user,
+        b.unit
     )
-    .bind(b.user)
-    .bind(&b.unit)
     .execute(&demo.pool)
     .await;
     match result {
@@ -487,19 +489,21 @@ async fn unit(State(demo): State<Demo>, Json(b): Json<UnitBody>) -> Response {
 /// caused (with lanes), and every Bot API request the bot made since.
 async fn trace(State(demo): State<Demo>) -> Response {
     let last = demo.last();
-    let inbox: Result<Vec<InboxRow>, _> = sqlx::query_as(
+    let inbox = sqlx::query_as!(
+        InboxRow,
         "SELECT update_id, kind, chat_id, received_at, processed_at, attempts, last_error, parked_at
            FROM inbox WHERE update_id = ANY($1) ORDER BY update_id",
+        &last.update_ids
     )
-    .bind(&last.update_ids)
     .fetch_all(&demo.pool)
     .await;
-    let outbox: Result<Vec<OutboxRow>, _> = sqlx::query_as(
+    let outbox = sqlx::query_as!(
+        OutboxRow,
         "SELECT id, chat_id, lane, status, request->>'method' AS method, attempts, message_id, last_error,
                 created_at, sent_at
            FROM outbox WHERE update_id = ANY($1) ORDER BY id",
+        &last.update_ids
     )
-    .bind(&last.update_ids)
     .fetch_all(&demo.pool)
     .await;
     let (inbox, outbox) = match (inbox, outbox) {
@@ -534,7 +538,6 @@ async fn trace(State(demo): State<Demo>) -> Response {
     .into_response()
 }
 
-#[derive(sqlx::FromRow)]
 struct InboxRow {
     update_id: i64,
     kind: String,
@@ -558,7 +561,6 @@ impl InboxRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
 struct OutboxRow {
     id: i64,
     chat_id: i64,

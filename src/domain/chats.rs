@@ -1,8 +1,8 @@
 //! The `chats` table: every chat the bot has seen, the language chosen in
 //! it, and whether the bot can still write there. Every query on `chats` is
 //! in this module; other queries that need a chat's reachability or
-//! language compose [`reachable_sql`] and [`language_sql`] instead of
-//! joining the table themselves.
+//! language call the SQL functions `chat_is_reachable` and `chat_language`
+//! (migration 0026) instead of joining the table themselves.
 //!
 //! # Reachability: the one rule
 //!
@@ -23,8 +23,10 @@
 //! Every other chat, one the bot has never seen included, is **reachable**:
 //! its sends are tried, and a 403 settles it. So an audience query, the
 //! outbox (a row for an unreachable chat is stored as `unreachable` at once)
-//! and staff replying to an owner all ask the same question, written once in
-//! [`reachable_sql`].
+//! and staff replying to an owner all ask the same question, written once as
+//! the SQL function `chat_is_reachable(chat_id)` (migration 0026), which
+//! every query calls by name; `chat_language(chat_id)` likewise reads a
+//! chat's language.
 //!
 //! # Open private chats
 //!
@@ -76,21 +78,20 @@ impl Kind {
 }
 
 /// The reachability rule as a SQL condition on the chat id expression
-/// `chat` (a column such as `p.telegram_user_id`, or a parameter `$1`):
-/// true unless the chat is marked unreachable. See the module doc.
+/// `chat` (a column such as `p.telegram_user_id`, or a parameter `$1`), for
+/// SQL that is assembled at run time; a literal query writes
+/// `chat_is_reachable(…)` itself. See the module doc.
 #[must_use]
 pub fn reachable_sql(chat: &str) -> String {
-    format!(
-        "NOT EXISTS (SELECT 1 FROM chats unreachable \
-          WHERE unreachable.chat_id = {chat} AND unreachable.blocked_at IS NOT NULL)"
-    )
+    format!("chat_is_reachable({chat})")
 }
 
 /// The language stored for chat `chat` as a SQL expression (NULL when the
-/// chat is unknown or has none): for `COALESCE(…, p.language, …)`.
+/// chat is unknown or has none), for SQL assembled at run time; a literal
+/// query writes `chat_language(…)` itself.
 #[must_use]
 pub fn language_sql(chat: &str) -> String {
-    format!("(SELECT chat_lang.language FROM chats chat_lang WHERE chat_lang.chat_id = {chat})")
+    format!("chat_language({chat})")
 }
 
 /// Records a message from `chat_id`: the chat is known from now on and, by
@@ -103,14 +104,14 @@ pub async fn remember(
     kind: Kind,
     detected: Option<Lang>,
 ) -> Result<Option<Lang>> {
-    let language: Option<String> = sqlx::query_scalar(
+    let language = sqlx::query_scalar!(
         "INSERT INTO chats (chat_id, kind, language) VALUES ($1, $2, $3)
          ON CONFLICT (chat_id) DO UPDATE SET blocked_at = NULL, updated_at = now()
          RETURNING language",
+        chat_id,
+        kind.code(),
+        detected.map(Lang::code),
     )
-    .bind(chat_id)
-    .bind(kind.code())
-    .bind(detected.map(Lang::code))
     .fetch_one(conn)
     .await
     .context("remembering a chat")?;
@@ -119,35 +120,35 @@ pub async fn remember(
 
 /// The language chosen for (or detected in) a chat, if it is known.
 pub async fn language(conn: &mut PgConnection, chat_id: i64) -> Result<Option<Lang>> {
-    let code: Option<Option<String>> =
-        sqlx::query_scalar("SELECT language FROM chats WHERE chat_id = $1")
-            .bind(chat_id)
-            .fetch_optional(conn)
-            .await
-            .context("reading a chat's language")?;
+    let code = sqlx::query_scalar!("SELECT language FROM chats WHERE chat_id = $1", chat_id)
+        .fetch_optional(conn)
+        .await
+        .context("reading a chat's language")?;
     Ok(code.flatten().as_deref().and_then(Lang::parse))
 }
 
 /// The person chose `lang` in `chat_id`.
 pub async fn set_language(conn: &mut PgConnection, chat_id: i64, lang: Lang) -> Result<()> {
-    sqlx::query("UPDATE chats SET language = $2, updated_at = now() WHERE chat_id = $1")
-        .bind(chat_id)
-        .bind(lang.code())
-        .execute(conn)
-        .await
-        .context("setting a chat's language")?;
+    sqlx::query!(
+        "UPDATE chats SET language = $2, updated_at = now() WHERE chat_id = $1",
+        chat_id,
+        lang.code(),
+    )
+    .execute(conn)
+    .await
+    .context("setting a chat's language")?;
     Ok(())
 }
 
 /// Telegram said the bot cannot write to `chat_id` (403, or the bot was
 /// blocked / removed): unreachable until [`mark_unblocked`] or a message.
 pub async fn mark_blocked(conn: &mut PgConnection, chat_id: i64, kind: Kind) -> Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO chats (chat_id, kind, blocked_at) VALUES ($1, $2, now())
          ON CONFLICT (chat_id) DO UPDATE SET blocked_at = now(), updated_at = now()",
+        chat_id,
+        kind.code(),
     )
-    .bind(chat_id)
-    .bind(kind.code())
     .execute(conn)
     .await
     .context("marking a chat unreachable")?;
@@ -156,12 +157,12 @@ pub async fn mark_blocked(conn: &mut PgConnection, chat_id: i64, kind: Kind) -> 
 
 /// Telegram said the bot is back in `chat_id` (unblocked, added again).
 pub async fn mark_unblocked(conn: &mut PgConnection, chat_id: i64, kind: Kind) -> Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO chats (chat_id, kind) VALUES ($1, $2)
          ON CONFLICT (chat_id) DO UPDATE SET blocked_at = NULL, updated_at = now()",
+        chat_id,
+        kind.code(),
     )
-    .bind(chat_id)
-    .bind(kind.code())
     .execute(conn)
     .await
     .context("marking a chat reachable")?;
@@ -170,8 +171,7 @@ pub async fn mark_unblocked(conn: &mut PgConnection, chat_id: i64, kind: Kind) -
 
 /// Whether the bot can write to `chat_id`, by the rule.
 pub async fn is_reachable(conn: &mut PgConnection, chat_id: i64) -> Result<bool> {
-    let reachable: bool = sqlx::query_scalar(&format!("SELECT {}", reachable_sql("$1::bigint")))
-        .bind(chat_id)
+    let reachable = sqlx::query_scalar!(r#"SELECT chat_is_reachable($1) AS "r!""#, chat_id)
         .fetch_one(conn)
         .await
         .context("asking whether a chat is reachable")?;
@@ -181,11 +181,11 @@ pub async fn is_reachable(conn: &mut PgConnection, chat_id: i64) -> Result<bool>
 /// Whether `user_id` has a private chat with the bot that it can write to:
 /// seen, and reachable by the rule (see "Open private chats").
 pub async fn has_open_private_chat(conn: &mut PgConnection, user_id: i64) -> Result<bool> {
-    let open: bool = sqlx::query_scalar(&format!(
-        "SELECT EXISTS (SELECT 1 FROM chats WHERE chat_id = $1) AND {}",
-        reachable_sql("$1")
-    ))
-    .bind(user_id)
+    let open = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM chats WHERE chat_id = $1) AND chat_is_reachable($1)
+             AS "open!""#,
+        user_id
+    )
     .fetch_one(conn)
     .await
     .context("asking for a private chat")?;
@@ -196,7 +196,7 @@ pub async fn has_open_private_chat(conn: &mut PgConnection, user_id: i64) -> Res
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Recipient {
     pub chat_id: i64,
-    language: Option<String>,
+    pub language: Option<String>,
 }
 
 impl Recipient {
@@ -216,21 +216,20 @@ pub async fn reachable_residents(
     conn: &mut PgConnection,
     buildings: &[String],
 ) -> Result<Vec<Recipient>> {
-    let rows: Vec<Recipient> = sqlx::query_as(&format!(
-        "SELECT DISTINCT ON (p.telegram_user_id)
-                p.telegram_user_id AS chat_id,
-                COALESCE({}, p.language) AS language
-           FROM units u
-           JOIN unit_members m ON m.unit_id = u.id
-           JOIN people p ON p.id = m.person_id
-          WHERE u.building = ANY($1)
-            AND p.telegram_user_id IS NOT NULL
-            AND {}
-          ORDER BY p.telegram_user_id",
-        language_sql("p.telegram_user_id"),
-        reachable_sql("p.telegram_user_id"),
-    ))
-    .bind(buildings)
+    let rows = sqlx::query_as!(
+        Recipient,
+        r#"SELECT DISTINCT ON (p.telegram_user_id)
+                  p.telegram_user_id AS "chat_id!",
+                  COALESCE(chat_language(p.telegram_user_id), p.language) AS language
+             FROM units u
+             JOIN unit_members m ON m.unit_id = u.id
+             JOIN people p ON p.id = m.person_id
+            WHERE u.building = ANY($1)
+              AND p.telegram_user_id IS NOT NULL
+              AND chat_is_reachable(p.telegram_user_id)
+            ORDER BY p.telegram_user_id"#,
+        buildings
+    )
     .fetch_all(conn)
     .await
     .context("choosing the residents of buildings")?;
@@ -249,10 +248,11 @@ mod tests {
     }
 
     #[test]
-    fn the_rule_is_one_condition_on_the_given_chat() {
-        let sql = reachable_sql("p.telegram_user_id");
-        assert!(sql.starts_with("NOT EXISTS"), "{sql}");
-        assert!(sql.contains("= p.telegram_user_id AND"), "{sql}");
-        assert!(sql.contains("blocked_at IS NOT NULL"), "{sql}");
+    fn the_rule_is_one_function_applied_to_the_given_chat() {
+        assert_eq!(
+            reachable_sql("p.telegram_user_id"),
+            "chat_is_reachable(p.telegram_user_id)"
+        );
+        assert_eq!(language_sql("$1"), "chat_language($1)");
     }
 }

@@ -389,6 +389,92 @@ pub fn rate_per_m2(due: Cents, area: Area) -> (Cents, bool) {
     (Cents(i64::try_from(rounded).unwrap_or(i64::MAX)), exact)
 }
 
+/// Someone who may be due this month's arrears reminder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderCandidate {
+    pub person_id: i64,
+    pub name: String,
+    pub chat_id: i64,
+    /// The chat's language, else the person's.
+    pub language: Option<String>,
+}
+
+/// People due a reminder for `period`: opted in, registered, reachable,
+/// with a unit, not yet reminded; up to `limit` after person `after_id`,
+/// locked for this transaction (`SKIP LOCKED`: other replicas take others).
+pub async fn reminder_candidates(
+    conn: &mut PgConnection,
+    after_id: i64,
+    period: &str,
+    limit: i64,
+) -> anyhow::Result<Vec<ReminderCandidate>> {
+    sqlx::query_as!(
+        ReminderCandidate,
+        r#"SELECT p.id AS person_id, p.name, p.telegram_user_id AS "chat_id!",
+                  COALESCE(chat_language(p.telegram_user_id), p.language) AS language
+             FROM people p
+            WHERE p.id > $1
+              AND p.fee_reminders
+              AND p.telegram_user_id IS NOT NULL
+              AND chat_is_reachable(p.telegram_user_id)
+              AND EXISTS (SELECT 1 FROM unit_members m WHERE m.person_id = p.id)
+              AND NOT EXISTS (SELECT 1 FROM fee_reminders_sent s
+                               WHERE s.person_id = p.id AND s.period = $2)
+            ORDER BY p.id
+            LIMIT $3
+            FOR UPDATE OF p SKIP LOCKED"#,
+        after_id,
+        period,
+        limit
+    )
+    .fetch_all(conn)
+    .await
+    .context("choosing people to remind")
+}
+
+/// Records that `person_id` is reminded for `period` (arrears as of now);
+/// false when they already were (another run or replica won).
+pub async fn record_reminder(
+    conn: &mut PgConnection,
+    person_id: i64,
+    period: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    arrears: Cents,
+) -> anyhow::Result<bool> {
+    let recorded = sqlx::query_scalar!(
+        "INSERT INTO fee_reminders_sent (person_id, period, sent_at, arrears_cents)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (person_id, period) DO NOTHING
+         RETURNING person_id",
+        person_id,
+        period,
+        now,
+        arrears.0
+    )
+    .fetch_optional(conn)
+    .await
+    .context("recording a reminder")?;
+    Ok(recorded.is_some())
+}
+
+/// Links a recorded reminder to the outbox row that carries it.
+pub async fn set_reminder_outbox(
+    conn: &mut PgConnection,
+    person_id: i64,
+    period: &str,
+    outbox_id: i64,
+) -> anyhow::Result<()> {
+    sqlx::query!(
+        "UPDATE fee_reminders_sent SET outbox_id = $3 WHERE person_id = $1 AND period = $2",
+        person_id,
+        period,
+        outbox_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

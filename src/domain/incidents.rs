@@ -9,7 +9,6 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use sqlx::PgConnection;
 
-use crate::domain::chats;
 use crate::i18n::Lang;
 use crate::texts;
 
@@ -495,25 +494,22 @@ pub async fn close(
     if closed.is_none() {
         return Ok(CloseOutcome::AlreadyClosed);
     }
-    let rows: Vec<(i64, Option<String>)> = sqlx::query_as(&format!(
-        "SELECT r.chat_id, COALESCE({}, p.language)
+    let rows = sqlx::query!(
+        "SELECT r.chat_id, COALESCE(chat_language(r.chat_id), p.language) AS language
            FROM incident_reports r
            JOIN people p ON p.id = r.person_id
           WHERE r.incident_id = $1
           ORDER BY r.at",
-        chats::language_sql("r.chat_id")
-    ))
-    .bind(id.0)
+        id.0
+    )
     .fetch_all(&mut *conn)
     .await
     .context("reading who reported an incident")?;
     let reporters = rows
         .into_iter()
-        .map(|(chat, lang)| {
-            (
-                chat,
-                lang.as_deref().and_then(Lang::parse).unwrap_or_default(),
-            )
+        .map(|r| {
+            let lang = r.language.as_deref().and_then(Lang::parse);
+            (r.chat_id, lang.unwrap_or_default())
         })
         .collect();
     Ok(CloseOutcome::Closed(incident, reporters))

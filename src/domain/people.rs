@@ -72,3 +72,64 @@ pub async fn find_person_by_telegram_id(
     .context("looking a person up by Telegram id")?;
     Ok(row.map(person))
 }
+
+/// The language stored for the person bound to a Telegram account.
+pub async fn language_of_telegram(
+    conn: &mut PgConnection,
+    telegram_user_id: i64,
+) -> anyhow::Result<Option<String>> {
+    let stored = sqlx::query_scalar!(
+        "SELECT language FROM people WHERE telegram_user_id = $1",
+        telegram_user_id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(stored.flatten())
+}
+
+/// Records whether the person wants monthly arrears reminders.
+pub async fn set_fee_reminders(
+    conn: &mut PgConnection,
+    person_id: i64,
+    wanted: bool,
+) -> anyhow::Result<()> {
+    sqlx::query!(
+        "UPDATE people SET fee_reminders = $2, updated_at = now() WHERE id = $1",
+        person_id,
+        wanted
+    )
+    .execute(conn)
+    .await
+    .context("saving the reminder choice")?;
+    Ok(())
+}
+
+/// Binds Telegram account `telegram_user_id` to `person_id`, in `language`:
+/// the account then belongs to this person only (a previous binding of it
+/// to someone else is undone).
+pub async fn bind_telegram(
+    conn: &mut PgConnection,
+    person_id: i64,
+    telegram_user_id: i64,
+    language: &str,
+) -> anyhow::Result<()> {
+    sqlx::query!(
+        "UPDATE people SET telegram_user_id = NULL, updated_at = now()
+          WHERE telegram_user_id = $1 AND id <> $2",
+        telegram_user_id,
+        person_id
+    )
+    .execute(&mut *conn)
+    .await
+    .context("unbinding a Telegram account from someone else")?;
+    sqlx::query!(
+        "UPDATE people SET telegram_user_id = $2, language = $3, updated_at = now() WHERE id = $1",
+        person_id,
+        telegram_user_id,
+        language
+    )
+    .execute(conn)
+    .await
+    .context("binding a Telegram account")?;
+    Ok(())
+}

@@ -167,13 +167,6 @@ impl Channel {
     }
 }
 
-/// `ORDER BY` for "most urgent first".
-pub const URGENCY_ORDER: &str =
-    "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END";
-
-/// The statuses that are still work to do, for SQL.
-pub const ACTIVE: &str = "('open', 'claimed', 'scheduled')";
-
 /// What the dialogue (or `/newticket`) files.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewTicket {
@@ -249,18 +242,30 @@ pub struct Ticket {
     pub photo_count: i64,
 }
 
-const SELECT: &str = "SELECT t.id, t.kind, t.category, t.priority, t.status, t.channel, t.unit_id,
-        u.code AS unit_code, u.building, t.person_id, p.name AS person_name, p.phone AS person_phone,
-        t.owner_chat_id, t.location, t.description, t.fields, t.assignee, t.created_at,
-        t.first_response_at, t.resolved_at, t.due_response_at, t.due_resolve_at, t.appointment_at,
-        t.rating, t.rating_comment, t.card_outbox_id, t.card_chat_id,
-        (SELECT count(*) FROM attachments a WHERE a.ticket_id = t.id) AS photo_count
-   FROM tickets t
-   LEFT JOIN units u ON u.id = t.unit_id
-   LEFT JOIN people p ON p.id = t.person_id";
+/// Runs `SELECT` of every ticket column (the card's joins included)
+/// followed by `$tail` (a `WHERE …` literal), as a compile-time-checked
+/// `query_as!` reading [`TicketRow`].
+macro_rules! select_tickets {
+    ($tail:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            TicketRow,
+            r#"SELECT t.id, t.kind, t.category, t.priority, t.status, t.channel, t.unit_id,
+                    u.code AS "unit_code?", u.building AS "building?", t.person_id,
+                    p.name AS "person_name?", p.phone AS "person_phone?",
+                    t.owner_chat_id, t.location, t.description, t.fields, t.assignee, t.created_at,
+                    t.first_response_at, t.resolved_at, t.due_response_at, t.due_resolve_at,
+                    t.appointment_at, t.rating, t.rating_comment, t.card_outbox_id, t.card_chat_id,
+                    (SELECT count(*) FROM attachments a WHERE a.ticket_id = t.id) AS "photo_count!"
+               FROM tickets t
+               LEFT JOIN units u ON u.id = t.unit_id
+               LEFT JOIN people p ON p.id = t.person_id "# + $tail
+            $(, $arg)*
+        )
+    };
+}
 
-/// A ticket's row as `SELECT` reads it; [`Ticket`] is it with its texts parsed.
-#[derive(sqlx::FromRow)]
+/// A ticket's row as `select_tickets!` reads it; [`Ticket`] is it with its
+/// texts parsed.
 struct TicketRow {
     id: i64,
     kind: String,
@@ -360,47 +365,49 @@ pub async fn insert(
     if let Some(pref) = &new.appointment_pref {
         fields.insert("appointment_pref".into(), Value::String(pref.clone()));
     }
-    let id: Option<i64> = sqlx::query_scalar(
+    let id = sqlx::query_scalar!(
         "INSERT INTO tickets (kind, category, priority, channel, unit_id, person_id, owner_chat_id,
                               location, description, fields, source_update_id, created_at, updated_at,
                               due_response_at, due_resolve_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12,
-                 $12 + make_interval(mins => $13), $12 + make_interval(mins => $14))
+                 $12::timestamptz + make_interval(mins => $13),
+                 $12::timestamptz + make_interval(mins => $14))
          ON CONFLICT ON CONSTRAINT tickets_source_update_key DO NOTHING
          RETURNING id",
+        new.kind.as_str(),
+        new.category,
+        new.priority.as_str(),
+        new.channel.as_str(),
+        new.unit_id,
+        new.person_id,
+        new.owner_chat_id,
+        new.location,
+        new.description,
+        Value::Object(fields),
+        source_update_id,
+        now,
+        i32::try_from(deadline.response_minutes)?,
+        i32::try_from(deadline.resolve_minutes)?,
     )
-    .bind(new.kind.as_str())
-    .bind(&new.category)
-    .bind(new.priority.as_str())
-    .bind(new.channel.as_str())
-    .bind(new.unit_id)
-    .bind(new.person_id)
-    .bind(new.owner_chat_id)
-    .bind(&new.location)
-    .bind(&new.description)
-    .bind(Value::Object(fields))
-    .bind(source_update_id)
-    .bind(now)
-    .bind(i32::try_from(deadline.response_minutes)?)
-    .bind(i32::try_from(deadline.resolve_minutes)?)
     .fetch_optional(&mut *conn)
     .await
     .context("inserting a ticket")?;
     if let Some(id) = id {
         return Ok((TicketId(id), true));
     }
-    let existing: i64 = sqlx::query_scalar("SELECT id FROM tickets WHERE source_update_id = $1")
-        .bind(source_update_id)
-        .fetch_one(conn)
-        .await
-        .context("finding the ticket this update filed before")?;
+    let existing = sqlx::query_scalar!(
+        "SELECT id FROM tickets WHERE source_update_id = $1",
+        source_update_id
+    )
+    .fetch_one(conn)
+    .await
+    .context("finding the ticket this update filed before")?;
     Ok((TicketId(existing), false))
 }
 
 /// One ticket.
 pub async fn load(conn: &mut PgConnection, id: TicketId) -> Result<Option<Ticket>> {
-    let row: Option<TicketRow> = sqlx::query_as(&format!("{SELECT} WHERE t.id = $1"))
-        .bind(id.0)
+    let row = select_tickets!("WHERE t.id = $1", id.0)
         .fetch_optional(conn)
         .await
         .context("loading a ticket")?;
@@ -439,18 +446,18 @@ pub async fn add_event(
     data: Value,
 ) -> Result<()> {
     let (actor_kind, actor_id) = actor.parts();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO ticket_events (ticket_id, at, actor_kind, actor_id, kind, body, internal, data)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        id.0,
+        now,
+        actor_kind,
+        actor_id,
+        kind,
+        body,
+        internal,
+        data,
     )
-    .bind(id.0)
-    .bind(now)
-    .bind(actor_kind)
-    .bind(actor_id)
-    .bind(kind)
-    .bind(body)
-    .bind(internal)
-    .bind(data)
     .execute(conn)
     .await
     .context("recording a ticket event")?;
@@ -464,13 +471,15 @@ pub async fn attach(
     file_id: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO attachments (ticket_id, file_id, created_at) VALUES ($1, $2, $3)")
-        .bind(id.0)
-        .bind(file_id)
-        .bind(now)
-        .execute(conn)
-        .await
-        .context("attaching a photo")?;
+    sqlx::query!(
+        "INSERT INTO attachments (ticket_id, file_id, created_at) VALUES ($1, $2, $3)",
+        id.0,
+        file_id,
+        now,
+    )
+    .execute(conn)
+    .await
+    .context("attaching a photo")?;
     Ok(())
 }
 
@@ -481,23 +490,25 @@ pub async fn set_card(
     chat_id: i64,
     outbox_id: i64,
 ) -> Result<()> {
-    sqlx::query("UPDATE tickets SET card_outbox_id = $2, card_chat_id = $3 WHERE id = $1")
-        .bind(id.0)
-        .bind(outbox_id)
-        .bind(chat_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE tickets SET card_outbox_id = $2, card_chat_id = $3 WHERE id = $1",
+        id.0,
+        outbox_id,
+        chat_id,
+    )
+    .execute(&mut *conn)
+    .await?;
     link_message(conn, outbox_id, id).await
 }
 
 /// Marks a bot message (by outbox row) as standing for a ticket.
 pub async fn link_message(conn: &mut PgConnection, outbox_id: i64, id: TicketId) -> Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO ticket_messages (outbox_id, ticket_id) VALUES ($1, $2)
          ON CONFLICT (outbox_id) DO NOTHING",
+        outbox_id,
+        id.0,
     )
-    .bind(outbox_id)
-    .bind(id.0)
     .execute(conn)
     .await?;
     Ok(())
@@ -509,25 +520,36 @@ pub async fn for_message(
     chat_id: i64,
     message_id: i32,
 ) -> Result<Option<TicketId>> {
-    let id: Option<i64> = sqlx::query_scalar(
+    let id = sqlx::query_scalar!(
         "SELECT tm.ticket_id FROM ticket_messages tm JOIN outbox o ON o.id = tm.outbox_id
           WHERE o.chat_id = $1 AND o.message_id = $2
           ORDER BY tm.outbox_id DESC LIMIT 1",
+        chat_id,
+        i64::from(message_id),
     )
-    .bind(chat_id)
-    .bind(i64::from(message_id))
     .fetch_optional(conn)
     .await?;
     Ok(id.map(TicketId))
 }
 
+/// Whether ticket `id` is still work to do (false when there is none).
+pub async fn is_active(conn: &mut PgConnection, id: TicketId) -> Result<bool> {
+    let active = sqlx::query_scalar!(
+        r#"SELECT ticket_is_active(status) AS "active!" FROM tickets WHERE id = $1"#,
+        id.0
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(active == Some(true))
+}
+
 /// The most urgent, then oldest, open ticket nobody else is claiming right now.
 pub async fn next_open(conn: &mut PgConnection) -> Result<Option<TicketId>> {
-    let id: Option<i64> = sqlx::query_scalar(&format!(
+    let id = sqlx::query_scalar!(
         "SELECT t.id FROM tickets t WHERE t.status = 'open'
-          ORDER BY {URGENCY_ORDER}, t.created_at, t.id
+          ORDER BY ticket_urgency(t.priority), t.created_at, t.id
           LIMIT 1 FOR UPDATE SKIP LOCKED"
-    ))
+    )
     .fetch_optional(conn)
     .await?;
     Ok(id.map(TicketId))
@@ -542,19 +564,19 @@ pub async fn overdue(
     limit: i64,
     ping_interval_minutes: u32,
 ) -> Result<Vec<TicketId>> {
-    let ids: Vec<i64> = sqlx::query_scalar(&format!(
+    let ids = sqlx::query_scalar!(
         "SELECT t.id FROM tickets t
-          WHERE t.status IN {ACTIVE}
+          WHERE ticket_is_active(t.status)
             AND ((t.first_response_at IS NULL AND t.due_response_at < $1) OR t.due_resolve_at < $1)
             AND (t.last_ping_at IS NULL
                  OR t.last_ping_at <= $1 - make_interval(mins => $3))
           ORDER BY t.due_resolve_at, t.id
           LIMIT $2
-          FOR UPDATE OF t SKIP LOCKED"
-    ))
-    .bind(now)
-    .bind(limit)
-    .bind(i32::try_from(ping_interval_minutes)?)
+          FOR UPDATE OF t SKIP LOCKED",
+        now,
+        limit,
+        i32::try_from(ping_interval_minutes)?,
+    )
     .fetch_all(conn)
     .await?;
     Ok(ids.into_iter().map(TicketId).collect())
@@ -566,11 +588,11 @@ pub async fn mark_escalated(
     id: TicketId,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    Ok(sqlx::query_scalar::<_, bool>(
-        "UPDATE tickets SET escalated_at = $2 WHERE id = $1 AND escalated_at IS NULL RETURNING TRUE",
+    Ok(sqlx::query_scalar!(
+        "UPDATE tickets SET escalated_at = $2 WHERE id = $1 AND escalated_at IS NULL RETURNING id",
+        id.0,
+        now,
     )
-    .bind(id.0)
-    .bind(now)
     .fetch_optional(conn)
     .await?
     .is_some())
@@ -578,11 +600,13 @@ pub async fn mark_escalated(
 
 /// Records an overdue ping, so the next waits `ping_interval_minutes`.
 pub async fn mark_pinged(conn: &mut PgConnection, id: TicketId, now: DateTime<Utc>) -> Result<()> {
-    sqlx::query("UPDATE tickets SET last_ping_at = $2 WHERE id = $1")
-        .bind(id.0)
-        .bind(now)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE tickets SET last_ping_at = $2 WHERE id = $1",
+        id.0,
+        now
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -593,12 +617,12 @@ pub async fn resolved_before(
     cutoff: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<TicketId>> {
-    let ids: Vec<i64> = sqlx::query_scalar(
+    let ids = sqlx::query_scalar!(
         "SELECT id FROM tickets WHERE status = 'resolved' AND resolved_at < $1
           ORDER BY resolved_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
+        cutoff,
+        limit,
     )
-    .bind(cutoff)
-    .bind(limit)
     .fetch_all(conn)
     .await?;
     Ok(ids.into_iter().map(TicketId).collect())
@@ -606,12 +630,12 @@ pub async fn resolved_before(
 
 /// Marks the first response if there was none yet.
 pub async fn responded(conn: &mut PgConnection, id: TicketId, now: DateTime<Utc>) -> Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE tickets SET first_response_at = COALESCE(first_response_at, $2), updated_at = $2
           WHERE id = $1",
+        id.0,
+        now,
     )
-    .bind(id.0)
-    .bind(now)
     .execute(conn)
     .await?;
     Ok(())
@@ -619,19 +643,20 @@ pub async fn responded(conn: &mut PgConnection, id: TicketId, now: DateTime<Utc>
 
 /// Active tickets, unclaimed first, then most urgent and oldest.
 pub async fn queue(conn: &mut PgConnection, limit: i64, offset: i64) -> Result<(Vec<Ticket>, i64)> {
-    let rows: Vec<TicketRow> = sqlx::query_as(&format!(
-        "{SELECT} WHERE t.status IN {ACTIVE}
-          ORDER BY t.status <> 'open', {URGENCY_ORDER}, t.created_at, t.id
-          LIMIT $1 OFFSET $2"
-    ))
-    .bind(limit)
-    .bind(offset)
+    let rows = select_tickets!(
+        "WHERE ticket_is_active(t.status)
+          ORDER BY t.status <> 'open',
+                   ticket_urgency(t.priority), t.created_at, t.id
+          LIMIT $1 OFFSET $2",
+        limit,
+        offset,
+    )
     .fetch_all(&mut *conn)
     .await
     .context("reading the queue")?;
-    let total: i64 = sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM tickets WHERE status IN {ACTIVE}"
-    ))
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM tickets WHERE ticket_is_active(status)"#
+    )
     .fetch_one(conn)
     .await?;
     Ok((tickets(rows)?, total))
@@ -639,11 +664,11 @@ pub async fn queue(conn: &mut PgConnection, limit: i64, offset: i64) -> Result<(
 
 /// A staff member's active tickets, most urgent first.
 pub async fn held_by(conn: &mut PgConnection, staff_id: i64) -> Result<Vec<Ticket>> {
-    let rows: Vec<TicketRow> = sqlx::query_as(&format!(
-        "{SELECT} WHERE t.assignee = $1 AND t.status IN {ACTIVE}
-          ORDER BY {URGENCY_ORDER}, t.created_at"
-    ))
-    .bind(staff_id)
+    let rows = select_tickets!(
+        "WHERE t.assignee = $1 AND ticket_is_active(t.status)
+          ORDER BY ticket_urgency(t.priority), t.created_at",
+        staff_id,
+    )
     .fetch_all(conn)
     .await?;
     tickets(rows)
@@ -655,11 +680,11 @@ pub async fn of_owner(
     owner_chat_id: i64,
     limit: i64,
 ) -> Result<Vec<Ticket>> {
-    let rows: Vec<TicketRow> = sqlx::query_as(&format!(
-        "{SELECT} WHERE t.owner_chat_id = $1 ORDER BY t.created_at DESC, t.id DESC LIMIT $2"
-    ))
-    .bind(owner_chat_id)
-    .bind(limit)
+    let rows = select_tickets!(
+        "WHERE t.owner_chat_id = $1 ORDER BY t.created_at DESC, t.id DESC LIMIT $2",
+        owner_chat_id,
+        limit,
+    )
     .fetch_all(conn)
     .await?;
     tickets(rows)
@@ -670,18 +695,82 @@ pub async fn latest_active_of_owner(
     conn: &mut PgConnection,
     owner_chat_id: i64,
 ) -> Result<Option<Ticket>> {
-    let row: Option<TicketRow> = sqlx::query_as(&format!(
-        "{SELECT} WHERE t.owner_chat_id = $1 AND t.status IN {ACTIVE}
-          ORDER BY t.created_at DESC, t.id DESC LIMIT 1"
-    ))
-    .bind(owner_chat_id)
+    let row = select_tickets!(
+        "WHERE t.owner_chat_id = $1 AND ticket_is_active(t.status)
+          ORDER BY t.created_at DESC, t.id DESC LIMIT 1",
+        owner_chat_id,
+    )
     .fetch_optional(conn)
     .await?;
     row.map(Ticket::try_from).transpose()
 }
 
+/// Active tickets of one kind, and how many of them are past a deadline
+/// (the daily digest's table).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindLoad {
+    pub kind: String,
+    pub active: i64,
+    pub overdue: i64,
+}
+
+/// Active tickets by kind at `now`.
+pub async fn active_by_kind(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Vec<KindLoad>> {
+    Ok(sqlx::query_as!(
+        KindLoad,
+        r#"SELECT kind, count(*) AS "active!",
+                  count(*) FILTER (WHERE due_resolve_at < $1
+                                      OR (first_response_at IS NULL AND due_response_at < $1))
+                    AS "overdue!"
+             FROM tickets WHERE ticket_is_active(status)
+            GROUP BY kind ORDER BY kind"#,
+        now
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Ratings given in `[from, to)`: how many, and their average (none when
+/// there were none).
+pub async fn ratings_between(
+    conn: &mut PgConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<(i64, Option<f64>)> {
+    let r = sqlx::query!(
+        r#"SELECT count(*) AS "n!", avg((data->>'rating')::int)::float8 AS avg
+             FROM ticket_events WHERE kind = 'rated' AND at >= $1 AND at < $2"#,
+        from,
+        to
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok((r.n, r.avg))
+}
+
+/// Tickets filed for chat `owner_chat_id` since `since`, not counting one
+/// filed by update `update_id` (a redelivery of the filing update).
+pub async fn filed_since(
+    conn: &mut PgConnection,
+    owner_chat_id: i64,
+    since: DateTime<Utc>,
+    update_id: i64,
+) -> Result<i64> {
+    let n = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM tickets
+            WHERE owner_chat_id = $1 AND created_at >= $2
+              AND source_update_id IS DISTINCT FROM $3"#,
+        owner_chat_id,
+        since,
+        update_id,
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(n)
+}
+
 /// One line of a ticket's history.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub at: DateTime<Utc>,
     pub actor_kind: String,
@@ -693,11 +782,12 @@ pub struct Event {
 
 /// The audit trail, oldest first.
 pub async fn history(conn: &mut PgConnection, id: TicketId) -> Result<Vec<Event>> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        Event,
         "SELECT at, actor_kind, actor_id, kind, body, internal FROM ticket_events
           WHERE ticket_id = $1 ORDER BY id",
+        id.0,
     )
-    .bind(id.0)
     .fetch_all(conn)
     .await?)
 }
@@ -729,5 +819,41 @@ mod tests {
         assert_eq!(TicketKind::from_user("报修"), Some(TicketKind::Repair));
         assert_eq!(TicketKind::from_user("Repair"), Some(TicketKind::Repair));
         assert_eq!(Channel::from_user("walk-in"), Some(Channel::WalkIn));
+    }
+
+    /// The SQL functions of migration 0025 state the Rust rules again, so
+    /// queries can stay literals; they must agree value by value.
+    #[tokio::test]
+    async fn the_sql_rules_agree_with_the_enums() {
+        let db = crate::db::testing::fresh_database().await.unwrap();
+        let mut conn = db.pool.acquire().await.unwrap();
+        for status in TicketStatus::ALL {
+            let active: bool = sqlx::query_scalar("SELECT ticket_is_active($1)")
+                .bind(status.as_str())
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            assert_eq!(active, status.is_active(), "{status:?}");
+        }
+        let mut by_urgency = Vec::new();
+        for priority in Priority::ALL {
+            let rank: i32 = sqlx::query_scalar("SELECT ticket_urgency($1)")
+                .bind(priority.as_str())
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            by_urgency.push((rank, *priority));
+        }
+        by_urgency.sort_by_key(|(rank, _)| *rank);
+        let order: Vec<Priority> = by_urgency.into_iter().map(|(_, p)| p).collect();
+        assert_eq!(
+            order,
+            [
+                Priority::Urgent,
+                Priority::High,
+                Priority::Normal,
+                Priority::Low
+            ]
+        );
     }
 }

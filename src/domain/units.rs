@@ -244,6 +244,65 @@ pub async fn unit_ids_by_code(
     Ok(rows.into_iter().collect())
 }
 
+/// Makes the unit with `code` the person's default (and no other); false
+/// when the person has no units at all.
+pub async fn set_default_unit(
+    conn: &mut PgConnection,
+    person_id: i64,
+    code: &str,
+) -> anyhow::Result<bool> {
+    let updated = sqlx::query!(
+        "UPDATE unit_members m SET is_default = (u.code = $2)
+           FROM units u WHERE u.id = m.unit_id AND m.person_id = $1",
+        person_id,
+        code
+    )
+    .execute(conn)
+    .await
+    .context("setting a default unit")?
+    .rows_affected();
+    Ok(updated > 0)
+}
+
+/// A unit found by its code, with the person the office deals with about
+/// it (its default member, owners first), if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnitContact {
+    pub unit_id: i64,
+    pub person_id: Option<i64>,
+    pub telegram_user_id: Option<i64>,
+}
+
+/// The unit with `code` and its contact person.
+pub async fn with_contact(
+    conn: &mut PgConnection,
+    code: &str,
+) -> anyhow::Result<Option<UnitContact>> {
+    sqlx::query_as!(
+        UnitContact,
+        r#"SELECT u.id AS unit_id, m.person_id AS "person_id?", p.telegram_user_id AS "telegram_user_id?"
+             FROM units u
+             LEFT JOIN LATERAL (
+                 SELECT person_id FROM unit_members WHERE unit_id = u.id
+                  ORDER BY is_default DESC, role = 'owner' DESC, created_at LIMIT 1) m ON TRUE
+             LEFT JOIN people p ON p.id = m.person_id
+            WHERE u.code = $1"#,
+        code
+    )
+    .fetch_optional(conn)
+    .await
+    .context("finding a unit and its contact")
+}
+
+/// A unit's code by its id.
+pub async fn code_of(conn: &mut PgConnection, unit_id: i64) -> anyhow::Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar!("SELECT code FROM units WHERE id = $1", unit_id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! Visits to owners — a repair visit for a ticket or a proactive visit (走访)
 //! to a unit — their time rules (office hours, slots, quiet hours) and the
-//! SQL of `visits` and the visit rows of `reminders`.
+//! SQL of `visits` and of `reminders` (a visit's, and the queue of due
+//! reminders that survey invitations share).
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
@@ -507,6 +508,96 @@ async fn plan_reminders(conn: &mut PgConnection, visit: &Visit, now: DateTime<Ut
         .await
         .context("planning a visit reminder")?;
     }
+    Ok(())
+}
+
+/// Links a visit to the follow-up ticket filed from its outcome.
+pub async fn set_follow_up_ticket(
+    conn: &mut PgConnection,
+    visit_id: i64,
+    ticket_id: i64,
+) -> Result<()> {
+    sqlx::query!(
+        "UPDATE visits SET follow_up_ticket_id = $2 WHERE id = $1",
+        visit_id,
+        ticket_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A `reminders` row that is due (a visit's or a survey's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueReminder {
+    pub id: i64,
+    pub kind: ReminderKind,
+    pub visit_id: Option<i64>,
+    pub survey_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub chat_id: i64,
+}
+
+/// Claims up to `limit` reminders due at `now`, oldest first, locked for
+/// this transaction (`SKIP LOCKED`: two processes never fire one twice).
+pub async fn claim_due_reminders(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<DueReminder>> {
+    let rows = sqlx::query!(
+        "SELECT id, kind, visit_id, survey_id, unit_id, chat_id FROM reminders
+          WHERE due_at <= $1 AND sent_at IS NULL AND cancelled_at IS NULL
+          ORDER BY due_at, id
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED",
+        now,
+        limit,
+    )
+    .fetch_all(conn)
+    .await
+    .context("claiming due reminders")?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(DueReminder {
+                id: r.id,
+                kind: ReminderKind::parse(&r.kind)
+                    .with_context(|| format!("unknown reminder kind {}", r.kind))?,
+                visit_id: r.visit_id,
+                survey_id: r.survey_id,
+                unit_id: r.unit_id,
+                chat_id: r.chat_id,
+            })
+        })
+        .collect()
+}
+
+/// Records what became of a due reminder: `result` is `sent` (with the
+/// outbox row) or why it was skipped.
+pub async fn mark_reminder(
+    conn: &mut PgConnection,
+    id: i64,
+    now: DateTime<Utc>,
+    result: &str,
+    outbox_id: Option<i64>,
+) -> Result<()> {
+    sqlx::query!(
+        "UPDATE reminders SET sent_at = $2, result = $3, outbox_id = $4 WHERE id = $1",
+        id,
+        now,
+        result,
+        outbox_id,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves a due reminder to `at` (out of quiet hours).
+pub async fn defer_reminder(conn: &mut PgConnection, id: i64, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query!("UPDATE reminders SET due_at = $2 WHERE id = $1", id, at)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 
 use super::context::{chat_language, Ctx};
 use super::main_menu::main_menu;
@@ -87,19 +87,18 @@ pub enum Loaded {
 /// removing a question being answered. An expired one is removed and its
 /// notice queued here.
 pub async fn load(ctx: &mut Ctx<'_>, key: Key) -> Result<Loaded> {
-    let row = sqlx::query(
+    let row = sqlx::query!(
         "SELECT waiting, expires_at, album FROM conversations
           WHERE chat_id = $1 AND user_id = $2 FOR UPDATE",
+        key.chat_id,
+        key.user_id,
     )
-    .bind(key.chat_id)
-    .bind(key.user_id)
     .fetch_optional(&mut *ctx.conn)
     .await?;
     let Some(row) = row else {
         return Ok(Loaded::Absent);
     };
-    let expires_at: DateTime<Utc> = row.get("expires_at");
-    let waiting = match serde_json::from_value::<Waiting>(row.get("waiting")) {
+    let waiting = match serde_json::from_value::<Waiting>(row.waiting) {
         Ok(w) => w,
         Err(e) => {
             tracing::warn!(chat = key.chat_id, user = key.user_id, error = %e,
@@ -108,13 +107,13 @@ pub async fn load(ctx: &mut Ctx<'_>, key: Key) -> Result<Loaded> {
             return Ok(Loaded::Absent);
         }
     };
-    if expires_at <= ctx.now {
+    if row.expires_at <= ctx.now {
         clear(ctx.conn, key).await?;
         let ttl = ctx.app.settings.draft_ttl;
         expired(ctx.conn, Some(ctx.update_id), key, &waiting, ttl).await?;
         return Ok(Loaded::Expired(Box::new(waiting)));
     }
-    let album: Vec<Photo> = serde_json::from_value(row.get("album")).unwrap_or_default();
+    let album: Vec<Photo> = serde_json::from_value(row.album).unwrap_or_default();
     Ok(Loaded::Live(Box::new(Conversation { waiting, album })))
 }
 
@@ -131,7 +130,7 @@ pub async fn live(ctx: &mut Ctx<'_>, key: Key) -> Result<Option<Waiting>> {
 pub async fn wait_for(ctx: &mut Ctx<'_>, key: Key, waiting: &Waiting) -> Result<()> {
     let expires_at = ctx.now + ctx.app.settings.draft_ttl;
     let kind = waiting.kind();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO conversations (chat_id, user_id, waiting, started_at, updated_at, expires_at)
          VALUES ($1, $2, $3, $4, $4, $5)
          ON CONFLICT (chat_id, user_id) DO UPDATE
@@ -140,13 +139,13 @@ pub async fn wait_for(ctx: &mut Ctx<'_>, key: Key, waiting: &Waiting) -> Result<
                             THEN conversations.album ELSE '[]'::jsonb END,
                started_at = CASE WHEN conversations.waiting->>'waiting' = $6
                                  THEN conversations.started_at ELSE $4 END",
+        key.chat_id,
+        key.user_id,
+        serde_json::to_value(waiting)?,
+        ctx.now,
+        expires_at,
+        kind,
     )
-    .bind(key.chat_id)
-    .bind(key.user_id)
-    .bind(serde_json::to_value(waiting)?)
-    .bind(ctx.now)
-    .bind(expires_at)
-    .bind(kind)
     .execute(&mut *ctx.conn)
     .await?;
     Ok(())
@@ -154,22 +153,26 @@ pub async fn wait_for(ctx: &mut Ctx<'_>, key: Key, waiting: &Waiting) -> Result<
 
 /// Keeps album photos that arrived ahead of the rest of their album.
 pub async fn set_album(conn: &mut PgConnection, key: Key, album: &[Photo]) -> Result<()> {
-    sqlx::query("UPDATE conversations SET album = $3 WHERE chat_id = $1 AND user_id = $2")
-        .bind(key.chat_id)
-        .bind(key.user_id)
-        .bind(serde_json::to_value(album)?)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE conversations SET album = $3 WHERE chat_id = $1 AND user_id = $2",
+        key.chat_id,
+        key.user_id,
+        serde_json::to_value(album)?,
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// Nothing is waiting for `key` any more.
 pub async fn clear(conn: &mut PgConnection, key: Key) -> Result<()> {
-    sqlx::query("DELETE FROM conversations WHERE chat_id = $1 AND user_id = $2")
-        .bind(key.chat_id)
-        .bind(key.user_id)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM conversations WHERE chat_id = $1 AND user_id = $2",
+        key.chat_id,
+        key.user_id,
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -181,25 +184,26 @@ pub async fn expire_drafts(
     now: DateTime<Utc>,
     draft_ttl: chrono::Duration,
 ) -> Result<u64> {
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "DELETE FROM conversations WHERE expires_at <= $1 RETURNING chat_id, user_id, waiting",
+        now,
     )
-    .bind(now)
     .fetch_all(&mut *conn)
     .await?;
-    for row in &rows {
+    let swept = rows.len() as u64;
+    for row in rows {
         let key = Key {
-            chat_id: row.get("chat_id"),
-            user_id: row.get("user_id"),
+            chat_id: row.chat_id,
+            user_id: row.user_id,
         };
-        match serde_json::from_value::<Waiting>(row.get("waiting")) {
+        match serde_json::from_value::<Waiting>(row.waiting) {
             Ok(waiting) => expired(conn, None, key, &waiting, draft_ttl).await?,
             Err(e) => {
                 tracing::warn!(chat = key.chat_id, error = %e, "unreadable conversation expired")
             }
         }
     }
-    Ok(rows.len() as u64)
+    Ok(swept)
 }
 
 /// Undoes what an expired question held and queues its notice.
@@ -241,22 +245,6 @@ async fn expired(
     };
     outbox::enqueue(conn, update_id, &Outgoing::reply(key.chat_id, request)).await?;
     Ok(())
-}
-
-/// The command word of `text` (`/Cancel@bot x` → `cancel`), when it is a
-/// command for this bot.
-#[must_use]
-pub fn command_word(text: &str, bot_username: &str) -> Option<String> {
-    let word = text
-        .trim_start()
-        .strip_prefix('/')?
-        .split_whitespace()
-        .next()?;
-    let (name, to) = word.split_once('@').unwrap_or((word, ""));
-    if !to.is_empty() && !to.eq_ignore_ascii_case(bot_username) {
-        return None;
-    }
-    Some(name.to_ascii_lowercase())
 }
 
 #[cfg(test)]
@@ -312,13 +300,5 @@ mod tests {
                 outcome: Outcome::OwnerAbsent
             }
         );
-    }
-
-    #[test]
-    fn command_words_are_ours_only_when_addressed_to_us() {
-        assert_eq!(command_word("/Cancel", "bot").as_deref(), Some("cancel"));
-        assert_eq!(command_word("/skip@Bot x", "bot").as_deref(), Some("skip"));
-        assert_eq!(command_word("/skip@other", "bot"), None);
-        assert_eq!(command_word("hello /x", "bot"), None);
     }
 }

@@ -11,6 +11,7 @@
 //! chat — and after `max_attempts` it is parked with its error, the person
 //! gets an apology, and the chat moves on.
 
+pub mod commands;
 mod context;
 pub mod conversation;
 pub mod features;
@@ -29,8 +30,8 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 pub use context::{chat_language, App, Ctx, ProcessorSettings};
-pub use features::menu::command_list as menu_commands;
 pub use features::staff::{file_ticket, owner_follow_up, FiledTicket};
+pub use router::owner_command_list as menu_commands;
 
 use crate::i18n::Lang;
 use crate::inbox::{self, NOTIFY_CHANNEL};

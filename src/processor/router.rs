@@ -6,6 +6,7 @@ use teloxide::types::{
     CallbackQuery, ChatKind, ChatMemberUpdated, Message, MessageKind, Update, UpdateKind,
 };
 
+use super::commands::{self, Command, Feature, Who};
 use super::context::{chat_language, Ctx};
 use super::conversation::{self, Conversation, Key, Loaded, Waiting};
 use super::features::broadcast;
@@ -72,23 +73,14 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
         Loaded::Expired(w) if matches!(*w, Waiting::Dialogue { .. }) => return Ok(()),
         Loaded::Expired(_) | Loaded::Absent => {}
     }
-    // Commands and the general rules.
-    // Visits and outcomes, and survey campaigns, in any chat.
-    if visits::on_message(ctx, from, msg).await? {
-        return Ok(());
+    // A command goes to the one feature that declared it.
+    if let Some(text) = msg.text().or(msg.caption()) {
+        if text.trim_start().starts_with('/') {
+            return on_command(ctx, from, msg, text).await;
+        }
     }
-    if surveys::on_message(ctx, from, msg).await? {
-        return Ok(());
-    }
-    // Staff commands and staff replies to ticket messages, in any chat.
+    // Staff replies to ticket messages, in any chat.
     if staff::on_message(ctx, from, msg).await? {
-        return Ok(());
-    }
-    if incidents::on_message(ctx, from, msg).await? {
-        return Ok(());
-    }
-    // /broadcast, /broadcasts.
-    if broadcast::on_message(ctx, from, msg).await? {
         return Ok(());
     }
     if !from.private {
@@ -96,9 +88,6 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
         return Ok(());
     }
     if let Some(text) = msg.text() {
-        if text.starts_with('/') {
-            return menu::on_command(ctx, from, text).await;
-        }
         if staff::owner_follow_up(ctx, from.chat_id, msg).await? {
             return Ok(());
         }
@@ -133,6 +122,37 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
         Request::text(texts::UNSUPPORTED_MESSAGE.get(from.lang)),
     )
     .await?;
+    Ok(())
+}
+
+/// Dispatches a command by the command table (`commands`); a command
+/// nobody declared gets "unknown command" in a private chat and nothing in
+/// a group (it may be for another bot there).
+async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, text: &str) -> Result<()> {
+    let name = commands::word(text, &ctx.app.settings.bot_username);
+    let feature = name
+        .as_deref()
+        .and_then(|n| find_command(n, from.private))
+        .map(|c| c.feature);
+    let handled = match feature {
+        Some(Feature::Menu) => {
+            menu::on_command(ctx, from, text).await?;
+            true
+        }
+        Some(Feature::Staff) => staff::on_message(ctx, from, msg).await?,
+        Some(Feature::Visits) => visits::on_message(ctx, from, msg).await?,
+        Some(Feature::Surveys) => surveys::on_message(ctx, from, msg).await?,
+        Some(Feature::Incidents) => incidents::on_message(ctx, from, msg).await?,
+        Some(Feature::Broadcast) => broadcast::on_message(ctx, from, msg).await?,
+        None => false,
+    };
+    if !handled && from.private {
+        ctx.reply(
+            from.chat_id,
+            Request::text(texts::UNKNOWN_COMMAND.get(from.lang)),
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -278,4 +298,131 @@ async fn remember_chat(ctx: &mut Ctx<'_>, msg: &Message) -> Result<Sender> {
         private,
         lang: language.unwrap_or(detected),
     })
+}
+
+/// Every feature's commands, as the features declare them.
+pub const COMMAND_TABLES: &[&[Command]] = &[
+    super::features::menu::COMMANDS,
+    super::features::staff::COMMANDS,
+    super::features::visits::COMMANDS,
+    super::features::surveys::COMMANDS,
+    super::features::incidents::COMMANDS,
+    super::features::broadcast::COMMANDS,
+];
+
+/// Every command, in declaration order.
+pub fn all_commands() -> impl Iterator<Item = &'static Command> {
+    COMMAND_TABLES.iter().flat_map(|t| t.iter())
+}
+
+/// The command named `name` in a chat that is `private` or not.
+#[must_use]
+pub fn find_command(name: &str, private: bool) -> Option<&'static Command> {
+    all_commands().find(|c| c.name == name && c.chats.includes(private))
+}
+
+/// The command list registered with setMyCommands for everyone, per
+/// language: the commands anyone may use in a private chat that have a
+/// description, in table order.
+#[must_use]
+pub fn owner_command_list(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    all_commands()
+        .filter(|c| c.who == Who::Anyone && c.chats.includes(true))
+        .filter_map(|c| c.description.map(|d| (c.name, d.get(lang))))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use teloxide::utils::command::BotCommands;
+
+    use super::*;
+    use crate::processor::features;
+
+    /// Pairs of commands that claim the same name in overlapping chats (the
+    /// table is wrong when this is not empty).
+    fn command_conflicts() -> Vec<(&'static Command, &'static Command)> {
+        let commands: Vec<&Command> = all_commands().collect();
+        let mut found = Vec::new();
+        for (i, a) in commands.iter().enumerate() {
+            for b in &commands[i + 1..] {
+                if a.name == b.name && a.chats.overlaps(b.chats) {
+                    found.push((*a, *b));
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn no_command_is_claimed_twice_in_the_same_kind_of_chat() {
+        let conflicts: Vec<String> = command_conflicts()
+            .into_iter()
+            .map(|(a, b)| format!("/{} ({:?} and {:?})", a.name, a.feature, b.feature))
+            .collect();
+        assert!(conflicts.is_empty(), "claimed twice: {conflicts:?}");
+    }
+
+    #[test]
+    fn names_are_what_telegram_accepts() {
+        // setMyCommands: 1–32 characters, lower-case letters, digits, `_`.
+        for c in all_commands() {
+            assert!(
+                (1..=32).contains(&c.name.len())
+                    && c.name
+                        .chars()
+                        .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'),
+                "/{}",
+                c.name
+            );
+        }
+    }
+
+    /// The features parse their commands with teloxide's `BotCommands`;
+    /// every command they parse is in the table under their name, and the
+    /// other way round.
+    #[test]
+    fn the_table_matches_what_each_feature_parses() {
+        fn names(commands: Vec<teloxide::types::BotCommand>) -> Vec<String> {
+            commands
+                .into_iter()
+                .map(|c| c.command.trim_start_matches('/').to_owned())
+                .collect()
+        }
+        let parsed = [
+            (
+                Feature::Menu,
+                names(features::menu::OwnerCommand::bot_commands()),
+            ),
+            (
+                Feature::Staff,
+                names(features::staff::StaffCommand::bot_commands()),
+            ),
+            (
+                Feature::Incidents,
+                names(features::incidents::IncidentCommand::bot_commands()),
+            ),
+        ];
+        for (feature, names) in parsed {
+            for name in &names {
+                assert!(
+                    all_commands().any(|c| c.feature == feature && c.name == name),
+                    "{feature:?} parses /{name} but does not declare it"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn each_command_finds_its_feature_by_chat() {
+        assert_eq!(
+            find_command("help", true).map(|c| c.feature),
+            Some(Feature::Menu)
+        );
+        assert_eq!(
+            find_command("help", false).map(|c| c.feature),
+            Some(Feature::Staff)
+        );
+        assert!(find_command("nonsense", true).is_none());
+    }
 }

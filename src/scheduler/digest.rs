@@ -10,7 +10,7 @@ use sqlx::PgPool;
 
 use crate::domain::office_settings;
 use crate::domain::suggestions;
-use crate::domain::tickets::{TicketKind, ACTIVE};
+use crate::domain::tickets::{self, KindLoad, TicketKind};
 use crate::i18n::Lang;
 use crate::outbox::{self, Lane, Outgoing, Request};
 use crate::processor::features::staff::split_text;
@@ -98,25 +98,14 @@ pub async fn send_if_due(
     .await?;
 
     // Active and overdue tickets by kind.
-    // Built with the ticket module's list of active statuses, so read into
-    // a `FromRow` type rather than checked by a macro.
-    let counts: Vec<KindCount> = sqlx::query_as(&format!(
-        "SELECT kind, count(*) AS active,
-                count(*) FILTER (WHERE due_resolve_at < $1
-                                    OR (first_response_at IS NULL AND due_response_at < $1)) AS overdue
-           FROM tickets WHERE status IN {ACTIVE}
-          GROUP BY kind ORDER BY kind"
-    ))
-    .bind(now)
-    .fetch_all(&mut *tx)
-    .await?;
+    let counts = tickets::active_by_kind(&mut tx, now).await?;
     text.push_str("\n\n");
     if counts.is_empty() {
         text.push_str(texts::DIGEST_NO_OPEN.get(lang));
     } else {
         text.push_str(texts::DIGEST_OPEN.get(lang));
         for r in &counts {
-            let KindCount {
+            let KindLoad {
                 kind,
                 active,
                 overdue,
@@ -132,20 +121,12 @@ pub async fn send_if_due(
         .earliest()
         .map_or(now, |d| d.with_timezone(&Utc));
     let yesterday_start = today_start - Duration::days(1);
-    let ratings = sqlx::query!(
-        r#"SELECT count(*) AS "n!", avg((data->>'rating')::int)::float8 AS avg
-           FROM ticket_events WHERE kind = 'rated' AND at >= $1 AND at < $2"#,
-        yesterday_start,
-        today_start
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let n: i64 = ratings.n;
+    let (n, avg) = tickets::ratings_between(&mut tx, yesterday_start, today_start).await?;
     text.push_str("\n\n");
     if n == 0 {
         text.push_str(texts::DIGEST_NO_RATINGS.get(lang));
     } else {
-        let avg: f64 = ratings.avg.unwrap_or(0.0);
+        let avg = avg.unwrap_or(0.0);
         text.push_str(&fill(
             texts::DIGEST_RATINGS.get(lang),
             &[("n", &n.to_string()), ("avg", &format!("{avg:.1}"))],
@@ -177,12 +158,4 @@ pub async fn send_if_due(
     }
     tx.commit().await?;
     Ok(Some((1, acks.len())))
-}
-
-/// A line of the digest's open-tickets table.
-#[derive(sqlx::FromRow)]
-struct KindCount {
-    kind: String,
-    active: i64,
-    overdue: i64,
 }

@@ -11,15 +11,12 @@
 //! (`broadcast_recipients.outbox_id`), so the sender's record is the only
 //! record: nothing here has to be kept in step with it.
 
-use std::sync::LazyLock;
-
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
-use crate::domain::chats;
 use crate::domain::office_settings;
 use crate::i18n::{Lang, MAX_TEXT};
 use crate::texts::{broadcast as texts, fill};
@@ -87,7 +84,7 @@ impl Audience {
         }
     }
 
-    /// The query parameters of `AUDIENCE_SQL`.
+    /// The query parameters of `audience_query!`.
     fn params(
         &self,
     ) -> (
@@ -107,49 +104,54 @@ impl Audience {
     }
 }
 
-/// Registered people in the audience: person, private chat, language, and
-/// whether the chat is unreachable (`blocked`, by the rule of
-/// [`crate::domain::chats`]).
-static AUDIENCE_SQL: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT p.id AS person_id, p.telegram_user_id AS chat_id,
-                COALESCE({}, p.language, 'zh') AS language,
-                NOT {} AS blocked
-           FROM people p
-          WHERE p.telegram_user_id IS NOT NULL
-            AND ($1 = 'all'
-                 OR ($1 = 'units' AND EXISTS (
-                        SELECT 1 FROM unit_members m JOIN units u ON u.id = m.unit_id
-                         WHERE m.person_id = p.id
-                           AND ($2::text IS NULL OR u.building = $2)
-                           AND ($3::int IS NULL OR u.floor = $3)
-                           AND ($4::text[] IS NULL OR u.code = ANY($4))))
-                 OR ($1 = 'rsvp' AND EXISTS (
-                        SELECT 1 FROM broadcast_recipients r
-                         WHERE r.broadcast_id = $5 AND r.rsvp = 'join'
-                           AND r.chat_id = p.telegram_user_id)))",
-        chats::language_sql("p.telegram_user_id"),
-        chats::reachable_sql("p.telegram_user_id"),
-    )
-});
+/// Runs `$head` + "registered people in the audience" + `$tail` as one
+/// checked `query!`. The audience is a sub-select of person, private chat,
+/// language, and whether the chat is unreachable (`blocked`, by the rule of
+/// [`crate::domain::chats`]), over the parameters `$1`–`$5` of
+/// [`Audience::params`].
+macro_rules! audience_query {
+    ($head:literal, $tail:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query!(
+            $head
+                + "SELECT p.id AS person_id, p.telegram_user_id AS chat_id,
+                          COALESCE(chat_language(p.telegram_user_id), p.language, 'zh') AS language,
+                          NOT chat_is_reachable(p.telegram_user_id) AS blocked
+                     FROM people p
+                    WHERE p.telegram_user_id IS NOT NULL
+                      AND ($1 = 'all'
+                           OR ($1 = 'units' AND EXISTS (
+                                  SELECT 1 FROM unit_members m JOIN units u ON u.id = m.unit_id
+                                   WHERE m.person_id = p.id
+                                     AND ($2::text IS NULL OR u.building = $2)
+                                     AND ($3::int IS NULL OR u.floor = $3)
+                                     AND ($4::text[] IS NULL OR u.code = ANY($4))))
+                           OR ($1 = 'rsvp' AND EXISTS (
+                                  SELECT 1 FROM broadcast_recipients r
+                                   WHERE r.broadcast_id = $5 AND r.rsvp = 'join'
+                                     AND r.chat_id = p.telegram_user_id)))"
+                + $tail
+            $(, $arg)*
+        )
+    };
+}
 
 /// How many registered people `audience` reaches, and how many of them
 /// blocked the bot.
 pub async fn count_audience(conn: &mut PgConnection, audience: &Audience) -> Result<(i64, i64)> {
     let (kind, building, floor, codes, rsvp) = audience.params();
-    let counts: (i64, i64) = sqlx::query_as(&format!(
-        "SELECT count(*), count(*) FILTER (WHERE blocked) FROM ({}) a",
-        *AUDIENCE_SQL
-    ))
-    .bind(kind)
-    .bind(building)
-    .bind(floor)
-    .bind(codes)
-    .bind(rsvp)
+    let counts = audience_query!(
+        r#"SELECT count(*) AS "all!", count(*) FILTER (WHERE blocked) AS "blocked!" FROM ("#,
+        ") a",
+        kind,
+        building,
+        floor,
+        codes,
+        rsvp,
+    )
     .fetch_one(conn)
     .await
     .context("counting a broadcast's audience")?;
-    Ok(counts)
+    Ok((counts.all, counts.blocked))
 }
 
 /// Unit codes in `codes` that do not exist.
@@ -520,19 +522,19 @@ pub async fn fix_recipients(
     let held = starts_at > b.send_at.unwrap_or(now).max(now);
 
     let (kind, building, floor, codes, rsvp) = audience.params();
-    let inserted = sqlx::query(&format!(
+    let inserted = audience_query!(
         "INSERT INTO broadcast_recipients (broadcast_id, person_id, chat_id, language, skipped_blocked)
-         SELECT $6, person_id, chat_id, language, blocked FROM ({}) a
+         SELECT $6, person_id, chat_id, language, blocked FROM (",
+        ") a
          ORDER BY chat_id
          ON CONFLICT (broadcast_id, chat_id) DO NOTHING",
-        *AUDIENCE_SQL
-    ))
-    .bind(kind)
-    .bind(building)
-    .bind(floor)
-    .bind(codes)
-    .bind(rsvp)
-    .bind(id)
+        kind,
+        building,
+        floor,
+        codes,
+        rsvp,
+        id,
+    )
     .execute(&mut *conn)
     .await
     .context("fixing a broadcast's recipients")?
@@ -549,7 +551,7 @@ pub async fn fix_recipients(
 }
 
 /// A recipient whose send is not queued yet.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unqueued {
     pub chat_id: i64,
     language: String,
@@ -566,13 +568,14 @@ impl Unqueued {
 /// Up to `limit` recipients of broadcast `id` not yet queued (and not
 /// skipped as blocked), in the order they were fixed.
 pub async fn unqueued(conn: &mut PgConnection, id: i64, limit: i64) -> Result<Vec<Unqueued>> {
-    let rows: Vec<Unqueued> = sqlx::query_as(
+    let rows = sqlx::query_as!(
+        Unqueued,
         "SELECT chat_id, language FROM broadcast_recipients
           WHERE broadcast_id = $1 AND outbox_id IS NULL AND NOT skipped_blocked
           ORDER BY id LIMIT $2",
+        id,
+        limit,
     )
-    .bind(id)
-    .bind(limit)
     .fetch_all(conn)
     .await
     .context("reading a broadcast's unqueued recipients")?;
@@ -585,14 +588,14 @@ pub async fn unqueued(conn: &mut PgConnection, id: i64, limit: i64) -> Result<Ve
 pub async fn link_outbox(conn: &mut PgConnection, id: i64, rows: &[(i64, i64)]) -> Result<u64> {
     let chats: Vec<i64> = rows.iter().map(|(chat, _)| *chat).collect();
     let outbox: Vec<i64> = rows.iter().map(|(_, row)| *row).collect();
-    let linked = sqlx::query(
+    let linked = sqlx::query!(
         "UPDATE broadcast_recipients r SET outbox_id = q.outbox_id
            FROM unnest($2::bigint[], $3::bigint[]) AS q (chat_id, outbox_id)
           WHERE r.broadcast_id = $1 AND r.chat_id = q.chat_id",
+        id,
+        &chats,
+        &outbox,
     )
-    .bind(id)
-    .bind(&chats)
-    .bind(&outbox)
     .execute(conn)
     .await
     .context("linking a broadcast's recipients to their sends")?

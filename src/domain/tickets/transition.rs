@@ -197,13 +197,6 @@ impl Outcome {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct Current {
-    status: String,
-    assignee: Option<i64>,
-    rating: Option<i16>,
-}
-
 /// Does `transition` to ticket `id` for `actor` at `now`, or says why not
 /// (and changes nothing).
 pub async fn perform(
@@ -214,12 +207,13 @@ pub async fn perform(
     now: DateTime<Utc>,
 ) -> Result<Result<Outcome, Refusal>> {
     let mut tx = conn.begin().await?;
-    let current: Option<Current> =
-        sqlx::query_as("SELECT status, assignee, rating FROM tickets WHERE id = $1 FOR UPDATE")
-            .bind(id.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .context("locking a ticket")?;
+    let current = sqlx::query!(
+        "SELECT status, assignee, rating FROM tickets WHERE id = $1 FOR UPDATE",
+        id.0
+    )
+    .fetch_optional(&mut *tx)
+    .await
+    .context("locking a ticket")?;
     let Some(current) = current else {
         return Ok(Err(Refusal::NotFound));
     };
@@ -232,11 +226,12 @@ pub async fn perform(
     }
     if let Actor::Staff(me) = actor {
         if kind.holder_only(assignee.is_some()) && assignee != Some(me) {
-            let role: Option<String> =
-                sqlx::query_scalar("SELECT role FROM staff WHERE telegram_user_id = $1 AND active")
-                    .bind(me)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let role = sqlx::query_scalar!(
+                "SELECT role FROM staff WHERE telegram_user_id = $1 AND active",
+                me
+            )
+            .fetch_optional(&mut *tx)
+            .await?;
             let supervisor = role
                 .as_deref()
                 .and_then(StaffRole::parse)
@@ -256,11 +251,12 @@ pub async fn perform(
         _ => {}
     }
     let first_taken = matches!(kind, Move::Claim | Move::Assign)
-        && sqlx::query_scalar::<_, bool>(
-            "SELECT NOT EXISTS (SELECT 1 FROM ticket_events
-                                 WHERE ticket_id = $1 AND kind IN ('claimed', 'assigned'))",
+        && sqlx::query_scalar!(
+            r#"SELECT NOT EXISTS (SELECT 1 FROM ticket_events
+                                   WHERE ticket_id = $1 AND kind IN ('claimed', 'assigned'))
+                   AS "first!""#,
+            id.0
         )
-        .bind(id.0)
         .fetch_one(&mut *tx)
         .await?;
     update(&mut tx, id, &transition, actor, now).await?;
@@ -292,86 +288,88 @@ async fn update(
         Actor::Owner(_) | Actor::System => None,
     };
     let query = match transition {
-        Transition::Claim => sqlx::query(
+        Transition::Claim => sqlx::query!(
             "UPDATE tickets
                 SET status = 'claimed', assignee = $3, updated_at = $2,
                     first_response_at = COALESCE(first_response_at, $2)
               WHERE id = $1",
-        )
-        .bind(id.0)
-        .bind(now)
-        .bind(staff),
-        Transition::Assign { to } => sqlx::query(
+            id.0,
+            now,
+            staff,
+        ),
+        Transition::Assign { to } => sqlx::query!(
             "UPDATE tickets
                 SET assignee = $3, updated_at = $2,
                     status = CASE WHEN status = 'open' THEN 'claimed' ELSE status END,
                     first_response_at = COALESCE(first_response_at, $2)
               WHERE id = $1",
-        )
-        .bind(id.0)
-        .bind(now)
-        .bind(*to),
-        Transition::Release => sqlx::query(
+            id.0,
+            now,
+            *to,
+        ),
+        Transition::Release => sqlx::query!(
             "UPDATE tickets
                 SET status = 'open', assignee = NULL, appointment_at = NULL, updated_at = $2
               WHERE id = $1",
-        )
-        .bind(id.0)
-        .bind(now),
-        Transition::Schedule { at, .. } => sqlx::query(
+            id.0,
+            now,
+        ),
+        Transition::Schedule { at, .. } => sqlx::query!(
             "UPDATE tickets SET status = 'scheduled', appointment_at = $3, updated_at = $2
               WHERE id = $1",
-        )
-        .bind(id.0)
-        .bind(now)
-        .bind(*at),
+            id.0,
+            now,
+            *at,
+        ),
         // Resolving an unclaimed ticket records who resolved it.
-        Transition::Resolve { .. } => sqlx::query(
+        Transition::Resolve { .. } => sqlx::query!(
             "UPDATE tickets
                 SET status = 'resolved', resolved_at = $2, updated_at = $2,
                     first_response_at = COALESCE(first_response_at, $2),
                     assignee = COALESCE(assignee, $3)
               WHERE id = $1",
-        )
-        .bind(id.0)
-        .bind(now)
-        .bind(staff),
-        Transition::Reopen { deadline } => sqlx::query(
+            id.0,
+            now,
+            staff,
+        ),
+        Transition::Reopen { deadline } => sqlx::query!(
             "UPDATE tickets
                 SET status = CASE WHEN assignee IS NULL THEN 'open' ELSE 'claimed' END,
                     resolved_at = NULL, closed_at = NULL, rating = NULL, rating_comment = NULL,
                     escalated_at = NULL, last_ping_at = NULL, updated_at = $2,
-                    due_resolve_at = $2 + make_interval(mins => $3)
+                    due_resolve_at = $2::timestamptz + make_interval(mins => $3)
               WHERE id = $1",
-        )
-        .bind(id.0)
-        .bind(now)
-        .bind(i32::try_from(deadline.resolve_minutes)?),
-        Transition::Cancel { .. } => sqlx::query(
+            id.0,
+            now,
+            i32::try_from(deadline.resolve_minutes)?,
+        ),
+        Transition::Cancel { .. } => sqlx::query!(
             "UPDATE tickets SET status = 'cancelled', closed_at = $2, updated_at = $2 WHERE id = $1",
-        )
-        .bind(id.0)
-        .bind(now),
-        Transition::Close => sqlx::query(
+            id.0,
+            now,
+        ),
+        Transition::Close => sqlx::query!(
             "UPDATE tickets SET status = 'closed', closed_at = $2, updated_at = $2 WHERE id = $1",
-        )
-        .bind(id.0)
-        .bind(now),
+            id.0,
+            now,
+        ),
         // A low rating opens a follow-up for a supervisor.
-        Transition::Rate { stars } => sqlx::query(
+        Transition::Rate { stars } => sqlx::query!(
             "UPDATE tickets
-                SET rating = $3, updated_at = $2,
-                    follow_up_at = CASE WHEN $3 <= 2 THEN $2 ELSE follow_up_at END
+                SET rating = $3::smallint, updated_at = $2,
+                    follow_up_at = CASE WHEN $3::smallint <= 2 THEN $2 ELSE follow_up_at END
               WHERE id = $1",
-        )
-        .bind(id.0)
-        .bind(now)
-        .bind(*stars),
+            id.0,
+            now,
+            *stars,
+        ),
         Transition::Comment { text } => {
-            sqlx::query("UPDATE tickets SET rating_comment = $3, updated_at = $2 WHERE id = $1")
-                .bind(id.0)
-                .bind(now)
-                .bind(text.as_str())
+            sqlx::query!(
+            "UPDATE tickets SET rating_comment = $3, updated_at = $2 WHERE id = $1",
+            id.0,
+            now,
+            text.as_str(),
+        )
         }
         Transition::Note { .. } => return Ok(()),
     };

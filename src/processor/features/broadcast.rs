@@ -14,9 +14,10 @@ use crate::domain::broadcasts::{
     self as bc, Audience, Broadcast, DraftChange, RsvpOutcome, Schedule,
 };
 use crate::domain::office_settings;
-use crate::domain::staff;
+use crate::domain::staff::{self, StaffRole};
 use crate::i18n::Lang;
 use crate::outbox::{Outgoing, Request, Target};
+use crate::processor::commands::{Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
 use crate::processor::conversation::{self, Key, Waiting};
 use crate::processor::reply::{answer, Sender};
@@ -30,6 +31,22 @@ pub use send::{confirm, create};
 
 /// Broadcasts listed by `/broadcasts`.
 const LIST_LIMIT: i64 = 15;
+
+/// The broadcast commands (managers).
+pub const COMMANDS: &[Command] = &[
+    Command::new(
+        "broadcast",
+        Feature::Broadcast,
+        Chats::Any,
+        Who::Staff(StaffRole::Manager),
+    ),
+    Command::new(
+        "broadcasts",
+        Feature::Broadcast,
+        Chats::Any,
+        Who::Staff(StaffRole::Manager),
+    ),
+];
 
 /// `/broadcast` and `/broadcasts`. Returns false for other messages.
 pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<bool> {
@@ -60,7 +77,7 @@ pub async fn on_waiting(
     step: &str,
 ) -> Result<bool> {
     let text = msg.text().or(msg.caption()).unwrap_or_default();
-    let word = conversation::command_word(text, &ctx.app.settings.bot_username);
+    let word = crate::processor::commands::word(text, &ctx.app.settings.bot_username);
     let draft = bc::load_for_update(ctx.conn, id)
         .await?
         .filter(|b| b.status == "draft" && b.author_user_id == from.user_id);

@@ -606,27 +606,9 @@ async fn register(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Outcom
         return Ok(outcome("unknown"));
     }
     // This Telegram account now belongs to this person only.
-    sqlx::query("UPDATE people SET telegram_user_id = NULL, updated_at = now() WHERE telegram_user_id = $1 AND id <> $2")
-        .bind(who.user_id)
-        .bind(person.id)
-        .execute(&mut *ctx.conn)
-        .await?;
-    sqlx::query(
-        "UPDATE people SET telegram_user_id = $2, language = $3, updated_at = now() WHERE id = $1",
-    )
-    .bind(person.id)
-    .bind(who.user_id)
-    .bind(who.lang.code())
-    .execute(&mut *ctx.conn)
-    .await?;
+    people::bind_telegram(ctx.conn, person.id, who.user_id, who.lang.code()).await?;
     if let [unit] = units.as_slice() {
-        sqlx::query(
-            "UPDATE unit_members SET is_default = TRUE WHERE person_id = $1 AND unit_id = $2",
-        )
-        .bind(person.id)
-        .bind(unit.unit_id)
-        .execute(&mut *ctx.conn)
-        .await?;
+        units::set_default_unit(ctx.conn, person.id, &unit.code).await?;
         return Ok(outcome_with(
             "matched_one",
             [
@@ -650,16 +632,8 @@ async fn set_default_unit(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Resul
         .await?
         .context("setting a default unit for someone not registered")?;
     let code = arg(effect, "unit").unwrap_or_default();
-    let updated = sqlx::query(
-        "UPDATE unit_members m SET is_default = (u.code = $2)
-           FROM units u WHERE u.id = m.unit_id AND m.person_id = $1",
-    )
-    .bind(person.id)
-    .bind(code)
-    .execute(&mut *ctx.conn)
-    .await?
-    .rows_affected();
-    anyhow::ensure!(updated > 0, "person {} has no units", person.id);
+    let updated = units::set_default_unit(ctx.conn, person.id, code).await?;
+    anyhow::ensure!(updated, "person {} has no units", person.id);
     Ok(outcome("saved"))
 }
 

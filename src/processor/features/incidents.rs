@@ -18,9 +18,10 @@ use crate::domain::incidents::{
     self, CloseOutcome, DeclareError, Incident, IncidentId, JoinOutcome,
 };
 use crate::domain::people;
-use crate::domain::staff::{self, Staff};
+use crate::domain::staff::{self, Staff, StaffRole};
 use crate::i18n::Lang;
 use crate::outbox::{self, Batch, Lane, Outgoing, Request};
+use crate::processor::commands::{Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
 use crate::processor::main_menu::main_menu;
 use crate::processor::reply::{answer, remove_buttons, Sender};
@@ -34,6 +35,22 @@ pub enum IncidentCommand {
     Incident(String),
     Incidents,
     IncidentClose(String),
+}
+
+/// The outage commands (staff; closing another's outage needs a manager).
+pub const COMMANDS: &[Command] = &[
+    outage("incident"),
+    outage("incidents"),
+    outage("incident_close"),
+];
+
+const fn outage(name: &'static str) -> Command {
+    Command::new(
+        name,
+        Feature::Incidents,
+        Chats::Any,
+        Who::Staff(StaffRole::Assistant),
+    )
 }
 
 /// A message in any chat: an outage command. True if handled here.

@@ -49,7 +49,8 @@ pub async fn turned_away(ctx: &mut Ctx<'_>, update: &Update) -> Result<bool> {
 
 async fn over_the_limit(ctx: &mut Ctx<'_>, user_id: i64, msg: &Message) -> Result<bool> {
     let limit = ctx.app.settings.inbound_per_minute;
-    let recent = abuse::messages_in_last_minute(ctx.conn, user_id, ctx.update_id, msg.date).await?;
+    let recent =
+        crate::inbox::messages_in_last_minute(ctx.conn, user_id, ctx.update_id, msg.date).await?;
     if recent <= i64::from(limit) {
         return Ok(false);
     }
@@ -85,7 +86,8 @@ pub async fn ticket_cap_reached(
 ) -> Result<Option<String>> {
     let limit = office_settings::load(ctx.conn).await?.tickets_per_day;
     let since = local_midnight(ctx.now, ctx.app.settings.timezone);
-    let filed = abuse::tickets_since(ctx.conn, chat_id, since, ctx.update_id).await?;
+    let filed =
+        crate::domain::tickets::filed_since(ctx.conn, chat_id, since, ctx.update_id).await?;
     if filed < i64::from(limit) {
         return Ok(None);
     }

@@ -9,6 +9,7 @@ pub use crate::processor::main_menu::{main_menu, MENU_ITEMS};
 
 use crate::i18n::Lang;
 use crate::outbox::Request;
+use crate::processor::commands::{Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
 use crate::processor::reply::{answer, Sender};
 use crate::telegram::callback::{Callback, MenuItem};
@@ -27,21 +28,19 @@ pub enum OwnerCommand {
     Reminders(String),
 }
 
-/// The command list registered with setMyCommands, per language.
-#[must_use]
-pub fn command_list(lang: Lang) -> Vec<(&'static str, &'static str)> {
-    [
-        ("start", texts::CMD_START),
-        ("menu", texts::CMD_MENU),
-        ("mytickets", texts::CMD_MYTICKETS),
-        ("cancel", texts::CMD_CANCEL),
-        ("reminders", texts::reminders::CMD_REMINDERS),
-        ("lang", texts::CMD_LANG),
-        ("help", texts::CMD_HELP),
-    ]
-    .into_iter()
-    .map(|(c, p)| (c, p.get(lang)))
-    .collect()
+/// The owners' commands, in the order Telegram's menu lists them.
+pub const COMMANDS: &[Command] = &[
+    owner("start").described(texts::CMD_START),
+    owner("menu").described(texts::CMD_MENU),
+    owner("mytickets").described(texts::CMD_MYTICKETS),
+    owner("cancel").described(texts::CMD_CANCEL),
+    owner("reminders").described(texts::reminders::CMD_REMINDERS),
+    owner("lang").described(texts::CMD_LANG),
+    owner("help").described(texts::CMD_HELP),
+];
+
+const fn owner(name: &'static str) -> Command {
+    Command::new(name, Feature::Menu, Chats::Private, Who::Anyone)
 }
 
 pub async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, text: &str) -> Result<()> {

@@ -8,14 +8,11 @@
 //! caught up later in that month; a person who opts in after the reminder
 //! day is reminded at the next run of that month if they are in arrears.
 
-use std::sync::LazyLock;
-
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use sqlx::{Connection, PgConnection};
 
-use crate::domain::chats;
 use crate::domain::fees::{self, Cents};
 use crate::domain::office_settings;
 use crate::domain::people;
@@ -67,12 +64,7 @@ pub async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, arg: &str) -> Result<(
                 .map(drop);
         }
     };
-    sqlx::query("UPDATE people SET fee_reminders = $2, updated_at = now() WHERE id = $1")
-        .bind(person.id)
-        .bind(wanted)
-        .execute(&mut *ctx.conn)
-        .await
-        .context("saving the reminder choice")?;
+    people::set_fee_reminders(ctx.conn, person.id, wanted).await?;
     let text = if wanted {
         let quiet = crate::domain::office_settings::load(ctx.conn)
             .await?
@@ -116,27 +108,6 @@ pub fn after_quiet_hours(quiet: &QuietHours, now: DateTime<Utc>, tz: Tz) -> Opti
     (release != now).then_some(release)
 }
 
-/// People due a reminder: opted in, registered, reachable, with a unit, not
-/// yet reminded for period `$2`; `$3` at a time after person `$1`.
-static CANDIDATES_SQL: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT p.id, p.name, p.telegram_user_id, COALESCE({}, p.language)
-           FROM people p
-          WHERE p.id > $1
-            AND p.fee_reminders
-            AND p.telegram_user_id IS NOT NULL
-            AND {}
-            AND EXISTS (SELECT 1 FROM unit_members m WHERE m.person_id = p.id)
-            AND NOT EXISTS (SELECT 1 FROM fee_reminders_sent s
-                             WHERE s.person_id = p.id AND s.period = $2)
-          ORDER BY p.id
-          LIMIT $3
-          FOR UPDATE OF p SKIP LOCKED",
-        chats::language_sql("p.telegram_user_id"),
-        chats::reachable_sql("p.telegram_user_id"),
-    )
-});
-
 /// Queues this month's arrears reminders if they are due at `now`; returns
 /// how many were queued. Each is recorded in `fee_reminders_sent` in the
 /// transaction that queues it; people are taken `FOR UPDATE SKIP LOCKED`
@@ -154,19 +125,19 @@ pub async fn run_due(conn: &mut PgConnection, app: &App, now: DateTime<Utc>) -> 
     let mut after_id = 0i64;
     loop {
         let mut tx = conn.begin().await?;
-        let candidates: Vec<(i64, String, i64, Option<String>)> = sqlx::query_as(&CANDIDATES_SQL)
-            .bind(after_id)
-            .bind(&period)
-            .bind(BATCH)
-            .fetch_all(&mut *tx)
-            .await
-            .context("choosing people to remind")?;
+        let candidates = fees::reminder_candidates(&mut tx, after_id, &period, BATCH).await?;
         let Some(last) = candidates.last() else {
             tx.commit().await?;
             break;
         };
-        after_id = last.0;
-        for (person_id, name, chat_id, language) in candidates {
+        after_id = last.person_id;
+        for fees::ReminderCandidate {
+            person_id,
+            name,
+            chat_id,
+            language,
+        } in candidates
+        {
             let units = fees::fees_for_person(&mut tx, person_id).await?;
             let owing: Vec<(String, Cents)> = units
                 .iter()
@@ -177,20 +148,7 @@ pub async fn run_due(conn: &mut PgConnection, app: &App, now: DateTime<Utc>) -> 
                 continue;
             }
             let total: Cents = owing.iter().map(|(_, a)| *a).sum();
-            let recorded: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO fee_reminders_sent (person_id, period, sent_at, arrears_cents)
-                 VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (person_id, period) DO NOTHING
-                 RETURNING person_id",
-            )
-            .bind(person_id)
-            .bind(&period)
-            .bind(now)
-            .bind(total.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .context("recording a reminder")?;
-            if recorded.is_none() {
+            if !fees::record_reminder(&mut tx, person_id, &period, now, total).await? {
                 continue;
             }
             let lang = language
@@ -201,14 +159,7 @@ pub async fn run_due(conn: &mut PgConnection, app: &App, now: DateTime<Utc>) -> 
             let mut out = Outgoing::new(chat_id, Lane::Reminder, Request::text(text));
             out.not_before = not_before;
             let outbox_id = outbox::enqueue(&mut tx, None, &out).await?;
-            sqlx::query(
-                "UPDATE fee_reminders_sent SET outbox_id = $3 WHERE person_id = $1 AND period = $2",
-            )
-            .bind(person_id)
-            .bind(&period)
-            .bind(outbox_id)
-            .execute(&mut *tx)
-            .await?;
+            fees::set_reminder_outbox(&mut tx, person_id, &period, outbox_id).await?;
             queued += 1;
         }
         tx.commit().await.context("committing reminders")?;

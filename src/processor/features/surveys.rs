@@ -12,9 +12,18 @@ use super::visits::when;
 use crate::domain::staff::{self, StaffRole};
 use crate::domain::surveys::{self, SurveyCode};
 use crate::domain::visits;
+use crate::processor::commands::{Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
 use crate::processor::reply::Sender;
 use crate::texts::visits as texts;
+
+/// `/survey` (an owner answers it, a manager opens a campaign).
+pub const COMMANDS: &[Command] = &[Command::new(
+    "survey",
+    Feature::Surveys,
+    Chats::Any,
+    Who::Anyone,
+)];
 
 /// `/survey`: an owner answers it, a manager opens a campaign. True if
 /// handled here.

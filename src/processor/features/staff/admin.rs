@@ -8,6 +8,7 @@ use super::desk::{file_ticket_as, split_first, Desk};
 use crate::domain::office_settings;
 use crate::domain::staff::{self, StaffRole};
 use crate::domain::tickets::{self, Actor, Channel, NewTicket};
+use crate::domain::units;
 use crate::processor::context::Ctx;
 use crate::texts;
 
@@ -28,19 +29,12 @@ pub async fn new_ticket(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()>
     if text.is_empty() {
         return desk.say_phrase(ctx, texts::NEWTICKET_USAGE, &[]).await;
     }
-    let unit = sqlx::query_as::<_, (i64, Option<i64>, Option<i64>)>(
-        "SELECT u.id, m.person_id, p.telegram_user_id
-           FROM units u
-           LEFT JOIN LATERAL (
-               SELECT person_id FROM unit_members WHERE unit_id = u.id
-                ORDER BY is_default DESC, role = 'owner' DESC, created_at LIMIT 1) m ON TRUE
-           LEFT JOIN people p ON p.id = m.person_id
-          WHERE u.code = $1",
-    )
-    .bind(unit_code)
-    .fetch_optional(&mut *ctx.conn)
-    .await?;
-    let Some((unit_id, person_id, owner_user)) = unit else {
+    let Some(units::UnitContact {
+        unit_id,
+        person_id,
+        telegram_user_id: owner_user,
+    }) = units::with_contact(ctx.conn, unit_code).await?
+    else {
         return desk
             .say_phrase(ctx, texts::NO_SUCH_UNIT, &[("unit", unit_code)])
             .await;

@@ -14,7 +14,7 @@ use crate::processor::reply::Sender;
 use crate::texts::{self, fill};
 
 /// The least role that may ban.
-const NEEDS: StaffRole = StaffRole::Supervisor;
+pub const NEEDS: StaffRole = StaffRole::Supervisor;
 
 /// Handles `/ban` and `/unban`; false for any other text.
 pub async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, text: &str) -> Result<bool> {

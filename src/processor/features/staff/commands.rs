@@ -9,8 +9,43 @@ use super::desk::{refuse, split_first, ticket_arg, ticket_number, Desk};
 use super::{admin, queue, replies, transitions};
 use crate::domain::staff::StaffRole;
 use crate::domain::tickets;
+use crate::processor::commands::{Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
 use crate::texts;
+
+/// The staff desk's commands (the least role each needs; finer checks come
+/// with the ticket).
+pub const COMMANDS: &[Command] = &[
+    staff("queue", StaffRole::Assistant),
+    staff("next", StaffRole::Butler),
+    staff("claim", StaffRole::Butler),
+    staff("release", StaffRole::Butler),
+    staff("assign", StaffRole::Supervisor),
+    staff("transfer", StaffRole::Butler),
+    staff("reply", StaffRole::Assistant),
+    staff("note", StaffRole::Assistant),
+    staff("resolve", StaffRole::Butler),
+    staff("reopen", StaffRole::Supervisor),
+    staff("schedule", StaffRole::Butler),
+    staff("mine", StaffRole::Assistant),
+    staff("ticket", StaffRole::Assistant),
+    staff("newticket", StaffRole::Assistant),
+    staff("staff", StaffRole::Manager),
+    staff("settings", StaffRole::Manager),
+    staff("ban", super::ban::NEEDS),
+    staff("unban", super::ban::NEEDS),
+    // In a group /help lists the staff commands; privately it is the menu's.
+    Command::new(
+        "help",
+        Feature::Staff,
+        Chats::Group,
+        Who::Staff(StaffRole::Assistant),
+    ),
+];
+
+const fn staff(name: &'static str, role: StaffRole) -> Command {
+    Command::new(name, Feature::Staff, Chats::Any, Who::Staff(role))
+}
 
 /// Commands for the office's staff (a separate set from the owners').
 #[derive(BotCommands, Debug, Clone, PartialEq, Eq)]
@@ -35,20 +70,41 @@ pub enum StaffCommand {
 }
 
 impl StaffCommand {
-    /// The least role that may use the command at all (finer checks, such
-    /// as "only the holder", come with the ticket).
-    fn needs(&self) -> StaffRole {
+    /// The command's name, as the command table knows it.
+    fn name(&self) -> &'static str {
         match self {
-            StaffCommand::Next
-            | StaffCommand::Claim(_)
-            | StaffCommand::Release(_)
-            | StaffCommand::Resolve(_)
-            | StaffCommand::Schedule(_)
-            | StaffCommand::Transfer(_) => StaffRole::Butler,
-            StaffCommand::Assign(_) | StaffCommand::Reopen(_) => StaffRole::Supervisor,
-            StaffCommand::Staff(_) | StaffCommand::Settings(_) => StaffRole::Manager,
-            _ => StaffRole::Assistant,
+            StaffCommand::Queue(_) => "queue",
+            StaffCommand::Next => "next",
+            StaffCommand::Claim(_) => "claim",
+            StaffCommand::Release(_) => "release",
+            StaffCommand::Assign(_) => "assign",
+            StaffCommand::Transfer(_) => "transfer",
+            StaffCommand::Reply(_) => "reply",
+            StaffCommand::Note(_) => "note",
+            StaffCommand::Resolve(_) => "resolve",
+            StaffCommand::Reopen(_) => "reopen",
+            StaffCommand::Schedule(_) => "schedule",
+            StaffCommand::Mine => "mine",
+            StaffCommand::Ticket(_) => "ticket",
+            StaffCommand::Newticket(_) => "newticket",
+            StaffCommand::Staff(_) => "staff",
+            StaffCommand::Settings(_) => "settings",
         }
+    }
+
+    /// The least role that may use the command at all, from the command
+    /// table (finer checks, such as "only the holder", come with the
+    /// ticket). A command missing from the table needs a manager.
+    fn needs(&self) -> StaffRole {
+        let name = self.name();
+        COMMANDS
+            .iter()
+            .find(|c| c.name == name)
+            .and_then(|c| match c.who {
+                Who::Staff(role) => Some(role),
+                Who::Anyone => None,
+            })
+            .unwrap_or(StaffRole::Manager)
     }
 }
 

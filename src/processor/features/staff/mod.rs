@@ -23,7 +23,7 @@ use teloxide::types::{CallbackQuery, Message, User};
 use teloxide::utils::command::BotCommands;
 
 pub use crate::domain::tickets::Actor;
-pub use commands::StaffCommand;
+pub use commands::{StaffCommand, COMMANDS};
 pub use desk::{file_ticket, file_ticket_as, say, split_text, Desk, FiledTicket};
 pub use owner::{my_tickets, owner_follow_up};
 

@@ -331,7 +331,7 @@ pub async fn on_waiting(
         conversation::clear(ctx.conn, key(chat)).await?;
         if let (Waiting::CancelReason { ticket }, Some("cancel")) = (
             waiting,
-            conversation::command_word(&text, &ctx.app.settings.bot_username).as_deref(),
+            crate::processor::commands::word(&text, &ctx.app.settings.bot_username).as_deref(),
         ) {
             let id = TicketId(*ticket).to_string();
             say(

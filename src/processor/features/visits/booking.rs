@@ -11,6 +11,7 @@ use super::desk::split_first;
 use super::show::{answer_buttons, describe, lang_of, when};
 use crate::domain::tickets::transition::{self, Booking, Move, Refusal, Transition};
 use crate::domain::tickets::{self, Ticket, TicketId, TicketStatus};
+use crate::domain::units;
 use crate::domain::visits::{self, NewVisit, TimeRefusal, Visit, VisitStatus};
 use crate::i18n::Lang;
 use crate::outbox::{Lane, Outgoing, Request};
@@ -55,10 +56,7 @@ pub(super) async fn load_subject(ctx: &mut Ctx<'_>, subject: SlotFor) -> Result<
         }
         SlotFor::Unit(id) => id,
     };
-    let unit: Option<String> = sqlx::query_scalar("SELECT code FROM units WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *ctx.conn)
-        .await?;
+    let unit = units::code_of(ctx.conn, id).await?;
     Ok(unit.map(|code| Subject::Unit { id, code }))
 }
 

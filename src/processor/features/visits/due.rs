@@ -5,12 +5,14 @@
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use sqlx::{Connection, PgConnection, Row};
+use sqlx::{Connection, PgConnection};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::show::{answer_buttons, describe, lang_of, when};
 use crate::domain::surveys;
-use crate::domain::visits::{self, ReminderKind, VisitSettings, VisitStatus};
+use crate::domain::tickets::{self, TicketId};
+use crate::domain::units;
+use crate::domain::visits::{self, DueReminder, ReminderKind, VisitSettings, VisitStatus};
 use crate::outbox::{self, Lane, Outgoing, Request};
 use crate::processor::context::App;
 use crate::telegram::callback::{Callback, MenuItem};
@@ -19,15 +21,6 @@ use crate::texts::visits as texts;
 
 /// Rows claimed per transaction.
 const BATCH: i64 = 200;
-
-struct Due {
-    id: i64,
-    kind: ReminderKind,
-    visit_id: Option<i64>,
-    survey_id: Option<i64>,
-    unit_id: Option<i64>,
-    chat_id: i64,
-}
 
 /// What became of a due row.
 enum Fired {
@@ -57,44 +50,18 @@ pub async fn run_due(conn: &mut PgConnection, app: &App, now: DateTime<Utc>) -> 
     let mut queued = 0;
     loop {
         let mut tx = conn.begin().await?;
-        let rows = sqlx::query(
-            "SELECT id, kind, visit_id, survey_id, unit_id, chat_id FROM reminders
-              WHERE due_at <= $1 AND sent_at IS NULL AND cancelled_at IS NULL
-              ORDER BY due_at, id
-              LIMIT $2
-              FOR UPDATE SKIP LOCKED",
-        )
-        .bind(now)
-        .bind(BATCH)
-        .fetch_all(&mut *tx)
-        .await
-        .context("claiming due reminders")?;
-        let claimed = rows.len();
-        for row in rows {
-            let kind: String = row.try_get("kind")?;
-            let due = Due {
-                id: row.try_get("id")?,
-                kind: ReminderKind::parse(&kind)
-                    .with_context(|| format!("unknown reminder kind {kind}"))?,
-                visit_id: row.try_get("visit_id")?,
-                survey_id: row.try_get("survey_id")?,
-                unit_id: row.try_get("unit_id")?,
-                chat_id: row.try_get("chat_id")?,
-            };
-            let fired = fire(&mut tx, app, &settings, &due, now).await?;
-            match fired {
+        let due_rows = visits::claim_due_reminders(&mut tx, now, BATCH).await?;
+        let claimed = due_rows.len();
+        for due in due_rows {
+            match fire(&mut tx, app, &settings, &due, now).await? {
                 Fired::Sent(outbox_id) => {
                     queued += 1;
-                    mark(&mut tx, due.id, now, "sent", Some(outbox_id)).await?;
+                    visits::mark_reminder(&mut tx, due.id, now, "sent", Some(outbox_id)).await?;
                 }
-                Fired::Skipped(why) => mark(&mut tx, due.id, now, why, None).await?,
-                Fired::Deferred(at) => {
-                    sqlx::query("UPDATE reminders SET due_at = $2 WHERE id = $1")
-                        .bind(due.id)
-                        .bind(at)
-                        .execute(&mut *tx)
-                        .await?;
+                Fired::Skipped(why) => {
+                    visits::mark_reminder(&mut tx, due.id, now, why, None).await?
                 }
+                Fired::Deferred(at) => visits::defer_reminder(&mut tx, due.id, at).await?,
             }
         }
         tx.commit().await?;
@@ -105,28 +72,11 @@ pub async fn run_due(conn: &mut PgConnection, app: &App, now: DateTime<Utc>) -> 
     Ok(queued)
 }
 
-async fn mark(
-    conn: &mut PgConnection,
-    id: i64,
-    now: DateTime<Utc>,
-    result: &str,
-    outbox_id: Option<i64>,
-) -> Result<()> {
-    sqlx::query("UPDATE reminders SET sent_at = $2, result = $3, outbox_id = $4 WHERE id = $1")
-        .bind(id)
-        .bind(now)
-        .bind(result)
-        .bind(outbox_id)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 async fn fire(
     conn: &mut PgConnection,
     app: &App,
     settings: &VisitSettings,
-    due: &Due,
+    due: &DueReminder,
     now: DateTime<Utc>,
 ) -> Result<Fired> {
     match due.kind {
@@ -142,7 +92,7 @@ async fn fire(
 async fn visit_reminder(
     conn: &mut PgConnection,
     app: &App,
-    due: &Due,
+    due: &DueReminder,
     now: DateTime<Utc>,
 ) -> Result<Fired> {
     let visit = match due.visit_id {
@@ -157,13 +107,7 @@ async fn visit_reminder(
     }
     if let Some(ticket) = visit.ticket_id {
         // A ticket resolved or cancelled meanwhile needs no visit reminder.
-        let active: Option<bool> = sqlx::query_scalar(
-            "SELECT status IN ('open', 'claimed', 'scheduled') FROM tickets WHERE id = $1",
-        )
-        .bind(ticket)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if active != Some(true) {
+        if !tickets::is_active(conn, TicketId(ticket)).await? {
             return Ok(Fired::Skipped("ticket_closed"));
         }
     }
@@ -200,7 +144,7 @@ async fn survey_message(
     conn: &mut PgConnection,
     app: &App,
     settings: &VisitSettings,
-    due: &Due,
+    due: &DueReminder,
     now: DateTime<Utc>,
 ) -> Result<Fired> {
     let (Some(survey_id), Some(unit_id)) = (due.survey_id, due.unit_id) else {
@@ -219,10 +163,9 @@ async fn survey_message(
     if settings.in_quiet_hours(now, tz) {
         return Ok(Fired::Deferred(settings.outside_quiet_hours(now, tz)));
     }
-    let unit: String = sqlx::query_scalar("SELECT code FROM units WHERE id = $1")
-        .bind(unit_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let unit = units::code_of(conn, unit_id)
+        .await?
+        .context("the survey's unit is gone")?;
     let lang = lang_of(conn, due.chat_id).await?;
     let phrase = if due.kind == ReminderKind::SurveyInvite {
         texts::SURVEY_INVITE

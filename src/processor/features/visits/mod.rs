@@ -17,6 +17,7 @@ pub use show::{answer_buttons, describe, lang_of, when};
 use crate::domain::staff::{self, StaffRole};
 use crate::domain::visits::{self, Outcome};
 use crate::outbox::Request;
+use crate::processor::commands::{Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
 use crate::processor::conversation::{self, Key};
 use crate::processor::reply::{answer, Sender};
@@ -29,6 +30,22 @@ use desk::{command, desk_for, desk_lang, staff_desk};
 use outcome::{ask_note, may_record, outcome_command, record};
 
 /// A message: `/visit` or `/outcome`. True if handled here.
+/// The visit commands (butlers and above).
+pub const COMMANDS: &[Command] = &[
+    Command::new(
+        "visit",
+        Feature::Visits,
+        Chats::Any,
+        Who::Staff(StaffRole::Butler),
+    ),
+    Command::new(
+        "outcome",
+        Feature::Visits,
+        Chats::Any,
+        Who::Staff(StaffRole::Butler),
+    ),
+];
+
 pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<bool> {
     let Some(text) = msg.text() else {
         return Ok(false);
@@ -69,7 +86,7 @@ pub async fn on_waiting(
         chat_id: from.chat_id,
         user_id: from.user_id,
     };
-    let word = conversation::command_word(text, &ctx.app.settings.bot_username);
+    let word = crate::processor::commands::word(text, &ctx.app.settings.bot_username);
     let note = match word.as_deref() {
         None => text.trim(),
         Some("skip") => "",

@@ -208,11 +208,7 @@ pub(super) async fn record(
         new.fields =
             serde_json::json!({ "from_visit": visit.id, "filed_by_staff": desk.staff.staff_no });
         let filed = file_ticket_as(ctx, new, Actor::Staff(me)).await?;
-        sqlx::query("UPDATE visits SET follow_up_ticket_id = $2 WHERE id = $1")
-            .bind(visit.id)
-            .bind(filed.id.0)
-            .execute(&mut *ctx.conn)
-            .await?;
+        visits::set_follow_up_ticket(ctx.conn, visit.id, filed.id.0).await?;
         follow_up = Some(filed.id);
     }
     if let Some(t) = visit.ticket_id {

@@ -45,16 +45,8 @@ pub async fn lang_of(conn: &mut sqlx::PgConnection, chat: i64) -> Result<Lang> {
     if let Some(l) = chat_language(&mut *conn, chat).await? {
         return Ok(l);
     }
-    let stored: Option<Option<String>> =
-        sqlx::query_scalar("SELECT language FROM people WHERE telegram_user_id = $1")
-            .bind(chat)
-            .fetch_optional(conn)
-            .await?;
-    Ok(stored
-        .flatten()
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_default())
+    let stored = crate::domain::people::language_of_telegram(conn, chat).await?;
+    Ok(stored.as_deref().and_then(Lang::parse).unwrap_or_default())
 }
 
 /// Confirm / Another time for the visit as it is now (the time is in the
