@@ -25,7 +25,9 @@
 //! `sustained p99 ratio: X.XX` (propdesk ÷ bare), for scripts to parse.
 
 use std::collections::{HashMap, VecDeque};
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -97,28 +99,44 @@ async fn run(modes: &[String]) -> Result<()> {
 
 // ------------------------------------------------------------------ phases
 
-/// 100 chats × 20 `/start`, all at once, to each bot.
-async fn burst(cluster: &Cluster, table: &mut Table) -> Result<f64> {
+/// One kind of traffic, driven through a stand-in.
+type Traffic = fn(&StandIn) -> Pin<Box<dyn Future<Output = Result<Run>> + '_>>;
+
+/// `traffic` to the bare bot, then to propdesk on database `name` with
+/// `users` registered owners: (run, peak RSS) and (run, peak RSS, commits
+/// per update).
+async fn both(
+    cluster: &Cluster,
+    name: &str,
+    users: i64,
+    traffic: Traffic,
+) -> Result<((Run, f64), (Run, f64, f64))> {
     let bare = {
-        let api = standin(BURST_CHATS).await?;
+        let api = standin(users).await?;
         let bot = Bot::bare(&api, cluster.dir()).await?;
-        let run = burst_traffic(&api).await?;
+        let run = traffic(&api).await?;
         let rss = bot.peak_rss_mib();
         bot.stop().await;
         (run, rss)
     };
-    let ours = {
-        let db = cluster.database("burst", BURST_CHATS).await?;
-        let api = standin(BURST_CHATS).await?;
-        let bot = Bot::propdesk(&api, cluster, "burst").await?;
-        let before = commits(&db).await?;
-        let run = burst_traffic(&api).await?;
-        let per_update = settled_commits(&db, before).await? / run.latencies.len() as f64;
-        let rss = bot.peak_rss_mib();
-        bot.stop().await;
-        api.assert_nothing_refused();
-        (run, rss, per_update)
-    };
+    let db = cluster.database(name, users).await?;
+    let api = standin(users).await?;
+    let bot = Bot::propdesk(&api, cluster, name).await?;
+    let before = commits(&db).await?;
+    let run = traffic(&api).await?;
+    let per_update = settled_commits(&db, before).await? / run.latencies.len() as f64;
+    let rss = bot.peak_rss_mib();
+    bot.stop().await;
+    api.assert_nothing_refused();
+    Ok((bare, (run, rss, per_update)))
+}
+
+/// 100 chats × 20 `/start`, all at once, to each bot.
+async fn burst(cluster: &Cluster, table: &mut Table) -> Result<f64> {
+    let (bare, ours) = both(cluster, "burst", BURST_CHATS, |api| {
+        Box::pin(burst_traffic(api))
+    })
+    .await?;
     let n = ours.0.latencies.len();
     table.section(&format!(
         "burst: {BURST_CHATS} chats × {BURST_PER_CHAT} /start = {n} updates at once"
@@ -138,26 +156,10 @@ async fn burst(cluster: &Cluster, table: &mut Table) -> Result<f64> {
 
 /// 300 updates/s for 60 s of mixed traffic to each bot.
 async fn sustained(cluster: &Cluster, table: &mut Table) -> Result<f64> {
-    let bare = {
-        let api = standin(SUSTAINED_OWNERS).await?;
-        let bot = Bot::bare(&api, cluster.dir()).await?;
-        let run = sustained_traffic(&api).await?;
-        let rss = bot.peak_rss_mib();
-        bot.stop().await;
-        (run, rss)
-    };
-    let ours = {
-        let db = cluster.database("sustained", SUSTAINED_OWNERS).await?;
-        let api = standin(SUSTAINED_OWNERS).await?;
-        let bot = Bot::propdesk(&api, cluster, "sustained").await?;
-        let before = commits(&db).await?;
-        let run = sustained_traffic(&api).await?;
-        let per_update = settled_commits(&db, before).await? / run.latencies.len() as f64;
-        let rss = bot.peak_rss_mib();
-        bot.stop().await;
-        api.assert_nothing_refused();
-        (run, rss, per_update)
-    };
+    let (bare, ours) = both(cluster, "sustained", SUSTAINED_OWNERS, |api| {
+        Box::pin(sustained_traffic(api))
+    })
+    .await?;
     table.section(&format!(
         "sustained: {SUSTAINED_RATE} updates/s for {} s, {SUSTAINED_OWNERS} owners (/start, menu button, dialogue button, dialogue text, /cancel)",
         SUSTAINED_FOR.as_secs()

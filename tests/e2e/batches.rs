@@ -61,17 +61,7 @@ async fn a_failing_update_in_a_batch_is_undone_and_retried_alone_while_the_other
     let app = spawn_app_with(StandInConfig::default(), |s| s.workers = 0).await;
     let processor = processor_of(&app);
     // Make the reply to /help impossible to store, as a broken handler would.
-    sqlx::raw_sql(
-        "CREATE FUNCTION refuse_help() RETURNS trigger LANGUAGE plpgsql AS $$
-         BEGIN
-           IF NEW.request->>'text' LIKE 'I can help%' THEN RAISE EXCEPTION 'simulated fault'; END IF;
-           RETURN NEW;
-         END $$;
-         CREATE TRIGGER refuse_help BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION refuse_help();",
-    )
-    .execute(&app.db.pool)
-    .await
-    .unwrap();
+    app.refuse_help_replies().await;
     let owners: Vec<i64> = (1..=4).map(|i| app.person(1700 + i, "en")).collect();
     let mut fine = Vec::new();
     for owner in &owners[..3] {
