@@ -131,6 +131,10 @@ pub struct ImportArgs {
     /// Check and count everything, write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Owners only: also remove the imported memberships this file no
+    /// longer lists (people who moved out), with the members they invited.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -102,9 +102,14 @@ async fn run(command: Command) -> Result<ExitCode> {
         }
         Command::Import(args) => {
             let db = open(&args.db).await?;
-            let result =
-                propdesk::import::run_import_command(&db.pool, args.kind, &args.file, args.dry_run)
-                    .await;
+            let result = propdesk::import::run_import_command(
+                &db.pool,
+                args.kind,
+                &args.file,
+                args.dry_run,
+                args.replace,
+            )
+            .await;
             db.close().await;
             result
         }

@@ -5,6 +5,7 @@ pub mod broadcasts;
 pub mod chats;
 pub mod decimal;
 pub mod fees;
+pub mod households;
 pub mod incidents;
 pub mod office_settings;
 pub mod people;

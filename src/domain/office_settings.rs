@@ -177,6 +177,12 @@ static SPECS: LazyLock<Vec<Spec>> = LazyLock::new(|| {
             Value::Number(5),
             texts::SETTING_TICKETS_PER_DAY,
         ),
+        plain(
+            "invite_hours",
+            Kind::Number { min: 1, max: 720 },
+            Value::Number(72),
+            texts::household::SETTING_INVITE_HOURS,
+        ),
     ];
     for kind in TicketKind::ALL {
         for priority in Priority::ALL.iter().rev() {
@@ -396,6 +402,8 @@ pub struct OfficeSettings {
     pub survey_auto_day: Option<u32>,
     /// Tickets one owner may file in a (local) day.
     pub tickets_per_day: u32,
+    /// Hours an owner's invitation link stays valid.
+    pub invite_hours: u32,
     deadlines: HashMap<(TicketKind, Priority), Deadline>,
 }
 
@@ -456,6 +464,7 @@ impl OfficeSettings {
                 _ => None,
             },
             tickets_per_day: number("tickets_per_day"),
+            invite_hours: number("invite_hours"),
             deadlines,
         }
     }
@@ -606,7 +615,7 @@ mod tests {
         }
         assert_eq!(
             specs().len(),
-            13 + TicketKind::ALL.len() * Priority::ALL.len()
+            14 + TicketKind::ALL.len() * Priority::ALL.len()
         );
     }
 

@@ -32,6 +32,13 @@ pub enum EffectKind {
     HandOff,
     /// End this dialogue and start `args.dialogue`. No outcome.
     StartDialogue,
+    /// Look up the unit typed in `args.text` (its code or a common variant
+    /// of it). Outcomes `found` (var `unit_code`), `choose` (var
+    /// `candidates`: codes to pick from — several variants, or close
+    /// matches), `none`.
+    FindUnit,
+    /// Monthly arrears reminders on (`args.on` true) or off. Outcome `saved`.
+    SetReminders,
 }
 
 /// A checked dialogue, ready for the engine.
@@ -172,6 +179,8 @@ pub enum NodeKind {
     },
     PickUnit {
         from: String,
+        /// The label of an "all my units" button (the var stays empty).
+        all: Option<Text>,
         save: String,
         next: String,
     },

@@ -43,6 +43,8 @@ pub enum Waiting {
     ReopenOrNew { ticket: i64, text: String },
     /// A staff member recording a visit's outcome: the note.
     VisitNote { visit: i64, outcome: Outcome },
+    /// A staff member refusing registration request #N: the reason.
+    RegistrationRefusal { ticket: i64 },
 }
 
 impl Waiting {
@@ -54,6 +56,7 @@ impl Waiting {
             Waiting::RatingComment { .. } => "rating_comment",
             Waiting::ReopenOrNew { .. } => "reopen_or_new",
             Waiting::VisitNote { .. } => "visit_note",
+            Waiting::RegistrationRefusal { .. } => "registration_refusal",
         }
     }
 }
@@ -239,6 +242,9 @@ async fn expired(
         Waiting::VisitNote { visit, .. } => {
             Request::text(texts::VISIT_NOTE_EXPIRED.fill(lang, &[("visit", &visit.to_string())]))
         }
+        Waiting::RegistrationRefusal { ticket } => Request::text(
+            texts::household::REFUSAL_EXPIRED.fill(lang, &[("id", &format!("#{ticket}"))]),
+        ),
         // The rating stands; an unsent comment or an unanswered offer needs
         // no notice.
         Waiting::RatingComment { .. } | Waiting::ReopenOrNew { .. } => return Ok(()),
@@ -271,6 +277,7 @@ mod tests {
                 visit: 4,
                 outcome: Outcome::OwnerAbsent,
             },
+            Waiting::RegistrationRefusal { ticket: 7 },
         ];
         for w in all {
             let json = serde_json::to_value(&w).unwrap();

@@ -11,6 +11,7 @@ use super::context::{chat_language, Ctx};
 use super::conversation::{self, Conversation, Key, Loaded, Waiting};
 use super::features::broadcast;
 use super::features::dialogue;
+use super::features::household;
 use super::features::incidents;
 use super::features::limits;
 use super::features::menu;
@@ -76,6 +77,14 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
     // A command goes to the one feature that declared it.
     if let Some(text) = msg.text().or(msg.caption()) {
         if text.trim_start().starts_with('/') {
+            // An invitation link opened: `/start <code>`.
+            if let Some(code) = from
+                .private
+                .then(|| household::start_payload(text, &ctx.app.settings.bot_username))
+                .flatten()
+            {
+                return household::accept_invite(ctx, from, msg, code).await;
+            }
             return on_command(ctx, from, msg, text).await;
         }
     }
@@ -175,6 +184,9 @@ async fn answers_the_question(
         Waiting::VisitNote { visit, outcome } => {
             visits::on_waiting(ctx, from, msg, visit, outcome).await
         }
+        Waiting::RegistrationRefusal { ticket } => {
+            household::on_refusal_reason(ctx, from, msg, ticket).await
+        }
         ref owner @ (Waiting::CancelReason { .. }
         | Waiting::RatingComment { .. }
         | Waiting::ReopenOrNew { .. })
@@ -244,6 +256,14 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
         | Callback::VisitConfirm { .. }
         | Callback::VisitReschedule { .. }
         | Callback::VisitMove { .. } => visits::on_button(ctx, &from, q, button).await,
+        Callback::RegistrationBind { .. }
+        | Callback::RegistrationRefuse(_)
+        | Callback::HouseholdInvite { .. }
+        | Callback::HouseholdRemove { .. }
+        | Callback::HouseholdRemoveYes { .. }
+        | Callback::HouseholdKeep
+        | Callback::Reminders(_)
+        | Callback::Unbind { .. } => household::on_button(ctx, &from, q, button).await,
     }
 }
 

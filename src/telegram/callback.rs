@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::incidents::IncidentId;
 use crate::domain::tickets::TicketId;
+use crate::domain::units::Role;
 use crate::domain::visits::Outcome;
 use crate::i18n::Lang;
 
@@ -185,6 +186,36 @@ pub enum Callback {
     VisitReschedule { visit: i64, at: DateTime<Utc> },
     /// Owner: move the visit to the slot `at`.
     VisitMove { visit: i64, at: DateTime<Utc> },
+    /// Staff: bind a registration request's applicant to its unit as `role`.
+    RegistrationBind { ticket: TicketId, role: Role },
+    /// Staff: refuse a registration request (asks for the reason).
+    RegistrationRefuse(TicketId),
+    /// Owner: a one-time invitation link to `unit` for a tenant or family.
+    HouseholdInvite { unit: i64, role: Role },
+    /// Owner: remove `person` from `unit` (asks first).
+    HouseholdRemove { unit: i64, person: i64 },
+    /// Owner: yes, remove `person` from `unit`.
+    HouseholdRemoveYes { unit: i64, person: i64 },
+    /// Owner: do not remove after all.
+    HouseholdKeep,
+    /// Arrears reminders on (true) or off, offered at registration.
+    Reminders(bool),
+    /// Staff: unbind `person` from `unit` (after `/unbind UNIT`).
+    Unbind { unit: i64, person: i64 },
+}
+
+fn role_code(role: Role) -> &'static str {
+    match role {
+        Role::Owner => "o",
+        Role::Tenant => "t",
+        Role::Family => "f",
+    }
+}
+
+fn role_of(code: &str) -> Option<Role> {
+    [Role::Owner, Role::Tenant, Role::Family]
+        .into_iter()
+        .find(|r| role_code(*r) == code)
 }
 
 fn minutes(at: DateTime<Utc>) -> i64 {
@@ -268,6 +299,16 @@ impl Callback {
             Callback::VisitConfirm { visit, at } => format!("v:c:{visit}:{}", minutes(*at)),
             Callback::VisitReschedule { visit, at } => format!("v:r:{visit}:{}", minutes(*at)),
             Callback::VisitMove { visit, at } => format!("v:m:{visit}:{}", minutes(*at)),
+            Callback::RegistrationBind { ticket, role } => {
+                format!("g:b:{}:{}", ticket.0, role_code(*role))
+            }
+            Callback::RegistrationRefuse(t) => format!("g:x:{}", t.0),
+            Callback::HouseholdInvite { unit, role } => format!("h:i:{unit}:{}", role_code(*role)),
+            Callback::HouseholdRemove { unit, person } => format!("h:r:{unit}:{person}"),
+            Callback::HouseholdRemoveYes { unit, person } => format!("h:y:{unit}:{person}"),
+            Callback::HouseholdKeep => "h:k".to_string(),
+            Callback::Reminders(on) => format!("h:m:{}", u8::from(*on)),
+            Callback::Unbind { unit, person } => format!("h:u:{unit}:{person}"),
         };
         format!("{VERSION}{body}")
     }
@@ -359,6 +400,29 @@ impl Callback {
                 let (visit, at) = visit_at(v, m)?;
                 Callback::VisitMove { visit, at }
             }
+            ["g", "b", t, role] => Callback::RegistrationBind {
+                ticket: ticket(t)?,
+                role: role_of(role)?,
+            },
+            ["g", "x", t] => Callback::RegistrationRefuse(ticket(t)?),
+            ["h", "i", u, role] => Callback::HouseholdInvite {
+                unit: id(u)?,
+                role: role_of(role).filter(|r| *r != Role::Owner)?,
+            },
+            ["h", "r", u, p] => Callback::HouseholdRemove {
+                unit: id(u)?,
+                person: id(p)?,
+            },
+            ["h", "y", u, p] => Callback::HouseholdRemoveYes {
+                unit: id(u)?,
+                person: id(p)?,
+            },
+            ["h", "k"] => Callback::HouseholdKeep,
+            ["h", "m", on] => Callback::Reminders(flag(on)?),
+            ["h", "u", u, p] => Callback::Unbind {
+                unit: id(u)?,
+                person: id(p)?,
+            },
             _ => return None,
         })
     }
@@ -430,7 +494,33 @@ mod tests {
             Callback::VisitConfirm { visit: v, at },
             Callback::VisitReschedule { visit: v, at },
             Callback::VisitMove { visit: v, at },
+            Callback::RegistrationRefuse(t),
+            Callback::HouseholdRemove {
+                unit: i64::MAX,
+                person: i64::MAX,
+            },
+            Callback::HouseholdRemoveYes {
+                unit: i64::MAX,
+                person: i64::MAX,
+            },
+            Callback::HouseholdKeep,
+            Callback::Reminders(true),
+            Callback::Reminders(false),
+            Callback::Unbind {
+                unit: i64::MAX,
+                person: i64::MAX,
+            },
         ];
+        all.extend(
+            [Role::Owner, Role::Tenant, Role::Family]
+                .map(|role| Callback::RegistrationBind { ticket: t, role }),
+        );
+        all.extend(
+            [Role::Tenant, Role::Family].map(|role| Callback::HouseholdInvite {
+                unit: i64::MAX,
+                role,
+            }),
+        );
         all.extend(MenuItem::ALL.map(Callback::Menu));
         all.extend(Lang::ALL.map(Callback::Language));
         all.extend(
@@ -533,6 +623,16 @@ mod tests {
             "1v:m:3:999999999999999999",
             "1x",
             "1:",
+            "1g:b:5:x",
+            "1g:b:0:o",
+            "1g:x:",
+            "1h:i:5:o",
+            "1h:i:-5:t",
+            "1h:r:5",
+            "1h:y:5:0",
+            "1h:m:2",
+            "1h:u:5:p",
+            "1h:k:1",
         ] {
             assert_eq!(Callback::decode(data), None, "{data:?}");
         }

@@ -177,7 +177,6 @@ catalogue! {
         SCHEDULED_OK ["id", "at"];
         HISTORY;
         NEWTICKET_USAGE: usage;
-        NO_SUCH_UNIT ["unit"];
         NEWTICKET_OK ["id"];
         STAFF_PRIVATE_ONLY;
         STAFF_USAGE: usage;
@@ -538,5 +537,65 @@ catalogue! {
         DUE_BY ["date"];
         LINE ["item", "due", "paid", "status"];
         AREA ["area", "approx", "rate"];
+    }
+    // Households: choose the unit, registration by staff, invitations,
+    // /household, /unbind (issue 11 items 2–4).
+    mod household {
+        CMD_HOUSEHOLD: command;
+        NOT_REGISTERED;
+        UNIT_HEADER ["unit", "role"];
+        MEMBER ["name", "role"];
+        MEMBER_YOU ["name", "role"];
+        INVITED_BY ["name", "role", "by"];
+        OWNER_ACTIONS;
+        NOT_OWNER_NOTE;
+        BUTTON_INVITE_FAMILY: button;
+        BUTTON_INVITE_TENANT: button;
+        BUTTON_REMOVE ["name"]: button;
+        INVITE_LINK ["role", "unit", "until", "link"];
+        ONLY_OWNERS: callback;
+        REMOVE_ASK ["name", "unit"];
+        BUTTON_REMOVE_YES: button;
+        BUTTON_REMOVE_NO: button;
+        REMOVE_KEPT;
+        REMOVED ["name", "unit"];
+        GONE_ALREADY ["unit"];
+        CANNOT_REMOVE_OWNER: callback;
+        YOU_WERE_REMOVED ["unit", "by"];
+        INVITE_INVALID;
+        INVITE_EXPIRED ["at"];
+        INVITE_USED;
+        INVITE_INVITER_GONE;
+        INVITE_OWN_LINK;
+        INVITE_ALREADY_MEMBER ["unit", "role"];
+        INVITE_WELCOME ["unit", "role", "by"];
+        INVITE_ACCEPTED ["name", "unit", "role"];
+        REMINDERS_ASK;
+        BUTTON_REMINDERS_ON: button;
+        BUTTON_REMINDERS_OFF: button;
+        BUTTON_BIND_OWNER: button;
+        BUTTON_BIND_TENANT: button;
+        BUTTON_BIND_FAMILY: button;
+        BUTTON_REFUSE: button;
+        BOUND_STAFF ["id", "name", "unit", "role"];
+        BOUND_APPLICANT ["unit", "role"];
+        BIND_NOTE ["unit", "role"];
+        NOT_PENDING: callback;
+        NO_APPLICANT: callback;
+        REFUSE_ASK ["id"];
+        REFUSED_STAFF ["id"];
+        REFUSED_APPLICANT ["id", "reason"];
+        REFUSAL_EXPIRED ["id"];
+        UNBIND_USAGE: usage;
+        NO_UNIT ["unit"];
+        NO_UNIT_CLOSE ["unit", "close"];
+        UNBIND_PICK ["unit"];
+        UNBIND_NOBODY ["unit"];
+        BUTTON_UNBIND ["name", "role"]: button;
+        UNBIND_NO_MATCH ["unit", "who"];
+        UNBIND_AMBIGUOUS ["unit", "who"];
+        UNBOUND ["unit", "names"];
+        UNBOUND_NOTICE ["unit"];
+        SETTING_INVITE_HOURS;
     }
 }

@@ -10,6 +10,7 @@ mod crash;
 mod db;
 mod dialogues;
 mod health;
+mod households;
 mod import;
 mod incidents;
 mod lanes;

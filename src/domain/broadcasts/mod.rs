@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
 use crate::domain::office_settings;
+use crate::domain::units::{self, UnitMatch};
 use crate::i18n::{Lang, MAX_TEXT};
 use crate::texts::{broadcast as texts, fill};
 
@@ -154,15 +155,26 @@ pub async fn count_audience(conn: &mut PgConnection, audience: &Audience) -> Res
     Ok((counts.all, counts.blocked))
 }
 
-/// Unit codes in `codes` that do not exist.
-pub async fn unknown_units(conn: &mut PgConnection, codes: &[String]) -> Result<Vec<String>> {
-    let rows = sqlx::query_scalar!(
-        r#"SELECT c AS "c!" FROM unnest($1::text[]) AS c WHERE NOT EXISTS (SELECT 1 FROM units WHERE code = c)"#,
-        codes
-    )
-    .fetch_all(conn)
-    .await?;
-    Ok(rows)
+/// The units a manager typed (codes or common variants of them), as the
+/// office's codes; and what matched none, each with its close codes if any.
+pub async fn resolve_units(
+    conn: &mut PgConnection,
+    typed: &[String],
+) -> Result<(Vec<String>, Vec<(String, Vec<String>)>)> {
+    let mut codes = Vec::new();
+    let mut unknown = Vec::new();
+    for t in typed {
+        match units::find_unit(conn, t).await? {
+            UnitMatch::Found(u) => codes.push(u.code),
+            UnitMatch::Several(close) | UnitMatch::Close(close) => {
+                unknown.push((t.clone(), close));
+            }
+            UnitMatch::Nothing => unknown.push((t.clone(), Vec::new())),
+        }
+    }
+    codes.sort();
+    codes.dedup();
+    Ok((codes, unknown))
 }
 
 /// Whether broadcast `id` asked for RSVP (so its Join answers can be an audience).

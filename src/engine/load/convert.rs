@@ -60,15 +60,24 @@ pub fn node(r: &mut Report, name: &str, line: usize, raw: &RawNode) -> Option<No
                 next: value(&n.next),
             }),
         ),
-        RawNode::PickUnit(n) => (
-            Some(&n.say),
-            n.retry.as_ref(),
-            save(r, &at, &n.save).map(|save| NodeKind::PickUnit {
-                from: n.from.as_ref().map_or_else(|| "units".into(), value),
-                save,
-                next: value(&n.next),
-            }),
-        ),
+        RawNode::PickUnit(n) => {
+            let all = n.all.as_ref().map(|a| label(r, a, "`all`"));
+            (
+                Some(&n.say),
+                n.retry.as_ref(),
+                save(r, &at, &n.save).and_then(|save| {
+                    Some(NodeKind::PickUnit {
+                        from: n.from.as_ref().map_or_else(|| "units".into(), value),
+                        all: match all {
+                            Some(label) => Some(label?),
+                            None => None,
+                        },
+                        save,
+                        next: value(&n.next),
+                    })
+                }),
+            )
+        }
         RawNode::Action(n) => (n.say.as_ref(), None, action(r, &at, n)),
         RawNode::Condition(n) => (n.say.as_ref(), None, condition(r, n)),
         RawNode::Goto(n) => (

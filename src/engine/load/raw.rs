@@ -292,6 +292,9 @@ pub struct PickUnitNode {
     pub retry: Option<S<RawText>>,
     /// The variable holding the units to offer; `units` when left out.
     pub from: Option<S<String>>,
+    /// The label of one more button, for all of the person's units at
+    /// once (`save` is then left empty).
+    pub all: Option<S<RawText>>,
     pub save: S<String>,
     pub next: S<String>,
 }

@@ -213,6 +213,11 @@ impl Run<'_> {
                         None => return self.broken(),
                     }
                 }
+                NodeKind::PickUnit {
+                    from, save, next, ..
+                } if pick_unit::only_one(self, from, save) => {
+                    id = next.clone();
+                }
                 NodeKind::End => return false,
                 NodeKind::Goto { dialogue } => {
                     goto::start(self, dialogue);
@@ -378,7 +383,7 @@ impl Run<'_> {
             NodeKind::Photo { optional, save, .. } => photo::rows(self, *optional, save),
             NodeKind::YesNo { .. } => yes_no::rows(self),
             NodeKind::Rating { .. } => rating::rows(self),
-            NodeKind::PickUnit { from, .. } => pick_unit::rows(self, from),
+            NodeKind::PickUnit { from, all, .. } => pick_unit::rows(self, from, all.as_ref()),
             _ => Vec::new(),
         };
         rows.push(nav);
@@ -455,9 +460,12 @@ impl Run<'_> {
                 yes_no::answer(self, save.as_ref(), yes, no, given)
             }
             NodeKind::Rating { save, next } => rating::answer(self, save, next, given),
-            NodeKind::PickUnit { from, save, next } => {
-                pick_unit::answer(self, from, save, next, given)
-            }
+            NodeKind::PickUnit {
+                from,
+                all,
+                save,
+                next,
+            } => pick_unit::answer(self, from, all.is_some(), save, next, given),
             NodeKind::Message { .. }
             | NodeKind::Action { .. }
             | NodeKind::Condition { .. }

@@ -15,6 +15,7 @@ use crate::domain::broadcasts::{
 };
 use crate::domain::office_settings;
 use crate::domain::staff::{self, StaffRole};
+use crate::domain::units::LIST_SEPARATORS;
 use crate::i18n::Lang;
 use crate::outbox::{Outgoing, Request, Target};
 use crate::processor::commands::{Chats, Command, Feature, Who};
@@ -431,18 +432,24 @@ async fn on_input(
             }
         }
         "units" if !text.is_empty() => {
-            let mut codes: Vec<String> = text
-                .split(|c: char| c == ',' || c == '，' || c == '、' || c.is_whitespace())
+            // Codes never hold spaces or list separators: either splits.
+            let typed: Vec<String> = text
+                .split(|c: char| LIST_SEPARATORS.contains(&c) || c.is_whitespace())
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
                 .collect();
-            codes.sort();
-            codes.dedup();
-            let unknown = bc::unknown_units(ctx.conn, &codes).await?;
+            let (codes, unknown) = bc::resolve_units(ctx.conn, &typed).await?;
             if !unknown.is_empty() {
+                let shown: Vec<String> = unknown
+                    .iter()
+                    .map(|(t, close)| match close.as_slice() {
+                        [] => t.clone(),
+                        close => format!("{t} → {}?", close.join(" / ")),
+                    })
+                    .collect();
                 let text = fill(
                     texts::UNKNOWN_UNITS.get(lang),
-                    &[("units", &unknown.join(", "))],
+                    &[("units", &shown.join(", "))],
                 );
                 return ask(ctx, from, b.id, text).await;
             }

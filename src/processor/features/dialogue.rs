@@ -103,6 +103,8 @@ pub async fn on_waiting(
             match name.as_str() {
                 "cancel" => return feed(ctx, who, conv, &Input::Cancel).await.map(|()| true),
                 "back" => return feed(ctx, who, conv, &Input::Back).await.map(|()| true),
+                // `/start CODE` is an invitation link: its own feature.
+                "start" if command.split_whitespace().nth(1).is_some() => return Ok(false),
                 "start" | "menu" => {
                     ask_resume(ctx, who, &conv.state).await?;
                     return Ok(true);
@@ -545,6 +547,7 @@ async fn facts_for(ctx: &mut Ctx<'_>, who: Who) -> Result<Facts> {
             .map(|u| UnitFact {
                 code: u.code.clone(),
                 role: u.role.as_str().to_string(),
+                is_default: u.is_default,
             })
             .collect(),
         timezone: ctx.app.settings.timezone,
@@ -582,9 +585,11 @@ async fn perform(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Outcome
         EffectKind::SetDefaultUnit => set_default_unit(ctx, who, effect).await,
         EffectKind::FileTicket => file_ticket(ctx, who, effect, false).await,
         EffectKind::HandOff => file_ticket(ctx, who, effect, true).await,
-        EffectKind::ShowFees => show_fees(ctx, who).await,
+        EffectKind::ShowFees => show_fees(ctx, who, effect).await,
         EffectKind::RecordSurvey => record_survey(ctx, who, effect).await,
         EffectKind::SaveSuggestion => save_suggestion(ctx, who, effect).await,
+        EffectKind::FindUnit => find_unit(ctx, effect).await,
+        EffectKind::SetReminders => set_reminders(ctx, who, effect).await,
         // Handled by the driver before effects are performed.
         EffectKind::StartDialogue => Ok(outcome("started")),
     }
@@ -705,8 +710,16 @@ async fn file_ticket(
         Some("low") => Priority::Low,
         _ => Priority::Normal,
     };
+    // A registration request names the unit the applicant found (any
+    // unit: they do not belong to one yet); anything else one of theirs.
     let unit_id = if kind == TicketKind::Registration {
-        None
+        match arg(effect, "unit") {
+            Some(code) => match units::find_unit(ctx.conn, code).await? {
+                units::UnitMatch::Found(u) if u.code == code => Some(u.id),
+                _ => None,
+            },
+            None => None,
+        }
     } else {
         unit_of(ctx, person.as_ref().map(|p| p.id), arg(effect, "unit")).await?
     };
@@ -741,6 +754,11 @@ async fn file_ticket(
             fields.insert(key.clone(), value.clone());
         }
     }
+    if kind == TicketKind::Registration {
+        // Whom staff bind when they accept the request.
+        fields.insert("applicant_user_id".into(), json!(who.user_id));
+        fields.insert("applicant_lang".into(), json!(who.lang.code()));
+    }
     let mut new = NewTicket::new(kind, description);
     new.category = arg(effect, "category")
         .or(arg(effect, "topic"))
@@ -762,11 +780,18 @@ async fn file_ticket(
     ))
 }
 
-async fn show_fees(ctx: &mut Ctx<'_>, who: Who) -> Result<Outcome> {
+/// The fees of the unit `args.unit` (one of the person's), or of all their
+/// units when none is named.
+async fn show_fees(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Outcome> {
     let Some(person) = people::find_person_by_telegram_id(ctx.conn, who.user_id).await? else {
         return Ok(outcome("no_units"));
     };
-    let units = fees::fees_for_person(ctx.conn, person.id).await?;
+    let mut units = fees::fees_for_person(ctx.conn, person.id).await?;
+    if let Some(code) = arg(effect, "unit") {
+        if units.iter().any(|u| u.code == code) {
+            units.retain(|u| u.code == code);
+        }
+    }
     if units.is_empty() {
         return Ok(outcome("no_units"));
     }
@@ -813,6 +838,33 @@ async fn record_survey(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<O
     )
     .await?;
     Ok(outcome("recorded"))
+}
+
+/// The unit typed in `args.text`: found, several or close ones to choose
+/// from, or none.
+async fn find_unit(ctx: &mut Ctx<'_>, effect: &Effect) -> Result<Outcome> {
+    let typed = arg(effect, "text").unwrap_or_default();
+    Ok(match units::find_unit(ctx.conn, typed).await? {
+        units::UnitMatch::Found(u) => outcome_with("found", [("unit_code", json!(u.code))]),
+        units::UnitMatch::Several(codes) | units::UnitMatch::Close(codes) => {
+            outcome_with("choose", [("candidates", json!(codes))])
+        }
+        units::UnitMatch::Nothing => outcome("none"),
+    })
+}
+
+/// Arrears reminders on or off, as chosen at registration.
+async fn set_reminders(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Outcome> {
+    let wanted = effect
+        .args
+        .get("on")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    if let Some(person) = people::find_person_by_telegram_id(ctx.conn, who.user_id).await? {
+        people::set_fee_reminders(ctx.conn, person.id, wanted).await?;
+    }
+    let state = super::household::reminders_state(ctx, who.lang, wanted).await?;
+    Ok(outcome_with("saved", [("reminders_state", json!(state))]))
 }
 
 async fn save_suggestion(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Outcome> {

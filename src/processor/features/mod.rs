@@ -5,6 +5,7 @@
 
 pub mod broadcast;
 pub mod dialogue;
+pub mod household;
 pub mod incidents;
 pub mod limits;
 pub mod menu;

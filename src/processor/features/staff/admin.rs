@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 
-use super::desk::{file_ticket_as, split_first, Desk};
+use super::desk::{file_ticket_as, split_first, unit_arg, Desk};
 use crate::domain::office_settings;
 use crate::domain::staff::{self, StaffRole};
 use crate::domain::tickets::{self, Actor, Channel, NewTicket};
@@ -29,15 +29,16 @@ pub async fn new_ticket(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()>
     if text.is_empty() {
         return desk.say_phrase(ctx, texts::NEWTICKET_USAGE, &[]).await;
     }
+    let Some(found) = unit_arg(ctx, desk.chat_id, desk.lang, unit_code).await? else {
+        return Ok(());
+    };
     let Some(units::UnitContact {
         unit_id,
         person_id,
         telegram_user_id: owner_user,
-    }) = units::with_contact(ctx.conn, unit_code).await?
+    }) = units::with_contact(ctx.conn, &found.code).await?
     else {
-        return desk
-            .say_phrase(ctx, texts::NO_SUCH_UNIT, &[("unit", unit_code)])
-            .await;
+        return Ok(());
     };
     let mut new = NewTicket::new(kind, text);
     new.unit_id = Some(unit_id);

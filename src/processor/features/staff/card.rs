@@ -9,6 +9,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use crate::domain::staff::{self, mask_phone, Staff};
 use crate::domain::tickets::{self, Ticket, TicketId, TicketStatus};
+use crate::domain::units::Role;
 use crate::i18n::Lang;
 use crate::outbox::{self, Lane, Outgoing, Request, Target};
 use crate::processor::context::{chat_language, App, Ctx};
@@ -165,9 +166,40 @@ pub fn render(
 }
 
 /// Claim and Assign while open; Assign (to hand it on) while held; none
-/// once finished.
+/// once finished. A registration request naming a unit also gets a row to
+/// bind the applicant as owner, tenant or family, and a Refuse button.
 #[must_use]
 pub fn buttons(t: &Ticket, lang: Lang) -> Option<InlineKeyboardMarkup> {
+    let queue = queue_buttons(t, lang)?;
+    if t.kind != tickets::TicketKind::Registration || t.unit_id.is_none() {
+        return Some(queue);
+    }
+    let id = t.id;
+    let bind = |role: Role, label: texts::Phrase| {
+        InlineKeyboardButton::callback(
+            label.get(lang),
+            Callback::RegistrationBind { ticket: id, role }.encode(),
+        )
+    };
+    let mut rows = vec![vec![
+        bind(Role::Owner, texts::household::BUTTON_BIND_OWNER),
+        bind(Role::Tenant, texts::household::BUTTON_BIND_TENANT),
+        bind(Role::Family, texts::household::BUTTON_BIND_FAMILY),
+    ]];
+    let mut last = queue
+        .inline_keyboard
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
+    last.push(InlineKeyboardButton::callback(
+        texts::household::BUTTON_REFUSE.get(lang),
+        Callback::RegistrationRefuse(id).encode(),
+    ));
+    rows.push(last);
+    Some(InlineKeyboardMarkup::new(rows))
+}
+
+fn queue_buttons(t: &Ticket, lang: Lang) -> Option<InlineKeyboardMarkup> {
     let id = t.id.0;
     match t.status {
         TicketStatus::Open => Some(InlineKeyboardMarkup::new([[

@@ -11,6 +11,7 @@ use crate::domain::staff::StaffRole;
 use crate::domain::tickets;
 use crate::processor::commands::{Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
+use crate::processor::features::household;
 use crate::texts;
 
 /// The staff desk's commands (the least role each needs; finer checks come
@@ -34,6 +35,7 @@ pub const COMMANDS: &[Command] = &[
     staff("settings", StaffRole::Manager),
     staff("ban", super::ban::NEEDS),
     staff("unban", super::ban::NEEDS),
+    staff("unbind", StaffRole::Butler),
     // In a group /help lists the staff commands; privately it is the menu's.
     Command::new(
         "help",
@@ -67,6 +69,7 @@ pub enum StaffCommand {
     Newticket(String),
     Staff(String),
     Settings(String),
+    Unbind(String),
 }
 
 impl StaffCommand {
@@ -89,6 +92,7 @@ impl StaffCommand {
             StaffCommand::Newticket(_) => "newticket",
             StaffCommand::Staff(_) => "staff",
             StaffCommand::Settings(_) => "settings",
+            StaffCommand::Unbind(_) => "unbind",
         }
     }
 
@@ -159,5 +163,6 @@ pub async fn run(
         StaffCommand::Newticket(arg) => admin::new_ticket(ctx, desk, &arg).await,
         StaffCommand::Staff(arg) => admin::roster(ctx, desk, &arg).await,
         StaffCommand::Settings(arg) => admin::office_settings_command(ctx, desk, &arg).await,
+        StaffCommand::Unbind(arg) => household::unbind_command(ctx, desk, &arg).await,
     }
 }

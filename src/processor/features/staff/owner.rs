@@ -405,9 +405,10 @@ pub async fn on_waiting(
             conversation::clear(ctx.conn, key(chat)).await?;
             Ok(false)
         }
-        Waiting::Dialogue { .. } | Waiting::BroadcastDraft { .. } | Waiting::VisitNote { .. } => {
-            Ok(false)
-        }
+        Waiting::Dialogue { .. }
+        | Waiting::BroadcastDraft { .. }
+        | Waiting::VisitNote { .. }
+        | Waiting::RegistrationRefusal { .. } => Ok(false),
     }
 }
 
