@@ -35,6 +35,7 @@ fn facts() -> Facts {
         .map(|c| UnitFact {
             code: (*c).to_string(),
             role: "owner".into(),
+            is_default: false,
         })
         .collect();
     Facts {
