@@ -198,6 +198,7 @@ pub async fn serve(
                 bot.clone(),
                 settings.poll_timeout,
                 inbox_wake.clone(),
+                crate::db::notifier(pool.clone(), crate::inbox::NOTIFY_CHANNEL, stop.clone()),
                 stop.clone(),
             ),
         ),
@@ -223,7 +224,15 @@ pub async fn serve(
                 pool.clone(),
                 app,
                 settings.workers,
-                inbox_wake,
+                processor::Wakes {
+                    inbox: inbox_wake,
+                    outbox: outbox_wake.clone(),
+                    outbox_elsewhere: crate::db::notifier(
+                        pool.clone(),
+                        crate::outbox::NOTIFY_CHANNEL,
+                        stop.clone(),
+                    ),
+                },
                 stop.clone(),
             ),
         );

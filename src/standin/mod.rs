@@ -475,6 +475,13 @@ impl StandIn {
         self.lock().messages(chat_id)
     }
 
+    /// The bot's messages in every chat from the `cursor`-th on, in the
+    /// order sent: a load driver reads what is new without copying the rest.
+    #[must_use]
+    pub fn messages_since(&self, cursor: usize) -> Vec<SentMessage> {
+        self.lock().messages_since(cursor)
+    }
+
     /// Waits until a bot message in `chat_id` satisfies `predicate`.
     pub async fn wait_for_message<P>(
         &self,
@@ -618,6 +625,13 @@ impl StandIn {
                 list.join("\n")
             );
         }
+    }
+
+    /// How many getUpdates calls the bot has made (a load driver waits for
+    /// the first to know the bot is up, without copying the request log).
+    #[must_use]
+    pub fn polls(&self) -> u64 {
+        self.lock().poll_generation
     }
 
     /// Updates queued and not yet confirmed.

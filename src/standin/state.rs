@@ -712,6 +712,10 @@ impl State {
 
     // ---- reading ---------------------------------------------------------
 
+    pub(crate) fn messages_since(&self, cursor: usize) -> Vec<SentMessage> {
+        self.bot_messages.get(cursor..).unwrap_or_default().to_vec()
+    }
+
     pub(crate) fn messages(&self, chat_id: i64) -> Vec<SentMessage> {
         self.bot_messages
             .iter()

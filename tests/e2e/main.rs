@@ -2,6 +2,7 @@
 //! and the Bot API stand-in. `TEST_LOG=1` shows the bot's logs.
 
 mod abuse;
+mod batches;
 mod broadcasts;
 mod chats;
 mod conversation;

@@ -337,23 +337,37 @@ async fn run(ctx: &mut Ctx<'_>, who: Who, mut dialogue: Dialogue, mut step: Step
 /// Queues the replies; at the end of a conversation the main menu comes
 /// with the last one.
 async fn send_replies(ctx: &mut Ctx<'_>, who: Who, replies: Vec<Reply>, ended: bool) -> Result<()> {
-    let count = replies.len();
-    for (i, reply) in replies.into_iter().enumerate() {
-        let markup = match reply.keyboard {
-            Keyboard::None if ended && i + 1 == count => Some(main_menu(who.lang).into()),
-            other => markup_of(other),
-        };
-        let request = Request::SendMessage {
-            text: reply.text,
-            reply_markup: markup,
-            reply_to: None,
-        };
+    for request in requests_for(replies, ended, who.lang) {
         ctx.reply(who.chat_id, request).await?;
     }
-    if ended && count == 0 {
-        show_menu(ctx, who, texts::MENU).await?;
-    }
     Ok(())
+}
+
+/// The messages that show an engine step's replies (pure: the benchmark's
+/// bare bot answers with exactly these). At the end of a conversation the
+/// main menu comes with the last one, or alone when there is none.
+#[must_use]
+pub fn requests_for(replies: Vec<Reply>, ended: bool, lang: Lang) -> Vec<Request> {
+    let count = replies.len();
+    let mut requests: Vec<Request> = replies
+        .into_iter()
+        .enumerate()
+        .map(|(i, reply)| {
+            let markup = match reply.keyboard {
+                Keyboard::None if ended && i + 1 == count => Some(main_menu(lang).into()),
+                other => markup_of(other),
+            };
+            Request::SendMessage {
+                text: reply.text,
+                reply_markup: markup,
+                reply_to: None,
+            }
+        })
+        .collect();
+    if ended && count == 0 {
+        requests.push(Request::text_with(texts::MENU.get(lang), main_menu(lang)));
+    }
+    requests
 }
 
 fn markup_of(keyboard: Keyboard) -> Option<ReplyMarkup> {
