@@ -12,6 +12,7 @@ mod health;
 mod import;
 mod incidents;
 mod lanes;
+mod languages;
 mod owners;
 mod pg_restart;
 mod pipeline;
