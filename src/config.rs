@@ -119,6 +119,8 @@ pub struct ConsoleArgs {
 pub enum LangArg {
     Zh,
     En,
+    #[value(name = "zh-Hant")]
+    ZhHant,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -15,6 +15,7 @@ mod import;
 mod incidents;
 mod intents;
 mod lanes;
+mod languages;
 mod managers;
 mod owners;
 mod pg_restart;

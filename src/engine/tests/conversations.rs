@@ -440,7 +440,7 @@ fn the_consultation_answers_from_the_file_and_falls_back_to_a_ticket() {
 /// Number, date and location prompts and a `several_units` branch, which
 /// the shipped dialogues do not use yet.
 const OTHER_KINDS: &str = r#"id = "visit"
-title = { zh = "来访", en = "Visit" }
+title = { zh = "来访", en = "Visit", zh-Hant = "來訪" }
 start = "units"
 
 [nodes.units]
@@ -450,7 +450,7 @@ else = "people"
 
 [nodes.people]
 kind = "number"
-say = { zh = "几位？", en = "How many people?" }
+say = { zh = "几位？", en = "How many people?", zh-Hant = "幾位？" }
 min = 1
 max = 6
 save = "people"
@@ -458,21 +458,21 @@ next = "day"
 
 [nodes.day]
 kind = "date"
-say = { zh = "哪天？", en = "Which day?" }
+say = { zh = "哪天？", en = "Which day?", zh-Hant = "哪天？" }
 days = 3
 save = "day"
 next = "where"
 
 [nodes.where]
 kind = "location"
-say = { zh = "在哪？", en = "Where?" }
+say = { zh = "在哪？", en = "Where?", zh-Hant = "在哪？" }
 optional = true
 save = "spot"
 next = "bye"
 
 [nodes.bye]
 kind = "end"
-say = { zh = "{people} 人，{day}，{spot}", en = "{people} people on {day} at {spot}" }
+say = { zh = "{people} 人，{day}，{spot}", en = "{people} people on {day} at {spot}", zh-Hant = "{people} 人，{day}，{spot}" }
 "#;
 
 #[test]

@@ -89,11 +89,11 @@ pub async fn on_waiting(
     state: State,
     album: Vec<engine::Photo>,
 ) -> Result<bool> {
-    let conv = Conversation { state, album };
-    let who = Who {
-        lang: conv.state.lang,
-        ..Who::of(from)
-    };
+    // The dialogue goes on in the person's language as it is now: a /lang
+    // pressed mid-dialogue counts from this answer on.
+    let mut conv = Conversation { state, album };
+    conv.state.lang = from.lang;
+    let who = Who::of(from);
     if let Some(text) = msg.text() {
         if let Some(command) = text.strip_prefix('/') {
             let name = command
@@ -164,7 +164,7 @@ pub async fn on_resume_button(
     resume: bool,
 ) -> Result<()> {
     answer(ctx, q, None).await?;
-    let conv = match load_or_expire(ctx, Who::of(from)).await? {
+    let mut conv = match load_or_expire(ctx, Who::of(from)).await? {
         Found::Live(conv) => *conv,
         Found::Expired => return Ok(()),
         Found::Absent => {
@@ -176,10 +176,8 @@ pub async fn on_resume_button(
             return Ok(());
         }
     };
-    let who = Who {
-        lang: conv.state.lang,
-        ..Who::of(from)
-    };
+    conv.state.lang = from.lang;
+    let who = Who::of(from);
     if resume {
         let facts = facts_for(ctx, who).await?;
         let Some(dialogue) = ctx.app.dialogues.get(&conv.state.dialogue) else {
@@ -219,15 +217,7 @@ pub async fn start(ctx: &mut Ctx<'_>, who: Who, id: &str) -> Result<()> {
 
 async fn begin(ctx: &mut Ctx<'_>, who: Who, id: &str, prefill: &Prefill) -> Result<()> {
     if let Some(conv) = load(ctx, who).await? {
-        return ask_resume(
-            ctx,
-            Who {
-                lang: conv.state.lang,
-                ..who
-            },
-            &conv.state,
-        )
-        .await;
+        return ask_resume(ctx, who, &conv.state).await;
     }
     let Some(dialogue) = ctx.app.dialogues.get(id).cloned() else {
         anyhow::bail!("the menu names dialogue {id:?}, which is not loaded");
@@ -240,15 +230,13 @@ async fn begin(ctx: &mut Ctx<'_>, who: Who, id: &str, prefill: &Prefill) -> Resu
 /// Gives `input` to the chat's conversation; false when there is none.
 /// A draft that has just expired counts as answered (its owner was told).
 pub async fn input(ctx: &mut Ctx<'_>, who: Who, input: &Input) -> Result<bool> {
-    let conv = match load_or_expire(ctx, who).await? {
+    let mut conv = match load_or_expire(ctx, who).await? {
         Found::Live(conv) => *conv,
         Found::Expired => return Ok(true),
         Found::Absent => return Ok(false),
     };
-    let who = Who {
-        lang: conv.state.lang,
-        ..who
-    };
+    // In the person's language as it is now (see `on_waiting`).
+    conv.state.lang = who.lang;
     feed(ctx, who, conv, input).await?;
     Ok(true)
 }
