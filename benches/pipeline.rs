@@ -910,6 +910,7 @@ mod bare {
             units: vec![UnitFact {
                 code: "B-1".into(),
                 role: "owner".into(),
+                is_default: true,
             }],
             timezone: chrono_tz::Asia::Shanghai,
             duty_phone: "0755-8888 0000".into(),

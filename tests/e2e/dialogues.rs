@@ -119,7 +119,7 @@ impl<'a> Chat<'a> {
     }
 }
 
-async fn unit(pool: &PgPool, code: &str, area_m2: f64) -> i64 {
+pub(crate) async fn unit(pool: &PgPool, code: &str, area_m2: f64) -> i64 {
     let parts: Vec<&str> = code.split('-').collect();
     let room: i32 = parts[2].parse().expect("room number");
     sqlx::query_scalar(
@@ -150,7 +150,7 @@ async fn person(pool: &PgPool, name: &str, phone: &str, telegram: Option<i64>) -
     .expect("insert person")
 }
 
-async fn member(pool: &PgPool, unit: i64, person: i64, role: &str, is_default: bool) {
+pub(crate) async fn member(pool: &PgPool, unit: i64, person: i64, role: &str, is_default: bool) {
     sqlx::query(
         "INSERT INTO unit_members (unit_id, person_id, role, is_default) VALUES ($1, $2, $3, $4)",
     )

@@ -9,7 +9,8 @@
 use propdesk::standin::SentMessage;
 
 use crate::dialogues::{
-    conversation_node, count, registered_owner, spawn, spawn_with, ticket_number, Chat,
+    conversation_node, count, member, registered_owner, spawn, spawn_with, ticket_number, unit,
+    Chat,
 };
 use crate::support::TestApp;
 
@@ -373,4 +374,31 @@ async fn words_nobody_declared_and_bad_input_get_the_menu_and_change_nothing() {
     assert_eq!(count(pool, "SELECT count(*) FROM tickets").await, 0);
     assert_eq!(count(pool, "SELECT count(*) FROM conversations").await, 0);
     app.finish().await;
+}
+
+#[tokio::test]
+async fn an_owner_of_two_units_hears_the_duty_phone_before_being_asked_which_unit() {
+    // owner (units 3-2-6121 and 3-2-6122): 楼上漏水了，天花板一直在滴
+    // bot:   ⚠️ … 请立即拨打物业值班电话 0755-2660 1234 …   ← first
+    // bot:   这次是为哪个房号？（✅ 为默认房号）
+    let app = spawn_with(|s| {
+        s.processor.duty_phone = "0755-2660 1234".into();
+    })
+    .await;
+    let pool = &app.db.pool;
+    let (person, _) = registered_owner(pool, 6121, "+8613800006121", "3-2-6121").await;
+    let second = unit(pool, "3-2-6122", 88.0).await;
+    member(pool, second, person, "owner", false).await;
+    let mut chat = Chat::new(&app, 6121, "zh");
+    chat.say("楼上漏水了，天花板一直在滴");
+    let first = chat.new_messages().await;
+    let texts = bodies(&first);
+    assert!(
+        texts[0].contains("0755-2660 1234"),
+        "the duty phone before the unit question: {texts:?}"
+    );
+    assert!(
+        texts[1..].iter().any(|t| t.contains("这次是为哪个房号")),
+        "then the unit question: {texts:?}"
+    );
 }

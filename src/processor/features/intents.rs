@@ -14,6 +14,7 @@ use anyhow::Result;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::{dialogue, incidents, menu};
+use crate::domain::{people, units};
 use crate::engine::intent::{Intent, Route};
 use crate::outbox::Request;
 use crate::processor::context::Ctx;
@@ -105,6 +106,9 @@ pub async fn on_button(
 /// Starts `intent`'s dialogue with what `text` says. A repair that is no
 /// emergency first offers an outage declared for the owner's building.
 async fn start(ctx: &mut Ctx<'_>, from: &Sender, intent: &Intent, text: &str) -> Result<()> {
+    if intent.is_urgent() && asks_unit_first(ctx, from).await? {
+        duty_phone_now(ctx, from).await?;
+    }
     if intent.dialogue == "repair"
         && !intent.is_urgent()
         && incidents::offer_before_repair(ctx, from).await?
@@ -112,6 +116,15 @@ async fn start(ctx: &mut Ctx<'_>, from: &Sender, intent: &Intent, text: &str) ->
         return Ok(());
     }
     dialogue::start_prefilled(ctx, from, &intent.dialogue, &intent.prefill(text)).await
+}
+
+/// Whether the dialogue will first ask which unit (the person has several):
+/// an emergency's duty phone must not wait behind that question.
+async fn asks_unit_first(ctx: &mut Ctx<'_>, from: &Sender) -> Result<bool> {
+    let Some(person) = people::find_person_by_telegram_id(ctx.conn, from.user_id).await? else {
+        return Ok(false);
+    };
+    Ok(units::units_of_person(ctx.conn, person.id).await?.len() > 1)
 }
 
 /// `question` with a button per intent offered (dialogue · label) and one
