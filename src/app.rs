@@ -244,6 +244,7 @@ pub async fn serve(
                 bot.clone(),
                 settings.poll_timeout,
                 inbox_wake.clone(),
+                crate::db::notifier(pool.clone(), crate::inbox::NOTIFY_CHANNEL, stop.clone()),
                 stop.clone(),
             ),
         ),
@@ -269,7 +270,15 @@ pub async fn serve(
                 pool.clone(),
                 app,
                 settings.workers,
-                inbox_wake,
+                processor::Wakes {
+                    inbox: inbox_wake,
+                    outbox: outbox_wake.clone(),
+                    outbox_elsewhere: crate::db::notifier(
+                        pool.clone(),
+                        crate::outbox::NOTIFY_CHANNEL,
+                        stop.clone(),
+                    ),
+                },
                 stop.clone(),
             ),
         );
@@ -389,10 +398,13 @@ fn join_error_cause(e: task::JoinError) -> anyhow::Error {
     anyhow::anyhow!("it panicked: {message}")
 }
 
-/// setMyCommands in Chinese (the default) and English. Failure is logged,
+/// setMyCommands in Chinese (the default) and each language with a menu
+/// code of its own (see [`Lang::telegram_menu_code`]). Failure is logged,
 /// not fatal: the commands still work, Telegram just does not list them.
 async fn register_commands(bot: &Bot) {
-    let each = Lang::ALL.into_iter().map(|l| (l, Some(l.code())));
+    let each = Lang::ALL
+        .into_iter()
+        .filter_map(|l| l.telegram_menu_code().map(|code| (l, Some(code))));
     for (lang, code) in std::iter::once((Lang::default(), None)).chain(each) {
         let commands = menu_commands(lang)
             .into_iter()
@@ -540,8 +552,8 @@ mod tests {
     #[test]
     fn serve_refuses_a_catalogue_with_a_missing_language() {
         let dir = folder_with_texts(
-            r#"menu = { zh = "主菜单：", en = "Main menu:" }"#,
-            r#"menu = { zh = "主菜单：" }"#,
+            r#"menu = { zh = "主菜单：", en = "Main menu:", zh-Hant = "主菜單：" }"#,
+            r#"menu = { zh = "主菜单：", zh-Hant = "主菜單：" }"#,
         );
         let err = load_texts(dir.path()).unwrap_err().to_string();
         let file = dir.path().join("texts.toml");

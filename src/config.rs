@@ -119,6 +119,8 @@ pub struct ConsoleArgs {
 pub enum LangArg {
     Zh,
     En,
+    #[value(name = "zh-Hant")]
+    ZhHant,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -131,6 +133,10 @@ pub struct ImportArgs {
     /// Check and count everything, write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Owners only: also remove the imported memberships this file no
+    /// longer lists (people who moved out), with the members they invited.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -145,6 +151,10 @@ pub enum StaffCommand {
         name: String,
         #[arg(long, value_enum)]
         role: StaffRoleArg,
+        /// The department they work in (engineering, cleaning …), counted
+        /// per department in the reports.
+        #[arg(long)]
+        department: Option<String>,
     },
 }
 

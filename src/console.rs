@@ -30,6 +30,7 @@ pub async fn run(pool: &PgPool, args: &ConsoleArgs) -> Result<()> {
     let lang = match args.lang {
         LangArg::Zh => Lang::Zh,
         LangArg::En => Lang::En,
+        LangArg::ZhHant => Lang::ZhHant,
     };
     let app = App {
         settings: ProcessorSettings::defaults(),

@@ -17,25 +17,57 @@ pub const NOTIFY_CHANNEL: &str = "propdesk_inbox";
 /// rest is for operators looking into what happened.
 pub const RETENTION: chrono::Duration = chrono::Duration::days(30);
 
-/// Inserts one update; returns false if it was already there (a redelivery).
+/// Inserts one update and, if it is new, wakes the processors of every
+/// replica (on commit); returns false if it was already there (a redelivery).
 pub async fn insert(conn: &mut PgConnection, update: &Update) -> Result<bool> {
-    let payload = serde_json::to_value(update).context("serialising an update")?;
-    let inserted = sqlx::query!(
-        "INSERT INTO inbox (update_id, chat_id, user_id, kind, payload)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (update_id) DO NOTHING",
-        i64::from(update.id.0),
-        update.chat().map(|c| c.id.0),
-        update.from().and_then(|u| i64::try_from(u.id.0).ok()),
-        kind_name(&update.kind),
-        payload
+    Ok(insert_many(conn, std::slice::from_ref(update), true).await? == 1)
+}
+
+/// Inserts a batch of updates in one statement; returns how many were new
+/// (the rest were redeliveries). With `notify`, a new one wakes the
+/// processors of every replica on commit; without, the caller wakes them
+/// after its commit (a NOTIFY holds a database-wide lock through its
+/// transaction's commit, so transactions that notify cannot share a WAL
+/// flush with one another: see `db::notifier`).
+pub async fn insert_many(conn: &mut PgConnection, updates: &[Update], notify: bool) -> Result<u64> {
+    if updates.is_empty() {
+        return Ok(0);
+    }
+    let mut ids = Vec::with_capacity(updates.len());
+    let mut chats = Vec::with_capacity(updates.len());
+    let mut users = Vec::with_capacity(updates.len());
+    let mut kinds = Vec::with_capacity(updates.len());
+    let mut payloads = Vec::with_capacity(updates.len());
+    for update in updates {
+        ids.push(i64::from(update.id.0));
+        chats.push(update.chat().map(|c| c.id.0));
+        users.push(update.from().and_then(|u| i64::try_from(u.id.0).ok()));
+        kinds.push(kind_name(&update.kind));
+        payloads.push(serde_json::to_value(update).context("serialising an update")?);
+    }
+    let row = sqlx::query!(
+        r#"WITH stored AS (
+               INSERT INTO inbox (update_id, chat_id, user_id, kind, payload)
+               SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::jsonb[])
+               ON CONFLICT (update_id) DO NOTHING
+               RETURNING update_id),
+           -- Referenced below so it runs: one NOTIFY, only when asked and
+           -- something is new.
+           woken AS (SELECT pg_notify($6, '') FROM stored WHERE $7 LIMIT 1)
+           SELECT (SELECT count(*) FROM stored) AS "inserted!",
+                  (SELECT count(*) FROM woken) AS "woken!""#,
+        &ids,
+        &chats as &[Option<i64>],
+        &users as &[Option<i64>],
+        &kinds as &[&str],
+        &payloads,
+        NOTIFY_CHANNEL,
+        notify
     )
-    .execute(&mut *conn)
-    .await?
-    .rows_affected()
-        == 1;
-    notify(&mut *conn).await?;
-    Ok(inserted)
+    .fetch_one(&mut *conn)
+    .await
+    .context("storing updates in the inbox")?;
+    Ok(u64::try_from(row.inserted).unwrap_or(0))
 }
 
 /// Wakes the processors of every replica.
@@ -75,40 +107,58 @@ pub struct Claimed {
     pub payload: String,
 }
 
-/// Claims the oldest open update whose chat has no earlier open update
-/// (`FOR UPDATE SKIP LOCKED`): one chat's updates go in order while other
-/// chats go on in parallel, on any replica.
-pub async fn claim_next(tx: &mut PgConnection) -> Result<Option<Claimed>> {
-    let row = sqlx::query!(
+/// Claims up to `limit` open updates, each the oldest open update of its
+/// chat (`FOR UPDATE SKIP LOCKED`), oldest first: one chat's updates go in
+/// order — its next one is not a head until this claim's transaction ends —
+/// while other chats go on in parallel, on any replica. The caller handles
+/// them in one transaction, each in its own savepoint.
+pub async fn claim_batch(tx: &mut PgConnection, limit: i64) -> Result<Vec<Claimed>> {
+    // The head test is a scalar subquery, which PostgreSQL always runs as a
+    // probe of `inbox_open_by_chat` per candidate. Written as NOT EXISTS it
+    // becomes an anti-join whose plan follows the table's statistics: on a
+    // young table (stale statistics) that plan scans the whole index per
+    // candidate, and a claim that finds fewer free heads than it asks for
+    // (the rest are locked by other workers) visits every open update —
+    // 0.7 s a claim in a burst of 2,000 updates, against 5 ms this way.
+    let rows = sqlx::query!(
         r#"SELECT i.update_id, i.chat_id, i.payload::text AS "payload!", i.attempts
-           FROM inbox i
-          WHERE i.processed_at IS NULL AND i.parked_at IS NULL AND i.next_attempt_at <= now()
-            AND NOT EXISTS (
-                SELECT 1 FROM inbox j
-                 WHERE j.chat_id = i.chat_id
-                   AND j.processed_at IS NULL AND j.parked_at IS NULL
-                   AND j.update_id < i.update_id)
-          ORDER BY i.update_id
-          LIMIT 1
-          FOR UPDATE SKIP LOCKED"#
+             FROM inbox i
+            WHERE i.processed_at IS NULL AND i.parked_at IS NULL AND i.next_attempt_at <= now()
+              AND (i.chat_id IS NULL  -- no chat, no order to keep
+                   OR i.update_id = (
+                      SELECT j.update_id FROM inbox j
+                       WHERE j.chat_id = i.chat_id
+                         AND j.processed_at IS NULL AND j.parked_at IS NULL
+                       ORDER BY j.chat_id, j.update_id
+                       LIMIT 1))
+            ORDER BY i.update_id
+            LIMIT $1
+              FOR UPDATE SKIP LOCKED"#,
+        limit
     )
-    .fetch_optional(&mut *tx)
+    .fetch_all(&mut *tx)
     .await
-    .context("claiming an update")?;
-    Ok(row.map(|row| Claimed {
-        update_id: row.update_id,
-        chat_id: row.chat_id,
-        attempts: row.attempts,
-        payload: row.payload,
-    }))
+    .context("claiming updates")?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Claimed {
+            update_id: row.update_id,
+            chat_id: row.chat_id,
+            attempts: row.attempts,
+            payload: row.payload,
+        })
+        .collect())
 }
 
-/// Records that an update's work committed.
-pub async fn mark_processed(tx: &mut PgConnection, update_id: i64) -> Result<()> {
+/// Records that these updates' work committed (in the same transaction).
+pub async fn mark_processed(tx: &mut PgConnection, update_ids: &[i64]) -> Result<()> {
+    if update_ids.is_empty() {
+        return Ok(());
+    }
     sqlx::query!(
         "UPDATE inbox SET processed_at = now(), attempts = attempts + 1, last_error = NULL
-          WHERE update_id = $1",
-        update_id
+          WHERE update_id = ANY($1)",
+        update_ids
     )
     .execute(&mut *tx)
     .await?;
@@ -246,6 +296,23 @@ pub async fn next_album(
     .fetch_optional(&mut *conn)
     .await?;
     Ok(next.flatten())
+}
+
+/// The text of the message update `update_id` sent in `chat_id`: a button
+/// may name the message it asks about, and must never read another chat's.
+pub async fn text_of(
+    conn: &mut PgConnection,
+    chat_id: i64,
+    update_id: i64,
+) -> Result<Option<String>> {
+    let text: Option<Option<String>> = sqlx::query_scalar!(
+        "SELECT payload->'message'->>'text' FROM inbox WHERE update_id = $1 AND chat_id = $2",
+        update_id,
+        chat_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(text.flatten())
 }
 
 /// Messages `user_id` sent in their private chat in the minute up to and

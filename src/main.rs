@@ -102,9 +102,14 @@ async fn run(command: Command) -> Result<ExitCode> {
         }
         Command::Import(args) => {
             let db = open(&args.db).await?;
-            let result =
-                propdesk::import::run_import_command(&db.pool, args.kind, &args.file, args.dry_run)
-                    .await;
+            let result = propdesk::import::run_import_command(
+                &db.pool,
+                args.kind,
+                &args.file,
+                args.dry_run,
+                args.replace,
+            )
+            .await;
             db.close().await;
             result
         }
@@ -113,6 +118,7 @@ async fn run(command: Command) -> Result<ExitCode> {
             telegram_id,
             name,
             role,
+            department,
         }) => {
             let db = open(&db).await?;
             let role = match role {
@@ -127,6 +133,7 @@ async fn run(command: Command) -> Result<ExitCode> {
                 telegram_id,
                 &name,
                 role,
+                department.as_deref(),
             )
             .await;
             db.close().await;

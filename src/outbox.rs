@@ -1,11 +1,16 @@
 //! The outbox: every Bot API request the bot makes on its own behalf is a
 //! row here, written in the same transaction as the change that caused it
-//! (invariant 4). The sender delivers the rows.
+//! (invariant 4). The sender delivers the rows: it claims them in batches
+//! and records their outcomes in batches, with the queries below (every
+//! query on the table lives here).
 
+use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 use teloxide::types::{InlineKeyboardMarkup, ReplyMarkup};
+
+use crate::domain::chats;
 
 /// Delivery priority: lower lanes go first when Telegram's limits bind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -64,6 +69,21 @@ pub enum Request {
     /// An album of photos by Telegram file id (2–10).
     SendMediaGroup {
         photos: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption: Option<String>,
+    },
+    /// A photo the bot uploads itself (a report's chart): the bytes are row
+    /// `file` of `outbox_files` ([`store_file`]).
+    SendPhotoFile {
+        file: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_markup: Option<ReplyMarkup>,
+    },
+    /// A file the bot uploads as a document (a report's spreadsheet).
+    SendDocument {
+        file: i64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption: Option<String>,
     },
@@ -195,6 +215,52 @@ impl Outgoing {
     }
 }
 
+/// How long an uploaded file is kept after it was stored.
+pub const FILES_KEPT_DAYS: i64 = 7;
+
+/// Stores a file the bot will upload (a chart, a spreadsheet) in the
+/// caller's transaction; a request names it by the id returned.
+pub async fn store_file(
+    conn: &mut PgConnection,
+    file_name: &str,
+    bytes: &[u8],
+) -> anyhow::Result<i64> {
+    let id = sqlx::query_scalar!(
+        "INSERT INTO outbox_files (file_name, bytes) VALUES ($1, $2) RETURNING id",
+        file_name,
+        bytes
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// A stored file: its name and bytes (None once pruned).
+pub async fn load_file(
+    conn: &mut PgConnection,
+    id: i64,
+) -> anyhow::Result<Option<(String, Vec<u8>)>> {
+    let row = sqlx::query!(
+        "SELECT file_name, bytes FROM outbox_files WHERE id = $1",
+        id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| (r.file_name, r.bytes)))
+}
+
+/// Deletes files stored more than [`FILES_KEPT_DAYS`] before `now`.
+pub async fn prune_files(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<u64> {
+    let n = sqlx::query!(
+        "DELETE FROM outbox_files WHERE created_at < $1",
+        now - chrono::Duration::days(FILES_KEPT_DAYS)
+    )
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n)
+}
+
 /// The NOTIFY channel that wakes senders on other replicas.
 pub const NOTIFY_CHANNEL: &str = "propdesk_outbox";
 
@@ -241,8 +307,9 @@ pub struct Queued {
 }
 
 /// Writes one outbox row per `(chat_id, request index)` of `rows`, in that
-/// order and in one statement, in the caller's transaction, then wakes the
-/// senders. Rows for unreachable chats are stored as `unreachable`, as in
+/// order and in one statement, in the caller's transaction, which also
+/// wakes the senders (rows caused by an update: the processor does, after
+/// its commit). Rows for unreachable chats are stored as `unreachable`, as in
 /// [`enqueue`]. Returns the rows written.
 pub async fn enqueue_many(
     conn: &mut PgConnection,
@@ -265,28 +332,252 @@ pub async fn enqueue_many(
         })
         .collect::<anyhow::Result<Vec<i32>>>()?;
     // The one statement that writes outbox rows; the reachability rule is
-    // `chat_is_reachable` (see `domain::chats`).
+    // `chat_is_reachable` (see `domain::chats`). It also wakes the senders
+    // of every replica (on commit) in the same round trip — `woken` is read
+    // by the final SELECT so that it runs — unless an update caused the
+    // rows: the processor wakes the senders after its batch commits, without
+    // a NOTIFY in the batch's transaction (see `db::notifier`).
     let queued = sqlx::query_as!(
         Queued,
-        r#"INSERT INTO outbox (chat_id, lane, request, not_before, update_id, status)
-           SELECT r.chat_id, $3, $4::jsonb -> r.template, COALESCE($5, now()), $6,
-                  CASE WHEN chat_is_reachable(r.chat_id) THEN 'pending' ELSE 'unreachable' END
-             FROM unnest($1::bigint[], $2::int[]) WITH ORDINALITY AS r (chat_id, template, n)
-            ORDER BY r.n
-           RETURNING id, chat_id"#,
+        r#"WITH queued AS (
+               INSERT INTO outbox (chat_id, lane, request, not_before, update_id, status)
+               SELECT r.chat_id, $3, $4::jsonb -> r.template, COALESCE($5, now()), $6,
+                      CASE WHEN chat_is_reachable(r.chat_id) THEN 'pending' ELSE 'unreachable' END
+                 FROM unnest($1::bigint[], $2::int[]) WITH ORDINALITY AS r (chat_id, template, n)
+                ORDER BY r.n
+               RETURNING id, chat_id),
+           woken AS (SELECT pg_notify($7, '') FROM queued WHERE $8 LIMIT 1)
+           SELECT q.id AS "id!", q.chat_id AS "chat_id!"
+             FROM queued q, (SELECT count(*) FROM woken) w
+            ORDER BY q.id"#,
         &chats,
         &templates,
         batch.lane as i16,
         requests,
         batch.not_before,
         batch.update_id,
+        NOTIFY_CHANNEL,
+        batch.update_id.is_none(),
     )
     .fetch_all(&mut *conn)
     .await?;
-    sqlx::query!("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
-        .execute(&mut *conn)
-        .await?;
     Ok(queued)
+}
+
+// ------------------------------------------------------------------ the sender's side
+
+/// A row claimed for sending: marked `sending`, its attempt counted.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub chat_id: i64,
+    /// The request as stored (the sender reads it; an unreadable one is
+    /// recorded as failed).
+    pub request: serde_json::Value,
+    /// Attempts before this one.
+    pub attempts: i32,
+    /// Earlier attempts whose fate was lost (they may have arrived).
+    pub ambiguous: i32,
+}
+
+/// Claims the oldest due row of each chat, lanes first, skipping the chats
+/// in `skip` (rate-limited, or with a send on the wire): marks them
+/// `sending` and counts the attempt, in one statement (one commit for the
+/// batch). A row another sender holds or took meanwhile is skipped, so no
+/// row is sent twice.
+pub async fn claim_due(pool: &PgPool, skip: &[i64], limit: i64) -> anyhow::Result<Vec<Claimed>> {
+    let rows = sqlx::query!(
+        r#"UPDATE outbox o
+              SET status = 'sending', attempts = o.attempts + 1
+             FROM (SELECT c.id
+                     FROM outbox c
+                    WHERE c.status = 'pending'
+                      AND c.not_before <= now()
+                      AND c.chat_id <> ALL($1)
+                      -- The first open row of its chat, lanes first (a
+                      -- probe per candidate; see inbox::claim_batch for why).
+                      AND c.id = (
+                          SELECT p.id FROM outbox p
+                           WHERE p.chat_id = c.chat_id
+                             AND p.status IN ('pending', 'sending')
+                           ORDER BY p.chat_id, p.lane, p.id
+                           LIMIT 1)
+                    ORDER BY c.lane, c.id
+                    LIMIT $2
+                    FOR UPDATE SKIP LOCKED) due
+            WHERE o.id = due.id
+        RETURNING o.id, o.chat_id, o.lane, o.request, o.attempts - 1 AS "attempts!", o.ambiguous"#,
+        skip,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+    .context("claiming outbox rows")?;
+    let mut rows: Vec<_> = rows.into_iter().collect();
+    // RETURNING keeps no order: lanes first, then age, as claimed.
+    rows.sort_by_key(|r| (r.lane, r.id));
+    Ok(rows
+        .into_iter()
+        .map(|r| Claimed {
+            id: r.id,
+            chat_id: r.chat_id,
+            request: r.request,
+            attempts: r.attempts,
+            ambiguous: r.ambiguous,
+        })
+        .collect())
+}
+
+/// What became of a send, as the outbox row records it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Settled {
+    /// Delivered; Telegram's message id when it gave one.
+    Sent(Option<i32>),
+    /// Given up for good, with why.
+    Failed(String),
+    /// Back to the queue after `after`; `refund` gives the attempt back
+    /// (a 429 or a message not sent yet is not the request's fault).
+    Retry {
+        after: std::time::Duration,
+        error: Option<String>,
+        refund: bool,
+    },
+    /// The answer was lost: counted, and retried after a second unless it
+    /// has been lost too often.
+    Ambiguous(String),
+}
+
+/// A recorded row and the status it now has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub id: i64,
+    pub status: String,
+}
+
+/// Records what became of a batch of sends, in one statement; a row lost
+/// more than `max_ambiguous` times is failed.
+pub async fn record(
+    pool: &PgPool,
+    outcomes: &[(i64, Settled)],
+    max_ambiguous: i32,
+) -> anyhow::Result<Vec<Recorded>> {
+    if outcomes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = outcomes.len();
+    let (mut ids, mut kinds, mut message_ids, mut errors, mut delays, mut refunds) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for (id, settled) in outcomes {
+        let (kind, message_id, error, delay, refund) = match settled {
+            Settled::Sent(message_id) => ("sent", message_id.map(i64::from), None, 0.0, false),
+            Settled::Failed(e) => ("failed", None, Some(e.clone()), 0.0, false),
+            Settled::Retry {
+                after,
+                error,
+                refund,
+            } => ("retry", None, error.clone(), after.as_secs_f64(), *refund),
+            Settled::Ambiguous(e) => (
+                "ambiguous",
+                None,
+                Some(format!("ambiguous: {e}")),
+                0.0,
+                false,
+            ),
+        };
+        ids.push(*id);
+        kinds.push(kind);
+        message_ids.push(message_id);
+        errors.push(error);
+        delays.push(delay);
+        refunds.push(refund);
+    }
+    let rows = sqlx::query_as!(
+        Recorded,
+        r#"UPDATE outbox o
+              SET status = CASE r.kind
+                             WHEN 'sent' THEN 'sent'
+                             WHEN 'failed' THEN 'failed'
+                             WHEN 'retry' THEN 'pending'
+                             ELSE CASE WHEN o.ambiguous + 1 > $7 THEN 'failed' ELSE 'pending' END
+                           END,
+                  message_id = COALESCE(r.message_id, o.message_id),
+                  last_error = CASE WHEN r.kind = 'retry' THEN COALESCE(r.error, o.last_error)
+                                    ELSE r.error END,
+                  sent_at = CASE WHEN r.kind = 'sent' THEN now() ELSE o.sent_at END,
+                  not_before = CASE r.kind
+                                 WHEN 'retry' THEN now() + make_interval(secs => r.delay)
+                                 WHEN 'ambiguous' THEN now() + interval '1 second'
+                                 ELSE o.not_before
+                               END,
+                  attempts = o.attempts - CASE WHEN r.refund THEN 1 ELSE 0 END,
+                  ambiguous = o.ambiguous + CASE WHEN r.kind = 'ambiguous' THEN 1 ELSE 0 END
+             FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::float8[], $6::bool[])
+                  AS r (id, kind, message_id, error, delay, refund)
+            WHERE o.id = r.id
+        RETURNING o.id, o.status"#,
+        &ids,
+        &kinds as &[&str],
+        &message_ids as &[Option<i64>],
+        &errors as &[Option<String>],
+        &delays,
+        &refunds,
+        max_ambiguous
+    )
+    .fetch_all(pool)
+    .await
+    .context("recording send outcomes")?;
+    Ok(rows)
+}
+
+/// Rows left `sending` by a sender that died: their fate is unknown, so
+/// each counts as ambiguous (and fails past `max_ambiguous`). Returns how
+/// many there were.
+pub async fn recover_in_flight(pool: &PgPool, max_ambiguous: i32) -> anyhow::Result<u64> {
+    Ok(sqlx::query!(
+        "UPDATE outbox
+            SET ambiguous = ambiguous + 1,
+                status = CASE WHEN ambiguous + 1 > $1 THEN 'failed' ELSE 'pending' END,
+                last_error = 'sender stopped while sending: delivery unknown'
+          WHERE status = 'sending'",
+        max_ambiguous
+    )
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
+/// The status and Telegram message id of row `id` (what an edit of it
+/// needs), if the row exists.
+pub async fn message_of(pool: &PgPool, id: i64) -> anyhow::Result<Option<(String, Option<i64>)>> {
+    let row = sqlx::query!("SELECT status, message_id FROM outbox WHERE id = $1", id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|r| (r.status, r.message_id)))
+}
+
+/// The person blocked the bot (or the chat is gone): the chat is marked
+/// unreachable and its queued rows stopped, in one transaction. Returns how
+/// many rows were stopped.
+pub async fn stop_chat(pool: &PgPool, chat_id: i64, error: &str) -> anyhow::Result<u64> {
+    let mut tx = pool.begin().await?;
+    chats::mark_blocked(&mut tx, chat_id, chats::Kind::guess(chat_id)).await?;
+    let rows = sqlx::query!(
+        "UPDATE outbox SET status = 'unreachable', last_error = $2
+          WHERE chat_id = $1 AND status IN ('pending', 'sending')",
+        chat_id,
+        error
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -407,9 +407,11 @@ fn facts() -> impl Strategy<Value = Facts> {
         let units: Vec<UnitFact> = ["3-2-1101", "5-1-0302", "7-3-0501"]
             .iter()
             .take(n)
-            .map(|c| UnitFact {
+            .enumerate()
+            .map(|(i, c)| UnitFact {
                 code: (*c).to_string(),
                 role: "owner".into(),
+                is_default: i == 0,
             })
             .collect();
         Facts {
@@ -662,6 +664,7 @@ fn test_facts() -> Facts {
         units: vec![UnitFact {
             code: "3-2-1101".into(),
             role: "owner".into(),
+            is_default: true,
         }],
         default_unit: Some("3-2-1101".into()),
         timezone: chrono_tz::Asia::Shanghai,
@@ -718,7 +721,7 @@ fn csv_bytes() -> impl Strategy<Value = Vec<u8>> {
 fn fuzz_csv_import_parsing_on_arbitrary_bytes() {
     use propdesk::domain::fees::{parse_due_date, Cents, Period};
     use propdesk::domain::phone::Phone;
-    use propdesk::domain::units::{Area, Role, UnitCode};
+    use propdesk::domain::units::{Area, Place, Role, UnitCode};
     use propdesk::import::source::{decode, Columns, Fields};
 
     const KINDS: [&[&str]; 3] = [
@@ -760,7 +763,8 @@ fn fuzz_csv_import_parsing_on_arbitrary_bytes() {
                 for column in expected {
                     let value = fields.get(column);
                     let _ = fields.required(column);
-                    let _ = UnitCode::parse(value).map(|c| (c.building().len(), c.floor()));
+                    let _ = UnitCode::parse(value).map(|c| c.as_str().len());
+                    let _ = Place::parse(value, value, value);
                     let _ = Area::parse(value);
                     let _ = Role::parse(value);
                     let _ = Phone::parse(value).map(|p| p.to_string());

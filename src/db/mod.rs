@@ -172,3 +172,36 @@ pub fn listen(
         }
     });
 }
+
+/// Sends a NOTIFY on `channel` from its own connection each time the
+/// returned `Notify` is poked; pokes that come while one is on its way make
+/// one more, not one each. This wakes the other replicas without a NOTIFY
+/// inside the transactions that did the work: PostgreSQL holds a
+/// database-wide lock from a notifying transaction's pre-commit until after
+/// its commit record is flushed, so transactions that notify are committed
+/// one after another and never share a WAL flush (group commit), which at a
+/// few hundred commits a second became the pipeline's queue.
+pub fn notifier(
+    pool: PgPool,
+    channel: &'static str,
+    stop: tokio_util::sync::CancellationToken,
+) -> std::sync::Arc<tokio::sync::Notify> {
+    let poke = std::sync::Arc::new(tokio::sync::Notify::new());
+    let poked = poke.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = poked.notified() => {}
+            }
+            if let Err(e) = sqlx::query!("SELECT pg_notify($1, '')", channel)
+                .execute(&pool)
+                .await
+            {
+                // Polling is the fallback; the next poke tries again.
+                tracing::debug!(channel, error = %e, "NOTIFY failed");
+            }
+        }
+    });
+    poke
+}

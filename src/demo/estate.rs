@@ -47,19 +47,44 @@ pub struct Loaded {
     pub tickets: usize,
 }
 
-/// Every unit code of the sample estate: buildings 1–3, entrances 1–2,
-/// floors 1–17, two flats a floor (204 units).
-fn unit_codes() -> Vec<(String, f64)> {
+/// One unit of the sample estate as units.csv has it.
+struct SampleUnit {
+    code: String,
+    building: String,
+    entrance: Option<u32>,
+    floor: Option<u32>,
+    area: f64,
+}
+
+/// Every unit of the sample estate: buildings 1–3, entrances 1–2, floors
+/// 1–17, two flats a floor (`3-2-1101`, 204 flats), and eight villas of
+/// row D with codes of their own (`D-01` … `D-08`: no entrance, no floor).
+fn sample_units() -> Vec<SampleUnit> {
     let mut out = Vec::new();
     for building in 1..=3 {
         for entrance in 1..=2 {
             for floor in 1..=17 {
                 for flat in 1..=2 {
                     let area = 68.0 + f64::from((building * 7 + floor * 3 + flat * 11) % 60) + 0.5;
-                    out.push((format!("{building}-{entrance}-{floor:02}{flat:02}"), area));
+                    out.push(SampleUnit {
+                        code: format!("{building}-{entrance}-{floor:02}{flat:02}"),
+                        building: building.to_string(),
+                        entrance: Some(entrance),
+                        floor: Some(floor),
+                        area,
+                    });
                 }
             }
         }
+    }
+    for villa in 1..=8 {
+        out.push(SampleUnit {
+            code: format!("D-{villa:02}"),
+            building: "D".to_owned(),
+            entrance: None,
+            floor: None,
+            area: 210.0 + f64::from(villa * 5),
+        });
     }
     out
 }
@@ -79,7 +104,7 @@ fn name(n: usize) -> String {
 }
 
 fn csv_files(today: NaiveDate) -> (String, String, String) {
-    let units = unit_codes();
+    let units = sample_units();
     let mut units_csv = String::from("unit,building,entrance,floor,area_m2\n");
     let mut owners_csv = String::from("unit,name,phone,role\n");
     let mut fees_csv = String::from("unit,period,item,amount_due,amount_paid,due_date\n");
@@ -95,16 +120,16 @@ fn csv_files(today: NaiveDate) -> (String, String, String) {
             NaiveDate::from_ymd_opt(months / 12, (months % 12) as u32 + 1, 1)
         })
         .collect();
-    for (n, (code, area)) in units.iter().enumerate() {
-        let mut parts = code.split('-');
-        let (b, e) = (parts.next().unwrap_or("1"), parts.next().unwrap_or("1"));
-        let floor = code
-            .rsplit('-')
-            .next()
-            .and_then(|room| room.get(..2))
-            .and_then(|f| f.parse::<u32>().ok())
-            .unwrap_or(1);
-        let _ = writeln!(units_csv, "{code},{b},{e},{floor},{area:.1}");
+    for (n, unit) in units.iter().enumerate() {
+        let (code, area) = (&unit.code, unit.area);
+        let column = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
+        let _ = writeln!(
+            units_csv,
+            "{code},{},{},{},{area:.1}",
+            unit.building,
+            column(unit.entrance),
+            column(unit.floor)
+        );
         if !persona_units.contains(&code.as_str()) {
             let _ = writeln!(
                 owners_csv,
@@ -314,11 +339,18 @@ mod tests {
     fn the_sample_has_about_two_hundred_units_and_a_year_of_fees() {
         let today = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
         let (units, owners, fees) = csv_files(today);
-        assert_eq!(units.lines().count() - 1, 204);
-        assert!(owners.lines().count() > 204);
+        assert_eq!(units.lines().count() - 1, 212);
+        assert!(owners.lines().count() > 212);
         assert!(owners.lines().any(|l| l.contains("Emily Chen")));
         assert!(fees.contains("2025-04") && fees.contains("2026-03"));
         assert!(!fees.contains("2025-03"));
-        assert_eq!(fees.lines().count() - 1, 204 * 12 * 2);
+        assert_eq!(fees.lines().count() - 1, 212 * 12 * 2);
+    }
+
+    #[test]
+    fn villas_have_codes_of_their_own_and_no_entrance_or_floor() {
+        let (units, _, _) = csv_files(NaiveDate::from_ymd_opt(2026, 3, 10).unwrap());
+        assert!(units.lines().any(|l| l.starts_with("3-2-1101,3,2,11,")));
+        assert!(units.lines().any(|l| l.starts_with("D-07,D,,,")), "{units}");
     }
 }

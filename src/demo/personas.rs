@@ -62,7 +62,7 @@ pub const PERSONAS: &[Persona] = &[
         name: "张伟",
         language_code: "zh-hans",
         phone: "+8613800000101",
-        units: &["1-1-0801", "2-1-1202"],
+        units: &["1-1-0801", "D-07"],
         role: "owner",
         kind: Kind::Resident,
     },

@@ -236,6 +236,43 @@ pub async fn reachable_residents(
     Ok(rows)
 }
 
+/// The registered people of the units in an outage's scope — `buildings`,
+/// within them `entrances` (empty: all) and floors `floor_min` to
+/// `floor_max` (None: no bound), read from the units' own columns — whose
+/// chats are reachable, once each, by chat id.
+pub async fn reachable_residents_in(
+    conn: &mut PgConnection,
+    buildings: &[String],
+    entrances: &[String],
+    floor_min: Option<i32>,
+    floor_max: Option<i32>,
+) -> Result<Vec<Recipient>> {
+    let rows = sqlx::query_as!(
+        Recipient,
+        r#"SELECT DISTINCT ON (p.telegram_user_id)
+                p.telegram_user_id AS "chat_id!",
+                COALESCE(chat_language(p.telegram_user_id), p.language) AS language
+           FROM units u
+           JOIN unit_members m ON m.unit_id = u.id
+           JOIN people p ON p.id = m.person_id
+          WHERE u.building = ANY($1)
+            AND (cardinality($2::text[]) = 0 OR u.entrance = ANY($2))
+            AND ($3::int IS NULL OR u.floor >= $3)
+            AND ($4::int IS NULL OR u.floor <= $4)
+            AND p.telegram_user_id IS NOT NULL
+            AND chat_is_reachable(p.telegram_user_id)
+          ORDER BY p.telegram_user_id"#,
+        buildings,
+        entrances,
+        floor_min,
+        floor_max,
+    )
+    .fetch_all(conn)
+    .await
+    .context("choosing the residents of an outage's scope")?;
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use sqlx::PgConnection;
 
+use crate::domain::chats;
 use crate::i18n::Lang;
 use crate::texts;
 
@@ -19,17 +20,42 @@ pub enum IncidentKind {
     Power,
     Lift,
     Gas,
+    Network,
     Other,
 }
 
 impl IncidentKind {
-    pub const ALL: [IncidentKind; 5] = [
+    pub const ALL: [IncidentKind; 6] = [
         IncidentKind::Water,
         IncidentKind::Power,
         IncidentKind::Lift,
         IncidentKind::Gas,
+        IncidentKind::Network,
         IncidentKind::Other,
     ];
+
+    /// The kinds the outage form offers.
+    pub const DECLARED: [IncidentKind; 5] = [
+        IncidentKind::Water,
+        IncidentKind::Power,
+        IncidentKind::Gas,
+        IncidentKind::Lift,
+        IncidentKind::Network,
+    ];
+
+    /// The outage a repair of this category (the repair dialogue's
+    /// `category`) may be part of.
+    #[must_use]
+    pub fn of_repair_category(category: &str) -> Option<IncidentKind> {
+        Some(match category {
+            "water" => IncidentKind::Water,
+            "electricity" => IncidentKind::Power,
+            "lift" => IncidentKind::Lift,
+            "gas" => IncidentKind::Gas,
+            "network" => IncidentKind::Network,
+            _ => return None,
+        })
+    }
 
     /// The value stored in `incidents.kind`.
     #[must_use]
@@ -39,6 +65,7 @@ impl IncidentKind {
             IncidentKind::Power => "power",
             IncidentKind::Lift => "lift",
             IncidentKind::Gas => "gas",
+            IncidentKind::Network => "network",
             IncidentKind::Other => "other",
         }
     }
@@ -52,6 +79,7 @@ impl IncidentKind {
             "power" | "electricity" | "电" | "停电" => IncidentKind::Power,
             "lift" | "elevator" | "电梯" => IncidentKind::Lift,
             "gas" | "燃气" | "煤气" | "停气" => IncidentKind::Gas,
+            "network" | "internet" | "网络" | "断网" => IncidentKind::Network,
             "other" | "其他" | "其它" => IncidentKind::Other,
             _ => return None,
         })
@@ -65,6 +93,7 @@ impl IncidentKind {
             IncidentKind::Power => texts::labels::INCIDENT_POWER,
             IncidentKind::Lift => texts::labels::INCIDENT_LIFT,
             IncidentKind::Gas => texts::labels::INCIDENT_GAS,
+            IncidentKind::Network => texts::outage::KIND_NETWORK,
             IncidentKind::Other => texts::labels::INCIDENT_OTHER,
         }
         .get(lang)
@@ -515,9 +544,377 @@ pub async fn close(
     Ok(CloseOutcome::Closed(incident, reporters))
 }
 
+/// Where an outage is: buildings, and within them entrances (empty: all)
+/// and a range of floors (None: no bound), matched against the units' own
+/// columns.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Scope {
+    pub buildings: Vec<String>,
+    #[serde(default)]
+    pub entrances: Vec<String>,
+    #[serde(default)]
+    pub floor_min: Option<i32>,
+    #[serde(default)]
+    pub floor_max: Option<i32>,
+}
+
+/// Why a scope answer was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScopeError {
+    #[error("no building named")]
+    Empty,
+    #[error("unknown {0:?}")]
+    Unknown(String),
+    #[error("bad floors {0:?}")]
+    BadFloors(String),
+}
+
+/// A list of names (`3,5`, `3，5`, `3 5`, `3号楼`), each one of `known`.
+pub fn parse_names(text: &str, known: &[String]) -> std::result::Result<Vec<String>, ScopeError> {
+    let mut out: Vec<String> = Vec::new();
+    for part in text.split(|c: char| c == ',' || c == '，' || c == '、' || c.is_whitespace()) {
+        let name = part
+            .trim()
+            .trim_end_matches("号楼")
+            .trim_end_matches('栋')
+            .trim_end_matches("单元")
+            .trim();
+        if name.is_empty() {
+            continue;
+        }
+        let Some(found) = known.iter().find(|k| k.eq_ignore_ascii_case(name)) else {
+            return Err(ScopeError::Unknown(name.to_string()));
+        };
+        if !out.contains(found) {
+            out.push(found.clone());
+        }
+    }
+    if out.is_empty() {
+        return Err(ScopeError::Empty);
+    }
+    Ok(out)
+}
+
+/// `5` or `3-8` (also `3–8`, `3~8`, `3至8`).
+pub fn parse_floors(text: &str) -> std::result::Result<(i32, i32), ScopeError> {
+    let bad = || ScopeError::BadFloors(text.trim().to_string());
+    let t = text.trim().trim_end_matches('层');
+    let (a, b) = t
+        .split_once(['-', '–', '~', '至'])
+        .map_or((t, t), |(a, b)| (a, b));
+    let (a, b): (i32, i32) = (
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    );
+    if a > b {
+        return Err(bad());
+    }
+    Ok((a, b))
+}
+
+/// The entrances of the units in `buildings`.
+pub async fn known_entrances(conn: &mut PgConnection, buildings: &[String]) -> Result<Vec<String>> {
+    sqlx::query_scalar!(
+        "SELECT DISTINCT entrance AS \"entrance!\" FROM units WHERE building = ANY($1) AND entrance <> '' ORDER BY 1",
+        buildings
+    )
+    .fetch_all(conn)
+    .await
+    .context("reading the entrances of buildings")
+}
+
+/// How many registered, reachable people live in `scope`.
+pub async fn count_affected(conn: &mut PgConnection, scope: &Scope) -> Result<usize> {
+    Ok(chats::reachable_residents_in(
+        conn,
+        &scope.buildings,
+        &scope.entrances,
+        scope.floor_min,
+        scope.floor_max,
+    )
+    .await?
+    .len())
+}
+
+/// The outage form as filled in so far (the declarer's conversation state).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FormDraft {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub scope: Scope,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_end: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub texts: std::collections::BTreeMap<String, String>,
+}
+
+impl FormDraft {
+    /// The declaration, once kind, scope, end and text are given.
+    #[must_use]
+    pub fn complete(&self) -> Option<Form> {
+        if self.scope.buildings.is_empty() {
+            return None;
+        }
+        Some(Form {
+            kind: IncidentKind::parse(self.kind.as_deref()?)?,
+            scope: self.scope.clone(),
+            starts_at: self.starts_at,
+            expected_end: self.expected_end?,
+            text: self.text.clone()?,
+            texts: self.texts.clone(),
+        })
+    }
+}
+
+/// `2026-12-20 18:00`, or `18:00` for today, in `tz`.
+#[must_use]
+pub fn parse_local_time(text: &str, now: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
+    let t = text.trim().replace('T', " ");
+    let naive = if let Ok(time) = NaiveTime::parse_from_str(&t, "%H:%M") {
+        now.with_timezone(&tz).date_naive().and_time(time)
+    } else {
+        NaiveDateTime::parse_from_str(&t, "%Y-%m-%d %H:%M").ok()?
+    };
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|at| at.with_timezone(&Utc))
+}
+
+/// A declaration made with the outage form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Form {
+    pub kind: IncidentKind,
+    pub scope: Scope,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub expected_end: DateTime<Utc>,
+    /// The Chinese text, every owner's fallback.
+    pub text: String,
+    /// Other languages, by code.
+    pub texts: std::collections::BTreeMap<String, String>,
+}
+
+/// Stores a declaration from the form by `staff_id` in `chat_id`.
+pub async fn declare_form(
+    conn: &mut PgConnection,
+    f: &Form,
+    staff_id: i64,
+    chat_id: i64,
+    now: DateTime<Utc>,
+) -> Result<IncidentId> {
+    let id = sqlx::query_scalar!(
+        "INSERT INTO incidents (buildings, entrances, floor_min, floor_max, kind, starts_at, expected_end,
+                                text, texts, declared_by, declared_chat_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+        &f.scope.buildings,
+        &f.scope.entrances,
+        f.scope.floor_min,
+        f.scope.floor_max,
+        f.kind.as_str(),
+        f.starts_at,
+        f.expected_end,
+        f.text,
+        serde_json::to_value(&f.texts)?,
+        staff_id,
+        chat_id,
+        now
+    )
+    .fetch_one(conn)
+    .await
+    .context("declaring an outage")?;
+    Ok(IncidentId(id))
+}
+
+/// An outage's scope, start and texts (what the form added to an incident).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Details {
+    pub scope: Scope,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub texts: std::collections::BTreeMap<String, String>,
+}
+
+pub async fn details(conn: &mut PgConnection, id: IncidentId) -> Result<Option<Details>> {
+    let row = sqlx::query!(
+        "SELECT buildings, entrances, floor_min, floor_max, starts_at, texts FROM incidents WHERE id = $1",
+        id.0
+    )
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok(Details {
+            scope: Scope {
+                buildings: r.buildings,
+                entrances: r.entrances,
+                floor_min: r.floor_min,
+                floor_max: r.floor_max,
+            },
+            starts_at: r.starts_at,
+            texts: serde_json::from_value(r.texts).context("an outage's texts")?,
+        })
+    })
+    .transpose()
+}
+
+/// Who an update or the all-clear of `id` goes to: everyone in its scope if
+/// they were told of it, else those who joined it; reachable, once each.
+pub async fn affected(conn: &mut PgConnection, id: IncidentId) -> Result<Vec<(i64, Lang)>> {
+    let Some(incident) = load(conn, id).await? else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<(i64, Lang)> = Vec::new();
+    if incident.notified_at.is_some() {
+        if let Some(d) = details(conn, id).await? {
+            let s = d.scope;
+            for r in chats::reachable_residents_in(
+                conn,
+                &s.buildings,
+                &s.entrances,
+                s.floor_min,
+                s.floor_max,
+            )
+            .await?
+            {
+                out.push((r.chat_id, r.lang()));
+            }
+        }
+    }
+    let reporters = sqlx::query!(
+        "SELECT r.chat_id, COALESCE(chat_language(r.chat_id), p.language) AS language
+           FROM incident_reports r JOIN people p ON p.id = r.person_id
+          WHERE r.incident_id = $1 AND chat_is_reachable(r.chat_id)
+          ORDER BY r.at",
+        id.0
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("reading who reported an outage")?;
+    for r in reporters {
+        if !out.iter().any(|(c, _)| *c == r.chat_id) {
+            out.push((
+                r.chat_id,
+                r.language
+                    .as_deref()
+                    .and_then(Lang::parse)
+                    .unwrap_or_default(),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Records an update (`kind` 'update' or 'all_clear') of outage `id`; a new
+/// expected end moves the outage's.
+pub async fn add_update(
+    conn: &mut PgConnection,
+    id: IncidentId,
+    kind: &str,
+    text: &str,
+    expected_end: Option<DateTime<Utc>>,
+    by: i64,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    if let Some(end) = expected_end {
+        sqlx::query!(
+            "UPDATE incidents SET expected_end = $2 WHERE id = $1",
+            id.0,
+            end
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    let update = sqlx::query_scalar!(
+        "INSERT INTO incident_updates (incident_id, kind, text, expected_end, by_staff, at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        id.0,
+        kind,
+        text,
+        expected_end,
+        by,
+        now
+    )
+    .fetch_one(conn)
+    .await
+    .context("recording an outage update")?;
+    Ok(update)
+}
+
+pub async fn set_update_count(conn: &mut PgConnection, update: i64, n: usize) -> Result<()> {
+    sqlx::query!(
+        "UPDATE incident_updates SET notified_count = $2 WHERE id = $1",
+        update,
+        i32::try_from(n).unwrap_or(i32::MAX)
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Active outages of `kind` in the scope of one of `person_id`'s units that
+/// the person has not joined (what a repair of that kind is offered to join).
+pub async fn active_of_kind_for_person(
+    conn: &mut PgConnection,
+    person_id: i64,
+    kind: IncidentKind,
+) -> Result<Vec<Incident>> {
+    let ids = sqlx::query_scalar!(
+        "SELECT i.id FROM incidents i
+          WHERE i.closed_at IS NULL AND i.kind = $2
+            AND EXISTS (SELECT 1 FROM unit_members m JOIN units u ON u.id = m.unit_id
+                         WHERE m.person_id = $1
+                           AND u.building = ANY(i.buildings)
+                           AND (cardinality(i.entrances) = 0 OR u.entrance = ANY(i.entrances))
+                           AND (i.floor_min IS NULL OR u.floor >= i.floor_min)
+                           AND (i.floor_max IS NULL OR u.floor <= i.floor_max))
+            AND NOT EXISTS (SELECT 1 FROM incident_reports r
+                             WHERE r.incident_id = i.id AND r.person_id = $1)
+          ORDER BY i.id",
+        person_id,
+        kind.as_str()
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("finding outages of a kind for an owner")?;
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(i) = load(conn, IncidentId(id)).await? {
+            out.push(i);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scopes_name_known_buildings_and_floor_ranges() {
+        let known: Vec<String> = ["1", "2", "3"].iter().map(|s| (*s).to_string()).collect();
+        assert_eq!(
+            parse_names("3，1 3号楼", &known),
+            Ok(vec!["3".to_string(), "1".to_string()])
+        );
+        assert_eq!(parse_names(" , ", &known), Err(ScopeError::Empty));
+        assert_eq!(
+            parse_names("9", &known),
+            Err(ScopeError::Unknown("9".into()))
+        );
+        assert_eq!(parse_floors("3-8"), Ok((3, 8)));
+        assert_eq!(parse_floors("5层"), Ok((5, 5)));
+        assert_eq!(
+            parse_floors("8-3"),
+            Err(ScopeError::BadFloors("8-3".into()))
+        );
+        assert_eq!(
+            IncidentKind::of_repair_category("electricity"),
+            Some(IncidentKind::Power)
+        );
+        assert_eq!(IncidentKind::of_repair_category("door_lock"), None);
+    }
 
     fn known() -> Vec<String> {
         ["3", "5", "9", "A"]

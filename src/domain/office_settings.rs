@@ -227,6 +227,12 @@ static SPECS: LazyLock<Vec<Spec>> = LazyLock::new(|| {
             Value::Number(24),
             texts::desk::SETTING_FOLLOW_UP_HOURS,
         ),
+        plain(
+            "invite_hours",
+            Kind::Number { min: 1, max: 720 },
+            Value::Number(72),
+            texts::household::SETTING_INVITE_HOURS,
+        ),
     ];
     for kind in TicketKind::ALL {
         for priority in Priority::ALL.iter().rev() {
@@ -483,6 +489,8 @@ pub struct OfficeSettings {
     pub common_areas: Vec<String>,
     /// Hours a supervisor has to follow up a rating of 1–2.
     pub follow_up_hours: u32,
+    /// Hours an owner's invitation link stays valid.
+    pub invite_hours: u32,
     deadlines: HashMap<(TicketKind, Priority), Deadline>,
 }
 
@@ -552,6 +560,7 @@ impl OfficeSettings {
                 _ => Vec::new(),
             },
             follow_up_hours: number("follow_up_hours"),
+            invite_hours: number("invite_hours"),
             deadlines,
         }
     }
@@ -707,7 +716,7 @@ mod tests {
         }
         assert_eq!(
             specs().len(),
-            16 + TicketKind::ALL.len() * Priority::ALL.len()
+            17 + TicketKind::ALL.len() * Priority::ALL.len()
         );
     }
 

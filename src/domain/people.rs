@@ -1,5 +1,6 @@
 //! Owners, tenants and family members (`people`), found by their normalized
-//! phone when they register from Telegram.
+//! phone when they register from Telegram, or by their Telegram account. A
+//! person an owner invited may have no phone on file.
 
 use anyhow::Context;
 use sqlx::PgConnection;
@@ -11,7 +12,7 @@ use crate::domain::phone::Phone;
 pub struct Person {
     pub id: i64,
     pub name: String,
-    pub phone: Phone,
+    pub phone: Option<Phone>,
     pub telegram_user_id: Option<i64>,
     pub language: Option<String>,
     pub fee_reminders: bool,
@@ -20,7 +21,7 @@ pub struct Person {
 struct PersonRow {
     id: i64,
     name: String,
-    phone: String,
+    phone: Option<String>,
     telegram_user_id: Option<i64>,
     language: Option<String>,
     fee_reminders: bool,
@@ -30,7 +31,7 @@ fn person(r: PersonRow) -> Person {
     Person {
         id: r.id,
         name: r.name,
-        phone: Phone::from_stored(r.phone),
+        phone: r.phone.map(Phone::from_stored),
         telegram_user_id: r.telegram_user_id,
         language: r.language,
         fee_reminders: r.fee_reminders,
@@ -132,4 +133,38 @@ pub async fn bind_telegram(
     .await
     .context("binding a Telegram account")?;
     Ok(())
+}
+
+/// The person of Telegram account `telegram_user_id`, or of `phone`, or a
+/// new one named `name`: whoever the office is about to bind to a unit. The
+/// account ends up linked to the person returned.
+pub async fn for_account(
+    conn: &mut PgConnection,
+    telegram_user_id: i64,
+    phone: Option<&Phone>,
+    name: &str,
+    lang: &str,
+) -> anyhow::Result<i64> {
+    let by_phone = match phone {
+        Some(p) => find_people_by_phone(conn, p).await?.into_iter().next(),
+        None => None,
+    };
+    let existing = match by_phone {
+        Some(p) => Some(p),
+        None => find_person_by_telegram_id(conn, telegram_user_id).await?,
+    };
+    let id = match existing {
+        Some(p) => p.id,
+        None => sqlx::query_scalar!(
+            "INSERT INTO people (name, phone, language) VALUES ($1, $2, $3) RETURNING id",
+            name,
+            phone.map(Phone::as_str),
+            lang
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .context("adding a person")?,
+    };
+    bind_telegram(conn, id, telegram_user_id, lang).await?;
+    Ok(id)
 }

@@ -82,6 +82,24 @@ impl StaffRole {
         self == StaffRole::Manager
     }
 
+    /// See the office's reports (`/report`, the monthly report).
+    #[must_use]
+    pub fn can_read_reports(self) -> bool {
+        self == StaffRole::Manager
+    }
+
+    /// Declare, update and close outages (the outage form).
+    #[must_use]
+    pub fn can_declare_outages(self) -> bool {
+        self >= StaffRole::Supervisor
+    }
+
+    /// Plan activities (they are announced to owners).
+    #[must_use]
+    pub fn can_plan_activities(self) -> bool {
+        self == StaffRole::Manager
+    }
+
     /// Add, remove and change staff.
     #[must_use]
     pub fn can_manage_staff(self) -> bool {
@@ -233,6 +251,31 @@ pub async fn upsert(
     .await
     .context("saving a staff member")?;
     from_row(row)
+}
+
+/// The longest department name.
+pub const DEPARTMENT_MAX_CHARS: usize = 40;
+
+/// Sets (or, with None, clears) the department of a staff member; a name
+/// over [`DEPARTMENT_MAX_CHARS`] is refused.
+pub async fn set_department(
+    conn: &mut PgConnection,
+    telegram_user_id: i64,
+    department: Option<&str>,
+) -> Result<()> {
+    let department = department.map(str::trim).filter(|d| !d.is_empty());
+    if department.is_some_and(|d| d.chars().count() > DEPARTMENT_MAX_CHARS) {
+        anyhow::bail!("a department name has at most {DEPARTMENT_MAX_CHARS} characters");
+    }
+    sqlx::query!(
+        "UPDATE staff SET department = $2, updated_at = now() WHERE telegram_user_id = $1",
+        telegram_user_id,
+        department
+    )
+    .execute(conn)
+    .await
+    .context("setting a department")?;
+    Ok(())
 }
 
 /// Deactivates a staff member (their history stays); false if not active.

@@ -634,15 +634,6 @@ pub async fn unit_contact(conn: &mut PgConnection, unit_id: i64) -> Result<Optio
     Ok(row.map(|r| (r.id, r.telegram_user_id)))
 }
 
-/// A unit's id by its code.
-pub async fn unit_by_code(conn: &mut PgConnection, code: &str) -> Result<Option<i64>> {
-    Ok(
-        sqlx::query_scalar!("SELECT id FROM units WHERE code = $1", code)
-            .fetch_optional(conn)
-            .await?,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

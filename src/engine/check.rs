@@ -32,19 +32,19 @@ mod tests {
 
     /// A minimal valid dialogue to break in one place.
     const GOOD: &str = r#"id = "demo"
-title = { zh = "演示", en = "Demo" }
+title = { zh = "演示", en = "Demo", zh-Hant = "演示" }
 start = "ask"
 
 [nodes.ask]
 kind = "choice"
-say = { zh = "选一个", en = "Pick one" }
+say = { zh = "选一个", en = "Pick one", zh-Hant = "選一個" }
 choices = [
-  { key = "a", label = { zh = "甲", en = "A" }, next = "bye" },
+  { key = "a", label = { zh = "甲", en = "A", zh-Hant = "甲" }, next = "bye" },
 ]
 
 [nodes.bye]
 kind = "end"
-say = { zh = "再见", en = "Bye" }
+say = { zh = "再见", en = "Bye", zh-Hant = "再見" }
 "#;
 
     /// Checks `files` written into a fresh folder; returns the problems as
@@ -132,7 +132,7 @@ say = { zh = "再见", en = "Bye" }
     #[test]
     fn unreachable_node_is_reported() {
         let bad = format!(
-            "{GOOD}\n[nodes.lost]\nkind = \"end\"\nsay = {{ zh = \"丢\", en = \"Lost\" }}\n"
+            "{GOOD}\n[nodes.lost]\nkind = \"end\"\nsay = {{ zh = \"丢\", en = \"Lost\", zh-Hant = \"丟\" }}\n"
         );
         assert_has(&one(&bad), "demo.toml:16: unreachable node `lost`");
     }
@@ -141,7 +141,7 @@ say = { zh = "再见", en = "Bye" }
     fn dead_end_without_next_is_reported() {
         let bad = GOOD.replace(
             "[nodes.bye]",
-            "[nodes.name]\nkind = \"text\"\nsay = { zh = \"名字\", en = \"Name\" }\nsave = \"name\"\n\n[nodes.bye]",
+            "[nodes.name]\nkind = \"text\"\nsay = { zh = \"名字\", en = \"Name\", zh-Hant = \"名字\" }\nsave = \"name\"\n\n[nodes.bye]",
         )
         .replace("next = \"bye\"", "next = \"name\"");
         assert_has(
@@ -152,7 +152,10 @@ say = { zh = "再见", en = "Bye" }
 
     #[test]
     fn missing_translation_is_reported() {
-        let bad = GOOD.replace("{ zh = \"再见\", en = \"Bye\" }", "{ zh = \"再见\" }");
+        let bad = GOOD.replace(
+            "{ zh = \"再见\", en = \"Bye\", zh-Hant = \"再見\" }",
+            "{ zh = \"再见\" }",
+        );
         assert_has(
             &one(&bad),
             "demo.toml:14: missing translation: `say` has no `en` text",
@@ -163,7 +166,7 @@ say = { zh = "再见", en = "Bye" }
     fn regex_that_does_not_compile_is_reported() {
         let bad = GOOD.replace(
             "[nodes.bye]",
-            "[nodes.unit]\nkind = \"text\"\nsay = { zh = \"房号\", en = \"Unit\" }\nsave = \"unit\"\npattern = '[0-9'\nexample = \"1\"\nnext = \"bye\"\n\n[nodes.bye]",
+            "[nodes.unit]\nkind = \"text\"\nsay = { zh = \"房号\", en = \"Unit\", zh-Hant = \"房號\" }\nsave = \"unit\"\npattern = '[0-9'\nexample = \"1\"\nnext = \"bye\"\n\n[nodes.bye]",
         )
         .replace("next = \"bye\" }", "next = \"unit\" }");
         assert_has(&one(&bad), "demo.toml:16: the regex does not compile");
@@ -215,7 +218,7 @@ say = { zh = "再见", en = "Bye" }
     fn duplicate_choice_keys_are_reported() {
         let bad = GOOD.replace(
             "  { key = \"a\"",
-            "  { key = \"a\", label = { zh = \"乙\", en = \"B\" }, next = \"bye\" },\n  { key = \"a\"",
+            "  { key = \"a\", label = { zh = \"乙\", en = \"B\", zh-Hant = \"乙\" }, next = \"bye\" },\n  { key = \"a\"",
         );
         assert_has(&one(&bad), "demo.toml:10: duplicate choice key `a`");
     }
@@ -250,7 +253,7 @@ say = { zh = "再见", en = "Bye" }
     #[test]
     fn a_missing_required_key_is_reported_at_its_node() {
         let bad = with_bye(
-            "[nodes.bye]\nkind = \"text\"\nsay = { zh = \"名字\", en = \"Name\" }\nnext = \"ask\"\n",
+            "[nodes.bye]\nkind = \"text\"\nsay = { zh = \"名字\", en = \"Name\", zh-Hant = \"名字\" }\nnext = \"ask\"\n",
         );
         let found = one(&bad);
         assert_has(&found, "demo.toml:12: node `bye` needs `save`");
@@ -260,7 +263,10 @@ say = { zh = "再见", en = "Bye" }
             &one(&bad),
             "demo.toml:12: node `bye` needs `say`: what the bot tells the owner",
         );
-        let bad = GOOD.replace("title = { zh = \"演示\", en = \"Demo\" }\n", "");
+        let bad = GOOD.replace(
+            "title = { zh = \"演示\", en = \"Demo\", zh-Hant = \"演示\" }\n",
+            "",
+        );
         assert_has(&one(&bad), "demo.toml:1: missing field `title`");
     }
 
@@ -276,7 +282,7 @@ say = { zh = "再见", en = "Bye" }
     #[test]
     fn a_wrong_type_names_its_line_and_key() {
         let bad = with_bye(
-            "[nodes.bye]\nkind = \"text\"\nsay = { zh = \"名字\", en = \"Name\" }\nmin_chars = \"three\"\nsave = \"name\"\nnext = \"ask\"\n",
+            "[nodes.bye]\nkind = \"text\"\nsay = { zh = \"名字\", en = \"Name\", zh-Hant = \"名字\" }\nmin_chars = \"three\"\nsave = \"name\"\nnext = \"ask\"\n",
         );
         assert_has(
             &one(&bad),

@@ -19,4 +19,7 @@ pub struct UnitFact {
     pub code: String,
     /// `owner`, `tenant` or `family`.
     pub role: String,
+    /// The person's default unit: marked on a `pick_unit` button.
+    #[serde(default)]
+    pub is_default: bool,
 }

@@ -7,6 +7,7 @@
 pub mod callback;
 pub mod check;
 pub mod facts;
+pub mod intent;
 pub mod load;
 pub mod model;
 mod render;
@@ -16,7 +17,9 @@ pub use check::check_dir;
 pub use facts::{Facts, UnitFact};
 pub use load::{load_dir, Dialogues, Problem};
 pub use model::{Dialogue, EffectKind};
-pub use step::{start, step, Button, Effect, Input, Keyboard, Photo, Reply, State, Step};
+pub use step::{
+    start, start_with, step, Button, Effect, Input, Keyboard, Photo, Prefill, Reply, State, Step,
+};
 
 #[cfg(test)]
 mod tests;

@@ -32,6 +32,13 @@ pub enum EffectKind {
     HandOff,
     /// End this dialogue and start `args.dialogue`. No outcome.
     StartDialogue,
+    /// Look up the unit typed in `args.text` (its code or a common variant
+    /// of it). Outcomes `found` (var `unit_code`), `choose` (var
+    /// `candidates`: codes to pick from — several variants, or close
+    /// matches), `none`.
+    FindUnit,
+    /// Monthly arrears reminders on (`args.on` true) or off. Outcome `saved`.
+    SetReminders,
 }
 
 /// A checked dialogue, ready for the engine.
@@ -172,6 +179,8 @@ pub enum NodeKind {
     },
     PickUnit {
         from: String,
+        /// The label of an "all my units" button (the var stays empty).
+        all: Option<Text>,
         save: String,
         next: String,
     },
@@ -274,4 +283,17 @@ impl Dialogue {
             .find(|c| c.key == key)
             .map(|c| &c.label)
     }
+}
+
+/// What a dialogue starts with when the owner's own words already said
+/// part of it ([`crate::engine::start_with`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Prefill {
+    /// The node to start at; the dialogue's `start` when `None`.
+    pub start: Option<String>,
+    /// Variables already known. A question whose variable is among them is
+    /// not asked when the value is an answer it would take.
+    pub vars: BTreeMap<String, serde_json::Value>,
+    /// What the owner wrote, for the transcript.
+    pub said: Option<String>,
 }

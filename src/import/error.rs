@@ -22,6 +22,10 @@ pub enum ImportError {
     },
     #[error("{path}:1: {reason}")]
     BadHeader { path: String, reason: String },
+    #[error(
+        "--replace works with owners files only (it removes memberships the file no longer lists)"
+    )]
+    ReplaceOnlyOwners,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

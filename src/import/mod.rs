@@ -5,6 +5,10 @@
 //!
 //! Re-importing a file changes nothing: every upsert compares before it
 //! writes (`… WHERE … IS DISTINCT FROM …`), and counts what it did.
+//!
+//! `import owners --replace` also removes the imported memberships the file
+//! no longer lists (people who moved out), with the members they invited;
+//! `--dry-run` lists who would go.
 
 mod error;
 mod fees;
@@ -23,6 +27,8 @@ use anyhow::Context;
 use csv::{ReaderBuilder, StringRecord};
 use indicatif::{ProgressBar, ProgressStyle};
 use sqlx::{Connection, PgConnection, PgPool};
+
+use crate::domain::households;
 
 pub use error::ImportError;
 use kind::{Counts, RowKind};
@@ -62,6 +68,8 @@ pub struct ImportOptions {
     pub progress: bool,
     /// Rows per upsert statement.
     pub batch_size: usize,
+    /// Owners only: remove imported memberships the file does not list.
+    pub replace: bool,
 }
 
 impl Default for ImportOptions {
@@ -70,6 +78,7 @@ impl Default for ImportOptions {
             dry_run: false,
             progress: true,
             batch_size: 2_000,
+            replace: false,
         }
     }
 }
@@ -96,6 +105,30 @@ pub struct ImportReport {
     /// The encoding the file was converted from (`GBK`), if not UTF-8.
     pub converted_from: Option<&'static str>,
     pub dry_run: bool,
+    /// `--replace`: the memberships removed (or, in a dry run, that would be).
+    pub removed: Vec<Removal>,
+    /// `--replace` removed nothing, and why.
+    pub replace_skipped: Option<ReplaceSkipped>,
+}
+
+/// A membership `--replace` removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removal {
+    pub unit: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub role: &'static str,
+    /// Removed with the owner who invited them (their name).
+    pub with_inviter: Option<String>,
+}
+
+/// Why `--replace` removed nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplaceSkipped {
+    /// Some rows were rejected: a rejected row would read as "no longer listed".
+    RejectedRows,
+    /// The file lists nobody: it would empty the estate.
+    EmptyFile,
 }
 
 impl ImportReport {
@@ -104,6 +137,27 @@ impl ImportReport {
         self.rejected
             .iter()
             .map(|r| format!("{}:{}: {}", self.file, r.line, r.reason))
+    }
+
+    /// One line per removed membership: `would remove: UNIT NAME PHONE (ROLE)`
+    /// in a dry run, `removed: …` otherwise.
+    pub fn removal_lines(&self) -> impl Iterator<Item = String> + '_ {
+        let verb = if self.dry_run {
+            "would remove"
+        } else {
+            "removed"
+        };
+        self.removed.iter().map(move |r| {
+            let mut line = format!("{verb}: {} {}", r.unit, r.name);
+            if let Some(phone) = &r.phone {
+                line.push_str(&format!(" {phone}"));
+            }
+            line.push_str(&format!(" ({})", r.role));
+            if let Some(inviter) = &r.with_inviter {
+                line.push_str(&format!(", invited by {inviter}"));
+            }
+            line
+        })
     }
 
     /// The summary printed at the end of `propdesk import`.
@@ -144,6 +198,28 @@ impl ImportReport {
                 }
             ));
         }
+        match self.replace_skipped {
+            Some(ReplaceSkipped::RejectedRows) => lines.push(
+                "--replace removed nobody because rows were rejected (a rejected row would count as \
+                 no longer listed): fix them and run again"
+                    .to_owned(),
+            ),
+            Some(ReplaceSkipped::EmptyFile) => lines.push(
+                "--replace removed nobody: the file lists nobody, which would empty the estate"
+                    .to_owned(),
+            ),
+            None if !self.removed.is_empty() => lines.push(format!(
+                "{}: {} {} membership(s) the file no longer lists (listed above)",
+                self.file,
+                if self.dry_run {
+                    "would remove"
+                } else {
+                    "removed"
+                },
+                self.removed.len()
+            )),
+            None => {}
+        }
         if self.dry_run {
             lines.push("dry run: nothing was written".to_owned());
         }
@@ -179,18 +255,24 @@ pub async fn import(
         .begin()
         .await
         .context("starting the import transaction")?;
+    if opts.replace && kind != ImportKind::Owners {
+        return Err(ImportError::ReplaceOnlyOwners);
+    }
     match kind {
         ImportKind::Units => {
-            let k = units::UnitsKind::default();
-            run(k, &mut tx, path, &decoded, opts, &mut report).await?;
+            let mut k = units::UnitsKind::default();
+            run(&mut k, &mut tx, path, &decoded, opts, &mut report).await?;
         }
         ImportKind::Owners => {
-            let k = owners::OwnersKind::load(&mut tx).await?;
-            run(k, &mut tx, path, &decoded, opts, &mut report).await?;
+            let mut k = owners::OwnersKind::load(&mut tx).await?;
+            run(&mut k, &mut tx, path, &decoded, opts, &mut report).await?;
+            if opts.replace {
+                replace(&mut tx, &k.listed, &mut report).await?;
+            }
         }
         ImportKind::Fees => {
-            let k = fees::FeesKind::load(&mut tx).await?;
-            run(k, &mut tx, path, &decoded, opts, &mut report).await?;
+            let mut k = fees::FeesKind::load(&mut tx).await?;
+            run(&mut k, &mut tx, path, &decoded, opts, &mut report).await?;
         }
     }
     if opts.dry_run {
@@ -207,6 +289,7 @@ pub async fn import(
         updated = report.updated,
         unchanged = report.unchanged,
         rejected = report.rejected.len(),
+        removed = report.removed.len(),
         dry_run = opts.dry_run,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "import finished"
@@ -214,8 +297,47 @@ pub async fn import(
     Ok(report)
 }
 
+/// `--replace`: removes the imported memberships not in `listed`, unless a
+/// row was rejected or the file lists nobody.
+async fn replace(
+    conn: &mut PgConnection,
+    listed: &[(i64, i64)],
+    report: &mut ImportReport,
+) -> anyhow::Result<()> {
+    if !report.rejected.is_empty() {
+        report.replace_skipped = Some(ReplaceSkipped::RejectedRows);
+        return Ok(());
+    }
+    if listed.is_empty() {
+        report.replace_skipped = Some(ReplaceSkipped::EmptyFile);
+        return Ok(());
+    }
+    let note = format!("import owners --replace {}", report.file);
+    let removed = households::remove_unlisted(conn, listed, &note, chrono::Utc::now()).await?;
+    let mut removed: Vec<Removal> = removed
+        .into_iter()
+        .map(|r| Removal {
+            unit: r.unit_code,
+            name: r.name,
+            phone: r.phone,
+            role: r.role.as_str(),
+            with_inviter: r.with_inviter,
+        })
+        .collect();
+    // By unit; the members someone invited right after them.
+    removed.sort_by(|a, b| {
+        (&a.unit, a.with_inviter.is_some(), &a.name).cmp(&(
+            &b.unit,
+            b.with_inviter.is_some(),
+            &b.name,
+        ))
+    });
+    report.removed = removed;
+    Ok(())
+}
+
 async fn run<K: RowKind>(
-    mut kind: K,
+    kind: &mut K,
     conn: &mut PgConnection,
     path: &Path,
     decoded: &Decoded,
@@ -355,8 +477,9 @@ async fn record_run(
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     sqlx::query!(
         "INSERT INTO import_runs
-            (kind, file_name, converted_from, rows_read, inserted, updated, unchanged, rejected)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            (kind, file_name, converted_from, rows_read, inserted, updated, unchanged, rejected,
+             removed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         kind.as_str(),
         &report.file,
         report.converted_from,
@@ -364,7 +487,8 @@ async fn record_run(
         count(report.inserted),
         count(report.updated),
         count(report.unchanged),
-        count(report.rejected.len() as u64)
+        count(report.rejected.len() as u64),
+        count(report.removed.len() as u64)
     )
     .execute(conn)
     .await
@@ -381,16 +505,21 @@ pub async fn run_import_command(
     kind: ImportKind,
     path: &Path,
     dry_run: bool,
+    replace: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut conn = pool.acquire().await.context("connecting for the import")?;
     let opts = ImportOptions {
         dry_run,
+        replace,
         ..ImportOptions::default()
     };
     match import(&mut conn, kind, path, opts).await {
         Ok(report) => {
             for line in report.rejection_lines() {
                 eprintln!("{line}");
+            }
+            for line in report.removal_lines() {
+                println!("{line}");
             }
             println!("{}", report.summary());
             Ok(ExitCode::SUCCESS)
@@ -417,7 +546,13 @@ mod tests {
             path,
             ImportOptions::default(),
         ));
-        send(run_import_command(pool, ImportKind::Owners, path, true));
+        send(run_import_command(
+            pool,
+            ImportKind::Owners,
+            path,
+            true,
+            true,
+        ));
     }
 
     #[test]
@@ -435,6 +570,8 @@ mod tests {
             extra_columns: vec![],
             converted_from: Some("GBK"),
             dry_run: false,
+            removed: vec![],
+            replace_skipped: None,
         };
         assert_eq!(
             report.rejection_lines().collect::<Vec<_>>(),
@@ -446,5 +583,48 @@ mod tests {
             summary.contains("fees.csv: read 5, inserted 2, updated 1, unchanged 1, rejected 1")
         );
         assert!(summary.contains("the other rows were imported"));
+    }
+
+    #[test]
+    fn a_replace_dry_run_lists_who_would_go_and_says_nothing_was_written() {
+        let report = ImportReport {
+            file: "owners.csv".into(),
+            read: 2,
+            unchanged: 2,
+            dry_run: true,
+            removed: vec![
+                Removal {
+                    unit: "A栋1203".into(),
+                    name: "王芳".into(),
+                    phone: Some("+8613800000001".into()),
+                    role: "owner",
+                    with_inviter: None,
+                },
+                Removal {
+                    unit: "A栋1203".into(),
+                    name: "王小明".into(),
+                    phone: None,
+                    role: "family",
+                    with_inviter: Some("王芳".into()),
+                },
+            ],
+            ..ImportReport::default()
+        };
+        assert_eq!(
+            report.removal_lines().collect::<Vec<_>>(),
+            vec![
+                "would remove: A栋1203 王芳 +8613800000001 (owner)",
+                "would remove: A栋1203 王小明 (family), invited by 王芳",
+            ]
+        );
+        let summary = report.summary();
+        assert!(
+            summary.contains("owners.csv: would remove 2 membership(s)"),
+            "{summary}"
+        );
+        assert!(
+            summary.ends_with("dry run: nothing was written"),
+            "{summary}"
+        );
     }
 }

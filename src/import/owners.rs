@@ -1,5 +1,8 @@
 //! `owners.csv`: `unit,name,phone,role`. A phone is one person: the same
-//! phone on two units is one person with two memberships.
+//! phone on two units is one person with two memberships. A membership the
+//! file lists is the office's record (`source = 'import'`), even if staff or
+//! an invitation made it first; `--replace` removes those it no longer lists
+//! (`domain::households::remove_unlisted`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -24,6 +27,9 @@ pub(crate) struct OwnersKind {
     seen: HashMap<(i64, Phone), u64>,
     /// phone → the name and line it was first given with in this file.
     names: HashMap<Phone, (String, u64)>,
+    /// (unit id, person id) of every membership written: what the file
+    /// lists, for `--replace`.
+    pub(crate) listed: Vec<(i64, i64)>,
 }
 
 impl OwnersKind {
@@ -32,6 +38,7 @@ impl OwnersKind {
             units: unit_ids_by_code(conn).await?,
             seen: HashMap::new(),
             names: HashMap::new(),
+            listed: Vec::new(),
         })
     }
 }
@@ -141,6 +148,7 @@ impl RowKind for OwnersKind {
                 .get(row.phone.as_str())
                 .with_context(|| format!("the people upsert lost {}", row.phone))?;
             let first = first_row.insert(person_id);
+            self.listed.push((row.unit_id, person_id));
             unit_ids.push(row.unit_id);
             person_ids.push(person_id);
             roles.push(row.role.as_str());
@@ -155,8 +163,9 @@ impl RowKind for OwnersKind {
                         SELECT 1 FROM unit_members m WHERE m.person_id = i.person_id AND m.is_default)
                FROM UNNEST($1::int8[], $2::int8[], $3::text[], $4::bool[])
                     AS i(unit_id, person_id, role, candidate)
-             ON CONFLICT ON CONSTRAINT unit_members_pkey DO UPDATE SET role = EXCLUDED.role
-              WHERE unit_members.role IS DISTINCT FROM EXCLUDED.role
+             ON CONFLICT ON CONSTRAINT unit_members_pkey
+                DO UPDATE SET role = EXCLUDED.role, source = 'import', invited_by = NULL
+              WHERE (unit_members.role, unit_members.source) IS DISTINCT FROM (EXCLUDED.role, 'import')
              RETURNING unit_id, person_id, (xmax = 0) AS "inserted!""#,
             &unit_ids,
             &person_ids,

@@ -1,4 +1,7 @@
-//! `units.csv`: `unit,building,entrance,floor,area_m2`.
+//! `units.csv`: `unit,building,entrance,floor,area_m2`. The unit is the
+//! office's own label, kept as written; building, entrance and floor are
+//! read from their columns (entrance and floor may be empty), never from the
+//! code.
 
 use std::collections::HashMap;
 
@@ -7,10 +10,11 @@ use sqlx::PgConnection;
 
 use super::kind::{counts, first_time, Counts, RowKind};
 use super::source::Fields;
-use crate::domain::units::{Area, UnitCode};
+use crate::domain::units::{Area, Place, UnitCode};
 
 pub(crate) struct UnitRow {
     code: UnitCode,
+    place: Place,
     area: Area,
 }
 
@@ -26,31 +30,23 @@ impl RowKind for UnitsKind {
 
     fn parse(&mut self, fields: &Fields<'_>) -> Result<UnitRow, String> {
         let code = UnitCode::parse(fields.get("unit")).map_err(|e| e.to_string())?;
-        let building = fields.required("building")?;
-        let entrance = fields.required("entrance")?;
-        let floor = fields.required("floor")?;
+        let place = Place::parse(
+            fields.get("building"),
+            fields.get("entrance"),
+            fields.get("floor"),
+        )?;
         let area = Area::parse(fields.get("area_m2"))?;
-        let floor: i32 = floor
-            .parse()
-            .map_err(|_| format!("floor {floor:?} is not a whole number"))?;
-        if building != code.building() || entrance != code.entrance() || floor != code.floor() {
-            return Err(format!(
-                "unit {code} means building {}, entrance {}, floor {}, but the row says building {building}, entrance {entrance}, floor {floor}",
-                code.building(),
-                code.entrance(),
-                code.floor()
-            ));
-        }
         first_time(&mut self.seen, code.as_str().to_owned(), fields.line)
             .map_err(|first| format!("duplicate of line {first} (unit {code})"))?;
-        Ok(UnitRow { code, area })
+        Ok(UnitRow { code, place, area })
     }
 
     async fn write(&mut self, conn: &mut PgConnection, rows: &[UnitRow]) -> anyhow::Result<Counts> {
         let codes: Vec<&str> = rows.iter().map(|r| r.code.as_str()).collect();
-        let buildings: Vec<&str> = rows.iter().map(|r| r.code.building()).collect();
-        let entrances: Vec<&str> = rows.iter().map(|r| r.code.entrance()).collect();
-        let floors: Vec<i32> = rows.iter().map(|r| r.code.floor()).collect();
+        let buildings: Vec<&str> = rows.iter().map(|r| r.place.building.as_str()).collect();
+        let entrances: Vec<Option<&str>> =
+            rows.iter().map(|r| r.place.entrance.as_deref()).collect();
+        let floors: Vec<Option<i32>> = rows.iter().map(|r| r.place.floor).collect();
         let areas: Vec<f64> = rows.iter().map(|r| r.area.m2()).collect();
         let r = sqlx::query!(
             r#"WITH up AS (
@@ -69,8 +65,8 @@ impl RowKind for UnitsKind {
                FROM up"#,
             &codes as &[&str],
             &buildings as &[&str],
-            &entrances as &[&str],
-            &floors,
+            &entrances as &[Option<&str>],
+            &floors as &[Option<i32>],
             &areas,
         )
         .fetch_one(conn)

@@ -39,11 +39,15 @@ const LOCK_CHECK_EVERY: Duration = Duration::from_secs(5);
 /// not confirmed to Telegram — the offset is stored with it — so it comes
 /// again; the poller gives up its lock, whose connection may be dead, and
 /// waits for the database and the lock again instead of failing `serve`.
+///
+/// `wake` wakes this process's processors after each stored batch,
+/// `elsewhere` (a `db::notifier`) those of other replicas.
 pub async fn run_polling(
     pool: PgPool,
     bot: Bot,
     poll_timeout: u32,
     wake: Arc<Notify>,
+    elsewhere: Arc<Notify>,
     stop: CancellationToken,
 ) -> Result<()> {
     loop {
@@ -54,7 +58,8 @@ pub async fn run_polling(
         if let Err(e) = bot.delete_webhook().await {
             tracing::warn!(error = %e, "could not remove a webhook before polling");
         }
-        match poll(&pool, &bot, poll_timeout, &wake, &stop, &mut leader).await {
+        let wakes = [wake.as_ref(), elsewhere.as_ref()];
+        match poll(&pool, &bot, poll_timeout, &wakes, &stop, &mut leader).await {
             Ok(Ended::Stopped) => return Ok(()),
             Ok(Ended::LostLock) => {
                 tracing::warn!("intake lost its lock's connection; waiting for the lock again");
@@ -85,12 +90,15 @@ async fn poll(
     pool: &PgPool,
     bot: &Bot,
     poll_timeout: u32,
-    wake: &Notify,
+    wakes: &[&Notify],
     stop: &CancellationToken,
     leader: &mut locks::Leader,
 ) -> Result<Ended> {
     let mut failures: u32 = 0;
     let mut lock_checked = Instant::now();
+    // Read once per turn as the poller: while it holds the lock, nobody
+    // else moves the offset, so after each stored batch it is known here.
+    let mut offset = load_offset(pool).await?;
     loop {
         if lock_checked.elapsed() >= LOCK_CHECK_EVERY {
             lock_checked = Instant::now();
@@ -98,7 +106,6 @@ async fn poll(
                 return Ok(Ended::LostLock);
             }
         }
-        let offset = load_offset(pool).await?;
         let request = bot
             .get_updates()
             .offset(offset)
@@ -114,8 +121,10 @@ async fn poll(
                 if updates.is_empty() {
                     continue;
                 }
-                store_batch(pool, &updates).await?;
-                wake.notify_one();
+                offset = offset.max(store_batch(pool, &updates).await?);
+                for wake in wakes {
+                    wake.notify_one();
+                }
             }
             Err(e) => {
                 failures += 1;
@@ -142,15 +151,17 @@ async fn load_offset(pool: &PgPool) -> Result<i32> {
         .unwrap_or(0))
 }
 
-/// Stores a batch and the offset past it in one transaction.
-pub async fn store_batch(pool: &PgPool, updates: &[Update]) -> Result<()> {
+/// Stores a batch (one statement) and the offset past it in one
+/// transaction; returns that offset.
+pub async fn store_batch(pool: &PgPool, updates: &[Update]) -> Result<i32> {
     let mut tx = pool.begin().await?;
-    let mut next = 0i64;
-    let mut new = 0;
-    for update in updates {
-        new += u64::from(inbox::insert(&mut tx, update).await?);
-        next = next.max(i64::from(update.id.0) + 1);
-    }
+    // No NOTIFY in here: the caller wakes the processors after the commit.
+    let new = inbox::insert_many(&mut tx, updates, false).await?;
+    let next = updates
+        .iter()
+        .map(|u| i64::from(u.id.0) + 1)
+        .max()
+        .unwrap_or(0);
     sqlx::query!(
         "INSERT INTO bot_state (key, value) VALUES ($1, to_jsonb($2::bigint))
          ON CONFLICT (key) DO UPDATE
@@ -164,5 +175,5 @@ pub async fn store_batch(pool: &PgPool, updates: &[Update]) -> Result<()> {
         .await
         .context("committing updates to the inbox")?;
     crate::metrics::updates_received(new);
-    Ok(())
+    Ok(i32::try_from(next).unwrap_or(i32::MAX))
 }

@@ -46,6 +46,10 @@ pub enum Feature {
     Surveys,
     Incidents,
     Broadcast,
+    /// The managers' report (`/report`).
+    Reports,
+    /// Public-welfare activities.
+    Activities,
 }
 
 /// Which chats a command is answered in.

@@ -14,7 +14,9 @@ use sqlx::PgConnection;
 
 use super::context::{chat_language, Ctx};
 use super::main_menu::main_menu;
+use crate::domain::activities::PlanDraft;
 use crate::domain::broadcasts;
+use crate::domain::incidents::FormDraft;
 use crate::domain::visits::Outcome;
 use crate::engine::{Photo, State};
 use crate::outbox::{self, Outgoing, Request};
@@ -48,6 +50,20 @@ pub enum Waiting {
     /// A staff member filling in `/newticket` (a phone, walk-in or patrol
     /// report), one step at a time.
     NewTicket { form: Box<TicketForm> },
+    /// A staff member refusing registration request #N: the reason.
+    RegistrationRefusal { ticket: i64 },
+    /// A manager asked for the dates of a report.
+    ReportRange,
+    /// A manager planning an activity: `step` is what the next answer is
+    /// for, `plan` what was answered so far.
+    ActivityPlan { step: String, plan: PlanDraft },
+    /// A staff member marking who came to activity `activity`.
+    Attendance { activity: i64 },
+    /// An attendee's optional comment after rating activity `activity`.
+    ActivityComment { activity: i64 },
+    /// A supervisor filling in the outage form: `step` is what the next
+    /// answer is for, `form` what was answered so far.
+    OutageForm { step: String, form: FormDraft },
 }
 
 /// The steps of the `/newticket` form, in order.
@@ -143,6 +159,12 @@ impl Waiting {
             Waiting::VisitNote { .. } => "visit_note",
             Waiting::FollowUpNote { .. } => "follow_up_note",
             Waiting::NewTicket { .. } => "new_ticket",
+            Waiting::RegistrationRefusal { .. } => "registration_refusal",
+            Waiting::ReportRange => "report_range",
+            Waiting::ActivityPlan { .. } => "activity_plan",
+            Waiting::Attendance { .. } => "attendance",
+            Waiting::ActivityComment { .. } => "activity_comment",
+            Waiting::OutageForm { .. } => "outage_form",
         }
     }
 }
@@ -212,6 +234,27 @@ pub async fn live(ctx: &mut Ctx<'_>, key: Key) -> Result<Option<Waiting>> {
         Loaded::Live(c) => Some(c.waiting),
         Loaded::Expired(_) | Loaded::Absent => None,
     })
+}
+
+/// Stores `waiting` for `key` and asks `question` in its chat with
+/// `keyboard`, after why the last answer was refused (if it was): one step
+/// of a form kept in the conversation state.
+pub async fn ask(
+    ctx: &mut Ctx<'_>,
+    key: Key,
+    waiting: &Waiting,
+    refused: Option<String>,
+    question: String,
+    keyboard: teloxide::types::InlineKeyboardMarkup,
+) -> Result<()> {
+    wait_for(ctx, key, waiting).await?;
+    let text = match refused {
+        Some(why) => format!("{why}\n\n{question}"),
+        None => question,
+    };
+    ctx.reply(key.chat_id, Request::text_with(text, keyboard))
+        .await?;
+    Ok(())
 }
 
 /// Stores what `key` is now asked, replacing whatever was waiting; the
@@ -332,9 +375,25 @@ async fn expired(
             texts::desk::FOLLOW_UP_NOTE_EXPIRED.fill(lang, &[("id", &format!("#{ticket}"))]),
         ),
         Waiting::NewTicket { .. } => Request::text(texts::desk::NT_EXPIRED.get(lang)),
+        Waiting::RegistrationRefusal { ticket } => Request::text(
+            texts::household::REFUSAL_EXPIRED.fill(lang, &[("id", &format!("#{ticket}"))]),
+        ),
+        Waiting::ActivityPlan { .. } => {
+            Request::text(texts::activity::PLAN_EXPIRED.fill(lang, &[("hours", &hours)]))
+        }
+        Waiting::OutageForm { .. } => {
+            Request::text(texts::outage::FORM_EXPIRED.fill(lang, &[("hours", &hours)]))
+        }
+        Waiting::Attendance { activity } => Request::text(
+            texts::activity::ATTENDANCE_EXPIRED.fill(lang, &[("id", &activity.to_string())]),
+        ),
         // The rating stands; an unsent comment or an unanswered offer needs
         // no notice.
-        Waiting::RatingComment { .. } | Waiting::ReopenOrNew { .. } => return Ok(()),
+        // A report's dates need no notice either: /report asks again.
+        Waiting::RatingComment { .. }
+        | Waiting::ReopenOrNew { .. }
+        | Waiting::ReportRange
+        | Waiting::ActivityComment { .. } => return Ok(()),
     };
     outbox::enqueue(conn, update_id, &Outgoing::reply(key.chat_id, request)).await?;
     Ok(())
@@ -373,6 +432,24 @@ mod tests {
                     photos: vec!["file-1".into()],
                     ..TicketForm::default()
                 }),
+            },
+            Waiting::RegistrationRefusal { ticket: 7 },
+            Waiting::ReportRange,
+            Waiting::ActivityPlan {
+                step: "capacity".into(),
+                plan: PlanDraft {
+                    title: Some("植树".into()),
+                    ..PlanDraft::default()
+                },
+            },
+            Waiting::Attendance { activity: 3 },
+            Waiting::ActivityComment { activity: 3 },
+            Waiting::OutageForm {
+                step: "floors".into(),
+                form: FormDraft {
+                    kind: Some("water".into()),
+                    ..FormDraft::default()
+                },
             },
         ];
         for w in all {

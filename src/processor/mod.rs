@@ -2,12 +2,14 @@
 //! writes and outbox rows, all in one transaction that also marks the update
 //! processed (invariant 2).
 //!
-//! Workers claim the oldest open update whose chat has no earlier open
-//! update (`FOR UPDATE SKIP LOCKED`), so one chat's updates go in order
-//! while other chats go on in parallel (invariant 3), on any replica. A
-//! failing update is retried with backoff — holding back only its own chat —
-//! and after `max_attempts` it is parked with its error, the person gets an
-//! apology, and the chat moves on.
+//! Workers claim a batch of updates, each the oldest open update of its chat
+//! (`FOR UPDATE SKIP LOCKED`), so one chat's updates go in order while other
+//! chats go on in parallel (invariant 3), on any replica. A batch is one
+//! transaction — one commit, one WAL flush, for all of it — and each update
+//! in it runs in its own savepoint, so a failing update is undone and
+//! recorded alone: it is retried with backoff — holding back only its own
+//! chat — and after `max_attempts` it is parked with its error, the person
+//! gets an apology, and the chat moves on.
 
 pub mod commands;
 mod context;
@@ -42,15 +44,20 @@ pub async fn run(
     pool: PgPool,
     app: Arc<App>,
     workers: usize,
-    wake: Arc<Notify>,
+    wakes: Wakes,
     stop: CancellationToken,
 ) -> Result<()> {
-    crate::db::listen(pool.clone(), NOTIFY_CHANNEL, wake.clone(), stop.clone());
+    crate::db::listen(
+        pool.clone(),
+        NOTIFY_CHANNEL,
+        wakes.inbox.clone(),
+        stop.clone(),
+    );
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..workers {
-        let (pool, app, wake, stop) = (pool.clone(), app.clone(), wake.clone(), stop.clone());
+        let (pool, app, wakes, stop) = (pool.clone(), app.clone(), wakes.clone(), stop.clone());
         tasks.spawn(async move {
-            worker(&pool, &app, &wake, &stop).await;
+            worker(&pool, &app, &wakes, &stop).await;
         });
     }
     while let Some(ended) = tasks.join_next().await {
@@ -71,19 +78,34 @@ pub async fn run(
     Ok(())
 }
 
-async fn worker(pool: &PgPool, app: &App, wake: &Notify, stop: &CancellationToken) {
+/// The wake-ups: the processors' own (intake pokes it after storing
+/// updates), this process's sender's and, through a `db::notifier`, the
+/// senders of other replicas (both poked after every batch commits). A
+/// `Notify` keeps at most one permit, so many pokes before a waiter looks
+/// coalesce into one look at the table.
+#[derive(Debug, Clone)]
+pub struct Wakes {
+    pub inbox: Arc<Notify>,
+    pub outbox: Arc<Notify>,
+    pub outbox_elsewhere: Arc<Notify>,
+}
+
+async fn worker(pool: &PgPool, app: &App, wakes: &Wakes, stop: &CancellationToken) {
     // Consecutive failures: a database that is down is retried with backoff
     // (up to 2 s), logged once per attempt, not 8 workers × 2 a second.
     let mut failures: u32 = 0;
+    let wake = &wakes.inbox;
     while !stop.is_cancelled() {
-        match process_next(pool, app).await {
-            Ok(true) => {
+        match process_batch(pool, app, wake).await {
+            Ok(0) => failures = 0,
+            Ok(_) => {
                 failures = 0;
-                // Others may be waiting on the same notification.
-                wake.notify_one();
+                wakes.outbox.notify_one();
+                wakes.outbox_elsewhere.notify_one();
+                // This worker looks again at once: its chats' next updates
+                // are heads now.
                 continue;
             }
-            Ok(false) => failures = 0,
             Err(e) => {
                 failures += 1;
                 let backoff = Duration::from_millis(250 << failures.min(3));
@@ -103,12 +125,49 @@ async fn worker(pool: &PgPool, app: &App, wake: &Notify, stop: &CancellationToke
     }
 }
 
-/// Claims and handles one update; false when none is ready.
-pub async fn process_next(pool: &PgPool, app: &App) -> Result<bool> {
+/// Most updates one worker claims and commits together. Large enough that
+/// a burst costs a commit per dozen updates, small enough that a burst of
+/// a hundred chats is spread over several workers (and cores), and that an
+/// update waits for at most this many others before its reply is committed.
+pub const BATCH: i64 = 16;
+
+/// Claims a batch of updates (distinct chats) and handles them in one
+/// transaction, each in its own savepoint; returns how many it claimed (0:
+/// none was ready). A full batch may have left more: `others` is poked at
+/// once so that another worker claims the next batch meanwhile.
+pub async fn process_batch(pool: &PgPool, app: &App, others: &Notify) -> Result<usize> {
     let mut tx = pool.begin().await?;
-    let Some(claimed) = inbox::claim_next(&mut tx).await? else {
-        return Ok(false);
-    };
+    let claimed = inbox::claim_batch(&mut tx, BATCH).await?;
+    let count = claimed.len();
+    if count == 0 {
+        return Ok(0);
+    }
+    if count as i64 >= BATCH {
+        others.notify_one();
+    }
+    let mut processed = Vec::with_capacity(claimed.len());
+    let mut timings = Vec::with_capacity(claimed.len());
+    for update in claimed {
+        let started = std::time::Instant::now();
+        let update_id = update.update_id;
+        if handle_one(&mut tx, app, update).await? {
+            processed.push(update_id);
+            timings.push(started.elapsed());
+        }
+    }
+    inbox::mark_processed(&mut tx, &processed).await?;
+    tx.commit().await.context("committing a batch of updates")?;
+    for elapsed in timings {
+        crate::metrics::update_processed(elapsed);
+    }
+    Ok(count)
+}
+
+/// Handles one claimed update in a savepoint of the batch's transaction;
+/// true if it succeeded, false if its failure was recorded instead. An
+/// error here is the database's, and fails the whole batch (nothing of it
+/// is kept; every update in it comes again).
+async fn handle_one(tx: &mut PgConnection, app: &App, claimed: inbox::Claimed) -> Result<bool> {
     let inbox::Claimed {
         update_id,
         chat_id,
@@ -116,8 +175,6 @@ pub async fn process_next(pool: &PgPool, app: &App) -> Result<bool> {
         payload,
     } = claimed;
     let now = app.clock.now();
-    let started = std::time::Instant::now();
-
     let update = serde_json::from_str::<Update>(&payload);
     let lang_hint = update
         .as_ref()
@@ -126,9 +183,9 @@ pub async fn process_next(pool: &PgPool, app: &App) -> Result<bool> {
         .map(|u| Lang::from_language_code(u.language_code.as_deref()));
 
     // The handler works in a savepoint: on failure its writes are undone
-    // while this transaction keeps the row locked, so no other worker picks
-    // the update up before its failure is recorded.
-    let mut work = tx.begin().await?;
+    // while the batch's transaction keeps the row locked, so no other worker
+    // picks the update up before its failure is recorded.
+    let mut work = Acquire::begin(&mut *tx).await?;
     let handled = match update {
         Ok(update) => {
             let mut ctx = Ctx {
@@ -148,11 +205,10 @@ pub async fn process_next(pool: &PgPool, app: &App) -> Result<bool> {
         Err(e) => Err(anyhow::anyhow!("stored update is unreadable: {e}")),
     };
 
-    let succeeded = handled.is_ok();
     match handled {
         Ok(()) => {
             work.commit().await?;
-            inbox::mark_processed(&mut tx, update_id).await?;
+            Ok(true)
         }
         Err(e) => {
             work.rollback().await?;
@@ -162,14 +218,10 @@ pub async fn process_next(pool: &PgPool, app: &App) -> Result<bool> {
                 attempts: attempts + 1,
                 lang_hint,
             };
-            record_failure(&mut tx, app, &failure, &e).await?;
+            record_failure(tx, app, &failure, &e).await?;
+            Ok(false)
         }
     }
-    tx.commit().await.context("committing an update")?;
-    if succeeded {
-        crate::metrics::update_processed(started.elapsed());
-    }
-    Ok(true)
 }
 
 #[derive(Clone, Copy)]

@@ -9,11 +9,16 @@ use teloxide::types::{
 use super::commands::{self, Command, Feature, Who};
 use super::context::{chat_language, Ctx};
 use super::conversation::{self, Conversation, Key, Loaded, Waiting};
+use super::features::activities;
 use super::features::broadcast;
 use super::features::dialogue;
+use super::features::household;
 use super::features::incidents;
+use super::features::intents;
 use super::features::limits;
 use super::features::menu;
+use super::features::outages;
+use super::features::reports;
 use super::features::staff;
 use super::features::surveys;
 use super::features::visits;
@@ -76,6 +81,14 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
     // A command goes to the one feature that declared it.
     if let Some(text) = msg.text().or(msg.caption()) {
         if text.trim_start().starts_with('/') {
+            // An invitation link opened: `/start <code>`.
+            if let Some(code) = from
+                .private
+                .then(|| household::start_payload(text, &ctx.app.settings.bot_username))
+                .flatten()
+            {
+                return household::accept_invite(ctx, from, msg, code).await;
+            }
             return on_command(ctx, from, msg, text).await;
         }
     }
@@ -88,13 +101,18 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
         return Ok(());
     }
     if let Some(text) = msg.text() {
-        if staff::owner_follow_up(ctx, from.chat_id, msg).await? {
+        // An open ticket or a lately resolved one takes the words first,
+        // as before; an emergency among them still gets the duty phone.
+        if staff::owner_follow_up(ctx, from.chat_id, msg).await?
+            || staff::owner::offer_reopen(ctx, from, text.trim()).await?
+        {
+            if intents::is_urgent(ctx, text) {
+                intents::duty_phone_now(ctx, from).await?;
+            }
             return Ok(());
         }
-        if staff::owner::offer_reopen(ctx, from, text.trim()).await? {
-            return Ok(());
-        }
-        return menu::on_text(ctx, from, text).await;
+        // The owner's own words find their dialogue.
+        return intents::on_text(ctx, from, text).await;
     }
     if !matches!(msg.kind, MessageKind::Common(_)) {
         // Service messages (pinned, chat photo …) need no answer.
@@ -116,6 +134,9 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
             .await?;
         }
         return Ok(());
+    }
+    if msg.sticker().is_some() {
+        return intents::on_sticker(ctx, from).await;
     }
     ctx.reply(
         from.chat_id,
@@ -144,6 +165,8 @@ async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, text: &str)
         Some(Feature::Surveys) => surveys::on_message(ctx, from, msg).await?,
         Some(Feature::Incidents) => incidents::on_message(ctx, from, msg).await?,
         Some(Feature::Broadcast) => broadcast::on_message(ctx, from, msg).await?,
+        Some(Feature::Reports) => reports::on_message(ctx, from, msg).await?,
+        Some(Feature::Activities) => activities::on_message(ctx, from, msg).await?,
         None => false,
     };
     if !handled && from.private {
@@ -172,6 +195,19 @@ async fn answers_the_question(
         Waiting::BroadcastDraft { draft, step } if from.private => {
             broadcast::on_waiting(ctx, from, msg, draft, &step).await
         }
+        Waiting::ReportRange if from.private => reports::on_waiting(ctx, from, msg).await,
+        Waiting::ActivityPlan { step, plan } if from.private => {
+            activities::on_plan_answer(ctx, from, msg, &step, plan).await
+        }
+        Waiting::Attendance { activity } => {
+            activities::on_attendance(ctx, from, msg, activity).await
+        }
+        Waiting::OutageForm { step, form } if from.private => {
+            outages::on_answer(ctx, from, msg, &step, form).await
+        }
+        Waiting::ActivityComment { activity } if from.private => {
+            activities::on_comment(ctx, from, msg, activity).await
+        }
         Waiting::VisitNote { visit, outcome } => {
             visits::on_waiting(ctx, from, msg, visit, outcome).await
         }
@@ -179,6 +215,9 @@ async fn answers_the_question(
             staff::followup::on_waiting(ctx, from, msg, ticket).await
         }
         Waiting::NewTicket { form } => staff::newticket::on_waiting(ctx, from, msg, *form).await,
+        Waiting::RegistrationRefusal { ticket } => {
+            household::on_refusal_reason(ctx, from, msg, ticket).await
+        }
         ref owner @ (Waiting::CancelReason { .. }
         | Waiting::RatingComment { .. }
         | Waiting::ReopenOrNew { .. })
@@ -245,7 +284,12 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
         | Callback::BroadcastConfirm(_)
         | Callback::BroadcastPreview(_)
         | Callback::BroadcastJoin(_)
-        | Callback::BroadcastDecline(_) => broadcast::on_button(ctx, &from, q, button).await,
+        | Callback::BroadcastDecline(_)
+        | Callback::BroadcastSkipLanguage { .. }
+        | Callback::BroadcastStop(_)
+        | Callback::BroadcastRecall(_)
+        | Callback::BroadcastRecallConfirm(_)
+        | Callback::BroadcastRecallKeep(_) => broadcast::on_button(ctx, &from, q, button).await,
         Callback::IncidentNotify(_) | Callback::IncidentJoin(_) | Callback::IncidentOther => {
             incidents::on_button(ctx, &from, q, button).await
         }
@@ -254,6 +298,34 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
         | Callback::VisitConfirm { .. }
         | Callback::VisitReschedule { .. }
         | Callback::VisitMove { .. } => visits::on_button(ctx, &from, q, button).await,
+        Callback::Intent { .. } | Callback::IntentNone => {
+            intents::on_button(ctx, &from, q, button).await
+        }
+        Callback::RegistrationBind { .. }
+        | Callback::RegistrationRefuse(_)
+        | Callback::HouseholdInvite { .. }
+        | Callback::HouseholdRemove { .. }
+        | Callback::HouseholdRemoveYes { .. }
+        | Callback::HouseholdKeep
+        | Callback::Reminders(_)
+        | Callback::Unbind { .. } => household::on_button(ctx, &from, q, button).await,
+        Callback::ReportPeriod(_)
+        | Callback::ReportRange
+        | Callback::ReportCancel
+        | Callback::ReportXlsx(_) => reports::on_button(ctx, &from, q, button).await,
+        Callback::ActivityJoin(_)
+        | Callback::ActivityLeave(_)
+        | Callback::ActivityRate { .. }
+        | Callback::ActivitySkipComment(_)
+        | Callback::ActivitySkipDescription
+        | Callback::ActivityAnnounce
+        | Callback::ActivityPlanCancel => activities::on_button(ctx, &from, q, button).await,
+        Callback::OutageKind(_)
+        | Callback::OutageAll
+        | Callback::OutageNow
+        | Callback::OutageSkipLanguage(_)
+        | Callback::OutageDeclare { .. }
+        | Callback::OutageCancel => outages::on_button(ctx, &from, q, button).await,
     }
 }
 
@@ -318,6 +390,8 @@ pub const COMMAND_TABLES: &[&[Command]] = &[
     super::features::surveys::COMMANDS,
     super::features::incidents::COMMANDS,
     super::features::broadcast::COMMANDS,
+    super::features::reports::COMMANDS,
+    super::features::activities::COMMANDS,
 ];
 
 /// Every command, in declaration order.

@@ -1,7 +1,8 @@
 //! The broadcast job: moves scheduled broadcasts to sending when their time
 //! comes, edits each author's progress message (at most once per
 //! `PROGRESS_EVERY`, only when it changed) and marks a broadcast done with a
-//! final edit when no recipient is waiting.
+//! final edit when no recipient is waiting; and reports each recall once
+//! Telegram answered every deletion.
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -50,7 +51,7 @@ pub async fn run_due_with(
                         Request::EditMessageText {
                             target: Target::Outbox(target),
                             text: text.clone(),
-                            reply_markup: None,
+                            reply_markup: present::progress_keyboard(&b, &p, lang),
                         },
                     ),
                 )
@@ -64,6 +65,47 @@ pub async fn run_due_with(
         if status_changed && status == "done" {
             tracing::info!(broadcast = b.id, ?p, "broadcast done");
         }
+    }
+    edits += finish_recalls(conn, now).await?;
+    Ok(edits)
+}
+
+/// Recalls whose every deletion Telegram answered: the author's recall
+/// message is edited to the counts, naming who still has a copy (too old
+/// to delete, or refused).
+async fn finish_recalls(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<u64> {
+    let mut edits = 0;
+    for id in bc::recalls_in_flight(conn).await? {
+        let r = bc::recall_progress(conn, id).await?;
+        if r.pending > 0 {
+            continue;
+        }
+        let Some(b) = bc::load_for_update(conn, id).await? else {
+            continue;
+        };
+        let lang = chat_language(conn, b.author_chat_id)
+            .await?
+            .unwrap_or(Lang::Zh);
+        let text = present::recall_text(id, &r, lang);
+        if let Some(target) = b.recall_outbox_id {
+            outbox::enqueue(
+                conn,
+                None,
+                &Outgoing::new(
+                    b.author_chat_id,
+                    Lane::Staff,
+                    Request::EditMessageText {
+                        target: Target::Outbox(target),
+                        text,
+                        reply_markup: None,
+                    },
+                ),
+            )
+            .await?;
+            edits += 1;
+        }
+        bc::finish_recall(conn, id, now).await?;
+        tracing::info!(broadcast = id, ?r, "broadcast recall finished");
     }
     Ok(edits)
 }

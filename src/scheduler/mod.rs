@@ -8,6 +8,7 @@
 pub mod broadcasts;
 mod deadlines;
 mod digest;
+pub mod monthly_report;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,6 +49,10 @@ pub struct TickReport {
     pub visit_and_survey_messages: u64,
     /// Low-rating follow-ups past their deadline, chased.
     pub follow_ups_chased: usize,
+    /// Managers sent the monthly report.
+    pub monthly_reports: usize,
+    /// Activity reminders queued.
+    pub activity_reminders: u64,
 }
 
 /// Does everything that is due at `now`.
@@ -100,6 +105,19 @@ pub async fn tick(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<TickRe
         crate::processor::features::staff::followup::chase_overdue(&mut tx, app, now)
             .await
             .context("chasing overdue low-rating follow-ups")?;
+    tx.commit().await?;
+    let mut tx = pool.begin().await?;
+    report.activity_reminders = crate::processor::features::activities::run_due(&mut tx, app, now)
+        .await
+        .context("reminding those who joined an activity")?;
+    tx.commit().await?;
+    let mut tx = pool.begin().await?;
+    report.monthly_reports = monthly_report::send_if_due(&mut tx, app, now)
+        .await
+        .context("sending the monthly report")?;
+    crate::outbox::prune_files(&mut tx, now)
+        .await
+        .context("pruning uploaded files")?;
     tx.commit().await?;
     Ok(report)
 }

@@ -4,8 +4,11 @@
 //!
 //! One sender per bot token is active at a time (an advisory lock), because
 //! Telegram's limits are per bot; other replicas stand by. The queue query
-//! returns only the head row of each chat, so a chat's messages leave in
-//! order while other chats go on.
+//! claims only the head row of each chat, so a chat's messages leave in
+//! order while other chats go on. Rows are claimed in batches (one statement
+//! marks them `sending`), and the outcomes of the sends that finished while
+//! the last batch of outcomes was being written are written together: one
+//! statement, one commit, however many sends.
 
 pub mod limits;
 
@@ -13,7 +16,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -26,8 +29,7 @@ use tokio_util::sync::CancellationToken;
 
 use self::limits::{Limiter, RateLimits};
 use crate::db::locks;
-use crate::domain::chats;
-use crate::outbox::{Request, Target, NOTIFY_CHANNEL};
+use crate::outbox::{self, Request, Settled, Target, NOTIFY_CHANNEL};
 
 /// How often the active sender checks it still holds its lock.
 const LOCK_CHECK_EVERY: Duration = Duration::from_secs(5);
@@ -120,17 +122,7 @@ pub async fn run(
 
 /// Rows left `sending` by a sender that died: their fate is unknown.
 async fn recover_in_flight(pool: &PgPool, max_ambiguous: i32) -> Result<()> {
-    let rows = sqlx::query!(
-        "UPDATE outbox
-            SET ambiguous = ambiguous + 1,
-                status = CASE WHEN ambiguous + 1 > $1 THEN 'failed' ELSE 'pending' END,
-                last_error = 'sender stopped while sending: delivery unknown'
-          WHERE status = 'sending'",
-        max_ambiguous
-    )
-    .execute(pool)
-    .await?
-    .rows_affected();
+    let rows = outbox::recover_in_flight(pool, max_ambiguous).await?;
     if rows > 0 {
         tracing::warn!(
             rows,
@@ -151,8 +143,11 @@ async fn deliver_loop(
     let mut limiter = Limiter::new(config.limits);
     let mut lock_checked = Instant::now();
     let mut in_flight: HashSet<i64> = HashSet::new();
-    // (chat, pause until, when a rate-limited send was dispatched)
+    // Sends hand their outcome to the recorder, which writes them in
+    // batches and then tells this loop (`done_rx`) the chats are free.
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+    let (finished_tx, finished_rx) = mpsc::unbounded_channel::<Finished>();
+    tokio::spawn(record_outcomes(pool.clone(), config, finished_rx, done_tx));
 
     let result = 'run: loop {
         // Settle finished sends first: they free chats and may pause one.
@@ -180,40 +175,25 @@ async fn deliver_loop(
         if capacity > 0 {
             let mut skip: Vec<i64> = limiter.blocked_chats(now);
             skip.extend(in_flight.iter().copied());
-            let rows = match fetch_heads(pool, &skip, capacity.min(200) as i64).await {
+            // Chats the limiter holds back are skipped by the claim itself,
+            // so every row claimed may go now.
+            let rows = match claim(pool, &skip, capacity.min(200) as i64).await {
                 Ok(rows) => rows,
                 Err(e) => break 'run Err(e),
             };
-            let mut batch = Vec::new();
             for row in rows {
-                if batch.len() >= capacity {
-                    break;
-                }
                 if row.request.is_rate_limited() {
-                    if let Some(at) = limiter.chat_ready_at(row.chat_id, now) {
-                        next_wake = next_wake.min(at);
-                        continue;
-                    }
                     limiter.record(row.chat_id, now);
                 }
-                batch.push(row);
-            }
-            if !batch.is_empty() {
-                let claimed = match mark_sending(pool, &batch).await {
-                    Ok(claimed) => claimed,
-                    Err(e) => break 'run Err(e),
-                };
-                batch.retain(|row| claimed.contains(&row.id));
-            }
-            for row in batch {
                 dispatched += 1;
                 in_flight.insert(row.chat_id);
-                let (pool, bot, done) = (pool.clone(), bot.clone(), done_tx.clone());
+                let (pool, bot, finished) = (pool.clone(), bot.clone(), finished_tx.clone());
                 let counted = row.request.is_rate_limited().then_some(now);
                 tokio::spawn(async move {
-                    let chat = row.chat_id;
-                    let pause = deliver(&pool, &bot, row, config).await;
-                    let _ = done.send((chat, pause, counted));
+                    let outcome = deliver(&pool, &bot, &row).await;
+                    // The round trip is dispatch to answer, not to recorded.
+                    let trip = counted.map(|dispatched| (dispatched, Instant::now()));
+                    let _ = finished.send(Finished { row, outcome, trip });
                 });
             }
         } else if let Some(at) = limiter.global_ready_at(now) {
@@ -240,7 +220,9 @@ async fn deliver_loop(
     // Let requests on the wire finish and record their outcome — also when
     // the loop failed, so the next leader does not take a send still on the
     // wire for one lost with a dead sender and send it again. After a
-    // failure, as long as a send waits to record its outcome.
+    // failure, as long as a send waits to record its outcome. The recorder
+    // ends once every send has handed it its outcome.
+    drop(finished_tx);
     let patience = if result.is_err() { 20 } else { 10 };
     let deadline = Instant::now() + Duration::from_secs(patience);
     while !in_flight.is_empty() && Instant::now() < deadline {
@@ -255,93 +237,62 @@ async fn deliver_loop(
     result
 }
 
-/// A finished send: its chat, a 429 pause, and when it was dispatched if it
-/// counted against the global limit.
-type Done = (i64, Option<Instant>, Option<Instant>);
+/// A finished send: its chat, a 429 pause, and when it was dispatched and
+/// answered if it counted against the global limit.
+type Done = (i64, Option<Instant>, Option<(Instant, Instant)>);
 
-fn settle(limiter: &mut Limiter, in_flight: &mut HashSet<i64>, (chat, pause, counted): Done) {
+fn settle(limiter: &mut Limiter, in_flight: &mut HashSet<i64>, (chat, pause, trip): Done) {
     in_flight.remove(&chat);
     let now = Instant::now();
     if let Some(until) = pause {
         limiter.pause(chat, until);
         limiter.throttled(now);
     }
-    if let Some(dispatched) = counted {
+    if let Some((dispatched, answered)) = trip {
         // The round trip's variation widens the global window (limits.rs).
-        limiter.answered(dispatched, now);
+        limiter.answered(dispatched, answered);
     }
 }
 
-/// The oldest due row of each chat, lanes first, skipping `skip` chats.
-async fn fetch_heads(pool: &PgPool, skip: &[i64], limit: i64) -> Result<Vec<Row_>> {
-    let rows = sqlx::query!(
-        "SELECT o.id, o.chat_id, o.request, o.attempts, o.ambiguous
-           FROM outbox o
-          WHERE o.status = 'pending'
-            AND o.not_before <= now()
-            AND o.chat_id <> ALL($1)
-            AND NOT EXISTS (
-                SELECT 1 FROM outbox p
-                 WHERE p.chat_id = o.chat_id
-                   AND p.status IN ('pending', 'sending')
-                   AND (p.lane, p.id) < (o.lane, o.id))
-          ORDER BY o.lane, o.id
-          LIMIT $2",
-        skip,
-        limit
-    )
-    .fetch_all(pool)
-    .await
-    .context("reading the outbox queue")?;
+/// Claims the oldest due row of each chat, lanes first, skipping `skip`
+/// chats (`outbox::claim_due`); a row whose request does not parse is
+/// recorded as failed.
+async fn claim(pool: &PgPool, skip: &[i64], limit: i64) -> Result<Vec<Row_>> {
+    let rows = outbox::claim_due(pool, skip, limit).await?;
     let mut out = Vec::with_capacity(rows.len());
+    let mut unreadable = Vec::new();
     for row in rows {
-        let id: i64 = row.id;
         match serde_json::from_value::<Request>(row.request) {
             Ok(request) => out.push(Row_ {
-                id,
+                id: row.id,
                 chat_id: row.chat_id,
                 request,
                 attempts: row.attempts,
                 ambiguous: row.ambiguous,
             }),
             Err(e) => {
-                tracing::error!(id, error = %e, "outbox row has an unreadable request");
-                finish(
-                    pool,
-                    id,
-                    "failed",
-                    None,
-                    Some(&format!("unreadable request: {e}")),
-                )
-                .await?;
+                tracing::error!(id = row.id, error = %e, "outbox row has an unreadable request");
+                unreadable.push((row.id, Settled::Failed(format!("unreadable request: {e}"))));
             }
         }
     }
+    outbox::record(pool, &unreadable, 0).await?;
     Ok(out)
 }
 
-/// Marks the batch `sending` and returns the ids this sender won: a row
-/// another sender took meanwhile (say, after this one lost its lock
-/// connection unnoticed) is not sent twice.
-async fn mark_sending(pool: &PgPool, batch: &[Row_]) -> Result<HashSet<i64>> {
-    let ids: Vec<i64> = batch.iter().map(|r| r.id).collect();
-    let claimed: Vec<i64> = sqlx::query_scalar!(
-        "UPDATE outbox SET status = 'sending', attempts = attempts + 1
-          WHERE id = ANY($1) AND status = 'pending'
-      RETURNING id",
-        &ids
-    )
-    .fetch_all(pool)
-    .await
-    .context("marking outbox rows as sending")?;
-    Ok(claimed.into_iter().collect())
+/// A send that finished, for the recorder.
+struct Finished {
+    row: Row_,
+    outcome: Outcome,
+    /// When it was dispatched and answered, if it counted against the
+    /// global limit.
+    trip: Option<(Instant, Instant)>,
 }
 
-/// Sends one row and records the outcome; returns when its chat should be
-/// paused until (429).
-async fn deliver(pool: &PgPool, bot: &Bot, row: Row_, config: SenderConfig) -> Option<Instant> {
+/// Sends one row; the outcome is recorded by [`record_outcomes`].
+async fn deliver(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
     let started = Instant::now();
-    let outcome = send(pool, bot, &row).await;
+    let outcome = send(pool, bot, row).await;
     crate::metrics::send_finished(started.elapsed());
     match &outcome {
         Outcome::Sent(_) => crate::metrics::sent(),
@@ -349,66 +300,125 @@ async fn deliver(pool: &PgPool, bot: &Bot, row: Row_, config: SenderConfig) -> O
         Outcome::Unreachable(_) => crate::metrics::forbidden(),
         _ => {}
     }
-    let attempts = row.attempts + 1;
-    // A database that is restarting is waited for (15 s, retried every half
-    // second so the outcome lands as soon as it is back): a send whose
-    // outcome is not recorded is sent again by the next leader.
-    let mut waited: u32 = 0;
-    let result = loop {
-        let result = record(pool, &row, &outcome, attempts, config).await;
-        match &result {
-            Err(e) if waited < RECORD_RETRIES && crate::db::is_connection_error(e) => {
-                waited += 1;
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            _ => break result,
+    outcome
+}
+
+/// Writes the outcomes of finished sends: each time, all that finished
+/// while the previous write was on its way, in one statement — so under
+/// load a commit records many sends, and when idle a send is recorded at
+/// once. Then frees their chats in the delivery loop (`done`), a 429's
+/// with its pause. Ends when every send has handed in its outcome.
+async fn record_outcomes(
+    pool: PgPool,
+    config: SenderConfig,
+    mut finished: mpsc::UnboundedReceiver<Finished>,
+    done: mpsc::UnboundedSender<Done>,
+) {
+    while let Some(first) = finished.recv().await {
+        let mut batch = vec![first];
+        while let Ok(more) = finished.try_recv() {
+            batch.push(more);
         }
-    };
-    if let Err(e) = result {
-        // The row stays 'sending'; the next leader counts it as ambiguous.
-        tracing::error!(id = row.id, error = %format!("{e:#}"), "could not record a send outcome");
-    }
-    match outcome {
-        Outcome::RetryAfter(after) => Some(Instant::now() + after),
-        _ => None,
+        // A database that is restarting is waited for (15 s, retried every
+        // half second so the outcomes land as soon as it is back): a send
+        // whose outcome is not recorded is sent again by the next leader.
+        let mut waited: u32 = 0;
+        let result = loop {
+            let result = record_batch(&pool, &batch, config).await;
+            match &result {
+                Err(e) if waited < RECORD_RETRIES && crate::db::is_connection_error(e) => {
+                    waited += 1;
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                _ => break result,
+            }
+        };
+        if let Err(e) = result {
+            // The rows stay 'sending'; the next leader counts them as ambiguous.
+            tracing::error!(rows = batch.len(), error = %format!("{e:#}"), "could not record send outcomes");
+        }
+        for f in batch {
+            let pause = match f.outcome {
+                Outcome::RetryAfter(after) => Some(Instant::now() + after),
+                _ => None,
+            };
+            let _ = done.send((f.row.chat_id, pause, f.trip));
+        }
     }
 }
 
-/// Tries to record a send's outcome this many more times, half a second apart.
+/// Tries to record a batch of outcomes this many more times, half a second apart.
 const RECORD_RETRIES: u32 = 30;
 
-/// Writes what became of a send to its outbox row.
-async fn record(
-    pool: &PgPool,
-    row: &Row_,
-    outcome: &Outcome,
-    attempts: i32,
-    config: SenderConfig,
-) -> Result<()> {
-    match outcome {
-        Outcome::Sent(message_id) => finish(pool, row.id, "sent", *message_id, None).await,
-        Outcome::NotYet => retry(pool, row.id, Duration::from_millis(500), None, false).await,
-        Outcome::RetryAfter(after) => {
-            tracing::warn!(
-                id = row.id,
-                chat = row.chat_id,
-                ?after,
-                "Telegram asked to slow down"
-            );
-            retry(pool, row.id, *after, Some("429 Too Many Requests"), true).await
-        }
-        Outcome::Transient(e) if attempts < config.max_attempts => {
-            let backoff = Duration::from_millis(500 * 2u64.pow(attempts.clamp(0, 9) as u32));
-            tracing::warn!(id = row.id, chat = row.chat_id, error = %e, ?backoff, "send failed; will retry");
-            retry(pool, row.id, backoff, Some(e), false).await
-        }
-        Outcome::Ambiguous(e) => ambiguous(pool, row.id, e, config.max_ambiguous).await,
-        Outcome::Transient(e) | Outcome::Failed(e) => {
-            tracing::error!(id = row.id, chat = row.chat_id, error = %e, "send failed for good");
-            finish(pool, row.id, "failed", None, Some(e)).await
-        }
-        Outcome::Unreachable(e) => unreachable(pool, row.chat_id, e).await,
+/// Writes what became of a batch of sends to their outbox rows: one
+/// statement for all of them, and a transaction per chat found unreachable.
+async fn record_batch(pool: &PgPool, batch: &[Finished], config: SenderConfig) -> Result<()> {
+    let mut settled = Vec::with_capacity(batch.len());
+    for Finished { row, outcome, .. } in batch {
+        let attempts = row.attempts + 1;
+        let s = match outcome {
+            Outcome::Sent(message_id) => Settled::Sent(*message_id),
+            Outcome::NotYet => Settled::Retry {
+                after: Duration::from_millis(500),
+                error: None,
+                refund: true,
+            },
+            Outcome::RetryAfter(after) => {
+                tracing::warn!(
+                    id = row.id,
+                    chat = row.chat_id,
+                    ?after,
+                    "Telegram asked to slow down"
+                );
+                Settled::Retry {
+                    after: *after,
+                    error: Some("429 Too Many Requests".into()),
+                    refund: true,
+                }
+            }
+            Outcome::Transient(e) if attempts < config.max_attempts => {
+                let backoff = Duration::from_millis(500 * 2u64.pow(attempts.clamp(0, 9) as u32));
+                tracing::warn!(id = row.id, chat = row.chat_id, error = %e, ?backoff, "send failed; will retry");
+                Settled::Retry {
+                    after: backoff,
+                    error: Some(e.clone()),
+                    refund: false,
+                }
+            }
+            Outcome::Ambiguous(e) => Settled::Ambiguous(e.clone()),
+            Outcome::Transient(e) | Outcome::Failed(e) => {
+                tracing::error!(id = row.id, chat = row.chat_id, error = %e, "send failed for good");
+                Settled::Failed(e.clone())
+            }
+            Outcome::Unreachable(e) => {
+                let rows = outbox::stop_chat(pool, row.chat_id, e).await?;
+                tracing::warn!(
+                    chat_id = row.chat_id,
+                    rows,
+                    error = %e,
+                    "chat unreachable; its pending messages are stopped"
+                );
+                continue;
+            }
+        };
+        settled.push((row.id, s));
     }
+    let recorded = outbox::record(pool, &settled, config.max_ambiguous).await?;
+    for (id, s) in &settled {
+        if let Settled::Ambiguous(error) = s {
+            let now = recorded
+                .iter()
+                .find(|r| r.id == *id)
+                .map_or("?", |r| r.status.as_str());
+            tracing::warn!(
+                id,
+                error,
+                now,
+                "send answer lost: the message may have arrived"
+            );
+        }
+    }
+    Ok(())
 }
 
 async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
@@ -445,6 +455,33 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
             }
             req.await.map(|m| Some(m.id.0))
         }
+        Request::SendPhotoFile {
+            file,
+            caption,
+            reply_markup,
+        } => match upload(pool, *file).await {
+            Err(o) => return o,
+            Ok(input) => {
+                let mut req = bot.send_photo(chat, input);
+                if let Some(c) = caption {
+                    req = req.caption(c);
+                }
+                if let Some(m) = reply_markup {
+                    req = req.reply_markup(m.clone());
+                }
+                req.await.map(|m| Some(m.id.0))
+            }
+        },
+        Request::SendDocument { file, caption } => match upload(pool, *file).await {
+            Err(o) => return o,
+            Ok(input) => {
+                let mut req = bot.send_document(chat, input);
+                if let Some(c) = caption {
+                    req = req.caption(c);
+                }
+                req.await.map(|m| Some(m.id.0))
+            }
+        },
         Request::SendMediaGroup { photos, caption } => {
             let media = photos.iter().enumerate().map(|(i, p)| {
                 let mut photo = InputMediaPhoto::new(InputFile::file_id(p.clone().into()));
@@ -540,26 +577,33 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
     }
 }
 
+/// A stored file (`outbox_files`) ready to upload.
+async fn upload(pool: &PgPool, id: i64) -> std::result::Result<InputFile, Outcome> {
+    let mut conn = pool
+        .acquire()
+        .await
+        .map_err(|e| Outcome::Transient(format!("reading an upload: {e}")))?;
+    match crate::outbox::load_file(&mut conn, id).await {
+        Ok(Some((name, bytes))) => Ok(InputFile::memory(bytes).file_name(name)),
+        Ok(None) => Err(Outcome::Failed(format!("file {id} to upload is gone"))),
+        Err(e) => Err(Outcome::Transient(format!("reading an upload: {e:#}"))),
+    }
+}
+
 /// The Telegram message id an edit is about.
 async fn message_of(pool: &PgPool, target: &Target) -> std::result::Result<MessageId, Outcome> {
     let outbox_id = match target {
         Target::Message(id) => return Ok(MessageId(*id)),
         Target::Outbox(id) => *id,
     };
-    let row = sqlx::query!(
-        "SELECT status, message_id FROM outbox WHERE id = $1",
-        outbox_id
-    )
-    .fetch_optional(pool)
-    .await
-    .map_err(|e| Outcome::Transient(format!("looking up message of outbox row: {e}")))?;
-    let Some(row) = row else {
+    let row = outbox::message_of(pool, outbox_id)
+        .await
+        .map_err(|e| Outcome::Transient(format!("looking up message of outbox row: {e:#}")))?;
+    let Some((status, message_id)) = row else {
         return Err(Outcome::Failed(format!(
             "outbox row {outbox_id} does not exist"
         )));
     };
-    let status: String = row.status;
-    let message_id: Option<i64> = row.message_id;
     match (status.as_str(), message_id) {
         (_, Some(id)) => i32::try_from(id)
             .map(MessageId)
@@ -630,96 +674,6 @@ fn classify(e: RequestError, request: &Request, resent: bool) -> Outcome {
         )),
         RequestError::Io(e) => Outcome::Ambiguous(format!("I/O: {e}")),
     }
-}
-
-async fn finish(
-    pool: &PgPool,
-    id: i64,
-    status: &str,
-    message_id: Option<i32>,
-    error: Option<&str>,
-) -> Result<()> {
-    sqlx::query!(
-        "UPDATE outbox
-            SET status = $2, message_id = COALESCE($3, message_id), last_error = $4,
-                sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END
-          WHERE id = $1",
-        id,
-        status,
-        message_id.map(i64::from),
-        error
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-/// Back to the queue after `after`. A 429 or a not-yet-sent dependency is
-/// not the request's fault, so it does not use up an attempt.
-async fn retry(
-    pool: &PgPool,
-    id: i64,
-    after: Duration,
-    error: Option<&str>,
-    refund_attempt: bool,
-) -> Result<()> {
-    sqlx::query!(
-        "UPDATE outbox
-            SET status = 'pending',
-                not_before = now() + make_interval(secs => $2),
-                last_error = COALESCE($3, last_error),
-                attempts = attempts - CASE WHEN $4 THEN 1 ELSE 0 END
-          WHERE id = $1",
-        id,
-        after.as_secs_f64(),
-        error,
-        refund_attempt || error.is_none()
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-async fn ambiguous(pool: &PgPool, id: i64, error: &str, max_ambiguous: i32) -> Result<()> {
-    let status: String = sqlx::query_scalar!(
-        "UPDATE outbox
-            SET ambiguous = ambiguous + 1,
-                status = CASE WHEN ambiguous + 1 > $2 THEN 'failed' ELSE 'pending' END,
-                not_before = now() + interval '1 second',
-                last_error = $3
-          WHERE id = $1
-      RETURNING status",
-        id,
-        max_ambiguous,
-        format!("ambiguous: {error}")
-    )
-    .fetch_one(pool)
-    .await?;
-    tracing::warn!(id, error, now = %status, "send answer lost: the message may have arrived");
-    Ok(())
-}
-
-/// The person blocked the bot (or the chat is gone): stop sending there.
-async fn unreachable(pool: &PgPool, chat_id: i64, error: &str) -> Result<()> {
-    let mut tx = pool.begin().await?;
-    chats::mark_blocked(&mut tx, chat_id, chats::Kind::guess(chat_id)).await?;
-    let rows = sqlx::query!(
-        "UPDATE outbox SET status = 'unreachable', last_error = $2
-          WHERE chat_id = $1 AND status IN ('pending', 'sending')",
-        chat_id,
-        error
-    )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    tx.commit().await?;
-    tracing::warn!(
-        chat_id,
-        rows,
-        error,
-        "chat unreachable; its pending messages are stopped"
-    );
-    Ok(())
 }
 
 #[cfg(test)]

@@ -18,7 +18,11 @@
 //! - answers semantic errors with Telegram's exact wording (teloxide maps
 //!   errors by text): chat not found (also for a private chat whose user never
 //!   wrote to the bot), bot blocked, message to edit/delete not found, not
-//!   modified, old query id, wrong file id; recorded in [`StandIn::errors`];
+//!   modified, old query id, wrong file id, a message older than 48 hours
+//!   that cannot be deleted (tests age messages with
+//!   [`StandIn::age_messages`]), an uploaded photo that is not an image
+//!   (`IMAGE_PROCESS_FAILED`) or of impossible dimensions, files over
+//!   Telegram's upload sizes; recorded in [`StandIn::errors`];
 //! - keeps users, chats, per-chat message ids, every bot message with its
 //!   edit history, callback queries, commands per scope and language, files;
 //! - serves getUpdates as a real long poll with offset confirmation,
@@ -66,7 +70,10 @@ pub use records::{
     RefusalRecord, RequestRecord, Sent, SentFile, SentMessage,
 };
 pub use spec::{utf16_len, Refusal, Spec};
-pub use state::{TestUser, DOWNLOAD_MAX_BYTES, PHOTO_MAX_BYTES, PHOTO_TOO_BIG};
+pub use state::{
+    TestUser, DELETE_WITHIN_SECS, DOCUMENT_MAX_BYTES, DOWNLOAD_MAX_BYTES, PHOTO_MAX_BYTES,
+    PHOTO_TOO_BIG,
+};
 
 use state::State;
 
@@ -468,6 +475,13 @@ impl StandIn {
         self.lock().messages(chat_id)
     }
 
+    /// The bot's messages in every chat from the `cursor`-th on, in the
+    /// order sent: a load driver reads what is new without copying the rest.
+    #[must_use]
+    pub fn messages_since(&self, cursor: usize) -> Vec<SentMessage> {
+        self.lock().messages_since(cursor)
+    }
+
     /// Waits until a bot message in `chat_id` satisfies `predicate`.
     pub async fn wait_for_message<P>(
         &self,
@@ -613,6 +627,13 @@ impl StandIn {
         }
     }
 
+    /// How many getUpdates calls the bot has made (a load driver waits for
+    /// the first to know the bot is up, without copying the request log).
+    #[must_use]
+    pub fn polls(&self) -> u64 {
+        self.lock().poll_generation
+    }
+
     /// Updates queued and not yet confirmed.
     #[must_use]
     pub fn pending_updates(&self) -> usize {
@@ -660,6 +681,15 @@ impl StandIn {
     }
 
     /// Sends to `chat_id` get 403 "Forbidden: bot was blocked by the user".
+    /// Ages the bot's messages in `chat_id` (every chat: None) by `by`, as
+    /// if they were sent that much earlier: Telegram's 48-hour limit on
+    /// deleteMessage then applies to them.
+    pub fn age_messages(&self, chat_id: Option<i64>, by: Duration) {
+        self.lock()
+            .age_messages(chat_id, i64::try_from(by.as_secs()).unwrap_or(i64::MAX));
+        self.inner.changed();
+    }
+
     pub fn block_chat(&self, chat_id: i64) {
         self.lock().block_chat(chat_id);
     }

@@ -27,6 +27,12 @@ const WRONG_FILE: &str = "Bad Request: wrong file identifier/HTTP URL specified"
 pub const PHOTO_MAX_BYTES: usize = 10 * 1024 * 1024;
 /// What Telegram answers a client uploading a bigger photo.
 pub const PHOTO_TOO_BIG: &str = "400 PHOTO_SAVE_FILE_INVALID: Telegram takes photos of up to 10 MB";
+/// Telegram deletes a message only within 48 hours of its sending.
+pub const DELETE_WITHIN_SECS: i64 = 48 * 3600;
+/// Telegram's answer to deleting an older message.
+const CANT_DELETE: &str = "Bad Request: message can't be deleted";
+/// The largest document a bot may upload.
+pub const DOCUMENT_MAX_BYTES: usize = 50 * 1024 * 1024;
 /// The largest file a bot may download with getFile.
 pub const DOWNLOAD_MAX_BYTES: usize = 20 * 1024 * 1024;
 
@@ -186,6 +192,67 @@ pub(crate) struct State {
     pub requests: Vec<RequestRecord>,
     pub refusals: Vec<RefusalRecord>,
     pub errors: Vec<ErrorRecord>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ImageFormat {
+    Png,
+    Jpeg,
+}
+
+/// An image's format, width and height, read from its header as Telegram's
+/// servers would (PNG's IHDR, JPEG's SOF marker); None if it is neither.
+fn image_size(bytes: &[u8]) -> Option<(ImageFormat, u32, u32)> {
+    let be16 = |i: usize| {
+        Some(u32::from(u16::from_be_bytes(
+            bytes.get(i..i + 2)?.try_into().ok()?,
+        )))
+    };
+    let be32 = |i: usize| Some(u32::from_be_bytes(bytes.get(i..i + 4)?.try_into().ok()?));
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.get(12..16) == Some(b"IHDR") {
+        return Some((ImageFormat::Png, be32(16)?, be32(20)?));
+    }
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let mut i = 2;
+    while i + 9 < bytes.len() {
+        if bytes[i] != 0xFF {
+            return None;
+        }
+        let marker = bytes[i + 1];
+        let len = usize::try_from(be16(i + 2)?).ok()?;
+        // Start of frame (baseline, progressive …), not DHT/JPG/DAC.
+        if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            return Some((ImageFormat::Jpeg, be16(i + 7)?, be16(i + 5)?));
+        }
+        i += 2 + len;
+    }
+    None
+}
+
+/// What Telegram checks of a file a bot uploads: a photo must be an image
+/// of at most 10 MB, width and height at most 10000 together and a ratio of
+/// at most 20; a document at most 50 MB.
+fn check_upload(kind: &str, bytes: &[u8]) -> Result<(), ApiError> {
+    let too_large = || ApiError::new(413, "Request Entity Too Large");
+    match kind {
+        "photo" => {
+            if bytes.len() > PHOTO_MAX_BYTES {
+                return Err(too_large());
+            }
+            let Some((_, w, h)) = image_size(bytes) else {
+                return Err(ApiError::bad("Bad Request: IMAGE_PROCESS_FAILED"));
+            };
+            let (w, h) = (u64::from(w), u64::from(h));
+            if w == 0 || h == 0 || w + h > 10_000 || w > 20 * h || h > 20 * w {
+                return Err(ApiError::bad("Bad Request: PHOTO_INVALID_DIMENSIONS"));
+            }
+            Ok(())
+        }
+        _ if bytes.len() > DOCUMENT_MAX_BYTES => Err(too_large()),
+        _ => Ok(()),
+    }
 }
 
 fn unix_now() -> i64 {
@@ -625,6 +692,16 @@ impl State {
         Ok(self.push_update(update))
     }
 
+    /// Makes the bot's messages in `chat_id` (every chat: None) `secs`
+    /// older, as if sent that much earlier.
+    pub(crate) fn age_messages(&mut self, chat_id: Option<i64>, secs: i64) {
+        for m in &mut self.bot_messages {
+            if chat_id.is_none_or(|c| c == m.chat_id) {
+                m.date -= secs;
+            }
+        }
+    }
+
     pub(crate) fn block_chat(&mut self, chat_id: i64) {
         self.faults.blocked.insert(chat_id);
     }
@@ -634,6 +711,10 @@ impl State {
     }
 
     // ---- reading ---------------------------------------------------------
+
+    pub(crate) fn messages_since(&self, cursor: usize) -> Vec<SentMessage> {
+        self.bot_messages.get(cursor..).unwrap_or_default().to_vec()
+    }
 
     pub(crate) fn messages(&self, chat_id: i64) -> Vec<SentMessage> {
         self.bot_messages
@@ -843,6 +924,15 @@ impl State {
                     .and_then(Value::as_i64)
                     .unwrap_or_default();
                 let found = match self.bot_index.get(&(chat_id, message_id)).copied() {
+                    // "A message can only be deleted if it was sent less
+                    // than 48 hours ago."
+                    Some(i)
+                        if self.bot_messages.get(i).is_some_and(|m| {
+                            !m.deleted && unix_now() - m.date >= DELETE_WITHIN_SECS
+                        }) =>
+                    {
+                        return Err(ApiError::bad(CANT_DELETE));
+                    }
                     Some(i) => self
                         .bot_messages
                         .get_mut(i)
@@ -1294,7 +1384,15 @@ impl State {
             _ => None,
         };
         let bytes = bytes.ok_or_else(|| ApiError::bad(WRONG_FILE))?;
-        Ok(self.register_file(&format!("{kind}s"), bytes, "bin").0)
+        if !bytes.is_empty() {
+            check_upload(kind, &bytes)?;
+        }
+        let ext = match image_size(&bytes) {
+            Some((ImageFormat::Png, _, _)) => "png",
+            Some((ImageFormat::Jpeg, _, _)) => "jpg",
+            None => "bin",
+        };
+        Ok(self.register_file(&format!("{kind}s"), bytes, ext).0)
     }
 
     /// The bytes behind a `file_path` from getFile.

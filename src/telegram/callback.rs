@@ -9,8 +9,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::incidents::IncidentId;
+use crate::domain::incidents::{IncidentId, IncidentKind};
+use crate::domain::report::{Period, PeriodKind};
 use crate::domain::tickets::TicketId;
+use crate::domain::units::Role;
 use crate::domain::visits::Outcome;
 use crate::i18n::Lang;
 
@@ -169,6 +171,16 @@ pub enum Callback {
     BroadcastJoin(i64),
     /// Owner: cannot come.
     BroadcastDecline(i64),
+    /// Broadcast draft: no version in this language.
+    BroadcastSkipLanguage { broadcast: i64, lang: Lang },
+    /// Manager: stop sending a broadcast.
+    BroadcastStop(i64),
+    /// Manager: recall a broadcast (asks first).
+    BroadcastRecall(i64),
+    /// Manager: yes, recall it.
+    BroadcastRecallConfirm(i64),
+    /// Manager: no, keep it.
+    BroadcastRecallKeep(i64),
     /// Staff: notify the owners of an outage.
     IncidentNotify(IncidentId),
     /// Owner: my repair is this outage.
@@ -197,6 +209,61 @@ pub enum Callback {
     FollowUpReopen(TicketId),
     /// Staff, the `/newticket` form: a press at form step `step`.
     NewTicketForm { step: u8, press: FormPress },
+    /// Owner: the message of update `update` meant intent `name` (free
+    /// text the bot asked about).
+    Intent { update: i64, name: String },
+    /// Owner: none of the intents offered; the menu.
+    IntentNone,
+    /// Staff: bind a registration request's applicant to its unit as `role`.
+    RegistrationBind { ticket: TicketId, role: Role },
+    /// Staff: refuse a registration request (asks for the reason).
+    RegistrationRefuse(TicketId),
+    /// Owner: a one-time invitation link to `unit` for a tenant or family.
+    HouseholdInvite { unit: i64, role: Role },
+    /// Owner: remove `person` from `unit` (asks first).
+    HouseholdRemove { unit: i64, person: i64 },
+    /// Owner: yes, remove `person` from `unit`.
+    HouseholdRemoveYes { unit: i64, person: i64 },
+    /// Owner: do not remove after all.
+    HouseholdKeep,
+    /// Arrears reminders on (true) or off, offered at registration.
+    Reminders(bool),
+    /// Staff: unbind `person` from `unit` (after `/unbind UNIT`).
+    Unbind { unit: i64, person: i64 },
+    /// Manager: the report for this period.
+    ReportPeriod(Period),
+    /// Manager: a report for dates I type.
+    ReportRange,
+    /// Manager: no report after all.
+    ReportCancel,
+    /// Manager: the report for this period as a spreadsheet.
+    ReportXlsx(Period),
+    /// Owner: join an activity (or its waiting list).
+    ActivityJoin(i64),
+    /// Owner: give up a place (or a place in line).
+    ActivityLeave(i64),
+    /// Attendee: the activity's score, 1–5.
+    ActivityRate { activity: i64, stars: u8 },
+    /// Attendee: no comment.
+    ActivitySkipComment(i64),
+    /// Activity plan: no description.
+    ActivitySkipDescription,
+    /// Activity plan: announce it.
+    ActivityAnnounce,
+    /// Activity plan: drop it.
+    ActivityPlanCancel,
+    /// Outage form: what is out.
+    OutageKind(IncidentKind),
+    /// Outage form: all buildings / entrances / floors (whichever is asked).
+    OutageAll,
+    /// Outage form: it starts now.
+    OutageNow,
+    /// Outage form: no version in this language.
+    OutageSkipLanguage(Lang),
+    /// Outage form: declare it, notifying those affected now or not.
+    OutageDeclare { notify: bool },
+    /// Outage form: drop it.
+    OutageCancel,
 }
 
 /// A press in a staff form: the way back or out, or the `n`th offered choice.
@@ -234,6 +301,56 @@ impl FormPress {
     }
 }
 
+fn role_code(role: Role) -> &'static str {
+    match role {
+        Role::Owner => "o",
+        Role::Tenant => "t",
+        Role::Family => "f",
+    }
+}
+
+fn role_of(code: &str) -> Option<Role> {
+    [Role::Owner, Role::Tenant, Role::Family]
+        .into_iter()
+        .find(|r| role_code(*r) == code)
+}
+
+/// `m:202611`, `q:20264`, `r:20261101:20261130`.
+fn encode_period(p: &Period) -> String {
+    match p.kind {
+        PeriodKind::Month { year, month } => format!("m:{year}{month:02}"),
+        PeriodKind::Quarter { year, quarter } => format!("q:{year}{quarter}"),
+        PeriodKind::Range => format!("r:{}:{}", p.from.format("%Y%m%d"), p.to.format("%Y%m%d")),
+    }
+}
+
+fn decode_period(parts: &[&str]) -> Option<Period> {
+    let digits =
+        |s: &str, n: usize| (s.len() == n && s.bytes().all(|b| b.is_ascii_digit())).then_some(());
+    match parts {
+        ["m", ym] => {
+            digits(ym, 6)?;
+            Period::month(ym.get(..4)?.parse().ok()?, ym.get(4..)?.parse().ok()?)
+        }
+        ["q", yq] => {
+            digits(yq, 5)?;
+            Period::quarter(yq.get(..4)?.parse().ok()?, yq.get(4..)?.parse().ok()?)
+        }
+        ["r", from, to] => {
+            digits(from, 8)?;
+            digits(to, 8)?;
+            let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y%m%d").ok();
+            let (from, to) = (date(from)?, date(to)?);
+            (from <= to).then_some(Period {
+                from,
+                to,
+                kind: PeriodKind::Range,
+            })
+        }
+        _ => None,
+    }
+}
+
 fn minutes(at: DateTime<Utc>) -> i64 {
     at.timestamp().div_euclid(60)
 }
@@ -253,6 +370,15 @@ fn number(s: &str) -> Option<i64> {
 
 fn id(s: &str) -> Option<i64> {
     number(s).filter(|n| *n > 0)
+}
+
+/// An intent's name as `engine::intent` allows it.
+fn intent_name(s: &str) -> Option<String> {
+    let ok = !s.is_empty()
+        && s.len() <= crate::engine::intent::MAX_NAME_BYTES
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    ok.then(|| s.to_string())
 }
 
 fn flag(s: &str) -> Option<bool> {
@@ -301,6 +427,13 @@ impl Callback {
             Callback::BroadcastPreview(b) => format!("b:v:{b}"),
             Callback::BroadcastJoin(b) => format!("b:j:{b}"),
             Callback::BroadcastDecline(b) => format!("b:n:{b}"),
+            Callback::BroadcastSkipLanguage { broadcast, lang } => {
+                format!("b:l:{broadcast}:{}", lang.code())
+            }
+            Callback::BroadcastStop(b) => format!("b:s:{b}"),
+            Callback::BroadcastRecall(b) => format!("b:q:{b}"),
+            Callback::BroadcastRecallConfirm(b) => format!("b:y:{b}"),
+            Callback::BroadcastRecallKeep(b) => format!("b:k:{b}"),
             Callback::IncidentNotify(i) => format!("i:n:{}", i.0),
             Callback::IncidentJoin(i) => format!("i:j:{}", i.0),
             Callback::IncidentOther => "i:o".to_string(),
@@ -320,7 +453,36 @@ impl Callback {
             Callback::FollowUpCall(t) => format!("f:c:{}", t.0),
             Callback::FollowUpNote(t) => format!("f:n:{}", t.0),
             Callback::FollowUpReopen(t) => format!("f:o:{}", t.0),
-            Callback::NewTicketForm { step, press } => format!("n:{step}:{}", press.code()),
+            Callback::NewTicketForm { step, press } => format!("nt:{step}:{}", press.code()),
+            Callback::Intent { update, name } => format!("n:{update}:{name}"),
+            Callback::IntentNone => "n:x".to_string(),
+            Callback::RegistrationBind { ticket, role } => {
+                format!("g:b:{}:{}", ticket.0, role_code(*role))
+            }
+            Callback::RegistrationRefuse(t) => format!("g:x:{}", t.0),
+            Callback::HouseholdInvite { unit, role } => format!("h:i:{unit}:{}", role_code(*role)),
+            Callback::HouseholdRemove { unit, person } => format!("h:r:{unit}:{person}"),
+            Callback::HouseholdRemoveYes { unit, person } => format!("h:y:{unit}:{person}"),
+            Callback::HouseholdKeep => "h:k".to_string(),
+            Callback::Reminders(on) => format!("h:m:{}", u8::from(*on)),
+            Callback::Unbind { unit, person } => format!("h:u:{unit}:{person}"),
+            Callback::ReportPeriod(p) => format!("rp:p:{}", encode_period(p)),
+            Callback::ReportRange => "rp:r".to_string(),
+            Callback::ReportCancel => "rp:c".to_string(),
+            Callback::ReportXlsx(p) => format!("rp:x:{}", encode_period(p)),
+            Callback::ActivityJoin(a) => format!("a:j:{a}"),
+            Callback::ActivityLeave(a) => format!("a:l:{a}"),
+            Callback::ActivityRate { activity, stars } => format!("a:r:{activity}:{stars}"),
+            Callback::ActivitySkipComment(a) => format!("a:s:{a}"),
+            Callback::ActivitySkipDescription => "a:d".to_string(),
+            Callback::ActivityAnnounce => "a:c".to_string(),
+            Callback::ActivityPlanCancel => "a:x".to_string(),
+            Callback::OutageKind(k) => format!("o:k:{}", k.as_str()),
+            Callback::OutageAll => "o:a".to_string(),
+            Callback::OutageNow => "o:n".to_string(),
+            Callback::OutageSkipLanguage(l) => format!("o:l:{}", l.code()),
+            Callback::OutageDeclare { notify } => format!("o:d:{}", u8::from(*notify)),
+            Callback::OutageCancel => "o:x".to_string(),
         };
         format!("{VERSION}{body}")
     }
@@ -380,6 +542,14 @@ impl Callback {
             ["b", "v", b] => Callback::BroadcastPreview(id(b)?),
             ["b", "j", b] => Callback::BroadcastJoin(id(b)?),
             ["b", "n", b] => Callback::BroadcastDecline(id(b)?),
+            ["b", "l", b, code] => Callback::BroadcastSkipLanguage {
+                broadcast: id(b)?,
+                lang: Lang::parse(code)?,
+            },
+            ["b", "s", b] => Callback::BroadcastStop(id(b)?),
+            ["b", "q", b] => Callback::BroadcastRecall(id(b)?),
+            ["b", "y", b] => Callback::BroadcastRecallConfirm(id(b)?),
+            ["b", "k", b] => Callback::BroadcastRecallKeep(id(b)?),
             ["i", "n", i] => Callback::IncidentNotify(IncidentId(id(i)?)),
             ["i", "j", i] => Callback::IncidentJoin(IncidentId(id(i)?)),
             ["i", "o"] => Callback::IncidentOther,
@@ -420,10 +590,66 @@ impl Callback {
             ["f", "c", t] => Callback::FollowUpCall(ticket(t)?),
             ["f", "n", t] => Callback::FollowUpNote(ticket(t)?),
             ["f", "o", t] => Callback::FollowUpReopen(ticket(t)?),
-            ["n", step, press] => Callback::NewTicketForm {
+            ["nt", step, press] => Callback::NewTicketForm {
                 step: u8::try_from(number(step)?).ok()?,
                 press: FormPress::parse(press)?,
             },
+            ["n", "x"] => Callback::IntentNone,
+            ["n", update, name] => Callback::Intent {
+                update: id(update)?,
+                name: intent_name(name)?,
+            },
+            ["g", "b", t, role] => Callback::RegistrationBind {
+                ticket: ticket(t)?,
+                role: role_of(role)?,
+            },
+            ["g", "x", t] => Callback::RegistrationRefuse(ticket(t)?),
+            ["h", "i", u, role] => Callback::HouseholdInvite {
+                unit: id(u)?,
+                role: role_of(role).filter(|r| *r != Role::Owner)?,
+            },
+            ["h", "r", u, p] => Callback::HouseholdRemove {
+                unit: id(u)?,
+                person: id(p)?,
+            },
+            ["h", "y", u, p] => Callback::HouseholdRemoveYes {
+                unit: id(u)?,
+                person: id(p)?,
+            },
+            ["h", "k"] => Callback::HouseholdKeep,
+            ["h", "m", on] => Callback::Reminders(flag(on)?),
+            ["h", "u", u, p] => Callback::Unbind {
+                unit: id(u)?,
+                person: id(p)?,
+            },
+            ["rp", "p", rest @ ..] => Callback::ReportPeriod(decode_period(rest)?),
+            ["rp", "r"] => Callback::ReportRange,
+            ["rp", "c"] => Callback::ReportCancel,
+            ["rp", "x", rest @ ..] => Callback::ReportXlsx(decode_period(rest)?),
+            ["a", "j", a] => Callback::ActivityJoin(id(a)?),
+            ["a", "l", a] => Callback::ActivityLeave(id(a)?),
+            ["a", "r", a, stars] => Callback::ActivityRate {
+                activity: id(a)?,
+                stars: u8::try_from(number(stars)?)
+                    .ok()
+                    .filter(|s| (1..=5).contains(s))?,
+            },
+            ["a", "s", a] => Callback::ActivitySkipComment(id(a)?),
+            ["a", "d"] => Callback::ActivitySkipDescription,
+            ["a", "c"] => Callback::ActivityAnnounce,
+            ["a", "x"] => Callback::ActivityPlanCancel,
+            ["o", "k", kind] => Callback::OutageKind(
+                IncidentKind::ALL
+                    .into_iter()
+                    .find(|k| k.as_str() == *kind)?,
+            ),
+            ["o", "a"] => Callback::OutageAll,
+            ["o", "n"] => Callback::OutageNow,
+            ["o", "l", code] => Callback::OutageSkipLanguage(Lang::parse(code)?),
+            ["o", "d", notify] => Callback::OutageDeclare {
+                notify: flag(notify)?,
+            },
+            ["o", "x"] => Callback::OutageCancel,
             _ => return None,
         })
     }
@@ -481,6 +707,10 @@ mod tests {
             Callback::BroadcastPreview(b),
             Callback::BroadcastJoin(b),
             Callback::BroadcastDecline(b),
+            Callback::BroadcastStop(b),
+            Callback::BroadcastRecall(b),
+            Callback::BroadcastRecallConfirm(b),
+            Callback::BroadcastRecallKeep(b),
             Callback::IncidentNotify(IncidentId(i64::MAX)),
             Callback::IncidentJoin(IncidentId(i64::MAX)),
             Callback::IncidentOther,
@@ -503,6 +733,27 @@ mod tests {
             Callback::FollowUpCall(t),
             Callback::FollowUpNote(t),
             Callback::FollowUpReopen(t),
+            Callback::Intent {
+                update: i64::MAX,
+                name: "x".repeat(crate::engine::intent::MAX_NAME_BYTES),
+            },
+            Callback::IntentNone,
+            Callback::RegistrationRefuse(t),
+            Callback::HouseholdRemove {
+                unit: i64::MAX,
+                person: i64::MAX,
+            },
+            Callback::HouseholdRemoveYes {
+                unit: i64::MAX,
+                person: i64::MAX,
+            },
+            Callback::HouseholdKeep,
+            Callback::Reminders(true),
+            Callback::Reminders(false),
+            Callback::Unbind {
+                unit: i64::MAX,
+                person: i64::MAX,
+            },
         ];
         all.extend(
             [
@@ -518,8 +769,52 @@ mod tests {
                 press,
             }),
         );
+        all.extend(
+            [Role::Owner, Role::Tenant, Role::Family]
+                .map(|role| Callback::RegistrationBind { ticket: t, role }),
+        );
+        all.extend(
+            [Role::Tenant, Role::Family].map(|role| Callback::HouseholdInvite {
+                unit: i64::MAX,
+                role,
+            }),
+        );
+        all.extend([
+            Callback::ReportRange,
+            Callback::ReportCancel,
+            Callback::ActivityJoin(b),
+            Callback::ActivityLeave(b),
+            Callback::ActivityRate {
+                activity: b,
+                stars: 5,
+            },
+            Callback::ActivitySkipComment(b),
+            Callback::ActivitySkipDescription,
+            Callback::ActivityAnnounce,
+            Callback::ActivityPlanCancel,
+            Callback::OutageAll,
+            Callback::OutageNow,
+            Callback::OutageDeclare { notify: true },
+            Callback::OutageCancel,
+        ]);
+        all.extend(IncidentKind::ALL.map(Callback::OutageKind));
+        all.extend(Lang::ALL.map(Callback::OutageSkipLanguage));
+        let far = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        for p in [
+            Period::month(9999, 12).unwrap(),
+            Period::quarter(9999, 4).unwrap(),
+            Period {
+                from: far(9999, 1, 1),
+                to: far(9999, 12, 31),
+                kind: PeriodKind::Range,
+            },
+        ] {
+            all.push(Callback::ReportPeriod(p));
+            all.push(Callback::ReportXlsx(p));
+        }
         all.extend(MenuItem::ALL.map(Callback::Menu));
         all.extend(Lang::ALL.map(Callback::Language));
+        all.extend(Lang::ALL.map(|lang| Callback::BroadcastSkipLanguage { broadcast: b, lang }));
         all.extend(
             AudienceChoice::ALL.map(|choice| Callback::BroadcastAudience {
                 broadcast: b,
@@ -553,6 +848,10 @@ mod tests {
                 at,
             },
             Callback::VisitMove { visit: 9, at },
+            Callback::Intent {
+                update: 812,
+                name: "water".into(),
+            },
         ]);
         for c in all {
             let data = c.encode();
@@ -618,14 +917,41 @@ mod tests {
             "1v:o:3:z",
             "1v:c:3:99999999999999999999",
             "1v:m:3:999999999999999999",
+            "1n:5",
+            "1n:5:Repair",
+            "1n:5:a-b",
+            "1n:0:water",
+            "1n:5:water:2",
+            "1n:5:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
             "1x",
             "1:",
             "1c:s:5",
             "1c:s:5:0",
             "1f:x:5",
-            "1n:300:b",
-            "1n:1:70000",
-            "1n:1:y",
+            "1nt:300:b",
+            "1nt:1:70000",
+            "1nt:1:y",
+            "1g:b:5:x",
+            "1g:b:0:o",
+            "1g:x:",
+            "1h:i:5:o",
+            "1h:i:-5:t",
+            "1h:r:5",
+            "1h:y:5:0",
+            "1h:m:2",
+            "1h:u:5:p",
+            "1h:k:1",
+            "1rp:p:m:202613",
+            "1rp:p:q:20265",
+            "1rp:x:r:20261130:20261101",
+            "1rp:x:r:2026113:20261201",
+            "1rp:p:m:+20261",
+            "1a:r:3:0",
+            "1a:r:3:6",
+            "1a:j:0",
+            "1a:j:x",
+            "1o:k:fire",
+            "1o:d:2",
         ] {
             assert_eq!(Callback::decode(data), None, "{data:?}");
         }

@@ -211,7 +211,7 @@ impl Cx<'_> {
         let DeValue::Table(table) = value.get_ref() else {
             self.report(
                 at,
-                format!("`{key}` needs a text per language: {key} = {{ zh = \"…\", en = \"…\" }}"),
+                format!("`{key}` needs a text per language: {key} = {{ zh = \"…\", en = \"…\", zh-Hant = \"…\" }}"),
             );
             return;
         };
@@ -380,8 +380,8 @@ mod tests {
     #[test]
     fn a_missing_language_is_named_with_its_line() {
         let src = edited(
-            r#"menu = { zh = "主菜单：", en = "Main menu:" }"#,
-            r#"menu = { zh = "主菜单：" }"#,
+            r#"menu = { zh = "主菜单：", en = "Main menu:", zh-Hant = "主菜單：" }"#,
+            r#"menu = { zh = "主菜单：", zh-Hant = "主菜單：" }"#,
         );
         let line = line_of(&src, "menu = {");
         assert_eq!(
@@ -395,14 +395,14 @@ mod tests {
     #[test]
     fn an_unknown_language_is_named() {
         let src = edited(
-            r#"menu = { zh = "主菜单：", en = "Main menu:" }"#,
-            r#"menu = { zh = "主菜单：", en = "Main menu:", fr = "Menu :" }"#,
+            r#"menu = { zh = "主菜单：", en = "Main menu:", zh-Hant = "主菜單：" }"#,
+            r#"menu = { zh = "主菜单：", en = "Main menu:", zh-Hant = "主菜單：", fr = "Menu :" }"#,
         );
         let line = line_of(&src, "menu = {");
         assert_eq!(
             problems(&src),
             vec![format!(
-                "texts.toml:{line}: `menu`: unknown language `fr` (languages: zh, en)"
+                "texts.toml:{line}: `menu`: unknown language `fr` (languages: zh, en, zh-Hant)"
             )]
         );
     }
@@ -423,7 +423,7 @@ mod tests {
     #[test]
     fn an_over_long_text_is_named_with_its_line() {
         let long = "x".repeat(4097);
-        let src = edited(r#"en = "Main menu:" }"#, &format!(r#"en = "{long}" }}"#));
+        let src = edited(r#"en = "Main menu:","#, &format!(r#"en = "{long}","#));
         let line = line_of(&src, "menu = {");
         assert_eq!(
             problems(&src),
@@ -437,8 +437,8 @@ mod tests {
     fn a_long_button_answer_is_over_the_callback_limit() {
         let long = "x".repeat(201);
         let src = edited(
-            r#"en = "This button has expired." }"#,
-            &format!(r#"en = "{long}" }}"#),
+            r#"en = "This button has expired.","#,
+            &format!(r#"en = "{long}","#),
         );
         let line = line_of(&src, "button_expired = {");
         assert_eq!(
@@ -465,8 +465,8 @@ mod tests {
     #[test]
     fn a_setting_value_written_into_a_text_is_named() {
         let src = edited(
-            r#"en = "There is nothing to cancel." }"#,
-            r#"en = "There is nothing to cancel before 21:00." }"#,
+            r#"en = "There is nothing to cancel.","#,
+            r#"en = "There is nothing to cancel before 21:00.","#,
         );
         let line = line_of(&src, "nothing_to_cancel = {");
         assert_eq!(

@@ -148,6 +148,12 @@ async fn a_manager_broadcasts_to_a_building_with_rsvp_and_sees_progress() {
     app.say(m, "Mid-autumn party on Saturday at 15:00 in the garden.");
     let q = app.expect_message(m, "Attach a photo?").await;
     app.press(m, &q, "No photo");
+    // Every owner gets the one version written (the Chinese one is the
+    // fallback of every language).
+    let q = app
+        .expect_message(m, "the English version of the notice")
+        .await;
+    app.press(m, &q, "Skip");
     let q = app.expect_message(m, "Is this an activity?").await;
     app.press(m, &q, "Add the buttons");
     let q = app.expect_message(m, "Is it urgent").await;

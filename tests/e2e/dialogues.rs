@@ -17,11 +17,11 @@ use crate::support::{fast_limits, spawn_app_with, TestApp, WAIT};
 // ------------------------------------------------------------------ helpers
 
 /// The bot without flood limits (these tests are about dialogues, not rates).
-async fn spawn() -> TestApp {
+pub(crate) async fn spawn() -> TestApp {
     spawn_with(|_| {}).await
 }
 
-async fn spawn_with(adjust: impl FnOnce(&mut ServeSettings)) -> TestApp {
+pub(crate) async fn spawn_with(adjust: impl FnOnce(&mut ServeSettings)) -> TestApp {
     let (config, limits) = fast_limits();
     spawn_app_with(config, |s| {
         s.sender.limits = limits;
@@ -32,15 +32,15 @@ async fn spawn_with(adjust: impl FnOnce(&mut ServeSettings)) -> TestApp {
 
 /// One person's side of a private chat: what they do, and the bot's
 /// messages after the last one the test looked at.
-struct Chat<'a> {
+pub(crate) struct Chat<'a> {
     app: &'a TestApp,
-    id: i64,
+    pub(crate) id: i64,
     last: i64,
     lang: &'static str,
 }
 
 impl<'a> Chat<'a> {
-    fn new(app: &'a TestApp, id: i64, lang: &'static str) -> Chat<'a> {
+    pub(crate) fn new(app: &'a TestApp, id: i64, lang: &'static str) -> Chat<'a> {
         app.person(id, lang);
         Chat {
             app,
@@ -51,7 +51,7 @@ impl<'a> Chat<'a> {
     }
 
     /// `zh` or `en`, whichever this person speaks.
-    fn t(&self, zh: &'static str, en: &'static str) -> &'static str {
+    pub(crate) fn t(&self, zh: &'static str, en: &'static str) -> &'static str {
         if self.lang == "zh" {
             zh
         } else {
@@ -59,12 +59,12 @@ impl<'a> Chat<'a> {
         }
     }
 
-    fn say(&self, text: &str) {
+    pub(crate) fn say(&self, text: &str) {
         self.app.say(self.id, text);
     }
 
     /// The next bot message (after the last looked at) containing `needle`.
-    async fn expect(&mut self, needle: &str) -> SentMessage {
+    pub(crate) async fn expect(&mut self, needle: &str) -> SentMessage {
         let last = self.last;
         let message = self
             .app
@@ -82,7 +82,7 @@ impl<'a> Chat<'a> {
 
     /// Everything the bot sent since the last message looked at, once the
     /// pipeline is idle.
-    async fn new_messages(&mut self) -> Vec<SentMessage> {
+    pub(crate) async fn new_messages(&mut self) -> Vec<SentMessage> {
         self.app.settle().await;
         let last = self.last;
         let messages: Vec<SentMessage> = self
@@ -98,12 +98,12 @@ impl<'a> Chat<'a> {
         messages
     }
 
-    fn press(&self, message: &SentMessage, label: &str) -> i64 {
+    pub(crate) fn press(&self, message: &SentMessage, label: &str) -> i64 {
         self.app.press(self.id, message, label)
     }
 
     /// `/start`, then the main-menu button `label`.
-    async fn open(&mut self, zh: &'static str, en: &'static str) {
+    pub(crate) async fn open(&mut self, zh: &'static str, en: &'static str) {
         self.say("/start");
         let menu = self
             .expect(self.t("物业客服", "property service desk"))
@@ -112,14 +112,14 @@ impl<'a> Chat<'a> {
     }
 
     /// Presses `label` on the latest message containing `needle`.
-    async fn answer(&mut self, needle: &str, label: &str) -> SentMessage {
+    pub(crate) async fn answer(&mut self, needle: &str, label: &str) -> SentMessage {
         let prompt = self.expect(needle).await;
         self.press(&prompt, label);
         prompt
     }
 }
 
-async fn unit(pool: &PgPool, code: &str, area_m2: f64) -> i64 {
+pub(crate) async fn unit(pool: &PgPool, code: &str, area_m2: f64) -> i64 {
     let parts: Vec<&str> = code.split('-').collect();
     let room: i32 = parts[2].parse().expect("room number");
     sqlx::query_scalar(
@@ -150,7 +150,7 @@ async fn person(pool: &PgPool, name: &str, phone: &str, telegram: Option<i64>) -
     .expect("insert person")
 }
 
-async fn member(pool: &PgPool, unit: i64, person: i64, role: &str, is_default: bool) {
+pub(crate) async fn member(pool: &PgPool, unit: i64, person: i64, role: &str, is_default: bool) {
     sqlx::query(
         "INSERT INTO unit_members (unit_id, person_id, role, is_default) VALUES ($1, $2, $3, $4)",
     )
@@ -180,21 +180,26 @@ async fn fee(pool: &PgPool, unit: i64, period: &str, item: &str, due: i64, paid:
 }
 
 /// An owner already bound to Telegram account `telegram` with one unit.
-async fn registered_owner(pool: &PgPool, telegram: i64, phone: &str, code: &str) -> (i64, i64) {
+pub(crate) async fn registered_owner(
+    pool: &PgPool,
+    telegram: i64,
+    phone: &str,
+    code: &str,
+) -> (i64, i64) {
     let u = unit(pool, code, 98.5).await;
     let p = person(pool, "Owner", phone, Some(telegram)).await;
     member(pool, u, p, "owner", true).await;
     (p, u)
 }
 
-async fn count(pool: &PgPool, sql: &str) -> i64 {
+pub(crate) async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
         .fetch_one(pool)
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
-async fn conversation_node(pool: &PgPool, chat: i64) -> Option<String> {
+pub(crate) async fn conversation_node(pool: &PgPool, chat: i64) -> Option<String> {
     sqlx::query_scalar("SELECT waiting->'state'->>'node' FROM conversations WHERE chat_id = $1")
         .bind(chat)
         .fetch_optional(pool)
@@ -203,7 +208,7 @@ async fn conversation_node(pool: &PgPool, chat: i64) -> Option<String> {
 }
 
 /// The ticket number in "… number 12. …", "… reference 12. …" or "…编号 12。…".
-fn ticket_number(text: &str) -> i64 {
+pub(crate) fn ticket_number(text: &str) -> i64 {
     ["编号 ", "编号：", "number ", "reference ", "Reference: "]
         .iter()
         .find_map(|marker| {
@@ -226,7 +231,10 @@ async fn registration_with_own_contact_binds_the_unit_in_both_languages() {
     // bot:   Or you can: [✖ Cancel]
     // owner: (shares their own contact, +86 138-1234-5678)
     // bot:   Received, thank you.
-    // bot:   Done! Your account is now linked to unit 3-2-1101. … [menu]
+    // bot:   Done! Your account is now linked to unit 3-2-1101.
+    // bot:   Shall we remind you here each month when a fee is overdue? … [Yes] [No]
+    // owner: [No]
+    // bot:   Done: fee reminders are off. … You can now use repairs, … [menu]
     let app = spawn().await;
     let pool = &app.db.pool;
     for (user, lang, phone, code) in [
@@ -252,10 +260,24 @@ async fn registration_with_own_contact_binds_the_unit_in_both_languages() {
             .expect(chat.t("登记成功", "Your account is now linked"))
             .await;
         assert!(done.body().contains(code), "{}", done.body());
+        chat.answer(
+            chat.t("需要每月在这里提醒您吗", "remind you here each month"),
+            chat.t("否", "No"),
+        )
+        .await;
+        let end = chat
+            .expect(chat.t("已关闭欠费提醒", "fee reminders are off"))
+            .await;
         assert!(
-            done.callback_data(chat.t("报修", "Repair")).is_some(),
+            end.callback_data(chat.t("报修", "Repair")).is_some(),
             "the menu comes back"
         );
+        let reminders: bool = sqlx::query_scalar("SELECT fee_reminders FROM people WHERE id = $1")
+            .bind(p)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert!(!reminders, "the owner chose no reminders");
         let bound: Option<i64> =
             sqlx::query_scalar("SELECT telegram_user_id FROM people WHERE id = $1")
                 .bind(p)
@@ -328,13 +350,14 @@ async fn unknown_phone_is_explained_and_leaves_name_and_unit_for_staff() {
     // owner: [Yes]
     // bot:   Please type your full name:
     // owner: Li Wei
-    // bot:   Please type your unit (building-entrance-room), for example 3-2-1101:
-    // owner: 3-2-1101
-    // bot:   How are you related to this unit? [Owner] [Tenant] [Family]
+    // bot:   Please type your unit as the office writes it, for example A栋1203 or 3-2-1101:
+    // owner: 3栋2单元1101                      ← a variant of the office's 3-2-1101
+    // bot:   How are you related to unit 3-2-1101? [Owner] [Tenant] [Family]
     // owner: [Tenant]
     // bot:   Submitted, reference N. Staff will let you know here once it is checked.
     let app = spawn().await;
     let pool = &app.db.pool;
+    let unit_id = unit(pool, "3-2-1101", 100.0).await;
     for (user, lang) in [(2201, "en"), (2202, "zh")] {
         let mut chat = Chat::new(&app, user, lang);
         chat.open("住户登记", "Register").await;
@@ -352,9 +375,9 @@ async fn unknown_phone_is_explained_and_leaves_name_and_unit_for_staff() {
             .await;
         chat.say("Li Wei");
         chat.expect(chat.t("请输入房号", "type your unit")).await;
-        chat.say("3-2-1101");
+        chat.say("3栋2单元1101");
         chat.answer(
-            chat.t("您与该房屋的关系", "How are you related"),
+            chat.t("您与房号 3-2-1101 的关系", "related to unit 3-2-1101"),
             chat.t("租户", "Tenant"),
         )
         .await;
@@ -362,17 +385,20 @@ async fn unknown_phone_is_explained_and_leaves_name_and_unit_for_staff() {
             .expect(chat.t("已提交，编号", "Submitted, reference"))
             .await;
         let id = ticket_number(filed.body());
-        let (kind, description, person_id): (String, String, Option<i64>) =
-            sqlx::query_as("SELECT kind, description, person_id FROM tickets WHERE id = $1")
-                .bind(id)
-                .fetch_one(pool)
-                .await
-                .expect("the registration ticket");
+        let (kind, description, person_id, unit): (String, String, Option<i64>, Option<i64>) =
+            sqlx::query_as(
+                "SELECT kind, description, person_id, unit_id FROM tickets WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(pool)
+            .await
+            .expect("the registration ticket");
         assert_eq!(kind, "registration");
         assert!(description.contains("Li Wei"), "{description}");
-        assert!(description.contains("3-2-1101"), "{description}");
+        assert!(description.contains("3栋2单元1101"), "{description}");
         assert!(description.contains("tenant"), "{description}");
         assert_eq!(person_id, None);
+        assert_eq!(unit, Some(unit_id), "the unit the applicant found");
     }
     assert_eq!(
         count(
@@ -409,6 +435,7 @@ async fn an_owner_with_two_units_picks_a_default() {
     chat.answer("Several units are registered to you", "5-1-0302 (owner)")
         .await;
     chat.expect("Your default unit is 5-1-0302").await;
+    chat.expect("remind you here each month").await;
     let defaults: Vec<(i64, bool)> = sqlx::query_as(
         "SELECT unit_id, is_default FROM unit_members WHERE person_id = $1 ORDER BY unit_id",
     )
@@ -560,6 +587,9 @@ async fn a_repair_emergency_is_urgent_and_shows_the_duty_phone_at_once() {
 #[tokio::test]
 async fn fees_for_an_owner_with_two_units_show_both_and_their_arrears() {
     // owner: [Fees]
+    // bot:   Fees of which unit? (✅ marks your default unit)
+    //        [✅ 3-2-1101 (owner)] [5-1-0302 (owner)] [All my units]
+    // owner: [All my units]
     // bot:   Your fees as of …
     //        🏠 3-2-1101 · 100 m² · owner … Arrears (past due): ¥300.00
     //        🏠 5-1-0302 · 80 m² · owner … Arrears (past due): ¥150.50
@@ -602,6 +632,24 @@ async fn fees_for_an_owner_with_two_units_show_both_and_their_arrears() {
         }
         let mut chat = Chat::new(&app, user, lang);
         chat.open("物业费", "Fees").await;
+        let pick = chat
+            .answer(
+                chat.t("查询哪个房号的费用", "Fees of which unit?"),
+                chat.t("全部房号", "All my units"),
+            )
+            .await;
+        let role = if user == 4002 {
+            chat.t("家属", "family")
+        } else {
+            chat.t("业主", "owner")
+        };
+        // The default unit comes first, marked.
+        let marked = format!("✅ 3-2-1101 ({role})");
+        assert!(
+            pick.callback_data(&marked).is_some(),
+            "{marked} on {:?}",
+            pick.buttons()
+        );
         let reply = chat.expect(chat.t("费用查询", "Your fees as of")).await;
         let body = reply.body();
         for needle in ["3-2-1101", "5-1-0302", "¥300.00", "¥150.50", "¥450.50"] {

@@ -9,7 +9,7 @@ use propdesk::db::testing::{fresh_database, TestDatabase};
 use propdesk::domain::fees::{fees_for_person, render_fees};
 use propdesk::domain::people::find_people_by_phone;
 use propdesk::domain::phone::Phone;
-use propdesk::domain::units::{units_of_person, Role};
+use propdesk::domain::units::{find_unit, units_of_person, Role, UnitMatch};
 use propdesk::i18n::Lang;
 use propdesk::import::{
     import, run_import_command, ImportError, ImportKind, ImportOptions, ImportReport,
@@ -73,6 +73,18 @@ impl Office {
             ..ImportOptions::default()
         };
         import(&mut conn, kind, path, opts).await
+    }
+
+    /// `import owners --replace` (a dry run if asked) of `content`.
+    async fn replace(&self, content: &str, dry_run: bool) -> Result<ImportReport, ImportError> {
+        let path = self.file("owners-new.csv", content);
+        let mut conn = self.db.pool.acquire().await.unwrap();
+        let opts = ImportOptions {
+            dry_run,
+            replace: true,
+            ..ImportOptions::default()
+        };
+        import(&mut conn, ImportKind::Owners, &path, opts).await
     }
 
     async fn import(&self, kind: ImportKind, name: &str, content: &str) -> ImportReport {
@@ -255,7 +267,7 @@ unit,period,item,amount_due,amount_paid,due_date
 3-2-1101,2026-11,heating,10,0
 3-2-1101,2026-11,,10,0,2026-11-30
 3-2-1101,2026-11,internet,10,,2026-11-30
-3/2/1101,2026-11,cable,10,0,2026-11-30
+3 2 1101,2026-11,cable,10,0,2026-11-30
 3-2-1102,2026-11,water,\"1,000.00\",0,2026-11-30
 3-2-1102,2026-11,water,12.30,0,2026-11-30
 ";
@@ -273,7 +285,7 @@ unit,period,item,amount_due,amount_paid,due_date
             "fees.csv:10: expected 6 fields as in the header, found 5",
             "fees.csv:11: item is empty",
             "fees.csv:12: amount_paid is empty",
-            "fees.csv:13: unit \"3/2/1101\" is not building-entrance-room like 3-2-1101",
+            "fees.csv:13: unit \"3 2 1101\" holds a space, a comma or a control character: a unit code is one label such as A栋1203 or 3-2-1101",
             "fees.csv:14: amount_due \"1,000.00\" is not a number",
         ]
     );
@@ -288,21 +300,23 @@ async fn every_bad_owner_and_unit_row_is_rejected_with_its_line_and_reason() {
     let units = "\
 unit,building,entrance,floor,area_m2
 3-2-1101,3,2,11,89.5
-3-2-1102,3,2,12,89.5
-3-2-1103,4,2,11,89.5
+3-2-1102,3,2,eleven,89.5
+3-2-1103,,2,11,89.5
 3-2-1104,3,2,11,0
 3-2-1105,3,2,11,abc
 3-2-1101,3,2,11,89.5
+A栋 1203,A,,12,89.5
 ";
     let report = office.import(ImportKind::Units, "units.csv", units).await;
     assert_eq!(
         office.rejections(&report),
         vec![
-            "units.csv:3: unit 3-2-1102 means building 3, entrance 2, floor 11, but the row says building 3, entrance 2, floor 12",
-            "units.csv:4: unit 3-2-1103 means building 3, entrance 2, floor 11, but the row says building 4, entrance 2, floor 11",
+            "units.csv:3: floor \"eleven\" is not a whole number (-20 to 300, or empty)",
+            "units.csv:4: building is empty",
             "units.csv:5: area_m2 \"0\" must be more than 0",
             "units.csv:6: area_m2 \"abc\" is not a number",
             "units.csv:7: duplicate of line 2 (unit 3-2-1101)",
+            "units.csv:8: unit \"A栋 1203\" holds a space, a comma or a control character: a unit code is one label such as A栋1203 or 3-2-1101",
         ]
     );
 
@@ -401,12 +415,12 @@ async fn a_utf8_bom_is_accepted_and_other_encodings_are_refused_with_how_to_conv
     assert_eq!(report.converted_from, None);
 
     // Excel on Windows ends lines with CRLF; line numbers still match the file.
-    let crlf = format!("{UNITS}3-2-1201,3,2,11,80\n").replace('\n', "\r\n");
+    let crlf = format!("{UNITS}3-2-1201,3,2,x,80\n").replace('\n', "\r\n");
     let report = office.import(ImportKind::Units, "units.csv", &crlf).await;
     assert_eq!(counts(&report), (4, 0, 0, 3, 1));
     assert_eq!(
         office.rejections(&report),
-        vec!["units.csv:5: unit 3-2-1201 means building 3, entrance 2, floor 12, but the row says building 3, entrance 2, floor 11"]
+        vec!["units.csv:5: floor \"x\" is not a whole number (-20 to 300, or empty)"]
     );
 
     let path = office.file(
@@ -424,13 +438,13 @@ async fn a_utf8_bom_is_accepted_and_other_encodings_are_refused_with_how_to_conv
 async fn the_command_fails_only_when_the_file_cannot_be_read() {
     let office = Office::new().await;
     let missing = office.dir.path().join("nope.csv");
-    let code = run_import_command(&office.db.pool, ImportKind::Units, &missing, false)
+    let code = run_import_command(&office.db.pool, ImportKind::Units, &missing, false, false)
         .await
         .unwrap();
     assert_eq!(code, ExitCode::FAILURE);
 
     let path = office.file("units.csv", format!("{UNITS}bad,row\n"));
-    let code = run_import_command(&office.db.pool, ImportKind::Units, &path, false)
+    let code = run_import_command(&office.db.pool, ImportKind::Units, &path, false, false)
         .await
         .unwrap();
     assert_eq!(code, ExitCode::SUCCESS);
@@ -459,4 +473,173 @@ async fn an_owner_sees_the_fees_of_both_their_units() {
     let zh = render_fees(&fees, Lang::Zh, today);
     assert!(zh.contains("计费：120 m² × ¥3.70/m²"), "{zh}");
     assert!(zh.ends_with("全部房屋欠费合计：¥675.15"), "{zh}");
+}
+
+#[tokio::test]
+async fn unit_codes_of_any_form_import_with_building_entrance_and_floor_from_their_columns() {
+    let office = Office::new().await;
+    let units = "\
+unit,building,entrance,floor,area_m2
+A栋1203,A,,12,89.5
+12-502,12,,5,76
+D-07,D,,,210
+3-2-1101,3,2,11,89.5
+B2-车位-015,B,,-2,12.5
+";
+    let report = office.import(ImportKind::Units, "units.csv", units).await;
+    assert_eq!(counts(&report), (5, 5, 0, 0, 0), "{:?}", report.rejected);
+    let rows: Vec<(String, String, Option<String>, Option<i32>)> =
+        sqlx::query_as("SELECT code, building, entrance, floor FROM units ORDER BY code")
+            .fetch_all(&office.db.pool)
+            .await
+            .unwrap();
+    let row = |c: &str, b: &str, e: Option<&str>, f: Option<i32>| {
+        (c.to_owned(), b.to_owned(), e.map(str::to_owned), f)
+    };
+    assert_eq!(
+        rows,
+        vec![
+            row("12-502", "12", None, Some(5)),
+            row("3-2-1101", "3", Some("2"), Some(11)),
+            row("A栋1203", "A", None, Some(12)),
+            row("B2-车位-015", "B", None, Some(-2)),
+            row("D-07", "D", None, None),
+        ]
+    );
+    // Owners and fees name them verbatim.
+    let owners = "\
+unit,name,phone,role
+A栋1203,王芳,13800000001,owner
+B2-车位-015,王芳,13800000001,owner
+D-07,Villa Owner,13800000002,owner
+";
+    let report = office
+        .import(ImportKind::Owners, "owners.csv", owners)
+        .await;
+    assert_eq!(counts(&report), (3, 3, 0, 0, 0), "{:?}", report.rejected);
+    let fees = "unit,period,item,amount_due,amount_paid,due_date\nD-07,2026-11,物业管理费,800,0,2026-11-30\n";
+    let report = office.import(ImportKind::Fees, "fees.csv", fees).await;
+    assert_eq!(counts(&report), (1, 1, 0, 0, 0), "{:?}", report.rejected);
+    // What owners type finds the office's code.
+    let mut conn = office.db.pool.acquire().await.unwrap();
+    for (typed, code) in [
+        ("a栋 1203", "A栋1203"),
+        ("A-1203", "A栋1203"),
+        ("3栋2单元1101", "3-2-1101"),
+        ("12号楼502", "12-502"),
+        ("d7", "D-07"),
+        ("b2车位015", "B2-车位-015"),
+    ] {
+        match find_unit(&mut conn, typed).await.unwrap() {
+            UnitMatch::Found(u) => assert_eq!(u.code, code, "{typed}"),
+            other => panic!("{typed}: {other:?}"),
+        }
+    }
+    drop(conn);
+    // Importing the same file again changes nothing.
+    let report = office.import(ImportKind::Units, "units.csv", units).await;
+    assert_eq!(counts(&report), (5, 0, 0, 5, 0));
+}
+
+#[tokio::test]
+async fn replace_with_a_dry_run_lists_who_would_go_and_then_removes_them() {
+    let office = Office::new().await;
+    office.import_estate().await;
+    let pool = &office.db.pool;
+    // Bound outside the file: by staff (stays), and invited by 张三 (goes
+    // with 张三 from 3-2-1102).
+    sqlx::query(
+        "WITH s AS (INSERT INTO people (name, phone) VALUES ('Bound By Staff', '+8613700000001') RETURNING id),
+              i AS (INSERT INTO people (name) VALUES ('Invited Kid') RETURNING id)
+         INSERT INTO unit_members (unit_id, person_id, role, source, invited_by)
+         SELECT (SELECT id FROM units WHERE code = '5-1-302'), s.id, 'tenant', 'staff', NULL FROM s
+         UNION ALL
+         SELECT (SELECT id FROM units WHERE code = '3-2-1102'), i.id, 'family', 'invite',
+                (SELECT id FROM people WHERE phone = '+8613812345678') FROM i",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    // 张三 sold 3-2-1102; Alice moved out of 5-1-302.
+    let new_file = "\
+unit,name,phone,role
+3-2-1101,张三,138 1234 5678,owner
+3-2-1101,李四,13900001111,family
+";
+    let before = office.snapshot().await;
+    let dry = office.replace(new_file, true).await.unwrap();
+    let expected = vec![
+        "would remove: 3-2-1102 张三 +8613812345678 (owner)",
+        "would remove: 3-2-1102 Invited Kid (family), invited by 张三",
+        "would remove: 5-1-302 Alice Smith +447911123456 (tenant)",
+    ];
+    assert_eq!(dry.removal_lines().collect::<Vec<_>>(), expected);
+    assert!(
+        dry.summary().contains("would remove 3 membership(s)"),
+        "{}",
+        dry.summary()
+    );
+    assert_eq!(office.snapshot().await, before, "a dry run writes nothing");
+
+    let done = office.replace(new_file, false).await.unwrap();
+    assert_eq!(
+        done.removal_lines().collect::<Vec<_>>(),
+        expected
+            .iter()
+            .map(|l| l.replacen("would remove", "removed", 1))
+            .collect::<Vec<_>>()
+    );
+    let left: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT u.code, p.name, m.source FROM unit_members m
+           JOIN units u ON u.id = m.unit_id JOIN people p ON p.id = m.person_id
+          ORDER BY u.code, p.name",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let left: Vec<(&str, &str, &str)> = left
+        .iter()
+        .map(|(u, p, s)| (u.as_str(), p.as_str(), s.as_str()))
+        .collect();
+    assert_eq!(
+        left,
+        vec![
+            ("3-2-1101", "张三", "import"),
+            ("3-2-1101", "李四", "import"),
+            ("5-1-302", "Bound By Staff", "staff"),
+        ]
+    );
+    assert_eq!(
+        office
+            .scalar("SELECT removed FROM import_runs ORDER BY id DESC LIMIT 1")
+            .await,
+        3
+    );
+    assert_eq!(
+        office
+            .scalar("SELECT count(*) FROM unit_member_log WHERE action = 'unbound' AND actor_kind = 'import'")
+            .await,
+        3
+    );
+
+    // A rejected row: --replace removes nobody (it would read as "moved out").
+    let report = office
+        .replace(&format!("{new_file}3-2-1101,,13900002222,owner\n"), false)
+        .await
+        .unwrap();
+    assert!(report.removed.is_empty());
+    assert!(report
+        .summary()
+        .contains("--replace removed nobody because rows were rejected"));
+    // --replace is for owners files only.
+    let path = office.file("units.csv", UNITS);
+    let mut conn = office.db.pool.acquire().await.unwrap();
+    let opts = ImportOptions {
+        replace: true,
+        ..ImportOptions::default()
+    };
+    let err = import(&mut conn, ImportKind::Units, &path, opts)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ImportError::ReplaceOnlyOwners), "{err}");
 }

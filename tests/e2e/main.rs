@@ -2,6 +2,7 @@
 //! and the Bot API stand-in. `TEST_LOG=1` shows the bot's logs.
 
 mod abuse;
+mod batches;
 mod broadcasts;
 mod chats;
 mod conversation;
@@ -9,14 +10,19 @@ mod crash;
 mod db;
 mod dialogues;
 mod health;
+mod households;
 mod import;
 mod incidents;
+mod intents;
 mod lanes;
+mod languages;
+mod managers;
 mod owners;
 mod pg_restart;
 mod pipeline;
 mod process;
 mod replicas;
+mod reports;
 mod restart;
 mod settings;
 mod shutdown;

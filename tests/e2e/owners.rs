@@ -1,7 +1,7 @@
 //! Simulated owners for the fault scenarios (soak, PostgreSQL restart,
 //! replicas): each is imported as the office's CSV would leave them, then
 //! walks the four full dialogues against the stand-in — registration with
-//! their own contact, a complaint with a photo, a repair with a time window,
+//! their own contact (arrears reminders on), a complaint with a photo, a repair with a time window,
 //! the satisfaction survey — and counts the updates it caused.
 //!
 //! An owner only ever waits for "the next bot message after the last one I
@@ -152,6 +152,8 @@ impl Owner {
             .share_contact(self.id, &self.phone.clone(), Some(self.id))?;
         self.updates.push(shared.update_id);
         self.expect("Your account is now linked").await?;
+        self.answer("remind you here each month", "Yes").await?;
+        self.expect("fee reminders are on").await?;
 
         // A complaint with a photo.
         self.open("Complaint").await?;

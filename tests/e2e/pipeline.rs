@@ -273,17 +273,7 @@ async fn a_failing_update_is_parked_with_an_apology_and_can_be_replayed() {
     let app = spawn_app().await;
     let owner = app.person(1600, "en");
     // Make the reply to /help impossible to store, as a broken handler would.
-    sqlx::raw_sql(
-        "CREATE FUNCTION refuse_help() RETURNS trigger LANGUAGE plpgsql AS $$
-         BEGIN
-           IF NEW.request->>'text' LIKE 'I can help%' THEN RAISE EXCEPTION 'simulated fault'; END IF;
-           RETURN NEW;
-         END $$;
-         CREATE TRIGGER refuse_help BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION refuse_help();",
-    )
-    .execute(&app.db.pool)
-    .await
-    .unwrap();
+    app.refuse_help_replies().await;
     let help = app.say(owner, "/help");
     let apology = app
         .expect_message(owner, "Sorry, something went wrong")

@@ -202,6 +202,23 @@ impl TestApp {
         }
     }
 
+    /// Makes the reply to /help impossible to store (a trigger refuses it
+    /// with "simulated fault"), as a broken handler would; the trigger is
+    /// `refuse_help` on `outbox`.
+    pub async fn refuse_help_replies(&self) {
+        sqlx::raw_sql(
+            "CREATE FUNCTION refuse_help() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+               IF NEW.request->>'text' LIKE 'I can help%' THEN RAISE EXCEPTION 'simulated fault'; END IF;
+               RETURN NEW;
+             END $$;
+             CREATE TRIGGER refuse_help BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION refuse_help();",
+        )
+        .execute(&self.db.pool)
+        .await
+        .unwrap();
+    }
+
     /// Changes an office setting as `propdesk settings set` would.
     pub async fn set_office_setting(&self, key: &str, value: &str) {
         let mut conn = self.db.pool.acquire().await.expect("connection");

@@ -11,6 +11,8 @@
 //! (`broadcast_recipients.outbox_id`), so the sender's record is the only
 //! record: nothing here has to be kept in step with it.
 
+use std::collections::BTreeMap;
+
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -18,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
 use crate::domain::office_settings;
+use crate::domain::units::{self, UnitMatch};
 use crate::i18n::{Lang, MAX_TEXT};
 use crate::texts::{broadcast as texts, fill};
 
@@ -154,15 +157,26 @@ pub async fn count_audience(conn: &mut PgConnection, audience: &Audience) -> Res
     Ok((counts.all, counts.blocked))
 }
 
-/// Unit codes in `codes` that do not exist.
-pub async fn unknown_units(conn: &mut PgConnection, codes: &[String]) -> Result<Vec<String>> {
-    let rows = sqlx::query_scalar!(
-        r#"SELECT c AS "c!" FROM unnest($1::text[]) AS c WHERE NOT EXISTS (SELECT 1 FROM units WHERE code = c)"#,
-        codes
-    )
-    .fetch_all(conn)
-    .await?;
-    Ok(rows)
+/// The units a manager typed (codes or common variants of them), as the
+/// office's codes; and what matched none, each with its close codes if any.
+pub async fn resolve_units(
+    conn: &mut PgConnection,
+    typed: &[String],
+) -> Result<(Vec<String>, Vec<(String, Vec<String>)>)> {
+    let mut codes = Vec::new();
+    let mut unknown = Vec::new();
+    for t in typed {
+        match units::find_unit(conn, t).await? {
+            UnitMatch::Found(u) => codes.push(u.code),
+            UnitMatch::Several(close) | UnitMatch::Close(close) => {
+                unknown.push((t.clone(), close));
+            }
+            UnitMatch::Nothing => unknown.push((t.clone(), Vec::new())),
+        }
+    }
+    codes.sort();
+    codes.dedup();
+    Ok((codes, unknown))
 }
 
 /// Whether broadcast `id` asked for RSVP (so its Join answers can be an audience).
@@ -341,6 +355,37 @@ pub struct Broadcast {
     pub progress_text: Option<String>,
     pub progress_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The notice in other languages than Chinese, by language code.
+    pub texts: BTreeMap<String, String>,
+    /// The activity this notice announces (its buttons are the activity's).
+    pub activity_id: Option<i64>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub stopped_at: Option<DateTime<Utc>>,
+    pub recalled_at: Option<DateTime<Utc>>,
+    /// The author's recall message (edited when every deletion is done).
+    pub recall_outbox_id: Option<i64>,
+    pub recall_finished_at: Option<DateTime<Utc>>,
+}
+
+impl Broadcast {
+    /// The notice a reader of `lang` gets: their language's version, or the
+    /// Chinese one.
+    #[must_use]
+    pub fn text_in(&self, lang: Lang) -> Option<&str> {
+        self.texts
+            .get(lang.code())
+            .map(String::as_str)
+            .or(self.text.as_deref())
+    }
+
+    /// The languages the notice is written in: Chinese, then the others given.
+    #[must_use]
+    pub fn languages(&self) -> Vec<Lang> {
+        Lang::ALL
+            .into_iter()
+            .filter(|l| *l == Lang::default() || self.texts.contains_key(l.code()))
+            .collect()
+    }
 }
 
 /// A `broadcasts` row as the queries below select it (every one names the
@@ -361,6 +406,13 @@ struct BroadcastRow {
     progress_text: Option<String>,
     progress_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
+    texts: serde_json::Value,
+    activity_id: Option<i64>,
+    confirmed_at: Option<DateTime<Utc>>,
+    stopped_at: Option<DateTime<Utc>>,
+    recalled_at: Option<DateTime<Utc>>,
+    recall_outbox_id: Option<i64>,
+    recall_finished_at: Option<DateTime<Utc>>,
 }
 
 fn from_row(row: BroadcastRow) -> Result<Broadcast> {
@@ -380,6 +432,13 @@ fn from_row(row: BroadcastRow) -> Result<Broadcast> {
         progress_text: row.progress_text,
         progress_at: row.progress_at,
         created_at: row.created_at,
+        texts: serde_json::from_value(row.texts).context("a broadcast's texts")?,
+        activity_id: row.activity_id,
+        confirmed_at: row.confirmed_at,
+        stopped_at: row.stopped_at,
+        recalled_at: row.recalled_at,
+        recall_outbox_id: row.recall_outbox_id,
+        recall_finished_at: row.recall_finished_at,
     })
 }
 
@@ -388,7 +447,9 @@ pub async fn load_for_update(conn: &mut PgConnection, id: i64) -> Result<Option<
     let row = sqlx::query_as!(
         BroadcastRow,
         "SELECT id, author_user_id, author_chat_id, status, audience, text, photo, rsvp,
-                urgent, send_at, starts_at, status_outbox_id, progress_text, progress_at, created_at
+                urgent, send_at, starts_at, status_outbox_id, progress_text, progress_at, created_at,
+                texts, activity_id, confirmed_at, stopped_at, recalled_at, recall_outbox_id,
+                recall_finished_at
            FROM broadcasts WHERE id = $1 FOR UPDATE",
         id
     )
@@ -402,7 +463,9 @@ pub async fn draft_of(conn: &mut PgConnection, author_user_id: i64) -> Result<Op
     let row = sqlx::query_as!(
         BroadcastRow,
         "SELECT id, author_user_id, author_chat_id, status, audience, text, photo, rsvp,
-                urgent, send_at, starts_at, status_outbox_id, progress_text, progress_at, created_at
+                urgent, send_at, starts_at, status_outbox_id, progress_text, progress_at, created_at,
+                texts, activity_id, confirmed_at, stopped_at, recalled_at, recall_outbox_id,
+                recall_finished_at
            FROM broadcasts WHERE author_user_id = $1 AND status = 'draft' FOR UPDATE",
         author_user_id
     )
@@ -482,6 +545,311 @@ pub async fn cancel_draft(conn: &mut PgConnection, id: i64) -> Result<bool> {
     .await?
     .rows_affected();
     Ok(n == 1)
+}
+
+/// Sets (Some) or removes (None) the draft's version in `lang` (not the
+/// Chinese one, which is `text`).
+pub async fn set_text_in(
+    conn: &mut PgConnection,
+    id: i64,
+    lang: Lang,
+    text: Option<&str>,
+) -> Result<()> {
+    sqlx::query!(
+        "UPDATE broadcasts
+            SET texts = CASE WHEN $3::text IS NULL THEN texts - $2
+                             ELSE jsonb_set(texts, ARRAY[$2], to_jsonb($3::text)) END,
+                updated_at = now()
+          WHERE id = $1 AND status = 'draft'",
+        id,
+        lang.code(),
+        text
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Links a draft to the activity it announces.
+pub async fn set_activity(conn: &mut PgConnection, id: i64, activity_id: i64) -> Result<()> {
+    sqlx::query!(
+        "UPDATE broadcasts SET activity_id = $2 WHERE id = $1 AND status = 'draft'",
+        id,
+        activity_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// What stopping a broadcast came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopOutcome {
+    /// Stopped: `withheld` copies will not be sent; `sent` had gone out.
+    Stopped {
+        withheld: u64,
+        sent: i64,
+    },
+    /// Every copy had gone out already (or it was stopped before).
+    NotRunning,
+    NotFound,
+}
+
+/// Withholds the copies of broadcast `id` not yet sent (their outbox rows
+/// become 'cancelled'); the broadcast is 'cancelled' with who stopped it.
+/// Works on a scheduled (quiet-hours-held, sent later) or sending one.
+pub async fn stop(
+    conn: &mut PgConnection,
+    id: i64,
+    by: i64,
+    now: DateTime<Utc>,
+) -> Result<StopOutcome> {
+    let Some(b) = load_for_update(conn, id).await? else {
+        return Ok(StopOutcome::NotFound);
+    };
+    if b.confirmed_at.is_none() {
+        return Ok(StopOutcome::NotFound);
+    }
+    if !matches!(b.status.as_str(), "scheduled" | "sending") {
+        return Ok(StopOutcome::NotRunning);
+    }
+    let withheld = withhold(conn, id).await?;
+    sqlx::query!(
+        "UPDATE broadcasts SET status = 'cancelled', stopped_at = $2, stopped_by = $3,
+                finished_at = $2, updated_at = now()
+          WHERE id = $1",
+        id,
+        now,
+        by
+    )
+    .execute(&mut *conn)
+    .await?;
+    let sent = progress(conn, id).await?.sent;
+    Ok(StopOutcome::Stopped { withheld, sent })
+}
+
+/// Cancels the outbox rows of `id`'s copies that have not left yet.
+async fn withhold(conn: &mut PgConnection, id: i64) -> Result<u64> {
+    let n = sqlx::query!(
+        "UPDATE outbox o SET status = 'cancelled', last_error = 'broadcast stopped'
+           FROM broadcast_recipients r
+          WHERE r.broadcast_id = $1 AND o.id = r.outbox_id AND o.status = 'pending'",
+        id
+    )
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n)
+}
+
+/// How long after its sending Telegram still deletes a message. A copy is
+/// asked to be deleted only if it is younger than this less [`RECALL_MARGIN`].
+pub const RECALL_WITHIN: Duration = Duration::hours(48);
+/// Time for the deleteMessage to reach Telegram.
+pub const RECALL_MARGIN: Duration = Duration::minutes(5);
+
+/// What recalling a broadcast came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecallOutcome {
+    /// Recalled: delete these copies, as (chat, outbox row of the copy).
+    Recalled {
+        delete: Vec<(i64, i64)>,
+    },
+    AlreadyRecalled,
+    NotFound,
+}
+
+/// Recalls broadcast `id`: withholds what has not gone out, and marks each
+/// recipient's copy as to delete (delivered less than [`RECALL_WITHIN`]
+/// ago), too old to delete, or never delivered. The caller queues the
+/// deletions and links them with [`link_recall`].
+pub async fn recall(
+    conn: &mut PgConnection,
+    id: i64,
+    by: i64,
+    now: DateTime<Utc>,
+) -> Result<RecallOutcome> {
+    let Some(b) = load_for_update(conn, id).await? else {
+        return Ok(RecallOutcome::NotFound);
+    };
+    if b.confirmed_at.is_none() {
+        return Ok(RecallOutcome::NotFound);
+    }
+    if b.recalled_at.is_some() {
+        return Ok(RecallOutcome::AlreadyRecalled);
+    }
+    withhold(conn, id).await?;
+    let oldest = now - RECALL_WITHIN + RECALL_MARGIN;
+    sqlx::query!(
+        "UPDATE broadcast_recipients r
+            SET recall = CASE WHEN o.status = 'sent' AND o.message_id IS NOT NULL AND o.sent_at > $2
+                              THEN 'queued'
+                              WHEN o.status = 'sent' THEN 'too_old'
+                              ELSE 'not_delivered' END
+           FROM outbox o
+          WHERE r.broadcast_id = $1 AND o.id = r.outbox_id",
+        id,
+        oldest
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "UPDATE broadcast_recipients SET recall = 'not_delivered'
+          WHERE broadcast_id = $1 AND outbox_id IS NULL",
+        id
+    )
+    .execute(&mut *conn)
+    .await?;
+    let delete = sqlx::query!(
+        r#"SELECT chat_id, outbox_id AS "outbox_id!" FROM broadcast_recipients
+            WHERE broadcast_id = $1 AND recall = 'queued' ORDER BY id"#,
+        id
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.chat_id, r.outbox_id))
+    .collect();
+    sqlx::query!(
+        "UPDATE broadcasts
+            SET status = CASE WHEN status IN ('scheduled', 'sending') THEN 'cancelled' ELSE status END,
+                stopped_at = CASE WHEN status IN ('scheduled', 'sending') THEN $2 ELSE stopped_at END,
+                recalled_at = $2, recalled_by = $3, updated_at = now()
+          WHERE id = $1",
+        id,
+        now,
+        by
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(RecallOutcome::Recalled { delete })
+}
+
+/// Links each recalled copy's chat to the outbox row of its deleteMessage,
+/// and records the author's recall message.
+pub async fn link_recall(
+    conn: &mut PgConnection,
+    id: i64,
+    deletions: &[(i64, i64)],
+    recall_message: i64,
+) -> Result<()> {
+    let chats: Vec<i64> = deletions.iter().map(|(c, _)| *c).collect();
+    let rows: Vec<i64> = deletions.iter().map(|(_, o)| *o).collect();
+    sqlx::query!(
+        "UPDATE broadcast_recipients r SET recall_outbox_id = q.outbox_id
+           FROM unnest($2::bigint[], $3::bigint[]) AS q (chat_id, outbox_id)
+          WHERE r.broadcast_id = $1 AND r.chat_id = q.chat_id",
+        id,
+        &chats,
+        &rows
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "UPDATE broadcasts SET recall_outbox_id = $2 WHERE id = $1",
+        id,
+        recall_message
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Where a recall stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecallProgress {
+    /// Copies asked to be deleted.
+    pub asked: i64,
+    pub deleted: i64,
+    /// Telegram refused (or the chat is gone).
+    pub refused: i64,
+    /// Deletions not done yet.
+    pub pending: i64,
+    /// Delivered more than 48 hours ago: not asked.
+    pub too_old: i64,
+    /// Never delivered (stopped, failed, blocked).
+    pub not_delivered: i64,
+    /// Who still has a copy: name and units, in unit order.
+    pub kept_by: Vec<String>,
+}
+
+pub async fn recall_progress(conn: &mut PgConnection, id: i64) -> Result<RecallProgress> {
+    let c = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE r.recall = 'queued') AS "asked!",
+                  count(*) FILTER (WHERE r.recall = 'queued' AND d.status = 'sent') AS "deleted!",
+                  count(*) FILTER (WHERE r.recall = 'queued'
+                                     AND d.status IN ('failed', 'unreachable', 'cancelled')) AS "refused!",
+                  count(*) FILTER (WHERE r.recall = 'queued'
+                                     AND (d.status IS NULL OR d.status IN ('pending', 'sending'))) AS "pending!",
+                  count(*) FILTER (WHERE r.recall = 'too_old') AS "too_old!",
+                  count(*) FILTER (WHERE r.recall = 'not_delivered') AS "not_delivered!"
+             FROM broadcast_recipients r
+             LEFT JOIN outbox d ON d.id = r.recall_outbox_id
+            WHERE r.broadcast_id = $1"#,
+        id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let kept_by = sqlx::query!(
+        r#"SELECT COALESCE(p.name, r.chat_id::text) AS "name!",
+                  COALESCE(string_agg(u.code, ', ' ORDER BY u.code), '') AS "units!"
+             FROM broadcast_recipients r
+             LEFT JOIN outbox d ON d.id = r.recall_outbox_id
+             LEFT JOIN people p ON p.id = r.person_id
+             LEFT JOIN unit_members m ON m.person_id = p.id
+             LEFT JOIN units u ON u.id = m.unit_id
+            WHERE r.broadcast_id = $1
+              AND (r.recall = 'too_old'
+                   OR (r.recall = 'queued' AND d.status IN ('failed', 'unreachable', 'cancelled')))
+            GROUP BY r.id, p.name, r.chat_id
+            ORDER BY min(u.code), r.id"#,
+        id
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| {
+        if r.units.is_empty() {
+            r.name
+        } else {
+            format!("{} ({})", r.units, r.name)
+        }
+    })
+    .collect();
+    Ok(RecallProgress {
+        asked: c.asked,
+        deleted: c.deleted,
+        refused: c.refused,
+        pending: c.pending,
+        too_old: c.too_old,
+        not_delivered: c.not_delivered,
+        kept_by,
+    })
+}
+
+/// Recalls whose deletions are not all reported yet, locked (skipping those
+/// another replica holds).
+pub async fn recalls_in_flight(conn: &mut PgConnection) -> Result<Vec<i64>> {
+    let ids = sqlx::query_scalar!(
+        "SELECT id FROM broadcasts
+          WHERE recalled_at IS NOT NULL AND recall_finished_at IS NULL
+          ORDER BY id FOR UPDATE SKIP LOCKED"
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(ids)
+}
+
+/// The recall of `id` is reported.
+pub async fn finish_recall(conn: &mut PgConnection, id: i64, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query!(
+        "UPDATE broadcasts SET recall_finished_at = $2 WHERE id = $1",
+        id,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// A draft whose recipients are fixed: the first half of confirming it. The
@@ -698,7 +1066,9 @@ pub async fn in_flight(conn: &mut PgConnection) -> Result<Vec<Broadcast>> {
     let rows = sqlx::query_as!(
         BroadcastRow,
         "SELECT id, author_user_id, author_chat_id, status, audience, text, photo, rsvp,
-                urgent, send_at, starts_at, status_outbox_id, progress_text, progress_at, created_at
+                urgent, send_at, starts_at, status_outbox_id, progress_text, progress_at, created_at,
+                texts, activity_id, confirmed_at, stopped_at, recalled_at, recall_outbox_id,
+                recall_finished_at
            FROM broadcasts
           WHERE status IN ('scheduled', 'sending')
           ORDER BY id
@@ -816,9 +1186,12 @@ pub async fn list(conn: &mut PgConnection, limit: i64) -> Result<Vec<Summary>> {
     let rows = sqlx::query_as!(
         BroadcastRow,
         "SELECT id, author_user_id, author_chat_id, status, audience, text, photo, rsvp,
-                urgent, send_at, starts_at, status_outbox_id, progress_text, progress_at, created_at
+                urgent, send_at, starts_at, status_outbox_id, progress_text, progress_at, created_at,
+                texts, activity_id, confirmed_at, stopped_at, recalled_at, recall_outbox_id,
+                recall_finished_at
            FROM broadcasts
           WHERE status IN ('scheduled', 'sending', 'done')
+             OR (status = 'cancelled' AND confirmed_at IS NOT NULL)
           ORDER BY id DESC LIMIT $1",
         limit
     )

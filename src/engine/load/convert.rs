@@ -60,15 +60,24 @@ pub fn node(r: &mut Report, name: &str, line: usize, raw: &RawNode) -> Option<No
                 next: value(&n.next),
             }),
         ),
-        RawNode::PickUnit(n) => (
-            Some(&n.say),
-            n.retry.as_ref(),
-            save(r, &at, &n.save).map(|save| NodeKind::PickUnit {
-                from: n.from.as_ref().map_or_else(|| "units".into(), value),
-                save,
-                next: value(&n.next),
-            }),
-        ),
+        RawNode::PickUnit(n) => {
+            let all = n.all.as_ref().map(|a| label(r, a, "`all`"));
+            (
+                Some(&n.say),
+                n.retry.as_ref(),
+                save(r, &at, &n.save).and_then(|save| {
+                    Some(NodeKind::PickUnit {
+                        from: n.from.as_ref().map_or_else(|| "units".into(), value),
+                        all: match all {
+                            Some(label) => Some(label?),
+                            None => None,
+                        },
+                        save,
+                        next: value(&n.next),
+                    })
+                }),
+            )
+        }
         RawNode::Action(n) => (n.say.as_ref(), None, action(r, &at, n)),
         RawNode::Condition(n) => (n.say.as_ref(), None, condition(r, n)),
         RawNode::Goto(n) => (
@@ -269,23 +278,10 @@ fn text_node(r: &mut Report, at: &At, n: &TextNode) -> Option<NodeKind> {
             format!("node `{name}`: need 0 ≤ min_chars ≤ max_chars ≤ {MAX_TEXT}, 1 ≤ max_chars"),
         );
     }
-    let pattern = match &n.pattern {
-        Some(p) => match Regex::new(&format!("^(?:{})$", p.get_ref())) {
-            Ok(re) => Some(re),
-            Err(e) => {
-                let why = e
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string();
-                r.at(&p.span(), format!("the regex does not compile: {why}"));
-                None
-            }
-        },
-        None => None,
-    };
+    let pattern = n
+        .pattern
+        .as_ref()
+        .and_then(|p| regex(r, p, &format!("^(?:{})$", p.get_ref())));
     let example = n.example.as_ref().map(value);
     match (&pattern, &example) {
         (Some(re), Some(ex)) if !re.is_match(ex) => r.at_line(
@@ -487,7 +483,26 @@ fn branch(r: &mut Report, span: &std::ops::Range<usize>, b: &RawBranch) -> Optio
     })
 }
 
-fn table_to_json(t: &toml::Table) -> BTreeMap<String, serde_json::Value> {
+/// `source` (the regex written at `p`, perhaps wrapped) compiled, or its
+/// problem reported at `p`.
+pub(super) fn regex(r: &mut Report, p: &S<String>, source: &str) -> Option<Regex> {
+    match Regex::new(source) {
+        Ok(re) => Some(re),
+        Err(e) => {
+            let why = e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            r.at(&p.span(), format!("the regex does not compile: {why}"));
+            None
+        }
+    }
+}
+
+pub(super) fn table_to_json(t: &toml::Table) -> BTreeMap<String, serde_json::Value> {
     t.iter()
         .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or_default()))
         .collect()

@@ -5,6 +5,7 @@
 
 mod convert;
 mod graph;
+mod intents;
 mod raw;
 mod read;
 mod report;
@@ -15,15 +16,19 @@ use std::path::{Path, PathBuf};
 use self::graph::Graph;
 use self::raw::RawNode;
 use self::report::Report;
+use crate::engine::intent::Intents;
 use crate::engine::model::Dialogue;
 
 pub use self::convert::{MAX_LABEL_CHARS, MAX_PHOTOS, MAX_PICKER_DAYS};
+pub use self::intents::{Example, FileIntents};
 pub use self::report::Problem;
 
 /// All loaded dialogues, by id.
 #[derive(Debug, Clone, Default)]
 pub struct Dialogues {
     by_id: BTreeMap<String, Dialogue>,
+    /// How free text finds these dialogues.
+    intents: Intents,
 }
 
 impl Dialogues {
@@ -34,6 +39,12 @@ impl Dialogues {
 
     pub fn iter(&self) -> impl Iterator<Item = &Dialogue> {
         self.by_id.values()
+    }
+
+    /// The intents every file declares, for free text.
+    #[must_use]
+    pub fn intents(&self) -> &Intents {
+        &self.intents
     }
 
     #[must_use]
@@ -77,6 +88,9 @@ pub fn load_dir(dir: &Path) -> Result<Dialogues, Vec<Problem>> {
     let mut by_id: BTreeMap<String, Dialogue> = BTreeMap::new();
     let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut gotos = Vec::new();
+    let mut intents = Vec::new();
+    let mut names = Vec::new();
+    let mut examples = Vec::new();
     for path in &files {
         let src = match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
@@ -121,6 +135,10 @@ pub fn load_dir(dir: &Path) -> Result<Dialogues, Vec<Problem>> {
                 .into_iter()
                 .map(|(t, line)| (path.clone(), t, line)),
         );
+        let found = compiled.intents;
+        names.extend(found.names.into_iter().map(|(n, l)| (path.clone(), n, l)));
+        examples.extend(found.examples.into_iter().map(|e| (path.clone(), e)));
+        intents.extend(found.intents);
         if let Some(d) = compiled.dialogue {
             by_id.entry(d.id.clone()).or_insert(d);
         }
@@ -134,8 +152,14 @@ pub fn load_dir(dir: &Path) -> Result<Dialogues, Vec<Problem>> {
             ));
         }
     }
+    problems.extend(intents::duplicates(&names));
+    let intents = Intents::new(intents);
+    // Examples are routed over every intent: only when all could be read.
     if problems.is_empty() {
-        Ok(Dialogues { by_id })
+        problems.extend(intents::misrouted(&intents, &examples));
+    }
+    if problems.is_empty() {
+        Ok(Dialogues { by_id, intents })
     } else {
         problems.sort();
         problems.dedup();
@@ -162,6 +186,8 @@ pub struct Compiled {
     pub id: Option<(String, usize)>,
     /// Other dialogues this one starts (`goto`), with lines.
     pub gotos: Vec<(String, usize)>,
+    /// Its intents (only those without a problem) and their examples.
+    pub intents: intents::FileIntents,
 }
 
 /// Parses and checks one file's text; `dialogue` is set only when the file
@@ -193,6 +219,10 @@ pub fn compile(file: &Path, src: &str) -> Compiled {
     }
     let head = raw.head.as_ref();
     let title = head.and_then(|h| convert::label(&mut report, &h.title, "title"));
+    let intents = match head {
+        Some(h) => intents::convert(&mut report, h.id.get_ref(), &raw.intents, &nodes),
+        None => intents::FileIntents::default(),
+    };
     graph.check(head.map(|h| &h.start), &mut report);
     let dialogue = match (head, title) {
         (Some(head), Some(title)) if report.is_clean() => Some(Dialogue {
@@ -209,5 +239,6 @@ pub fn compile(file: &Path, src: &str) -> Compiled {
         id: head.map(|h| (h.id.get_ref().clone(), report.line(&h.id.span()))),
         problems: report.into_problems(),
         gotos,
+        intents,
     }
 }

@@ -27,6 +27,10 @@ pub struct RawHead {
     /// from the file's spanned tables by [`super::read`].
     #[serde(rename = "nodes")]
     _nodes: BTreeMap<String, toml::Table>,
+    /// Read here for its shape only, like `nodes`; each intent is read by
+    /// [`super::read`].
+    #[serde(rename = "intents", default)]
+    _intents: Option<BTreeMap<String, toml::Table>>,
 }
 
 impl RawHead {
@@ -292,6 +296,9 @@ pub struct PickUnitNode {
     pub retry: Option<S<RawText>>,
     /// The variable holding the units to offer; `units` when left out.
     pub from: Option<S<String>>,
+    /// The label of one more button, for all of the person's units at
+    /// once (`save` is then left empty).
+    pub all: Option<S<RawText>>,
     pub save: S<String>,
     pub next: S<String>,
 }
@@ -343,6 +350,28 @@ pub struct GotoNode {
 #[serde(deny_unknown_fields)]
 pub struct EndNode {
     pub say: S<RawText>,
+}
+
+/// Words per language as written: language code → list.
+pub type RawWords = S<BTreeMap<String, S<Vec<S<String>>>>>;
+
+/// An intent as written (`[intents.NAME]`): how free text finds this
+/// dialogue (see `engine::intent`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIntent {
+    /// The button that offers it when the owner must choose.
+    pub label: S<RawText>,
+    /// The node to start at (default: the dialogue's `start`).
+    pub start: Option<S<String>>,
+    /// Variables the message already gives.
+    pub set: Option<S<toml::Table>>,
+    /// The variable that takes the owner's message.
+    pub text: Option<S<String>>,
+    pub keywords: Option<RawWords>,
+    pub patterns: Option<RawWords>,
+    /// Messages that must route here; `propdesk check` routes each.
+    pub examples: Option<RawWords>,
 }
 
 /// The keys a derived struct takes, as its derive hands them to

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
-use super::raw::{Kind, RawHead, RawNode, S};
+use super::raw::{Kind, RawHead, RawIntent, RawNode, S};
 use super::report::Report;
 
 /// A file as read: its head when that was sound, and its nodes by name,
@@ -19,6 +19,8 @@ use super::report::Report;
 pub struct RawDialogue {
     pub head: Option<RawHead>,
     pub nodes: BTreeMap<S<String>, Option<S<RawNode>>>,
+    /// The intents that could be read, by name (a bad one is reported).
+    pub intents: Vec<(S<String>, S<RawIntent>)>,
 }
 
 /// Keys that lead to other nodes: without one a node is a dead end.
@@ -35,6 +37,7 @@ pub fn dialogue(src: &str, report: &mut Report) -> RawDialogue {
     };
     let keys = Keys::of(root.get_ref());
     let nodes = root.get_ref().get("nodes").cloned();
+    let intents = root.get_ref().get("intents").cloned();
     let head = match RawHead::deserialize(toml::de::Deserializer::from(root)) {
         Ok(head) => Some(head),
         Err(e) => {
@@ -52,7 +55,36 @@ pub fn dialogue(src: &str, report: &mut Report) -> RawDialogue {
             read.insert(name, node);
         }
     }
-    RawDialogue { head, nodes: read }
+    let mut wanted = Vec::new();
+    // An `intents` that is not a table of tables was refused with the head.
+    if let Some(DeValue::Table(all)) = intents.map(Spanned::into_inner) {
+        for (name, value) in all {
+            let name = Spanned::new(name.span(), name.into_inner().into_owned());
+            if let Some(intent) = intent(name.get_ref(), value, report) {
+                wanted.push((name, intent));
+            }
+        }
+    }
+    RawDialogue {
+        head,
+        nodes: read,
+        intents: wanted,
+    }
+}
+
+/// One intent, reported at the key serde refused.
+fn intent(name: &str, value: Spanned<DeValue<'_>>, report: &mut Report) -> Option<S<RawIntent>> {
+    let span = value.span();
+    match RawIntent::deserialize(ValueDeserializer::from(value)) {
+        Ok(intent) => Some(Spanned::new(span, intent)),
+        Err(e) => {
+            report.at(
+                &e.span().unwrap_or(span),
+                format!("{} (intent `{name}`)", e.message()),
+            );
+            None
+        }
+    }
 }
 
 /// Where a serde error in the head is and what to tell the person editing.

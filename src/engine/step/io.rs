@@ -79,6 +79,10 @@ pub struct Effect {
     pub awaits_outcome: bool,
 }
 
+/// Lives in the model so that `engine::intent` builds one without
+/// depending on the stepper.
+pub use crate::engine::model::Prefill;
+
 /// What one step produced. `state: None` means the conversation is over.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {

@@ -19,6 +19,7 @@ mod machine;
 mod number;
 mod photo;
 mod pick_unit;
+mod prefill;
 mod rating;
 mod slot;
 mod state;
@@ -30,7 +31,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-pub use self::io::{Button, Effect, Input, Keyboard, Photo, Reply, Step};
+pub use self::io::{Button, Effect, Input, Keyboard, Photo, Prefill, Reply, Step};
 use self::machine::{Given, Handled, Run};
 pub use self::state::{Attachment, State, Waiting};
 use super::callback::{self, Token};
@@ -49,21 +50,43 @@ const MAX_HOPS: usize = 64;
 /// Starts `dialogue` in `lang`.
 #[must_use]
 pub fn start(dialogue: &Dialogue, lang: Lang, facts: &Facts, now: DateTime<Utc>) -> Step {
+    start_with(dialogue, lang, facts, now, &Prefill::default())
+}
+
+/// Starts `dialogue` at `prefill.start` (or its start) with variables the
+/// owner's own words already gave; the questions they answer are skipped
+/// (see `prefill.rs`).
+#[must_use]
+pub fn start_with(
+    dialogue: &Dialogue,
+    lang: Lang,
+    facts: &Facts,
+    now: DateTime<Utc>,
+    prefill: &Prefill,
+) -> Step {
+    let first = prefill
+        .start
+        .clone()
+        .unwrap_or_else(|| dialogue.start.clone());
     let state = State {
         dialogue: dialogue.id.clone(),
         version: dialogue.version.clone(),
-        node: dialogue.start.clone(),
+        node: first.clone(),
         lang,
-        vars: BTreeMap::new(),
+        vars: prefill.vars.clone(),
         back: Vec::new(),
         tries: 0,
         attachments: Vec::new(),
         serial: 0,
         waiting: Waiting::Answer,
         transcript: Vec::new(),
+        prefilled: prefill.vars.keys().cloned().collect(),
     };
     let mut run = Run::new(dialogue, facts, now, state);
-    let alive = run.flow(&dialogue.start);
+    if let Some(said) = &prefill.said {
+        run.note_owner(said.clone());
+    }
+    let alive = run.flow(&first);
     run.finish(alive)
 }
 
@@ -213,12 +236,21 @@ impl Run<'_> {
                         None => return self.broken(),
                     }
                 }
+                NodeKind::PickUnit {
+                    from, save, next, ..
+                } if pick_unit::only_one(self, from, save) => {
+                    id = next.clone();
+                }
                 NodeKind::End => return false,
                 NodeKind::Goto { dialogue } => {
                     goto::start(self, dialogue);
                     return false;
                 }
                 _ => {
+                    if let Some(target) = self.prefilled_answer(&id) {
+                        id = target;
+                        continue;
+                    }
                     self.state.node = id.clone();
                     self.state.tries = 0;
                     self.state.waiting = Waiting::Answer;
@@ -378,7 +410,7 @@ impl Run<'_> {
             NodeKind::Photo { optional, save, .. } => photo::rows(self, *optional, save),
             NodeKind::YesNo { .. } => yes_no::rows(self),
             NodeKind::Rating { .. } => rating::rows(self),
-            NodeKind::PickUnit { from, .. } => pick_unit::rows(self, from),
+            NodeKind::PickUnit { from, all, .. } => pick_unit::rows(self, from, all.as_ref()),
             _ => Vec::new(),
         };
         rows.push(nav);
@@ -455,9 +487,12 @@ impl Run<'_> {
                 yes_no::answer(self, save.as_ref(), yes, no, given)
             }
             NodeKind::Rating { save, next } => rating::answer(self, save, next, given),
-            NodeKind::PickUnit { from, save, next } => {
-                pick_unit::answer(self, from, save, next, given)
-            }
+            NodeKind::PickUnit {
+                from,
+                all,
+                save,
+                next,
+            } => pick_unit::answer(self, from, all.is_some(), save, next, given),
             NodeKind::Message { .. }
             | NodeKind::Action { .. }
             | NodeKind::Condition { .. }

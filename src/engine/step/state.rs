@@ -1,7 +1,7 @@
 //! The stored conversation: where it stands, what it collected, and what it
 //! waits for.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -56,6 +56,12 @@ pub struct State {
     /// The conversation so far, for a hand-off to staff.
     #[serde(default)]
     pub transcript: Vec<String>,
+    /// Variables given at the start (the owner's own words said them) whose
+    /// question has not been reached yet: it is skipped when the value is an
+    /// answer it takes. Reaching the question uses the mark up, so Back and
+    /// "start over" ask it.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub prefilled: BTreeSet<String>,
 }
 
 impl State {

@@ -155,6 +155,18 @@ fn someone_elses_contact_is_refused_and_own_contact_registers_with_a_default_uni
     assert_eq!(chat.last.effects[0].args["unit"], json!("5-1-302"));
     chat.outcome("saved", &[]);
     assert!(chat.said().contains("5-1-302"));
+    assert!(chat.said().contains("remind you here each month"));
+    chat.press("No");
+    let e = &chat.last.effects[0];
+    assert_eq!(
+        (e.kind, &e.args["on"]),
+        (EffectKind::SetReminders, &json!(false))
+    );
+    chat.outcome(
+        "saved",
+        &[("reminders_state", json!("Done: fee reminders are off."))],
+    );
+    assert!(chat.said().contains("fee reminders are off"));
     assert!(chat.state.is_none());
 }
 
@@ -168,25 +180,102 @@ fn an_unknown_phone_can_leave_name_and_unit_for_staff() {
     chat.outcome("unknown", &[]);
     chat.press("是");
     chat.text("王小明");
-    chat.text("3号楼1101");
     assert!(
-        chat.said().contains("3-2-1101"),
-        "the example is shown: {}",
+        chat.said().contains("A栋1203"),
+        "the examples: {}",
         chat.said()
     );
-    chat.text("3-2-1101");
+    chat.text("a栋 1203");
+    let e = &chat.last.effects[0];
+    assert_eq!(
+        (e.kind, &e.args["text"]),
+        (EffectKind::FindUnit, &json!("a栋 1203"))
+    );
+    chat.outcome("found", &[("unit_code", json!("A栋1203"))]);
+    assert!(chat.said().contains("房号 A栋1203"), "{}", chat.said());
     chat.press("租户");
     let e = &chat.last.effects[0];
     assert_eq!(
-        (e.kind, &e.args["kind"], &e.args["role"]),
+        (e.kind, &e.args["kind"], &e.args["role"], &e.args["unit"]),
         (
             EffectKind::FileTicket,
             &json!("registration"),
-            &json!("tenant")
+            &json!("tenant"),
+            &json!("A栋1203")
         )
     );
     chat.outcome("filed", &[("ticket_no", json!("R-7"))]);
     assert!(chat.said().contains("R-7"));
+}
+
+/// applicant: types a unit no code matches → close ones offered; none of
+/// them → Back and type again; nothing at all → type again or visit.
+#[test]
+fn a_unit_that_matches_nothing_gets_close_matches_then_another_try() {
+    let mut chat = Chat::open("registration", Lang::En, facts(false, 0));
+    chat.send(Input::Contact {
+        phone: "13700000000".into(),
+        is_own: true,
+    });
+    chat.outcome("unknown", &[]);
+    chat.press("Yes");
+    chat.text("Wang Xiaoming");
+    chat.text("A-1208");
+    chat.outcome("choose", &[("candidates", json!(["A栋1203", "B栋1208"]))]);
+    assert!(chat.said().contains("No unit is written exactly “A-1208”"));
+    assert_eq!(chat.labels(), ["A栋1203", "B栋1208", "« Back", "✖ Cancel"]);
+    chat.press("« Back");
+    assert_eq!(chat.node(), "unit");
+    chat.text("Z-99");
+    chat.outcome("none", &[]);
+    assert!(chat.said().contains("There is no unit “Z-99”"));
+    chat.press("Type it again");
+    chat.text("B-1208");
+    chat.outcome("choose", &[("candidates", json!(["B栋1208"]))]);
+    // One close match is still confirmed, never taken silently.
+    assert_eq!(chat.node(), "pick_close");
+    chat.press("B栋1208");
+    assert!(chat.said().contains("related to unit B栋1208"));
+}
+
+/// owner of two units: reporting for the second; the default is marked.
+#[test]
+fn an_owner_of_two_units_picks_the_unit_with_the_default_marked() {
+    let mut chat = Chat::open("repair", Lang::En, facts(true, 2));
+    assert!(chat.said().contains("Which unit is this for?"));
+    assert_eq!(
+        chat.labels(),
+        ["✅ 3-2-1101 (owner)", "5-1-302 (owner)", "✖ Cancel"]
+    );
+    chat.press("5-1-302 (owner)");
+    assert!(chat.said().contains("is this one of these emergencies"));
+    chat.press("None of these");
+    chat.press("Water / plumbing");
+    chat.text("The kitchen tap drips all night.");
+    chat.press("Skip");
+    chat.press("My unit");
+    chat.press("Yes");
+    chat.press("Skip");
+    assert!(chat.said().contains("Unit: 5-1-302"), "{}", chat.said());
+    assert!(
+        chat.said().contains("Place: My unit 5-1-302"),
+        "{}",
+        chat.said()
+    );
+    chat.press("Yes");
+    let e = &chat.last.effects[0];
+    assert_eq!(
+        (e.kind, &e.args["unit"]),
+        (EffectKind::FileTicket, &json!("5-1-302"))
+    );
+}
+
+/// owner of one unit: never asked which.
+#[test]
+fn an_owner_of_one_unit_is_not_asked_which() {
+    let chat = Chat::open("complaint", Lang::En, facts(true, 1));
+    assert!(chat.said().contains("What is the complaint about?"));
+    assert!(!chat.said().contains("Which unit"));
 }
 
 /// An album of 10 photos arrives as one input: the first 5 are kept.
@@ -286,7 +375,10 @@ fn unregistered_people_are_offered_registration_before_a_complaint() {
 #[test]
 fn fees_are_shown_from_the_outcome() {
     let mut chat = Chat::open("fees", Lang::En, facts(true, 2));
+    assert!(chat.said().contains("Fees of which unit?"));
+    chat.press("5-1-302 (owner)");
     assert_eq!(chat.last.effects[0].kind, EffectKind::ShowFees);
+    assert_eq!(chat.last.effects[0].args["unit"], json!("5-1-302"));
     assert_eq!(chat.state.as_ref().unwrap().waiting, Waiting::Outcome);
     chat.text("hello?");
     assert!(chat.said().contains("One moment"));
@@ -333,7 +425,7 @@ fn the_consultation_answers_from_the_file_and_falls_back_to_a_ticket() {
     let mut chat = Chat::open("consultation", Lang::En, facts(false, 0));
     chat.press("Office hours");
     assert!(chat.said().contains("8:30–17:30"));
-    chat.press("No");
+    chat.press("✍️ This did not help: ask the office");
     chat.text("Can I rent the clubhouse for a party?");
     let e = &chat.last.effects[0];
     assert_eq!(
@@ -348,7 +440,7 @@ fn the_consultation_answers_from_the_file_and_falls_back_to_a_ticket() {
 /// Number, date and location prompts and a `several_units` branch, which
 /// the shipped dialogues do not use yet.
 const OTHER_KINDS: &str = r#"id = "visit"
-title = { zh = "来访", en = "Visit" }
+title = { zh = "来访", en = "Visit", zh-Hant = "來訪" }
 start = "units"
 
 [nodes.units]
@@ -358,7 +450,7 @@ else = "people"
 
 [nodes.people]
 kind = "number"
-say = { zh = "几位？", en = "How many people?" }
+say = { zh = "几位？", en = "How many people?", zh-Hant = "幾位？" }
 min = 1
 max = 6
 save = "people"
@@ -366,21 +458,21 @@ next = "day"
 
 [nodes.day]
 kind = "date"
-say = { zh = "哪天？", en = "Which day?" }
+say = { zh = "哪天？", en = "Which day?", zh-Hant = "哪天？" }
 days = 3
 save = "day"
 next = "where"
 
 [nodes.where]
 kind = "location"
-say = { zh = "在哪？", en = "Where?" }
+say = { zh = "在哪？", en = "Where?", zh-Hant = "在哪？" }
 optional = true
 save = "spot"
 next = "bye"
 
 [nodes.bye]
 kind = "end"
-say = { zh = "{people} 人，{day}，{spot}", en = "{people} people on {day} at {spot}" }
+say = { zh = "{people} 人，{day}，{spot}", en = "{people} people on {day} at {spot}", zh-Hant = "{people} 人，{day}，{spot}" }
 "#;
 
 #[test]

@@ -32,9 +32,11 @@ fn facts(registered: bool, units: usize) -> Facts {
     let units: Vec<UnitFact> = ["3-2-1101", "5-1-302", "7-3-501"]
         .iter()
         .take(units)
-        .map(|c| UnitFact {
+        .enumerate()
+        .map(|(i, c)| UnitFact {
             code: (*c).to_string(),
             role: "owner".into(),
+            is_default: i == 0,
         })
         .collect();
     Facts {

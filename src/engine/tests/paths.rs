@@ -28,6 +28,9 @@ fn outcome_vars() -> BTreeMap<String, Value> {
         ("ticket_no", json!("T-0001")),
         ("unit", json!("3-2-1101")),
         ("role", json!("owner")),
+        ("unit_code", json!("A栋1203")),
+        ("candidates", json!(["A栋1203", "B栋1203"])),
+        ("reminders_state", json!("Fee reminders are on.")),
         (
             "units",
             json!([{"code": "3-2-1101", "role": "owner"}, {"code": "5-1-302", "role": "family"}]),

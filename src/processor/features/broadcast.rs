@@ -15,6 +15,7 @@ use crate::domain::broadcasts::{
 };
 use crate::domain::office_settings;
 use crate::domain::staff::{self, StaffRole};
+use crate::domain::units::LIST_SEPARATORS;
 use crate::i18n::Lang;
 use crate::outbox::{Outgoing, Request, Target};
 use crate::processor::commands::{Chats, Command, Feature, Who};
@@ -22,7 +23,7 @@ use crate::processor::context::Ctx;
 use crate::processor::conversation::{self, Key, Waiting};
 use crate::processor::reply::{answer, Sender};
 use crate::telegram::callback::{AudienceChoice, Callback};
-use crate::texts::{broadcast as texts, fill, Phrase};
+use crate::texts::{broadcast as texts, fill, notices, Phrase};
 
 pub mod present;
 mod send;
@@ -48,14 +49,48 @@ pub const COMMANDS: &[Command] = &[
         Who::Staff(StaffRole::Manager),
     )
     .described(crate::texts::desk::CMD_BROADCASTS),
+    Command::new(
+        "broadcast_stop",
+        Feature::Broadcast,
+        Chats::Any,
+        Who::Staff(StaffRole::Manager),
+    ),
+    Command::new(
+        "broadcast_recall",
+        Feature::Broadcast,
+        Chats::Any,
+        Who::Staff(StaffRole::Manager),
+    ),
 ];
 
 /// `/broadcast` and `/broadcasts`. Returns false for other messages.
 pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<bool> {
     let text = msg.text().or(msg.caption());
+    let args = text
+        .and_then(|t| t.split_once(char::is_whitespace))
+        .map_or("", |(_, a)| a.trim());
     match text.and_then(|t| command(t, &ctx.app.settings.bot_username)) {
         Some("broadcast") => start(ctx, from).await?,
         Some("broadcasts") => list(ctx, from).await?,
+        Some(c @ ("broadcast_stop" | "broadcast_recall")) => {
+            if manager(ctx, from).await?.is_none() {
+                refuse_non_manager(ctx, from, c).await?;
+                return Ok(true);
+            }
+            let stop = c == "broadcast_stop";
+            match args.trim_start_matches('#').parse::<i64>() {
+                Ok(n) if n > 0 && stop => stop_broadcast(ctx, from, n).await?,
+                Ok(n) if n > 0 => ask_recall(ctx, from, n).await?,
+                _ => {
+                    let usage = if stop {
+                        notices::USAGE_STOP
+                    } else {
+                        notices::USAGE_RECALL
+                    };
+                    say(ctx, from.chat_id, usage.get(from.lang)).await?;
+                }
+            }
+        }
         _ => return Ok(false),
     }
     Ok(true)
@@ -111,9 +146,14 @@ fn command<'t>(text: &'t str, bot_username: &str) -> Option<&'t str> {
     if !to.is_empty() && !to.eq_ignore_ascii_case(bot_username) {
         return None;
     }
-    ["broadcast", "broadcasts"]
-        .into_iter()
-        .find(|c| name.eq_ignore_ascii_case(c))
+    [
+        "broadcast",
+        "broadcasts",
+        "broadcast_stop",
+        "broadcast_recall",
+    ]
+    .into_iter()
+    .find(|c| name.eq_ignore_ascii_case(c))
 }
 
 async fn say(ctx: &mut Ctx<'_>, chat_id: i64, text: impl Into<String>) -> Result<()> {
@@ -243,16 +283,15 @@ async fn choose_audience(
     )
     .await?;
     set_step(ctx, from, id, "text").await?;
-    ask(
-        ctx,
-        from,
-        id,
-        fill(
-            texts::AUDIENCE_SET.get(lang),
-            &[("audience", &label), ("count", &count.to_string())],
-        ),
-    )
-    .await
+    let mut question = fill(
+        texts::AUDIENCE_SET.get(lang),
+        &[("audience", &label), ("count", &count.to_string())],
+    );
+    if Lang::ALL.len() > 1 {
+        question.push('\n');
+        question.push_str(notices::TEXT_LANGUAGE_HINT.get(lang));
+    }
+    ask(ctx, from, id, question).await
 }
 
 /// What the author's next answer is for.
@@ -298,6 +337,55 @@ async fn ask_yes_no(
         ],
         vec![cancel_button(id, lang)],
     ]);
+    ctx.reply(from.chat_id, Request::text_with(question, keyboard))
+        .await?;
+    Ok(())
+}
+
+/// Asks for the draft's version in the next language after `after` (in the
+/// order of `Lang::ALL`, Chinese being the one already written), or goes on
+/// to the RSVP question when every language was asked.
+async fn ask_next_language(ctx: &mut Ctx<'_>, from: &Sender, id: i64, after: Lang) -> Result<()> {
+    let next = Lang::ALL
+        .into_iter()
+        .skip_while(|l| *l != after)
+        .skip(1)
+        .find(|l| *l != Lang::default());
+    match next {
+        Some(version) => ask_language(ctx, from, id, version, None).await,
+        None => ask_rsvp(ctx, from, id).await,
+    }
+}
+
+/// The optional version in `version`, with Skip (and why the last answer
+/// was refused, if it was).
+async fn ask_language(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    id: i64,
+    version: Lang,
+    refused: Option<String>,
+) -> Result<()> {
+    let lang = from.lang;
+    set_step(ctx, from, id, &format!("text:{}", version.code())).await?;
+    let mut question = notices::ASK_LANGUAGE.fill(
+        lang,
+        &[("language", crate::texts::LANGUAGE_NAME.get(version))],
+    );
+    if let Some(why) = refused {
+        question = format!("{why}\n\n{question}");
+    }
+    let keyboard = InlineKeyboardMarkup::new([[
+        button(
+            notices::SKIP.get(lang),
+            Callback::BroadcastSkipLanguage {
+                broadcast: id,
+                lang: version,
+            }
+            .encode(),
+        ),
+        cancel_button(id, lang),
+    ]]);
     ctx.reply(from.chat_id, Request::text_with(question, keyboard))
         .await?;
     Ok(())
@@ -372,9 +460,26 @@ async fn preview(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
     };
     let yes_no = |v: bool| if v { texts::YES } else { texts::NO }.get(lang);
     say(ctx, from.chat_id, texts::PREVIEW_INTRO.get(lang)).await?;
-    ctx.reply(from.chat_id, present::owner_request(&b, lang, true))
-        .await?;
-    let summary = fill(
+    // One version: shown as the author reads it; several: each as its
+    // readers get it.
+    let versions = b.languages();
+    let shown = if versions.len() > 1 {
+        versions.clone()
+    } else {
+        vec![lang]
+    };
+    for version in &shown {
+        if versions.len() > 1 {
+            let label = notices::PREVIEW_LANGUAGE.fill(
+                lang,
+                &[("language", crate::texts::LANGUAGE_NAME.get(*version))],
+            );
+            say(ctx, from.chat_id, label).await?;
+        }
+        ctx.reply(from.chat_id, present::owner_request(&b, *version, true))
+            .await?;
+    }
+    let mut summary = fill(
         texts::SUMMARY.get(lang),
         &[
             ("audience", &audience.label(lang)),
@@ -385,6 +490,14 @@ async fn preview(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
             ("when", &when),
         ],
     );
+    if Lang::ALL.len() > 1 {
+        let names: Vec<&str> = versions
+            .iter()
+            .map(|l| crate::texts::LANGUAGE_NAME.get(*l))
+            .collect();
+        summary.push('\n');
+        summary.push_str(&notices::LANGUAGES.fill(lang, &[("languages", &names.join(", "))]));
+    }
     let keyboard = InlineKeyboardMarkup::new([[
         button(
             texts::CONFIRM.get(lang),
@@ -433,18 +546,24 @@ async fn on_input(
             }
         }
         "units" if !text.is_empty() => {
-            let mut codes: Vec<String> = text
-                .split(|c: char| c == ',' || c == '，' || c == '、' || c.is_whitespace())
+            // Codes never hold spaces or list separators: either splits.
+            let typed: Vec<String> = text
+                .split(|c: char| LIST_SEPARATORS.contains(&c) || c.is_whitespace())
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
                 .collect();
-            codes.sort();
-            codes.dedup();
-            let unknown = bc::unknown_units(ctx.conn, &codes).await?;
+            let (codes, unknown) = bc::resolve_units(ctx.conn, &typed).await?;
             if !unknown.is_empty() {
+                let shown: Vec<String> = unknown
+                    .iter()
+                    .map(|(t, close)| match close.as_slice() {
+                        [] => t.clone(),
+                        close => format!("{t} → {}?", close.join(" / ")),
+                    })
+                    .collect();
                 let text = fill(
                     texts::UNKNOWN_UNITS.get(lang),
-                    &[("units", &unknown.join(", "))],
+                    &[("units", &shown.join(", "))],
                 );
                 return ask(ctx, from, b.id, text).await;
             }
@@ -475,11 +594,28 @@ async fn on_input(
             )
             .await?;
             if photo.is_some() {
-                ask_rsvp(ctx, from, b.id).await
+                ask_next_language(ctx, from, b.id, Lang::default()).await
             } else {
                 set_step(ctx, from, b.id, "photo").await?;
                 ask_photo(ctx, from, b.id).await
             }
+        }
+        step if step.starts_with("text:") && !text.is_empty() => {
+            let Some(version) = step.strip_prefix("text:").and_then(Lang::parse) else {
+                return say(ctx, chat, texts::USE_BUTTONS.get(lang)).await;
+            };
+            if let Err(r) = bc::check_text(text, b.photo.is_some()) {
+                return ask_language(ctx, from, b.id, version, Some(r.explain(lang, None))).await;
+            }
+            bc::set_text_in(ctx.conn, b.id, version, Some(text)).await?;
+            ask_next_language(ctx, from, b.id, version).await
+        }
+        step if step.starts_with("text:") => {
+            let version = step
+                .strip_prefix("text:")
+                .and_then(Lang::parse)
+                .unwrap_or_default();
+            ask_language(ctx, from, b.id, version, None).await
         }
         "photo" if photo.is_some() => {
             let stored = b.text.as_deref().unwrap_or("");
@@ -495,7 +631,13 @@ async fn on_input(
                 },
             )
             .await?;
-            ask_rsvp(ctx, from, b.id).await
+            // Versions already given must fit a caption now.
+            for version in b.texts.values() {
+                if let Err(r) = bc::check_text(version, true) {
+                    return say(ctx, chat, r.explain(lang, None)).await;
+                }
+            }
+            ask_next_language(ctx, from, b.id, Lang::default()).await
         }
         "time" => {
             let schedule = Schedule::load(ctx.conn, ctx.app.settings.timezone).await?;
@@ -537,9 +679,37 @@ pub async fn on_button(
         Callback::BroadcastPreview(_) => {
             return answer(ctx, q, Some(texts::PREVIEW_BUTTON.get(lang))).await
         }
+        Callback::BroadcastStop(id)
+        | Callback::BroadcastRecall(id)
+        | Callback::BroadcastRecallConfirm(id)
+        | Callback::BroadcastRecallKeep(id) => {
+            if manager(ctx, from).await?.is_none() {
+                answer(ctx, q, None).await?;
+                return refuse_non_manager(ctx, from, "broadcast stop or recall button").await;
+            }
+            answer(ctx, q, None).await?;
+            return match button {
+                Callback::BroadcastStop(_) => stop_broadcast(ctx, from, id).await,
+                Callback::BroadcastRecall(_) => ask_recall(ctx, from, id).await,
+                Callback::BroadcastRecallConfirm(_) => {
+                    drop_buttons(ctx, q).await?;
+                    recall(ctx, from, id).await
+                }
+                _ => {
+                    drop_buttons(ctx, q).await?;
+                    say(
+                        ctx,
+                        from.chat_id,
+                        notices::KEPT.fill(lang, &[("n", &id.to_string())]),
+                    )
+                    .await
+                }
+            };
+        }
         Callback::BroadcastCancel(id)
         | Callback::BroadcastAudience { broadcast: id, .. }
         | Callback::BroadcastNoPhoto(id)
+        | Callback::BroadcastSkipLanguage { broadcast: id, .. }
         | Callback::BroadcastRsvp { broadcast: id, .. }
         | Callback::BroadcastUrgent { broadcast: id, .. }
         | Callback::BroadcastSendNow(id)
@@ -574,9 +744,14 @@ pub async fn on_button(
         Some(Waiting::BroadcastDraft { draft, step }) if draft == id => step,
         _ => return answer(ctx, q, Some(texts::EXPIRED.get(lang))).await,
     };
+    let skipped;
     let expected = match button {
         Callback::BroadcastAudience { .. } => "audience",
         Callback::BroadcastNoPhoto(_) => "photo",
+        Callback::BroadcastSkipLanguage { lang: version, .. } => {
+            skipped = format!("text:{}", version.code());
+            skipped.as_str()
+        }
         Callback::BroadcastRsvp { .. } => "rsvp",
         Callback::BroadcastUrgent { .. } => "urgent",
         Callback::BroadcastSendNow(_) | Callback::BroadcastSendLater(_) => "when",
@@ -604,7 +779,11 @@ pub async fn on_button(
             set_step(ctx, from, id, step).await?;
             ask(ctx, from, id, question.get(lang)).await
         }
-        Callback::BroadcastNoPhoto(_) => ask_rsvp(ctx, from, id).await,
+        Callback::BroadcastNoPhoto(_) => ask_next_language(ctx, from, id, Lang::default()).await,
+        Callback::BroadcastSkipLanguage { lang: version, .. } => {
+            bc::set_text_in(ctx.conn, id, version, None).await?;
+            ask_next_language(ctx, from, id, version).await
+        }
         Callback::BroadcastRsvp { yes, .. } => {
             bc::update_draft(
                 ctx.conn,
@@ -680,6 +859,194 @@ pub async fn on_button(
         }
         _ => say(ctx, chat, texts::USE_BUTTONS.get(lang)).await,
     }
+}
+
+/// Stops broadcast `n`: what has not gone out stays unsent; the author's
+/// progress message shows it (with Recall if copies went out).
+async fn stop_broadcast(ctx: &mut Ctx<'_>, from: &Sender, n: i64) -> Result<()> {
+    let lang = from.lang;
+    let number = n.to_string();
+    match bc::stop(ctx.conn, n, from.user_id, ctx.now).await? {
+        bc::StopOutcome::NotFound => {
+            say(
+                ctx,
+                from.chat_id,
+                notices::NOT_FOUND.fill(lang, &[("n", &number)]),
+            )
+            .await
+        }
+        bc::StopOutcome::NotRunning => {
+            say(
+                ctx,
+                from.chat_id,
+                notices::NOT_RUNNING.fill(lang, &[("n", &number)]),
+            )
+            .await
+        }
+        bc::StopOutcome::Stopped { withheld, sent } => {
+            tracing::info!(
+                broadcast = n,
+                by = from.user_id,
+                withheld,
+                sent,
+                "broadcast stopped"
+            );
+            refresh_progress(ctx, n).await?;
+            let mut text = notices::STOPPED.fill(
+                lang,
+                &[
+                    ("n", &number),
+                    ("withheld", &withheld.to_string()),
+                    ("sent", &sent.to_string()),
+                ],
+            );
+            if sent > 0 {
+                text.push('\n');
+                text.push_str(&notices::STOPPED_RECALL_HINT.fill(lang, &[("n", &number)]));
+            }
+            say(ctx, from.chat_id, text).await
+        }
+    }
+}
+
+/// Edits the author's progress message to where broadcast `n` stands now.
+async fn refresh_progress(ctx: &mut Ctx<'_>, n: i64) -> Result<()> {
+    let Some(b) = bc::load_for_update(ctx.conn, n).await? else {
+        return Ok(());
+    };
+    let Some(target) = b.status_outbox_id else {
+        return Ok(());
+    };
+    let p = bc::progress(ctx.conn, n).await?;
+    let author_lang = crate::processor::context::chat_language(ctx.conn, b.author_chat_id)
+        .await?
+        .unwrap_or_default();
+    let schedule = Schedule::load(ctx.conn, ctx.app.settings.timezone).await?;
+    let text = present::progress_text(&b, &p, schedule, author_lang);
+    ctx.send(Outgoing::reply(
+        b.author_chat_id,
+        Request::EditMessageText {
+            target: Target::Outbox(target),
+            text: text.clone(),
+            reply_markup: present::progress_keyboard(&b, &p, author_lang),
+        },
+    ))
+    .await?;
+    bc::record_progress(ctx.conn, n, &b.status, Some(&text), ctx.now).await
+}
+
+/// "Recall #n? …" with Recall it / Keep it.
+async fn ask_recall(ctx: &mut Ctx<'_>, from: &Sender, n: i64) -> Result<()> {
+    let lang = from.lang;
+    let number = n.to_string();
+    let b = bc::load_for_update(ctx.conn, n)
+        .await?
+        .filter(|b| b.confirmed_at.is_some());
+    let Some(b) = b else {
+        return say(
+            ctx,
+            from.chat_id,
+            notices::NOT_FOUND.fill(lang, &[("n", &number)]),
+        )
+        .await;
+    };
+    if b.recalled_at.is_some() {
+        return say(
+            ctx,
+            from.chat_id,
+            notices::ALREADY_RECALLED.fill(lang, &[("n", &number)]),
+        )
+        .await;
+    }
+    let p = bc::progress(ctx.conn, n).await?;
+    let text = notices::ASK_RECALL.fill(
+        lang,
+        &[
+            ("n", &number),
+            (
+                "audience",
+                &b.audience
+                    .as_ref()
+                    .map(|a| a.label(lang))
+                    .unwrap_or_default(),
+            ),
+            ("count", &p.sent.to_string()),
+            ("hours", &bc::RECALL_WITHIN.num_hours().to_string()),
+        ],
+    );
+    let keyboard = InlineKeyboardMarkup::new([[
+        button(
+            notices::RECALL_YES.get(lang),
+            Callback::BroadcastRecallConfirm(n).encode(),
+        ),
+        button(
+            notices::RECALL_KEEP.get(lang),
+            Callback::BroadcastRecallKeep(n).encode(),
+        ),
+    ]]);
+    ctx.reply(from.chat_id, Request::text_with(text, keyboard))
+        .await?;
+    Ok(())
+}
+
+/// Recalls broadcast `n`: a deleteMessage for every copy delivered less than
+/// 48 hours ago, and the author's recall message, which the broadcast job
+/// completes with the counts once Telegram answered each deletion.
+async fn recall(ctx: &mut Ctx<'_>, from: &Sender, n: i64) -> Result<()> {
+    let lang = from.lang;
+    let number = n.to_string();
+    let delete = match bc::recall(ctx.conn, n, from.user_id, ctx.now).await? {
+        bc::RecallOutcome::NotFound => {
+            return say(
+                ctx,
+                from.chat_id,
+                notices::NOT_FOUND.fill(lang, &[("n", &number)]),
+            )
+            .await
+        }
+        bc::RecallOutcome::AlreadyRecalled => {
+            return say(
+                ctx,
+                from.chat_id,
+                notices::ALREADY_RECALLED.fill(lang, &[("n", &number)]),
+            )
+            .await
+        }
+        bc::RecallOutcome::Recalled { delete } => delete,
+    };
+    let requests: Vec<Request> = delete
+        .iter()
+        .map(|(_, copy)| Request::DeleteMessage {
+            target: Target::Outbox(*copy),
+        })
+        .collect();
+    let rows: Vec<(i64, usize)> = delete
+        .iter()
+        .enumerate()
+        .map(|(i, (chat, _))| (*chat, i))
+        .collect();
+    let batch = crate::outbox::Batch {
+        lane: crate::outbox::Lane::Staff,
+        not_before: None,
+        update_id: Some(ctx.update_id),
+        requests: &requests,
+    };
+    let queued = crate::outbox::enqueue_many(ctx.conn, &batch, &rows).await?;
+    let deletions: Vec<(i64, i64)> = queued.iter().map(|q| (q.chat_id, q.id)).collect();
+    let text = notices::RECALLING.fill(
+        lang,
+        &[("n", &number), ("asked", &deletions.len().to_string())],
+    );
+    let message = ctx.reply(from.chat_id, Request::text(text)).await?;
+    bc::link_recall(ctx.conn, n, &deletions, message).await?;
+    refresh_progress(ctx, n).await?;
+    tracing::info!(
+        broadcast = n,
+        by = from.user_id,
+        deletions = deletions.len(),
+        "broadcast recalled"
+    );
+    Ok(())
 }
 
 /// Takes the buttons off the message that was pressed (it has been acted on).

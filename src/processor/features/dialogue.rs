@@ -20,7 +20,8 @@ use crate::domain::phone::Phone;
 use crate::domain::tickets::{self, Channel, NewTicket, Priority, TicketKind};
 use crate::domain::{fees, people, suggestions, units};
 use crate::engine::{
-    self, Dialogue, Effect, EffectKind, Facts, Input, Keyboard, Reply, State, Step, UnitFact,
+    self, Dialogue, Effect, EffectKind, Facts, Input, Keyboard, Prefill, Reply, State, Step,
+    UnitFact,
 };
 use crate::i18n::Lang;
 use crate::outbox::Request;
@@ -88,11 +89,11 @@ pub async fn on_waiting(
     state: State,
     album: Vec<engine::Photo>,
 ) -> Result<bool> {
-    let conv = Conversation { state, album };
-    let who = Who {
-        lang: conv.state.lang,
-        ..Who::of(from)
-    };
+    // The dialogue goes on in the person's language as it is now: a /lang
+    // pressed mid-dialogue counts from this answer on.
+    let mut conv = Conversation { state, album };
+    conv.state.lang = from.lang;
+    let who = Who::of(from);
     if let Some(text) = msg.text() {
         if let Some(command) = text.strip_prefix('/') {
             let name = command
@@ -103,6 +104,8 @@ pub async fn on_waiting(
             match name.as_str() {
                 "cancel" => return feed(ctx, who, conv, &Input::Cancel).await.map(|()| true),
                 "back" => return feed(ctx, who, conv, &Input::Back).await.map(|()| true),
+                // `/start CODE` is an invitation link: its own feature.
+                "start" if command.split_whitespace().nth(1).is_some() => return Ok(false),
                 "start" | "menu" => {
                     ask_resume(ctx, who, &conv.state).await?;
                     return Ok(true);
@@ -161,7 +164,7 @@ pub async fn on_resume_button(
     resume: bool,
 ) -> Result<()> {
     answer(ctx, q, None).await?;
-    let conv = match load_or_expire(ctx, Who::of(from)).await? {
+    let mut conv = match load_or_expire(ctx, Who::of(from)).await? {
         Found::Live(conv) => *conv,
         Found::Expired => return Ok(()),
         Found::Absent => {
@@ -173,10 +176,8 @@ pub async fn on_resume_button(
             return Ok(());
         }
     };
-    let who = Who {
-        lang: conv.state.lang,
-        ..Who::of(from)
-    };
+    conv.state.lang = from.lang;
+    let who = Who::of(from);
     if resume {
         let facts = facts_for(ctx, who).await?;
         let Some(dialogue) = ctx.app.dialogues.get(&conv.state.dialogue) else {
@@ -197,39 +198,45 @@ pub async fn start_dialogue(ctx: &mut Ctx<'_>, from: &Sender, id: &str) -> Resul
     start(ctx, Who::of(from), id).await
 }
 
+/// Starts dialogue `id` with what the owner's own words already said
+/// (free text, `features::intents`); a draft in progress is asked about
+/// first, as from the menu.
+pub async fn start_prefilled(
+    ctx: &mut Ctx<'_>,
+    from: &Sender,
+    id: &str,
+    prefill: &Prefill,
+) -> Result<()> {
+    begin(ctx, Who::of(from), id, prefill).await
+}
+
 /// `start_dialogue` for a transport other than Telegram (the console).
 pub async fn start(ctx: &mut Ctx<'_>, who: Who, id: &str) -> Result<()> {
+    begin(ctx, who, id, &Prefill::default()).await
+}
+
+async fn begin(ctx: &mut Ctx<'_>, who: Who, id: &str, prefill: &Prefill) -> Result<()> {
     if let Some(conv) = load(ctx, who).await? {
-        return ask_resume(
-            ctx,
-            Who {
-                lang: conv.state.lang,
-                ..who
-            },
-            &conv.state,
-        )
-        .await;
+        return ask_resume(ctx, who, &conv.state).await;
     }
     let Some(dialogue) = ctx.app.dialogues.get(id).cloned() else {
         anyhow::bail!("the menu names dialogue {id:?}, which is not loaded");
     };
     let facts = facts_for(ctx, who).await?;
-    let step = engine::start(&dialogue, who.lang, &facts, ctx.now);
+    let step = engine::start_with(&dialogue, who.lang, &facts, ctx.now, prefill);
     run(ctx, who, dialogue, step).await
 }
 
 /// Gives `input` to the chat's conversation; false when there is none.
 /// A draft that has just expired counts as answered (its owner was told).
 pub async fn input(ctx: &mut Ctx<'_>, who: Who, input: &Input) -> Result<bool> {
-    let conv = match load_or_expire(ctx, who).await? {
+    let mut conv = match load_or_expire(ctx, who).await? {
         Found::Live(conv) => *conv,
         Found::Expired => return Ok(true),
         Found::Absent => return Ok(false),
     };
-    let who = Who {
-        lang: conv.state.lang,
-        ..who
-    };
+    // In the person's language as it is now (see `on_waiting`).
+    conv.state.lang = who.lang;
     feed(ctx, who, conv, input).await?;
     Ok(true)
 }
@@ -318,23 +325,37 @@ async fn run(ctx: &mut Ctx<'_>, who: Who, mut dialogue: Dialogue, mut step: Step
 /// Queues the replies; at the end of a conversation the main menu comes
 /// with the last one.
 async fn send_replies(ctx: &mut Ctx<'_>, who: Who, replies: Vec<Reply>, ended: bool) -> Result<()> {
-    let count = replies.len();
-    for (i, reply) in replies.into_iter().enumerate() {
-        let markup = match reply.keyboard {
-            Keyboard::None if ended && i + 1 == count => Some(main_menu(who.lang).into()),
-            other => markup_of(other),
-        };
-        let request = Request::SendMessage {
-            text: reply.text,
-            reply_markup: markup,
-            reply_to: None,
-        };
+    for request in requests_for(replies, ended, who.lang) {
         ctx.reply(who.chat_id, request).await?;
     }
-    if ended && count == 0 {
-        show_menu(ctx, who, texts::MENU).await?;
-    }
     Ok(())
+}
+
+/// The messages that show an engine step's replies (pure: the benchmark's
+/// bare bot answers with exactly these). At the end of a conversation the
+/// main menu comes with the last one, or alone when there is none.
+#[must_use]
+pub fn requests_for(replies: Vec<Reply>, ended: bool, lang: Lang) -> Vec<Request> {
+    let count = replies.len();
+    let mut requests: Vec<Request> = replies
+        .into_iter()
+        .enumerate()
+        .map(|(i, reply)| {
+            let markup = match reply.keyboard {
+                Keyboard::None if ended && i + 1 == count => Some(main_menu(lang).into()),
+                other => markup_of(other),
+            };
+            Request::SendMessage {
+                text: reply.text,
+                reply_markup: markup,
+                reply_to: None,
+            }
+        })
+        .collect();
+    if ended && count == 0 {
+        requests.push(Request::text_with(texts::MENU.get(lang), main_menu(lang)));
+    }
+    requests
 }
 
 fn markup_of(keyboard: Keyboard) -> Option<ReplyMarkup> {
@@ -531,6 +552,7 @@ async fn facts_for(ctx: &mut Ctx<'_>, who: Who) -> Result<Facts> {
             .map(|u| UnitFact {
                 code: u.code.clone(),
                 role: u.role.as_str().to_string(),
+                is_default: u.is_default,
             })
             .collect(),
         timezone: ctx.app.settings.timezone,
@@ -568,9 +590,11 @@ async fn perform(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Outcome
         EffectKind::SetDefaultUnit => set_default_unit(ctx, who, effect).await,
         EffectKind::FileTicket => file_ticket(ctx, who, effect, false).await,
         EffectKind::HandOff => file_ticket(ctx, who, effect, true).await,
-        EffectKind::ShowFees => show_fees(ctx, who).await,
+        EffectKind::ShowFees => show_fees(ctx, who, effect).await,
         EffectKind::RecordSurvey => record_survey(ctx, who, effect).await,
         EffectKind::SaveSuggestion => save_suggestion(ctx, who, effect).await,
+        EffectKind::FindUnit => find_unit(ctx, effect).await,
+        EffectKind::SetReminders => set_reminders(ctx, who, effect).await,
         // Handled by the driver before effects are performed.
         EffectKind::StartDialogue => Ok(outcome("started")),
     }
@@ -694,8 +718,16 @@ async fn file_ticket(
         Some("low") => Priority::Low,
         _ => Priority::Normal,
     };
+    // A registration request names the unit the applicant found (any
+    // unit: they do not belong to one yet); anything else one of theirs.
     let unit_id = if kind == TicketKind::Registration {
-        None
+        match arg(effect, "unit") {
+            Some(code) => match units::find_unit(ctx.conn, code).await? {
+                units::UnitMatch::Found(u) if u.code == code => Some(u.id),
+                _ => None,
+            },
+            None => None,
+        }
     } else {
         unit_of(ctx, person.as_ref().map(|p| p.id), arg(effect, "unit")).await?
     };
@@ -734,6 +766,11 @@ async fn file_ticket(
     let labels = choice_labels(ctx, effect);
     if !labels.is_empty() {
         fields.insert(tickets::LABELS_FIELD.into(), Value::Object(labels));
+    }
+    if kind == TicketKind::Registration {
+        // Whom staff bind when they accept the request.
+        fields.insert("applicant_user_id".into(), json!(who.user_id));
+        fields.insert("applicant_lang".into(), json!(who.lang.code()));
     }
     let mut new = NewTicket::new(kind, description);
     new.category = arg(effect, "category")
@@ -781,11 +818,18 @@ fn choice_labels(ctx: &Ctx<'_>, effect: &Effect) -> serde_json::Map<String, Valu
     labels
 }
 
-async fn show_fees(ctx: &mut Ctx<'_>, who: Who) -> Result<Outcome> {
+/// The fees of the unit `args.unit` (one of the person's), or of all their
+/// units when none is named.
+async fn show_fees(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Outcome> {
     let Some(person) = people::find_person_by_telegram_id(ctx.conn, who.user_id).await? else {
         return Ok(outcome("no_units"));
     };
-    let units = fees::fees_for_person(ctx.conn, person.id).await?;
+    let mut units = fees::fees_for_person(ctx.conn, person.id).await?;
+    if let Some(code) = arg(effect, "unit") {
+        if units.iter().any(|u| u.code == code) {
+            units.retain(|u| u.code == code);
+        }
+    }
     if units.is_empty() {
         return Ok(outcome("no_units"));
     }
@@ -832,6 +876,33 @@ async fn record_survey(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<O
     )
     .await?;
     Ok(outcome("recorded"))
+}
+
+/// The unit typed in `args.text`: found, several or close ones to choose
+/// from, or none.
+async fn find_unit(ctx: &mut Ctx<'_>, effect: &Effect) -> Result<Outcome> {
+    let typed = arg(effect, "text").unwrap_or_default();
+    Ok(match units::find_unit(ctx.conn, typed).await? {
+        units::UnitMatch::Found(u) => outcome_with("found", [("unit_code", json!(u.code))]),
+        units::UnitMatch::Several(codes) | units::UnitMatch::Close(codes) => {
+            outcome_with("choose", [("candidates", json!(codes))])
+        }
+        units::UnitMatch::Nothing => outcome("none"),
+    })
+}
+
+/// Arrears reminders on or off, as chosen at registration.
+async fn set_reminders(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Outcome> {
+    let wanted = effect
+        .args
+        .get("on")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    if let Some(person) = people::find_person_by_telegram_id(ctx.conn, who.user_id).await? {
+        people::set_fee_reminders(ctx.conn, person.id, wanted).await?;
+    }
+    let state = super::household::reminders_state(ctx, who.lang, wanted).await?;
+    Ok(outcome_with("saved", [("reminders_state", json!(state))]))
 }
 
 async fn save_suggestion(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Outcome> {

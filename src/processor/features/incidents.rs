@@ -33,8 +33,10 @@ use crate::texts::{self, fill};
 #[command(rename_rule = "snake_case")]
 pub enum IncidentCommand {
     Incident(String),
+    Outage,
     Incidents,
     IncidentClose(String),
+    IncidentUpdate(String),
 }
 
 /// The outage commands (staff; closing another's outage needs a manager).
@@ -42,6 +44,19 @@ pub const COMMANDS: &[Command] = &[
     outage("incident", texts::desk::CMD_INCIDENT),
     outage("incidents", texts::desk::CMD_INCIDENTS),
     outage("incident_close", texts::desk::CMD_INCIDENT_CLOSE),
+    Command::new(
+        "incident_update",
+        Feature::Incidents,
+        Chats::Any,
+        Who::Staff(StaffRole::Assistant),
+    ),
+    // The guided form; it refuses anyone below a supervisor.
+    Command::new(
+        "outage",
+        Feature::Incidents,
+        Chats::Any,
+        Who::Staff(StaffRole::Supervisor),
+    ),
 ];
 
 const fn outage(name: &'static str, description: texts::Phrase) -> Command {
@@ -77,11 +92,30 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
         say(ctx, from.chat_id, texts::STAFF_ONLY.get(lang).to_string()).await?;
         return Ok(true);
     };
+    let _ = member;
     match command {
-        IncidentCommand::Incident(args) => declare(ctx, from.chat_id, lang, &member, &args).await?,
         IncidentCommand::Incidents => list(ctx, from.chat_id, lang).await?,
-        IncidentCommand::IncidentClose(args) => {
-            close(ctx, from.chat_id, lang, &member, &args).await?;
+        // Declaring, updating and closing are for supervisors and managers.
+        IncidentCommand::Incident(args) if args.trim().is_empty() => {
+            super::outages::start(ctx, from, lang).await?;
+        }
+        IncidentCommand::Outage => super::outages::start(ctx, from, lang).await?,
+        command => {
+            let Some(member) = super::outages::allowed(ctx, from, lang).await? else {
+                return Ok(true);
+            };
+            match command {
+                IncidentCommand::Incident(args) => {
+                    declare(ctx, from.chat_id, lang, &member, &args).await?
+                }
+                IncidentCommand::IncidentClose(args) => {
+                    close(ctx, from.chat_id, lang, &member, &args).await?
+                }
+                IncidentCommand::IncidentUpdate(args) => {
+                    update(ctx, from.chat_id, lang, &member, &args).await?
+                }
+                _ => {}
+            }
         }
     }
     Ok(true)
@@ -230,8 +264,10 @@ async fn close(
         );
         return say(ctx, chat_id, text).await;
     }
+    // Everyone in the scope if they were told of it, else those who joined.
+    let affected = incidents::affected(ctx.conn, id).await?;
     let outcome = incidents::close(ctx.conn, id, member.telegram_user_id, note, ctx.now).await?;
-    let (incident, reporters) = match outcome {
+    let (incident, _) = match outcome {
         CloseOutcome::NotFound => {
             let text = fill(
                 texts::incident::CLOSE_NOT_FOUND.get(lang),
@@ -248,10 +284,23 @@ async fn close(
         }
         CloseOutcome::Closed(incident, reporters) => (incident, reporters),
     };
+    let reporters = affected;
+    if let Some(note) = note {
+        incidents::add_update(
+            ctx.conn,
+            id,
+            "all_clear",
+            note,
+            None,
+            member.telegram_user_id,
+            ctx.now,
+        )
+        .await?;
+    }
     tracing::info!(
         incident = id.0,
         by = member.telegram_user_id,
-        reporters = reporters.len(),
+        told = reporters.len(),
         "outage closed"
     );
     for (owner_chat, owner_lang) in &reporters {
@@ -397,7 +446,7 @@ async fn notify(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, id: Inciden
     let Some(incident) = incidents::load(ctx.conn, id).await? else {
         return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await;
     };
-    if incident.declared_by != member.telegram_user_id && !member.role.can_broadcast() {
+    if incident.declared_by != member.telegram_user_id && !member.role.can_declare_outages() {
         tracing::warn!(
             user_id = from.user_id,
             incident = incident.id.0,
@@ -435,11 +484,25 @@ async fn queue_notices(ctx: &mut Ctx<'_>, incident: &Incident) -> Result<i64> {
     let tz = ctx.app.settings.timezone;
     // One request per language, in the order of `Lang::ALL`: a recipient
     // gets theirs.
+    let details = incidents::details(ctx.conn, incident.id).await?;
     let requests: Vec<Request> = Lang::ALL
         .into_iter()
-        .map(|lang| Request::text(notice(incident, lang, tz)))
+        .map(|lang| Request::text(notice_with(incident, details.as_ref(), lang, tz)))
         .collect();
-    let recipients = chats::reachable_residents(ctx.conn, &incident.buildings).await?;
+    let scope = details
+        .map(|d| d.scope)
+        .unwrap_or_else(|| incidents::Scope {
+            buildings: incident.buildings.clone(),
+            ..incidents::Scope::default()
+        });
+    let recipients = chats::reachable_residents_in(
+        ctx.conn,
+        &scope.buildings,
+        &scope.entrances,
+        scope.floor_min,
+        scope.floor_max,
+    )
+    .await?;
     let rows: Vec<(i64, usize)> = recipients
         .iter()
         .map(|r| (r.chat_id, r.lang().index()))
@@ -466,6 +529,150 @@ fn notice(i: &Incident, lang: Lang, tz: Tz) -> String {
             ("text", &i.text),
         ],
     )
+}
+
+/// The notice of an outage declared by form: its scope, its start (if
+/// later), and its text in `lang` (Chinese when it has none in that one).
+fn notice_with(i: &Incident, d: Option<&incidents::Details>, lang: Lang, tz: Tz) -> String {
+    let Some(d) = d else {
+        return notice(i, lang, tz);
+    };
+    let text = d.texts.get(lang.code()).unwrap_or(&i.text);
+    let mut out = fill(
+        texts::incident::NOTICE.get(lang),
+        &[
+            ("id", &i.id.to_string()),
+            ("kind", i.kind.label(lang)),
+            (
+                "buildings",
+                &super::outages::scope_after_buildings(&d.scope, lang),
+            ),
+            ("end", &local(i.expected_end, tz)),
+            ("text", text),
+        ],
+    );
+    if let Some(start) = d.starts_at.filter(|s| *s > i.created_at) {
+        out.push('\n');
+        out.push_str(&texts::outage::STARTS.fill(lang, &[("start", &local(start, tz))]));
+    }
+    out.chars().take(crate::i18n::MAX_TEXT).collect()
+}
+
+/// After a declaration: notify those affected now, or offer the button.
+pub async fn after_declaring(
+    ctx: &mut Ctx<'_>,
+    chat_id: i64,
+    lang: Lang,
+    id: IncidentId,
+    notify_now: bool,
+) -> Result<()> {
+    let Some(incident) = incidents::load(ctx.conn, id).await? else {
+        return Ok(());
+    };
+    if notify_now && incidents::mark_notified(ctx.conn, id, ctx.now).await? {
+        let count = queue_notices(ctx, &incident).await?;
+        incidents::set_notified_count(ctx.conn, id, count).await?;
+        let text = fill(
+            texts::incident::NOTIFIED.get(lang),
+            &[("id", &id.to_string()), ("count", &count.to_string())],
+        );
+        return say(ctx, chat_id, text).await;
+    }
+    let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
+        texts::incident::NOTIFY_BUTTON.get(lang),
+        Callback::IncidentNotify(id).encode(),
+    )]]);
+    ctx.reply(
+        chat_id,
+        Request::text_with(texts::incident::NOTIFY_BUTTON.get(lang), keyboard),
+    )
+    .await?;
+    Ok(())
+}
+
+/// `/incident_update N text`: the update to everyone affected.
+async fn update(
+    ctx: &mut Ctx<'_>,
+    chat_id: i64,
+    lang: Lang,
+    member: &Staff,
+    args: &str,
+) -> Result<()> {
+    let args = args.trim();
+    let (first, text) = args
+        .split_once(char::is_whitespace)
+        .map_or((args, ""), |(a, b)| (a, b.trim()));
+    let (Some(id), false) = (IncidentId::parse(first), text.is_empty()) else {
+        return say(
+            ctx,
+            chat_id,
+            texts::outage::UPDATE_USAGE.get(lang).to_string(),
+        )
+        .await;
+    };
+    if text.chars().count() > incidents::MAX_TEXT {
+        let t = fill(
+            texts::incident::ERR_TOO_LONG.get(lang),
+            &[
+                ("got", &text.chars().count().to_string()),
+                ("max", &incidents::MAX_TEXT.to_string()),
+            ],
+        );
+        return say(ctx, chat_id, t).await;
+    }
+    let incident = incidents::load(ctx.conn, id)
+        .await?
+        .filter(|i| i.closed_at.is_none());
+    let Some(incident) = incident else {
+        let t = fill(
+            texts::incident::CLOSE_NOT_FOUND.get(lang),
+            &[("id", &id.to_string())],
+        );
+        return say(ctx, chat_id, t).await;
+    };
+    let details = incidents::details(ctx.conn, id).await?;
+    let affected = incidents::affected(ctx.conn, id).await?;
+    let update = incidents::add_update(
+        ctx.conn,
+        id,
+        "update",
+        text,
+        None,
+        member.telegram_user_id,
+        ctx.now,
+    )
+    .await?;
+    for (owner_chat, owner_lang) in &affected {
+        let scope = details.as_ref().map_or_else(
+            || incident.buildings.join(", "),
+            |d| super::outages::scope_label(&d.scope, *owner_lang),
+        );
+        let body = texts::outage::UPDATE_NOTICE.fill(
+            *owner_lang,
+            &[
+                ("id", &id.to_string()),
+                ("kind", incident.kind.label(*owner_lang)),
+                ("scope", &scope),
+                ("text", text),
+            ],
+        );
+        ctx.send(Outgoing::new(
+            *owner_chat,
+            Lane::Broadcast,
+            Request::text(body),
+        ))
+        .await?;
+    }
+    incidents::set_update_count(ctx.conn, update, affected.len()).await?;
+    tracing::info!(incident = id.0, told = affected.len(), "outage update sent");
+    let t = texts::outage::UPDATED.fill(
+        lang,
+        &[
+            ("id", &id.to_string()),
+            ("count", &affected.len().to_string()),
+        ],
+    );
+    say(ctx, chat_id, t).await
 }
 
 fn local(at: DateTime<Utc>, tz: Tz) -> String {

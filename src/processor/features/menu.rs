@@ -26,6 +26,7 @@ pub enum OwnerCommand {
     Mytickets,
     Lang,
     Reminders(String),
+    Household,
 }
 
 /// The owners' commands, in the order Telegram's menu lists them.
@@ -35,6 +36,7 @@ pub const COMMANDS: &[Command] = &[
     owner("mytickets").described(texts::CMD_MYTICKETS),
     owner("cancel").described(texts::CMD_CANCEL),
     owner("reminders").described(texts::reminders::CMD_REMINDERS),
+    owner("household").described(texts::household::CMD_HOUSEHOLD),
     owner("lang").described(texts::CMD_LANG),
     owner("help").described(texts::CMD_HELP),
 ];
@@ -68,6 +70,7 @@ pub async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, text: &str) -> Result<
         Ok(OwnerCommand::Reminders(arg)) => {
             return super::reminders::on_command(ctx, from, &arg).await
         }
+        Ok(OwnerCommand::Household) => return super::household::on_command(ctx, from).await,
         Ok(OwnerCommand::Lang) => Request::text_with(
             texts::LANGUAGE_CHOOSE.get(lang),
             InlineKeyboardMarkup::new([Lang::ALL.map(|l| {

@@ -3,12 +3,17 @@
 //! on the processor's core (`context`, `conversation`, `reply`) and never the
 //! other way round.
 
+pub mod activities;
 pub mod broadcast;
 pub mod dialogue;
+pub mod household;
 pub mod incidents;
+pub mod intents;
 pub mod limits;
 pub mod menu;
+pub mod outages;
 pub mod reminders;
+pub mod reports;
 pub mod staff;
 pub mod surveys;
 pub mod visits;

@@ -4,11 +4,13 @@
 
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use crate::domain::broadcasts::{Broadcast, Progress, Schedule, Summary};
+use crate::domain::broadcasts::{
+    Broadcast, Progress, RecallProgress, Schedule, Summary, RECALL_WITHIN,
+};
 use crate::i18n::Lang;
 use crate::outbox::Request;
 use crate::telegram::callback::Callback;
-use crate::texts::{broadcast as texts, fill};
+use crate::texts::{broadcast as texts, fill, notices};
 
 /// The RSVP buttons owners get (join, decline); a preview gets inert ones
 /// with the same labels.
@@ -30,11 +32,43 @@ pub fn rsvp_keyboard(id: i64, lang: Lang, preview: bool) -> InlineKeyboardMarkup
     ]])
 }
 
-/// The message an owner reading `lang` receives.
+/// The buttons of an activity's announcement (join, cannot come); a
+/// preview gets inert ones.
+#[must_use]
+pub fn activity_keyboard(
+    broadcast: i64,
+    activity: i64,
+    lang: Lang,
+    preview: bool,
+) -> InlineKeyboardMarkup {
+    let data = |c: Callback| {
+        if preview {
+            Callback::BroadcastPreview(broadcast).encode()
+        } else {
+            c.encode()
+        }
+    };
+    InlineKeyboardMarkup::new([[
+        InlineKeyboardButton::callback(
+            crate::texts::activity::JOIN_BUTTON.get(lang),
+            data(Callback::ActivityJoin(activity)),
+        ),
+        InlineKeyboardButton::callback(
+            crate::texts::activity::LEAVE_BUTTON.get(lang),
+            data(Callback::ActivityLeave(activity)),
+        ),
+    ]])
+}
+
+/// The message an owner reading `lang` receives: the notice in their
+/// language (Chinese when it has no version in theirs).
 #[must_use]
 pub fn owner_request(b: &Broadcast, lang: Lang, preview: bool) -> Request {
-    let text = b.text.clone().unwrap_or_default();
-    let markup = b.rsvp.then(|| rsvp_keyboard(b.id, lang, preview));
+    let text = b.text_in(lang).unwrap_or_default().to_string();
+    let markup = match b.activity_id {
+        Some(activity) => Some(activity_keyboard(b.id, activity, lang, preview)),
+        None => b.rsvp.then(|| rsvp_keyboard(b.id, lang, preview)),
+    };
     match &b.photo {
         Some(photo) => Request::SendPhoto {
             photo: photo.clone(),
@@ -57,6 +91,8 @@ pub fn progress_text(b: &Broadcast, p: &Progress, schedule: Schedule, lang: Lang
             texts::STATE_SCHEDULED.get(lang),
             &[("at", &schedule.show(b.starts_at.unwrap_or(b.created_at)))],
         ),
+        _ if b.recalled_at.is_some() => notices::STATUS_RECALLED.get(lang).to_string(),
+        _ if b.stopped_at.is_some() => notices::STATUS_STOPPED.get(lang).to_string(),
         "done" => texts::STATE_DONE.get(lang).to_string(),
         _ => texts::STATE_SENDING.get(lang).to_string(),
     };
@@ -90,6 +126,71 @@ pub fn progress_text(b: &Broadcast, p: &Progress, schedule: Schedule, lang: Lang
     text
 }
 
+/// The buttons under the author's progress message: stop while copies
+/// wait to go out, recall once some went out, none after a recall.
+#[must_use]
+pub fn progress_keyboard(b: &Broadcast, p: &Progress, lang: Lang) -> Option<InlineKeyboardMarkup> {
+    if b.recalled_at.is_some() {
+        return None;
+    }
+    let mut row = Vec::new();
+    if matches!(b.status.as_str(), "scheduled" | "sending") && p.waiting > 0 {
+        row.push(InlineKeyboardButton::callback(
+            notices::STOP_BUTTON.get(lang),
+            Callback::BroadcastStop(b.id).encode(),
+        ));
+    }
+    if p.sent > 0 {
+        row.push(InlineKeyboardButton::callback(
+            notices::RECALL_BUTTON.get(lang),
+            Callback::BroadcastRecall(b.id).encode(),
+        ));
+    }
+    (!row.is_empty()).then(|| InlineKeyboardMarkup::new([row]))
+}
+
+/// The most names a recall report lists.
+const RECALL_NAMES: usize = 30;
+
+/// The author's recall message once every deletion was answered.
+#[must_use]
+pub fn recall_text(id: i64, r: &RecallProgress, lang: Lang) -> String {
+    let mut text = notices::RECALLED.fill(
+        lang,
+        &[
+            ("n", &id.to_string()),
+            ("deleted", &r.deleted.to_string()),
+            ("asked", &r.asked.to_string()),
+        ],
+    );
+    let kept = r.refused + r.too_old;
+    if kept > 0 {
+        let mut names: Vec<String> = r.kept_by.iter().take(RECALL_NAMES).cloned().collect();
+        if r.kept_by.len() > RECALL_NAMES {
+            names.push(notices::MORE.fill(
+                lang,
+                &[("n", &(r.kept_by.len() - RECALL_NAMES).to_string())],
+            ));
+        }
+        text.push_str("\n\n");
+        text.push_str(&notices::RECALL_KEPT.fill(
+            lang,
+            &[
+                ("count", &kept.to_string()),
+                ("hours", &RECALL_WITHIN.num_hours().to_string()),
+                ("list", &names.join("; ")),
+            ],
+        ));
+    }
+    if r.not_delivered > 0 {
+        text.push_str("\n\n");
+        text.push_str(
+            &notices::RECALL_NOT_DELIVERED.fill(lang, &[("count", &r.not_delivered.to_string())]),
+        );
+    }
+    text
+}
+
 /// `/broadcasts` as text.
 #[must_use]
 pub fn list_text(items: &[Summary], schedule: Schedule, lang: Lang) -> String {
@@ -101,6 +202,8 @@ pub fn list_text(items: &[Summary], schedule: Schedule, lang: Lang) -> String {
         let b = &s.broadcast;
         let p = &s.progress;
         let status = match b.status.as_str() {
+            _ if b.recalled_at.is_some() => notices::STATUS_RECALLED,
+            _ if b.stopped_at.is_some() => notices::STATUS_STOPPED,
             "scheduled" => texts::STATUS_SCHEDULED,
             "sending" => texts::STATUS_SENDING,
             "done" => texts::STATUS_DONE,

@@ -51,12 +51,12 @@ pub async fn confirm(
         .context("broadcast vanished")?;
     let p = bc::progress(conn, id).await?;
     let text = present::progress_text(&b, &p, schedule, lang);
-    let status_id = outbox::enqueue(
-        conn,
-        None,
-        &Outgoing::reply(b.author_chat_id, Request::text(text.clone())),
-    )
-    .await?;
+    let request = match present::progress_keyboard(&b, &p, lang) {
+        Some(keyboard) => Request::text_with(text.clone(), keyboard),
+        None => Request::text(text.clone()),
+    };
+    let status_id =
+        outbox::enqueue(conn, None, &Outgoing::reply(b.author_chat_id, request)).await?;
     bc::set_progress_message(conn, id, status_id, &text, now).await?;
     let starts_at = confirming.starts_at;
     let inserted = confirming.recipients;

@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 
-use super::desk::{file_ticket_as, split_first, Desk};
+use super::desk::{file_ticket_as, split_first, unit_arg, Desk};
 use super::menus;
 use crate::domain::office_settings;
 use crate::domain::staff::{self, StaffRole};
@@ -33,36 +33,28 @@ pub async fn new_ticket(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()>
         return desk.say_phrase(ctx, texts::NEWTICKET_USAGE, &[]).await;
     }
     let mut new = NewTicket::new(kind, text);
-    match units::with_contact(ctx.conn, unit_code).await? {
-        Some(units::UnitContact {
+    // A common area of the office's list stands for the unit.
+    let areas = office_settings::load(ctx.conn).await?.common_areas;
+    if let Some(area) = areas
+        .into_iter()
+        .find(|a| a.eq_ignore_ascii_case(unit_code.trim()))
+    {
+        new.location = Some(area);
+    } else {
+        let Some(found) = unit_arg(ctx, desk.chat_id, desk.lang, unit_code).await? else {
+            return Ok(());
+        };
+        let Some(units::UnitContact {
             unit_id,
             person_id,
             telegram_user_id: owner_user,
-        }) => {
-            new.unit_id = Some(unit_id);
-            new.person_id = person_id;
-            new.owner_chat_id = owner_user;
-        }
-        None => {
-            // A common area of the office's list stands for the unit.
-            let areas = office_settings::load(ctx.conn).await?.common_areas;
-            let Some(area) = areas
-                .into_iter()
-                .find(|a| a.eq_ignore_ascii_case(unit_code))
-            else {
-                let codes = units::unit_ids_by_code(ctx.conn).await?;
-                let close = units::close_matches(unit_code, codes.keys().map(String::as_str), 5);
-                let mut text = texts::NO_SUCH_UNIT.fill(desk.lang, &[("unit", unit_code)]);
-                if !close.is_empty() {
-                    text.push(' ');
-                    text.push_str(
-                        &texts::desk::DID_YOU_MEAN.fill(desk.lang, &[("units", &close.join(", "))]),
-                    );
-                }
-                return desk.say(ctx, text).await;
-            };
-            new.location = Some(area);
-        }
+        }) = units::with_contact(ctx.conn, &found.code).await?
+        else {
+            return Ok(());
+        };
+        new.unit_id = Some(unit_id);
+        new.person_id = person_id;
+        new.owner_chat_id = owner_user;
     }
     new.channel = channel;
     new.fields = serde_json::json!({ "filed_by_staff": desk.staff.staff_no });

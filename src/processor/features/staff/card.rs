@@ -11,6 +11,7 @@ use crate::domain::office_settings;
 use crate::domain::phone::Phone;
 use crate::domain::staff::{self, mask_phone, Staff};
 use crate::domain::tickets::{self, Ticket, TicketId, TicketStatus};
+use crate::domain::units::Role;
 use crate::i18n::Lang;
 use crate::outbox::{self, Lane, Outgoing, Request, Target};
 use crate::processor::context::{chat_language, App, Ctx};
@@ -336,9 +337,41 @@ fn card_photos(t: &Ticket) -> i64 {
 pub const CARD_PHOTOS_FIELD: &str = "card_photos";
 
 /// Claim and Assign while open; Assign (to hand it on) while held; a
-/// canned reply while it is active; none once finished.
+/// canned reply while it is active; none once finished. A registration
+/// request naming a unit also gets a row to bind the applicant as owner,
+/// tenant or family, and a Refuse button.
 #[must_use]
 pub fn buttons(t: &Ticket, lang: Lang) -> Option<InlineKeyboardMarkup> {
+    let queue = queue_buttons(t, lang)?;
+    if t.kind != tickets::TicketKind::Registration || t.unit_id.is_none() {
+        return Some(queue);
+    }
+    let id = t.id;
+    let bind = |role: Role, label: texts::Phrase| {
+        InlineKeyboardButton::callback(
+            label.get(lang),
+            Callback::RegistrationBind { ticket: id, role }.encode(),
+        )
+    };
+    let mut rows = vec![vec![
+        bind(Role::Owner, texts::household::BUTTON_BIND_OWNER),
+        bind(Role::Tenant, texts::household::BUTTON_BIND_TENANT),
+        bind(Role::Family, texts::household::BUTTON_BIND_FAMILY),
+    ]];
+    let mut last = queue
+        .inline_keyboard
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
+    last.push(InlineKeyboardButton::callback(
+        texts::household::BUTTON_REFUSE.get(lang),
+        Callback::RegistrationRefuse(id).encode(),
+    ));
+    rows.push(last);
+    Some(InlineKeyboardMarkup::new(rows))
+}
+
+fn queue_buttons(t: &Ticket, lang: Lang) -> Option<InlineKeyboardMarkup> {
     let id = t.id.0;
     let canned = canned_button(TicketId(id), lang);
     match t.status {

@@ -11,6 +11,7 @@ use crate::domain::staff::StaffRole;
 use crate::domain::tickets::{self, TicketId};
 use crate::processor::commands::{Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
+use crate::processor::features::household;
 use crate::texts::{self, desk, Phrase};
 
 /// The staff desk's commands (the least role each needs; finer checks come
@@ -35,6 +36,7 @@ pub const COMMANDS: &[Command] = &[
     staff("settings", StaffRole::Manager, desk::CMD_SETTINGS),
     staff("ban", super::ban::NEEDS, desk::CMD_BAN),
     staff("unban", super::ban::NEEDS, desk::CMD_UNBAN),
+    staff("unbind", StaffRole::Butler, desk::CMD_UNBIND),
     // In a group /help lists the staff commands; privately the menu's
     // /help does, for staff (`menu::on_command`).
     Command::new(
@@ -71,6 +73,7 @@ pub enum StaffCommand {
     Canned(String),
     Staff(String),
     Settings(String),
+    Unbind(String),
 }
 
 impl StaffCommand {
@@ -94,6 +97,7 @@ impl StaffCommand {
             StaffCommand::Canned(_) => "canned",
             StaffCommand::Staff(_) => "staff",
             StaffCommand::Settings(_) => "settings",
+            StaffCommand::Unbind(_) => "unbind",
         }
     }
 
@@ -169,5 +173,6 @@ pub async fn run(
         StaffCommand::Canned(arg) => canned::command(ctx, desk, &arg, replied_to).await,
         StaffCommand::Staff(arg) => admin::roster(ctx, desk, &arg).await,
         StaffCommand::Settings(arg) => admin::office_settings_command(ctx, desk, &arg).await,
+        StaffCommand::Unbind(arg) => household::unbind_command(ctx, desk, &arg).await,
     }
 }

@@ -4,15 +4,17 @@
 //! children, so they need not import the module that declares them.
 
 use anyhow::Result;
-use teloxide::types::Message;
+use teloxide::types::{CallbackQuery, Message};
 
 use super::card;
 use crate::domain::office_settings;
 use crate::domain::staff::{Staff, StaffRole};
 use crate::domain::tickets::{self, Actor, NewTicket, Ticket, TicketId};
+use crate::domain::units;
 use crate::i18n::{Lang, MAX_TEXT};
 use crate::outbox::Request;
 use crate::processor::context::Ctx;
+use crate::processor::reply::Sender;
 use crate::texts::{self, fill, Phrase};
 
 /// A staff member at work in a chat.
@@ -48,6 +50,37 @@ impl Desk {
     pub fn actor(&self) -> Actor {
         Actor::Staff(self.staff.telegram_user_id)
     }
+}
+
+/// The language staff read in the chat of `from`: theirs in private, the
+/// group's in the staff group.
+pub async fn desk_lang(ctx: &mut Ctx<'_>, from: &Sender) -> Result<Lang> {
+    if from.private {
+        Ok(from.lang)
+    } else {
+        card::staff_language(ctx, from.chat_id).await
+    }
+}
+
+/// Answers a button press with an alert the presser must dismiss (a
+/// refusal): at most 200 characters, as Telegram allows.
+pub async fn answer_alert(ctx: &mut Ctx<'_>, q: &CallbackQuery, text: &str) -> Result<()> {
+    let chat_id = q
+        .message
+        .as_ref()
+        .map_or(i64::try_from(q.from.id.0)?, |m| m.chat().id.0);
+    // answerCallbackQuery text is limited to 200 characters.
+    let text: String = text.chars().take(200).collect();
+    ctx.reply(
+        chat_id,
+        Request::AnswerCallbackQuery {
+            callback_query_id: q.id.0.clone(),
+            text: Some(text),
+            show_alert: true,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Says no to `user_id` for `what`, and logs the attempt.
@@ -103,6 +136,31 @@ pub async fn ticket_arg(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<Opt
             .await?;
     }
     Ok(t)
+}
+
+/// The unit `typed` names — its code or a common variant (`A-1203` for
+/// `A栋1203`) — or an answer in `chat` saying there is none, with the close
+/// ones if any.
+pub async fn unit_arg(
+    ctx: &mut Ctx<'_>,
+    chat_id: i64,
+    lang: Lang,
+    typed: &str,
+) -> Result<Option<units::FoundUnit>> {
+    let text = match units::find_unit(ctx.conn, typed).await? {
+        units::UnitMatch::Found(unit) => return Ok(Some(unit)),
+        units::UnitMatch::Several(close) | units::UnitMatch::Close(close) => {
+            texts::household::NO_UNIT_CLOSE.fill(
+                lang,
+                &[("unit", typed.trim()), ("close", &close.join(", "))],
+            )
+        }
+        units::UnitMatch::Nothing => {
+            texts::household::NO_UNIT.fill(lang, &[("unit", typed.trim())])
+        }
+    };
+    say(ctx, chat_id, text).await?;
+    Ok(None)
 }
 
 /// The photo of a message (its largest size), if any.

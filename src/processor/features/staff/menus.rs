@@ -147,9 +147,13 @@ pub async fn add_member(
     telegram_user_id: i64,
     name: &str,
     role: StaffRole,
+    department: Option<&str>,
 ) -> Result<Staff> {
     let mut tx = pool.begin().await?;
     let member = staff::upsert(&mut tx, telegram_user_id, name, role).await?;
+    if department.is_some() {
+        staff::set_department(&mut tx, telegram_user_id, department).await?;
+    }
     refresh_member(&mut tx, None, &member).await?;
     tx.commit().await?;
     Ok(member)

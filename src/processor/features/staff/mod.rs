@@ -29,6 +29,7 @@ use teloxide::utils::command::BotCommands;
 
 pub use crate::domain::tickets::Actor;
 pub use commands::{StaffCommand, COMMANDS};
+use desk::{answer_alert, desk_lang};
 pub use desk::{file_ticket, file_ticket_as, say, split_text, Desk, FiledTicket};
 pub use owner::{my_tickets, owner_follow_up};
 
@@ -108,14 +109,6 @@ fn is_help(text: &str, bot_username: &str) -> bool {
     match word.split_once('@') {
         Some((command, bot)) => command == "/help" && bot.eq_ignore_ascii_case(bot_username),
         None => word == "/help",
-    }
-}
-
-async fn desk_lang(ctx: &mut Ctx<'_>, from: &Sender) -> Result<crate::i18n::Lang> {
-    if from.private {
-        Ok(from.lang)
-    } else {
-        card::staff_language(ctx, from.chat_id).await
     }
 }
 
@@ -280,25 +273,6 @@ pub async fn on_button(
         }
         _ => answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await,
     }
-}
-
-async fn answer_alert(ctx: &mut Ctx<'_>, q: &CallbackQuery, text: &str) -> Result<()> {
-    let chat_id = q
-        .message
-        .as_ref()
-        .map_or(i64::try_from(q.from.id.0)?, |m| m.chat().id.0);
-    // answerCallbackQuery text is limited to 200 characters.
-    let text: String = text.chars().take(200).collect();
-    ctx.reply(
-        chat_id,
-        Request::AnswerCallbackQuery {
-            callback_query_id: q.id.0.clone(),
-            text: Some(text),
-            show_alert: true,
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 #[cfg(test)]

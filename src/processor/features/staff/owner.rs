@@ -409,7 +409,13 @@ pub async fn on_waiting(
         | Waiting::BroadcastDraft { .. }
         | Waiting::VisitNote { .. }
         | Waiting::FollowUpNote { .. }
-        | Waiting::NewTicket { .. } => Ok(false),
+        | Waiting::NewTicket { .. }
+        | Waiting::RegistrationRefusal { .. }
+        | Waiting::ReportRange
+        | Waiting::ActivityPlan { .. }
+        | Waiting::Attendance { .. }
+        | Waiting::ActivityComment { .. }
+        | Waiting::OutageForm { .. } => Ok(false),
     }
 }
 

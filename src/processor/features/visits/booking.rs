@@ -16,6 +16,7 @@ use crate::domain::visits::{self, NewVisit, TimeRefusal, Visit, VisitStatus};
 use crate::i18n::Lang;
 use crate::outbox::{Lane, Outgoing, Request};
 use crate::processor::context::Ctx;
+use crate::processor::features::staff::desk::unit_arg;
 use crate::processor::features::staff::{card, outcome, Actor, Desk};
 use crate::processor::reply::{answer, remove_buttons, Sender};
 use crate::telegram::callback::{Callback, SlotFor};
@@ -98,17 +99,15 @@ pub(super) async fn visit_command(ctx: &mut Ctx<'_>, desk: &Desk, args: &str) ->
         if code.is_empty() {
             return desk.say_phrase(ctx, texts::VISIT_USAGE, &[]).await;
         }
-        let Some(id) = visits::unit_by_code(ctx.conn, code).await? else {
-            return desk
-                .say_phrase(ctx, common::NO_SUCH_UNIT, &[("unit", code)])
-                .await;
+        let Some(unit) = unit_arg(ctx, desk.chat_id, desk.lang, code).await? else {
+            return Ok(());
         };
         (
             Subject::Unit {
-                id,
-                code: code.to_string(),
+                id: unit.id,
+                code: unit.code.clone(),
             },
-            format!("unit {code}"),
+            format!("unit {}", unit.code),
             rest,
         )
     } else if let Some(id) = TicketId::parse(first) {
