@@ -460,53 +460,6 @@ pub async fn code_of(conn: &mut PgConnection, unit_id: i64) -> anyhow::Result<Op
     )
 }
 
-/// Up to `n` of `codes` that look like what someone typed for `typed`:
-/// the same letters and digits with other separators (`321101` for
-/// `3-2-1101`), or one or two keys off — closest first.
-#[must_use]
-pub fn close_matches<'a>(
-    typed: &str,
-    codes: impl IntoIterator<Item = &'a str>,
-    n: usize,
-) -> Vec<String> {
-    fn plain(s: &str) -> Vec<char> {
-        s.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_uppercase)
-            .collect()
-    }
-    fn distance(a: &[char], b: &[char]) -> usize {
-        let mut row: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.iter().enumerate() {
-            let mut diagonal = row[0];
-            row[0] = i + 1;
-            for (j, cb) in b.iter().enumerate() {
-                let above = row[j + 1];
-                row[j + 1] = (above + 1)
-                    .min(row[j] + 1)
-                    .min(diagonal + usize::from(ca != cb));
-                diagonal = above;
-            }
-        }
-        row[b.len()]
-    }
-    let typed = plain(typed);
-    if typed.is_empty() {
-        return Vec::new();
-    }
-    let mut found: Vec<(usize, &str)> = codes
-        .into_iter()
-        .map(|code| (distance(&typed, &plain(code)), code))
-        .filter(|(d, _)| *d <= 2)
-        .collect();
-    found.sort_unstable();
-    found
-        .into_iter()
-        .take(n)
-        .map(|(_, c)| c.to_string())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -678,18 +631,5 @@ mod tests {
         assert_eq!(Role::parse("family"), Ok(Role::Family));
         assert!(Role::parse("landlord").is_err());
         assert!(Role::parse("").is_err());
-    }
-
-    #[test]
-    fn close_matches_forgive_separators_and_a_slip_or_two() {
-        let codes = ["3-2-1101", "3-2-1102", "5-1-0302", "A栋1203"];
-        assert_eq!(close_matches("321101", codes, 5)[0], "3-2-1101");
-        assert_eq!(
-            close_matches("3-2-1108", codes, 5),
-            ["3-2-1101", "3-2-1102"]
-        );
-        assert_eq!(close_matches("a栋 1203", codes, 5), ["A栋1203"]);
-        assert!(close_matches("9-9-9999", codes, 5).is_empty());
-        assert!(close_matches("--", codes, 5).is_empty());
     }
 }

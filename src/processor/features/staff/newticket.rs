@@ -60,8 +60,6 @@ const PRIORITIES: [Priority; 4] = [
 const MAX_DESCRIPTION: usize = 2000;
 /// Photos one ticket takes from the form (one album).
 const MAX_PHOTOS: usize = 10;
-/// Units offered for a code that was not found.
-const CLOSE_MATCHES: usize = 5;
 
 /// The staff member filling the form, where, in which language.
 struct Here {
@@ -567,17 +565,16 @@ pub async fn on_waiting(
 /// A typed place: a unit, a common area of the list, else close matches,
 /// the text as a place, and the list to choose from.
 async fn place(ctx: &mut Ctx<'_>, here: &Here, mut form: TicketForm, typed: &str) -> Result<()> {
-    let codes = units::unit_ids_by_code(ctx.conn).await?;
-    let exact = codes
-        .keys()
-        .find(|c| c.eq_ignore_ascii_case(typed))
-        .cloned();
-    if let Some(code) = exact {
-        form.unit = Some(code);
-        form.area = None;
-        form.offered.clear();
-        return advance(ctx, here, form, FormStep::Place).await;
-    }
+    let close = match units::find_unit(ctx.conn, typed).await? {
+        units::UnitMatch::Found(unit) => {
+            form.unit = Some(unit.code);
+            form.area = None;
+            form.offered.clear();
+            return advance(ctx, here, form, FormStep::Place).await;
+        }
+        units::UnitMatch::Several(close) | units::UnitMatch::Close(close) => close,
+        units::UnitMatch::Nothing => Vec::new(),
+    };
     let areas = office_settings::load(ctx.conn).await?.common_areas;
     if let Some(area) = areas.iter().find(|a| a.eq_ignore_ascii_case(typed)) {
         form.unit = None;
@@ -586,7 +583,7 @@ async fn place(ctx: &mut Ctx<'_>, here: &Here, mut form: TicketForm, typed: &str
         return advance(ctx, here, form, FormStep::Place).await;
     }
     let typed: String = typed.chars().take(60).collect();
-    form.offered = units::close_matches(&typed, codes.keys().map(String::as_str), CLOSE_MATCHES)
+    form.offered = close
         .into_iter()
         .map(|code| format!("unit:{code}"))
         .chain(std::iter::once(format!("area:{typed}")))
