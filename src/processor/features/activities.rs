@@ -810,7 +810,7 @@ async fn queue_feedback(
 /// hours like other reminders). Returns how many were queued.
 pub async fn run_due(
     conn: &mut PgConnection,
-    app: &crate::processor::App,
+    app: &crate::processor::context::App,
     now: DateTime<Utc>,
 ) -> Result<u64> {
     let tz = app.settings.timezone;

@@ -96,12 +96,11 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
     match command {
         IncidentCommand::Incidents => list(ctx, from.chat_id, lang).await?,
         // Declaring, updating and closing are for supervisors and managers.
-        IncidentCommand::Incident(args) if args.trim().is_empty() => {
-            super::outages::start(ctx, from, lang).await?;
-        }
-        IncidentCommand::Outage => super::outages::start(ctx, from, lang).await?,
+        // The form (`/outage`, a bare `/incident`) is `outages::on_command`'s,
+        // which the router asks first.
+        IncidentCommand::Outage => {}
         command => {
-            let Some(member) = super::outages::allowed(ctx, from, lang).await? else {
+            let Some(member) = allowed(ctx, from, lang).await? else {
                 return Ok(true);
             };
             match command {
@@ -119,6 +118,77 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
         }
     }
     Ok(true)
+}
+
+/// The scope as owners and staff read it: `building(s) 3, 5 · entrance(s)
+/// 1 · floors 3–8`.
+#[must_use]
+pub fn scope_label(s: &incidents::Scope, lang: Lang) -> String {
+    let buildings =
+        texts::outage::SCOPE_BUILDINGS.fill(lang, &[("buildings", &s.buildings.join(", "))]);
+    match scope_within(s, lang) {
+        Some(within) => format!("{buildings} · {within}"),
+        None => buildings,
+    }
+}
+
+/// After the buildings (for texts that already say "building(s)"): `3, 5
+/// · entrance(s) 1 · floors 3–8`.
+#[must_use]
+pub fn scope_after_buildings(s: &incidents::Scope, lang: Lang) -> String {
+    let buildings = s.buildings.join(", ");
+    match scope_within(s, lang) {
+        Some(within) => format!("{buildings} · {within}"),
+        None => buildings,
+    }
+}
+
+/// The entrances and floors of a scope, if it narrows its buildings.
+fn scope_within(s: &incidents::Scope, lang: Lang) -> Option<String> {
+    let mut parts = Vec::new();
+    if !s.entrances.is_empty() {
+        parts.push(
+            texts::outage::SCOPE_ENTRANCES.fill(lang, &[("entrances", &s.entrances.join(", "))]),
+        );
+    }
+    if s.floor_min.is_some() || s.floor_max.is_some() {
+        let f = |v: Option<i32>| v.map_or_else(String::new, |v| v.to_string());
+        parts.push(
+            texts::outage::SCOPE_FLOORS
+                .fill(lang, &[("from", &f(s.floor_min)), ("to", &f(s.floor_max))]),
+        );
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+/// Whether `from` may declare outages; anyone else is told so.
+pub async fn allowed(ctx: &mut Ctx<'_>, from: &Sender, lang: Lang) -> Result<Option<staff::Staff>> {
+    let member = staff::by_telegram_id(ctx.conn, from.user_id).await?;
+    match member {
+        Some(m) if m.role.can_declare_outages() => Ok(Some(m)),
+        Some(m) => {
+            tracing::warn!(
+                user_id = from.user_id,
+                role = m.role.as_str(),
+                "outage form refused: role"
+            );
+            say(
+                ctx,
+                from.chat_id,
+                texts::outage::SUPERVISORS_ONLY.get(lang).to_string(),
+            )
+            .await?;
+            Ok(None)
+        }
+        None => {
+            tracing::warn!(
+                user_id = from.user_id,
+                "outage form refused: not on the staff"
+            );
+            say(ctx, from.chat_id, texts::STAFF_ONLY.get(lang).to_string()).await?;
+            Ok(None)
+        }
+    }
 }
 
 async fn declare(
@@ -543,10 +613,7 @@ fn notice_with(i: &Incident, d: Option<&incidents::Details>, lang: Lang, tz: Tz)
         &[
             ("id", &i.id.to_string()),
             ("kind", i.kind.label(lang)),
-            (
-                "buildings",
-                &super::outages::scope_after_buildings(&d.scope, lang),
-            ),
+            ("buildings", &scope_after_buildings(&d.scope, lang)),
             ("end", &local(i.expected_end, tz)),
             ("text", text),
         ],
@@ -645,7 +712,7 @@ async fn update(
     for (owner_chat, owner_lang) in &affected {
         let scope = details.as_ref().map_or_else(
             || incident.buildings.join(", "),
-            |d| super::outages::scope_label(&d.scope, *owner_lang),
+            |d| scope_label(&d.scope, *owner_lang),
         );
         let body = texts::outage::UPDATE_NOTICE.fill(
             *owner_lang,

@@ -12,8 +12,11 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
+use teloxide::utils::command::BotCommands;
 
-use crate::domain::incidents::{self, FormDraft, IncidentKind, Scope, ScopeError, MAX_TEXT};
+use super::incidents::{scope_label, IncidentCommand};
+use super::staff::card::staff_language;
+use crate::domain::incidents::{self, FormDraft, IncidentKind, ScopeError, MAX_TEXT};
 use crate::domain::staff;
 use crate::i18n::Lang;
 use crate::outbox::Request;
@@ -40,34 +43,9 @@ async fn say(ctx: &mut Ctx<'_>, chat: i64, text: impl Into<String>) -> Result<()
     Ok(())
 }
 
-/// Whether `from` may declare outages; anyone else is told so.
-pub async fn allowed(ctx: &mut Ctx<'_>, from: &Sender, lang: Lang) -> Result<Option<staff::Staff>> {
-    let member = staff::by_telegram_id(ctx.conn, from.user_id).await?;
-    match member {
-        Some(m) if m.role.can_declare_outages() => Ok(Some(m)),
-        Some(m) => {
-            tracing::warn!(
-                user_id = from.user_id,
-                role = m.role.as_str(),
-                "outage form refused: role"
-            );
-            say(ctx, from.chat_id, t::SUPERVISORS_ONLY.get(lang)).await?;
-            Ok(None)
-        }
-        None => {
-            tracing::warn!(
-                user_id = from.user_id,
-                "outage form refused: not on the staff"
-            );
-            say(ctx, from.chat_id, texts::STAFF_ONLY.get(lang)).await?;
-            Ok(None)
-        }
-    }
-}
-
 /// `/incident` without arguments, or `/outage`: the form's first question.
 pub async fn start(ctx: &mut Ctx<'_>, from: &Sender, lang: Lang) -> Result<()> {
-    if allowed(ctx, from, lang).await?.is_none() {
+    if super::incidents::allowed(ctx, from, lang).await?.is_none() {
         return Ok(());
     }
     if !from.private {
@@ -76,41 +54,29 @@ pub async fn start(ctx: &mut Ctx<'_>, from: &Sender, lang: Lang) -> Result<()> {
     ask(ctx, from, "kind", FormDraft::default(), None).await
 }
 
-/// The scope as owners and staff read it: `building(s) 3, 5 · entrance(s)
-/// 1 · floors 3–8`.
-#[must_use]
-pub fn scope_label(s: &Scope, lang: Lang) -> String {
-    let buildings = t::SCOPE_BUILDINGS.fill(lang, &[("buildings", &s.buildings.join(", "))]);
-    match scope_within(s, lang) {
-        Some(within) => format!("{buildings} · {within}"),
-        None => buildings,
+/// `/outage`, or `/incident` without arguments: the form (the other
+/// outage commands are `incidents.rs`'s). True if handled here. The router
+/// asks this before `incidents::on_message`, so `incidents` never calls
+/// into this module (which calls into it): no import cycle.
+pub async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<bool> {
+    let Some(text) = msg.text().filter(|t| t.starts_with('/')) else {
+        return Ok(false);
+    };
+    let Ok(command) = IncidentCommand::parse(text, &ctx.app.settings.bot_username) else {
+        return Ok(false);
+    };
+    match command {
+        IncidentCommand::Outage => {}
+        IncidentCommand::Incident(args) if args.trim().is_empty() => {}
+        _ => return Ok(false),
     }
-}
-
-/// After the buildings (for texts that already say "building(s)"): `3, 5
-/// · entrance(s) 1 · floors 3–8`.
-#[must_use]
-pub fn scope_after_buildings(s: &Scope, lang: Lang) -> String {
-    let buildings = s.buildings.join(", ");
-    match scope_within(s, lang) {
-        Some(within) => format!("{buildings} · {within}"),
-        None => buildings,
-    }
-}
-
-/// The entrances and floors of a scope, if it narrows its buildings.
-fn scope_within(s: &Scope, lang: Lang) -> Option<String> {
-    let mut parts = Vec::new();
-    if !s.entrances.is_empty() {
-        parts.push(t::SCOPE_ENTRANCES.fill(lang, &[("entrances", &s.entrances.join(", "))]));
-    }
-    if s.floor_min.is_some() || s.floor_max.is_some() {
-        let f = |v: Option<i32>| v.map_or_else(String::new, |v| v.to_string());
-        parts.push(
-            t::SCOPE_FLOORS.fill(lang, &[("from", &f(s.floor_min)), ("to", &f(s.floor_max))]),
-        );
-    }
-    (!parts.is_empty()).then(|| parts.join(" · "))
+    let lang = if from.private {
+        from.lang
+    } else {
+        staff_language(ctx, from.chat_id).await?
+    };
+    start(ctx, from, lang).await?;
+    Ok(true)
 }
 
 fn button(label: &str, c: Callback) -> InlineKeyboardButton {
