@@ -187,7 +187,7 @@ async fn a_canned_reply_reaches_each_owner_in_their_language_and_a_missing_value
     app.finish().await;
 }
 
-/// manager: /canned add gate_fixed (zh and en lines) → added; butler: /canned gate → listed
+/// manager: /canned add gate_fixed (zh, en and zh-Hant lines) → added; butler: /canned gate → listed
 /// manager: /canned add Bad-Name, a missing language, an unknown placeholder → refused, nothing stored
 /// butler: /canned remove … → refused (managers only); stranger: /canned → staff only
 /// manager: /canned remove gate_fixed → retired, no longer listed
@@ -197,13 +197,13 @@ async fn managers_add_edit_and_retire_canned_replies_and_bad_ones_change_nothing
     add_manager(&app).await;
     app.say(
         MANAGER,
-        "/canned add gate_fixed\nzh: {owner_name}您好，单元门禁已修好。\nen: Hello {owner_name}, the entrance gate is fixed.",
+        "/canned add gate_fixed\nzh: {owner_name}您好，单元门禁已修好。\nen: Hello {owner_name}, the entrance gate is fixed.\nzh-Hant: {owner_name}您好，單元門禁已修好。",
     );
     app.expect_message(MANAGER, "已添加快捷回复“gate_fixed”")
         .await;
     app.say(
         MANAGER,
-        "/canned edit gate_fixed\nzh: {owner_name}您好，门禁已修复，感谢耐心等待。\nen: Hello {owner_name}, the gate is fixed. Thank you for waiting.",
+        "/canned edit gate_fixed\nzh: {owner_name}您好，门禁已修复，感谢耐心等待。\nen: Hello {owner_name}, the gate is fixed. Thank you for waiting.\nzh-Hant: {owner_name}您好，門禁已修復，感謝耐心等待。",
     );
     app.expect_message(MANAGER, "已修改快捷回复“gate_fixed”")
         .await;
@@ -220,16 +220,19 @@ async fn managers_add_edit_and_retire_canned_replies_and_bad_ones_change_nothing
     };
     app.settle().await;
     let before = stored().await;
-    app.say(MANAGER, "/canned add Bad-Name\nzh: 好\nen: ok");
+    app.say(MANAGER, "/canned add Bad-Name\nzh: 好\nen: ok\nzh-Hant: 好");
     app.expect_message(MANAGER, "名称“Bad-Name”不可用").await;
     app.say(MANAGER, "/canned add only_zh\nzh: 您好");
     app.expect_message(MANAGER, "缺少 en 的文本").await;
     app.say(
         MANAGER,
-        "/canned add typo\nzh: 您好 {ownr}\nen: Hello {ownr}",
+        "/canned add typo\nzh: 您好 {ownr}\nen: Hello {ownr}\nzh-Hant: 您好 {ownr}",
     );
     app.expect_message(MANAGER, "没有占位符 {ownr}").await;
-    app.say(MANAGER, "/canned add gate_fixed\nzh: 重复\nen: again");
+    app.say(
+        MANAGER,
+        "/canned add gate_fixed\nzh: 重复\nen: again\nzh-Hant: 重複",
+    );
     app.expect_message(MANAGER, "已有名为“gate_fixed”的快捷回复")
         .await;
     app.say(BUTLER, "/canned remove gate_fixed");

@@ -379,9 +379,13 @@ fn texts_of(body: &str) -> Result<BTreeMap<Lang, String>, String> {
         if trimmed.is_empty() {
             continue;
         }
-        let coded = trimmed
-            .split_once([':', '：'])
-            .and_then(|(code, text)| Some((Lang::parse(&code.trim().to_ascii_lowercase())?, text)));
+        let coded = trimmed.split_once([':', '：']).and_then(|(code, text)| {
+            let code = code.trim();
+            let lang = Lang::ALL
+                .into_iter()
+                .find(|l| l.code().eq_ignore_ascii_case(code))?;
+            Some((lang, text))
+        });
         match (coded, current) {
             (Some((lang, text)), _) => {
                 texts.insert(lang, text.trim().to_string());
@@ -408,6 +412,8 @@ mod tests {
         let texts = texts_of("zh: 您好\n  师傅已出发\nEN：Hello, on the way").unwrap();
         assert_eq!(texts[&Lang::Zh], "您好\n师傅已出发");
         assert_eq!(texts[&Lang::En], "Hello, on the way");
+        let hant = texts_of("zh-Hant: 您好\nZH-HANT：師傅已出發").unwrap();
+        assert_eq!(hant[&Lang::ZhHant], "師傅已出發");
         assert_eq!(texts_of("hello there").unwrap_err(), "hello there");
         assert!(texts_of("").unwrap().is_empty());
     }
