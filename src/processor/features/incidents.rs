@@ -6,13 +6,14 @@
 //! `i:j:<id>` join, `i:o` report something else, `i:n:<id>` notify.
 
 use anyhow::Result;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use chrono_tz::Tz;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 use teloxide::utils::command::BotCommands;
 
 use super::staff::card::staff_language;
 use super::staff::say;
+use crate::clock::local_minute as local;
 use crate::domain::chats;
 use crate::domain::incidents::{
     self, CloseOutcome, DeclareError, Incident, IncidentId, JoinOutcome,
@@ -667,10 +668,6 @@ async fn update(
         ],
     );
     say(ctx, chat_id, t).await
-}
-
-fn local(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
 #[cfg(test)]

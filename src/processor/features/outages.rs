@@ -9,36 +9,18 @@
 //! those affected (`incidents.rs`).
 
 use anyhow::Result;
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 
+use crate::clock::local_minute as local;
 use crate::domain::incidents::{self, FormDraft, IncidentKind, Scope, ScopeError, MAX_TEXT};
 use crate::domain::staff;
 use crate::i18n::Lang;
-use crate::outbox::Request;
 use crate::processor::commands;
 use crate::processor::context::Ctx;
-use crate::processor::conversation::{self, Key, Waiting};
-use crate::processor::reply::{answer, remove_buttons, Sender};
+use crate::processor::conversation::{self, Waiting};
+use crate::processor::reply::{answer, remove_buttons, say, Sender};
 use crate::telegram::callback::Callback;
 use crate::texts::{self, outage as t};
-
-fn key(from: &Sender) -> Key {
-    Key {
-        chat_id: from.chat_id,
-        user_id: from.user_id,
-    }
-}
-
-fn local(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
-}
-
-async fn say(ctx: &mut Ctx<'_>, chat: i64, text: impl Into<String>) -> Result<()> {
-    ctx.reply(chat, Request::text(text)).await?;
-    Ok(())
-}
 
 /// Whether `from` may declare outages; anyone else is told so.
 pub async fn allowed(ctx: &mut Ctx<'_>, from: &Sender, lang: Lang) -> Result<Option<staff::Staff>> {
@@ -234,7 +216,7 @@ async fn ask(
     };
     conversation::ask(
         ctx,
-        key(from),
+        from.key(),
         &waiting,
         refused,
         question,
@@ -292,7 +274,7 @@ pub async fn on_answer(
     let text = msg.text().unwrap_or_default().trim();
     match commands::word(text, &ctx.app.settings.bot_username).as_deref() {
         Some("cancel") => {
-            conversation::clear(ctx.conn, key(from)).await?;
+            conversation::clear(ctx.conn, from.key()).await?;
             say(ctx, from.chat_id, t::CANCELLED.get(lang)).await?;
             return Ok(true);
         }
@@ -391,7 +373,7 @@ pub async fn on_button(
     button: Callback,
 ) -> Result<()> {
     let lang = from.lang;
-    let (step, mut form) = match conversation::live(ctx, key(from)).await? {
+    let (step, mut form) = match conversation::live(ctx, from.key()).await? {
         Some(Waiting::OutageForm { step, form }) => (step, form),
         _ => return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await,
     };
@@ -399,7 +381,7 @@ pub async fn on_button(
         .await?
         .filter(|m| m.role.can_declare_outages())
     else {
-        conversation::clear(ctx.conn, key(from)).await?;
+        conversation::clear(ctx.conn, from.key()).await?;
         return answer(ctx, q, Some(t::SUPERVISORS_ONLY.get(lang))).await;
     };
     let fits = match &button {
@@ -418,7 +400,7 @@ pub async fn on_button(
     remove_buttons(ctx, q).await?;
     match button {
         Callback::OutageCancel => {
-            conversation::clear(ctx.conn, key(from)).await?;
+            conversation::clear(ctx.conn, from.key()).await?;
             say(ctx, from.chat_id, t::CANCELLED.get(lang)).await
         }
         Callback::OutageKind(kind) => {
@@ -488,7 +470,7 @@ async fn declare(
         );
         return ask(ctx, from, "end", form.clone(), Some(why)).await;
     }
-    conversation::clear(ctx.conn, key(from)).await?;
+    conversation::clear(ctx.conn, from.key()).await?;
     let id = incidents::declare_form(ctx.conn, &f, member.telegram_user_id, from.chat_id, ctx.now)
         .await?;
     tracing::info!(
