@@ -6,7 +6,6 @@
 //! `i:j:<id>` join, `i:o` report something else, `i:n:<id>` notify.
 
 use anyhow::Result;
-use chrono::Utc;
 use chrono_tz::Tz;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 use teloxide::utils::command::BotCommands;
@@ -673,7 +672,7 @@ async fn update(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Utc};
     use incidents::IncidentKind;
 
     #[test]
