@@ -30,7 +30,7 @@ use crate::domain::{people, staff};
 use crate::i18n::Lang;
 use crate::outbox::{self, Batch, Lane, Outgoing, Request};
 use crate::processor::commands::{self, Chats, Command, Feature, Who};
-use crate::processor::context::Ctx;
+use crate::processor::context::{App, Ctx};
 use crate::processor::conversation::{self, Waiting};
 use crate::processor::reply::{answer, remove_buttons, say, Sender};
 use crate::telegram::callback::Callback;
@@ -793,11 +793,7 @@ async fn queue_feedback(
 
 /// The reminder the day before, to everyone with a place (held by quiet
 /// hours like other reminders). Returns how many were queued.
-pub async fn run_due(
-    conn: &mut PgConnection,
-    app: &crate::processor::App,
-    now: DateTime<Utc>,
-) -> Result<u64> {
+pub async fn run_due(conn: &mut PgConnection, app: &App, now: DateTime<Utc>) -> Result<u64> {
     let tz = app.settings.timezone;
     let schedule = Schedule::load(conn, tz).await?;
     let mut queued = 0;

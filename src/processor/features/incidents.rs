@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 use teloxide::utils::command::BotCommands;
 
+use super::outage_notices::{notice, queue_notices};
 use super::staff::card::staff_language;
 use super::staff::say;
 use crate::clock::local_minute as local;
@@ -469,119 +470,6 @@ async fn notify(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, id: Inciden
         ],
     );
     say(ctx, from.chat_id, text).await
-}
-
-/// Queues the notice for every reachable registered person of the affected
-/// buildings: one query for them, one insert for their sends (an estate's
-/// building can hold thousands).
-async fn queue_notices(ctx: &mut Ctx<'_>, incident: &Incident) -> Result<i64> {
-    let tz = ctx.app.settings.timezone;
-    // One request per language, in the order of `Lang::ALL`: a recipient
-    // gets theirs.
-    let details = incidents::details(ctx.conn, incident.id).await?;
-    let requests: Vec<Request> = Lang::ALL
-        .into_iter()
-        .map(|lang| Request::text(notice_with(incident, details.as_ref(), lang, tz)))
-        .collect();
-    let scope = details
-        .map(|d| d.scope)
-        .unwrap_or_else(|| incidents::Scope {
-            buildings: incident.buildings.clone(),
-            ..incidents::Scope::default()
-        });
-    let recipients = chats::reachable_residents_in(
-        ctx.conn,
-        &scope.buildings,
-        &scope.entrances,
-        scope.floor_min,
-        scope.floor_max,
-    )
-    .await?;
-    let rows: Vec<(i64, usize)> = recipients
-        .iter()
-        .map(|r| (r.chat_id, r.lang().index()))
-        .collect();
-    let batch = Batch {
-        lane: Lane::Broadcast,
-        not_before: None,
-        update_id: Some(ctx.update_id),
-        requests: &requests,
-    };
-    let queued = outbox::enqueue_many(ctx.conn, &batch, &rows).await?;
-    Ok(i64::try_from(queued.len())?)
-}
-
-/// The notice owners see (in the offer and the broadcast).
-fn notice(i: &Incident, lang: Lang, tz: Tz) -> String {
-    fill(
-        texts::incident::NOTICE.get(lang),
-        &[
-            ("id", &i.id.to_string()),
-            ("kind", i.kind.label(lang)),
-            ("buildings", &i.buildings.join(", ")),
-            ("end", &local(i.expected_end, tz)),
-            ("text", &i.text),
-        ],
-    )
-}
-
-/// The notice of an outage declared by form: its scope, its start (if
-/// later), and its text in `lang` (Chinese when it has none in that one).
-fn notice_with(i: &Incident, d: Option<&incidents::Details>, lang: Lang, tz: Tz) -> String {
-    let Some(d) = d else {
-        return notice(i, lang, tz);
-    };
-    let text = d.texts.get(lang.code()).unwrap_or(&i.text);
-    let mut out = fill(
-        texts::incident::NOTICE.get(lang),
-        &[
-            ("id", &i.id.to_string()),
-            ("kind", i.kind.label(lang)),
-            (
-                "buildings",
-                &super::outages::scope_after_buildings(&d.scope, lang),
-            ),
-            ("end", &local(i.expected_end, tz)),
-            ("text", text),
-        ],
-    );
-    if let Some(start) = d.starts_at.filter(|s| *s > i.created_at) {
-        out.push('\n');
-        out.push_str(&texts::outage::STARTS.fill(lang, &[("start", &local(start, tz))]));
-    }
-    out.chars().take(crate::i18n::MAX_TEXT).collect()
-}
-
-/// After a declaration: notify those affected now, or offer the button.
-pub async fn after_declaring(
-    ctx: &mut Ctx<'_>,
-    chat_id: i64,
-    lang: Lang,
-    id: IncidentId,
-    notify_now: bool,
-) -> Result<()> {
-    let Some(incident) = incidents::load(ctx.conn, id).await? else {
-        return Ok(());
-    };
-    if notify_now && incidents::mark_notified(ctx.conn, id, ctx.now).await? {
-        let count = queue_notices(ctx, &incident).await?;
-        incidents::set_notified_count(ctx.conn, id, count).await?;
-        let text = fill(
-            texts::incident::NOTIFIED.get(lang),
-            &[("id", &id.to_string()), ("count", &count.to_string())],
-        );
-        return say(ctx, chat_id, text).await;
-    }
-    let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
-        texts::incident::NOTIFY_BUTTON.get(lang),
-        Callback::IncidentNotify(id).encode(),
-    )]]);
-    ctx.reply(
-        chat_id,
-        Request::text_with(texts::incident::NOTIFY_BUTTON.get(lang), keyboard),
-    )
-    .await?;
-    Ok(())
 }
 
 /// `/incident_update N text`: the update to everyone affected.

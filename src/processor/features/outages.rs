@@ -11,6 +11,7 @@
 use anyhow::Result;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 
+use super::outage_notices::{self, scope_within};
 use crate::clock::local_minute as local;
 use crate::domain::incidents::{self, FormDraft, IncidentKind, Scope, ScopeError, MAX_TEXT};
 use crate::domain::staff;
@@ -67,32 +68,6 @@ pub fn scope_label(s: &Scope, lang: Lang) -> String {
         Some(within) => format!("{buildings} · {within}"),
         None => buildings,
     }
-}
-
-/// After the buildings (for texts that already say "building(s)"): `3, 5
-/// · entrance(s) 1 · floors 3–8`.
-#[must_use]
-pub fn scope_after_buildings(s: &Scope, lang: Lang) -> String {
-    let buildings = s.buildings.join(", ");
-    match scope_within(s, lang) {
-        Some(within) => format!("{buildings} · {within}"),
-        None => buildings,
-    }
-}
-
-/// The entrances and floors of a scope, if it narrows its buildings.
-fn scope_within(s: &Scope, lang: Lang) -> Option<String> {
-    let mut parts = Vec::new();
-    if !s.entrances.is_empty() {
-        parts.push(t::SCOPE_ENTRANCES.fill(lang, &[("entrances", &s.entrances.join(", "))]));
-    }
-    if s.floor_min.is_some() || s.floor_max.is_some() {
-        let f = |v: Option<i32>| v.map_or_else(String::new, |v| v.to_string());
-        parts.push(
-            t::SCOPE_FLOORS.fill(lang, &[("from", &f(s.floor_min)), ("to", &f(s.floor_max))]),
-        );
-    }
-    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 fn button(label: &str, c: Callback) -> InlineKeyboardButton {
@@ -492,5 +467,5 @@ async fn declare(
         ),
     )
     .await?;
-    super::incidents::after_declaring(ctx, from.chat_id, lang, id, notify).await
+    outage_notices::after_declaring(ctx, from.chat_id, lang, id, notify).await
 }
