@@ -6,7 +6,6 @@
 //! `i:j:<id>` join, `i:o` report something else, `i:n:<id>` notify.
 
 use anyhow::Result;
-use chrono_tz::Tz;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 use teloxide::utils::command::BotCommands;
 
@@ -14,14 +13,11 @@ use super::outage_notices::{notice, queue_notices};
 use super::staff::card::staff_language;
 use super::staff::say;
 use crate::clock::local_minute as local;
-use crate::domain::chats;
-use crate::domain::incidents::{
-    self, CloseOutcome, DeclareError, Incident, IncidentId, JoinOutcome,
-};
+use crate::domain::incidents::{self, CloseOutcome, DeclareError, IncidentId, JoinOutcome};
 use crate::domain::people;
 use crate::domain::staff::{self, Staff, StaffRole};
 use crate::i18n::Lang;
-use crate::outbox::{self, Batch, Lane, Outgoing, Request};
+use crate::outbox::{Lane, Outgoing, Request};
 use crate::processor::commands::{Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
 use crate::processor::main_menu::main_menu;
@@ -561,7 +557,7 @@ async fn update(
 mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
-    use incidents::IncidentKind;
+    use incidents::{Incident, IncidentKind};
 
     #[test]
     fn outage_commands_parse_with_arguments_and_bot_name() {
