@@ -719,6 +719,16 @@ async fn a_floor_notice_sent_later_and_a_follow_up_to_those_who_joined() {
         let q = asked(&app, question, 2).await;
         app.press(m, &q, label);
     }
+    // "Send now" is the bot's now, two days ahead of the database's clock
+    // the sender reads: bring the copies' time to the database's now.
+    app.settle().await;
+    sqlx::query(
+        "UPDATE outbox SET not_before = now()
+          WHERE id IN (SELECT outbox_id FROM broadcast_recipients WHERE broadcast_id = 2)",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
     app.expect_message(3002, "Inspectors will ring").await;
     app.settle().await;
     assert!(!app
