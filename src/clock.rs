@@ -4,6 +4,13 @@
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+
+/// `2026-12-20 14:00`: a moment in the estate's time zone, to the minute.
+#[must_use]
+pub fn local_minute(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
 
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> DateTime<Utc>;

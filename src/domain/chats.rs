@@ -77,23 +77,6 @@ impl Kind {
     }
 }
 
-/// The reachability rule as a SQL condition on the chat id expression
-/// `chat` (a column such as `p.telegram_user_id`, or a parameter `$1`), for
-/// SQL that is assembled at run time; a literal query writes
-/// `chat_is_reachable(…)` itself. See the module doc.
-#[must_use]
-pub fn reachable_sql(chat: &str) -> String {
-    format!("chat_is_reachable({chat})")
-}
-
-/// The language stored for chat `chat` as a SQL expression (NULL when the
-/// chat is unknown or has none), for SQL assembled at run time; a literal
-/// query writes `chat_language(…)` itself.
-#[must_use]
-pub fn language_sql(chat: &str) -> String {
-    format!("chat_language({chat})")
-}
-
 /// Records a message from `chat_id`: the chat is known from now on and, by
 /// the rule, reachable again. `detected` is the language Telegram reports
 /// for the person (private chats), stored only when the chat is new.
@@ -282,14 +265,5 @@ mod tests {
         assert_eq!(Kind::guess(5001), Kind::Private);
         assert_eq!(Kind::guess(-100_777), Kind::Group);
         assert_eq!(Kind::guess(-1_001_234_567_890), Kind::Supergroup);
-    }
-
-    #[test]
-    fn the_rule_is_one_function_applied_to_the_given_chat() {
-        assert_eq!(
-            reachable_sql("p.telegram_user_id"),
-            "chat_is_reachable(p.telegram_user_id)"
-        );
-        assert_eq!(language_sql("$1"), "chat_language($1)");
     }
 }

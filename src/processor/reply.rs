@@ -6,6 +6,7 @@ use anyhow::Result;
 use teloxide::types::CallbackQuery;
 
 use super::context::Ctx;
+use super::conversation::Key;
 use crate::i18n::Lang;
 use crate::outbox::{Request, Target};
 
@@ -16,6 +17,23 @@ pub struct Sender {
     pub user_id: i64,
     pub private: bool,
     pub lang: Lang,
+}
+
+impl Sender {
+    /// Whose conversation this sender's messages belong to.
+    #[must_use]
+    pub fn key(&self) -> Key {
+        Key {
+            chat_id: self.chat_id,
+            user_id: self.user_id,
+        }
+    }
+}
+
+/// Sends `text` to `chat`, without buttons.
+pub async fn say(ctx: &mut Ctx<'_>, chat: i64, text: impl Into<String>) -> Result<()> {
+    ctx.reply(chat, Request::text(text)).await?;
+    Ok(())
 }
 
 /// Answers a button press (Telegram shows a spinner until we do).

@@ -163,10 +163,7 @@ async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, text: &str)
         Some(Feature::Staff) => staff::on_message(ctx, from, msg).await?,
         Some(Feature::Visits) => visits::on_message(ctx, from, msg).await?,
         Some(Feature::Surveys) => surveys::on_message(ctx, from, msg).await?,
-        Some(Feature::Incidents) => {
-            outages::on_command(ctx, from, msg).await?
-                || incidents::on_message(ctx, from, msg).await?
-        }
+        Some(Feature::Incidents) => incidents::on_message(ctx, from, msg).await?,
         Some(Feature::Broadcast) => broadcast::on_message(ctx, from, msg).await?,
         Some(Feature::Reports) => reports::on_message(ctx, from, msg).await?,
         Some(Feature::Activities) => activities::on_message(ctx, from, msg).await?,

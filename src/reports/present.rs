@@ -3,10 +3,11 @@
 //! figures (`crate::domain::report`).
 
 use anyhow::Result;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::chart::{self, Panel, Plot, Series};
+use crate::clock::local_minute as local;
 use crate::domain::report::{Deadlines, Figures, Period, PeriodKind, StaffFigures};
 use crate::domain::tickets::TicketKind;
 use crate::i18n::{Lang, MAX_TEXT};
@@ -46,10 +47,6 @@ pub fn period_label(p: &Period, lang: Lang) -> String {
 
 fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
-}
-
-fn local(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// A ticket kind's name (`repair` → 报修).

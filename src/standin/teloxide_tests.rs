@@ -17,6 +17,13 @@ use super::{Limits, StandIn, StandInConfig, TestUser};
 
 const ANN: i64 = 7;
 
+/// The header of a 16×16 baseline JPEG: all the stand-in reads of an
+/// uploaded photo (as Telegram refuses what is no image).
+const SMALL_JPEG: [u8; 23] = [
+    0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x00, 0x10, 0x00, 0x10, 0x03, 0x01, 0x22, 0x00, 0x02,
+    0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9,
+];
+
 async fn start(limits: Limits) -> (StandIn, Bot) {
     let standin = StandIn::start(StandInConfig {
         limits,
@@ -181,7 +188,7 @@ async fn teloxide_parses_every_answer_of_a_conversation() {
                     InputMediaPhoto::new(InputFile::file_id(photo.id.clone())).caption("before"),
                 ),
                 InputMedia::Photo(InputMediaPhoto::new(
-                    InputFile::memory(&b"\xff\xd8after"[..]).file_name("a.jpg"),
+                    InputFile::memory(&SMALL_JPEG[..]).file_name("a.jpg"),
                 )),
             ],
         )

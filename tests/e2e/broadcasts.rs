@@ -154,6 +154,10 @@ async fn a_manager_broadcasts_to_a_building_with_rsvp_and_sees_progress() {
         .expect_message(m, "the English version of the notice")
         .await;
     app.press(m, &q, "Skip");
+    let q = app
+        .expect_message(m, "the 繁體中文 version of the notice")
+        .await;
+    app.press(m, &q, "Skip");
     let q = app.expect_message(m, "Is this an activity?").await;
     app.press(m, &q, "Add the buttons");
     let q = app.expect_message(m, "Is it urgent").await;

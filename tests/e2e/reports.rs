@@ -197,6 +197,15 @@ async fn seed_november(pool: &PgPool) {
         ),
     )
     .await;
+    // The rows above chose their ids: move the sequences past them, so what
+    // the bot writes next does not collide.
+    exec(
+        pool,
+        "SELECT setval(pg_get_serial_sequence('outbox', 'id'), (SELECT max(id) FROM outbox));
+         SELECT setval(pg_get_serial_sequence('broadcasts', 'id'), (SELECT max(id) FROM broadcasts));
+         SELECT setval(pg_get_serial_sequence('activities', 'id'), (SELECT max(id) FROM activities));",
+    )
+    .await;
 }
 
 #[tokio::test]

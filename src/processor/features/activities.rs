@@ -20,6 +20,7 @@ use chrono_tz::Tz;
 use sqlx::PgConnection;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 
+use crate::clock::local_minute as local;
 use crate::domain::activities::{
     self as act, AttendanceOutcome, JoinOutcome, LeaveOutcome, PlanDraft, PlanError,
 };
@@ -29,9 +30,9 @@ use crate::domain::{people, staff};
 use crate::i18n::Lang;
 use crate::outbox::{self, Batch, Lane, Outgoing, Request};
 use crate::processor::commands::{self, Chats, Command, Feature, Who};
-use crate::processor::context::Ctx;
-use crate::processor::conversation::{self, Key, Waiting};
-use crate::processor::reply::{answer, remove_buttons, Sender};
+use crate::processor::context::{App, Ctx};
+use crate::processor::conversation::{self, Waiting};
+use crate::processor::reply::{answer, remove_buttons, say, Sender};
 use crate::telegram::callback::Callback;
 use crate::texts::activity as t;
 
@@ -77,22 +78,6 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
         _ => return Ok(false),
     }
     Ok(true)
-}
-
-fn key(from: &Sender) -> Key {
-    Key {
-        chat_id: from.chat_id,
-        user_id: from.user_id,
-    }
-}
-
-fn local(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
-}
-
-async fn say(ctx: &mut Ctx<'_>, chat: i64, text: impl Into<String>) -> Result<()> {
-    ctx.reply(chat, Request::text(text)).await?;
-    Ok(())
 }
 
 async fn staff_member(ctx: &mut Ctx<'_>, from: &Sender) -> Result<Option<staff::Staff>> {
@@ -187,7 +172,7 @@ async fn ask_step(
     };
     conversation::ask(
         ctx,
-        key(from),
+        from.key(),
         &waiting,
         refused,
         question,
@@ -230,7 +215,7 @@ pub async fn on_plan_answer(
     let text = msg.text().unwrap_or_default();
     match commands::word(text, &ctx.app.settings.bot_username).as_deref() {
         Some("cancel") => {
-            conversation::clear(ctx.conn, key(from)).await?;
+            conversation::clear(ctx.conn, from.key()).await?;
             say(ctx, from.chat_id, t::CANCELLED.get(from.lang)).await?;
             return Ok(true);
         }
@@ -281,7 +266,7 @@ async fn on_plan_button(
     button: &Callback,
 ) -> Result<()> {
     let lang = from.lang;
-    let (step, plan) = match conversation::live(ctx, key(from)).await? {
+    let (step, plan) = match conversation::live(ctx, from.key()).await? {
         Some(Waiting::ActivityPlan { step, plan }) => (step, plan),
         _ => return answer(ctx, q, Some(crate::texts::BUTTON_EXPIRED.get(lang))).await,
     };
@@ -289,7 +274,7 @@ async fn on_plan_button(
     match button {
         Callback::ActivityPlanCancel => {
             remove_buttons(ctx, q).await?;
-            conversation::clear(ctx.conn, key(from)).await?;
+            conversation::clear(ctx.conn, from.key()).await?;
             say(ctx, from.chat_id, t::CANCELLED.get(lang)).await
         }
         Callback::ActivitySkipDescription if step == "description" => {
@@ -318,7 +303,7 @@ async fn announce(ctx: &mut Ctx<'_>, from: &Sender, plan: &PlanDraft) -> Result<
         .await?
         .is_some_and(|s| s.role.can_plan_activities())
     {
-        conversation::clear(ctx.conn, key(from)).await?;
+        conversation::clear(ctx.conn, from.key()).await?;
         return say(ctx, from.chat_id, t::MANAGERS_ONLY.get(lang)).await;
     }
     if plan.starts_at <= ctx.now {
@@ -369,7 +354,7 @@ async fn announce(ctx: &mut Ctx<'_>, from: &Sender, plan: &PlanDraft) -> Result<
     }
     bc::set_activity(ctx.conn, broadcast, id).await?;
     let schedule = Schedule::load(ctx.conn, tz).await?;
-    conversation::clear(ctx.conn, key(from)).await?;
+    conversation::clear(ctx.conn, from.key()).await?;
     match super::broadcast::confirm(ctx.conn, schedule, broadcast, ctx.now).await? {
         Ok(started) => {
             tracing::info!(
@@ -416,10 +401,10 @@ pub async fn on_button(
             answer(ctx, q, None).await?;
             remove_buttons(ctx, q).await?;
             if matches!(
-                conversation::live(ctx, key(from)).await?,
+                conversation::live(ctx, from.key()).await?,
                 Some(Waiting::ActivityComment { .. })
             ) {
-                conversation::clear(ctx.conn, key(from)).await?;
+                conversation::clear(ctx.conn, from.key()).await?;
             }
             say(ctx, from.chat_id, t::THANKS.get(from.lang)).await
         }
@@ -533,7 +518,7 @@ async fn rate(
     }
     answer(ctx, q, None).await?;
     remove_buttons(ctx, q).await?;
-    conversation::wait_for(ctx, key(from), &Waiting::ActivityComment { activity: id }).await?;
+    conversation::wait_for(ctx, from.key(), &Waiting::ActivityComment { activity: id }).await?;
     let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
         t::SKIP.get(lang),
         Callback::ActivitySkipComment(id).encode(),
@@ -557,7 +542,7 @@ pub async fn on_comment(
     let Some(text) = msg.text().map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(false);
     };
-    conversation::clear(ctx.conn, key(from)).await?;
+    conversation::clear(ctx.conn, from.key()).await?;
     if text.starts_with('/') {
         return Ok(false);
     }
@@ -655,7 +640,7 @@ async fn ask_attendance(ctx: &mut Ctx<'_>, from: &Sender, args: &str) -> Result<
             )
         })
         .collect();
-    conversation::wait_for(ctx, key(from), &Waiting::Attendance { activity: id }).await?;
+    conversation::wait_for(ctx, from.key(), &Waiting::Attendance { activity: id }).await?;
     let text = t::ATTENDANCE_ROSTER.fill(
         lang,
         &[
@@ -679,7 +664,7 @@ pub async fn on_attendance(
     let text = msg.text().unwrap_or_default();
     match commands::word(text, &ctx.app.settings.bot_username).as_deref() {
         Some("cancel") => {
-            conversation::clear(ctx.conn, key(from)).await?;
+            conversation::clear(ctx.conn, from.key()).await?;
             say(ctx, from.chat_id, crate::texts::NOTHING_TO_CANCEL.get(lang)).await?;
             return Ok(true);
         }
@@ -687,12 +672,12 @@ pub async fn on_attendance(
         None => {}
     }
     let Some(member) = staff_member(ctx, from).await? else {
-        conversation::clear(ctx.conn, key(from)).await?;
+        conversation::clear(ctx.conn, from.key()).await?;
         return Ok(false);
     };
     let roster = act::roster(ctx.conn, id).await?;
     let Some(present) = act::parse_present(text, roster.len()) else {
-        conversation::wait_for(ctx, key(from), &Waiting::Attendance { activity: id }).await?;
+        conversation::wait_for(ctx, from.key(), &Waiting::Attendance { activity: id }).await?;
         say(
             ctx,
             from.chat_id,
@@ -705,7 +690,7 @@ pub async fn on_attendance(
         .iter()
         .filter_map(|n| roster.get(n - 1).map(|r| r.rsvp_id))
         .collect();
-    conversation::clear(ctx.conn, key(from)).await?;
+    conversation::clear(ctx.conn, from.key()).await?;
     let number = id.to_string();
     match act::save_attendance(ctx.conn, id, &ids, member.telegram_user_id, ctx.now).await? {
         AttendanceOutcome::Saved { attended, joined } => {
@@ -808,11 +793,7 @@ async fn queue_feedback(
 
 /// The reminder the day before, to everyone with a place (held by quiet
 /// hours like other reminders). Returns how many were queued.
-pub async fn run_due(
-    conn: &mut PgConnection,
-    app: &crate::processor::context::App,
-    now: DateTime<Utc>,
-) -> Result<u64> {
+pub async fn run_due(conn: &mut PgConnection, app: &App, now: DateTime<Utc>) -> Result<u64> {
     let tz = app.settings.timezone;
     let schedule = Schedule::load(conn, tz).await?;
     let mut queued = 0;

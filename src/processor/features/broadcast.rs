@@ -20,8 +20,8 @@ use crate::i18n::Lang;
 use crate::outbox::{Outgoing, Request, Target};
 use crate::processor::commands::{Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
-use crate::processor::conversation::{self, Key, Waiting};
-use crate::processor::reply::{answer, Sender};
+use crate::processor::conversation::{self, Waiting};
+use crate::processor::reply::{answer, say, Sender};
 use crate::telegram::callback::{AudienceChoice, Callback};
 use crate::texts::{broadcast as texts, fill, notices, Phrase};
 
@@ -96,13 +96,6 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
     Ok(true)
 }
 
-fn key(from: &Sender) -> Key {
-    Key {
-        chat_id: from.chat_id,
-        user_id: from.user_id,
-    }
-}
-
 /// A message while the author's draft `id` waits for the answer to `step`.
 /// `/cancel` discards the draft; other commands pass (the draft waits).
 /// False when the message is not the draft's.
@@ -120,13 +113,13 @@ pub async fn on_waiting(
         .filter(|b| b.status == "draft" && b.author_user_id == from.user_id);
     let (Some(draft), Some(_)) = (draft, manager(ctx, from).await?) else {
         // Sent, cancelled, or its author is no longer a manager.
-        conversation::clear(ctx.conn, key(from)).await?;
+        conversation::clear(ctx.conn, from.key()).await?;
         return Ok(false);
     };
     match word.as_deref() {
         Some("cancel") => {
             bc::cancel_draft(ctx.conn, id).await?;
-            conversation::clear(ctx.conn, key(from)).await?;
+            conversation::clear(ctx.conn, from.key()).await?;
             say(ctx, from.chat_id, texts::CANCELLED.get(from.lang)).await?;
             return Ok(true);
         }
@@ -154,11 +147,6 @@ fn command<'t>(text: &'t str, bot_username: &str) -> Option<&'t str> {
     ]
     .into_iter()
     .find(|c| name.eq_ignore_ascii_case(c))
-}
-
-async fn say(ctx: &mut Ctx<'_>, chat_id: i64, text: impl Into<String>) -> Result<()> {
-    ctx.reply(chat_id, Request::text(text)).await?;
-    Ok(())
 }
 
 async fn manager(ctx: &mut Ctx<'_>, from: &Sender) -> Result<Option<staff::Staff>> {
@@ -300,7 +288,7 @@ async fn set_step(ctx: &mut Ctx<'_>, from: &Sender, id: i64, step: &str) -> Resu
         draft: id,
         step: step.to_string(),
     };
-    conversation::wait_for(ctx, key(from), &waiting).await
+    conversation::wait_for(ctx, from.key(), &waiting).await
 }
 
 async fn ask_photo(ctx: &mut Ctx<'_>, from: &Sender, id: i64) -> Result<()> {
@@ -740,7 +728,7 @@ pub async fn on_button(
         return answer(ctx, q, Some(text.get(lang))).await;
     }
     // The step the author's conversation is at; none once the draft expired.
-    let step = match conversation::live(ctx, key(from)).await? {
+    let step = match conversation::live(ctx, from.key()).await? {
         Some(Waiting::BroadcastDraft { draft, step }) if draft == id => step,
         _ => return answer(ctx, q, Some(texts::EXPIRED.get(lang))).await,
     };
@@ -831,7 +819,7 @@ pub async fn on_button(
             let schedule = Schedule::load(ctx.conn, ctx.app.settings.timezone).await?;
             match confirm(ctx.conn, schedule, id, ctx.now).await? {
                 Ok(started) => {
-                    conversation::clear(ctx.conn, key(from)).await?;
+                    conversation::clear(ctx.conn, from.key()).await?;
                     tracing::info!(
                         broadcast = id,
                         author = from.user_id,
@@ -854,7 +842,7 @@ pub async fn on_button(
         Callback::BroadcastCancel(_) => {
             drop_buttons(ctx, q).await?;
             bc::cancel_draft(ctx.conn, id).await?;
-            conversation::clear(ctx.conn, key(from)).await?;
+            conversation::clear(ctx.conn, from.key()).await?;
             say(ctx, chat, texts::CANCELLED.get(lang)).await
         }
         _ => say(ctx, chat, texts::USE_BUTTONS.get(lang)).await,

@@ -6,21 +6,18 @@
 //! `i:j:<id>` join, `i:o` report something else, `i:n:<id>` notify.
 
 use anyhow::Result;
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 use teloxide::utils::command::BotCommands;
 
+use super::outage_notices::{notice, queue_notices};
 use super::staff::card::staff_language;
 use super::staff::say;
-use crate::domain::chats;
-use crate::domain::incidents::{
-    self, CloseOutcome, DeclareError, Incident, IncidentId, JoinOutcome,
-};
+use crate::clock::local_minute as local;
+use crate::domain::incidents::{self, CloseOutcome, DeclareError, IncidentId, JoinOutcome};
 use crate::domain::people;
 use crate::domain::staff::{self, Staff, StaffRole};
 use crate::i18n::Lang;
-use crate::outbox::{self, Batch, Lane, Outgoing, Request};
+use crate::outbox::{Lane, Outgoing, Request};
 use crate::processor::commands::{Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
 use crate::processor::main_menu::main_menu;
@@ -41,15 +38,10 @@ pub enum IncidentCommand {
 
 /// The outage commands (staff; closing another's outage needs a manager).
 pub const COMMANDS: &[Command] = &[
-    outage("incident", texts::desk::CMD_INCIDENT),
-    outage("incidents", texts::desk::CMD_INCIDENTS),
-    outage("incident_close", texts::desk::CMD_INCIDENT_CLOSE),
-    Command::new(
-        "incident_update",
-        Feature::Incidents,
-        Chats::Any,
-        Who::Staff(StaffRole::Assistant),
-    ),
+    outage("incident").described(texts::desk::CMD_INCIDENT),
+    outage("incidents").described(texts::desk::CMD_INCIDENTS),
+    outage("incident_close").described(texts::desk::CMD_INCIDENT_CLOSE),
+    outage("incident_update"),
     // The guided form; it refuses anyone below a supervisor.
     Command::new(
         "outage",
@@ -59,14 +51,13 @@ pub const COMMANDS: &[Command] = &[
     ),
 ];
 
-const fn outage(name: &'static str, description: texts::Phrase) -> Command {
+const fn outage(name: &'static str) -> Command {
     Command::new(
         name,
         Feature::Incidents,
         Chats::Any,
         Who::Staff(StaffRole::Assistant),
     )
-    .described(description)
 }
 
 /// A message in any chat: an outage command. True if handled here.
@@ -96,11 +87,12 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
     match command {
         IncidentCommand::Incidents => list(ctx, from.chat_id, lang).await?,
         // Declaring, updating and closing are for supervisors and managers.
-        // The form (`/outage`, a bare `/incident`) is `outages::on_command`'s,
-        // which the router asks first.
-        IncidentCommand::Outage => {}
+        IncidentCommand::Incident(args) if args.trim().is_empty() => {
+            super::outages::start(ctx, from, lang).await?;
+        }
+        IncidentCommand::Outage => super::outages::start(ctx, from, lang).await?,
         command => {
-            let Some(member) = allowed(ctx, from, lang).await? else {
+            let Some(member) = super::outages::allowed(ctx, from, lang).await? else {
                 return Ok(true);
             };
             match command {
@@ -118,77 +110,6 @@ pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
         }
     }
     Ok(true)
-}
-
-/// The scope as owners and staff read it: `building(s) 3, 5 · entrance(s)
-/// 1 · floors 3–8`.
-#[must_use]
-pub fn scope_label(s: &incidents::Scope, lang: Lang) -> String {
-    let buildings =
-        texts::outage::SCOPE_BUILDINGS.fill(lang, &[("buildings", &s.buildings.join(", "))]);
-    match scope_within(s, lang) {
-        Some(within) => format!("{buildings} · {within}"),
-        None => buildings,
-    }
-}
-
-/// After the buildings (for texts that already say "building(s)"): `3, 5
-/// · entrance(s) 1 · floors 3–8`.
-#[must_use]
-pub fn scope_after_buildings(s: &incidents::Scope, lang: Lang) -> String {
-    let buildings = s.buildings.join(", ");
-    match scope_within(s, lang) {
-        Some(within) => format!("{buildings} · {within}"),
-        None => buildings,
-    }
-}
-
-/// The entrances and floors of a scope, if it narrows its buildings.
-fn scope_within(s: &incidents::Scope, lang: Lang) -> Option<String> {
-    let mut parts = Vec::new();
-    if !s.entrances.is_empty() {
-        parts.push(
-            texts::outage::SCOPE_ENTRANCES.fill(lang, &[("entrances", &s.entrances.join(", "))]),
-        );
-    }
-    if s.floor_min.is_some() || s.floor_max.is_some() {
-        let f = |v: Option<i32>| v.map_or_else(String::new, |v| v.to_string());
-        parts.push(
-            texts::outage::SCOPE_FLOORS
-                .fill(lang, &[("from", &f(s.floor_min)), ("to", &f(s.floor_max))]),
-        );
-    }
-    (!parts.is_empty()).then(|| parts.join(" · "))
-}
-
-/// Whether `from` may declare outages; anyone else is told so.
-pub async fn allowed(ctx: &mut Ctx<'_>, from: &Sender, lang: Lang) -> Result<Option<staff::Staff>> {
-    let member = staff::by_telegram_id(ctx.conn, from.user_id).await?;
-    match member {
-        Some(m) if m.role.can_declare_outages() => Ok(Some(m)),
-        Some(m) => {
-            tracing::warn!(
-                user_id = from.user_id,
-                role = m.role.as_str(),
-                "outage form refused: role"
-            );
-            say(
-                ctx,
-                from.chat_id,
-                texts::outage::SUPERVISORS_ONLY.get(lang).to_string(),
-            )
-            .await?;
-            Ok(None)
-        }
-        None => {
-            tracing::warn!(
-                user_id = from.user_id,
-                "outage form refused: not on the staff"
-            );
-            say(ctx, from.chat_id, texts::STAFF_ONLY.get(lang).to_string()).await?;
-            Ok(None)
-        }
-    }
 }
 
 async fn declare(
@@ -547,116 +468,6 @@ async fn notify(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, id: Inciden
     say(ctx, from.chat_id, text).await
 }
 
-/// Queues the notice for every reachable registered person of the affected
-/// buildings: one query for them, one insert for their sends (an estate's
-/// building can hold thousands).
-async fn queue_notices(ctx: &mut Ctx<'_>, incident: &Incident) -> Result<i64> {
-    let tz = ctx.app.settings.timezone;
-    // One request per language, in the order of `Lang::ALL`: a recipient
-    // gets theirs.
-    let details = incidents::details(ctx.conn, incident.id).await?;
-    let requests: Vec<Request> = Lang::ALL
-        .into_iter()
-        .map(|lang| Request::text(notice_with(incident, details.as_ref(), lang, tz)))
-        .collect();
-    let scope = details
-        .map(|d| d.scope)
-        .unwrap_or_else(|| incidents::Scope {
-            buildings: incident.buildings.clone(),
-            ..incidents::Scope::default()
-        });
-    let recipients = chats::reachable_residents_in(
-        ctx.conn,
-        &scope.buildings,
-        &scope.entrances,
-        scope.floor_min,
-        scope.floor_max,
-    )
-    .await?;
-    let rows: Vec<(i64, usize)> = recipients
-        .iter()
-        .map(|r| (r.chat_id, r.lang().index()))
-        .collect();
-    let batch = Batch {
-        lane: Lane::Broadcast,
-        not_before: None,
-        update_id: Some(ctx.update_id),
-        requests: &requests,
-    };
-    let queued = outbox::enqueue_many(ctx.conn, &batch, &rows).await?;
-    Ok(i64::try_from(queued.len())?)
-}
-
-/// The notice owners see (in the offer and the broadcast).
-fn notice(i: &Incident, lang: Lang, tz: Tz) -> String {
-    fill(
-        texts::incident::NOTICE.get(lang),
-        &[
-            ("id", &i.id.to_string()),
-            ("kind", i.kind.label(lang)),
-            ("buildings", &i.buildings.join(", ")),
-            ("end", &local(i.expected_end, tz)),
-            ("text", &i.text),
-        ],
-    )
-}
-
-/// The notice of an outage declared by form: its scope, its start (if
-/// later), and its text in `lang` (Chinese when it has none in that one).
-fn notice_with(i: &Incident, d: Option<&incidents::Details>, lang: Lang, tz: Tz) -> String {
-    let Some(d) = d else {
-        return notice(i, lang, tz);
-    };
-    let text = d.texts.get(lang.code()).unwrap_or(&i.text);
-    let mut out = fill(
-        texts::incident::NOTICE.get(lang),
-        &[
-            ("id", &i.id.to_string()),
-            ("kind", i.kind.label(lang)),
-            ("buildings", &scope_after_buildings(&d.scope, lang)),
-            ("end", &local(i.expected_end, tz)),
-            ("text", text),
-        ],
-    );
-    if let Some(start) = d.starts_at.filter(|s| *s > i.created_at) {
-        out.push('\n');
-        out.push_str(&texts::outage::STARTS.fill(lang, &[("start", &local(start, tz))]));
-    }
-    out.chars().take(crate::i18n::MAX_TEXT).collect()
-}
-
-/// After a declaration: notify those affected now, or offer the button.
-pub async fn after_declaring(
-    ctx: &mut Ctx<'_>,
-    chat_id: i64,
-    lang: Lang,
-    id: IncidentId,
-    notify_now: bool,
-) -> Result<()> {
-    let Some(incident) = incidents::load(ctx.conn, id).await? else {
-        return Ok(());
-    };
-    if notify_now && incidents::mark_notified(ctx.conn, id, ctx.now).await? {
-        let count = queue_notices(ctx, &incident).await?;
-        incidents::set_notified_count(ctx.conn, id, count).await?;
-        let text = fill(
-            texts::incident::NOTIFIED.get(lang),
-            &[("id", &id.to_string()), ("count", &count.to_string())],
-        );
-        return say(ctx, chat_id, text).await;
-    }
-    let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
-        texts::incident::NOTIFY_BUTTON.get(lang),
-        Callback::IncidentNotify(id).encode(),
-    )]]);
-    ctx.reply(
-        chat_id,
-        Request::text_with(texts::incident::NOTIFY_BUTTON.get(lang), keyboard),
-    )
-    .await?;
-    Ok(())
-}
-
 /// `/incident_update N text`: the update to everyone affected.
 async fn update(
     ctx: &mut Ctx<'_>,
@@ -712,7 +523,7 @@ async fn update(
     for (owner_chat, owner_lang) in &affected {
         let scope = details.as_ref().map_or_else(
             || incident.buildings.join(", "),
-            |d| scope_label(&d.scope, *owner_lang),
+            |d| super::outages::scope_label(&d.scope, *owner_lang),
         );
         let body = texts::outage::UPDATE_NOTICE.fill(
             *owner_lang,
@@ -742,15 +553,11 @@ async fn update(
     say(ctx, chat_id, t).await
 }
 
-fn local(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-    use incidents::IncidentKind;
+    use chrono::{TimeZone, Utc};
+    use incidents::{Incident, IncidentKind};
 
     #[test]
     fn outage_commands_parse_with_arguments_and_bot_name() {

@@ -11,6 +11,7 @@ pub mod incidents;
 pub mod intents;
 pub mod limits;
 pub mod menu;
+pub mod outage_notices;
 pub mod outages;
 pub mod reminders;
 pub mod reports;

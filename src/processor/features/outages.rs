@@ -9,43 +9,48 @@
 //! those affected (`incidents.rs`).
 
 use anyhow::Result;
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
-use teloxide::utils::command::BotCommands;
 
-use super::incidents::{scope_label, IncidentCommand};
-use super::staff::card::staff_language;
-use crate::domain::incidents::{self, FormDraft, IncidentKind, ScopeError, MAX_TEXT};
+use super::outage_notices::{self, scope_within};
+use crate::clock::local_minute as local;
+use crate::domain::incidents::{self, FormDraft, IncidentKind, Scope, ScopeError, MAX_TEXT};
 use crate::domain::staff;
 use crate::i18n::Lang;
-use crate::outbox::Request;
 use crate::processor::commands;
 use crate::processor::context::Ctx;
-use crate::processor::conversation::{self, Key, Waiting};
-use crate::processor::reply::{answer, remove_buttons, Sender};
+use crate::processor::conversation::{self, Waiting};
+use crate::processor::reply::{answer, remove_buttons, say, Sender};
 use crate::telegram::callback::Callback;
 use crate::texts::{self, outage as t};
 
-fn key(from: &Sender) -> Key {
-    Key {
-        chat_id: from.chat_id,
-        user_id: from.user_id,
+/// Whether `from` may declare outages; anyone else is told so.
+pub async fn allowed(ctx: &mut Ctx<'_>, from: &Sender, lang: Lang) -> Result<Option<staff::Staff>> {
+    let member = staff::by_telegram_id(ctx.conn, from.user_id).await?;
+    match member {
+        Some(m) if m.role.can_declare_outages() => Ok(Some(m)),
+        Some(m) => {
+            tracing::warn!(
+                user_id = from.user_id,
+                role = m.role.as_str(),
+                "outage form refused: role"
+            );
+            say(ctx, from.chat_id, t::SUPERVISORS_ONLY.get(lang)).await?;
+            Ok(None)
+        }
+        None => {
+            tracing::warn!(
+                user_id = from.user_id,
+                "outage form refused: not on the staff"
+            );
+            say(ctx, from.chat_id, texts::STAFF_ONLY.get(lang)).await?;
+            Ok(None)
+        }
     }
-}
-
-fn local(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
-}
-
-async fn say(ctx: &mut Ctx<'_>, chat: i64, text: impl Into<String>) -> Result<()> {
-    ctx.reply(chat, Request::text(text)).await?;
-    Ok(())
 }
 
 /// `/incident` without arguments, or `/outage`: the form's first question.
 pub async fn start(ctx: &mut Ctx<'_>, from: &Sender, lang: Lang) -> Result<()> {
-    if super::incidents::allowed(ctx, from, lang).await?.is_none() {
+    if allowed(ctx, from, lang).await?.is_none() {
         return Ok(());
     }
     if !from.private {
@@ -54,29 +59,15 @@ pub async fn start(ctx: &mut Ctx<'_>, from: &Sender, lang: Lang) -> Result<()> {
     ask(ctx, from, "kind", FormDraft::default(), None).await
 }
 
-/// `/outage`, or `/incident` without arguments: the form (the other
-/// outage commands are `incidents.rs`'s). True if handled here. The router
-/// asks this before `incidents::on_message`, so `incidents` never calls
-/// into this module (which calls into it): no import cycle.
-pub async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<bool> {
-    let Some(text) = msg.text().filter(|t| t.starts_with('/')) else {
-        return Ok(false);
-    };
-    let Ok(command) = IncidentCommand::parse(text, &ctx.app.settings.bot_username) else {
-        return Ok(false);
-    };
-    match command {
-        IncidentCommand::Outage => {}
-        IncidentCommand::Incident(args) if args.trim().is_empty() => {}
-        _ => return Ok(false),
+/// The scope as owners and staff read it: `building(s) 3, 5 · entrance(s)
+/// 1 · floors 3–8`.
+#[must_use]
+pub fn scope_label(s: &Scope, lang: Lang) -> String {
+    let buildings = t::SCOPE_BUILDINGS.fill(lang, &[("buildings", &s.buildings.join(", "))]);
+    match scope_within(s, lang) {
+        Some(within) => format!("{buildings} · {within}"),
+        None => buildings,
     }
-    let lang = if from.private {
-        from.lang
-    } else {
-        staff_language(ctx, from.chat_id).await?
-    };
-    start(ctx, from, lang).await?;
-    Ok(true)
 }
 
 fn button(label: &str, c: Callback) -> InlineKeyboardButton {
@@ -200,7 +191,7 @@ async fn ask(
     };
     conversation::ask(
         ctx,
-        key(from),
+        from.key(),
         &waiting,
         refused,
         question,
@@ -258,7 +249,7 @@ pub async fn on_answer(
     let text = msg.text().unwrap_or_default().trim();
     match commands::word(text, &ctx.app.settings.bot_username).as_deref() {
         Some("cancel") => {
-            conversation::clear(ctx.conn, key(from)).await?;
+            conversation::clear(ctx.conn, from.key()).await?;
             say(ctx, from.chat_id, t::CANCELLED.get(lang)).await?;
             return Ok(true);
         }
@@ -357,7 +348,7 @@ pub async fn on_button(
     button: Callback,
 ) -> Result<()> {
     let lang = from.lang;
-    let (step, mut form) = match conversation::live(ctx, key(from)).await? {
+    let (step, mut form) = match conversation::live(ctx, from.key()).await? {
         Some(Waiting::OutageForm { step, form }) => (step, form),
         _ => return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await,
     };
@@ -365,7 +356,7 @@ pub async fn on_button(
         .await?
         .filter(|m| m.role.can_declare_outages())
     else {
-        conversation::clear(ctx.conn, key(from)).await?;
+        conversation::clear(ctx.conn, from.key()).await?;
         return answer(ctx, q, Some(t::SUPERVISORS_ONLY.get(lang))).await;
     };
     let fits = match &button {
@@ -384,7 +375,7 @@ pub async fn on_button(
     remove_buttons(ctx, q).await?;
     match button {
         Callback::OutageCancel => {
-            conversation::clear(ctx.conn, key(from)).await?;
+            conversation::clear(ctx.conn, from.key()).await?;
             say(ctx, from.chat_id, t::CANCELLED.get(lang)).await
         }
         Callback::OutageKind(kind) => {
@@ -454,7 +445,7 @@ async fn declare(
         );
         return ask(ctx, from, "end", form.clone(), Some(why)).await;
     }
-    conversation::clear(ctx.conn, key(from)).await?;
+    conversation::clear(ctx.conn, from.key()).await?;
     let id = incidents::declare_form(ctx.conn, &f, member.telegram_user_id, from.chat_id, ctx.now)
         .await?;
     tracing::info!(
@@ -476,5 +467,5 @@ async fn declare(
         ),
     )
     .await?;
-    super::incidents::after_declaring(ctx, from.chat_id, lang, id, notify).await
+    outage_notices::after_declaring(ctx, from.chat_id, lang, id, notify).await
 }

@@ -18,7 +18,7 @@ use crate::i18n::Lang;
 use crate::outbox::{self, Lane, Outgoing, Request};
 use crate::processor::commands::{self, Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
-use crate::processor::conversation::{self, Key, Waiting};
+use crate::processor::conversation::{self, Waiting};
 use crate::processor::reply::{answer, remove_buttons, Sender};
 use crate::reports::{present, xlsx};
 use crate::telegram::callback::Callback;
@@ -60,7 +60,7 @@ pub async fn on_waiting(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
     let text = msg.text().unwrap_or_default().trim();
     match commands::word(text, &ctx.app.settings.bot_username).as_deref() {
         Some("cancel") => {
-            conversation::clear(ctx.conn, key(from)).await?;
+            conversation::clear(ctx.conn, from.key()).await?;
             ctx.reply(from.chat_id, Request::text(t::CANCELLED.get(from.lang)))
                 .await?;
             return Ok(true);
@@ -69,7 +69,7 @@ pub async fn on_waiting(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Resu
         None => {}
     }
     if !allowed(ctx, from).await? {
-        conversation::clear(ctx.conn, key(from)).await?;
+        conversation::clear(ctx.conn, from.key()).await?;
         return Ok(true);
     }
     typed_period(ctx, from, text).await?;
@@ -94,13 +94,13 @@ pub async fn on_button(
         }
         Callback::ReportRange => {
             remove_buttons(ctx, q).await?;
-            conversation::wait_for(ctx, key(from), &Waiting::ReportRange).await?;
+            conversation::wait_for(ctx, from.key(), &Waiting::ReportRange).await?;
             let text = t::ASK_RANGE.fill(from.lang, &[("max", &MAX_DAYS.to_string())]);
             ask(ctx, from, &text).await
         }
         Callback::ReportCancel => {
             remove_buttons(ctx, q).await?;
-            conversation::clear(ctx.conn, key(from)).await?;
+            conversation::clear(ctx.conn, from.key()).await?;
             ctx.reply(from.chat_id, Request::text(t::CANCELLED.get(from.lang)))
                 .await?;
             Ok(())
@@ -126,13 +126,6 @@ pub async fn on_button(
             Ok(())
         }
         _ => Ok(()),
-    }
-}
-
-fn key(from: &Sender) -> Key {
-    Key {
-        chat_id: from.chat_id,
-        user_id: from.user_id,
     }
 }
 
@@ -219,7 +212,7 @@ async fn typed_period(ctx: &mut Ctx<'_>, from: &Sender, text: &str) -> Result<()
     let today = today(ctx.now, ctx.app.settings.timezone);
     match Period::parse(text, today) {
         Ok(period) => {
-            conversation::clear(ctx.conn, key(from)).await?;
+            conversation::clear(ctx.conn, from.key()).await?;
             send(ctx, from, period).await
         }
         Err(e) => {
@@ -230,7 +223,7 @@ async fn typed_period(ctx: &mut Ctx<'_>, from: &Sender, text: &str) -> Result<()
                 PeriodError::Future => t::FUTURE.get(lang).to_string(),
                 PeriodError::TooLong => t::TOO_LONG.fill(lang, &[("max", &MAX_DAYS.to_string())]),
             };
-            conversation::wait_for(ctx, key(from), &Waiting::ReportRange).await?;
+            conversation::wait_for(ctx, from.key(), &Waiting::ReportRange).await?;
             ask(ctx, from, &why).await
         }
     }
