@@ -417,8 +417,13 @@ pub async fn retire(conn: &mut PgConnection, key: &str, by: &str) -> Result<bool
 mod tests {
     use super::*;
 
+    /// Texts in every language (Traditional Chinese as the Chinese).
     fn texts(zh: &str, en: &str) -> BTreeMap<Lang, String> {
-        BTreeMap::from([(Lang::Zh, zh.to_string()), (Lang::En, en.to_string())])
+        BTreeMap::from([
+            (Lang::Zh, zh.to_string()),
+            (Lang::En, en.to_string()),
+            (Lang::ZhHant, zh.to_string()),
+        ])
     }
 
     #[test]
@@ -456,13 +461,13 @@ mod tests {
 
     #[test]
     fn the_seed_file_reports_problems_with_their_lines() {
-        let src = "[ok]\nzh = \"好\"\nen = \"ok\"\n\n[Bad-Name]\nzh = \"x\"\nen = \"x\"\n\n[half]\nzh = \"{ticket}\"\n";
+        let src = "[ok]\nzh = \"好\"\nen = \"ok\"\nzh-Hant = \"好\"\n\n[Bad-Name]\nzh = \"x\"\nen = \"x\"\nzh-Hant = \"x\"\n\n[half]\nzh = \"{ticket}\"\n";
         let problems = parse(Path::new("canned.toml"), src).unwrap_err();
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert_eq!(lines.len(), 2, "{lines:?}");
-        assert!(lines[0].starts_with("canned.toml:5: "), "{lines:?}");
+        assert!(lines[0].starts_with("canned.toml:6: "), "{lines:?}");
         assert!(
-            lines[1].starts_with("canned.toml:9: ") && lines[1].contains("`en`"),
+            lines[1].starts_with("canned.toml:11: ") && lines[1].contains("`en`"),
             "{lines:?}"
         );
     }
