@@ -108,6 +108,14 @@ pub enum Request {
         #[serde(default)]
         show_alert: bool,
     },
+    /// A message with one URL button that opens the message of outbox row
+    /// `to` (a ticket's card in another chat); sent once that row is sent.
+    /// Where Telegram has no link to it (not a supergroup), the text alone.
+    SendLink {
+        text: String,
+        button: String,
+        to: i64,
+    },
     /// The command menu of the row's chat (`BotCommandScopeChat`) for users
     /// of `language_code` (none: everyone else).
     SetMyCommands {
@@ -183,6 +191,7 @@ impl Request {
                 Target::Outbox(id) => Some(*id),
                 Target::Message(_) => None,
             },
+            Request::SendLink { to, .. } => Some(*to),
             _ => None,
         }
     }
@@ -561,6 +570,29 @@ pub async fn message_of(pool: &PgPool, id: i64) -> anyhow::Result<Option<(String
     Ok(row.map(|r| (r.status, r.message_id)))
 }
 
+/// The status, chat and Telegram message id of row `id` (what a link to
+/// its message needs), if the row exists.
+pub async fn chat_message_of(
+    pool: &PgPool,
+    id: i64,
+) -> anyhow::Result<Option<(String, i64, Option<i64>)>> {
+    let row = sqlx::query!(
+        "SELECT status, chat_id, message_id FROM outbox WHERE id = $1",
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| (r.status, r.chat_id, r.message_id)))
+}
+
+/// The `t.me` link to message `message_id` of a supergroup (chat ids
+/// `-100…`); other chats' messages have no link.
+#[must_use]
+pub fn message_link(chat_id: i64, message_id: i64) -> Option<String> {
+    let internal = chat_id.to_string().strip_prefix("-100")?.to_string();
+    (!internal.is_empty()).then(|| format!("https://t.me/c/{internal}/{message_id}"))
+}
+
 /// The person blocked the bot (or the chat is gone): the chat is marked
 /// unreachable and its queued rows stopped, in one transaction. Returns how
 /// many rows were stopped.
@@ -625,6 +657,18 @@ mod tests {
             target: Target::Outbox(3),
         };
         assert_eq!(edit.depends_on(), Some(3));
+        let link = Request::SendLink {
+            text: "moved".into(),
+            button: "open".into(),
+            to: 9,
+        };
+        assert_eq!(link.depends_on(), Some(9));
+        assert_eq!(
+            message_link(-1_001_234_567_890, 42).as_deref(),
+            Some("https://t.me/c/1234567890/42")
+        );
+        assert_eq!(message_link(-4321, 42), None);
+        assert_eq!(message_link(555, 42), None);
         assert!(!Request::AnswerCallbackQuery {
             callback_query_id: "q".into(),
             text: None,

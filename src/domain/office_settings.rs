@@ -14,7 +14,9 @@ use anyhow::Context;
 use chrono::NaiveTime;
 use sqlx::PgConnection;
 
+use crate::domain::departments::Department;
 use crate::domain::quiet_hours::QuietHours;
+use crate::domain::routes::{self, Route};
 use crate::domain::tickets::{Deadline, Priority, TicketKind};
 use crate::i18n::Lang;
 use crate::texts::{self, fill};
@@ -50,6 +52,10 @@ pub enum Value {
     Language(Lang),
     /// Names, in the order given.
     List(Vec<String>),
+    /// A Telegram group, or none.
+    Chat(Option<i64>),
+    /// Which tickets a department takes, in the order given.
+    Routes(Vec<Route>),
 }
 
 /// What values a key takes.
@@ -71,6 +77,10 @@ pub enum Kind {
     /// Names separated by commas (`,` `，` `、`), at most `items` of at most
     /// `chars` characters each; `-` for none.
     List { items: usize, chars: usize },
+    /// A group's chat id (negative, as Telegram gives it), or `-` for none.
+    Chat,
+    /// Routes (`repair`, `complaint/security`) separated by commas, or `-`.
+    Routes,
 }
 
 /// One office setting: its key, what it takes, its default and meaning.
@@ -86,6 +96,31 @@ pub struct Spec {
 enum Meaning {
     Plain(texts::Phrase),
     Deadline(TicketKind, Priority),
+    DepartmentChat(Department),
+    DepartmentRoutes(Department),
+}
+
+/// The key of a department's staff chat setting: `department.engineering.chat`.
+#[must_use]
+pub fn department_chat_key(d: Department) -> String {
+    format!("department.{}.chat", d.as_str())
+}
+
+/// The key of a department's routes setting: `department.engineering.routes`.
+#[must_use]
+pub fn department_routes_key(d: Department) -> String {
+    format!("department.{}.routes", d.as_str())
+}
+
+/// Which tickets a department takes until the office says otherwise.
+fn default_routes(d: Department) -> Vec<Route> {
+    let texts: &[&str] = match d {
+        Department::Service => &[],
+        Department::Engineering => &["repair"],
+        Department::Security => &["complaint/security"],
+        Department::Cleaning => &["complaint/cleaning"],
+    };
+    texts.iter().filter_map(|t| Route::parse(t)).collect()
 }
 
 fn hm(h: u32, m: u32) -> NaiveTime {
@@ -234,6 +269,20 @@ static SPECS: LazyLock<Vec<Spec>> = LazyLock::new(|| {
             texts::household::SETTING_INVITE_HOURS,
         ),
     ];
+    for d in Department::ALL {
+        specs.push(Spec {
+            key: department_chat_key(d),
+            kind: Kind::Chat,
+            default: Value::Chat(None),
+            meaning: Meaning::DepartmentChat(d),
+        });
+        specs.push(Spec {
+            key: department_routes_key(d),
+            kind: Kind::Routes,
+            default: Value::Routes(default_routes(d)),
+            meaning: Meaning::DepartmentRoutes(d),
+        });
+    }
     for kind in TicketKind::ALL {
         for priority in Priority::ALL.iter().rev() {
             specs.push(Spec {
@@ -272,6 +321,12 @@ impl Spec {
                     ("priority", priority.label(lang)),
                 ],
             ),
+            Meaning::DepartmentChat(d) => {
+                texts::departments::SETTING_CHAT.fill(lang, &[("department", d.label(lang))])
+            }
+            Meaning::DepartmentRoutes(d) => {
+                texts::departments::SETTING_ROUTES.fill(lang, &[("department", d.label(lang))])
+            }
         }
     }
 
@@ -339,6 +394,28 @@ impl Spec {
                 }
                 Ok(Value::List(names))
             }
+            Kind::Chat => match text {
+                "-" => Ok(Value::Chat(None)),
+                _ => match text.parse::<i64>() {
+                    Ok(id) if id < 0 => Ok(Value::Chat(Some(id))),
+                    _ => Err(bad()),
+                },
+            },
+            Kind::Routes => {
+                if text == "-" {
+                    return Ok(Value::Routes(Vec::new()));
+                }
+                let routes: Option<Vec<Route>> = text
+                    .split([',', '，', '、'])
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(Route::parse)
+                    .collect();
+                match routes {
+                    Some(rs) if !rs.is_empty() => Ok(Value::Routes(rs)),
+                    _ => Err(bad()),
+                }
+            }
         }
     }
 }
@@ -397,6 +474,13 @@ impl fmt::Display for Value {
             Value::Language(lang) => f.write_str(lang.code()),
             Value::List(names) if names.is_empty() => f.write_str("-"),
             Value::List(names) => f.write_str(&names.join(", ")),
+            Value::Chat(None) => f.write_str("-"),
+            Value::Chat(Some(id)) => write!(f, "{id}"),
+            Value::Routes(rs) if rs.is_empty() => f.write_str("-"),
+            Value::Routes(rs) => {
+                let rs: Vec<String> = rs.iter().map(ToString::to_string).collect();
+                f.write_str(&rs.join(", "))
+            }
         }
     }
 }
@@ -446,6 +530,14 @@ impl SetError {
                         lang,
                         &[("items", &items.to_string()), ("chars", &chars.to_string())],
                     ),
+                    Kind::Chat => texts::departments::SETTING_ALLOWED_CHAT
+                        .get(lang)
+                        .to_string(),
+                    Kind::Routes => {
+                        let kinds: Vec<&str> = TicketKind::ALL.iter().map(|k| k.as_str()).collect();
+                        texts::departments::SETTING_ALLOWED_ROUTES
+                            .fill(lang, &[("kinds", &kinds.join(", "))])
+                    }
                 };
                 fill(
                     texts::SETTING_BAD_VALUE.get(lang),
@@ -492,6 +584,10 @@ pub struct OfficeSettings {
     /// Hours an owner's invitation link stays valid.
     pub invite_hours: u32,
     deadlines: HashMap<(TicketKind, Priority), Deadline>,
+    /// Each department's own staff chat, where it has one.
+    department_chats: HashMap<Department, i64>,
+    /// Which tickets each department takes.
+    routes: Vec<(Department, Vec<Route>)>,
 }
 
 impl Default for OfficeSettings {
@@ -562,7 +658,50 @@ impl OfficeSettings {
             follow_up_hours: number("follow_up_hours"),
             invite_hours: number("invite_hours"),
             deadlines,
+            department_chats: Department::ALL
+                .into_iter()
+                .filter_map(|d| match get(&department_chat_key(d)) {
+                    Some(Value::Chat(Some(id))) => Some((d, id)),
+                    _ => None,
+                })
+                .collect(),
+            routes: Department::ALL
+                .into_iter()
+                .map(|d| match get(&department_routes_key(d)) {
+                    Some(Value::Routes(rs)) => (d, rs),
+                    _ => (d, Vec::new()),
+                })
+                .collect(),
         }
+    }
+
+    /// The department a new ticket of `kind` and `category` goes to.
+    #[must_use]
+    pub fn department_for(&self, kind: TicketKind, category: Option<&str>) -> Department {
+        routes::route(&self.routes, kind, category)
+    }
+
+    /// The department's own staff chat, if the office set one.
+    #[must_use]
+    pub fn department_chat(&self, d: Department) -> Option<i64> {
+        self.department_chats.get(&d).copied()
+    }
+
+    /// The department whose own chat `chat` is, if any.
+    #[must_use]
+    pub fn department_of_chat(&self, chat: i64) -> Option<Department> {
+        Department::ALL
+            .into_iter()
+            .find(|d| self.department_chat(*d) == Some(chat))
+    }
+
+    /// Every department's own chat (for the command menus).
+    #[must_use]
+    pub fn department_chat_ids(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.department_chats.values().copied().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 
     /// The deadlines of a new ticket of `kind` and `priority`.
@@ -716,7 +855,7 @@ mod tests {
         }
         assert_eq!(
             specs().len(),
-            17 + TicketKind::ALL.len() * Priority::ALL.len()
+            17 + 2 * Department::ALL.len() + TicketKind::ALL.len() * Priority::ALL.len()
         );
     }
 
@@ -820,6 +959,57 @@ mod tests {
         assert_eq!(s.staff_language, Lang::Zh);
         assert!(s.common_areas.iter().any(|a| a == "B2车库"));
         assert_eq!(s.follow_up_hours, 24);
+    }
+
+    #[test]
+    fn departments_have_a_chat_and_routes() {
+        let key = department_chat_key(Department::Engineering);
+        assert_eq!(parse(&key, " -1001234567890 ").unwrap(), "-1001234567890");
+        assert_eq!(parse(&key, "-").unwrap(), "-");
+        for bad in ["1234", "0", "abc", "-12x", ""] {
+            assert!(parse(&key, bad).is_err(), "{bad}");
+        }
+        let key = department_routes_key(Department::Security);
+        assert_eq!(
+            parse(&key, "complaint/security， repair/door_lock").unwrap(),
+            "complaint/security, repair/door_lock"
+        );
+        assert_eq!(parse(&key, "-").unwrap(), "-");
+        assert!(parse(&key, "plumbing").is_err());
+        let s = OfficeSettings::default();
+        assert_eq!(
+            s.department_for(TicketKind::Repair, Some("water")),
+            Department::Engineering
+        );
+        assert_eq!(
+            s.department_for(TicketKind::Complaint, Some("security")),
+            Department::Security
+        );
+        assert_eq!(
+            s.department_for(TicketKind::Complaint, Some("noise")),
+            Department::Service
+        );
+        assert_eq!(s.department_chat(Department::Engineering), None);
+        let stored = HashMap::from([
+            (
+                department_chat_key(Department::Engineering),
+                "-100777".to_string(),
+            ),
+            (
+                department_routes_key(Department::Engineering),
+                "-".to_string(),
+            ),
+        ]);
+        let s = OfficeSettings::from_values(&stored);
+        assert_eq!(s.department_chat(Department::Engineering), Some(-100_777));
+        assert_eq!(
+            s.department_of_chat(-100_777),
+            Some(Department::Engineering)
+        );
+        assert_eq!(
+            s.department_for(TicketKind::Repair, Some("water")),
+            Department::Service
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use anyhow::{Context, Result};
 use sqlx::PgConnection;
 
+use crate::domain::departments::Department;
 use crate::i18n::Lang;
 use crate::texts;
 
@@ -333,6 +334,22 @@ pub fn mask_phone(phone: &str) -> String {
     let head: String = chars[..3].iter().collect();
     let tail: String = chars[chars.len() - 4..].iter().collect();
     format!("{head}****{tail}")
+}
+
+/// The department a staff member works in, from the roster's free text
+/// (`staff.department`), if it names one.
+pub async fn department_of(
+    conn: &mut PgConnection,
+    telegram_user_id: i64,
+) -> Result<Option<Department>> {
+    let text: Option<Option<String>> = sqlx::query_scalar!(
+        "SELECT department FROM staff WHERE telegram_user_id = $1",
+        telegram_user_id
+    )
+    .fetch_optional(conn)
+    .await
+    .context("reading a staff member's department")?;
+    Ok(text.flatten().as_deref().and_then(Department::from_user))
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::PgConnection;
 
+use crate::domain::departments::Department;
 use crate::i18n::{Lang, Text};
 use crate::texts::{self, Phrase};
 
@@ -189,6 +190,8 @@ pub struct NewTicket {
     pub channel: Channel,
     /// When the owner would like a visit, as they said it.
     pub appointment_pref: Option<String>,
+    /// Who works it (filing sets it from the office settings' routes).
+    pub department: Department,
 }
 
 impl NewTicket {
@@ -208,6 +211,7 @@ impl NewTicket {
             attachments: Vec::new(),
             channel: Channel::Telegram,
             appointment_pref: None,
+            department: Department::Service,
         }
     }
 }
@@ -243,6 +247,7 @@ pub struct Ticket {
     pub card_outbox_id: Option<i64>,
     pub card_chat_id: Option<i64>,
     pub photo_count: i64,
+    pub department: Department,
 }
 
 /// The field of `tickets.fields` that keeps, for a choice the dialogue
@@ -293,7 +298,8 @@ macro_rules! select_tickets {
                     t.owner_chat_id, t.location, t.description, t.fields, t.assignee, t.created_at,
                     t.first_response_at, t.resolved_at, t.due_response_at, t.due_resolve_at,
                     t.appointment_at, t.rating, t.rating_comment, t.card_outbox_id, t.card_chat_id,
-                    (SELECT count(*) FROM attachments a WHERE a.ticket_id = t.id) AS "photo_count!"
+                    (SELECT count(*) FROM attachments a WHERE a.ticket_id = t.id) AS "photo_count!",
+                    t.department
                FROM tickets t
                LEFT JOIN units u ON u.id = t.unit_id
                LEFT JOIN people p ON p.id = t.person_id "# + $tail
@@ -333,6 +339,7 @@ struct TicketRow {
     card_outbox_id: Option<i64>,
     card_chat_id: Option<i64>,
     photo_count: i64,
+    department: String,
 }
 
 impl TryFrom<TicketRow> for Ticket {
@@ -372,6 +379,8 @@ impl TryFrom<TicketRow> for Ticket {
             card_outbox_id: r.card_outbox_id,
             card_chat_id: r.card_chat_id,
             photo_count: r.photo_count,
+            // A department written by a newer version reads as customer service.
+            department: Department::parse(&r.department).unwrap_or_default(),
         })
     }
 }
@@ -406,10 +415,10 @@ pub async fn insert(
     let id = sqlx::query_scalar!(
         "INSERT INTO tickets (kind, category, priority, channel, unit_id, person_id, owner_chat_id,
                               location, description, fields, source_update_id, created_at, updated_at,
-                              due_response_at, due_resolve_at)
+                              due_response_at, due_resolve_at, department)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12,
                  $12::timestamptz + make_interval(mins => $13),
-                 $12::timestamptz + make_interval(mins => $14))
+                 $12::timestamptz + make_interval(mins => $14), $15)
          ON CONFLICT ON CONSTRAINT tickets_source_update_key DO NOTHING
          RETURNING id",
         new.kind.as_str(),
@@ -426,6 +435,7 @@ pub async fn insert(
         now,
         i32::try_from(deadline.response_minutes)?,
         i32::try_from(deadline.resolve_minutes)?,
+        new.department.as_str(),
     )
     .fetch_optional(&mut *conn)
     .await
@@ -592,12 +602,18 @@ pub async fn is_active(conn: &mut PgConnection, id: TicketId) -> Result<bool> {
     Ok(active == Some(true))
 }
 
-/// The most urgent, then oldest, open ticket nobody else is claiming right now.
-pub async fn next_open(conn: &mut PgConnection) -> Result<Option<TicketId>> {
+/// The most urgent, then oldest, open ticket nobody else is claiming right
+/// now; of `department` only, when given (a department's own chat).
+pub async fn next_open(
+    conn: &mut PgConnection,
+    department: Option<Department>,
+) -> Result<Option<TicketId>> {
     let id = sqlx::query_scalar!(
-        "SELECT t.id FROM tickets t WHERE t.status = 'open'
+        "SELECT t.id FROM tickets t
+          WHERE t.status = 'open' AND ($1::text IS NULL OR t.department = $1)
           ORDER BY ticket_urgency(t.priority), t.created_at, t.id
-          LIMIT 1 FOR UPDATE SKIP LOCKED"
+          LIMIT 1 FOR UPDATE SKIP LOCKED",
+        department.map(Department::as_str),
     )
     .fetch_optional(conn)
     .await?;
@@ -677,6 +693,33 @@ pub async fn resolved_before(
     Ok(ids.into_iter().map(TicketId).collect())
 }
 
+/// Moves ticket `id` to department `to`: whoever held it lets go (a claimed
+/// or scheduled ticket is open again, for the new department to claim).
+/// Returns the department it was in, or None when it is already in `to` or
+/// is gone. The caller records the event and owns the transaction.
+pub async fn set_department(
+    conn: &mut PgConnection,
+    id: TicketId,
+    to: Department,
+    now: DateTime<Utc>,
+) -> Result<Option<Department>> {
+    let from = sqlx::query_scalar!(
+        "UPDATE tickets t
+            SET department = $2, assignee = NULL, updated_at = $3,
+                status = CASE WHEN t.status IN ('claimed', 'scheduled') THEN 'open' ELSE t.status END
+           FROM (SELECT id, department FROM tickets WHERE id = $1 FOR UPDATE) old
+          WHERE t.id = old.id AND old.department <> $2
+          RETURNING old.department",
+        id.0,
+        to.as_str(),
+        now,
+    )
+    .fetch_optional(conn)
+    .await
+    .context("transferring a ticket")?;
+    Ok(from.as_deref().and_then(Department::parse))
+}
+
 /// Marks the first response if there was none yet.
 pub async fn responded(conn: &mut PgConnection, id: TicketId, now: DateTime<Utc>) -> Result<()> {
     sqlx::query!(
@@ -690,21 +733,31 @@ pub async fn responded(conn: &mut PgConnection, id: TicketId, now: DateTime<Utc>
     Ok(())
 }
 
-/// Active tickets, unclaimed first, then most urgent and oldest.
-pub async fn queue(conn: &mut PgConnection, limit: i64, offset: i64) -> Result<(Vec<Ticket>, i64)> {
+/// Active tickets, unclaimed first, then most urgent and oldest; of
+/// `department` only, when given (a department's own chat).
+pub async fn queue(
+    conn: &mut PgConnection,
+    department: Option<Department>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Ticket>, i64)> {
+    let department = department.map(Department::as_str);
     let rows = select_tickets!(
-        "WHERE ticket_is_active(t.status)
+        "WHERE ticket_is_active(t.status) AND ($3::text IS NULL OR t.department = $3)
           ORDER BY t.status <> 'open',
                    ticket_urgency(t.priority), t.created_at, t.id
           LIMIT $1 OFFSET $2",
         limit,
         offset,
+        department,
     )
     .fetch_all(&mut *conn)
     .await
     .context("reading the queue")?;
     let total = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM tickets WHERE ticket_is_active(status)"#
+        r#"SELECT count(*) AS "n!" FROM tickets
+            WHERE ticket_is_active(status) AND ($1::text IS NULL OR department = $1)"#,
+        department,
     )
     .fetch_one(conn)
     .await?;

@@ -2,6 +2,7 @@
 //! chart images, labelled in the manager's language. Plain functions of the
 //! figures (`crate::domain::report`).
 
+use crate::domain::departments::Department;
 use anyhow::Result;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
@@ -68,11 +69,15 @@ pub fn building_label(building: &str, lang: Lang) -> String {
     }
 }
 
+/// The roster's department in `lang` when it names one of the office's
+/// departments, else as the roster wrote it.
 fn department_label(department: &str, lang: Lang) -> String {
     if department.is_empty() {
-        t::NO_DEPARTMENT.get(lang).to_string()
-    } else {
-        department.to_string()
+        return t::NO_DEPARTMENT.get(lang).to_string();
+    }
+    match Department::from_user(department) {
+        Some(d) => d.label(lang).to_string(),
+        None => department.to_string(),
     }
 }
 

@@ -22,17 +22,18 @@ const BATCH: i64 = 50;
 
 /// Pings and escalates what is overdue; returns (pings, escalations).
 pub async fn ping_overdue(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<(usize, usize)> {
-    let Some(group) = app.settings.staff_chat_id else {
-        return Ok((0, 0));
-    };
     let mut tx = pool.begin().await?;
-    let interval = office_settings::load(&mut tx).await?.ping_interval_minutes;
-    let due = tickets::overdue(&mut tx, now, BATCH, interval).await?;
-    let lang = card::staff_chat_language(&mut tx, group).await?;
+    let settings = office_settings::load(&mut tx).await?;
+    let due = tickets::overdue(&mut tx, now, BATCH, settings.ping_interval_minutes).await?;
+    let lang = settings.staff_language;
     let tz = app.settings.timezone;
     let (mut pings, mut escalations) = (0, 0);
     for id in due {
         let Some(t) = tickets::load(&mut tx, id).await? else {
+            continue;
+        };
+        // Where its card is: the ticket's department's chat, else the group.
+        let Some(group) = card::ticket_chat(&mut tx, app, &t).await? else {
             continue;
         };
         let holder = match t.assignee {

@@ -20,8 +20,8 @@ use anyhow::Result;
 use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::{
-    BotCommand, BotCommandScope, ChatId, InputFile, InputMedia, InputMediaPhoto, MessageId,
-    Recipient,
+    BotCommand, BotCommandScope, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
+    InputMedia, InputMediaPhoto, MessageId, Recipient,
 };
 use teloxide::{ApiError, RequestError};
 use tokio::sync::{mpsc, Notify};
@@ -423,46 +423,31 @@ async fn record_batch(pool: &PgPool, batch: &[Finished], config: SenderConfig) -
 
 async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
     let chat = ChatId(row.chat_id);
-    let result: std::result::Result<Option<i32>, RequestError> = match &row.request {
-        Request::SendMessage {
-            text,
-            reply_markup,
-            reply_to,
-        } => {
-            let mut req = bot.send_message(chat, text);
-            if let Some(m) = reply_markup {
-                req = req.reply_markup(m.clone());
+    let result: std::result::Result<Option<i32>, RequestError> =
+        match &row.request {
+            Request::SendMessage {
+                text,
+                reply_markup,
+                reply_to,
+            } => {
+                let mut req = bot.send_message(chat, text);
+                if let Some(m) = reply_markup {
+                    req = req.reply_markup(m.clone());
+                }
+                if let Some(to) = reply_to {
+                    req = req.reply_parameters(
+                        teloxide::types::ReplyParameters::new(MessageId(*to))
+                            .allow_sending_without_reply(),
+                    );
+                }
+                req.await.map(|m| Some(m.id.0))
             }
-            if let Some(to) = reply_to {
-                req = req.reply_parameters(
-                    teloxide::types::ReplyParameters::new(MessageId(*to))
-                        .allow_sending_without_reply(),
-                );
-            }
-            req.await.map(|m| Some(m.id.0))
-        }
-        Request::SendPhoto {
-            photo,
-            caption,
-            reply_markup,
-        } => {
-            let mut req = bot.send_photo(chat, InputFile::file_id(photo.clone().into()));
-            if let Some(c) = caption {
-                req = req.caption(c);
-            }
-            if let Some(m) = reply_markup {
-                req = req.reply_markup(m.clone());
-            }
-            req.await.map(|m| Some(m.id.0))
-        }
-        Request::SendPhotoFile {
-            file,
-            caption,
-            reply_markup,
-        } => match upload(pool, *file).await {
-            Err(o) => return o,
-            Ok(input) => {
-                let mut req = bot.send_photo(chat, input);
+            Request::SendPhoto {
+                photo,
+                caption,
+                reply_markup,
+            } => {
+                let mut req = bot.send_photo(chat, InputFile::file_id(photo.clone().into()));
                 if let Some(c) = caption {
                     req = req.caption(c);
                 }
@@ -471,101 +456,129 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
                 }
                 req.await.map(|m| Some(m.id.0))
             }
-        },
-        Request::SendDocument { file, caption } => match upload(pool, *file).await {
-            Err(o) => return o,
-            Ok(input) => {
-                let mut req = bot.send_document(chat, input);
-                if let Some(c) = caption {
-                    req = req.caption(c);
-                }
-                req.await.map(|m| Some(m.id.0))
-            }
-        },
-        Request::SendMediaGroup { photos, caption } => {
-            let media = photos.iter().enumerate().map(|(i, p)| {
-                let mut photo = InputMediaPhoto::new(InputFile::file_id(p.clone().into()));
-                if i == 0 {
+            Request::SendPhotoFile {
+                file,
+                caption,
+                reply_markup,
+            } => match upload(pool, *file).await {
+                Err(o) => return o,
+                Ok(input) => {
+                    let mut req = bot.send_photo(chat, input);
                     if let Some(c) = caption {
-                        photo = photo.caption(c);
+                        req = req.caption(c);
                     }
+                    if let Some(m) = reply_markup {
+                        req = req.reply_markup(m.clone());
+                    }
+                    req.await.map(|m| Some(m.id.0))
                 }
-                InputMedia::Photo(photo)
-            });
-            bot.send_media_group(chat, media)
-                .await
-                .map(|ms| ms.first().map(|m| m.id.0))
-        }
-        Request::EditMessageText {
-            target,
-            text,
-            reply_markup,
-        } => match message_of(pool, target).await {
-            Err(o) => return o,
-            Ok(id) => {
-                let mut req = bot.edit_message_text(chat, id, text);
-                if let Some(m) = reply_markup {
-                    req = req.reply_markup(m.clone());
+            },
+            Request::SendDocument { file, caption } => match upload(pool, *file).await {
+                Err(o) => return o,
+                Ok(input) => {
+                    let mut req = bot.send_document(chat, input);
+                    if let Some(c) = caption {
+                        req = req.caption(c);
+                    }
+                    req.await.map(|m| Some(m.id.0))
                 }
-                req.await.map(|m| Some(m.id.0))
+            },
+            Request::SendMediaGroup { photos, caption } => {
+                let media = photos.iter().enumerate().map(|(i, p)| {
+                    let mut photo = InputMediaPhoto::new(InputFile::file_id(p.clone().into()));
+                    if i == 0 {
+                        if let Some(c) = caption {
+                            photo = photo.caption(c);
+                        }
+                    }
+                    InputMedia::Photo(photo)
+                });
+                bot.send_media_group(chat, media)
+                    .await
+                    .map(|ms| ms.first().map(|m| m.id.0))
             }
-        },
-        Request::EditMessageReplyMarkup {
-            target,
-            reply_markup,
-        } => match message_of(pool, target).await {
-            Err(o) => return o,
-            Ok(id) => {
-                let mut req = bot.edit_message_reply_markup(chat, id);
-                if let Some(m) = reply_markup {
-                    req = req.reply_markup(m.clone());
+            Request::EditMessageText {
+                target,
+                text,
+                reply_markup,
+            } => match message_of(pool, target).await {
+                Err(o) => return o,
+                Ok(id) => {
+                    let mut req = bot.edit_message_text(chat, id, text);
+                    if let Some(m) = reply_markup {
+                        req = req.reply_markup(m.clone());
+                    }
+                    req.await.map(|m| Some(m.id.0))
                 }
-                req.await.map(|m| Some(m.id.0))
+            },
+            Request::EditMessageReplyMarkup {
+                target,
+                reply_markup,
+            } => match message_of(pool, target).await {
+                Err(o) => return o,
+                Ok(id) => {
+                    let mut req = bot.edit_message_reply_markup(chat, id);
+                    if let Some(m) = reply_markup {
+                        req = req.reply_markup(m.clone());
+                    }
+                    req.await.map(|m| Some(m.id.0))
+                }
+            },
+            Request::SendLink { text, button, to } => match link_of(pool, *to).await {
+                Err(o) => return o,
+                Ok(link) => {
+                    let mut req = bot.send_message(chat, text);
+                    if let Some(url) = link.and_then(|l| reqwest::Url::parse(&l).ok()) {
+                        req = req.reply_markup(InlineKeyboardMarkup::new([[
+                            InlineKeyboardButton::url(button.clone(), url),
+                        ]]));
+                    }
+                    req.await.map(|m| Some(m.id.0))
+                }
+            },
+            Request::DeleteMessage { target } => match message_of(pool, target).await {
+                Err(o) => return o,
+                Ok(id) => bot.delete_message(chat, id).await.map(|_| None),
+            },
+            Request::AnswerCallbackQuery {
+                callback_query_id,
+                text,
+                show_alert,
+            } => {
+                let mut req = bot.answer_callback_query(callback_query_id.clone().into());
+                if let Some(t) = text {
+                    req = req.text(t);
+                }
+                if *show_alert {
+                    req = req.show_alert(true);
+                }
+                req.await.map(|_| None)
             }
-        },
-        Request::DeleteMessage { target } => match message_of(pool, target).await {
-            Err(o) => return o,
-            Ok(id) => bot.delete_message(chat, id).await.map(|_| None),
-        },
-        Request::AnswerCallbackQuery {
-            callback_query_id,
-            text,
-            show_alert,
-        } => {
-            let mut req = bot.answer_callback_query(callback_query_id.clone().into());
-            if let Some(t) = text {
-                req = req.text(t);
+            Request::SetMyCommands {
+                language_code,
+                commands,
+            } => {
+                let commands = commands
+                    .iter()
+                    .map(|c| BotCommand::new(c.command.clone(), c.description.clone()));
+                let mut req = bot.set_my_commands(commands).scope(BotCommandScope::Chat {
+                    chat_id: Recipient::Id(chat),
+                });
+                if let Some(code) = language_code {
+                    req = req.language_code(code.clone());
+                }
+                req.await.map(|_| None)
             }
-            if *show_alert {
-                req = req.show_alert(true);
+            Request::DeleteMyCommands { language_code } => {
+                let mut req = bot.delete_my_commands().scope(BotCommandScope::Chat {
+                    chat_id: Recipient::Id(chat),
+                });
+                if let Some(code) = language_code {
+                    req = req.language_code(code.clone());
+                }
+                req.await.map(|_| None)
             }
-            req.await.map(|_| None)
-        }
-        Request::SetMyCommands {
-            language_code,
-            commands,
-        } => {
-            let commands = commands
-                .iter()
-                .map(|c| BotCommand::new(c.command.clone(), c.description.clone()));
-            let mut req = bot.set_my_commands(commands).scope(BotCommandScope::Chat {
-                chat_id: Recipient::Id(chat),
-            });
-            if let Some(code) = language_code {
-                req = req.language_code(code.clone());
-            }
-            req.await.map(|_| None)
-        }
-        Request::DeleteMyCommands { language_code } => {
-            let mut req = bot.delete_my_commands().scope(BotCommandScope::Chat {
-                chat_id: Recipient::Id(chat),
-            });
-            if let Some(code) = language_code {
-                req = req.language_code(code.clone());
-            }
-            req.await.map(|_| None)
-        }
-    };
+        };
     match result {
         Ok(id) => Outcome::Sent(id),
         // A menu Telegram refuses (a chat it does not know yet, say) stays
@@ -612,6 +625,23 @@ async fn message_of(pool: &PgPool, target: &Target) -> std::result::Result<Messa
         (status, None) => Err(Outcome::Failed(format!(
             "the message to change was never sent (outbox row {outbox_id} is {status})"
         ))),
+    }
+}
+
+/// The link to the message of outbox row `to`, once it is sent (None: that
+/// chat's messages have no link).
+async fn link_of(pool: &PgPool, to: i64) -> std::result::Result<Option<String>, Outcome> {
+    let row = outbox::chat_message_of(pool, to)
+        .await
+        .map_err(|e| Outcome::Transient(format!("looking up message of outbox row: {e:#}")))?;
+    match row {
+        None => Err(Outcome::Failed(format!("outbox row {to} does not exist"))),
+        Some((_, chat, Some(message))) => Ok(outbox::message_link(chat, message)),
+        Some((status, _, None)) if status == "pending" || status == "sending" => {
+            Err(Outcome::NotYet)
+        }
+        // The message it would link to never went out: the text alone.
+        Some(_) => Ok(None),
     }
 }
 

@@ -947,4 +947,23 @@ catalogue! {
         UPDATE_NOTICE ["id", "kind", "scope", "text"];
         UPDATED ["id", "count"];
     }
+    mod departments {
+        SERVICE;
+        ENGINEERING;
+        SECURITY;
+        CLEANING;
+        SETTING_CHAT ["department"];
+        SETTING_ROUTES ["department"];
+        SETTING_ALLOWED_CHAT: usage;
+        SETTING_ALLOWED_ROUTES ["kinds"];
+        CARD_DEPARTMENT ["department"];
+        CARD_MOVED ["department"];
+        MOVED_HERE ["id", "from", "department"];
+        BUTTON_OPEN: button;
+        TRANSFERRED ["id", "department"];
+        ALREADY_THERE ["id", "department"];
+        NOT_YOURS ["id"];
+        NOT_ACTIVE ["id", "n"];
+        NO_SUCH_TARGET ["who", "departments"];
+    }
 }

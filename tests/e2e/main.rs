@@ -8,6 +8,7 @@ mod chats;
 mod conversation;
 mod crash;
 mod db;
+mod departments;
 mod dialogues;
 mod health;
 mod households;

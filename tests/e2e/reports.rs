@@ -377,7 +377,8 @@ async fn a_seeded_month_reports_every_figure_it_holds() {
         "“Great”",
         "• #2 Li: 2 / 2 / 50% / 4.00",
         "• #3 Zhao: 1 / 0 / 0% / —",
-        "• 工程部: 2 / 2 / 50% / 4.00",
+        // The roster writes 工程部; the English report names the department in English.
+        "• Engineering: 2 / 2 / 50% / 4.00",
         "• no department: 1 / 0 / 0% / —",
     ] {
         assert!(

@@ -178,12 +178,14 @@ pub async fn office_settings_command(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) 
             );
             match office_settings::set(ctx.conn, key, value, &who).await? {
                 Ok(change) => {
-                    // The staff group's menu follows its language.
-                    if let (true, Some(chat)) = (
-                        change.key == "staff_language",
-                        ctx.app.settings.staff_chat_id,
-                    ) {
-                        menus::refresh_group(ctx.conn, Some(ctx.update_id), chat).await?;
+                    // The staff chats' menus follow their language, and a
+                    // department's new chat gets the staff menu.
+                    if change.key == "staff_language" || change.key.ends_with(".chat") {
+                        let chats =
+                            menus::staff_chats(ctx.conn, ctx.app.settings.staff_chat_id).await?;
+                        for chat in chats {
+                            menus::refresh_group(ctx.conn, Some(ctx.update_id), chat).await?;
+                        }
                     }
                     desk.say_phrase(
                         ctx,

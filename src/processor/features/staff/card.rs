@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use sqlx::PgConnection;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
+use crate::domain::departments::Department;
 use crate::domain::office_settings;
 use crate::domain::phone::Phone;
 use crate::domain::staff::{self, mask_phone, Staff};
@@ -294,6 +295,12 @@ pub fn render_view(
             ));
         }
     }
+    if t.department != Department::Service {
+        lines.push(
+            texts::departments::CARD_DEPARTMENT
+                .fill(lang, &[("department", t.department.label(lang))]),
+        );
+    }
     let mut status = format!("{}: {}", texts::CARD_STATUS.get(lang), t.status.label(lang));
     if let Some(s) = assignee {
         status.push_str(&format!(" — {}", s.display(lang)));
@@ -326,7 +333,7 @@ pub fn canned_button(id: TicketId, lang: Lang) -> InlineKeyboardButton {
 }
 
 /// How many photos were posted below the card when it was filed.
-fn card_photos(t: &Ticket) -> i64 {
+pub fn card_photos(t: &Ticket) -> i64 {
     t.fields
         .get(CARD_PHOTOS_FIELD)
         .and_then(serde_json::Value::as_i64)
@@ -407,19 +414,40 @@ pub async fn assignee_of(ctx: &mut Ctx<'_>, t: &Ticket) -> Result<Option<Staff>>
     }
 }
 
-/// Posts the card of a newly filed ticket to the staff group, then its
-/// photos as an album that replies to nothing (Telegram cannot put buttons
-/// on an album, and a photo card could not be edited as text).
-pub async fn post(ctx: &mut Ctx<'_>, id: TicketId, photos: &[String]) -> Result<()> {
-    let Some(chat) = ctx.app.settings.staff_chat_id else {
+/// The chat a department's cards go to: its own, else the staff group.
+pub async fn department_chat(
+    conn: &mut PgConnection,
+    app: &App,
+    department: Department,
+) -> Result<Option<i64>> {
+    let own = office_settings::load(conn)
+        .await?
+        .department_chat(department);
+    Ok(own.or(app.settings.staff_chat_id))
+}
+
+/// The staff chat of a ticket: where its card is, else its department's.
+pub async fn ticket_chat(conn: &mut PgConnection, app: &App, t: &Ticket) -> Result<Option<i64>> {
+    match t.card_chat_id {
+        Some(chat) => Ok(Some(chat)),
+        None => department_chat(conn, app, t.department).await,
+    }
+}
+
+/// Posts the card of a newly filed ticket to its department's chat, then
+/// its photos as an album that replies to nothing (Telegram cannot put
+/// buttons on an album, and a photo card could not be edited as text).
+/// Returns the card's outbox row.
+pub async fn post(ctx: &mut Ctx<'_>, id: TicketId, photos: &[String]) -> Result<Option<i64>> {
+    let Some(t) = tickets::load(ctx.conn, id).await? else {
+        return Ok(None);
+    };
+    let Some(chat) = department_chat(ctx.conn, ctx.app, t.department).await? else {
         tracing::warn!(
             ticket = id.0,
             "no staff group configured (PROPDESK_STAFF_CHAT_ID); no card posted"
         );
-        return Ok(());
-    };
-    let Some(t) = tickets::load(ctx.conn, id).await? else {
-        return Ok(());
+        return Ok(None);
     };
     let lang = staff_language(ctx, chat).await?;
     let text = render(&t, None, lang, ctx.now, ctx.app.settings.timezone);
@@ -430,7 +458,8 @@ pub async fn post(ctx: &mut Ctx<'_>, id: TicketId, photos: &[String]) -> Result<
     };
     let card = ctx.send(Outgoing::new(chat, Lane::Staff, request)).await?;
     tickets::set_card(ctx.conn, id, chat, card).await?;
-    send_photos(ctx, chat, id, photos, &format!("{id}")).await
+    send_photos(ctx, chat, id, photos, &format!("{id}")).await?;
+    Ok(Some(card))
 }
 
 /// Photos as one message (1) or albums of up to 10; each linked to the ticket

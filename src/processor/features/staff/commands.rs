@@ -5,7 +5,7 @@
 use anyhow::Result;
 use teloxide::utils::command::BotCommands;
 
-use super::desk::{refuse, split_first, ticket_arg, ticket_number, Desk};
+use super::desk::{chat_department, refuse, split_first, ticket_arg, ticket_number, Desk};
 use super::{admin, canned, newticket, queue, replies, transitions};
 use crate::domain::staff::StaffRole;
 use crate::domain::tickets::{self, TicketId};
@@ -143,10 +143,13 @@ pub async fn run(
     }
     match command {
         StaffCommand::Queue(page) => queue::queue(ctx, desk, &page).await,
-        StaffCommand::Next => match tickets::next_open(ctx.conn).await? {
-            Some(id) => transitions::claim(ctx, desk, id).await,
-            None => desk.say_phrase(ctx, texts::QUEUE_EMPTY, &[]).await,
-        },
+        StaffCommand::Next => {
+            let department = chat_department(ctx, desk.chat_id).await?;
+            match tickets::next_open(ctx.conn, department).await? {
+                Some(id) => transitions::claim(ctx, desk, id).await,
+                None => desk.say_phrase(ctx, texts::QUEUE_EMPTY, &[]).await,
+            }
+        }
         StaffCommand::Claim(arg) => match ticket_number(ctx, desk, &arg).await? {
             Some(id) => transitions::claim(ctx, desk, id).await,
             None => Ok(()),

@@ -7,6 +7,7 @@ use anyhow::Result;
 use teloxide::types::{CallbackQuery, Message};
 
 use super::card;
+use crate::domain::departments::Department;
 use crate::domain::office_settings;
 use crate::domain::staff::{Staff, StaffRole};
 use crate::domain::tickets::{self, Actor, NewTicket, Ticket, TicketId};
@@ -201,9 +202,9 @@ pub async fn file_ticket_as(
             serde_json::json!(new.attachments.len()),
         );
     }
-    let deadline = office_settings::load(ctx.conn)
-        .await?
-        .deadline(new.kind, new.priority);
+    let settings = office_settings::load(ctx.conn).await?;
+    let deadline = settings.deadline(new.kind, new.priority);
+    new.department = settings.department_for(new.kind, new.category.as_deref());
     let (id, created) =
         tickets::insert(ctx.conn, Some(ctx.update_id), ctx.now, &new, deadline).await?;
     if !created {
@@ -217,15 +218,35 @@ pub async fn file_ticket_as(
         "filed",
         Some(&new.description),
         false,
-        serde_json::json!({ "channel": new.channel.as_str() }),
+        serde_json::json!({
+            "channel": new.channel.as_str(),
+            "department": new.department.as_str(),
+        }),
     )
     .await?;
     for photo in &new.attachments {
         tickets::attach(ctx.conn, id, photo, ctx.now).await?;
     }
     card::post(ctx, id, &new.attachments).await?;
-    tracing::info!(ticket = id.0, kind = new.kind.as_str(), "ticket filed");
+    tracing::info!(
+        ticket = id.0,
+        kind = new.kind.as_str(),
+        department = new.department.as_str(),
+        "ticket filed"
+    );
     Ok(FiledTicket { id, created })
+}
+
+/// The department whose own chat `chat` is (its `/queue` and `/next` show
+/// that department's tickets); None in a private chat or the main staff
+/// group.
+pub async fn chat_department(ctx: &mut Ctx<'_>, chat: i64) -> Result<Option<Department>> {
+    if chat >= 0 {
+        return Ok(None);
+    }
+    Ok(office_settings::load(ctx.conn)
+        .await?
+        .department_of_chat(chat))
 }
 
 /// Sends a plain text (split if too long) in the reply lane.

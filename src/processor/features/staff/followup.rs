@@ -14,6 +14,7 @@ use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup,
 use super::desk::Desk;
 use super::phone::{self, Via};
 use super::{card, queue};
+use crate::domain::departments::Department;
 use crate::domain::office_settings;
 use crate::domain::staff::{self, StaffRole};
 use crate::domain::tickets::{self, follow_up, Actor, Ticket, TicketId};
@@ -48,20 +49,30 @@ fn buttons(id: TicketId, lang: Lang) -> InlineKeyboardMarkup {
     ])
 }
 
-/// Supervisors and managers who have a private chat with the bot, each
-/// with their language. (Departments will narrow this to the ticket's.)
-async fn supervisors(conn: &mut PgConnection) -> Result<Vec<(i64, Lang)>> {
-    let mut out = Vec::new();
+/// The supervisors (and managers) of `department` who have a private chat
+/// with the bot, each with their language: those the roster puts in that
+/// department, else those in none (office-wide), else all of them.
+async fn supervisors(conn: &mut PgConnection, department: Department) -> Result<Vec<(i64, Lang)>> {
+    let mut own = Vec::new();
+    let mut office_wide = Vec::new();
+    let mut all = Vec::new();
     for s in staff::with_role_at_least(conn, StaffRole::Supervisor).await? {
-        if !crate::domain::chats::has_open_private_chat(conn, s.telegram_user_id).await? {
+        let id = s.telegram_user_id;
+        if !crate::domain::chats::has_open_private_chat(conn, id).await? {
             continue;
         }
-        let lang = chat_language(conn, s.telegram_user_id)
-            .await?
-            .unwrap_or(Lang::Zh);
-        out.push((s.telegram_user_id, lang));
+        let lang = chat_language(conn, id).await?.unwrap_or(Lang::Zh);
+        match staff::department_of(conn, id).await? {
+            Some(d) if d == department => own.push((id, lang)),
+            Some(_) => {}
+            None => office_wide.push((id, lang)),
+        }
+        all.push((id, lang));
     }
-    Ok(out)
+    Ok([own, office_wide, all]
+        .into_iter()
+        .find(|group| !group.is_empty())
+        .unwrap_or_default())
 }
 
 /// A rating of 1–2 just landed on `t`: the follow-up gets its deadline and
@@ -74,7 +85,7 @@ pub async fn low_rating(ctx: &mut Ctx<'_>, t: &Ticket, stars: i16) -> Result<()>
     };
     let tz = ctx.app.settings.timezone;
     let assignee = card::assignee_of(ctx, t).await?;
-    for (chat, lang) in supervisors(ctx.conn).await? {
+    for (chat, lang) in supervisors(ctx.conn, t.department).await? {
         let header = texts::desk::LOW_RATING_SUPERVISOR.fill(
             lang,
             &[
@@ -100,7 +111,7 @@ pub async fn low_rating(ctx: &mut Ctx<'_>, t: &Ticket, stars: i16) -> Result<()>
 
 /// The owner's comment on a low rating, to the same supervisors.
 pub async fn low_rating_comment(ctx: &mut Ctx<'_>, t: &Ticket, text: &str) -> Result<()> {
-    for (chat, lang) in supervisors(ctx.conn).await? {
+    for (chat, lang) in supervisors(ctx.conn, t.department).await? {
         let line = format!(
             "{} {}",
             t.id,
@@ -267,7 +278,11 @@ pub async fn chase_overdue(
     let due = follow_up::overdue(conn, now, interval, BATCH).await?;
     let tz = app.settings.timezone;
     for overdue in &due {
-        for (chat, lang) in supervisors(conn).await? {
+        let department = tickets::load(conn, overdue.id)
+            .await?
+            .map(|t| t.department)
+            .unwrap_or_default();
+        for (chat, lang) in supervisors(conn, department).await? {
             let text = texts::desk::FOLLOW_UP_CHASE.fill(
                 lang,
                 &[

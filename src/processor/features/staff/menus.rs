@@ -159,10 +159,20 @@ pub async fn add_member(
     Ok(member)
 }
 
-/// Queues every staff menu: the group's (if there is one) and each active
-/// member's. What `serve` does at start-up.
+/// Every staff chat: the staff group (if there is one) and each
+/// department's own chat.
+pub async fn staff_chats(conn: &mut PgConnection, staff_chat: Option<i64>) -> Result<Vec<i64>> {
+    let mut chats = office_settings::load(conn).await?.department_chat_ids();
+    chats.extend(staff_chat);
+    chats.sort_unstable();
+    chats.dedup();
+    Ok(chats)
+}
+
+/// Queues every staff menu: the staff chats' and each active member's.
+/// What `serve` does at start-up.
 pub async fn refresh_all(conn: &mut PgConnection, staff_chat: Option<i64>) -> Result<()> {
-    if let Some(chat) = staff_chat {
+    for chat in staff_chats(conn, staff_chat).await? {
         refresh_group(conn, None, chat).await?;
     }
     for member in staff::all_active(conn).await? {

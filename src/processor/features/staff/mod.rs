@@ -21,6 +21,7 @@ pub mod owner;
 pub mod phone;
 pub mod queue;
 pub mod replies;
+pub mod transfer;
 pub mod transitions;
 
 use anyhow::Result;

@@ -189,14 +189,18 @@ pub async fn holder_notice(ctx: &mut Ctx<'_>, id: TicketId, to: &Staff, via: Via
     tickets::link_message(ctx.conn, row, id).await
 }
 
-/// A notice in the staff group about `id` (linked, so replies reach the owner).
+/// A notice about `id` in its staff chat, where its card is (linked, so
+/// replies reach the owner).
 pub async fn staff_group(
     ctx: &mut Ctx<'_>,
     id: TicketId,
     phrase: Phrase,
     vars: &[(&str, &str)],
 ) -> Result<()> {
-    let Some(chat) = ctx.app.settings.staff_chat_id else {
+    let Some(t) = tickets::load(ctx.conn, id).await? else {
+        return Ok(());
+    };
+    let Some(chat) = card::ticket_chat(ctx.conn, ctx.app, &t).await? else {
         return Ok(());
     };
     let lang = card::staff_language(ctx, chat).await?;

@@ -631,7 +631,8 @@ async fn relay_to_staff(
         Some(a) if crate::domain::chats::has_open_private_chat(ctx.conn, a).await? => Some(a),
         _ => None,
     };
-    let Some(chat) = holder_chat.or(ctx.app.settings.staff_chat_id) else {
+    let group = card::ticket_chat(ctx.conn, ctx.app, t).await?;
+    let Some(chat) = holder_chat.or(group) else {
         tracing::warn!(
             ticket = t.id.0,
             "owner follow-up has nowhere to go: no holder chat, no staff group"

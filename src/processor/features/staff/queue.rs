@@ -4,7 +4,7 @@
 use anyhow::Result;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::desk::{split_text, ticket_arg, Desk};
+use super::desk::{chat_department, split_text, ticket_arg, Desk};
 use super::{card, phone};
 use crate::domain::staff::{self, StaffRole};
 use crate::domain::tickets::{self, Ticket, TicketId};
@@ -20,7 +20,7 @@ pub const PAGE: i64 = 10;
 /// `/queue [page]`.
 pub async fn queue(ctx: &mut Ctx<'_>, desk: &Desk, page: &str) -> Result<()> {
     let page = page.trim().parse::<i64>().unwrap_or(1).max(1);
-    let (text, markup) = queue_page(ctx, desk.lang, page).await?;
+    let (text, markup) = queue_page(ctx, desk.chat_id, desk.lang, page).await?;
     let request = Request::SendMessage {
         text,
         reply_markup: markup.map(Into::into),
@@ -48,12 +48,15 @@ fn line(t: &Ticket, lang: Lang, now: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// A page of `/queue` and its Prev / Next buttons.
+/// In a department's own chat, only that department's tickets.
 pub async fn queue_page(
     ctx: &mut Ctx<'_>,
+    chat: i64,
     lang: Lang,
     page: i64,
 ) -> Result<(String, Option<InlineKeyboardMarkup>)> {
-    let (list, total) = tickets::queue(ctx.conn, PAGE, (page - 1) * PAGE).await?;
+    let department = chat_department(ctx, chat).await?;
+    let (list, total) = tickets::queue(ctx.conn, department, PAGE, (page - 1) * PAGE).await?;
     if total == 0 {
         return Ok((texts::QUEUE_EMPTY.get(lang).to_string(), None));
     }
@@ -199,7 +202,7 @@ pub async fn turn_page(
     lang: Lang,
     page: i64,
 ) -> Result<()> {
-    let (text, markup) = queue_page(ctx, lang, page.max(1)).await?;
+    let (text, markup) = queue_page(ctx, chat, lang, page.max(1)).await?;
     ctx.send(Outgoing::new(
         chat,
         Lane::Reply,

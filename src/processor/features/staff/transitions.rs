@@ -5,13 +5,14 @@
 use anyhow::Result;
 use chrono::{NaiveDateTime, TimeZone};
 
-use super::card;
 use super::desk::{split_first, ticket_arg, ticket_number, Desk};
 use super::outcome::at_desk;
+use super::{card, transfer};
+use crate::domain::departments::Department;
 use crate::domain::office_settings;
 use crate::domain::staff;
 use crate::domain::tickets::transition::{Booking, Transition};
-use crate::domain::tickets::TicketId;
+use crate::domain::tickets::{self, TicketId};
 use crate::processor::context::Ctx;
 use crate::texts;
 
@@ -29,7 +30,8 @@ pub async fn release(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
 }
 
 /// `/assign N @staff` (supervisors) and `/transfer N @staff` (the holder or
-/// a supervisor: the domain checks which).
+/// a supervisor: the domain checks which); either with a department instead
+/// of a person moves the ticket to that department.
 pub async fn assign(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
     let (_, who) = split_first(arg);
     let Some(id) = ticket_number(ctx, desk, arg).await? else {
@@ -39,9 +41,18 @@ pub async fn assign(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
         return desk.say_phrase(ctx, texts::NEED_STAFF_REF, &[]).await;
     }
     let Some(target) = staff::find(ctx.conn, who).await? else {
-        return desk
-            .say_phrase(ctx, texts::NO_SUCH_STAFF, &[("who", who)])
-            .await;
+        if let Some(department) = Department::from_user(who) {
+            let Some(t) = tickets::load(ctx.conn, id).await? else {
+                return Ok(());
+            };
+            return transfer::to_department(ctx, desk, &t, department).await;
+        }
+        let names: Vec<&str> = Department::ALL.iter().map(|d| d.label(desk.lang)).collect();
+        let text = texts::departments::NO_SUCH_TARGET.fill(
+            desk.lang,
+            &[("who", who), ("departments", &names.join(" / "))],
+        );
+        return desk.say(ctx, text).await;
     };
     let to = target.telegram_user_id;
     at_desk(ctx, desk, id, Transition::Assign { to })
