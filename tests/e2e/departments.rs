@@ -20,6 +20,7 @@ use crate::abuse::next_message as next;
 use crate::staff::{
     card, event_kinds, file, leak_ticket, load, office, BUTLER, GROUP, OWNER, SUPERVISOR,
 };
+use crate::staff_desk::last_id;
 use crate::support::{TestApp, WAIT};
 
 const ENGINEERING: i64 = -1_001_234_567_890;
@@ -44,15 +45,6 @@ async fn with_engineering_group() -> TestApp {
     )
     .await;
     app
-}
-
-fn last_id(app: &TestApp, chat: i64) -> i64 {
-    app.api
-        .messages(chat)
-        .iter()
-        .map(|m| m.message_id)
-        .max()
-        .unwrap_or(0)
 }
 
 async fn noise_complaint(app: &TestApp, update_id: i64) -> TicketId {

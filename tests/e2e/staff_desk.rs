@@ -30,7 +30,7 @@ const FULL: &str = "+86 138 1234 1234";
 const MASKED: &str = "138****1234";
 
 /// The id of the last message the bot sent to `chat` (0 for none).
-fn last_id(app: &TestApp, chat: i64) -> i64 {
+pub(crate) fn last_id(app: &TestApp, chat: i64) -> i64 {
     app.api
         .messages(chat)
         .iter()
