@@ -965,5 +965,7 @@ catalogue! {
         NOT_YOURS ["id"];
         NOT_ACTIVE ["id", "n"];
         NO_SUCH_TARGET ["who", "departments"];
+        STAFF_SET ["who", "department"];
+        STAFF_CLEARED ["who"];
     }
 }

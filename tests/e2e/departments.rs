@@ -25,6 +25,7 @@ use crate::support::{TestApp, WAIT};
 
 const ENGINEERING: i64 = -1_001_234_567_890;
 const SECURITY_SUPERVISOR: i64 = 6007;
+const MANAGER: i64 = 6008;
 
 async fn set(app: &TestApp, key: &str, value: &str) {
     let mut conn = app.db.pool.acquire().await.unwrap();
@@ -189,6 +190,7 @@ async fn tickets_go_to_their_departments_chat_and_move_with_a_transfer() {
 async fn a_low_rating_reaches_the_supervisor_of_the_tickets_department() {
     let app = office().await;
     app.person(SECURITY_SUPERVISOR, "zh-hans");
+    app.person(MANAGER, "zh-hans");
     {
         let mut conn = app.db.pool.acquire().await.unwrap();
         staff::upsert(
@@ -199,13 +201,26 @@ async fn a_low_rating_reaches_the_supervisor_of_the_tickets_department() {
         )
         .await
         .unwrap();
-        staff::set_department(&mut conn, SUPERVISOR, Some("工程部"))
-            .await
-            .unwrap();
-        staff::set_department(&mut conn, SECURITY_SUPERVISOR, Some("保安部"))
+        staff::upsert(&mut conn, MANAGER, "孙经理", StaffRole::Manager)
             .await
             .unwrap();
     }
+    // The manager places the two supervisors (#2, #4) in their departments.
+    app.say(MANAGER, "/staff dept 2 工程");
+    app.expect_message(MANAGER, "现属工程维修部").await;
+    app.say(MANAGER, "/staff dept 4 保安部");
+    app.expect_message(MANAGER, "现属秩序安保部").await;
+    app.say(MANAGER, "/staff dept 4 火星");
+    app.expect_message(MANAGER, "用法").await;
+    assert_eq!(
+        {
+            let mut conn = app.db.pool.acquire().await.unwrap();
+            staff::department_of(&mut conn, SECURITY_SUPERVISOR)
+                .await
+                .unwrap()
+        },
+        Some(Department::Security)
+    );
     app.say(SUPERVISOR, "/mine");
     app.expect_message(SUPERVISOR, "没有进行中的工单").await;
     app.say(SECURITY_SUPERVISOR, "/mine");

@@ -6,6 +6,7 @@ use anyhow::Result;
 
 use super::desk::{file_ticket_as, split_first, unit_arg, Desk};
 use super::menus;
+use crate::domain::departments::Department;
 use crate::domain::office_settings;
 use crate::domain::staff::{self, StaffRole};
 use crate::domain::tickets::{self, Actor, Channel, NewTicket};
@@ -148,8 +149,39 @@ pub async fn roster(ctx: &mut Ctx<'_>, desk: &Desk, arg: &str) -> Result<()> {
             )
             .await
         }
+        "dept" => department(ctx, desk, a, rest2).await,
         _ => desk.say_phrase(ctx, texts::STAFF_USAGE, &[]).await,
     }
+}
+
+/// `/staff dept NO DEPARTMENT` (or `-`): which department a staff member
+/// works in (a supervisor's decides whose low ratings reach them).
+async fn department(ctx: &mut Ctx<'_>, desk: &Desk, no: &str, dept: &str) -> Result<()> {
+    let dept = dept.trim();
+    let chosen = match dept {
+        "-" => None,
+        _ => match Department::from_user(dept) {
+            Some(d) => Some(d),
+            None => return desk.say_phrase(ctx, texts::STAFF_USAGE, &[]).await,
+        },
+    };
+    let Some(member) = staff::find(ctx.conn, &format!("#{}", no.trim_start_matches('#'))).await?
+    else {
+        return desk
+            .say_phrase(ctx, texts::NO_SUCH_STAFF, &[("who", no)])
+            .await;
+    };
+    let key = chosen.map(Department::as_str);
+    staff::set_department(ctx.conn, member.telegram_user_id, key).await?;
+    let who = member.display(desk.lang);
+    let text = match chosen {
+        Some(d) => texts::departments::STAFF_SET.fill(
+            desk.lang,
+            &[("who", &who), ("department", d.label(desk.lang))],
+        ),
+        None => texts::departments::STAFF_CLEARED.fill(desk.lang, &[("who", &who)]),
+    };
+    desk.say(ctx, text).await
 }
 
 /// `/settings` (every office setting: value, default, meaning) and
