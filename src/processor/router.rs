@@ -312,7 +312,8 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
         Callback::ReportPeriod(_)
         | Callback::ReportRange
         | Callback::ReportCancel
-        | Callback::ReportXlsx(_) => reports::on_button(ctx, &from, q, button).await,
+        | Callback::ReportXlsx(_)
+        | Callback::ReportCsv(_) => reports::on_button(ctx, &from, q, button).await,
         Callback::ActivityJoin(_)
         | Callback::ActivityLeave(_)
         | Callback::ActivityRate { .. }

@@ -271,9 +271,7 @@ async fn choose_audience(
     )
     .await?;
     set_step(ctx, from, id, "text").await?;
-    let mut question = fill(
-        texts::AUDIENCE_SET.get(lang),
-        &[("audience", &label), ("count", &count.to_string())],
+    let mut question = texts::AUDIENCE_SET.fill(lang, &[("audience", &label), ("count", &count.to_string())],
     );
     if Lang::ALL.len() > 1 {
         question.push('\n');

@@ -221,9 +221,7 @@ pub fn list_text(items: &[Summary], schedule: Schedule, lang: Lang) -> String {
             String::new()
         };
         out.push('\n');
-        out.push_str(&fill(
-            texts::LIST_LINE.get(lang),
-            &[
+        out.push_str(&texts::LIST_LINE.fill(lang, &[
                 ("id", &b.id.to_string()),
                 ("at", &schedule.show(b.starts_at.unwrap_or(b.created_at))),
                 (

@@ -233,7 +233,7 @@ async fn ask_cancel_reason(
         ),
         Callback::KeepTicket(id).encode(),
     )]]);
-    let text = fill(question.get(lang), &[("id", &id.to_string())]);
+    let text = question.fill(lang, &[("id", &id.to_string())]);
     ctx.reply(chat_id, Request::text_with(text, keep)).await?;
     Ok(())
 }
@@ -596,7 +596,7 @@ async fn cancel_with_reason(
     say(
         ctx,
         chat,
-        fill(phrase.get(lang), &[("id", &id.to_string())]),
+        phrase.fill(lang, &[("id", &id.to_string())]),
     )
     .await
 }
