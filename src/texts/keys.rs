@@ -110,6 +110,7 @@ catalogue! {
         CMD_CANCEL: command;
         CMD_MYTICKETS: command;
         CMD_LANG: command;
+        CMD_SURVEY: command;
         KIND_COMPLAINT;
         KIND_REPAIR;
         KIND_CONSULTATION;
@@ -622,6 +623,14 @@ catalogue! {
         CMD_INCIDENT_CLOSE: command;
         CMD_BROADCAST: command;
         CMD_BROADCASTS: command;
+        CMD_BROADCAST_STOP: command;
+        CMD_BROADCAST_RECALL: command;
+        CMD_INCIDENT_UPDATE: command;
+        CMD_OUTAGE: command;
+        CMD_REPORT: command;
+        CMD_ACTIVITY: command;
+        CMD_ACTIVITIES: command;
+        CMD_ATTENDANCE: command;
         LOW_RATING_SUPERVISOR ["id", "stars", "due"] per "stars";
         LOW_RATING_COMMENT ["text"];
         BUTTON_CALL_BACK: button;

@@ -119,8 +119,7 @@ mod tests {
     #[test]
     fn every_key_fills_with_its_declared_placeholders() {
         for (phrase, n) in ALL.iter().flat_map(|p| [(p, "X"), (p, "1"), (p, "2")]) {
-            let values: Vec<(&str, &str)> =
-                phrase.placeholders().iter().map(|p| (*p, n)).collect();
+            let values: Vec<(&str, &str)> = phrase.placeholders().iter().map(|p| (*p, n)).collect();
             for lang in Lang::ALL {
                 let text = phrase.fill(lang, &values);
                 assert!(

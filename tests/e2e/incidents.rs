@@ -352,7 +352,13 @@ async fn repair(app: &TestApp, owner: i64) -> SentMessage {
     app.say(owner, "/menu");
     let menu = next_with(app, owner, after, "").await;
     app.press(owner, &menu, "Repair");
-    let emergency = next_with(app, owner, menu.message_id, "is this one of these emergencies").await;
+    let emergency = next_with(
+        app,
+        owner,
+        menu.message_id,
+        "is this one of these emergencies",
+    )
+    .await;
     app.press(owner, &emergency, "None of these");
     next_with(app, owner, emergency.message_id, "What needs repairing?").await
 }
@@ -383,7 +389,13 @@ async fn an_owner_in_an_affected_building_joins_the_outage_instead_of_filing_a_t
     // Building 3, a lift repair: the water outage is not offered.
     let what = repair(&app, e.in_three).await;
     app.press(e.in_three, &what, "Lift");
-    let details = next_with(&app, e.in_three, what.message_id, "Please describe the problem").await;
+    let details = next_with(
+        &app,
+        e.in_three,
+        what.message_id,
+        "Please describe the problem",
+    )
+    .await;
     app.say(e.in_three, "/cancel");
     next_with(&app, e.in_three, details.message_id, "Cancelled").await;
     app.settle().await;
@@ -396,7 +408,13 @@ async fn an_owner_in_an_affected_building_joins_the_outage_instead_of_filing_a_t
     // Building 3, a water repair: offered the outage, joins it.
     let what = repair(&app, e.in_three).await;
     app.press(e.in_three, &what, "Water / plumbing");
-    let offer = next_with(&app, e.in_three, what.message_id, "Is your repair about this?").await;
+    let offer = next_with(
+        &app,
+        e.in_three,
+        what.message_id,
+        "Is your repair about this?",
+    )
+    .await;
     assert!(offer.body().contains("Pipe repair on the main line"));
     assert!(offer.callback_data("Report something else").is_some());
     app.press(e.in_three, &offer, "Add me to this outage");
@@ -407,7 +425,13 @@ async fn an_owner_in_an_affected_building_joins_the_outage_instead_of_filing_a_t
     // as usual.
     let what = repair(&app, e.in_nine).await;
     app.press(e.in_nine, &what, "Water / plumbing");
-    next_with(&app, e.in_nine, what.message_id, "Please describe the problem").await;
+    next_with(
+        &app,
+        e.in_nine,
+        what.message_id,
+        "Please describe the problem",
+    )
+    .await;
     app.settle().await;
     assert!(!app
         .api
@@ -442,7 +466,11 @@ async fn an_owner_in_an_affected_building_joins_the_outage_instead_of_filing_a_t
 
     app.say(e.manager, "/incidents");
     let list = app.expect_message(e.manager, "Active outages").await;
-    assert!(list.body().contains("· 1 owner report\n"), "{}", list.body());
+    assert!(
+        list.body().contains("· 1 owner report\n"),
+        "{}",
+        list.body()
+    );
 
     app.say(e.manager, "/incident_close 1 Water is back");
     app.expect_message(e.manager, "Outage #1 closed").await;
@@ -454,7 +482,13 @@ async fn an_owner_in_an_affected_building_joins_the_outage_instead_of_filing_a_t
     // Closed: a new water repair is not offered it.
     let what = repair(&app, e.in_three).await;
     app.press(e.in_three, &what, "Water / plumbing");
-    next_with(&app, e.in_three, what.message_id, "Please describe the problem").await;
+    next_with(
+        &app,
+        e.in_three,
+        what.message_id,
+        "Please describe the problem",
+    )
+    .await;
     app.settle().await;
     // Building 5 was told of the outage, so it is told of the all-clear.
     assert!(app

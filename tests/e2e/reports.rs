@@ -472,45 +472,58 @@ async fn a_seeded_month_reports_every_figure_it_holds() {
             .map(|l| l.split(',').map(str::to_string).collect())
             .collect()
     };
-    assert_eq!(block("Tickets"), rows(&[
-        "Kind,Building,Tickets",
-        "Complaint,1,1",
-        "Complaint,2,1",
-        "Question,no unit,1",
-        "Repair,1,2",
-    ]));
-    assert_eq!(block("Deadlines"), rows(&[
-        "Kind,Tickets,Responded on time,Responded late,Resolved on time,Resolved late",
-        "All,5,3,1,2,2",
-        "Complaint,2,1,0,0,1",
-        "Question,1,1,0,1,0",
-        "Repair,2,1,1,1,1",
-    ]));
+    assert_eq!(
+        block("Tickets"),
+        rows(&[
+            "Kind,Building,Tickets",
+            "Complaint,1,1",
+            "Complaint,2,1",
+            "Question,no unit,1",
+            "Repair,1,2",
+        ])
+    );
+    assert_eq!(
+        block("Deadlines"),
+        rows(&[
+            "Kind,Tickets,Responded on time,Responded late,Resolved on time,Resolved late",
+            "All,5,3,1,2,2",
+            "Complaint,2,1,0,0,1",
+            "Question,1,1,0,1,0",
+            "Repair,2,1,1,1,1",
+        ])
+    );
     assert_eq!(block("Staff"), rows(&[
         "Name,Department,Assigned,Resolved,Resolved on time,Resolved late,On time %,Average rating",
         "#1 Wang,客服部,1,1,1,0,100,4",
         "#2 Li,工程部,2,2,1,1,50,4",
         "#3 Zhao,no department,1,0,0,1,0,",
     ]));
-    assert_eq!(block("Departments"), rows(&[
-        "Department,Assigned,Resolved,Resolved on time,Resolved late,On time %,Average rating",
-        "no department,1,0,0,1,0,",
-        "客服部,1,1,1,0,100,4",
-        "工程部,2,2,1,1,50,4",
-    ]));
-    assert_eq!(block("Survey"), rows(&[
-        "Quarter,Answers,Average",
-        "2025Q3,1,3",
-        "2025Q4,2,4.5",
-    ]));
-    assert_eq!(block("Activities"), rows(&[
-        "Activity,When,Place,Capacity,Joined,Waiting,Attended,Ratings,Average rating",
-        "植树,2025-11-22 14:00,North lawn,2,2,1,1,1,5",
-    ]));
+    assert_eq!(
+        block("Departments"),
+        rows(&[
+            "Department,Assigned,Resolved,Resolved on time,Resolved late,On time %,Average rating",
+            "no department,1,0,0,1,0,",
+            "客服部,1,1,1,0,100,4",
+            "工程部,2,2,1,1,50,4",
+        ])
+    );
+    assert_eq!(
+        block("Survey"),
+        rows(&["Quarter,Answers,Average", "2025Q3,1,3", "2025Q4,2,4.5",])
+    );
+    assert_eq!(
+        block("Activities"),
+        rows(&[
+            "Activity,When,Place,Capacity,Joined,Waiting,Attended,Ratings,Average rating",
+            "植树,2025-11-22 14:00,North lawn,2,2,1,1,1,5",
+        ])
+    );
     assert_eq!(block("Comments"), rows(&["Activity,Comment", "植树,Great"]));
     let summary_rows = block("Summary");
     assert!(
-        summary_rows.iter().any(|r| r == &["Tickets: 5 (Complaint 2 · Repair 2 · Question 1)"]),
+        summary_rows
+            .iter()
+            .any(|r| r == &["Tickets: 5 (Complaint 2 · Repair 2 · Question 1)"]),
         "{summary_rows:?}"
     );
     // A Chinese-speaking manager's file: the same figures, Chinese labels.
@@ -519,7 +532,10 @@ async fn a_seeded_month_reports_every_figure_it_holds() {
     let (name, tickets) = &zh[1];
     assert_eq!(name, "工单");
     assert_eq!(tickets[0], ["类型", "楼栋", "工单数"]);
-    assert!(tickets.contains(&vec!["报修".to_string(), "1".into(), "2".into()]), "{tickets:?}");
+    assert!(
+        tickets.contains(&vec!["报修".to_string(), "1".into(), "2".into()]),
+        "{tickets:?}"
+    );
 
     // A month with nothing in it says so, with no chart; and no activity
     // on record by then is a warning.

@@ -72,7 +72,9 @@ impl Audience {
                 if codes.len() > 5 {
                     shown.push("…");
                 }
-                texts::AUDIENCE_UNITS_LABEL.fill(lang, &[
+                texts::AUDIENCE_UNITS_LABEL.fill(
+                    lang,
+                    &[
                         ("count", &codes.len().to_string()),
                         ("units", &shown.join(", ")),
                     ],

@@ -63,8 +63,8 @@ pub(super) fn answer(
                 return Handled::Next(next.to_string());
             }
             run.state.tries = 0;
-            let text = phrases::PHOTOS_RECEIVED.fill(lang, &[("n", &count.to_string()), ("max", &max_s)],
-            );
+            let text =
+                phrases::PHOTOS_RECEIVED.fill(lang, &[("n", &count.to_string()), ("max", &max_s)]);
             Handled::Again(text)
         }
         _ => Handled::Fail(None),

@@ -258,7 +258,11 @@ fn an_owner_of_two_units_picks_the_unit_with_the_default_marked() {
         (EffectKind::FindOutage, &json!("water"), &json!("5-1-302"))
     );
     chat.outcome("none", &[]);
-    assert!(chat.said().contains("describe the problem"), "{}", chat.said());
+    assert!(
+        chat.said().contains("describe the problem"),
+        "{}",
+        chat.said()
+    );
     chat.text("The kitchen tap drips all night.");
     chat.press("Skip");
     chat.press("My unit");
@@ -531,7 +535,10 @@ fn number_date_and_location_prompts_take_their_answers() {
 #[test]
 fn a_repair_of_an_outage_kind_is_offered_the_outage_and_may_join_it() {
     let offer = [
-        ("outage_offer", json!("Lift outage #4 in building 3.\n\nIs your repair about this?")),
+        (
+            "outage_offer",
+            json!("Lift outage #4 in building 3.\n\nIs your repair about this?"),
+        ),
         ("outage_ids", json!([4])),
     ];
     let mut chat = Chat::open("repair", Lang::En, facts(true, 1));
@@ -542,7 +549,10 @@ fn a_repair_of_an_outage_kind_is_offered_the_outage_and_may_join_it() {
     assert!(chat.said().contains("Lift outage #4"), "{}", chat.said());
     chat.press("Add me to this outage");
     let e = &chat.last.effects[0];
-    assert_eq!((e.kind, &e.args["outages"]), (EffectKind::JoinOutage, &json!([4])));
+    assert_eq!(
+        (e.kind, &e.args["outages"]),
+        (EffectKind::JoinOutage, &json!([4]))
+    );
     chat.outcome("joined", &[("outage_joined", json!("Noted: outage #4."))]);
     assert!(chat.said().contains("Noted: outage #4."));
     assert!(chat.state.is_none(), "no ticket: the conversation is over");

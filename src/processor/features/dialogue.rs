@@ -17,9 +17,9 @@ use teloxide::types::{
 
 use super::outage_notices::notice_with;
 use super::{limits, staff};
+use crate::domain::incidents::{self, IncidentId, IncidentKind, JoinOutcome};
 use crate::domain::phone::Phone;
 use crate::domain::tickets::{self, Channel, NewTicket, Priority, TicketKind};
-use crate::domain::incidents::{self, IncidentId, IncidentKind, JoinOutcome};
 use crate::domain::{fees, people, suggestions, units};
 use crate::engine::{
     self, Dialogue, Effect, EffectKind, Facts, Input, Keyboard, Prefill, Reply, State, Step,
@@ -966,7 +966,12 @@ async fn find_outage(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Out
         ids.push(i.id.0);
     }
     offer.push_str(texts::incident::OFFER_QUESTION.get(who.lang));
-    tracing::info!(user_id = who.user_id, ?ids, kind = kind.as_str(), "repair offered an outage");
+    tracing::info!(
+        user_id = who.user_id,
+        ?ids,
+        kind = kind.as_str(),
+        "repair offered an outage"
+    );
     // Several long notices could pass Telegram's limit: the later ones are
     // cut, the question with them (the buttons still ask it).
     let offer: String = offer.chars().take(crate::i18n::MAX_TEXT).collect();
@@ -992,7 +997,11 @@ async fn join_outage(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Out
     for id in ids.into_iter().map(IncidentId) {
         let phrase = match incidents::join(ctx.conn, id, person.id, who.chat_id, ctx.now).await? {
             JoinOutcome::Joined => {
-                tracing::info!(incident = id.0, person = person.id, "owner joined an outage");
+                tracing::info!(
+                    incident = id.0,
+                    person = person.id,
+                    "owner joined an outage"
+                );
                 texts::incident::JOINED
             }
             JoinOutcome::AlreadyJoined => texts::incident::ALREADY_JOINED,
@@ -1003,5 +1012,8 @@ async fn join_outage(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Out
     if told.is_empty() {
         return Ok(outcome("closed"));
     }
-    Ok(outcome_with("joined", [("outage_joined", json!(told.join("\n")))]))
+    Ok(outcome_with(
+        "joined",
+        [("outage_joined", json!(told.join("\n")))],
+    ))
 }

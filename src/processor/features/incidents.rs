@@ -41,14 +41,15 @@ pub const COMMANDS: &[Command] = &[
     outage("incident").described(texts::desk::CMD_INCIDENT),
     outage("incidents").described(texts::desk::CMD_INCIDENTS),
     outage("incident_close").described(texts::desk::CMD_INCIDENT_CLOSE),
-    outage("incident_update"),
+    outage("incident_update").described(texts::desk::CMD_INCIDENT_UPDATE),
     // The guided form; it refuses anyone below a supervisor.
     Command::new(
         "outage",
         Feature::Incidents,
         Chats::Any,
         Who::Staff(StaffRole::Supervisor),
-    ),
+    )
+    .described(texts::desk::CMD_OUTAGE),
 ];
 
 const fn outage(name: &'static str) -> Command {
@@ -206,7 +207,9 @@ async fn list(ctx: &mut Ctx<'_>, chat_id: i64, lang: Lang) -> Result<()> {
     let mut text = texts::incident::LIST_HEADER.get(lang).to_string();
     for i in &active {
         text.push_str("\n\n");
-        text.push_str(&texts::incident::LIST_LINE.fill(lang, &[
+        text.push_str(&texts::incident::LIST_LINE.fill(
+            lang,
+            &[
                 ("id", &i.id.to_string()),
                 ("kind", i.kind.label(lang)),
                 ("buildings", &i.buildings.join(", ")),
@@ -312,7 +315,9 @@ async fn close(
         ))
         .await?;
     }
-    let text = texts::incident::CLOSED.fill(lang, &[
+    let text = texts::incident::CLOSED.fill(
+        lang,
+        &[
             ("id", &id.to_string()),
             ("count", &reporters.len().to_string()),
         ],
@@ -412,7 +417,9 @@ async fn notify(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, id: Inciden
     tracing::info!(incident = incident.id.0, count, "outage notice queued");
     answer(ctx, q, None).await?;
     remove_buttons(ctx, q).await?;
-    let text = texts::incident::NOTIFIED.fill(lang, &[
+    let text = texts::incident::NOTIFIED.fill(
+        lang,
+        &[
             ("id", &incident.id.to_string()),
             ("count", &count.to_string()),
         ],

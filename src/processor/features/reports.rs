@@ -31,7 +31,8 @@ pub const COMMANDS: &[Command] = &[Command::new(
     Feature::Reports,
     Chats::Any,
     Who::Staff(StaffRole::Manager),
-)];
+)
+.described(crate::texts::desk::CMD_REPORT)];
 
 /// `/report [period]`. False for other messages.
 pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<bool> {
@@ -320,8 +321,9 @@ pub async fn queue(
         .await?;
         return Ok(());
     }
-    let file_button =
-        |label: crate::texts::Phrase, c: Callback| [InlineKeyboardButton::callback(label.get(lang), c.encode())];
+    let file_button = |label: crate::texts::Phrase, c: Callback| {
+        [InlineKeyboardButton::callback(label.get(lang), c.encode())]
+    };
     let keyboard = InlineKeyboardMarkup::new([
         file_button(t::XLSX_BUTTON, Callback::ReportXlsx(figures.period)),
         file_button(t::CSV_BUTTON, Callback::ReportCsv(figures.period)),

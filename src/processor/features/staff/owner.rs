@@ -593,12 +593,7 @@ async fn cancel_with_reason(
             texts::CANNOT_CANCEL
         }
     };
-    say(
-        ctx,
-        chat,
-        phrase.fill(lang, &[("id", &id.to_string())]),
-    )
-    .await
+    say(ctx, chat, phrase.fill(lang, &[("id", &id.to_string())])).await
 }
 
 async fn record_comment(

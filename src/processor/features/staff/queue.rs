@@ -58,7 +58,9 @@ pub async fn queue_page(
         return Ok((texts::QUEUE_EMPTY.get(lang).to_string(), None));
     }
     let pages = (total + PAGE - 1) / PAGE;
-    let mut text = texts::QUEUE_HEADER.fill(lang, &[
+    let mut text = texts::QUEUE_HEADER.fill(
+        lang,
+        &[
             ("total", &total.to_string()),
             ("page", &page.to_string()),
             ("pages", &pages.to_string()),

@@ -332,7 +332,9 @@ async fn tell_staff(
 ) -> Result<()> {
     let chat = visit.staff_chat_id;
     let lang = lang_of(ctx.conn, chat).await?;
-    let text = phrase.fill(lang, &[
+    let text = phrase.fill(
+        lang,
+        &[
             ("visit", &visit.id.to_string()),
             ("what", &describe(visit)),
             ("at", &when(at, ctx.app.settings.timezone, lang)),
