@@ -244,6 +244,18 @@ fn questions_until_filed(
         }
         let state = step.state.clone()?;
         let input = match state.waiting {
+            // No outage is declared: a water, power or lift repair goes on.
+            Waiting::Outcome
+                if step
+                    .effects
+                    .iter()
+                    .any(|e| e.kind == EffectKind::FindOutage) =>
+            {
+                Input::Outcome {
+                    name: "none".into(),
+                    vars: BTreeMap::new(),
+                }
+            }
             Waiting::Outcome => Input::Outcome {
                 name: "filed".into(),
                 vars: [("ticket_no".to_string(), json!("1"))].into(),

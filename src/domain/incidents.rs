@@ -385,30 +385,6 @@ pub async fn active(conn: &mut PgConnection) -> Result<Vec<Incident>> {
     Ok(rows.into_iter().map(from_row).collect())
 }
 
-/// Active incidents in a building of one of `person_id`'s units that the
-/// person has not joined yet.
-pub async fn active_for_person(conn: &mut PgConnection, person_id: i64) -> Result<Vec<Incident>> {
-    let rows = sqlx::query_as!(
-        IncidentRow,
-        r#"SELECT i.id, i.buildings, i.kind, i.expected_end, i.text, i.declared_by,
-                i.created_at, i.notified_at, i.closed_at,
-                (SELECT count(*) FROM incident_reports r WHERE r.incident_id = i.id) AS "reports!"
-           FROM incidents i
-          WHERE i.closed_at IS NULL
-            AND i.buildings && ARRAY(
-                SELECT u.building FROM unit_members m JOIN units u ON u.id = m.unit_id
-                 WHERE m.person_id = $1)
-            AND NOT EXISTS (SELECT 1 FROM incident_reports r
-                             WHERE r.incident_id = i.id AND r.person_id = $1)
-          ORDER BY i.id"#,
-        person_id
-    )
-    .fetch_all(conn)
-    .await
-    .context("finding incidents for an owner")?;
-    Ok(rows.into_iter().map(from_row).collect())
-}
-
 /// What joining an incident came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JoinOutcome {
@@ -853,18 +829,20 @@ pub async fn set_update_count(conn: &mut PgConnection, update: i64, n: usize) ->
     Ok(())
 }
 
-/// Active outages of `kind` in the scope of one of `person_id`'s units that
-/// the person has not joined (what a repair of that kind is offered to join).
-pub async fn active_of_kind_for_person(
+/// Active outages of `kind` whose scope holds `unit`, one of `person_id`'s
+/// units, that the person has not joined (what a repair of that kind for
+/// that unit is offered to join).
+pub async fn active_of_kind_for_unit(
     conn: &mut PgConnection,
     person_id: i64,
+    unit: &str,
     kind: IncidentKind,
 ) -> Result<Vec<Incident>> {
     let ids = sqlx::query_scalar!(
         "SELECT i.id FROM incidents i
           WHERE i.closed_at IS NULL AND i.kind = $2
             AND EXISTS (SELECT 1 FROM unit_members m JOIN units u ON u.id = m.unit_id
-                         WHERE m.person_id = $1
+                         WHERE m.person_id = $1 AND u.code = $3
                            AND u.building = ANY(i.buildings)
                            AND (cardinality(i.entrances) = 0 OR u.entrance = ANY(i.entrances))
                            AND (i.floor_min IS NULL OR u.floor >= i.floor_min)
@@ -873,11 +851,12 @@ pub async fn active_of_kind_for_person(
                              WHERE r.incident_id = i.id AND r.person_id = $1)
           ORDER BY i.id",
         person_id,
-        kind.as_str()
+        kind.as_str(),
+        unit
     )
     .fetch_all(&mut *conn)
     .await
-    .context("finding outages of a kind for an owner")?;
+    .context("finding outages of a kind for a unit")?;
     let mut out = Vec::new();
     for id in ids {
         if let Some(i) = load(conn, IncidentId(id)).await? {

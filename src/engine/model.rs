@@ -39,6 +39,17 @@ pub enum EffectKind {
     FindUnit,
     /// Monthly arrears reminders on (`args.on` true) or off. Outcome `saved`.
     SetReminders,
+    /// Active outages of the kind a repair of `args.category` may be part
+    /// of (water, power, lift …) whose scope holds `args.unit`, that the
+    /// person has not joined. Outcomes `found` (vars `outage_offer`: their
+    /// notices and the question whether the repair is about them;
+    /// `outage_ids`: their numbers), `none` (also for a category no outage
+    /// is of).
+    FindOutage,
+    /// Add the person's report to the outages `args.outages` (numbers)
+    /// instead of filing a repair. Outcomes `joined` (var `outage_joined`:
+    /// what to tell them), `closed` (all of them are over meanwhile).
+    JoinOutage,
 }
 
 /// A checked dialogue, ready for the engine.

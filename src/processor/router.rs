@@ -312,7 +312,8 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
         Callback::ReportPeriod(_)
         | Callback::ReportRange
         | Callback::ReportCancel
-        | Callback::ReportXlsx(_) => reports::on_button(ctx, &from, q, button).await,
+        | Callback::ReportXlsx(_)
+        | Callback::ReportCsv(_) => reports::on_button(ctx, &from, q, button).await,
         Callback::ActivityJoin(_)
         | Callback::ActivityLeave(_)
         | Callback::ActivityRate { .. }
@@ -495,6 +496,45 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Whether `help` names `/name` as a command of its own (`/incident`
+    /// is not named by `/incident_close`).
+    fn names_command(help: &str, name: &str) -> bool {
+        let word = format!("/{name}");
+        help.match_indices(&word).any(|(at, _)| {
+            !help[at + word.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        })
+    }
+
+    /// Every command of the table has its line in Telegram's command menu
+    /// and is named by the help its users read (owners: `/help`; staff:
+    /// the staff help), in every language.
+    #[test]
+    fn every_command_is_in_the_menu_and_in_the_help() {
+        let mut missing = Vec::new();
+        for c in all_commands() {
+            if c.description.is_none() {
+                missing.push(format!("/{}: no menu description", c.name));
+            }
+            let help = match c.who {
+                Who::Anyone => crate::texts::HELP,
+                Who::Staff(_) => crate::texts::STAFF_HELP,
+            };
+            for lang in Lang::ALL {
+                if !names_command(help.get(lang), c.name) {
+                    missing.push(format!(
+                        "/{}: not in {} ({})",
+                        c.name,
+                        help.key(),
+                        lang.code()
+                    ));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "{missing:#?}");
+        assert!(names_command("/incident_close N · /incident x", "incident"));
+        assert!(!names_command("/incident_close N", "incident"));
     }
 
     #[test]

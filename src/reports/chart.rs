@@ -319,9 +319,11 @@ fn draw_panel(cell: &Area<'_>, panel: &Panel) -> Result<()> {
             x += 16 + i32::try_from(text_width(&name, 15))? + 14;
         }
     }
+    // Room above the plot for the value over the highest bar, clear of the
+    // legend.
     let frame = Frame {
         left: 62,
-        top: 72,
+        top: 84,
         right: w - 20,
         bottom: h - 52,
     };

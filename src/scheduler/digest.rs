@@ -60,10 +60,7 @@ pub async fn send_if_due(
     if rows.is_empty() {
         text.push_str(texts::DIGEST_NO_SUGGESTIONS.get(lang));
     } else {
-        text.push_str(&fill(
-            texts::DIGEST_SUGGESTIONS.get(lang),
-            &[("n", &rows.len().to_string())],
-        ));
+        text.push_str(&texts::DIGEST_SUGGESTIONS.fill(lang, &[("n", &rows.len().to_string())]));
     }
     let mut acks = Vec::new();
     for r in &rows {
@@ -127,8 +124,8 @@ pub async fn send_if_due(
         text.push_str(texts::DIGEST_NO_RATINGS.get(lang));
     } else {
         let avg = avg.unwrap_or(0.0);
-        text.push_str(&fill(
-            texts::DIGEST_RATINGS.get(lang),
+        text.push_str(&texts::DIGEST_RATINGS.fill(
+            lang,
             &[("n", &n.to_string()), ("avg", &format!("{avg:.1}"))],
         ));
     }

@@ -238,6 +238,8 @@ pub enum Callback {
     ReportCancel,
     /// Manager: the report for this period as a spreadsheet.
     ReportXlsx(Period),
+    /// Manager: the report for this period as a CSV file.
+    ReportCsv(Period),
     /// Owner: join an activity (or its waiting list).
     ActivityJoin(i64),
     /// Owner: give up a place (or a place in line).
@@ -470,6 +472,7 @@ impl Callback {
             Callback::ReportRange => "rp:r".to_string(),
             Callback::ReportCancel => "rp:c".to_string(),
             Callback::ReportXlsx(p) => format!("rp:x:{}", encode_period(p)),
+            Callback::ReportCsv(p) => format!("rp:v:{}", encode_period(p)),
             Callback::ActivityJoin(a) => format!("a:j:{a}"),
             Callback::ActivityLeave(a) => format!("a:l:{a}"),
             Callback::ActivityRate { activity, stars } => format!("a:r:{activity}:{stars}"),
@@ -626,6 +629,7 @@ impl Callback {
             ["rp", "r"] => Callback::ReportRange,
             ["rp", "c"] => Callback::ReportCancel,
             ["rp", "x", rest @ ..] => Callback::ReportXlsx(decode_period(rest)?),
+            ["rp", "v", rest @ ..] => Callback::ReportCsv(decode_period(rest)?),
             ["a", "j", a] => Callback::ActivityJoin(id(a)?),
             ["a", "l", a] => Callback::ActivityLeave(id(a)?),
             ["a", "r", a, stars] => Callback::ActivityRate {
@@ -811,6 +815,7 @@ mod tests {
         ] {
             all.push(Callback::ReportPeriod(p));
             all.push(Callback::ReportXlsx(p));
+            all.push(Callback::ReportCsv(p));
         }
         all.extend(MenuItem::ALL.map(Callback::Menu));
         all.extend(Lang::ALL.map(Callback::Language));

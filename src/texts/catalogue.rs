@@ -12,6 +12,7 @@ use toml::de::{DeTable, DeValue};
 use super::fill::placeholders;
 use super::key::{Kind, Phrase};
 use super::keys::ALL;
+use super::plural::{Forms, Plural};
 use crate::i18n::Lang;
 
 /// The catalogue's file name inside the dialogue folder.
@@ -38,8 +39,9 @@ impl fmt::Display for Problem {
 /// Every text of every key the code uses, in every language.
 #[derive(Debug, Default)]
 pub struct Catalogue {
-    /// (section, constant name) → one text per [`Lang::ALL`].
-    texts: HashMap<(&'static str, &'static str), Vec<String>>,
+    /// (section, constant name) → one text (its plural forms) per
+    /// [`Lang::ALL`].
+    texts: HashMap<(&'static str, &'static str), Vec<Forms>>,
 }
 
 impl Catalogue {
@@ -59,14 +61,15 @@ impl Catalogue {
         }
     }
 
-    /// The text of `phrase` in `lang`. A key the catalogue lacks (impossible
-    /// once it passed [`Catalogue::parse`]) shows as its key, never panics.
+    /// The text of `phrase` in `lang`, in its form for `category` (see
+    /// `plural`). A key the catalogue lacks (impossible once it passed
+    /// [`Catalogue::parse`]) shows as its key, never panics.
     #[must_use]
-    pub fn text(&'static self, phrase: Phrase, lang: Lang) -> &'static str {
+    pub fn text(&'static self, phrase: Phrase, lang: Lang, category: Plural) -> &'static str {
         self.texts
             .get(&(phrase.section(), phrase.name()))
             .and_then(|by_lang| by_lang.get(lang.index()))
-            .map_or(phrase.name(), String::as_str)
+            .map_or(phrase.name(), |forms| forms.get(category))
     }
 }
 
@@ -116,7 +119,7 @@ struct Cx<'a> {
     file: &'a Path,
     src: &'a str,
     problems: Vec<Problem>,
-    texts: HashMap<(&'static str, &'static str), Vec<String>>,
+    texts: HashMap<(&'static str, &'static str), Vec<Forms>>,
 }
 
 type Spanned<T> = toml::Spanned<T>;
@@ -234,19 +237,11 @@ impl Cx<'_> {
                 .iter()
                 .find(|(code, _)| code.get_ref() == lang.code())
                 .map(|(_, v)| v);
-            match text.map(|v| (v.get_ref().as_str(), v.span().start)) {
-                Some((Some(text), offset)) if !text.trim().is_empty() => {
-                    self.text(phrase, &key, lang, text, offset);
-                    by_lang.push(text.to_string());
-                }
-                Some((Some(_), offset)) => {
-                    self.report(offset, format!("`{key}` ({}) is empty", lang.code()));
-                }
-                Some((None, offset)) => {
-                    self.report(
-                        offset,
-                        format!("`{key}` ({}) must be a string", lang.code()),
-                    );
+            match text {
+                Some(value) => {
+                    if let Some(forms) = self.forms(phrase, &key, lang, value) {
+                        by_lang.push(forms);
+                    }
                 }
                 None => self.report(
                     at,
@@ -258,6 +253,131 @@ impl Cx<'_> {
             self.texts
                 .insert((phrase.section(), phrase.name()), by_lang);
         }
+    }
+
+    /// One language's text of `phrase`: a string, or for a key that counts
+    /// (`per` in `keys.rs`) in a language with plural forms, a table of
+    /// them (`{ one = "…", other = "…" }`). `None` after a problem.
+    fn forms(
+        &mut self,
+        phrase: Phrase,
+        key: &str,
+        lang: Lang,
+        value: &Spanned<DeValue<'_>>,
+    ) -> Option<Forms> {
+        let code = lang.code();
+        let offset = value.span().start;
+        let plural = phrase.count().is_some() && Plural::categories(lang).len() > 1;
+        match (value.get_ref(), plural) {
+            (DeValue::String(_), true) => {
+                let names: Vec<&str> = Plural::categories(lang).iter().map(|p| p.name()).collect();
+                self.report(
+                    offset,
+                    format!(
+                        "`{key}` ({code}) counts {{{}}}: give a text per plural form ({})",
+                        phrase.count().unwrap_or_default(),
+                        names.join(", ")
+                    ),
+                );
+                None
+            }
+            (DeValue::String(text), false) => self
+                .one_text(phrase, key, lang, text, offset)
+                .map(|t| Forms::single(t.to_string())),
+            (DeValue::Table(forms), true) => self.plural_forms(phrase, key, lang, forms, offset),
+            (DeValue::Table(_), false) if phrase.count().is_none() => {
+                self.report(
+                    offset,
+                    format!("`{key}` ({code}) has plural forms, but the code names no number for them (`per` in keys.rs)"),
+                );
+                None
+            }
+            (DeValue::Table(_), false) => {
+                self.report(
+                    offset,
+                    format!("`{key}` ({code}): this language has no plural forms; write one text"),
+                );
+                None
+            }
+            _ => {
+                self.report(offset, format!("`{key}` ({code}) must be a string"));
+                None
+            }
+        }
+    }
+
+    /// `{ one = "…", other = "…" }`: every category of `lang`, no other.
+    fn plural_forms(
+        &mut self,
+        phrase: Phrase,
+        key: &str,
+        lang: Lang,
+        table: &DeTable<'_>,
+        offset: usize,
+    ) -> Option<Forms> {
+        let code = lang.code();
+        let categories = Plural::categories(lang);
+        let mut ok = true;
+        for (name, _) in table {
+            if !Plural::parse(name.get_ref()).is_some_and(|p| categories.contains(&p)) {
+                let names: Vec<&str> = categories.iter().map(|p| p.name()).collect();
+                self.report(
+                    name.span().start,
+                    format!(
+                        "`{key}` ({code}): unknown plural form `{}` (forms: {})",
+                        name.get_ref(),
+                        names.join(", ")
+                    ),
+                );
+                ok = false;
+            }
+        }
+        let mut forms = Forms::single(String::new());
+        for category in categories {
+            let form = table
+                .iter()
+                .find(|(name, _)| name.get_ref() == category.name())
+                .map(|(_, v)| v);
+            let text = match form.map(|v| (v.get_ref().as_str(), v.span().start)) {
+                Some((Some(text), at)) => self
+                    .one_text(phrase, key, lang, text, at)
+                    .map(str::to_string),
+                Some((None, at)) => {
+                    self.report(at, format!("`{key}` ({code}) must be a string"));
+                    None
+                }
+                None => {
+                    self.report(
+                        offset,
+                        format!("`{key}` ({code}) has no `{}` form", category.name()),
+                    );
+                    None
+                }
+            };
+            match (text, category) {
+                (Some(text), Plural::One) => forms.one = Some(text),
+                (Some(text), Plural::Other) => forms.other = text,
+                (None, _) => ok = false,
+            }
+        }
+        ok.then_some(forms)
+    }
+
+    /// A text that must not be empty, with the checks of [`Cx::text`].
+    fn one_text<'t>(
+        &mut self,
+        phrase: Phrase,
+        key: &str,
+        lang: Lang,
+        text: &'t str,
+        offset: usize,
+    ) -> Option<&'t str> {
+        if text.trim().is_empty() {
+            self.report(offset, format!("`{key}` ({}) is empty", lang.code()));
+            return None;
+        }
+        self.text(phrase, key, lang, text, offset);
+        Some(text)
     }
 
     /// The checks of one language's text of `phrase`.

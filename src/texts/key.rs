@@ -52,6 +52,9 @@ pub struct Phrase {
     section: &'static str,
     name: &'static str,
     placeholders: &'static [&'static str],
+    /// The placeholder holding the number the text counts, when its words
+    /// change with it ("1 copy", "2 copies"; see `plural`).
+    count: Option<&'static str>,
     kind: Kind,
 }
 
@@ -60,12 +63,14 @@ impl Phrase {
         section: &'static str,
         name: &'static str,
         placeholders: &'static [&'static str],
+        count: Option<&'static str>,
         kind: Kind,
     ) -> Phrase {
         Phrase {
             section,
             name,
             placeholders,
+            count,
             kind,
         }
     }
@@ -97,6 +102,13 @@ impl Phrase {
     #[must_use]
     pub fn placeholders(self) -> &'static [&'static str] {
         self.placeholders
+    }
+
+    /// The placeholder whose number picks the plural form, if the text has
+    /// plural forms.
+    #[must_use]
+    pub fn count(self) -> Option<&'static str> {
+        self.count
     }
 
     #[must_use]

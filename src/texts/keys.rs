@@ -23,17 +23,24 @@ macro_rules! kind {
     };
 }
 
-/// The one key set: `NAME ["placeholder", …]: kind;` per text. Keys of
-/// `root` are `texts::NAME` and top-level keys of `texts.toml`; keys of
-/// `mod section` are `texts::section::NAME` under `[section]`.
+/// The one key set: `NAME ["placeholder", …] [per "placeholder"]: kind;`
+/// per text (`per` names the placeholder whose number picks the plural form,
+/// see `plural`). Keys of `root` are `texts::NAME` and top-level keys of
+/// `texts.toml`; keys of `mod section` are `texts::section::NAME` under
+/// `[section]`.
 macro_rules! catalogue {
     (
-        root { $( $name:ident $([$($ph:literal),*])? $(: $kind:ident)? ; )* }
-        $( mod $sec:ident { $( $sname:ident $([$($sph:literal),*])? $(: $skind:ident)? ; )* } )*
+        root { $( $name:ident $([$($ph:literal),*])? $(per $count:literal)? $(: $kind:ident)? ; )* }
+        $( mod $sec:ident { $( $sname:ident $([$($sph:literal),*])? $(per $scount:literal)? $(: $skind:ident)? ; )* } )*
     ) => {
         $(
-            pub const $name: Phrase =
-                Phrase::new("", stringify!($name), &[$($($ph),*)?], kind!($($kind)?));
+            pub const $name: Phrase = Phrase::new(
+                "",
+                stringify!($name),
+                &[$($($ph),*)?],
+                count!($($count)?),
+                kind!($($kind)?),
+            );
         )*
         $(
             pub mod $sec {
@@ -43,6 +50,7 @@ macro_rules! catalogue {
                         stringify!($sec),
                         stringify!($sname),
                         &[$($($sph),*)?],
+                        count!($($scount)?),
                         kind!($($skind)?),
                     );
                 )*
@@ -51,6 +59,16 @@ macro_rules! catalogue {
         /// Every key the code uses: what `propdesk check` holds
         /// `texts.toml` against.
         pub const ALL: &[Phrase] = &[$($name,)* $($($sec::$sname,)*)*];
+    };
+}
+
+/// `per "n"` after a key's placeholders; none: one text for every number.
+macro_rules! count {
+    () => {
+        None
+    };
+    ($count:literal) => {
+        Some($count)
     };
 }
 
@@ -79,7 +97,7 @@ catalogue! {
         RESUME_CONTINUE: button;
         RESUME_DISCARD: button;
         DRAFT_DISCARDED;
-        DRAFT_EXPIRED ["hours"];
+        DRAFT_EXPIRED ["hours"] per "hours";
         DIALOGUE_GONE;
         NOTHING_TO_CANCEL;
         BUTTON_EXPIRED: callback;
@@ -92,6 +110,7 @@ catalogue! {
         CMD_CANCEL: command;
         CMD_MYTICKETS: command;
         CMD_LANG: command;
+        CMD_SURVEY: command;
         KIND_COMPLAINT;
         KIND_REPAIR;
         KIND_CONSULTATION;
@@ -155,7 +174,7 @@ catalogue! {
         ACTION_NOTE;
         CLAIMED_BY_YOU ["id"]: callback;
         QUEUE_EMPTY;
-        QUEUE_HEADER ["total", "page", "pages"];
+        QUEUE_HEADER ["total", "page", "pages"] per "total";
         MINE_EMPTY;
         MINE_HEADER;
         RELEASED ["id"];
@@ -185,7 +204,7 @@ catalogue! {
         STAFF_REMOVED ["who"];
         STAFF_ROLE_SET ["who", "role"];
         STAFF_NOT_SELF;
-        STAFF_LOW_RATING ["id", "stars"];
+        STAFF_LOW_RATING ["id", "stars"] per "stars";
         STAFF_RATING_COMMENT ["id", "text"];
         STAFF_OWNER_REOPENED ["id"];
         RELAYED_HEADER ["id", "unit"];
@@ -217,7 +236,7 @@ catalogue! {
         REOPEN_OR_NEW ["id", "kind", "at"];
         BUTTON_NEW_REQUEST: button;
         NEW_REQUEST_PICK;
-        BROADCAST_DRAFT_EXPIRED ["n", "hours"];
+        BROADCAST_DRAFT_EXPIRED ["n", "hours"] per "hours";
         VISIT_NOTE_EXPIRED ["visit"];
         VISIT_NOTE_CANCELLED ["visit"];
         VISIT_NOTE_WAY_OUT;
@@ -226,12 +245,12 @@ catalogue! {
         ESCALATION ["id", "kind", "unit", "due", "who"];
         NOBODY;
         DIGEST_TITLE ["date"];
-        DIGEST_SUGGESTIONS ["n"];
+        DIGEST_SUGGESTIONS ["n"] per "n";
         DIGEST_NO_SUGGESTIONS;
         DIGEST_ANONYMOUS;
         DIGEST_OPEN;
         DIGEST_NO_OPEN;
-        DIGEST_RATINGS ["n", "avg"];
+        DIGEST_RATINGS ["n", "avg"] per "n";
         DIGEST_NO_RATINGS;
         SUGGESTION_ACK;
         SETTING_OFFICE_HOURS: usage;
@@ -260,7 +279,7 @@ catalogue! {
         SETTINGS_USAGE: usage;
         SETTING_TICKETS_PER_DAY;
         SLOW_DOWN ["limit"];
-        TICKET_CAP_REACHED ["limit", "phone"];
+        TICKET_CAP_REACHED ["limit", "phone"] per "limit";
         BAN_USAGE: usage;
         BANNED_NOTICE;
         UNBANNED_NOTICE;
@@ -288,7 +307,7 @@ catalogue! {
         UNKNOWN_UNITS ["units"];
         NOT_AN_RSVP ["n"];
         NO_AUDIENCE ["audience"];
-        AUDIENCE_SET ["audience", "count"];
+        AUDIENCE_SET ["audience", "count"] per "count";
         TEXT_TOO_LONG ["len", "limit"];
         CAPTION_TOO_LONG ["len"];
         ASK_TEXT;
@@ -341,7 +360,7 @@ catalogue! {
         AUDIENCE_ALL_LABEL;
         AUDIENCE_BUILDING_LABEL ["building"];
         AUDIENCE_FLOOR_LABEL ["building", "floor"];
-        AUDIENCE_UNITS_LABEL ["count", "units"];
+        AUDIENCE_UNITS_LABEL ["count", "units"] per "count";
         AUDIENCE_RSVP_LABEL ["n"];
     }
     mod visits {
@@ -388,8 +407,8 @@ catalogue! {
         NO_SUCH_VISIT ["what"];
         SURVEY_USAGE: usage;
         SURVEY_BAD_CODE ["code"]: usage;
-        SURVEY_STARTED ["code", "n", "when", "days"];
-        SURVEY_RUNNING ["code", "n"];
+        SURVEY_STARTED ["code", "n", "when", "days"] per "n";
+        SURVEY_RUNNING ["code", "n"] per "n";
         WHEN_NOW;
         SURVEY_INVITE ["code", "unit"];
         SURVEY_REMINDER ["unit", "code"];
@@ -409,22 +428,20 @@ catalogue! {
         ERR_TOO_LONG ["got", "max"];
         DECLARED ["id", "kind", "buildings", "end", "text", "n"];
         NOTIFY_BUTTON: button;
-        NOTIFIED ["id", "count"];
+        NOTIFIED ["id", "count"] per "count";
         ALREADY_NOTIFIED: callback;
         NOTIFY_CLOSED: callback;
         NOTIFY_NOT_YOURS: callback;
         LIST_EMPTY;
         LIST_HEADER;
-        LIST_LINE ["id", "kind", "buildings", "end", "reports", "text"];
+        LIST_LINE ["id", "kind", "buildings", "end", "reports", "text"] per "reports";
         OVERDUE_MARK;
         CLOSE_USAGE: usage;
         CLOSE_NOT_FOUND ["id"];
         CLOSE_ALREADY ["id"];
-        CLOSED ["id", "count"];
+        CLOSED ["id", "count"] per "count";
         NOTICE ["kind", "id", "buildings", "end", "text"];
         OFFER_QUESTION;
-        JOIN_BUTTON: button;
-        OTHER_BUTTON: button;
         JOINED ["id"];
         ALREADY_JOINED ["id"];
         JOIN_CLOSED ["id"];
@@ -477,8 +494,8 @@ catalogue! {
         NO_LETTERS;
         PATTERN_MISMATCH ["example"];
         NUMBER_OUT_OF_RANGE ["min", "max"];
-        PHOTOS_RECEIVED ["n", "max"];
-        PHOTOS_TRIMMED ["max"];
+        PHOTOS_RECEIVED ["n", "max"] per "n";
+        PHOTOS_TRIMMED ["max"] per "max";
         DAY_PASSED;
         MORNING;
         AFTERNOON;
@@ -527,7 +544,7 @@ catalogue! {
         HEADER ["today"];
         TOTAL ["total"];
         NO_RECORDS;
-        EARLIER ["count", "first", "last", "due", "paid", "unpaid"];
+        EARLIER ["count", "first", "last", "due", "paid", "unpaid"] per "count";
         ARREARS ["amount"];
         UPCOMING ["amount"];
         LATEST_PAYMENTS ["list"];
@@ -551,7 +568,7 @@ catalogue! {
         CARD_CALLER;
         CARD_APPLICANT;
         CATEGORY_VERIFY_RESIDENT;
-        CARD_PHOTOS_LATER ["n", "id"];
+        CARD_PHOTOS_LATER ["n", "id"] per "n";
         CARD_PHOTOS_ELSEWHERE ["n", "id"];
         HOLDER_NOTICE ["id"];
         NO_PHONE ["id"];
@@ -606,7 +623,15 @@ catalogue! {
         CMD_INCIDENT_CLOSE: command;
         CMD_BROADCAST: command;
         CMD_BROADCASTS: command;
-        LOW_RATING_SUPERVISOR ["id", "stars", "due"];
+        CMD_BROADCAST_STOP: command;
+        CMD_BROADCAST_RECALL: command;
+        CMD_INCIDENT_UPDATE: command;
+        CMD_OUTAGE: command;
+        CMD_REPORT: command;
+        CMD_ACTIVITY: command;
+        CMD_ACTIVITIES: command;
+        CMD_ATTENDANCE: command;
+        LOW_RATING_SUPERVISOR ["id", "stars", "due"] per "stars";
         LOW_RATING_COMMENT ["text"];
         BUTTON_CALL_BACK: button;
         BUTTON_FOLLOW_UP_NOTE: button;
@@ -628,7 +653,7 @@ catalogue! {
         NT_ASK_DESCRIPTION;
         NT_BAD_DESCRIPTION ["max"];
         NT_ASK_PHOTOS;
-        NT_PHOTOS_RECEIVED ["n"];
+        NT_PHOTOS_RECEIVED ["n"] per "n";
         NT_ASK_CHANNEL;
         NT_CONFIRM ["summary"];
         NT_PRESS_A_BUTTON;
@@ -745,11 +770,11 @@ catalogue! {
         MEDIANS ["response", "resolve"];
         RATINGS ["average", "count"];
         NO_RATINGS;
-        SURVEY ["quarter", "mean", "responses"];
+        SURVEY ["quarter", "mean", "responses"] per "responses";
         NO_SURVEY;
         BROADCASTS ["notices", "delivered", "recipients", "join", "decline"];
         ACTIVITIES_HEADER;
-        ACTIVITY_LINE ["title", "date", "joined", "capacity", "waiting", "attended", "rating", "ratings", "comments"];
+        ACTIVITY_LINE ["title", "date", "joined", "capacity", "waiting", "attended", "rating", "ratings", "comments"] per "comments";
         COMMENT_LINE ["comment"];
         STAFF_HEADER;
         DEPARTMENTS_HEADER;
@@ -761,9 +786,10 @@ catalogue! {
         NONE;
         MINUTES ["n"];
         HOURS ["n"];
-        DAYS ["n"];
+        DAYS ["n"] per "n";
         XLSX_BUTTON: button;
-        XLSX_CAPTION ["period"];
+        CSV_BUTTON: button;
+        FILE_CAPTION ["period"];
         CHART_CAPTION ["title", "n", "of"];
         MONTHLY_INTRO ["period"];
         PANEL_KIND_BUILDING;
@@ -835,21 +861,21 @@ catalogue! {
         PREVIEW_LANGUAGE ["language"];
         STOP_BUTTON: button;
         RECALL_BUTTON: button;
-        STOPPED ["n", "withheld", "sent"];
+        STOPPED ["n", "withheld", "sent"] per "withheld";
         STOPPED_RECALL_HINT ["n"];
         NOT_RUNNING ["n"];
         NOT_FOUND ["n"];
         USAGE_STOP: usage;
         USAGE_RECALL: usage;
-        ASK_RECALL ["n", "audience", "count", "hours"];
+        ASK_RECALL ["n", "audience", "count", "hours"] per "count";
         RECALL_YES: button;
         RECALL_KEEP: button;
         KEPT ["n"];
         ALREADY_RECALLED ["n"];
-        RECALLING ["n", "asked"];
-        RECALLED ["n", "deleted", "asked"];
-        RECALL_KEPT ["count", "hours", "list"];
-        RECALL_NOT_DELIVERED ["count"];
+        RECALLING ["n", "asked"] per "asked";
+        RECALLED ["n", "deleted", "asked"] per "asked";
+        RECALL_KEPT ["count", "hours", "list"] per "count";
+        RECALL_NOT_DELIVERED ["count"] per "count";
         MORE ["n"];
         STATUS_STOPPED;
         STATUS_RECALLED;
@@ -866,7 +892,7 @@ catalogue! {
         SKIP: button;
         CANCEL: button;
         CANCELLED;
-        PLAN_EXPIRED ["hours"];
+        PLAN_EXPIRED ["hours"] per "hours";
         ERR_EMPTY;
         ERR_TOO_LONG ["got", "max"];
         ERR_BAD_TIME ["text"];
@@ -927,7 +953,7 @@ catalogue! {
         SKIP: button;
         CANCEL: button;
         CANCELLED;
-        FORM_EXPIRED ["hours"];
+        FORM_EXPIRED ["hours"] per "hours";
         ERR_NO_SCOPE;
         ERR_UNKNOWN ["name", "known"];
         ERR_FLOORS ["text"];
@@ -945,7 +971,7 @@ catalogue! {
         STARTS ["start"];
         UPDATE_USAGE: usage;
         UPDATE_NOTICE ["id", "kind", "scope", "text"];
-        UPDATED ["id", "count"];
+        UPDATED ["id", "count"] per "count";
     }
     mod departments {
         SERVICE;

@@ -11,25 +11,39 @@ mod catalogue;
 mod fill;
 mod key;
 mod keys;
+mod plural;
 
 pub use catalogue::{check_file, install, load, Catalogue, Problem, FILE_NAME};
 pub use fill::{fill, placeholders};
 pub use key::{Kind, Phrase};
 pub use keys::*;
+pub use plural::Plural;
 
 use crate::i18n::Lang;
 
 impl Phrase {
-    /// The text in `lang`, placeholders still in braces (see [`fill`]).
+    /// The text in `lang`, placeholders still in braces (see [`fill`]). A
+    /// text that counts something has a form per number: it is read with
+    /// [`Phrase::fill`] (a debug build stops here on one).
     #[must_use]
     pub fn get(self, lang: Lang) -> &'static str {
-        catalogue::current().text(self, lang)
+        debug_assert!(
+            self.count().is_none(),
+            "{} has plural forms: use Phrase::fill, which picks the form for the count",
+            self.key()
+        );
+        catalogue::current().text(self, lang, Plural::Other)
     }
 
-    /// The text in `lang` with its placeholders filled.
+    /// The text in `lang` with its placeholders filled, in the plural form
+    /// its count (the value of its `per` placeholder) takes.
     #[must_use]
     pub fn fill(self, lang: Lang, values: &[(&str, &str)]) -> String {
-        fill(self.get(lang), values)
+        let category = self
+            .count()
+            .and_then(|count| values.iter().find(|(name, _)| *name == count))
+            .map_or(Plural::Other, |(_, n)| Plural::of(lang, n));
+        fill(catalogue::current().text(self, lang, category), values)
     }
 }
 
@@ -100,13 +114,12 @@ mod tests {
         let _ = fill("ticket {id}", &[("id", "1"), ("who", "x")]);
     }
 
-    /// Every key, every language: filling its declared placeholders leaves
-    /// no brace behind and trips no assertion.
+    /// Every key, every language, every plural form: filling its declared
+    /// placeholders leaves no brace behind and trips no assertion.
     #[test]
     fn every_key_fills_with_its_declared_placeholders() {
-        for phrase in ALL {
-            let values: Vec<(&str, &str)> =
-                phrase.placeholders().iter().map(|p| (*p, "X")).collect();
+        for (phrase, n) in ALL.iter().flat_map(|p| [(p, "X"), (p, "1"), (p, "2")]) {
+            let values: Vec<(&str, &str)> = phrase.placeholders().iter().map(|p| (*p, n)).collect();
             for lang in Lang::ALL {
                 let text = phrase.fill(lang, &values);
                 assert!(
@@ -123,6 +136,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A key that counts names one of its own placeholders as the count.
+    #[test]
+    fn counts_are_placeholders() {
+        for phrase in ALL {
+            if let Some(count) = phrase.count() {
+                assert!(phrase.placeholders().contains(&count), "{}", phrase.key());
+            }
+        }
+    }
+
+    /// English says "1 copy" and "2 copies"; Chinese says "份" for both.
+    #[test]
+    fn a_counted_text_takes_the_form_of_its_number() {
+        let recalled = |lang, n: &str| {
+            notices::RECALLED.fill(lang, &[("n", "7"), ("deleted", n), ("asked", n)])
+        };
+        assert!(recalled(Lang::En, "1").contains("1 of 1 copy deleted"));
+        assert!(recalled(Lang::En, "2").contains("2 of 2 copies deleted"));
+        assert!(recalled(Lang::Zh, "1").contains("1/1 份"));
     }
 
     #[test]

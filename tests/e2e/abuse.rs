@@ -145,8 +145,8 @@ async fn an_owner_files_at_most_tickets_per_day_and_is_told_why_not_more() {
     let asked = ask(&app, owner, 0).await;
     let filed = next_message(&app, owner, asked, "We have your question, number").await;
     let second = ask(&app, owner, filed.message_id).await;
-    let cap = fill(
-        texts::TICKET_CAP_REACHED.get(Lang::En),
+    let cap = texts::TICKET_CAP_REACHED.fill(
+        Lang::En,
         &[
             ("limit", "1"),
             ("phone", &app.settings.processor.duty_phone),
@@ -154,6 +154,7 @@ async fn an_owner_files_at_most_tickets_per_day_and_is_told_why_not_more() {
     );
     let refused = next_message(&app, owner, second, "").await;
     assert_eq!(refused.body(), cap);
+    assert!(cap.starts_with("You have filed 1 request today"), "{cap}");
     app.settle().await;
     let tickets: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets WHERE owner_chat_id = $1")
         .bind(owner)

@@ -6,7 +6,7 @@
 //! ```text
 //! owner:   (blocks the bot)
 //! manager: broadcast to building 3     → not queued for the owner, counted as blocked
-//! manager: /incident 3 water … [Notify] → "queued for 1 owners" (the neighbour)
+//! manager: /incident 3 water … [Notify] → "queued for 1 owner" (the neighbour)
 //! butler:  /reply N …                  → "业主已屏蔽机器人 …", nothing queued
 //! owner:   (unblocks the bot)
 //! the same three                       → the owner gets each
@@ -352,7 +352,7 @@ async fn an_owner_who_blocked_the_bot_is_skipped_by_every_audience_until_they_un
 
     assert_eq!(broadcast(&app, "Lift maintenance on Monday").await, (2, 1));
     let told = outage(&app, 1, "water", "Pipe repair on the main line").await;
-    assert!(told.contains("queued for 1 owners"), "{told}");
+    assert!(told.contains("queued for 1 owner."), "{told}");
     app.api
         .send_text_in_group(GROUP, BUTLER, &format!("/reply {} 明天上午来修", ticket.0))
         .unwrap();

@@ -458,7 +458,7 @@ async fn a_complaint_with_an_album_of_two_photos_files_one_ticket() {
     // owner: The flat upstairs drills after 22:00 every night.
     // bot:   Send photos if you have any (up to 5, an album is fine), or press Skip.
     // owner: (an album of 2 photos)
-    // bot:   Received 2 photo(s) (up to 5). Send more, or press Done.   ← one answer
+    // bot:   Received 2 photos (up to 5). Send more, or press Done.   ← one answer
     // owner: [Done]
     // bot:   Where is it? [My unit] [Common area]
     // owner: [My unit]
@@ -1122,7 +1122,7 @@ async fn a_normal_repair_asks_permission_and_a_time_window() {
     // owner: The front door lock sticks.
     // bot:   Send photos so the technician can prepare (up to 5), or press Skip.
     // owner: (one photo)
-    // bot:   Received 1 photo(s) (up to 5). Send more, or press Done.
+    // bot:   Received 1 photo (up to 5). Send more, or press Done.
     // owner: [Done]
     // bot:   Where is the repair? [My unit] [Common area]
     // owner: [My unit]

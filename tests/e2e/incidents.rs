@@ -8,7 +8,9 @@
 //! ```text
 //! manager> /incident 3,5 water 2026-11-28T18:00 Pipe repair on the main line
 //! bot    > Outage #1 declared … [Notify affected owners]
-//! owner (building 3)> [Repair]
+//! owner (building 3)> [Repair] [None of these] [Lift]
+//! bot    > Please describe the problem …   (a lift repair: not about a water outage)
+//! owner (building 3)> [Repair] [None of these] [Water / plumbing]
 //! bot    > ⚠️ Water outage (#1) … Pipe repair on the main line
 //!          Is your repair about this? [Add me to this outage] [Report something else]
 //! owner  > [Add me to this outage]
@@ -25,6 +27,8 @@ use propdesk::domain::staff::{self, StaffRole};
 use propdesk::processor::features::reminders::run_due;
 use propdesk::processor::{App, ProcessorSettings};
 use sqlx::PgPool;
+
+use propdesk::standin::SentMessage;
 
 use crate::support::{spawn_app, TestApp};
 
@@ -328,6 +332,40 @@ fn tomorrow() -> String {
         .to_string()
 }
 
+/// The first message to `chat` after message `after` that contains `needle`.
+async fn next_with(app: &TestApp, chat: i64, after: i64, needle: &str) -> SentMessage {
+    app.api
+        .wait_for_message(
+            chat,
+            |m| m.message_id > after && m.body().contains(needle),
+            crate::support::WAIT,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {needle:?}: {e:#}"))
+}
+
+/// `owner` opens the menu, presses Repair, answers "None of these" to the
+/// emergencies: the question of what needs repairing.
+async fn repair(app: &TestApp, owner: i64) -> SentMessage {
+    app.settle().await;
+    let after = app.api.messages(owner).last().map_or(0, |m| m.message_id);
+    app.say(owner, "/menu");
+    let menu = next_with(app, owner, after, "").await;
+    app.press(owner, &menu, "Repair");
+    let emergency = next_with(
+        app,
+        owner,
+        menu.message_id,
+        "is this one of these emergencies",
+    )
+    .await;
+    app.press(owner, &emergency, "None of these");
+    next_with(app, owner, emergency.message_id, "What needs repairing?").await
+}
+
+/// A water outage for buildings 3 and 5: a lift repair in building 3 is not
+/// offered it, a water repair there is (and joins it, filing no ticket), a
+/// water repair in building 9 is not, nor one after the all-clear.
 #[tokio::test]
 async fn an_owner_in_an_affected_building_joins_the_outage_instead_of_filing_a_ticket() {
     let app = spawn_app().await;
@@ -348,25 +386,52 @@ async fn an_owner_in_an_affected_building_joins_the_outage_instead_of_filing_a_t
         declared.body()
     );
 
-    // Building 3: offered the outage, joins it.
-    app.say(e.in_three, "/menu");
-    let menu = app.nth_message(e.in_three, 1).await;
-    app.press(e.in_three, &menu, "Repair");
-    let offer = app
-        .expect_message(e.in_three, "Is your repair about this?")
-        .await;
+    // Building 3, a lift repair: the water outage is not offered.
+    let what = repair(&app, e.in_three).await;
+    app.press(e.in_three, &what, "Lift");
+    let details = next_with(
+        &app,
+        e.in_three,
+        what.message_id,
+        "Please describe the problem",
+    )
+    .await;
+    app.say(e.in_three, "/cancel");
+    next_with(&app, e.in_three, details.message_id, "Cancelled").await;
+    app.settle().await;
+    assert!(!app
+        .api
+        .messages(e.in_three)
+        .iter()
+        .any(|m| m.body().contains("Pipe repair")));
+
+    // Building 3, a water repair: offered the outage, joins it.
+    let what = repair(&app, e.in_three).await;
+    app.press(e.in_three, &what, "Water / plumbing");
+    let offer = next_with(
+        &app,
+        e.in_three,
+        what.message_id,
+        "Is your repair about this?",
+    )
+    .await;
     assert!(offer.body().contains("Pipe repair on the main line"));
     assert!(offer.callback_data("Report something else").is_some());
     app.press(e.in_three, &offer, "Add me to this outage");
     app.expect_message(e.in_three, "your report is added to outage #1")
         .await;
 
-    // Building 9: the repair dialogue as usual.
-    app.say(e.in_nine, "/menu");
-    let menu = app.nth_message(e.in_nine, 1).await;
-    app.press(e.in_nine, &menu, "Repair");
-    app.expect_message(e.in_nine, "is this one of these emergencies")
-        .await;
+    // Building 9, a water repair: out of the outage's scope, the dialogue
+    // as usual.
+    let what = repair(&app, e.in_nine).await;
+    app.press(e.in_nine, &what, "Water / plumbing");
+    next_with(
+        &app,
+        e.in_nine,
+        what.message_id,
+        "Please describe the problem",
+    )
+    .await;
     app.settle().await;
     assert!(!app
         .api
@@ -401,7 +466,11 @@ async fn an_owner_in_an_affected_building_joins_the_outage_instead_of_filing_a_t
 
     app.say(e.manager, "/incidents");
     let list = app.expect_message(e.manager, "Active outages").await;
-    assert!(list.body().contains("1 owner reports"), "{}", list.body());
+    assert!(
+        list.body().contains("· 1 owner report\n"),
+        "{}",
+        list.body()
+    );
 
     app.say(e.manager, "/incident_close 1 Water is back");
     app.expect_message(e.manager, "Outage #1 closed").await;
@@ -410,14 +479,16 @@ async fn an_owner_in_an_affected_building_joins_the_outage_instead_of_filing_a_t
     app.say(e.manager, "/incident_close 1");
     app.expect_message(e.manager, "was already closed").await;
 
-    // Closed: a new repair goes straight to the dialogue.
-    app.settle().await;
-    let seen = app.api.messages(e.in_three).len();
-    app.say(e.in_three, "/menu");
-    let menu = app.nth_message(e.in_three, seen + 1).await;
-    app.press(e.in_three, &menu, "Repair");
-    app.expect_message(e.in_three, "is this one of these emergencies")
-        .await;
+    // Closed: a new water repair is not offered it.
+    let what = repair(&app, e.in_three).await;
+    app.press(e.in_three, &what, "Water / plumbing");
+    next_with(
+        &app,
+        e.in_three,
+        what.message_id,
+        "Please describe the problem",
+    )
+    .await;
     app.settle().await;
     // Building 5 was told of the outage, so it is told of the all-clear.
     assert!(app

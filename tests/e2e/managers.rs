@@ -277,8 +277,12 @@ async fn a_recall_deletes_recent_copies_and_names_those_too_old_to_delete() {
         .expect_message(MANAGER, "Broadcast #2 recalled: 2 of 3 copies deleted.")
         .await;
     assert!(
-        report.body().contains("1 copies could not be deleted")
-            && report.body().contains("3-1-101 (Owner 3001)"),
+        report
+            .body()
+            .contains("1 copy could not be deleted (delivered more than 48 hours ago")
+            && report
+                .body()
+                .contains("this owner still sees it: 3-1-101 (Owner 3001)"),
         "{}",
         report.body()
     );
@@ -701,7 +705,7 @@ async fn a_floor_notice_sent_later_and_a_follow_up_to_those_who_joined() {
     app.expect_message(m, "Broadcast #7 does not exist or had no Join buttons")
         .await;
     app.say(m, "1");
-    app.expect_message(m, "Audience: who joined broadcast #1 (1 people)")
+    app.expect_message(m, "Audience: who joined broadcast #1 (1 person)")
         .await;
     app.say(
         m,

@@ -5,12 +5,14 @@
 //! bot: 📊 Office report: Nov 2025 / Tickets: 5 (…) / On time: first response 75% (3/4) …
 //! bot: [photo] Tickets and deadlines (1/2)   bot: [photo] Satisfaction, notices and activities (2/2)
 //! manager: [Download the spreadsheet (XLSX)]   bot: [document] report-2025-11.xlsx
+//! manager: [Download as CSV]   bot: [document] report-2025-11.csv (the same figures)
 //! manager: /report 2025-06
 //! bot: Nothing to report for Jun 2025: no tickets, notices, activities or survey answers. (no chart)
 
 use chrono::{DateTime, TimeZone, Utc};
 use propdesk::domain::report::{self, Period};
 use propdesk::reports::chart::{image_size, png_size};
+use propdesk::reports::csv::BOM;
 use propdesk::standin::TestUser;
 use sqlx::PgPool;
 
@@ -208,6 +210,29 @@ async fn seed_november(pool: &PgPool) {
     .await;
 }
 
+/// A report's CSV file as its blocks: (name, rows with the header first).
+fn csv_blocks(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
+    let text = std::str::from_utf8(bytes.strip_prefix(BOM).unwrap_or(bytes)).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut blocks: Vec<(String, Vec<Vec<String>>)> = Vec::new();
+    let mut new_block = true;
+    for record in reader.records() {
+        let record: Vec<String> = record.unwrap().iter().map(str::to_string).collect();
+        if record.iter().all(String::is_empty) {
+            new_block = true;
+        } else if new_block {
+            blocks.push((record[0].clone(), Vec::new()));
+            new_block = false;
+        } else {
+            blocks.last_mut().unwrap().1.push(record);
+        }
+    }
+    blocks
+}
+
 #[tokio::test]
 async fn a_seeded_month_reports_every_figure_it_holds() {
     let app = spawn_app().await;
@@ -373,7 +398,7 @@ async fn a_seeded_month_reports_every_figure_it_holds() {
         "Ratings: 4.00 on average (3 given)",
         "Survey 2025Q4: 4.50 on average (2 answers)",
         "Notices: 1, delivered to 2 of 3; RSVP join 1 · can't come 1",
-        "• 植树 (2025-11-22 14:00): joined 2/2, waiting 1, attended 1, rating 5.00 (1), 1 comments",
+        "• 植树 (2025-11-22 14:00): joined 2/2, waiting 1, attended 1, rating 5.00 (1), 1 comment",
         "“Great”",
         "• #2 Li: 2 / 2 / 50% / 4.00",
         "• #3 Zhao: 1 / 0 / 0% / —",
@@ -417,8 +442,101 @@ async fn a_seeded_month_reports_every_figure_it_holds() {
         .await
         .unwrap();
     assert_eq!(doc.caption.as_deref(), Some("Office report: Nov 2025"));
+    let xlsx_message = doc.message_id;
     let xlsx = app.api.file_bytes(&doc.file.unwrap().file_id).unwrap();
     assert!(xlsx.starts_with(b"PK"), "an XLSX file is a zip archive");
+
+    // The same figures as CSV, block by block, headed in English.
+    app.press(MANAGER, &summary, "Download as CSV");
+    let doc = app
+        .api
+        .wait_for_message(
+            MANAGER,
+            |m| m.method == "sendDocument" && m.message_id != xlsx_message,
+            crate::support::WAIT,
+        )
+        .await
+        .unwrap();
+    assert_eq!(doc.caption.as_deref(), Some("Office report: Nov 2025"));
+    let bytes = app.api.file_bytes(&doc.file.unwrap().file_id).unwrap();
+    assert!(bytes.starts_with(BOM), "Excel reads UTF-8 only after a BOM");
+    let blocks = csv_blocks(&bytes);
+    let block = |name: &str| -> Vec<Vec<String>> {
+        let b = blocks.iter().find(|(n, _)| n == name);
+        let mut rows = b.unwrap_or_else(|| panic!("no block {name}")).1.clone();
+        rows[1..].sort();
+        rows
+    };
+    let rows = |lines: &[&str]| -> Vec<Vec<String>> {
+        lines
+            .iter()
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .collect()
+    };
+    assert_eq!(
+        block("Tickets"),
+        rows(&[
+            "Kind,Building,Tickets",
+            "Complaint,1,1",
+            "Complaint,2,1",
+            "Question,no unit,1",
+            "Repair,1,2",
+        ])
+    );
+    assert_eq!(
+        block("Deadlines"),
+        rows(&[
+            "Kind,Tickets,Responded on time,Responded late,Resolved on time,Resolved late",
+            "All,5,3,1,2,2",
+            "Complaint,2,1,0,0,1",
+            "Question,1,1,0,1,0",
+            "Repair,2,1,1,1,1",
+        ])
+    );
+    assert_eq!(block("Staff"), rows(&[
+        "Name,Department,Assigned,Resolved,Resolved on time,Resolved late,On time %,Average rating",
+        "#1 Wang,客服部,1,1,1,0,100,4",
+        "#2 Li,工程部,2,2,1,1,50,4",
+        "#3 Zhao,no department,1,0,0,1,0,",
+    ]));
+    assert_eq!(
+        block("Departments"),
+        rows(&[
+            "Department,Assigned,Resolved,Resolved on time,Resolved late,On time %,Average rating",
+            "no department,1,0,0,1,0,",
+            "客服部,1,1,1,0,100,4",
+            "工程部,2,2,1,1,50,4",
+        ])
+    );
+    assert_eq!(
+        block("Survey"),
+        rows(&["Quarter,Answers,Average", "2025Q3,1,3", "2025Q4,2,4.5",])
+    );
+    assert_eq!(
+        block("Activities"),
+        rows(&[
+            "Activity,When,Place,Capacity,Joined,Waiting,Attended,Ratings,Average rating",
+            "植树,2025-11-22 14:00,North lawn,2,2,1,1,1,5",
+        ])
+    );
+    assert_eq!(block("Comments"), rows(&["Activity,Comment", "植树,Great"]));
+    let summary_rows = block("Summary");
+    assert!(
+        summary_rows
+            .iter()
+            .any(|r| r == &["Tickets: 5 (Complaint 2 · Repair 2 · Question 1)"]),
+        "{summary_rows:?}"
+    );
+    // A Chinese-speaking manager's file: the same figures, Chinese labels.
+    let zh = propdesk::reports::csv::file(&f, propdesk::i18n::Lang::Zh, tz).unwrap();
+    let zh = csv_blocks(&zh);
+    let (name, tickets) = &zh[1];
+    assert_eq!(name, "工单");
+    assert_eq!(tickets[0], ["类型", "楼栋", "工单数"]);
+    assert!(
+        tickets.contains(&vec!["报修".to_string(), "1".into(), "2".into()]),
+        "{tickets:?}"
+    );
 
     // A month with nothing in it says so, with no chart; and no activity
     // on record by then is a warning.

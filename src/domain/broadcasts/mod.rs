@@ -72,8 +72,8 @@ impl Audience {
                 if codes.len() > 5 {
                     shown.push("…");
                 }
-                fill(
-                    texts::AUDIENCE_UNITS_LABEL.get(lang),
+                texts::AUDIENCE_UNITS_LABEL.fill(
+                    lang,
                     &[
                         ("count", &codes.len().to_string()),
                         ("units", &shown.join(", ")),

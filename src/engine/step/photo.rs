@@ -7,7 +7,7 @@ use super::io::{Button, Input, Keyboard};
 use super::machine::{Given, Handled, Run};
 use super::state::Attachment;
 use crate::engine::callback::Token;
-use crate::texts::{engine as phrases, fill};
+use crate::texts::engine as phrases;
 
 pub(super) fn answer(
     run: &mut Run<'_>,
@@ -56,17 +56,15 @@ pub(super) fn answer(
             run.save(save, json!(count));
             let max_s = max.to_string();
             if trimmed {
-                let text = fill(phrases::PHOTOS_TRIMMED.get(lang), &[("max", &max_s)]);
+                let text = phrases::PHOTOS_TRIMMED.fill(lang, &[("max", &max_s)]);
                 run.reply(text, Keyboard::None);
             }
             if count >= max {
                 return Handled::Next(next.to_string());
             }
             run.state.tries = 0;
-            let text = fill(
-                phrases::PHOTOS_RECEIVED.get(lang),
-                &[("n", &count.to_string()), ("max", &max_s)],
-            );
+            let text =
+                phrases::PHOTOS_RECEIVED.fill(lang, &[("n", &count.to_string()), ("max", &max_s)]);
             Handled::Again(text)
         }
         _ => Handled::Fail(None),

@@ -251,6 +251,18 @@ fn an_owner_of_two_units_picks_the_unit_with_the_default_marked() {
     assert!(chat.said().contains("is this one of these emergencies"));
     chat.press("None of these");
     chat.press("Water / plumbing");
+    // A water repair asks for a water outage declared for the unit: none.
+    let e = &chat.last.effects[0];
+    assert_eq!(
+        (e.kind, &e.args["category"], &e.args["unit"]),
+        (EffectKind::FindOutage, &json!("water"), &json!("5-1-302"))
+    );
+    chat.outcome("none", &[]);
+    assert!(
+        chat.said().contains("describe the problem"),
+        "{}",
+        chat.said()
+    );
     chat.text("The kitchen tap drips all night.");
     chat.press("Skip");
     chat.press("My unit");
@@ -296,7 +308,7 @@ fn photos_in_several_messages_add_up_until_done() {
     chat.press("Noise");
     chat.text("Drilling after 22:00 every night.");
     chat.send(photos(2));
-    assert!(chat.said().contains("Received 2 photo(s)"));
+    assert!(chat.said().contains("Received 2 photos"));
     chat.press("Done");
     chat.press("My unit");
     assert!(
@@ -514,4 +526,56 @@ fn number_date_and_location_prompts_take_their_answers() {
         chat.said()
     );
     assert!(chat.state.is_none());
+}
+
+/// owner: Lift → bot (a lift outage is declared for the unit): the notice,
+/// "is your repair about this?" [Add me to this outage] [Report something
+/// else]; joining ends the repair with no ticket; "something else" goes on
+/// to the description. A door repair is never asked.
+#[test]
+fn a_repair_of_an_outage_kind_is_offered_the_outage_and_may_join_it() {
+    let offer = [
+        (
+            "outage_offer",
+            json!("Lift outage #4 in building 3.\n\nIs your repair about this?"),
+        ),
+        ("outage_ids", json!([4])),
+    ];
+    let mut chat = Chat::open("repair", Lang::En, facts(true, 1));
+    chat.press("None of these");
+    chat.press("Lift");
+    assert_eq!(chat.last.effects[0].kind, EffectKind::FindOutage);
+    chat.outcome("found", &offer);
+    assert!(chat.said().contains("Lift outage #4"), "{}", chat.said());
+    chat.press("Add me to this outage");
+    let e = &chat.last.effects[0];
+    assert_eq!(
+        (e.kind, &e.args["outages"]),
+        (EffectKind::JoinOutage, &json!([4]))
+    );
+    chat.outcome("joined", &[("outage_joined", json!("Noted: outage #4."))]);
+    assert!(chat.said().contains("Noted: outage #4."));
+    assert!(chat.state.is_none(), "no ticket: the conversation is over");
+
+    let mut chat = Chat::open("repair", Lang::En, facts(true, 1));
+    chat.press("None of these");
+    chat.press("Lift");
+    chat.outcome("found", &offer);
+    chat.press("Report something else");
+    assert_eq!(chat.node(), "details");
+    // Closed between the offer and the press: the repair goes on.
+    let mut chat = Chat::open("repair", Lang::En, facts(true, 1));
+    chat.press("None of these");
+    chat.press("Lift");
+    chat.outcome("found", &offer);
+    chat.press("Add me to this outage");
+    chat.outcome("closed", &[]);
+    assert!(chat.said().contains("has just ended"), "{}", chat.said());
+    assert_eq!(chat.node(), "details");
+
+    let mut chat = Chat::open("repair", Lang::En, facts(true, 1));
+    chat.press("None of these");
+    chat.press("Door / lock");
+    assert!(chat.last.effects.is_empty());
+    assert_eq!(chat.node(), "details");
 }

@@ -46,19 +46,22 @@ pub const COMMANDS: &[Command] = &[
         Feature::Activities,
         Chats::Any,
         Who::Staff(StaffRole::Manager),
-    ),
+    )
+    .described(crate::texts::desk::CMD_ACTIVITY),
     Command::new(
         "activities",
         Feature::Activities,
         Chats::Any,
         Who::Staff(StaffRole::Assistant),
-    ),
+    )
+    .described(crate::texts::desk::CMD_ACTIVITIES),
     Command::new(
         "attendance",
         Feature::Activities,
         Chats::Any,
         Who::Staff(StaffRole::Assistant),
-    ),
+    )
+    .described(crate::texts::desk::CMD_ATTENDANCE),
 ];
 
 /// `/activity`, `/activities`, `/attendance N`. False for other messages.

@@ -54,13 +54,15 @@ pub const COMMANDS: &[Command] = &[
         Feature::Broadcast,
         Chats::Any,
         Who::Staff(StaffRole::Manager),
-    ),
+    )
+    .described(crate::texts::desk::CMD_BROADCAST_STOP),
     Command::new(
         "broadcast_recall",
         Feature::Broadcast,
         Chats::Any,
         Who::Staff(StaffRole::Manager),
-    ),
+    )
+    .described(crate::texts::desk::CMD_BROADCAST_RECALL),
 ];
 
 /// `/broadcast` and `/broadcasts`. Returns false for other messages.
@@ -271,10 +273,8 @@ async fn choose_audience(
     )
     .await?;
     set_step(ctx, from, id, "text").await?;
-    let mut question = fill(
-        texts::AUDIENCE_SET.get(lang),
-        &[("audience", &label), ("count", &count.to_string())],
-    );
+    let mut question =
+        texts::AUDIENCE_SET.fill(lang, &[("audience", &label), ("count", &count.to_string())]);
     if Lang::ALL.len() > 1 {
         question.push('\n');
         question.push_str(notices::TEXT_LANGUAGE_HINT.get(lang));

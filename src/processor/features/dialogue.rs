@@ -15,7 +15,9 @@ use teloxide::types::{
     KeyboardMarkup, KeyboardRemove, Message, ReplyMarkup,
 };
 
+use super::outage_notices::notice_with;
 use super::{limits, staff};
+use crate::domain::incidents::{self, IncidentId, IncidentKind, JoinOutcome};
 use crate::domain::phone::Phone;
 use crate::domain::tickets::{self, Channel, NewTicket, Priority, TicketKind};
 use crate::domain::{fees, people, suggestions, units};
@@ -595,6 +597,8 @@ async fn perform(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Outcome
         EffectKind::SaveSuggestion => save_suggestion(ctx, who, effect).await,
         EffectKind::FindUnit => find_unit(ctx, effect).await,
         EffectKind::SetReminders => set_reminders(ctx, who, effect).await,
+        EffectKind::FindOutage => find_outage(ctx, who, effect).await,
+        EffectKind::JoinOutage => join_outage(ctx, who, effect).await,
         // Handled by the driver before effects are performed.
         EffectKind::StartDialogue => Ok(outcome("started")),
     }
@@ -935,4 +939,81 @@ async fn save_suggestion(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result
     )
     .await?;
     Ok(outcome("saved"))
+}
+
+/// Outages of the repair's kind declared for its unit, not joined yet:
+/// their notices in the owner's language and the question (`found`), or
+/// `none`.
+async fn find_outage(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Outcome> {
+    let kind = arg(effect, "category").and_then(IncidentKind::of_repair_category);
+    let (Some(kind), Some(unit)) = (kind, arg(effect, "unit")) else {
+        return Ok(outcome("none"));
+    };
+    let Some(person) = people::find_person_by_telegram_id(ctx.conn, who.user_id).await? else {
+        return Ok(outcome("none"));
+    };
+    let outages = incidents::active_of_kind_for_unit(ctx.conn, person.id, unit, kind).await?;
+    if outages.is_empty() {
+        return Ok(outcome("none"));
+    }
+    let tz = ctx.app.settings.timezone;
+    let mut offer = String::new();
+    let mut ids = Vec::new();
+    for i in &outages {
+        let details = incidents::details(ctx.conn, i.id).await?;
+        offer.push_str(&notice_with(i, details.as_ref(), who.lang, tz));
+        offer.push_str("\n\n");
+        ids.push(i.id.0);
+    }
+    offer.push_str(texts::incident::OFFER_QUESTION.get(who.lang));
+    tracing::info!(
+        user_id = who.user_id,
+        ?ids,
+        kind = kind.as_str(),
+        "repair offered an outage"
+    );
+    // Several long notices could pass Telegram's limit: the later ones are
+    // cut, the question with them (the buttons still ask it).
+    let offer: String = offer.chars().take(crate::i18n::MAX_TEXT).collect();
+    Ok(outcome_with(
+        "found",
+        [("outage_offer", json!(offer)), ("outage_ids", json!(ids))],
+    ))
+}
+
+/// The owner's report added to the offered outages: `joined` (what to
+/// tell them), or `closed` when none of them is open any more.
+async fn join_outage(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Outcome> {
+    let ids: Vec<i64> = effect
+        .args
+        .get("outages")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_i64).collect())
+        .unwrap_or_default();
+    let Some(person) = people::find_person_by_telegram_id(ctx.conn, who.user_id).await? else {
+        return Ok(outcome("closed"));
+    };
+    let mut told = Vec::new();
+    for id in ids.into_iter().map(IncidentId) {
+        let phrase = match incidents::join(ctx.conn, id, person.id, who.chat_id, ctx.now).await? {
+            JoinOutcome::Joined => {
+                tracing::info!(
+                    incident = id.0,
+                    person = person.id,
+                    "owner joined an outage"
+                );
+                texts::incident::JOINED
+            }
+            JoinOutcome::AlreadyJoined => texts::incident::ALREADY_JOINED,
+            JoinOutcome::NotOpen => continue,
+        };
+        told.push(phrase.fill(who.lang, &[("id", &id.to_string())]));
+    }
+    if told.is_empty() {
+        return Ok(outcome("closed"));
+    }
+    Ok(outcome_with(
+        "joined",
+        [("outage_joined", json!(told.join("\n")))],
+    ))
 }

@@ -9,7 +9,7 @@ use anyhow::Result;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 use teloxide::utils::command::BotCommands;
 
-use super::outage_notices::{notice, queue_notices};
+use super::outage_notices::queue_notices;
 use super::staff::card::staff_language;
 use super::staff::say;
 use crate::clock::local_minute as local;
@@ -41,14 +41,15 @@ pub const COMMANDS: &[Command] = &[
     outage("incident").described(texts::desk::CMD_INCIDENT),
     outage("incidents").described(texts::desk::CMD_INCIDENTS),
     outage("incident_close").described(texts::desk::CMD_INCIDENT_CLOSE),
-    outage("incident_update"),
+    outage("incident_update").described(texts::desk::CMD_INCIDENT_UPDATE),
     // The guided form; it refuses anyone below a supervisor.
     Command::new(
         "outage",
         Feature::Incidents,
         Chats::Any,
         Who::Staff(StaffRole::Supervisor),
-    ),
+    )
+    .described(texts::desk::CMD_OUTAGE),
 ];
 
 const fn outage(name: &'static str) -> Command {
@@ -206,8 +207,8 @@ async fn list(ctx: &mut Ctx<'_>, chat_id: i64, lang: Lang) -> Result<()> {
     let mut text = texts::incident::LIST_HEADER.get(lang).to_string();
     for i in &active {
         text.push_str("\n\n");
-        text.push_str(&fill(
-            texts::incident::LIST_LINE.get(lang),
+        text.push_str(&texts::incident::LIST_LINE.fill(
+            lang,
             &[
                 ("id", &i.id.to_string()),
                 ("kind", i.kind.label(lang)),
@@ -314,58 +315,14 @@ async fn close(
         ))
         .await?;
     }
-    let text = fill(
-        texts::incident::CLOSED.get(lang),
+    let text = texts::incident::CLOSED.fill(
+        lang,
         &[
             ("id", &id.to_string()),
             ("count", &reporters.len().to_string()),
         ],
     );
     say(ctx, chat_id, text).await
-}
-
-/// Before the repair dialogue starts from the menu: if an outage is active
-/// in one of the owner's buildings, shows it and offers to join it. True
-/// when the offer was made (the dialogue then waits for the owner's choice).
-pub async fn offer_before_repair(ctx: &mut Ctx<'_>, from: &Sender) -> Result<bool> {
-    let Some(person) = people::find_person_by_telegram_id(ctx.conn, from.user_id).await? else {
-        return Ok(false);
-    };
-    let active = incidents::active_for_person(ctx.conn, person.id).await?;
-    if active.is_empty() {
-        return Ok(false);
-    }
-    let lang = from.lang;
-    let tz = ctx.app.settings.timezone;
-    let mut text = String::new();
-    let mut rows = Vec::new();
-    for i in &active {
-        text.push_str(&notice(i, lang, tz));
-        text.push_str("\n\n");
-        let label = if active.len() == 1 {
-            texts::incident::JOIN_BUTTON.get(lang).to_string()
-        } else {
-            format!("{} {}", texts::incident::JOIN_BUTTON.get(lang), i.id)
-        };
-        rows.push(vec![InlineKeyboardButton::callback(
-            label,
-            Callback::IncidentJoin(i.id).encode(),
-        )]);
-    }
-    text.push_str(texts::incident::OFFER_QUESTION.get(lang));
-    rows.push(vec![InlineKeyboardButton::callback(
-        texts::incident::OTHER_BUTTON.get(lang),
-        Callback::IncidentOther.encode(),
-    )]);
-    // Several long notices could pass Telegram's limit; the newest are the
-    // ones cut, and the buttons still name every outage.
-    let text: String = text.chars().take(crate::i18n::MAX_TEXT).collect();
-    ctx.reply(
-        from.chat_id,
-        Request::text_with(text, InlineKeyboardMarkup::new(rows)),
-    )
-    .await?;
-    Ok(true)
 }
 
 /// An outage button.
@@ -377,6 +334,8 @@ pub async fn on_button(
 ) -> Result<()> {
     match button {
         Callback::IncidentJoin(id) => join(ctx, from, q, id).await,
+        // The repair dialogue offers outages itself now (`find_outage`);
+        // these two answer the buttons of offers made before it did.
         Callback::IncidentOther => {
             answer(ctx, q, None).await?;
             remove_buttons(ctx, q).await?;
@@ -410,7 +369,7 @@ async fn join(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, id: IncidentI
     ctx.reply(
         from.chat_id,
         Request::text_with(
-            fill(phrase.get(lang), &[("id", &id.to_string())]),
+            phrase.fill(lang, &[("id", &id.to_string())]),
             main_menu(lang),
         ),
     )
@@ -458,8 +417,8 @@ async fn notify(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, id: Inciden
     tracing::info!(incident = incident.id.0, count, "outage notice queued");
     answer(ctx, q, None).await?;
     remove_buttons(ctx, q).await?;
-    let text = fill(
-        texts::incident::NOTIFIED.get(lang),
+    let text = texts::incident::NOTIFIED.fill(
+        lang,
         &[
             ("id", &incident.id.to_string()),
             ("count", &count.to_string()),
@@ -555,6 +514,7 @@ async fn update(
 
 #[cfg(test)]
 mod tests {
+    use super::super::outage_notices::notice;
     use super::*;
     use chrono::{TimeZone, Utc};
     use incidents::{Incident, IncidentKind};

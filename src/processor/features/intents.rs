@@ -13,7 +13,7 @@
 use anyhow::Result;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::{dialogue, incidents, menu};
+use super::{dialogue, menu};
 use crate::domain::{people, units};
 use crate::engine::intent::{Intent, Route};
 use crate::outbox::Request;
@@ -103,17 +103,11 @@ pub async fn on_button(
     start(ctx, from, intent, &text).await
 }
 
-/// Starts `intent`'s dialogue with what `text` says. A repair that is no
-/// emergency first offers an outage declared for the owner's building.
+/// Starts `intent`'s dialogue with what `text` says (a repair of a kind an
+/// outage is declared for is offered to join it by the dialogue).
 async fn start(ctx: &mut Ctx<'_>, from: &Sender, intent: &Intent, text: &str) -> Result<()> {
     if intent.is_urgent() && asks_unit_first(ctx, from).await? {
         duty_phone_now(ctx, from).await?;
-    }
-    if intent.dialogue == "repair"
-        && !intent.is_urgent()
-        && incidents::offer_before_repair(ctx, from).await?
-    {
-        return Ok(());
     }
     dialogue::start_prefilled(ctx, from, &intent.dialogue, &intent.prefill(text)).await
 }

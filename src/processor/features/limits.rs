@@ -92,8 +92,8 @@ pub async fn ticket_cap_reached(
         return Ok(None);
     }
     tracing::info!(chat_id, filed, limit, "daily ticket cap reached");
-    Ok(Some(fill(
-        texts::TICKET_CAP_REACHED.get(lang),
+    Ok(Some(texts::TICKET_CAP_REACHED.fill(
+        lang,
         &[
             ("limit", &limit.to_string()),
             ("phone", &ctx.app.settings.duty_phone),

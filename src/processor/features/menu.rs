@@ -105,10 +105,6 @@ pub async fn on_menu_button(
     if item == MenuItem::Tickets {
         return super::staff::my_tickets(ctx, from.chat_id, from.lang).await;
     }
-    // An active outage in the owner's building is offered before a repair.
-    if item == MenuItem::Repair && super::incidents::offer_before_repair(ctx, from).await? {
-        return Ok(());
-    }
     match super::dialogue::dialogue_for_menu(item.as_str()) {
         Some(id) => super::dialogue::start_dialogue(ctx, from, id).await,
         None => Ok(()),

@@ -109,8 +109,8 @@ pub async fn after_declaring(
     if notify_now && incidents::mark_notified(ctx.conn, id, ctx.now).await? {
         let count = queue_notices(ctx, &incident).await?;
         incidents::set_notified_count(ctx.conn, id, count).await?;
-        let text = fill(
-            texts::incident::NOTIFIED.get(lang),
+        let text = texts::incident::NOTIFIED.fill(
+            lang,
             &[("id", &id.to_string()), ("count", &count.to_string())],
         );
         return say(ctx, chat_id, text).await;

@@ -1,7 +1,8 @@
 //! `/report` for managers, in a private chat: this month, last month, this
 //! or last quarter, or dates they type (`/report 2026-11`, `/report 2026Q4`,
 //! `/report 2026-11-01 2026-11-30`, or the buttons). The answer is a short
-//! summary with a button for the spreadsheet, and the charts as PNG photos;
+//! summary with buttons for the spreadsheet (XLSX) and the CSV file, and the
+//! charts as PNG photos;
 //! a period with nothing in it says so and sends no chart. The monthly job
 //! (`scheduler::monthly_report`) sends the same report with [`queue`].
 
@@ -20,7 +21,7 @@ use crate::processor::commands::{self, Chats, Command, Feature, Who};
 use crate::processor::context::Ctx;
 use crate::processor::conversation::{self, Waiting};
 use crate::processor::reply::{answer, remove_buttons, Sender};
-use crate::reports::{present, xlsx};
+use crate::reports::{csv, present, xlsx};
 use crate::telegram::callback::Callback;
 use crate::texts::report as t;
 
@@ -30,7 +31,8 @@ pub const COMMANDS: &[Command] = &[Command::new(
     Feature::Reports,
     Chats::Any,
     Who::Staff(StaffRole::Manager),
-)];
+)
+.described(crate::texts::desk::CMD_REPORT)];
 
 /// `/report [period]`. False for other messages.
 pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<bool> {
@@ -105,28 +107,43 @@ pub async fn on_button(
                 .await?;
             Ok(())
         }
-        Callback::ReportXlsx(period) => {
-            let tz = ctx.app.settings.timezone;
-            let figures = report::figures(ctx.conn, period, tz, ctx.now).await?;
-            let bytes = xlsx::workbook(&figures, from.lang, tz)?;
-            let name = format!("report-{}.xlsx", file_stem(&period));
-            let file = outbox::store_file(ctx.conn, &name, &bytes).await?;
-            let caption = t::XLSX_CAPTION.fill(
-                from.lang,
-                &[("period", &present::period_label(&period, from.lang))],
-            );
-            ctx.reply(
-                from.chat_id,
-                Request::SendDocument {
-                    file,
-                    caption: Some(caption),
-                },
-            )
-            .await?;
-            Ok(())
-        }
+        Callback::ReportXlsx(period) => send_file(ctx, from, period, FileKind::Xlsx).await,
+        Callback::ReportCsv(period) => send_file(ctx, from, period, FileKind::Csv).await,
         _ => Ok(()),
     }
+}
+
+/// The two files a report comes as.
+#[derive(Debug, Clone, Copy)]
+enum FileKind {
+    Xlsx,
+    Csv,
+}
+
+/// The report of `period` as a file (`sendDocument`).
+async fn send_file(ctx: &mut Ctx<'_>, from: &Sender, period: Period, kind: FileKind) -> Result<()> {
+    let tz = ctx.app.settings.timezone;
+    let figures = report::figures(ctx.conn, period, tz, ctx.now).await?;
+    let (bytes, extension) = match kind {
+        FileKind::Xlsx => (xlsx::workbook(&figures, from.lang, tz)?, "xlsx"),
+        FileKind::Csv => (csv::file(&figures, from.lang, tz)?, "csv"),
+    };
+    let name = format!("report-{}.{extension}", file_stem(&period));
+    let file = outbox::store_file(ctx.conn, &name, &bytes).await?;
+    let caption = t::FILE_CAPTION.fill(
+        from.lang,
+        &[("period", &present::period_label(&period, from.lang))],
+    );
+    tracing::info!(user_id = from.user_id, ?period, ?kind, "report file sent");
+    ctx.reply(
+        from.chat_id,
+        Request::SendDocument {
+            file,
+            caption: Some(caption),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 async fn is_manager(ctx: &mut Ctx<'_>, from: &Sender) -> Result<bool> {
@@ -263,7 +280,7 @@ fn file_stem(p: &Period) -> String {
 }
 
 /// Queues the report of `figures` to `chat_id` in `lang`: the summary
-/// (after `intro`, if given) with the spreadsheet button, then the charts;
+/// (after `intro`, if given) with the file buttons, then the charts;
 /// or, for an empty period, one sentence saying so and no chart.
 #[allow(clippy::too_many_arguments)]
 pub async fn queue(
@@ -304,10 +321,13 @@ pub async fn queue(
         .await?;
         return Ok(());
     }
-    let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
-        t::XLSX_BUTTON.get(lang),
-        Callback::ReportXlsx(figures.period).encode(),
-    )]]);
+    let file_button = |label: crate::texts::Phrase, c: Callback| {
+        [InlineKeyboardButton::callback(label.get(lang), c.encode())]
+    };
+    let keyboard = InlineKeyboardMarkup::new([
+        file_button(t::XLSX_BUTTON, Callback::ReportXlsx(figures.period)),
+        file_button(t::CSV_BUTTON, Callback::ReportCsv(figures.period)),
+    ]);
     let summary = with_intro(present::summary(figures, lang, tz));
     let summary: String = summary.chars().take(crate::i18n::MAX_TEXT).collect();
     outbox::enqueue(

@@ -18,12 +18,11 @@ use crate::processor::reply::Sender;
 use crate::texts::visits as texts;
 
 /// `/survey` (an owner answers it, a manager opens a campaign).
-pub const COMMANDS: &[Command] = &[Command::new(
-    "survey",
-    Feature::Surveys,
-    Chats::Any,
-    Who::Anyone,
-)];
+pub const COMMANDS: &[Command] =
+    &[
+        Command::new("survey", Feature::Surveys, Chats::Any, Who::Anyone)
+            .described(crate::texts::CMD_SURVEY),
+    ];
 
 /// `/survey`: an owner answers it, a manager opens a campaign. True if
 /// handled here.

@@ -221,26 +221,28 @@ pub fn list_text(items: &[Summary], schedule: Schedule, lang: Lang) -> String {
             String::new()
         };
         out.push('\n');
-        out.push_str(&fill(
-            texts::LIST_LINE.get(lang),
-            &[
-                ("id", &b.id.to_string()),
-                ("at", &schedule.show(b.starts_at.unwrap_or(b.created_at))),
-                (
-                    "audience",
-                    &b.audience
-                        .as_ref()
-                        .map(|a| a.label(lang))
-                        .unwrap_or_default(),
-                ),
-                ("status", status.get(lang)),
-                ("sent", &p.sent.to_string()),
-                ("failed", &p.failed.to_string()),
-                ("blocked", &p.blocked.to_string()),
-                ("waiting", &p.waiting.to_string()),
-                ("rsvp", &rsvp),
-            ],
-        ));
+        out.push_str(
+            &texts::LIST_LINE.fill(
+                lang,
+                &[
+                    ("id", &b.id.to_string()),
+                    ("at", &schedule.show(b.starts_at.unwrap_or(b.created_at))),
+                    (
+                        "audience",
+                        &b.audience
+                            .as_ref()
+                            .map(|a| a.label(lang))
+                            .unwrap_or_default(),
+                    ),
+                    ("status", status.get(lang)),
+                    ("sent", &p.sent.to_string()),
+                    ("failed", &p.failed.to_string()),
+                    ("blocked", &p.blocked.to_string()),
+                    ("waiting", &p.waiting.to_string()),
+                    ("rsvp", &rsvp),
+                ],
+            ),
+        );
     }
     out
 }

@@ -53,7 +53,7 @@ pub fn age(from: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String {
     } else {
         (minutes / (24 * 60), texts::UNIT_DAYS)
     };
-    fill(unit.get(lang), &[("n", &n.to_string())])
+    unit.fill(lang, &[("n", &n.to_string())])
 }
 
 fn priority_icon(t: &Ticket) -> &'static str {

@@ -37,7 +37,7 @@ impl Desk {
         p: Phrase,
         vars: &[(&str, &str)],
     ) -> Result<()> {
-        self.say(ctx, fill(p.get(self.lang), vars)).await
+        self.say(ctx, p.fill(self.lang, vars)).await
     }
 
     /// The holder of `t`, or a supervisor.

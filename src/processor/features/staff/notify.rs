@@ -34,7 +34,7 @@ async fn push(
     let mut all = vec![("id", t.id.to_string())];
     all.extend(vars.iter().map(|(k, v)| (*k, (*v).to_string())));
     let pairs: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let text = fill(phrase.get(lang), &pairs);
+    let text = phrase.fill(lang, &pairs);
     let request = Request::SendMessage {
         text,
         reply_markup: markup.map(Into::into),
@@ -176,7 +176,7 @@ pub async fn holder_notice(ctx: &mut Ctx<'_>, id: TicketId, to: &Staff, via: Via
     };
     let text = format!(
         "{}\n\n{}",
-        fill(header.get(lang), &[("id", &id.to_string())]),
+        header.fill(lang, &[("id", &id.to_string())]),
         card::render_view(&t, Some(to), lang, ctx.now, ctx.app.settings.timezone, view)
     );
     let request = Request::text_with(
@@ -211,7 +211,7 @@ pub async fn staff_group(
         .send(Outgoing::new(
             chat,
             Lane::Staff,
-            Request::text(fill(phrase.get(lang), &pairs)),
+            Request::text(phrase.fill(lang, &pairs)),
         ))
         .await?;
     tickets::link_message(ctx.conn, row, id).await

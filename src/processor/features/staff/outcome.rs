@@ -167,7 +167,7 @@ pub async fn confirmation(ctx: &mut Ctx<'_>, lang: Lang, outcome: &Outcome) -> R
     if let Some((k, v)) = &extra {
         vars.push((k, v.as_str()));
     }
-    Ok(fill(phrase.get(lang), &vars))
+    Ok(phrase.fill(lang, &vars))
 }
 
 /// Does `t` to ticket `id` for the desk's staff member, then either applies

@@ -233,7 +233,7 @@ async fn ask_cancel_reason(
         ),
         Callback::KeepTicket(id).encode(),
     )]]);
-    let text = fill(question.get(lang), &[("id", &id.to_string())]);
+    let text = question.fill(lang, &[("id", &id.to_string())]);
     ctx.reply(chat_id, Request::text_with(text, keep)).await?;
     Ok(())
 }
@@ -593,12 +593,7 @@ async fn cancel_with_reason(
             texts::CANNOT_CANCEL
         }
     };
-    say(
-        ctx,
-        chat,
-        fill(phrase.get(lang), &[("id", &id.to_string())]),
-    )
-    .await
+    say(ctx, chat, phrase.fill(lang, &[("id", &id.to_string())])).await
 }
 
 async fn record_comment(

@@ -12,7 +12,7 @@ use crate::i18n::Lang;
 use crate::outbox::{Lane, Outgoing, Request, Target};
 use crate::processor::context::Ctx;
 use crate::telegram::callback::Callback;
-use crate::texts::{self, fill};
+use crate::texts;
 
 /// Tickets per `/queue` page.
 pub const PAGE: i64 = 10;
@@ -61,8 +61,8 @@ pub async fn queue_page(
         return Ok((texts::QUEUE_EMPTY.get(lang).to_string(), None));
     }
     let pages = (total + PAGE - 1) / PAGE;
-    let mut text = fill(
-        texts::QUEUE_HEADER.get(lang),
+    let mut text = texts::QUEUE_HEADER.fill(
+        lang,
         &[
             ("total", &total.to_string()),
             ("page", &page.to_string()),

@@ -332,8 +332,8 @@ async fn tell_staff(
 ) -> Result<()> {
     let chat = visit.staff_chat_id;
     let lang = lang_of(ctx.conn, chat).await?;
-    let text = fill(
-        phrase.get(lang),
+    let text = phrase.fill(
+        lang,
         &[
             ("visit", &visit.id.to_string()),
             ("what", &describe(visit)),

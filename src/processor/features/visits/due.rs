@@ -16,7 +16,6 @@ use crate::domain::visits::{self, DueReminder, ReminderKind, VisitSettings, Visi
 use crate::outbox::{self, Lane, Outgoing, Request};
 use crate::processor::context::App;
 use crate::telegram::callback::{Callback, MenuItem};
-use crate::texts::fill;
 use crate::texts::visits as texts;
 
 /// Rows claimed per transaction.
@@ -128,7 +127,7 @@ async fn visit_reminder(
     if phrase.placeholders().contains(&"visit") {
         values.push(("visit", &visit_no));
     }
-    let text = fill(phrase.get(lang), &values);
+    let text = phrase.fill(lang, &values);
     let to_owner = due.kind != ReminderKind::VisitStaff1h;
     // An owner who has not answered the proposal can still do so here.
     let request = if to_owner && visit.status == VisitStatus::Proposed {
@@ -172,7 +171,7 @@ async fn survey_message(
     } else {
         texts::SURVEY_REMINDER
     };
-    let text = fill(phrase.get(lang), &[("code", &code), ("unit", &unit)]);
+    let text = phrase.fill(lang, &[("code", &code), ("unit", &unit)]);
     let button = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
         texts::BUTTON_TAKE_SURVEY.get(lang),
         Callback::Menu(MenuItem::Survey).encode(),
