@@ -260,11 +260,15 @@ impl Forums {
     /// True and posts nothing).
     pub(crate) fn edit(&mut self, chat_id: i64, params: &Value) -> Result<Option<Value>, ApiError> {
         let topic = self.managed(chat_id, params, NO_RIGHTS_EDIT)?;
+        // An empty name keeps the current one; a blank one is refused.
         let name = params
             .get("name")
             .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|n| !n.is_empty());
+            .filter(|n| !n.is_empty())
+            .map(str::trim);
+        if name == Some("") {
+            return Err(ApiError::new(400, NAME_EMPTY));
+        }
         let icon = params.get("icon_custom_emoji_id").and_then(Value::as_str);
         if name.is_none() && icon.is_none() {
             return Ok(None);

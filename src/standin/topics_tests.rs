@@ -113,6 +113,17 @@ async fn a_topic_is_created_edited_closed_reopened_and_deleted_through_teloxide(
         .await
         .unwrap_err();
     assert_eq!(description(again), "Bad Request: TOPIC_NOT_MODIFIED");
+    let blank = bot
+        .edit_forum_topic(ChatId(DESK), topic.thread_id)
+        .name("  ")
+        .await
+        .unwrap_err();
+    assert_eq!(description(blank), "Bad Request: name must be non-empty");
+    // Neither a name nor an icon: True, and no service message.
+    bot.edit_forum_topic(ChatId(DESK), topic.thread_id)
+        .name("")
+        .await
+        .unwrap();
     bot.edit_forum_topic(ChatId(DESK), topic.thread_id)
         .icon_custom_emoji_id(CustomEmojiId("5312536423851630001".to_owned()))
         .await
