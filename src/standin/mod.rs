@@ -28,6 +28,25 @@
 //! - serves getUpdates as a real long poll with offset confirmation,
 //!   `allowed_updates`, 409 for a superseded poll or an active webhook, and
 //!   pushes updates to a webhook (with the secret header) when one is set;
+//! - models forum topics (Bot API 9.1, see `topics.rs` for where each
+//!   wording comes from): [`StandIn::add_forum_group`] makes a supergroup
+//!   with `is_forum` (in getChat and in every message's chat) where the bot
+//!   may manage topics; `createForumTopic` (its thread id is the id of the
+//!   `forum_topic_created` service message it posts; it counts as a message
+//!   in the group's lane of 20 a minute), `editForumTopic`,
+//!   `closeForumTopic`, `reopenForumTopic` (each posting its service
+//!   message; TOPIC_NOT_MODIFIED when nothing changes) and
+//!   `deleteForumTopic` (the topic's messages go with it); every send
+//!   takes `message_thread_id`, is recorded with it
+//!   ([`SentMessage::message_thread_id`]) and is refused in a topic that does
+//!   not exist, was deleted or is General ("message thread not found"), or
+//!   is closed while the bot neither opened it nor may manage topics
+//!   ("TOPIC_CLOSED", see [`StandIn::set_bot_can_manage_topics`]). People
+//!   write in topics with [`StandIn::send_text_in_topic`] and its photo
+//!   siblings (`message_thread_id`, `is_topic_message` and the implicit
+//!   reply to the topic's creation message, as Telegram sends them), open,
+//!   close and delete topics by hand; [`StandIn::topics`],
+//!   [`StandIn::topic_messages`] and [`StandIn::topic_log`] show the result;
 //! - enforces Telegram's flood limits ([`Limits`]) with 429 + `retry_after`,
 //!   and injects faults: 5xx, blocked chats, forced 429, dropped responses
 //!   (accepted, then the connection breaks), latency.
@@ -35,8 +54,11 @@
 //! What it does not model: parse modes (text is stored and echoed as sent,
 //! entities are not computed, so lengths are counted before markup is
 //! stripped — stricter than Telegram), inline mode, payments, games, polls,
-//! stickers sets, business connections, forum topics, chat administration
-//! (pinning aside),
+//! stickers sets, business connections, chat administration (pinning and
+//! the bot's right to manage forum topics aside), the General topic's own
+//! methods and `getForumTopicIconStickers` (any custom emoji id is taken as
+//! a topic icon), topics' service messages other than creation counting
+//! against flood limits,
 //! group membership (any user may write in any group), callback queries
 //! expiring with age, message reactions, `copyMessage`/`forwardMessage`
 //! (answered 400 "does not model"), webhooks' HTTPS/port rules and
@@ -50,9 +72,12 @@ mod records;
 mod server;
 mod spec;
 mod state;
+mod topics;
 
 #[cfg(test)]
 mod teloxide_tests;
+#[cfg(test)]
+mod topics_tests;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -74,6 +99,8 @@ pub use state::{
     TestUser, DELETE_WITHIN_SECS, DOCUMENT_MAX_BYTES, DOWNLOAD_MAX_BYTES, PHOTO_MAX_BYTES,
     PHOTO_TOO_BIG,
 };
+
+pub use topics::{Topic, GENERAL_TOPIC, ICON_COLORS, TOPIC_NAME_MAX};
 
 use state::State;
 
@@ -299,9 +326,17 @@ impl StandIn {
             let Some(original) = st.message_json(chat_id, message_id) else {
                 bail!("chat {chat_id} has no message {message_id} to reply to");
             };
+            // A reply to a message in a forum topic stays in that topic.
+            let thread = original
+                .get("is_topic_message")
+                .and_then(|_| original.get("message_thread_id"))
+                .and_then(Value::as_i64);
             let mut content = st.text_content(text);
             content.insert("reply_to_message".into(), original);
-            st.user_message(user, chat_id, content)
+            match thread {
+                Some(thread) => st.topic_message(user, chat_id, thread, content),
+                None => st.user_message(user, chat_id, content),
+            }
         })
     }
 

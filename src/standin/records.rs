@@ -22,6 +22,13 @@ pub struct SentMessage {
     pub media_group_id: Option<String>,
     pub location: Option<(f64, f64)>,
     pub reply_to_message_id: Option<i64>,
+    /// The forum topic it was sent to (`message_thread_id`); a topic's
+    /// service messages carry their topic's id too.
+    pub message_thread_id: Option<i64>,
+    /// A service message's content, e.g. `{"forum_topic_created": {..}}`
+    /// (the bot's `createForumTopic`, `editForumTopic`, `closeForumTopic`,
+    /// `reopenForumTopic` each post one).
+    pub service: Option<Value>,
     /// Earlier versions, oldest first; the current one is in the fields above.
     pub history: Vec<MessageVersion>,
     pub deleted: bool,
@@ -62,6 +69,12 @@ impl SentMessage {
             .as_deref()
             .or(self.caption.as_deref())
             .unwrap_or_default()
+    }
+
+    /// Whether it is a service message (a topic created, edited, closed …).
+    #[must_use]
+    pub fn is_service(&self) -> bool {
+        self.service.is_some()
     }
 
     /// The inline buttons, row by row flattened.

@@ -125,7 +125,11 @@ async fn handle(
             (result, drop_response)
         }
     };
-    if is_message_send(&name) || name.starts_with("edit") || name == "deleteMessage" {
+    if is_message_send(&name)
+        || name.starts_with("edit")
+        || name == "deleteMessage"
+        || name.ends_with("ForumTopic")
+    {
         inner.messages.notify_waiters();
     }
     if name.ends_with("Webhook") {

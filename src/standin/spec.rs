@@ -12,6 +12,8 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::topics::{ICON_COLORS, TOPIC_NAME_MAX};
+
 /// Key of the marker object that stands for an uploaded file part in the
 /// parameters the validator sees: `{"$file": {"name": .., "size": ..}}`.
 pub const FILE_MARKER: &str = "$file";
@@ -395,6 +397,7 @@ fn check_limits(method: &str, obj: &Map<String, Value>) -> Result<(), Refusal> {
             }
         }
         "setMyCommands" => check_commands(obj)?,
+        "createForumTopic" | "editForumTopic" => check_topic(method, obj)?,
         "sendMediaGroup" => {
             let n = obj
                 .get("media")
@@ -439,6 +442,25 @@ fn check_limits(method: &str, obj: &Map<String, Value>) -> Result<(), Refusal> {
     check_captions(obj)?;
     if let Some(markup) = obj.get("reply_markup") {
         check_keyboard(markup)?;
+    }
+    Ok(())
+}
+
+/// Topic names of at most 128 characters (Telegram would cut a longer
+/// one short), icon colours from the six the documentation allows.
+fn check_topic(method: &str, obj: &Map<String, Value>) -> Result<(), Refusal> {
+    let len = str_field(obj, "name").map_or(0, |n| n.chars().count());
+    if len > TOPIC_NAME_MAX {
+        return Err(Refusal::bad(format!(
+            "{method}: topic name is {len} characters, over {TOPIC_NAME_MAX}"
+        )));
+    }
+    if let Some(color) = obj.get("icon_color").and_then(Value::as_i64) {
+        if !ICON_COLORS.contains(&color) {
+            return Err(Refusal::bad(format!(
+                "icon_color {color} is not one of {ICON_COLORS:?}"
+            )));
+        }
     }
     Ok(())
 }
@@ -722,6 +744,37 @@ mod tests {
             .map(|i| json!({"command": format!("c{i}"), "description": "d"}))
             .collect();
         assert!(refused("setMyCommands", json!({ "commands": many })).contains("at most 100"));
+    }
+
+    #[test]
+    fn topic_names_and_icon_colours_have_their_limits() {
+        let name = "话".repeat(128);
+        assert_eq!(
+            spec().check("createForumTopic", &json!({"chat_id": -100, "name": name})),
+            Ok(())
+        );
+        assert!(refused(
+            "createForumTopic",
+            json!({"chat_id": -100, "name": format!("{name}!")})
+        )
+        .contains("129 characters"));
+        assert!(refused(
+            "editForumTopic",
+            json!({"chat_id": -100, "message_thread_id": 2, "name": format!("{name}!")})
+        )
+        .contains("129 characters"));
+        assert_eq!(
+            spec().check(
+                "createForumTopic",
+                &json!({"chat_id": -100, "name": "a", "icon_color": 0x6F_B9F0})
+            ),
+            Ok(())
+        );
+        assert!(refused(
+            "createForumTopic",
+            json!({"chat_id": -100, "name": "a", "icon_color": 0x12_3456})
+        )
+        .contains("icon_color"));
     }
 
     #[test]

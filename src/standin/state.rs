@@ -14,6 +14,7 @@ use super::records::{
     BotCommand, CallbackAnswer, ErrorRecord, MessageVersion, Pressed, RefusalRecord, RequestRecord,
     Sent, SentFile, SentMessage,
 };
+use super::topics::Forums;
 
 pub(crate) const CHAT_NOT_FOUND: &str = "Bad Request: chat not found";
 const BLOCKED: &str = "Forbidden: bot was blocked by the user";
@@ -188,6 +189,8 @@ pub(crate) struct State {
     next_file: u64,
     next_media_group: u64,
     pub limiter: RateLimiter,
+    /// Forum supergroups and their topics.
+    pub forums: Forums,
     pub faults: Faults,
     pub requests: Vec<RequestRecord>,
     pub refusals: Vec<RefusalRecord>,
@@ -323,6 +326,7 @@ impl State {
             next_file: 1,
             next_media_group: 1,
             limiter: RateLimiter::new(limits),
+            forums: Forums::default(),
             faults: Faults::default(),
             requests: Vec::new(),
             refusals: Vec::new(),
@@ -347,7 +351,11 @@ impl State {
             .groups
             .get(&chat_id)
             .map_or(("", "group"), |g| (g.title.as_str(), g.kind));
-        json!({"id": chat_id, "type": kind, "title": title})
+        let mut chat = json!({"id": chat_id, "type": kind, "title": title});
+        if self.forums.is_forum(chat_id) {
+            chat["is_forum"] = json!(true);
+        }
+        chat
     }
 
     fn next_message_id(&mut self, chat_id: i64) -> i64 {
@@ -395,6 +403,22 @@ impl State {
                 kind,
             },
         );
+    }
+
+    /// A supergroup with topics enabled (`is_forum`).
+    pub(crate) fn add_forum_group(&mut self, id: i64, title: &str) {
+        self.groups.insert(
+            id,
+            GroupRec {
+                title: title.to_owned(),
+                kind: "supergroup",
+            },
+        );
+        self.forums.make_forum(id);
+        // Message 1 of a supergroup is its creation; the General topic
+        // has id 1, so topics start above it.
+        let last = self.last_message_id.entry(id).or_insert(0);
+        *last = (*last).max(1);
     }
 
     pub(crate) fn user(&self, user_id: i64) -> anyhow::Result<TestUser> {
@@ -464,6 +488,126 @@ impl State {
             update_id,
             message_id,
         })
+    }
+
+    /// A message from `user` into topic `thread` of a forum: with
+    /// `message_thread_id`, `is_topic_message` and, unless it replies to
+    /// something else, the topic's creation message as `reply_to_message`
+    /// (telegram-bot-api's implicit reply, `get_implicit_reply_to_message_id`).
+    pub(crate) fn topic_message(
+        &mut self,
+        user_id: i64,
+        chat_id: i64,
+        thread: i64,
+        mut content: Map<String, Value>,
+    ) -> anyhow::Result<Sent> {
+        self.user(user_id)?;
+        self.forums.check_user_send(chat_id, thread, user_id)?;
+        content.insert("message_thread_id".into(), json!(thread));
+        content.insert("is_topic_message".into(), json!(true));
+        if !content.contains_key("reply_to_message") {
+            if let Some(created) = self.shallow_message_json(chat_id, thread) {
+                content.insert("reply_to_message".into(), created);
+            }
+        }
+        self.user_message(user_id, chat_id, content)
+    }
+
+    /// A user opens a topic in a client: its `forum_topic_created` message
+    /// reaches the bot. Returns the thread id (that message's id).
+    pub(crate) fn open_topic_by_hand(
+        &mut self,
+        chat_id: i64,
+        user_id: i64,
+        name: &str,
+    ) -> anyhow::Result<i64> {
+        let user = self.user(user_id)?;
+        if !self.forums.is_forum(chat_id) {
+            bail!("chat {chat_id} is not a forum; call add_forum_group first");
+        }
+        let thread = self.next_message_id(chat_id);
+        let topic = self.forums.open_by_hand(chat_id, thread, name)?;
+        let mut message = json!({
+            "message_id": thread,
+            "from": user.json(),
+            "chat": self.chat_json(chat_id),
+            "date": unix_now(),
+            "message_thread_id": thread,
+            "is_topic_message": true,
+        });
+        if let (Value::Object(m), Value::Object(c)) = (&mut message, topic.created_json()) {
+            m.extend(c);
+        }
+        self.user_messages
+            .insert((chat_id, thread), message.clone());
+        self.push_update(json!({ "message": message }));
+        Ok(thread)
+    }
+
+    /// A user closes or reopens a topic in a client.
+    pub(crate) fn close_topic_by_hand(
+        &mut self,
+        chat_id: i64,
+        user_id: i64,
+        thread: i64,
+        closed: bool,
+    ) -> anyhow::Result<Sent> {
+        self.forums
+            .change_by_hand(chat_id, thread, |t| t.closed = closed)?;
+        let key = if closed {
+            "forum_topic_closed"
+        } else {
+            "forum_topic_reopened"
+        };
+        let mut content = Map::new();
+        content.insert(key.into(), json!({}));
+        content.insert("message_thread_id".into(), json!(thread));
+        content.insert("is_topic_message".into(), json!(true));
+        if let Some(created) = self.shallow_message_json(chat_id, thread) {
+            content.insert("reply_to_message".into(), created);
+        }
+        self.user_message(user_id, chat_id, content)
+    }
+
+    /// A topic is deleted with all its messages (by the bot or by hand).
+    pub(crate) fn delete_topic(&mut self, chat_id: i64, thread: i64) -> anyhow::Result<()> {
+        self.forums
+            .change_by_hand(chat_id, thread, |t| t.deleted = true)?;
+        self.drop_topic_messages(chat_id, thread);
+        Ok(())
+    }
+
+    fn drop_topic_messages(&mut self, chat_id: i64, thread: i64) {
+        let mut gone = HashSet::new();
+        for m in &mut self.bot_messages {
+            if m.chat_id == chat_id && m.message_thread_id == Some(thread) && !m.deleted {
+                m.deleted = true;
+                gone.insert(m.message_id);
+            }
+        }
+        self.user_messages.retain(|(chat, id), m| {
+            let in_topic = *chat == chat_id
+                && m.get("message_thread_id").and_then(Value::as_i64) == Some(thread);
+            if in_topic {
+                gone.insert(*id);
+            }
+            !in_topic
+        });
+        if let Some(list) = self.pinned.get_mut(&chat_id) {
+            list.retain(|id| !gone.contains(id));
+        }
+    }
+
+    /// The stored message without its own reply (as Telegram nests one).
+    fn shallow_message_json(&self, chat_id: i64, message_id: i64) -> Option<Value> {
+        match self.bot_index.get(&(chat_id, message_id)) {
+            Some(i) => self
+                .bot_messages
+                .get(*i)
+                .filter(|m| !m.deleted)
+                .map(|m| self.bot_message_json(m, false)),
+            None => self.user_messages.get(&(chat_id, message_id)).cloned(),
+        }
     }
 
     pub(crate) fn text_content(&self, text: &str) -> Map<String, Value> {
@@ -843,9 +987,11 @@ impl State {
             })),
             "sendMessage" => {
                 let chat_id = self.target_chat(params)?;
+                let thread = self.forums.check_bot_send(chat_id, params)?;
                 let reply_to = self.reply_target(chat_id, params)?;
                 self.admit(chat_id, now)?;
                 let mut m = self.new_bot_message(chat_id, method, params, now);
+                m.message_thread_id = thread;
                 m.text = params
                     .get("text")
                     .and_then(Value::as_str)
@@ -856,10 +1002,12 @@ impl State {
             "sendPhoto" | "sendDocument" | "sendVideo" | "sendAudio" | "sendAnimation" => {
                 let kind = method.trim_start_matches("send").to_lowercase();
                 let chat_id = self.target_chat(params)?;
+                let thread = self.forums.check_bot_send(chat_id, params)?;
                 let reply_to = self.reply_target(chat_id, params)?;
                 let file_id = self.resolve_file(params.get(&kind), &kind, decoded)?;
                 self.admit(chat_id, now)?;
                 let mut m = self.new_bot_message(chat_id, method, params, now);
+                m.message_thread_id = thread;
                 m.caption = params
                     .get("caption")
                     .and_then(Value::as_str)
@@ -870,6 +1018,7 @@ impl State {
             }
             "sendMediaGroup" => {
                 let chat_id = self.target_chat(params)?;
+                let thread = self.forums.check_bot_send(chat_id, params)?;
                 let reply_to = self.reply_target(chat_id, params)?;
                 let items = params
                     .get("media")
@@ -901,19 +1050,58 @@ impl State {
                     m.file = Some(SentFile { kind, file_id });
                     m.media_group_id = Some(group_id.clone());
                     m.reply_to_message_id = reply_to;
+                    m.message_thread_id = thread;
                     out.push(self.store(m));
                 }
                 Ok(Value::Array(out))
             }
             "sendLocation" => {
                 let chat_id = self.target_chat(params)?;
+                let thread = self.forums.check_bot_send(chat_id, params)?;
                 self.admit(chat_id, now)?;
                 let mut m = self.new_bot_message(chat_id, method, params, now);
+                m.message_thread_id = thread;
                 let coord = |k| params.get(k).and_then(Value::as_f64).unwrap_or_default();
                 m.location = Some((coord("latitude"), coord("longitude")));
                 Ok(self.store(m))
             }
-            "sendChatAction" => self.target_chat(params).map(|_| json!(true)),
+            "sendChatAction" => {
+                let chat_id = self.target_chat(params)?;
+                self.forums.check_bot_send(chat_id, params)?;
+                Ok(json!(true))
+            }
+            "createForumTopic" => {
+                let chat_id = self.target_chat(params)?;
+                let mut topic = self.forums.check_create(chat_id, params)?;
+                // Opening a topic posts a message: it counts in the group's lane.
+                self.admit(chat_id, now)?;
+                let content = topic.created_json();
+                topic.message_thread_id = self.service_message(chat_id, method, None, content, now);
+                let answer = topic.json();
+                self.forums.add(topic);
+                Ok(answer)
+            }
+            "editForumTopic" => {
+                let chat_id = self.target_chat(params)?;
+                if let Some(content) = self.forums.edit(chat_id, params)? {
+                    let thread = params.get("message_thread_id").and_then(Value::as_i64);
+                    self.service_message(chat_id, method, thread, content, now);
+                }
+                Ok(json!(true))
+            }
+            "closeForumTopic" | "reopenForumTopic" => {
+                let chat_id = self.target_chat(params)?;
+                let closed = method == "closeForumTopic";
+                let (thread, content) = self.forums.set_closed(chat_id, params, closed)?;
+                self.service_message(chat_id, method, Some(thread), content, now);
+                Ok(json!(true))
+            }
+            "deleteForumTopic" => {
+                let chat_id = self.target_chat(params)?;
+                let thread = self.forums.delete(chat_id, params)?;
+                self.drop_topic_messages(chat_id, thread);
+                Ok(json!(true))
+            }
             "editMessageText" | "editMessageCaption" | "editMessageReplyMarkup" => {
                 self.edit(method, params)
             }
@@ -926,9 +1114,15 @@ impl State {
                 let found = match self.bot_index.get(&(chat_id, message_id)).copied() {
                     // "A message can only be deleted if it was sent less
                     // than 48 hours ago."
+                    // "service messages about forum topic creation can't be
+                    // deleted with the deleteMessage method" (Bot API 6.3).
                     Some(i)
                         if self.bot_messages.get(i).is_some_and(|m| {
-                            !m.deleted && unix_now() - m.date >= DELETE_WITHIN_SECS
+                            !m.deleted
+                                && (unix_now() - m.date >= DELETE_WITHIN_SECS
+                                    || m.service
+                                        .as_ref()
+                                        .is_some_and(|s| s.get("forum_topic_created").is_some()))
                         }) =>
                     {
                         return Err(ApiError::bad(CANT_DELETE));
@@ -1177,12 +1371,32 @@ impl State {
             media_group_id: None,
             location: None,
             reply_to_message_id: None,
+            message_thread_id: None,
+            service: None,
             history: Vec::new(),
             deleted: false,
             date: unix_now(),
             edit_date: None,
             sent_at: now,
         }
+    }
+
+    /// Posts a service message of the bot into topic `thread` (None: the
+    /// topic it opens, whose id is its own); returns its id.
+    fn service_message(
+        &mut self,
+        chat_id: i64,
+        method: &str,
+        thread: Option<i64>,
+        content: Value,
+        now: Instant,
+    ) -> i64 {
+        let mut m = self.new_bot_message(chat_id, method, &Value::Null, now);
+        let id = m.message_id;
+        m.message_thread_id = Some(thread.unwrap_or(id));
+        m.service = Some(content);
+        self.store(m);
+        id
     }
 
     fn store(&mut self, m: SentMessage) -> Value {
@@ -1252,7 +1466,19 @@ impl State {
         {
             j["reply_markup"] = markup.clone();
         }
-        if let (true, Some(id)) = (with_reply, m.reply_to_message_id) {
+        if let Some(Value::Object(service)) = &m.service {
+            for (k, v) in service {
+                j[k.as_str()] = v.clone();
+            }
+        }
+        if let Some(thread) = m.message_thread_id {
+            j["message_thread_id"] = json!(thread);
+            j["is_topic_message"] = json!(true);
+        }
+        // In a topic, a message that replies to nothing replies to the
+        // topic's creation message (telegram-bot-api's implicit reply).
+        let implicit = m.message_thread_id.filter(|t| *t != m.message_id);
+        if let (true, Some(id)) = (with_reply, m.reply_to_message_id.or(implicit)) {
             let replied = match self.bot_index.get(&(m.chat_id, id)) {
                 Some(i) => self
                     .bot_messages
