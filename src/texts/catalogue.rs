@@ -605,6 +605,60 @@ mod tests {
         assert_eq!(setting_value("ticket {id} in {n} days"), None);
     }
 
+    const RECALLED_EN: &str = r#"en = { one = "Broadcast #{n} recalled: {deleted} of {asked} copy deleted.", other = "Broadcast #{n} recalled: {deleted} of {asked} copies deleted." }"#;
+
+    #[test]
+    fn a_counted_text_needs_every_plural_form_of_its_language() {
+        let src = edited(
+            RECALLED_EN,
+            r#"en = "Broadcast #{n} recalled: {deleted} of {asked} copies deleted.""#,
+        );
+        let line = line_of(&src, "\nrecalled = {") + 1;
+        assert_eq!(
+            problems(&src),
+            vec![format!(
+                "texts.toml:{line}: `notices.recalled` (en) counts {{asked}}: give a text per plural form (one, other)"
+            )]
+        );
+        let src = edited(
+            RECALLED_EN,
+            r#"en = { other = "Broadcast #{n} recalled: {deleted} of {asked} copies deleted.", few = "x" }"#,
+        );
+        assert_eq!(
+            problems(&src),
+            vec![
+                format!("texts.toml:{line}: `notices.recalled` (en): unknown plural form `few` (forms: one, other)"),
+                format!("texts.toml:{line}: `notices.recalled` (en) has no `one` form"),
+            ]
+        );
+    }
+
+    #[test]
+    fn plural_forms_only_where_the_code_counts_and_the_language_has_them() {
+        let src = edited(
+            r#"zh = "群发 #{n} 已撤回：已删除 {deleted}/{asked} 份。""#,
+            r#"zh = { other = "群发 #{n} 已撤回：已删除 {deleted}/{asked} 份。" }"#,
+        );
+        let line = line_of(&src, "\nrecalled = {") + 1;
+        assert_eq!(
+            problems(&src),
+            vec![format!(
+                "texts.toml:{line}: `notices.recalled` (zh): this language has no plural forms; write one text"
+            )]
+        );
+        let src = edited(
+            r#"en = "Main menu:","#,
+            r#"en = { one = "Main menu:", other = "Main menu:" },"#,
+        );
+        let line = line_of(&src, "menu = {");
+        assert_eq!(
+            problems(&src),
+            vec![format!(
+                "texts.toml:{line}: `menu` (en) has plural forms, but the code names no number for them (`per` in keys.rs)"
+            )]
+        );
+    }
+
     #[test]
     fn a_syntax_error_is_named_with_its_line() {
         let src = edited("menu = {", "menu = {{");
