@@ -67,6 +67,7 @@
 //! 24-hour update expiry.
 
 mod body;
+mod error;
 mod limits;
 mod records;
 mod server;

@@ -12,7 +12,12 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::topics::{ICON_COLORS, TOPIC_NAME_MAX};
+/// The topic icon colours `createForumTopic` accepts (Bot API 9.1).
+pub const ICON_COLORS: [i64; 6] = [
+    0x6F_B9F0, 0xFF_D67E, 0xCB_86DB, 0x8E_EE98, 0xFF_93B2, 0xFB_6F5F,
+];
+/// The longest topic name, in characters.
+pub const TOPIC_NAME_MAX: usize = 128;
 
 /// Key of the marker object that stands for an uploaded file part in the
 /// parameters the validator sees: `{"$file": {"name": .., "size": ..}}`.

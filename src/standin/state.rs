@@ -9,6 +9,7 @@ use anyhow::{anyhow, bail};
 use serde_json::{json, Map, Value};
 
 use super::body::{Decoded, Upload};
+pub(crate) use super::error::ApiError;
 use super::limits::{Limits, RateLimiter};
 use super::records::{
     BotCommand, CallbackAnswer, ErrorRecord, MessageVersion, Pressed, RefusalRecord, RequestRecord,
@@ -36,36 +37,6 @@ const CANT_DELETE: &str = "Bad Request: message can't be deleted";
 pub const DOCUMENT_MAX_BYTES: usize = 50 * 1024 * 1024;
 /// The largest file a bot may download with getFile.
 pub const DOWNLOAD_MAX_BYTES: usize = 20 * 1024 * 1024;
-
-/// A Telegram-shaped error answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ApiError {
-    pub code: u16,
-    pub description: String,
-    pub retry_after: Option<u64>,
-}
-
-impl ApiError {
-    pub(crate) fn new(code: u16, description: impl Into<String>) -> Self {
-        Self {
-            code,
-            description: description.into(),
-            retry_after: None,
-        }
-    }
-
-    fn bad(description: impl Into<String>) -> Self {
-        Self::new(400, description)
-    }
-
-    pub(crate) fn too_many(retry_after: u64) -> Self {
-        Self {
-            code: 429,
-            description: format!("Too Many Requests: retry after {retry_after}"),
-            retry_after: Some(retry_after),
-        }
-    }
-}
 
 /// A simulated Telegram user.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -39,8 +39,9 @@ use std::time::Duration;
 use anyhow::{anyhow, bail};
 use serde_json::{json, Map, Value};
 
+use super::error::ApiError;
 use super::records::{Sent, SentMessage};
-use super::state::ApiError;
+pub use super::spec::{ICON_COLORS, TOPIC_NAME_MAX};
 use super::StandIn;
 
 pub(crate) const NOT_A_FORUM: &str = "Bad Request: the chat is not a forum";
@@ -55,12 +56,6 @@ const NO_RIGHTS_EDIT: &str = "Bad Request: not enough rights to edit the topic";
 const NO_RIGHTS_CLOSE: &str = "Bad Request: not enough rights to close or open the topic";
 const NO_RIGHTS_DELETE: &str = "Bad Request: not enough rights to delete the topic";
 
-/// The topic icon colours `createForumTopic` accepts (Bot API 9.1).
-pub const ICON_COLORS: [i64; 6] = [
-    0x6F_B9F0, 0xFF_D67E, 0xCB_86DB, 0x8E_EE98, 0xFF_93B2, 0xFB_6F5F,
-];
-/// The longest topic name, in characters.
-pub const TOPIC_NAME_MAX: usize = 128;
 /// The General topic's id: never a `message_thread_id` to send to.
 pub const GENERAL_TOPIC: i64 = 1;
 
