@@ -20,6 +20,7 @@ pub mod health;
 pub mod i18n;
 pub mod import;
 pub mod inbox;
+pub mod maintenance;
 pub mod intake;
 pub mod metrics;
 pub mod outbox;

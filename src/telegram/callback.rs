@@ -228,6 +228,13 @@ pub enum Callback {
     HouseholdKeep,
     /// Arrears reminders on (true) or off, offered at registration.
     Reminders(bool),
+    /// Owner, after `/forgetme`: yes, go on (the first confirmation).
+    ForgetContinue,
+    /// Owner: erase my data now (the second confirmation); the nonce the
+    /// first one stored.
+    ForgetErase(i64),
+    /// Owner: keep my data after all.
+    ForgetKeep,
     /// Staff: unbind `person` from `unit` (after `/unbind UNIT`).
     Unbind { unit: i64, person: i64 },
     /// Manager: the report for this period.
@@ -465,6 +472,9 @@ impl Callback {
             Callback::HouseholdRemoveYes { unit, person } => format!("h:y:{unit}:{person}"),
             Callback::HouseholdKeep => "h:k".to_string(),
             Callback::Reminders(on) => format!("h:m:{}", u8::from(*on)),
+            Callback::ForgetContinue => "e:c".to_string(),
+            Callback::ForgetErase(nonce) => format!("e:y:{nonce}"),
+            Callback::ForgetKeep => "e:k".to_string(),
             Callback::Unbind { unit, person } => format!("h:u:{unit}:{person}"),
             Callback::ReportPeriod(p) => format!("rp:p:{}", encode_period(p)),
             Callback::ReportRange => "rp:r".to_string(),
@@ -618,6 +628,9 @@ impl Callback {
             },
             ["h", "k"] => Callback::HouseholdKeep,
             ["h", "m", on] => Callback::Reminders(flag(on)?),
+            ["e", "c"] => Callback::ForgetContinue,
+            ["e", "y", nonce] => Callback::ForgetErase(id(nonce)?),
+            ["e", "k"] => Callback::ForgetKeep,
             ["h", "u", u, p] => Callback::Unbind {
                 unit: id(u)?,
                 person: id(p)?,
@@ -750,6 +763,9 @@ mod tests {
             Callback::HouseholdKeep,
             Callback::Reminders(true),
             Callback::Reminders(false),
+            Callback::ForgetContinue,
+            Callback::ForgetErase(i64::MAX),
+            Callback::ForgetKeep,
             Callback::Unbind {
                 unit: i64::MAX,
                 person: i64::MAX,
