@@ -7,7 +7,9 @@
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
-use teloxide::types::{Update, UpdateKind};
+use teloxide::types::UpdateKind;
+
+pub use crate::telegram::update::Incoming;
 
 /// The NOTIFY channel that wakes processors on other replicas.
 pub const NOTIFY_CHANNEL: &str = "propdesk_inbox";
@@ -19,7 +21,7 @@ pub const RETENTION: chrono::Duration = chrono::Duration::days(30);
 
 /// Inserts one update and, if it is new, wakes the processors of every
 /// replica (on commit); returns false if it was already there (a redelivery).
-pub async fn insert(conn: &mut PgConnection, update: &Update) -> Result<bool> {
+pub async fn insert(conn: &mut PgConnection, update: &Incoming) -> Result<bool> {
     Ok(insert_many(conn, std::slice::from_ref(update), true).await? == 1)
 }
 
@@ -29,7 +31,11 @@ pub async fn insert(conn: &mut PgConnection, update: &Update) -> Result<bool> {
 /// after its commit (a NOTIFY holds a database-wide lock through its
 /// transaction's commit, so transactions that notify cannot share a WAL
 /// flush with one another: see `db::notifier`).
-pub async fn insert_many(conn: &mut PgConnection, updates: &[Update], notify: bool) -> Result<u64> {
+pub async fn insert_many(
+    conn: &mut PgConnection,
+    updates: &[Incoming],
+    notify: bool,
+) -> Result<u64> {
     if updates.is_empty() {
         return Ok(0);
     }
@@ -38,12 +44,14 @@ pub async fn insert_many(conn: &mut PgConnection, updates: &[Update], notify: bo
     let mut users = Vec::with_capacity(updates.len());
     let mut kinds = Vec::with_capacity(updates.len());
     let mut payloads = Vec::with_capacity(updates.len());
-    for update in updates {
+    for Incoming { update, raw } in updates {
         ids.push(i64::from(update.id.0));
         chats.push(update.chat().map(|c| c.id.0));
         users.push(update.from().and_then(|u| i64::try_from(u.id.0).ok()));
         kinds.push(kind_name(&update.kind));
-        let mut payload = serde_json::to_value(update).context("serialising an update")?;
+        // Telegram's own JSON, not teloxide's re-serialisation (see
+        // `telegram::update`).
+        let mut payload = raw.clone();
         scrub_nul(&mut payload);
         payloads.push(payload);
     }

@@ -15,7 +15,7 @@ use axum::routing::post;
 use axum::Router;
 use sqlx::PgPool;
 use teloxide::prelude::*;
-use teloxide::types::{Update, UpdateKind};
+use crate::telegram::update::Incoming;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -110,19 +110,10 @@ async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) 
     }
 }
 
-/// Reads a webhook body as an update (from bytes: teloxide's `Update` needs
-/// borrowed strings). Fuzzed in `tests/fuzz.rs`.
-///
-/// An update teloxide cannot read (a kind added to Telegram since, a field
-/// it does not expect) is kept whole, as getUpdates keeps it: teloxide's
-/// own parse leaves only an empty `UpdateKind::Error`, and the inbox would
-/// store `{"update_id": …}` and nothing of what was sent.
-pub fn parse_update(body: &[u8]) -> serde_json::Result<Update> {
-    let mut update: Update = serde_json::from_slice(body)?;
-    if let UpdateKind::Error(kept) = &mut update.kind {
-        *kept = serde_json::from_slice(body)?;
-    }
-    Ok(update)
+/// Reads a webhook body as an update, kept as Telegram sent it (see
+/// `telegram::update`). Fuzzed in `tests/fuzz.rs` and `fuzz/`.
+pub fn parse_update(body: &[u8]) -> Result<Incoming, String> {
+    Incoming::from_bytes(body)
 }
 
 /// The secret Telegram sends with every webhook call: derived from the bot

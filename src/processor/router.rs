@@ -53,6 +53,13 @@ pub async fn handle(ctx: &mut Ctx<'_>, update: &Update) -> Result<()> {
         }
         UpdateKind::CallbackQuery(q) => on_callback(ctx, q).await,
         UpdateKind::MyChatMember(change) => on_membership(ctx, change).await,
+        UpdateKind::Error(_) => {
+            tracing::warn!(
+                update_id = ctx.update_id,
+                "an update teloxide cannot read is kept in the inbox as it came; nothing to do"
+            );
+            Ok(())
+        }
         // Stored and marked processed; nobody is waiting for an answer.
         _ => Ok(()),
     }
