@@ -62,8 +62,13 @@ pub async fn forget(args: &DbArgs, telegram_id: i64, yes: bool) -> Result<ExitCo
     let db = open(args).await?;
     let result = async {
         let mut tx = db.pool.begin().await?;
-        let erased =
-            erasure::forget(&mut tx, telegram_id, None, erasure::RequestedBy::CommandLine).await?;
+        let erased = erasure::forget(
+            &mut tx,
+            telegram_id,
+            None,
+            erasure::RequestedBy::CommandLine,
+        )
+        .await?;
         tx.commit().await?;
         Ok::<_, anyhow::Error>(erased)
     }

@@ -938,7 +938,8 @@ fn runs_within_a_small_stack() {
         .spawn(move || {
             let incoming = propdesk::intake::webhook::parse_update(&body).expect("parses");
             let stored = incoming.raw.to_string();
-            let again = propdesk::intake::webhook::parse_update(stored.as_bytes()).expect("reads back");
+            let again =
+                propdesk::intake::webhook::parse_update(stored.as_bytes()).expect("reads back");
             assert_eq!(again.update, incoming.update);
             let loaded = engine::load_dir(&dialogue_dir).expect("loads");
             for d in loaded.iter() {

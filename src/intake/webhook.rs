@@ -7,6 +7,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use crate::telegram::update::Incoming;
 use anyhow::{Context, Result};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -15,7 +16,6 @@ use axum::routing::post;
 use axum::Router;
 use sqlx::PgPool;
 use teloxide::prelude::*;
-use crate::telegram::update::Incoming;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 

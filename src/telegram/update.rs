@@ -87,7 +87,10 @@ mod tests {
         assert!(matches!(incoming.update.kind, UpdateKind::CallbackQuery(_)));
         // teloxide's own re-serialisation drops `date` and no longer reads…
         let reserialised = serde_json::to_string(&incoming.update).unwrap();
-        assert!(matches!(read(&reserialised).unwrap().kind, UpdateKind::Error(_)));
+        assert!(matches!(
+            read(&reserialised).unwrap().kind,
+            UpdateKind::Error(_)
+        ));
         // …what the inbox stores does.
         assert_eq!(read(&incoming.raw.to_string()).unwrap(), incoming.update);
     }

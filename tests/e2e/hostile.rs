@@ -9,7 +9,7 @@ use propdesk::telegram::callback::Callback;
 use propdesk::telegram::callback::SlotFor;
 use serde_json::{json, Value};
 
-use crate::staff::{card, leak, office, file, BUTLER, GROUP, OWNER, STRANGER};
+use crate::staff::{card, file, leak, office, BUTLER, GROUP, OWNER, STRANGER};
 use crate::support::spawn_app;
 
 fn user(id: i64) -> Value {
@@ -141,9 +141,11 @@ async fn unused_and_unreadable_updates_are_stored_whole_processed_and_answered_b
     // The owner's /start after all of them, in the same getUpdates answer:
     // the batch must go on past what teloxide cannot read.
     let mut raw: Vec<Value> = updates.iter().map(|(_, u)| u.clone()).collect();
-    raw.push(json!({"message": {"message_id": 1, "from": user(owner), "chat": private_chat(owner),
+    raw.push(
+        json!({"message": {"message_id": 1, "from": user(owner), "chat": private_chat(owner),
         "date": chrono::Utc::now().timestamp(), "text": "/start",
-        "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}));
+        "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}),
+    );
     let ids = app.api.inject_raw_updates(raw);
     app.expect_message(owner, "").await;
     app.settle().await;
@@ -162,7 +164,10 @@ async fn unused_and_unreadable_updates_are_stored_whole_processed_and_answered_b
         rows.iter().zip(updates.iter())
     {
         assert!(ids.contains(id));
-        assert!(*processed && !*parked, "{sent_kind} (stored as {kind}) is processed, not parked");
+        assert!(
+            *processed && !*parked,
+            "{sent_kind} (stored as {kind}) is processed, not parked"
+        );
         assert!(
             payload.get(*sent_kind).is_some(),
             "{sent_kind} is stored whole (stored as {kind}): {payload}"
@@ -172,18 +177,27 @@ async fn unused_and_unreadable_updates_are_stored_whole_processed_and_answered_b
     let unreadable: Vec<&str> = rows
         .iter()
         .filter(|r| r.1 == "unreadable")
-        .map(|r| r.2.as_object().unwrap().keys().find(|k| *k != "update_id").unwrap().as_str())
+        .map(|r| {
+            r.2.as_object()
+                .unwrap()
+                .keys()
+                .find(|k| *k != "update_id")
+                .unwrap()
+                .as_str()
+        })
         .collect();
-    assert!(unreadable.contains(&"kind_from_the_future") && unreadable.contains(&"message"), "{unreadable:?}");
+    assert!(
+        unreadable.contains(&"kind_from_the_future") && unreadable.contains(&"message"),
+        "{unreadable:?}"
+    );
     assert!(rows.last().unwrap().3, "the /start after them is processed");
 
     // Nothing answered any of them: the only sends are the welcome.
-    let sends: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT chat_id, request->>'method' FROM outbox ORDER BY id",
-    )
-    .fetch_all(&app.db.pool)
-    .await
-    .unwrap();
+    let sends: Vec<(i64, String)> =
+        sqlx::query_as("SELECT chat_id, request->>'method' FROM outbox ORDER BY id")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
     assert!(
         sends.iter().all(|(chat, _)| *chat == owner),
         "only the owner's /start is answered: {sends:?}"
@@ -234,8 +248,15 @@ async fn sql_and_control_characters_are_stored_verbatim_and_shown_as_plain_text(
     app.api.send_text(OWNER, HOSTILE).unwrap();
     let relayed = app.expect_message(GROUP, "'; DROP TABLE tickets; --").await;
     app.settle().await;
-    assert!(relayed.body().contains(&stored), "shown verbatim: {:?}", relayed.body());
-    assert!(relayed.parse_mode.is_none(), "plain text: no markup is read");
+    assert!(
+        relayed.body().contains(&stored),
+        "shown verbatim: {:?}",
+        relayed.body()
+    );
+    assert!(
+        relayed.parse_mode.is_none(),
+        "plain text: no markup is read"
+    );
     let payload_text: String = sqlx::query_scalar(
         "SELECT payload->'message'->>'text' FROM inbox WHERE chat_id = $1 ORDER BY update_id DESC LIMIT 1",
     )
@@ -307,17 +328,26 @@ async fn forged_buttons_for_another_owners_ticket_or_staff_actions_are_refused_p
     let forged = [
         Callback::CancelTicket(id),
         Callback::KeepTicket(id),
-        Callback::Rate { ticket: id, stars: 1 },
+        Callback::Rate {
+            ticket: id,
+            stars: 1,
+        },
         Callback::Reopen(id),
         Callback::SkipComment(id),
         Callback::MyComment(id),
         Callback::NewRequest(id),
         Callback::Claim(id),
         Callback::Assign(id),
-        Callback::GiveTo { ticket: id, staff_no: 1 },
+        Callback::GiveTo {
+            ticket: id,
+            staff_no: 1,
+        },
         Callback::QueuePage(1),
         Callback::CannedPick(id),
-        Callback::CannedSend { ticket: id, reply: 1 },
+        Callback::CannedSend {
+            ticket: id,
+            reply: 1,
+        },
         Callback::FollowUpCall(id),
         Callback::FollowUpNote(id),
         Callback::FollowUpReopen(id),
@@ -425,7 +455,10 @@ async fn a_stranger_adding_the_bot_to_a_group_makes_it_leave_and_it_never_writes
         .await
         .unwrap();
     assert_eq!(status, "unreachable");
-    assert!(app.api.messages(strange_group).is_empty(), "nothing was ever sent there");
+    assert!(
+        app.api.messages(strange_group).is_empty(),
+        "nothing was ever sent there"
+    );
 
     // Added again by the stranger: it leaves again.
     app.api.add_bot_to_group(strange_group, STRANGER).unwrap();
@@ -438,13 +471,12 @@ async fn a_stranger_adding_the_bot_to_a_group_makes_it_leave_and_it_never_writes
     app.api.add_bot_to_group(GROUP, STRANGER).unwrap();
     app.settle().await;
     assert_eq!(leaves(), vec![strange_group, strange_group]);
-    let reachable: Vec<bool> = sqlx::query_scalar(
-        "SELECT chat_is_reachable(c) FROM unnest($1::bigint[]) AS c",
-    )
-    .bind(vec![staff_group, GROUP])
-    .fetch_all(&app.db.pool)
-    .await
-    .unwrap();
+    let reachable: Vec<bool> =
+        sqlx::query_scalar("SELECT chat_is_reachable(c) FROM unnest($1::bigint[]) AS c")
+            .bind(vec![staff_group, GROUP])
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
     assert_eq!(reachable, vec![true, true]);
     assert!(app.api.messages(strange_group).is_empty());
     app.finish().await;

@@ -96,7 +96,10 @@ async fn the_purge_knows_every_foreign_key_to_the_outbox() {
     .fetch_one(&db.pool)
     .await
     .unwrap();
-    assert_eq!(to_inbox, 0, "a foreign key to inbox: the purge must keep what it references");
+    assert_eq!(
+        to_inbox, 0,
+        "a foreign key to inbox: the purge must keep what it references"
+    );
 }
 
 async fn count(pool: &PgPool, sql: &str) -> i64 {
@@ -161,7 +164,11 @@ async fn purge_deletes_old_processed_updates_and_delivered_messages_nothing_need
     // Refused: too short, not an age.
     let short = propdesk(&db.url, &["purge", "--older-than", "2h"]);
     assert!(!short.status.success());
-    assert!(stderr(&short).contains("at least 1 day"), "{}", stderr(&short));
+    assert!(
+        stderr(&short).contains("at least 1 day"),
+        "{}",
+        stderr(&short)
+    );
     let garbled = propdesk(&db.url, &["purge", "--older-than", "half a year"]);
     assert!(!garbled.status.success() && stderr(&garbled).contains("not an age"));
 
@@ -192,7 +199,10 @@ async fn purge_deletes_old_processed_updates_and_delivered_messages_nothing_need
         .await
         .unwrap();
     assert_eq!(outbox, vec![20, 21, 22, 23, 24, 25]);
-    assert_eq!(count(&db.pool, "SELECT count(*) FROM ticket_messages").await, 1);
+    assert_eq!(
+        count(&db.pool, "SELECT count(*) FROM ticket_messages").await,
+        1
+    );
     // Again: nothing left to purge.
     let again = propdesk(&db.url, &["purge", "--older-than", "26w"]);
     assert!(stdout(&again).contains("deleted 0 processed updates and 0 delivered messages"));
@@ -264,13 +274,28 @@ async fn assert_forgotten(app: &crate::support::TestApp, ticket: i64) {
     // the erasure itself (its answers).
     for (what, sql) in [
         ("chats", "SELECT count(*) FROM chats WHERE chat_id = $1"),
-        ("conversations", "SELECT count(*) FROM conversations WHERE chat_id = $1 OR user_id = $1"),
-        ("inbox", "SELECT count(*) FROM inbox WHERE chat_id = $1 OR user_id = $1
-                      OR payload::text LIKE '%\"id\": ' || $1 || ',%'"),
-        ("outbox", "SELECT count(*) FROM outbox WHERE chat_id = $1
-                       AND created_at < (SELECT max(erased_at) FROM erasures)"),
-        ("tickets", "SELECT count(*) FROM tickets WHERE owner_chat_id = $1"),
-        ("people", "SELECT count(*) FROM people WHERE telegram_user_id = $1"),
+        (
+            "conversations",
+            "SELECT count(*) FROM conversations WHERE chat_id = $1 OR user_id = $1",
+        ),
+        (
+            "inbox",
+            "SELECT count(*) FROM inbox WHERE chat_id = $1 OR user_id = $1
+                      OR payload::text LIKE '%\"id\": ' || $1 || ',%'",
+        ),
+        (
+            "outbox",
+            "SELECT count(*) FROM outbox WHERE chat_id = $1
+                       AND created_at < (SELECT max(erased_at) FROM erasures)",
+        ),
+        (
+            "tickets",
+            "SELECT count(*) FROM tickets WHERE owner_chat_id = $1",
+        ),
+        (
+            "people",
+            "SELECT count(*) FROM people WHERE telegram_user_id = $1",
+        ),
     ] {
         let n: i64 = sqlx::query_scalar(sql)
             .bind(OWNER)
@@ -291,9 +316,15 @@ async fn assert_forgotten(app: &crate::support::TestApp, ticket: i64) {
     assert_eq!(kept.1.as_deref(), Some("水电"));
     assert_eq!((kept.2, kept.3), (None, None));
     assert_eq!(kept.4, erasure::ERASED);
-    assert!(kept.5.is_some(), "the unit (property, not a person) is kept");
+    assert!(
+        kept.5.is_some(),
+        "the unit (property, not a person) is kept"
+    );
     assert_eq!(count(&app.db.pool, "SELECT count(*) FROM people").await, 0);
-    assert_eq!(count(&app.db.pool, "SELECT count(*) FROM erasures").await, 1);
+    assert_eq!(
+        count(&app.db.pool, "SELECT count(*) FROM erasures").await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -319,7 +350,11 @@ async fn forget_erases_a_person_and_keeps_their_tickets_anonymised() {
         &app.db.url,
         &["forget", "--telegram-id", &OWNER.to_string(), "--yes"],
     );
-    assert!(stdout(&again).contains("nothing is stored about"), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("nothing is stored about"),
+        "{}",
+        stdout(&again)
+    );
     // Without --yes and without a terminal saying yes: nothing happens.
     let asked = propdesk(&app.db.url, &["forget", "--telegram-id", "424242"]);
     assert!(!asked.status.success());
@@ -369,7 +404,12 @@ async fn forgetme_asks_twice_refuses_late_or_forged_confirmations_and_then_erase
     app.press(OWNER, &ask, "继续");
     let again = next_with(&app, "10 分钟内有效", ask.message_id).await;
     app.api
-        .press_forged_button(OWNER, OWNER, again.message_id, &Callback::ForgetErase(12345).encode())
+        .press_forged_button(
+            OWNER,
+            OWNER,
+            again.message_id,
+            &Callback::ForgetErase(12345).encode(),
+        )
         .unwrap();
     let invalid = next_with(&app, "这个确认按钮已无效", again.message_id).await;
     // The real button, 11 minutes late: nothing erased either.
@@ -378,10 +418,18 @@ async fn forgetme_asks_twice_refuses_late_or_forged_confirmations_and_then_erase
     let late = next_with(&app, "这个确认已超过 10 分钟", invalid.message_id).await;
     app.settle().await;
     assert_eq!(count(&app.db.pool, "SELECT count(*) FROM people").await, 1);
-    assert_eq!(count(&app.db.pool, "SELECT count(*) FROM erasures").await, 0);
+    assert_eq!(
+        count(&app.db.pool, "SELECT count(*) FROM erasures").await,
+        0
+    );
     // Pressing it again after that: used up.
     app.api
-        .press_forged_button(OWNER, OWNER, again.message_id, &again.callback_data("永久删除").unwrap())
+        .press_forged_button(
+            OWNER,
+            OWNER,
+            again.message_id,
+            &again.callback_data("永久删除").unwrap(),
+        )
         .unwrap();
     let used = next_with(&app, "这个确认按钮已无效", late.message_id).await;
     assert_eq!(count(&app.db.pool, "SELECT count(*) FROM people").await, 1);
@@ -391,12 +439,14 @@ async fn forgetme_asks_twice_refuses_late_or_forged_confirmations_and_then_erase
         .press_forged_button(OWNER, GROUP, 1, &Callback::ForgetContinue.encode())
         .unwrap();
     app.settle().await;
-    assert!(app
-        .api
-        .callback_answers()
-        .iter()
-        .any(|a| a.text.as_deref().is_some_and(|t| t.contains("只能在与机器人的私聊中"))));
-    assert_eq!(count(&app.db.pool, "SELECT count(*) FROM erasure_requests").await, 0);
+    assert!(app.api.callback_answers().iter().any(|a| a
+        .text
+        .as_deref()
+        .is_some_and(|t| t.contains("只能在与机器人的私聊中"))));
+    assert_eq!(
+        count(&app.db.pool, "SELECT count(*) FROM erasure_requests").await,
+        0
+    );
 
     // Now for real, within the time.
     app.say(OWNER, "/forgetme");
@@ -405,9 +455,13 @@ async fn forgetme_asks_twice_refuses_late_or_forged_confirmations_and_then_erase
     let last = next_with(&app, "10 分钟内有效", ask.message_id).await;
     app.clock.advance(Duration::minutes(9));
     app.press(OWNER, &last, "永久删除");
-    app.expect_message(OWNER, "您的个人资料已删除。您的 1 张工单已匿名保留").await;
-    app.expect_message(GROUP, "一位住户已按其要求删除个人资料；其 1 张工单已匿名保留")
+    app.expect_message(OWNER, "您的个人资料已删除。您的 1 张工单已匿名保留")
         .await;
+    app.expect_message(
+        GROUP,
+        "一位住户已按其要求删除个人资料；其 1 张工单已匿名保留",
+    )
+    .await;
     app.settle().await;
     assert_forgotten(&app, ticket).await;
     app.finish().await;
@@ -448,13 +502,19 @@ async fn backup_and_restore_bring_the_data_back() {
     std::fs::write(&junk, b"not a dump").unwrap();
     let bad = propdesk(&db.url, &["restore", junk.to_str().unwrap(), "--force"]);
     assert!(!bad.status.success());
-    assert!(stderr(&bad).contains("is not a propdesk backup"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("is not a propdesk backup"),
+        "{}",
+        stderr(&bad)
+    );
     assert_eq!(count(&db.pool, "SELECT count(*) FROM people").await, 2);
 
     db.pool.close().await;
     let restored = propdesk(&db.url, &["restore", file_arg, "--force"]);
     assert!(restored.status.success(), "{}", stderr(&restored));
-    let pool = propdesk::db::pool(db.url.parse().unwrap(), 2).await.unwrap();
+    let pool = propdesk::db::pool(db.url.parse().unwrap(), 2)
+        .await
+        .unwrap();
     let names: Vec<String> = sqlx::query_scalar("SELECT name FROM people ORDER BY id")
         .fetch_all(&pool)
         .await

@@ -21,13 +21,11 @@ use crate::telegram::callback::Callback;
 use crate::texts::{self, erasure as t, fill};
 
 /// `/forgetme`, in a private chat, for anyone.
-pub const COMMANDS: &[Command] = &[Command::new(
-    "forgetme",
-    Feature::Erasure,
-    Chats::Private,
-    Who::Anyone,
-)
-.described(t::CMD_FORGETME)];
+pub const COMMANDS: &[Command] =
+    &[
+        Command::new("forgetme", Feature::Erasure, Chats::Private, Who::Anyone)
+            .described(t::CMD_FORGETME),
+    ];
 
 /// `/forgetme`: the first question.
 pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, _msg: &Message) -> Result<bool> {
