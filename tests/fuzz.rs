@@ -278,6 +278,36 @@ fn fuzz_callback_decode_never_panics() {
     );
 }
 
+/// Found by cargo-fuzz (`callback_decode`): dialogue data longer than
+/// Telegram's 64 bytes decoded, and encoded back beyond the limit. Longer
+/// data is forged: it decodes to nothing.
+#[test]
+fn regression_callback_data_over_64_bytes_decodes_to_nothing() {
+    let crash = format!(
+        "1d:-:*RRRRRnt@{}d:\u{7}dd{}*-:R:",
+        "\0".repeat(3),
+        "\0".repeat(41)
+    );
+    let text = crash.as_str();
+    assert_eq!(text.len(), 68);
+    assert_eq!(Callback::decode(text), None);
+    let longest_dialogue = format!("1d:{}", "k".repeat(MAX_BYTES - 3));
+    assert!(Callback::decode(&longest_dialogue).is_some());
+    assert_eq!(Callback::decode(&format!("{longest_dialogue}k")), None);
+}
+
+/// Found by cargo-fuzz (`callback_decode`): a date token of eight bytes
+/// that are not all digits (`-8\x0c \r114`) was read by chrono as the year
+/// -8 and did not encode back to the same data. Only digits are a date.
+#[test]
+fn regression_engine_date_tokens_are_eight_digits() {
+    assert_eq!(engine_callback::decode("d:1:t-8\u{c} \r114"), None);
+    assert_eq!(engine_callback::decode("d:1:t+2026112"), None);
+    assert_eq!(engine_callback::decode("d:1:t 2026112"), None);
+    let (serial, token) = engine_callback::decode("d:1:t20261127").unwrap();
+    assert_eq!(engine_callback::encode(serial, &token), "d:1:t20261127");
+}
+
 #[test]
 fn fuzz_engine_callback_codec() {
     fuzz(

@@ -501,6 +501,11 @@ impl Callback {
     /// draw (an older layout, a forged or garbled press).
     #[must_use]
     pub fn decode(data: &str) -> Option<Callback> {
+        // Telegram carries at most 64 bytes: longer data is forged, and
+        // would not encode back within the limit (found by cargo-fuzz).
+        if data.len() > MAX_BYTES {
+            return None;
+        }
         let body = data.strip_prefix(VERSION)?;
         if body.starts_with("d:") {
             return Some(Callback::Dialogue(body.to_string()));
