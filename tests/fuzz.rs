@@ -296,6 +296,19 @@ fn regression_callback_data_over_64_bytes_decodes_to_nothing() {
     assert_eq!(Callback::decode(&format!("{longest_dialogue}k")), None);
 }
 
+/// Found by cargo-fuzz (`callback_decode`): a report period of a year
+/// before 1000 (`1rp:x:q:08011`) decoded, but encoded back unpadded
+/// (`q:8011`), which no longer decoded. Years are written with four digits.
+#[test]
+fn regression_report_periods_of_early_years_round_trip() {
+    let forged = "1rp:x:q:08011";
+    let c = Callback::decode(forged).unwrap();
+    assert_eq!(c.encode(), forged);
+    assert_eq!(Callback::decode(&c.encode()), Some(c));
+    let month = Callback::decode("1rp:p:m:005002").unwrap();
+    assert_eq!(month.encode(), "1rp:p:m:005002");
+}
+
 /// Found by cargo-fuzz (`callback_decode`): a date token of eight bytes
 /// that are not all digits (`-8\x0c \r114`) was read by chrono as the year
 /// -8 and did not encode back to the same data. Only digits are a date.

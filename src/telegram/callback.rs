@@ -325,8 +325,10 @@ fn role_of(code: &str) -> Option<Role> {
 /// `m:202611`, `q:20264`, `r:20261101:20261130`.
 fn encode_period(p: &Period) -> String {
     match p.kind {
-        PeriodKind::Month { year, month } => format!("m:{year}{month:02}"),
-        PeriodKind::Quarter { year, quarter } => format!("q:{year}{quarter}"),
+        // Four-digit years, as decoding reads them (`q:08011` is the year
+        // 801, found by cargo-fuzz: unpadded it encoded as `q:8011`).
+        PeriodKind::Month { year, month } => format!("m:{year:04}{month:02}"),
+        PeriodKind::Quarter { year, quarter } => format!("q:{year:04}{quarter}"),
         PeriodKind::Range => format!("r:{}:{}", p.from.format("%Y%m%d"), p.to.format("%Y%m%d")),
     }
 }
