@@ -62,6 +62,44 @@ pub enum Command {
     /// Show or change the office settings (office hours, deadlines …).
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// Delete processed updates and delivered messages older than an age
+    /// (rows anything still refers to are kept).
+    Purge {
+        #[command(flatten)]
+        db: DbArgs,
+        /// e.g. 180d (days), 26w (weeks), 48h (hours); at least 1 day.
+        #[arg(long)]
+        older_than: String,
+        /// Count what would be deleted, delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Erase a person's personal data (name, phone, messages, photos …);
+    /// their tickets are kept, anonymised, for the statistics.
+    Forget {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, allow_hyphen_values = true)]
+        telegram_id: i64,
+        /// Do it without asking.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Write the whole database to FILE (pg_dump's custom format).
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        file: PathBuf,
+    },
+    /// Replace the whole database with a backup (stop `serve` first).
+    Restore {
+        #[command(flatten)]
+        db: DbArgs,
+        file: PathBuf,
+        /// Restore over a database that holds data or is in use.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// `propdesk demo`: its own database folder and address, never a real

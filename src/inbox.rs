@@ -7,7 +7,9 @@
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
-use teloxide::types::{Update, UpdateKind};
+use teloxide::types::UpdateKind;
+
+pub use crate::telegram::update::Incoming;
 
 /// The NOTIFY channel that wakes processors on other replicas.
 pub const NOTIFY_CHANNEL: &str = "propdesk_inbox";
@@ -19,7 +21,7 @@ pub const RETENTION: chrono::Duration = chrono::Duration::days(30);
 
 /// Inserts one update and, if it is new, wakes the processors of every
 /// replica (on commit); returns false if it was already there (a redelivery).
-pub async fn insert(conn: &mut PgConnection, update: &Update) -> Result<bool> {
+pub async fn insert(conn: &mut PgConnection, update: &Incoming) -> Result<bool> {
     Ok(insert_many(conn, std::slice::from_ref(update), true).await? == 1)
 }
 
@@ -29,7 +31,11 @@ pub async fn insert(conn: &mut PgConnection, update: &Update) -> Result<bool> {
 /// after its commit (a NOTIFY holds a database-wide lock through its
 /// transaction's commit, so transactions that notify cannot share a WAL
 /// flush with one another: see `db::notifier`).
-pub async fn insert_many(conn: &mut PgConnection, updates: &[Update], notify: bool) -> Result<u64> {
+pub async fn insert_many(
+    conn: &mut PgConnection,
+    updates: &[Incoming],
+    notify: bool,
+) -> Result<u64> {
     if updates.is_empty() {
         return Ok(0);
     }
@@ -38,12 +44,16 @@ pub async fn insert_many(conn: &mut PgConnection, updates: &[Update], notify: bo
     let mut users = Vec::with_capacity(updates.len());
     let mut kinds = Vec::with_capacity(updates.len());
     let mut payloads = Vec::with_capacity(updates.len());
-    for update in updates {
+    for Incoming { update, raw } in updates {
         ids.push(i64::from(update.id.0));
         chats.push(update.chat().map(|c| c.id.0));
         users.push(update.from().and_then(|u| i64::try_from(u.id.0).ok()));
         kinds.push(kind_name(&update.kind));
-        payloads.push(serde_json::to_value(update).context("serialising an update")?);
+        // Telegram's own JSON, not teloxide's re-serialisation (see
+        // `telegram::update`).
+        let mut payload = raw.clone();
+        scrub_nul(&mut payload);
+        payloads.push(payload);
     }
     let row = sqlx::query!(
         r#"WITH stored AS (
@@ -70,6 +80,28 @@ pub async fn insert_many(conn: &mut PgConnection, updates: &[Update], notify: bo
     Ok(u64::try_from(row.inserted).unwrap_or(0))
 }
 
+/// Replaces NUL characters, which PostgreSQL's `text` and `jsonb` cannot
+/// hold, with U+FFFD everywhere in `value` (keys too): a message with a NUL
+/// in it is stored with the replacement character instead of failing its
+/// whole batch, and everything read from it later has no NUL either.
+pub fn scrub_nul(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => *s = s.replace('\0', "\u{FFFD}"),
+        Value::Array(items) => items.iter_mut().for_each(scrub_nul),
+        Value::Object(map) => {
+            if map.keys().any(|k| k.contains('\0')) {
+                let entries = std::mem::take(map);
+                for (k, v) in entries {
+                    map.insert(k.replace('\0', "\u{FFFD}"), v);
+                }
+            }
+            map.values_mut().for_each(scrub_nul);
+        }
+        _ => {}
+    }
+}
+
 /// Wakes the processors of every replica.
 pub async fn notify(conn: &mut PgConnection) -> Result<()> {
     sqlx::query!("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
@@ -90,7 +122,24 @@ pub fn kind_name(kind: &UpdateKind) -> &'static str {
         UpdateKind::MyChatMember(_) => "my_chat_member",
         UpdateKind::ChatMember(_) => "chat_member",
         UpdateKind::InlineQuery(_) => "inline_query",
-        _ => "other",
+        UpdateKind::BusinessConnection(_) => "business_connection",
+        UpdateKind::BusinessMessage(_) => "business_message",
+        UpdateKind::EditedBusinessMessage(_) => "edited_business_message",
+        UpdateKind::DeletedBusinessMessages(_) => "deleted_business_messages",
+        UpdateKind::MessageReaction(_) => "message_reaction",
+        UpdateKind::MessageReactionCount(_) => "message_reaction_count",
+        UpdateKind::ChosenInlineResult(_) => "chosen_inline_result",
+        UpdateKind::ShippingQuery(_) => "shipping_query",
+        UpdateKind::PreCheckoutQuery(_) => "pre_checkout_query",
+        UpdateKind::PurchasedPaidMedia(_) => "purchased_paid_media",
+        UpdateKind::Poll(_) => "poll",
+        UpdateKind::PollAnswer(_) => "poll_answer",
+        UpdateKind::ChatJoinRequest(_) => "chat_join_request",
+        UpdateKind::ChatBoost(_) => "chat_boost",
+        UpdateKind::RemovedChatBoost(_) => "removed_chat_boost",
+        // A kind teloxide does not know, or one it could not read: stored
+        // whole all the same (see `intake::webhook::parse_update`).
+        UpdateKind::Error(_) => "unreadable",
     }
 }
 
@@ -337,4 +386,20 @@ pub async fn messages_in_last_minute(
     .fetch_one(conn)
     .await?;
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_becomes_the_replacement_character_in_values_and_keys() {
+        let mut v = serde_json::json!({"a\0": ["x\0y", {"t": "\0"}], "n": 1});
+        scrub_nul(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"a\u{FFFD}": ["x\u{FFFD}y", {"t": "\u{FFFD}"}], "n": 1})
+        );
+        assert!(!v.to_string().contains("\\u0000"));
+    }
 }

@@ -21,6 +21,7 @@ pub mod i18n;
 pub mod import;
 pub mod inbox;
 pub mod intake;
+pub mod maintenance;
 pub mod metrics;
 pub mod outbox;
 pub mod processor;

@@ -167,6 +167,20 @@ async fn run(command: Command) -> Result<ExitCode> {
             println!("{}", result?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Purge {
+            db,
+            older_than,
+            dry_run,
+        } => propdesk::maintenance::purge(&db, &older_than, dry_run).await,
+        Command::Forget {
+            db,
+            telegram_id,
+            yes,
+        } => propdesk::maintenance::forget(&db, telegram_id, yes).await,
+        Command::Backup { db, file } => propdesk::maintenance::backup(&db, &file).await,
+        Command::Restore { db, file, force } => {
+            propdesk::maintenance::restore(&db, &file, force).await
+        }
         Command::Inbox(InboxCommand::Parked { db }) => {
             let db = open(&db).await?;
             let parked = propdesk::inbox::list_parked(&db.pool).await?;

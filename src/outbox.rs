@@ -129,6 +129,8 @@ pub enum Request {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         language_code: Option<String>,
     },
+    /// The bot leaves the row's chat (a group a stranger added it to).
+    LeaveChat,
 }
 
 /// One line of a command menu.
@@ -169,6 +171,7 @@ impl Request {
             Request::AnswerCallbackQuery { .. }
                 | Request::SetMyCommands { .. }
                 | Request::DeleteMyCommands { .. }
+                | Request::LeaveChat
         )
     }
 
@@ -593,6 +596,19 @@ pub fn message_link(chat_id: i64, message_id: i64) -> Option<String> {
     (!internal.is_empty()).then(|| format!("https://t.me/c/{internal}/{message_id}"))
 }
 
+/// Cancels what is still queued for `chat_id` (the bot is leaving it), in
+/// the caller's transaction; returns how many rows were cancelled.
+pub async fn cancel_pending(conn: &mut PgConnection, chat_id: i64) -> anyhow::Result<u64> {
+    Ok(sqlx::query!(
+        "UPDATE outbox SET status = 'cancelled', last_error = 'the bot left the chat'
+          WHERE chat_id = $1 AND status = 'pending'",
+        chat_id
+    )
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
 /// The person blocked the bot (or the chat is gone): the chat is marked
 /// unreachable and its queued rows stopped, in one transaction. Returns how
 /// many rows were stopped.
@@ -644,6 +660,7 @@ mod tests {
             Request::DeleteMyCommands {
                 language_code: None,
             },
+            Request::LeaveChat,
         ];
         for r in requests {
             let json = serde_json::to_value(&r).unwrap();

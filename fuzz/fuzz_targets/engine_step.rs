@@ -35,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
         units: vec![UnitFact {
             code: "3-2-1101".into(),
             role: "owner".into(),
+            is_default: true,
         }],
         default_unit: Some("3-2-1101".into()),
         timezone: chrono_tz::Asia::Shanghai,

@@ -1,6 +1,7 @@
 //! The database: connection pool, embedded PostgreSQL, migrations, and
 //! throwaway databases for tests.
 
+pub mod backup;
 pub mod embedded;
 pub mod locks;
 pub mod testing;

@@ -20,6 +20,10 @@
 //!   write to a bot they blocked, and a bot that left a group gets nothing
 //!   from it.
 //!
+//! * a group a stranger added the bot to is **left** ([`mark_left`]): the
+//!   bot leaves it and it stays unreachable whatever comes from it, until
+//!   staff add the bot back ([`mark_rejoined`]).
+//!
 //! Every other chat, one the bot has never seen included, is **reachable**:
 //! its sends are tried, and a 403 settles it. So an audience query, the
 //! outbox (a row for an unreachable chat is stored as `unreachable` at once)
@@ -149,6 +153,35 @@ pub async fn mark_unblocked(conn: &mut PgConnection, chat_id: i64, kind: Kind) -
     .execute(conn)
     .await
     .context("marking a chat reachable")?;
+    Ok(())
+}
+
+/// The bot leaves `chat_id` (a stranger added it to a group): unreachable
+/// until staff add it back ([`mark_rejoined`]).
+pub async fn mark_left(conn: &mut PgConnection, chat_id: i64, kind: Kind) -> Result<()> {
+    sqlx::query!(
+        "INSERT INTO chats (chat_id, kind, left_at) VALUES ($1, $2, now())
+         ON CONFLICT (chat_id) DO UPDATE SET left_at = now(), updated_at = now()",
+        chat_id,
+        kind.code(),
+    )
+    .execute(conn)
+    .await
+    .context("marking a chat left")?;
+    Ok(())
+}
+
+/// Staff added the bot (back) to `chat_id`: reachable again.
+pub async fn mark_rejoined(conn: &mut PgConnection, chat_id: i64, kind: Kind) -> Result<()> {
+    sqlx::query!(
+        "INSERT INTO chats (chat_id, kind) VALUES ($1, $2)
+         ON CONFLICT (chat_id) DO UPDATE SET blocked_at = NULL, left_at = NULL, updated_at = now()",
+        chat_id,
+        kind.code(),
+    )
+    .execute(conn)
+    .await
+    .context("marking a chat joined")?;
     Ok(())
 }
 

@@ -94,6 +94,12 @@ pub fn decode(data: &str) -> Option<(u32, Token)> {
                     },
                     _ => return None,
                 };
+                // Eight ASCII digits: chrono alone also reads a sign and
+                // spaces (`-8\x0c \r114`, found by cargo-fuzz), which would
+                // not encode back to the same data.
+                if !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
                 let date = NaiveDate::parse_from_str(digits, "%Y%m%d").ok()?;
                 match half {
                     None => Token::Date(date),

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use sqlx::PgPool;
 use teloxide::prelude::*;
-use teloxide::types::{AllowedUpdate, Update};
+use teloxide::types::AllowedUpdate;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -106,14 +106,9 @@ async fn poll(
                 return Ok(Ended::LostLock);
             }
         }
-        let request = bot
-            .get_updates()
-            .offset(offset)
-            .timeout(poll_timeout)
-            .allowed_updates(ALLOWED_UPDATES);
         let updates = tokio::select! {
             () = stop.cancelled() => return Ok(Ended::Stopped),
-            r = request.send() => r,
+            r = get_updates(bot, offset, poll_timeout) => r,
         };
         match updates {
             Ok(updates) => {
@@ -129,7 +124,7 @@ async fn poll(
             Err(e) => {
                 failures += 1;
                 let backoff = Duration::from_millis(250 * 2u64.pow(failures.min(7)));
-                tracing::warn!(error = %e, ?backoff, "getUpdates failed");
+                tracing::warn!(error = %format!("{e:#}"), ?backoff, "getUpdates failed");
                 tokio::select! {
                     () = stop.cancelled() => return Ok(Ended::Stopped),
                     () = tokio::time::sleep(backoff) => {}
@@ -137,6 +132,69 @@ async fn poll(
             }
         }
     }
+}
+
+/// One long poll, read as Telegram sent it: teloxide's `get_updates` keeps
+/// only its own reading of each update, which is not always what it reads
+/// back (see `telegram::update`), so the JSON is fetched here and each
+/// update read on its own — one teloxide cannot read does not hold up the
+/// rest of its batch.
+async fn get_updates(bot: &Bot, offset: i32, timeout: u32) -> Result<Vec<inbox::Incoming>> {
+    // Not `Url::join`: `bot123:ABC/…` would read as a URL of scheme `bot123`.
+    let url = format!(
+        "{}/bot{}/getUpdates",
+        bot.api_url().as_str().trim_end_matches('/'),
+        bot.token()
+    );
+    let body = serde_json::json!({
+        "offset": offset,
+        "timeout": timeout,
+        "allowed_updates": ALLOWED_UPDATES,
+    });
+    let answer = bot
+        .client()
+        .post(url)
+        .json(&body)
+        .timeout(Duration::from_secs(u64::from(timeout) + 10))
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("network: {}", e.without_url()))?;
+    let status = answer.status();
+    let answer: serde_json::Value = answer
+        .json()
+        .await
+        .map_err(|e| anyhow::anyhow!("an unreadable answer ({status}): {}", e.without_url()))?;
+    if answer.get("ok").and_then(serde_json::Value::as_bool) != Some(true) {
+        anyhow::bail!(
+            "Telegram answered {status}: {}",
+            answer
+                .get("description")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("no description")
+        );
+    }
+    let items = match answer.get("result") {
+        Some(serde_json::Value::Array(items)) => items.clone(),
+        _ => anyhow::bail!("getUpdates answered without a list of updates"),
+    };
+    Ok(items
+        .into_iter()
+        .filter_map(|raw| match inbox::Incoming::read(raw) {
+            Ok(incoming) => {
+                if let teloxide::types::UpdateKind::Error(_) = incoming.update.kind {
+                    tracing::warn!(
+                        update_id = incoming.update.id.0,
+                        "an update teloxide cannot read is stored as it came"
+                    );
+                }
+                Some(incoming)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "getUpdates returned something that is no update; skipped");
+                None
+            }
+        })
+        .collect())
 }
 
 async fn load_offset(pool: &PgPool) -> Result<i32> {
@@ -153,13 +211,13 @@ async fn load_offset(pool: &PgPool) -> Result<i32> {
 
 /// Stores a batch (one statement) and the offset past it in one
 /// transaction; returns that offset.
-pub async fn store_batch(pool: &PgPool, updates: &[Update]) -> Result<i32> {
+pub async fn store_batch(pool: &PgPool, updates: &[inbox::Incoming]) -> Result<i32> {
     let mut tx = pool.begin().await?;
     // No NOTIFY in here: the caller wakes the processors after the commit.
     let new = inbox::insert_many(&mut tx, updates, false).await?;
     let next = updates
         .iter()
-        .map(|u| i64::from(u.id.0) + 1)
+        .map(|u| i64::from(u.update.id.0) + 1)
         .max()
         .unwrap_or(0);
     sqlx::query!(

@@ -7,6 +7,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use crate::telegram::update::Incoming;
 use anyhow::{Context, Result};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -15,7 +16,6 @@ use axum::routing::post;
 use axum::Router;
 use sqlx::PgPool;
 use teloxide::prelude::*;
-use teloxide::types::Update;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -110,10 +110,10 @@ async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) 
     }
 }
 
-/// Reads a webhook body as an update (from bytes: teloxide's `Update` needs
-/// borrowed strings). Fuzzed in `tests/fuzz.rs`.
-pub fn parse_update(body: &[u8]) -> serde_json::Result<Update> {
-    serde_json::from_slice(body)
+/// Reads a webhook body as an update, kept as Telegram sent it (see
+/// `telegram::update`). Fuzzed in `tests/fuzz.rs` and `fuzz/`.
+pub fn parse_update(body: &[u8]) -> Result<Incoming, String> {
+    Incoming::from_bytes(body)
 }
 
 /// The secret Telegram sends with every webhook call: derived from the bot

@@ -50,6 +50,8 @@ pub enum Feature {
     Reports,
     /// Public-welfare activities.
     Activities,
+    /// `/forgetme`: an owner's personal data erased at their request.
+    Erasure,
 }
 
 /// Which chats a command is answered in.

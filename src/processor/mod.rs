@@ -25,7 +25,6 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use futures::FutureExt;
 use sqlx::{Acquire, PgConnection, PgPool};
-use teloxide::types::Update;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -175,7 +174,7 @@ async fn handle_one(tx: &mut PgConnection, app: &App, claimed: inbox::Claimed) -
         payload,
     } = claimed;
     let now = app.clock.now();
-    let update = serde_json::from_str::<Update>(&payload);
+    let update = crate::telegram::update::read(&payload);
     let lang_hint = update
         .as_ref()
         .ok()

@@ -12,6 +12,7 @@ use super::conversation::{self, Conversation, Key, Loaded, Waiting};
 use super::features::activities;
 use super::features::broadcast;
 use super::features::dialogue;
+use super::features::erasure;
 use super::features::household;
 use super::features::incidents;
 use super::features::intents;
@@ -52,6 +53,13 @@ pub async fn handle(ctx: &mut Ctx<'_>, update: &Update) -> Result<()> {
         }
         UpdateKind::CallbackQuery(q) => on_callback(ctx, q).await,
         UpdateKind::MyChatMember(change) => on_membership(ctx, change).await,
+        UpdateKind::Error(_) => {
+            tracing::warn!(
+                update_id = ctx.update_id,
+                "an update teloxide cannot read is kept in the inbox as it came; nothing to do"
+            );
+            Ok(())
+        }
         // Stored and marked processed; nobody is waiting for an answer.
         _ => Ok(()),
     }
@@ -167,6 +175,7 @@ async fn on_command(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message, text: &str)
         Some(Feature::Broadcast) => broadcast::on_message(ctx, from, msg).await?,
         Some(Feature::Reports) => reports::on_message(ctx, from, msg).await?,
         Some(Feature::Activities) => activities::on_message(ctx, from, msg).await?,
+        Some(Feature::Erasure) => erasure::on_message(ctx, from, msg).await?,
         None => false,
     };
     if !handled && from.private {
@@ -309,6 +318,9 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
         | Callback::HouseholdKeep
         | Callback::Reminders(_)
         | Callback::Unbind { .. } => household::on_button(ctx, &from, q, button).await,
+        Callback::ForgetContinue | Callback::ForgetErase(_) | Callback::ForgetKeep => {
+            erasure::on_button(ctx, &from, q, button).await
+        }
         Callback::ReportPeriod(_)
         | Callback::ReportRange
         | Callback::ReportCancel
@@ -340,14 +352,47 @@ async fn earlier_part_of_album(ctx: &mut Ctx<'_>, chat_id: i64, msg: &Message) -
 
 /// The bot's own membership changed: a person blocked or unblocked it, or
 /// it was removed from or added to a group. Reachability follows.
+///
+/// A group or channel the bot is added to by someone who is not staff (and
+/// that is not the configured staff group) is left at once, and nothing is
+/// sent there again (`chats::mark_left`).
 async fn on_membership(ctx: &mut Ctx<'_>, change: &ChatMemberUpdated) -> Result<()> {
     let chat_id = change.chat.id.0;
     let kind = kind_of(&change.chat.kind);
-    if change.new_chat_member.kind.is_present() {
-        chats::mark_unblocked(ctx.conn, chat_id, kind).await?;
-    } else {
+    if !change.new_chat_member.kind.is_present() {
         chats::mark_blocked(ctx.conn, chat_id, kind).await?;
+        return Ok(());
     }
+    if change.chat.is_private() {
+        chats::mark_unblocked(ctx.conn, chat_id, kind).await?;
+        return Ok(());
+    }
+    let by = i64::try_from(change.from.id.0).unwrap_or(0);
+    let welcome = ctx.app.settings.staff_chat_id == Some(chat_id)
+        || crate::domain::staff::by_telegram_id(ctx.conn, by)
+            .await?
+            .is_some();
+    if welcome {
+        chats::mark_rejoined(ctx.conn, chat_id, kind).await?;
+        return Ok(());
+    }
+    tracing::warn!(
+        chat_id,
+        added_by = by,
+        "a stranger added the bot to a group; leaving it"
+    );
+    // Nothing still queued goes there. The leave itself is queued while the
+    // chat counts as reachable (the bot is in it again, if it was left
+    // before), then the chat is marked left.
+    chats::mark_rejoined(ctx.conn, chat_id, kind).await?;
+    crate::outbox::cancel_pending(ctx.conn, chat_id).await?;
+    ctx.send(crate::outbox::Outgoing::new(
+        chat_id,
+        crate::outbox::Lane::Staff,
+        Request::LeaveChat,
+    ))
+    .await?;
+    chats::mark_left(ctx.conn, chat_id, kind).await?;
     Ok(())
 }
 
@@ -393,6 +438,7 @@ pub const COMMAND_TABLES: &[&[Command]] = &[
     super::features::broadcast::COMMANDS,
     super::features::reports::COMMANDS,
     super::features::activities::COMMANDS,
+    super::features::erasure::COMMANDS,
 ];
 
 /// Every command, in declaration order.

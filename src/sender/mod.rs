@@ -569,6 +569,7 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
                 }
                 req.await.map(|_| None)
             }
+            Request::LeaveChat => bot.leave_chat(chat).await.map(|_| None),
             Request::DeleteMyCommands { language_code } => {
                 let mut req = bot.delete_my_commands().scope(BotCommandScope::Chat {
                     chat_id: Recipient::Id(chat),
@@ -586,8 +587,23 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
         Err(RequestError::Api(api)) if row.request.is_command_menu() => {
             Outcome::Failed(api.to_string())
         }
+        // Leaving a chat the bot is no longer in (kicked meanwhile, the
+        // group deleted) is done all the same.
+        Err(RequestError::Api(api))
+            if matches!(row.request, Request::LeaveChat) && no_longer_there(&api) =>
+        {
+            Outcome::Sent(None)
+        }
         Err(e) => classify(e, &row.request, row.ambiguous > 0),
     }
+}
+
+/// Whether Telegram's refusal says the bot is not in the chat (any more).
+fn no_longer_there(api: &ApiError) -> bool {
+    matches!(
+        classify(RequestError::Api(api.clone()), &Request::LeaveChat, false),
+        Outcome::Unreachable(_)
+    ) || api.to_string().starts_with("Forbidden")
 }
 
 /// A stored file (`outbox_files`) ready to upload.

@@ -491,6 +491,24 @@ impl StandIn {
         self.act(|st| st.my_chat_member(user, old_status, new_status))
     }
 
+    /// `user` adds the bot to group `group_id` (a `my_chat_member` update);
+    /// after the bot's `leaveChat` sends there are refused with 403.
+    pub fn add_bot_to_group(&self, group_id: i64, user: i64) -> anyhow::Result<i64> {
+        self.act(|st| st.add_bot_to_group(group_id, user))
+    }
+
+    /// Queues `updates` as they are, at once (one getUpdates answer takes
+    /// them together); each `update_id` is replaced by the next one.
+    pub fn inject_raw_updates(&self, updates: Vec<Value>) -> Vec<i64> {
+        self.act(|st| updates.into_iter().map(|u| st.push_update(u)).collect())
+    }
+
+    /// Delivers every kind of update from now on, whatever the bot's
+    /// `allowed_updates` asks for.
+    pub fn deliver_every_kind(&self) {
+        self.lock().faults.every_kind = true;
+    }
+
     /// Queues `update` as is (its `update_id` is replaced by the next one).
     pub fn inject_raw_update(&self, update: Value) -> i64 {
         self.act(|st| st.push_update(update))

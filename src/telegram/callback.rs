@@ -228,6 +228,13 @@ pub enum Callback {
     HouseholdKeep,
     /// Arrears reminders on (true) or off, offered at registration.
     Reminders(bool),
+    /// Owner, after `/forgetme`: yes, go on (the first confirmation).
+    ForgetContinue,
+    /// Owner: erase my data now (the second confirmation); the nonce the
+    /// first one stored.
+    ForgetErase(i64),
+    /// Owner: keep my data after all.
+    ForgetKeep,
     /// Staff: unbind `person` from `unit` (after `/unbind UNIT`).
     Unbind { unit: i64, person: i64 },
     /// Manager: the report for this period.
@@ -320,8 +327,10 @@ fn role_of(code: &str) -> Option<Role> {
 /// `m:202611`, `q:20264`, `r:20261101:20261130`.
 fn encode_period(p: &Period) -> String {
     match p.kind {
-        PeriodKind::Month { year, month } => format!("m:{year}{month:02}"),
-        PeriodKind::Quarter { year, quarter } => format!("q:{year}{quarter}"),
+        // Four-digit years, as decoding reads them (`q:08011` is the year
+        // 801, found by cargo-fuzz: unpadded it encoded as `q:8011`).
+        PeriodKind::Month { year, month } => format!("m:{year:04}{month:02}"),
+        PeriodKind::Quarter { year, quarter } => format!("q:{year:04}{quarter}"),
         PeriodKind::Range => format!("r:{}:{}", p.from.format("%Y%m%d"), p.to.format("%Y%m%d")),
     }
 }
@@ -467,6 +476,9 @@ impl Callback {
             Callback::HouseholdRemoveYes { unit, person } => format!("h:y:{unit}:{person}"),
             Callback::HouseholdKeep => "h:k".to_string(),
             Callback::Reminders(on) => format!("h:m:{}", u8::from(*on)),
+            Callback::ForgetContinue => "e:c".to_string(),
+            Callback::ForgetErase(nonce) => format!("e:y:{nonce}"),
+            Callback::ForgetKeep => "e:k".to_string(),
             Callback::Unbind { unit, person } => format!("h:u:{unit}:{person}"),
             Callback::ReportPeriod(p) => format!("rp:p:{}", encode_period(p)),
             Callback::ReportRange => "rp:r".to_string(),
@@ -494,6 +506,11 @@ impl Callback {
     /// draw (an older layout, a forged or garbled press).
     #[must_use]
     pub fn decode(data: &str) -> Option<Callback> {
+        // Telegram carries at most 64 bytes: longer data is forged, and
+        // would not encode back within the limit (found by cargo-fuzz).
+        if data.len() > MAX_BYTES {
+            return None;
+        }
         let body = data.strip_prefix(VERSION)?;
         if body.starts_with("d:") {
             return Some(Callback::Dialogue(body.to_string()));
@@ -621,6 +638,9 @@ impl Callback {
             },
             ["h", "k"] => Callback::HouseholdKeep,
             ["h", "m", on] => Callback::Reminders(flag(on)?),
+            ["e", "c"] => Callback::ForgetContinue,
+            ["e", "y", nonce] => Callback::ForgetErase(id(nonce)?),
+            ["e", "k"] => Callback::ForgetKeep,
             ["h", "u", u, p] => Callback::Unbind {
                 unit: id(u)?,
                 person: id(p)?,
@@ -754,6 +774,9 @@ mod tests {
             Callback::HouseholdKeep,
             Callback::Reminders(true),
             Callback::Reminders(false),
+            Callback::ForgetContinue,
+            Callback::ForgetErase(i64::MAX),
+            Callback::ForgetKeep,
             Callback::Unbind {
                 unit: i64::MAX,
                 person: i64::MAX,

@@ -994,4 +994,19 @@ catalogue! {
         STAFF_SET ["who", "department"];
         STAFF_CLEARED ["who"];
     }
+    // /forgetme: an owner asks to be forgotten (issue 12 item 10).
+    mod erasure {
+        CMD_FORGETME: command;
+        ASK;
+        BUTTON_CONTINUE: button;
+        BUTTON_KEEP: button;
+        ASK_AGAIN ["minutes"];
+        BUTTON_ERASE: button;
+        KEPT;
+        DONE ["tickets"];
+        EXPIRED ["minutes"];
+        NOT_VALID;
+        PRIVATE_ONLY: callback;
+        STAFF_NOTICE ["tickets"];
+    }
 }

@@ -6,6 +6,7 @@
 pub mod activities;
 pub mod broadcast;
 pub mod dialogue;
+pub mod erasure;
 pub mod household;
 pub mod incidents;
 pub mod intents;
