@@ -389,6 +389,7 @@ impl State {
             GroupRec {
                 title: title.to_owned(),
                 kind: "supergroup",
+                left: false,
             },
         );
         self.forums.make_forum(id);
