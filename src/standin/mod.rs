@@ -402,6 +402,20 @@ impl StandIn {
         photos: Vec<Vec<u8>>,
         caption: Option<&str>,
     ) -> anyhow::Result<Vec<Sent>> {
+        self.upload_album(photos, caption, |st, content| {
+            st.user_message(user, chat_id, content)
+        })
+    }
+
+    /// Photos of real bytes, each posted by `post`: one is a photo message,
+    /// several an album sharing a media_group_id (the caption on the
+    /// first). Nothing is posted when one is too big or there are not 1–10.
+    fn upload_album(
+        &self,
+        photos: Vec<Vec<u8>>,
+        caption: Option<&str>,
+        mut post: impl FnMut(&mut State, Map<String, Value>) -> anyhow::Result<Sent>,
+    ) -> anyhow::Result<Vec<Sent>> {
         if photos.iter().any(|p| p.len() > PHOTO_MAX_BYTES) {
             bail!("{PHOTO_TOO_BIG}");
         }
@@ -416,7 +430,7 @@ impl StandIn {
                 if let Some(g) = &group {
                     content.insert("media_group_id".into(), json!(g));
                 }
-                sent.push(st.user_message(user, chat_id, content)?);
+                sent.push(post(st, content)?);
             }
             Ok(sent)
         })

@@ -38,7 +38,7 @@ async fn start(limits: Limits) -> (StandIn, Bot) {
 
 /// Fetches and confirms everything pending, failing on any update teloxide
 /// could not parse.
-async fn updates(bot: &Bot, offset: &mut i32) -> Vec<Update> {
+pub(super) async fn updates(bot: &Bot, offset: &mut i32) -> Vec<Update> {
     let got = bot.get_updates().offset(*offset).timeout(0).await.unwrap();
     for u in &got {
         assert!(
@@ -51,7 +51,7 @@ async fn updates(bot: &Bot, offset: &mut i32) -> Vec<Update> {
     got
 }
 
-fn message(update: &Update) -> &Message {
+pub(super) fn message(update: &Update) -> &Message {
     match &update.kind {
         UpdateKind::Message(m) => m,
         other => panic!("expected a message, got {other:?}"),

@@ -534,20 +534,8 @@ impl StandIn {
         photos: Vec<Vec<u8>>,
         caption: Option<&str>,
     ) -> anyhow::Result<Vec<Sent>> {
-        if photos.is_empty() || photos.len() > 10 {
-            bail!("an upload has 1 to 10 photos");
-        }
-        self.act(|st| {
-            let group = (photos.len() > 1).then(|| st.new_media_group_id());
-            let mut sent = Vec::new();
-            for (i, bytes) in photos.into_iter().enumerate() {
-                let mut content = st.photo_from_bytes(bytes, caption.filter(|_| i == 0))?;
-                if let Some(g) = &group {
-                    content.insert("media_group_id".into(), json!(g));
-                }
-                sent.push(st.topic_message(user, group_id, thread, content)?);
-            }
-            Ok(sent)
+        self.upload_album(photos, caption, |st, content| {
+            st.topic_message(user, group_id, thread, content)
         })
     }
 

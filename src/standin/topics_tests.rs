@@ -8,10 +8,11 @@ use std::time::Duration;
 use teloxide::prelude::*;
 use teloxide::types::{
     ChatFullInfoKind, ChatFullInfoPublicKind, ChatKind, CustomEmojiId, InputFile, InputMedia,
-    InputMediaPhoto, MessageId, PublicChatKind, Rgb, ThreadId, Update, UpdateKind,
+    InputMediaPhoto, MessageId, PublicChatKind, Rgb, ThreadId,
 };
 use teloxide::{ApiError, RequestError};
 
+use super::teloxide_tests::{message, updates};
 use super::{Limits, StandIn, StandInConfig, TestUser, GENERAL_TOPIC, ICON_COLORS};
 
 const DESK: i64 = -1_000_000_000_777;
@@ -49,26 +50,6 @@ fn description(err: RequestError) -> String {
 
 fn thread(n: i64) -> ThreadId {
     ThreadId(MessageId(i32::try_from(n).unwrap()))
-}
-
-async fn updates(bot: &Bot, offset: &mut i32) -> Vec<Update> {
-    let got = bot.get_updates().offset(*offset).timeout(0).await.unwrap();
-    for u in &got {
-        assert!(
-            !matches!(u.kind, UpdateKind::Error(_)),
-            "teloxide could not parse {:?}",
-            u.kind
-        );
-        *offset = u.id.0 as i32 + 1;
-    }
-    got
-}
-
-fn message(update: &Update) -> &Message {
-    match &update.kind {
-        UpdateKind::Message(m) => m,
-        other => panic!("expected a message, got {other:?}"),
-    }
 }
 
 #[tokio::test]
