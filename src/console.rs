@@ -38,7 +38,7 @@ pub async fn run(pool: &PgPool, args: &ConsoleArgs) -> Result<()> {
         dialogues: dialogues.clone(),
     };
     let mut tx = pool.begin().await?;
-    chats::remember(&mut tx, CONSOLE_ID, chats::Kind::Private, Some(lang)).await?;
+    chats::remember(&mut tx, CONSOLE_ID, chats::Kind::Private, Some(lang), false).await?;
     let phone = match &args.as_phone {
         Some(raw) => Some(act_as(&mut tx, raw).await?),
         None => None,
@@ -87,6 +87,7 @@ pub async fn run(pool: &PgPool, args: &ConsoleArgs) -> Result<()> {
             app: &app,
             update_id,
             now: app.clock.now(),
+            thread: None,
         };
         let in_dialogue: bool = sqlx::query_scalar!(
             r#"SELECT EXISTS (SELECT 1 FROM conversations WHERE chat_id = $1) AS "exists!""#,

@@ -131,6 +131,27 @@ pub enum Request {
     },
     /// The bot leaves the row's chat (a group a stranger added it to).
     LeaveChat,
+    /// Opens a topic in the row's chat (a forum); the row's message id is
+    /// then the topic's thread id, which rows naming it as their thread
+    /// wait for.
+    CreateForumTopic {
+        name: String,
+        /// One of the six colours Telegram allows (RGB).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        icon_color: Option<u32>,
+    },
+    /// Renames the row's thread (topic).
+    EditForumTopic {
+        name: String,
+    },
+    /// Closes the row's thread (topic).
+    CloseForumTopic,
+    /// Reopens the row's thread (topic).
+    ReopenForumTopic,
+    /// Pins a message (in a topic, in that topic), silently.
+    PinChatMessage {
+        target: Target,
+    },
 }
 
 /// One line of a command menu.
@@ -172,6 +193,35 @@ impl Request {
                 | Request::SetMyCommands { .. }
                 | Request::DeleteMyCommands { .. }
                 | Request::LeaveChat
+                | Request::EditForumTopic { .. }
+                | Request::CloseForumTopic
+                | Request::ReopenForumTopic
+                | Request::PinChatMessage { .. }
+        )
+    }
+
+    /// Whether this puts a message in the chat (so in a forum it may go
+    /// into a topic).
+    #[must_use]
+    pub fn goes_into_thread(&self) -> bool {
+        matches!(
+            self,
+            Request::SendMessage { .. }
+                | Request::SendPhoto { .. }
+                | Request::SendMediaGroup { .. }
+                | Request::SendPhotoFile { .. }
+                | Request::SendDocument { .. }
+                | Request::SendLink { .. }
+        )
+    }
+
+    /// Whether this acts on the row's thread itself (a topic's name or
+    /// state) rather than sending into it.
+    #[must_use]
+    pub fn is_topic_change(&self) -> bool {
+        matches!(
+            self,
+            Request::EditForumTopic { .. } | Request::CloseForumTopic | Request::ReopenForumTopic
         )
     }
 
@@ -190,7 +240,8 @@ impl Request {
         match self {
             Request::EditMessageText { target, .. }
             | Request::EditMessageReplyMarkup { target, .. }
-            | Request::DeleteMessage { target } => match target {
+            | Request::DeleteMessage { target }
+            | Request::PinChatMessage { target } => match target {
                 Target::Outbox(id) => Some(*id),
                 Target::Message(_) => None,
             },
@@ -208,6 +259,9 @@ pub struct Outgoing {
     pub request: Request,
     /// Do not send before this instant (scheduled notices, quiet hours).
     pub not_before: Option<DateTime<Utc>>,
+    /// The topic it goes into (a thread id, or the `createForumTopic` row
+    /// that opens it); `None`: the chat itself.
+    pub thread: Option<Target>,
 }
 
 impl Outgoing {
@@ -218,7 +272,15 @@ impl Outgoing {
             lane,
             request,
             not_before: None,
+            thread: None,
         }
+    }
+
+    /// The same, into `thread` (a topic) when there is one.
+    #[must_use]
+    pub fn in_thread(mut self, thread: Option<Target>) -> Outgoing {
+        self.thread = thread;
+        self
     }
 
     #[must_use]
@@ -273,6 +335,10 @@ pub async fn prune_files(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow:
     Ok(n)
 }
 
+/// How a failed row's error starts when its topic was deleted by hand (the
+/// partial index `outbox_topic_lost` matches it).
+pub const TOPIC_LOST: &str = "topic lost";
+
 /// The NOTIFY channel that wakes senders on other replicas.
 pub const NOTIFY_CHANNEL: &str = "propdesk_outbox";
 
@@ -291,7 +357,7 @@ pub async fn enqueue(
         update_id,
         requests: std::slice::from_ref(&out.request),
     };
-    let queued = enqueue_many(conn, &batch, &[(out.chat_id, 0)]).await?;
+    let queued = insert(conn, &batch, &[(out.chat_id, 0)], out.thread).await?;
     queued
         .first()
         .map(|q| q.id)
@@ -328,6 +394,16 @@ pub async fn enqueue_many(
     batch: &Batch<'_>,
     rows: &[(i64, usize)],
 ) -> anyhow::Result<Vec<Queued>> {
+    insert(conn, batch, rows, None).await
+}
+
+/// [`enqueue_many`], every row into `thread` if given.
+async fn insert(
+    conn: &mut PgConnection,
+    batch: &Batch<'_>,
+    rows: &[(i64, usize)],
+    thread: Option<Target>,
+) -> anyhow::Result<Vec<Queued>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -343,6 +419,11 @@ pub async fn enqueue_many(
             }
         })
         .collect::<anyhow::Result<Vec<i32>>>()?;
+    let (thread_id, thread_outbox_id) = match thread {
+        Some(Target::Message(id)) => (Some(id), None),
+        Some(Target::Outbox(row)) => (None, Some(row)),
+        None => (None, None),
+    };
     // The one statement that writes outbox rows; the reachability rule is
     // `chat_is_reachable` (see `domain::chats`). It also wakes the senders
     // of every replica (on commit) in the same round trip — `woken` is read
@@ -352,9 +433,11 @@ pub async fn enqueue_many(
     let queued = sqlx::query_as!(
         Queued,
         r#"WITH queued AS (
-               INSERT INTO outbox (chat_id, lane, request, not_before, update_id, status)
+               INSERT INTO outbox (chat_id, lane, request, not_before, update_id, status,
+                                   thread_id, thread_outbox_id)
                SELECT r.chat_id, $3, $4::jsonb -> r.template, COALESCE($5, now()), $6,
-                      CASE WHEN chat_is_reachable(r.chat_id) THEN 'pending' ELSE 'unreachable' END
+                      CASE WHEN chat_is_reachable(r.chat_id) THEN 'pending' ELSE 'unreachable' END,
+                      $9, $10
                  FROM unnest($1::bigint[], $2::int[]) WITH ORDINALITY AS r (chat_id, template, n)
                 ORDER BY r.n
                RETURNING id, chat_id),
@@ -370,6 +453,8 @@ pub async fn enqueue_many(
         batch.update_id,
         NOTIFY_CHANNEL,
         batch.update_id.is_none(),
+        thread_id,
+        thread_outbox_id,
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -390,6 +475,8 @@ pub struct Claimed {
     pub attempts: i32,
     /// Earlier attempts whose fate was lost (they may have arrived).
     pub ambiguous: i32,
+    /// The topic it goes into, if any.
+    pub thread: Option<Target>,
 }
 
 /// Claims the oldest due row of each chat, lanes first, skipping the chats
@@ -418,7 +505,8 @@ pub async fn claim_due(pool: &PgPool, skip: &[i64], limit: i64) -> anyhow::Resul
                     LIMIT $2
                     FOR UPDATE SKIP LOCKED) due
             WHERE o.id = due.id
-        RETURNING o.id, o.chat_id, o.lane, o.request, o.attempts - 1 AS "attempts!", o.ambiguous"#,
+        RETURNING o.id, o.chat_id, o.lane, o.request, o.attempts - 1 AS "attempts!", o.ambiguous,
+                  o.thread_id, o.thread_outbox_id"#,
         skip,
         limit
     )
@@ -436,6 +524,11 @@ pub async fn claim_due(pool: &PgPool, skip: &[i64], limit: i64) -> anyhow::Resul
             request: r.request,
             attempts: r.attempts,
             ambiguous: r.ambiguous,
+            thread: match (r.thread_id, r.thread_outbox_id) {
+                (Some(id), _) => Some(Target::Message(id)),
+                (None, Some(row)) => Some(Target::Outbox(row)),
+                (None, None) => None,
+            },
         })
         .collect())
 }
@@ -594,6 +687,72 @@ pub async fn chat_message_of(
 pub fn message_link(chat_id: i64, message_id: i64) -> Option<String> {
     let internal = chat_id.to_string().strip_prefix("-100")?.to_string();
     (!internal.is_empty()).then(|| format!("https://t.me/c/{internal}/{message_id}"))
+}
+
+/// Rows refused because their topic was deleted by hand, by the
+/// `createForumTopic` row of that topic, oldest first (a few topics at a
+/// time).
+pub async fn lost_topics(conn: &mut PgConnection) -> anyhow::Result<Vec<(i64, Vec<i64>)>> {
+    let rows = sqlx::query!(
+        r#"SELECT thread_outbox_id AS "topic!", array_agg(id ORDER BY id) AS "rows!"
+             FROM outbox
+            WHERE status = 'failed' AND last_error LIKE 'topic lost%'
+              AND thread_outbox_id IS NOT NULL
+            GROUP BY thread_outbox_id
+            ORDER BY min(id)
+            LIMIT 20"#
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.topic, r.rows)).collect())
+}
+
+/// Queues row `id` again into the topic that `createForumTopic` row
+/// `thread` opens, if it is a message (a change to the lost topic itself
+/// is not); returns the new row.
+pub async fn resend_in_thread(
+    conn: &mut PgConnection,
+    id: i64,
+    thread: i64,
+) -> anyhow::Result<Option<i64>> {
+    let row = sqlx::query!(
+        "SELECT chat_id, lane, request, update_id FROM outbox WHERE id = $1",
+        id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let message =
+        serde_json::from_value::<Request>(row.request.clone()).is_ok_and(|r| r.goes_into_thread());
+    if !message {
+        return Ok(None);
+    }
+    let new = sqlx::query_scalar!(
+        "INSERT INTO outbox (chat_id, lane, request, update_id, thread_outbox_id)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        row.chat_id,
+        row.lane,
+        row.request,
+        row.update_id,
+        thread
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(Some(new))
+}
+
+/// Marks rows refused for a lost topic as dealt with (sent again or moot).
+pub async fn mark_topic_replaced(conn: &mut PgConnection, rows: &[i64]) -> anyhow::Result<()> {
+    sqlx::query!(
+        "UPDATE outbox SET last_error = 'topic replaced; was: ' || last_error
+          WHERE id = ANY($1)",
+        rows
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Cancels what is still queued for `chat_id` (the bot is leaving it), in

@@ -322,6 +322,7 @@ async fn open_tickets(pool: &PgPool, clock: Arc<dyn Clock>) -> Result<usize> {
                 // Telegram's update ids are positive: these never collide.
                 update_id: -1 - i as i64,
                 now: clock.now(),
+                thread: None,
             };
             file_ticket(&mut ctx, new).await?;
         }

@@ -90,19 +90,42 @@ pub async fn remember(
     chat_id: i64,
     kind: Kind,
     detected: Option<Lang>,
+    is_forum: bool,
 ) -> Result<Option<Lang>> {
     let language = sqlx::query_scalar!(
-        "INSERT INTO chats (chat_id, kind, language) VALUES ($1, $2, $3)
-         ON CONFLICT (chat_id) DO UPDATE SET blocked_at = NULL, updated_at = now()
+        "INSERT INTO chats (chat_id, kind, language, is_forum) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (chat_id) DO UPDATE SET blocked_at = NULL, updated_at = now(),
+                                             is_forum = EXCLUDED.is_forum
          RETURNING language",
         chat_id,
         kind.code(),
         detected.map(Lang::code),
+        is_forum,
     )
     .fetch_one(conn)
     .await
     .context("remembering a chat")?;
     Ok(language.as_deref().and_then(Lang::parse))
+}
+
+/// Records whether a chat is a forum (topics on), as Telegram last said.
+pub async fn set_forum(conn: &mut PgConnection, chat_id: i64, is_forum: bool) -> Result<()> {
+    sqlx::query!(
+        "UPDATE chats SET is_forum = $2 WHERE chat_id = $1 AND is_forum <> $2",
+        chat_id,
+        is_forum
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether a chat is a forum, as far as the bot knows.
+pub async fn is_forum(conn: &mut PgConnection, chat_id: i64) -> Result<bool> {
+    let forum = sqlx::query_scalar!("SELECT is_forum FROM chats WHERE chat_id = $1", chat_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(forum.unwrap_or(false))
 }
 
 /// The language chosen for (or detected in) a chat, if it is known.

@@ -183,6 +183,7 @@ pub const COLUMNS: &[(&str, &[(&str, Class)])] = &[
             ("created_at", Kept),
             ("updated_at", Kept),
             ("left_at", Kept),
+            ("is_forum", Kept),
         ],
     ),
     (
@@ -397,6 +398,8 @@ pub const COLUMNS: &[(&str, &[(&str, Class)])] = &[
             ("update_id", Kept),
             ("created_at", Kept),
             ("sent_at", Kept),
+            ("thread_id", Kept),
+            ("thread_outbox_id", Kept),
         ],
     ),
     (
@@ -453,6 +456,9 @@ pub const COLUMNS: &[(&str, &[(&str, Class)])] = &[
             ("updated_at", Kept),
             ("username", Kept),
             ("department", Kept),
+            ("topic_outbox_id", Kept),
+            ("topic_status", Kept),
+            ("topic_closed", Kept),
         ],
     ),
     (
@@ -725,8 +731,9 @@ pub async fn forget(
     .await?;
     erased.messages += sqlx::query!(
         r#"UPDATE outbox
-              SET request = (request - 'photos' - 'photo' - 'text' - 'caption')
+              SET request = (request - 'photos' - 'photo' - 'text' - 'caption' - 'name')
                             || CASE WHEN request ? 'text' THEN jsonb_build_object('text', $4::text) ELSE '{}' END
+                            || CASE WHEN request ? 'name' THEN jsonb_build_object('name', $4::text) ELSE '{}' END
                             || CASE WHEN request ? 'caption' THEN jsonb_build_object('caption', $4::text) ELSE '{}' END
                             || CASE WHEN request ? 'photo' THEN jsonb_build_object('photo', $4::text) ELSE '{}' END
                             || CASE WHEN request ? 'photos' THEN '{"photos": []}'::jsonb ELSE '{}' END

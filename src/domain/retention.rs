@@ -24,6 +24,7 @@ pub const REFERENCES: &[(&str, &str)] = &[
     ("reminders", "outbox_id"),
     ("ticket_messages", "outbox_id"),
     ("tickets", "card_outbox_id"),
+    ("tickets", "topic_outbox_id"),
 ];
 
 /// The least `--older-than` accepted: Telegram may deliver an update again
@@ -83,10 +84,11 @@ pub async fn purge(pool: &PgPool, cutoff: DateTime<Utc>, dry_run: bool) -> Resul
                   AND NOT EXISTS (SELECT 1 FROM fee_reminders_sent f WHERE f.outbox_id = o.id)
                   AND NOT EXISTS (SELECT 1 FROM reminders m WHERE m.outbox_id = o.id)
                   AND NOT EXISTS (SELECT 1 FROM ticket_messages t WHERE t.outbox_id = o.id)
-                  AND NOT EXISTS (SELECT 1 FROM tickets k WHERE k.card_outbox_id = o.id)
+                  AND NOT EXISTS (SELECT 1 FROM tickets k WHERE k.card_outbox_id = o.id OR k.topic_outbox_id = o.id)
                   AND NOT EXISTS (SELECT 1 FROM outbox e
                                    WHERE e.status IN ('pending', 'sending')
-                                     AND (e.request->'target'->>'outbox')::bigint = o.id)"#,
+                                     AND ((e.request->'target'->>'outbox')::bigint = o.id
+                                          OR e.thread_outbox_id = o.id))"#,
             cutoff
         )
         .fetch_one(pool)
@@ -125,10 +127,11 @@ pub async fn purge(pool: &PgPool, cutoff: DateTime<Utc>, dry_run: bool) -> Resul
                    AND NOT EXISTS (SELECT 1 FROM fee_reminders_sent f WHERE f.outbox_id = o.id)
                    AND NOT EXISTS (SELECT 1 FROM reminders m WHERE m.outbox_id = o.id)
                    AND NOT EXISTS (SELECT 1 FROM ticket_messages t WHERE t.outbox_id = o.id)
-                   AND NOT EXISTS (SELECT 1 FROM tickets k WHERE k.card_outbox_id = o.id)
+                   AND NOT EXISTS (SELECT 1 FROM tickets k WHERE k.card_outbox_id = o.id OR k.topic_outbox_id = o.id)
                    AND NOT EXISTS (SELECT 1 FROM outbox e
                                     WHERE e.status IN ('pending', 'sending')
-                                      AND (e.request->'target'->>'outbox')::bigint = o.id)
+                                      AND ((e.request->'target'->>'outbox')::bigint = o.id
+                                          OR e.thread_outbox_id = o.id))
                  LIMIT $2
                  FOR UPDATE SKIP LOCKED)",
             cutoff,

@@ -248,6 +248,18 @@ pub struct Ticket {
     pub card_chat_id: Option<i64>,
     pub photo_count: i64,
     pub department: Department,
+    /// The ticket's topic in the card's chat, if it has one.
+    pub topic: Option<Topic>,
+}
+
+/// A ticket's forum topic: the outbox row of its `createForumTopic` (the
+/// thread id is that row's message id), and the status its name shows and
+/// whether it is closed, as last asked of Telegram.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Topic {
+    pub outbox_id: i64,
+    pub status: Option<TicketStatus>,
+    pub closed: bool,
 }
 
 /// The field of `tickets.fields` that keeps, for a choice the dialogue
@@ -299,7 +311,7 @@ macro_rules! select_tickets {
                     t.first_response_at, t.resolved_at, t.due_response_at, t.due_resolve_at,
                     t.appointment_at, t.rating, t.rating_comment, t.card_outbox_id, t.card_chat_id,
                     (SELECT count(*) FROM attachments a WHERE a.ticket_id = t.id) AS "photo_count!",
-                    t.department
+                    t.department, t.topic_outbox_id, t.topic_status, t.topic_closed
                FROM tickets t
                LEFT JOIN units u ON u.id = t.unit_id
                LEFT JOIN people p ON p.id = t.person_id "# + $tail
@@ -340,6 +352,9 @@ struct TicketRow {
     card_chat_id: Option<i64>,
     photo_count: i64,
     department: String,
+    topic_outbox_id: Option<i64>,
+    topic_status: Option<String>,
+    topic_closed: bool,
 }
 
 impl TryFrom<TicketRow> for Ticket {
@@ -381,6 +396,11 @@ impl TryFrom<TicketRow> for Ticket {
             photo_count: r.photo_count,
             // A department written by a newer version reads as customer service.
             department: Department::parse(&r.department).unwrap_or_default(),
+            topic: r.topic_outbox_id.map(|outbox_id| Topic {
+                outbox_id,
+                status: r.topic_status.as_deref().and_then(TicketStatus::parse),
+                closed: r.topic_closed,
+            }),
         })
     }
 }
@@ -558,6 +578,72 @@ pub async fn set_card(
     .execute(&mut *conn)
     .await?;
     link_message(conn, outbox_id, id).await
+}
+
+/// Records that `outbox_id` (a `createForumTopic` row) opens the ticket's
+/// topic, named for `status`; the topic stands for the ticket (its thread
+/// id is that row's message id, see [`for_message`]).
+pub async fn set_topic(
+    conn: &mut PgConnection,
+    id: TicketId,
+    outbox_id: i64,
+    status: TicketStatus,
+) -> Result<()> {
+    sqlx::query!(
+        "UPDATE tickets SET topic_outbox_id = $2, topic_status = $3, topic_closed = false
+          WHERE id = $1",
+        id.0,
+        outbox_id,
+        status.as_str(),
+    )
+    .execute(&mut *conn)
+    .await?;
+    link_message(conn, outbox_id, id).await
+}
+
+/// Records what the ticket's topic now shows: the status in its name, and
+/// whether it is closed.
+pub async fn set_topic_shown(
+    conn: &mut PgConnection,
+    id: TicketId,
+    status: TicketStatus,
+    closed: bool,
+) -> Result<()> {
+    sqlx::query!(
+        "UPDATE tickets SET topic_status = $2, topic_closed = $3 WHERE id = $1",
+        id.0,
+        status.as_str(),
+        closed,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The ticket outbox row `outbox_id` stands for (its card, a topic, a
+/// message about it), if any.
+pub async fn for_outbox_row(conn: &mut PgConnection, outbox_id: i64) -> Result<Option<TicketId>> {
+    let id = sqlx::query_scalar!(
+        "SELECT ticket_id FROM ticket_messages WHERE outbox_id = $1",
+        outbox_id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(id.map(TicketId))
+}
+
+/// Row `to` (a message sent again) stands for what row `from` stood for.
+pub async fn copy_links(conn: &mut PgConnection, from: i64, to: i64) -> Result<()> {
+    sqlx::query!(
+        "INSERT INTO ticket_messages (outbox_id, ticket_id)
+         SELECT $2, ticket_id FROM ticket_messages WHERE outbox_id = $1
+         ON CONFLICT (outbox_id) DO NOTHING",
+        from,
+        to
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Marks a bot message (by outbox row) as standing for a ticket.

@@ -130,6 +130,16 @@ impl Command {
     }
 }
 
+/// Whether `text` is a command: a slash and then a letter or digit, as
+/// Telegram marks them (`//` starts an internal note in a ticket's topic).
+#[must_use]
+pub fn is_command(text: &str) -> bool {
+    text.trim_start()
+        .strip_prefix('/')
+        .and_then(|rest| rest.chars().next())
+        .is_some_and(char::is_alphanumeric)
+}
+
 /// The command word of `text` when it is a command for this bot:
 /// `/Claim@bot 12` → `claim`; `None` for plain text and for a command
 /// addressed to another bot (`/start@other`).
@@ -150,6 +160,16 @@ pub fn word(text: &str, bot_username: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_command_is_a_slash_and_a_letter() {
+        assert!(is_command("/start"));
+        assert!(is_command("  /help@bot"));
+        assert!(is_command("/报修"));
+        assert!(!is_command("// an internal note"));
+        assert!(!is_command("/ spaced"));
+        assert!(!is_command("hello /start"));
+    }
 
     #[test]
     fn command_words_are_ours_only_when_addressed_to_us() {

@@ -77,11 +77,20 @@ pub struct Ctx<'c> {
     pub app: &'c App,
     pub update_id: i64,
     pub now: DateTime<Utc>,
+    /// The forum topic the update came from (chat, thread id): what is sent
+    /// to that chat without a topic of its own goes there, so an answer
+    /// stays where the question was asked.
+    pub thread: Option<(i64, i32)>,
 }
 
 impl Ctx<'_> {
     /// Queues `out`, caused by this update.
-    pub async fn send(&mut self, out: Outgoing) -> Result<i64> {
+    pub async fn send(&mut self, mut out: Outgoing) -> Result<i64> {
+        if let Some((chat, thread)) = self.thread {
+            if out.thread.is_none() && out.chat_id == chat && out.request.goes_into_thread() {
+                out.thread = Some(outbox::Target::Message(thread));
+            }
+        }
         outbox::enqueue(self.conn, Some(self.update_id), &out).await
     }
 

@@ -192,6 +192,7 @@ async fn handle_one(tx: &mut PgConnection, app: &App, claimed: inbox::Claimed) -
                 app,
                 update_id,
                 now,
+                thread: None,
             };
             // A panic in a handler is a failed update, not a dead worker.
             std::panic::AssertUnwindSafe(router::handle(&mut ctx, &update))

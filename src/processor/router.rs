@@ -38,6 +38,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, update: &Update) -> Result<()> {
     match &update.kind {
         UpdateKind::Message(msg) => {
             let from = remember_chat(ctx, msg).await?;
+            ctx.thread = topic_of(msg);
             on_message(ctx, &from, msg).await
         }
         UpdateKind::EditedMessage(msg) => {
@@ -51,7 +52,10 @@ pub async fn handle(ctx: &mut Ctx<'_>, update: &Update) -> Result<()> {
             }
             Ok(())
         }
-        UpdateKind::CallbackQuery(q) => on_callback(ctx, q).await,
+        UpdateKind::CallbackQuery(q) => {
+            ctx.thread = q.regular_message().and_then(topic_of);
+            on_callback(ctx, q).await
+        }
         UpdateKind::MyChatMember(change) => on_membership(ctx, change).await,
         UpdateKind::Error(_) => {
             tracing::warn!(
@@ -88,7 +92,7 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
     }
     // A command goes to the one feature that declared it.
     if let Some(text) = msg.text().or(msg.caption()) {
-        if text.trim_start().starts_with('/') {
+        if commands::is_command(text) {
             // An invitation link opened: `/start <code>`.
             if let Some(code) = from
                 .private
@@ -282,6 +286,7 @@ async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
         | Callback::FollowUpCall(_)
         | Callback::FollowUpNote(_)
         | Callback::FollowUpReopen(_)
+        | Callback::StaffReopen(_)
         | Callback::NewTicketForm { .. } => staff::on_button(ctx, &from, q, button).await,
         Callback::BroadcastCancel(_)
         | Callback::BroadcastAudience { .. }
@@ -374,6 +379,7 @@ async fn on_membership(ctx: &mut Ctx<'_>, change: &ChatMemberUpdated) -> Result<
             .is_some();
     if welcome {
         chats::mark_rejoined(ctx.conn, chat_id, kind).await?;
+        chats::set_forum(ctx.conn, chat_id, is_forum(&change.chat.kind)).await?;
         return Ok(());
     }
     tracing::warn!(
@@ -407,6 +413,20 @@ fn kind_of(kind: &ChatKind) -> chats::Kind {
     }
 }
 
+/// Whether a chat is a forum supergroup (topics on).
+fn is_forum(kind: &ChatKind) -> bool {
+    matches!(kind, ChatKind::Public(p)
+        if matches!(&p.kind, teloxide::types::PublicChatKind::Supergroup(s) if s.is_forum))
+}
+
+/// The forum topic a message is in, as (chat, thread id).
+fn topic_of(msg: &Message) -> Option<(i64, i32)> {
+    msg.is_topic_message
+        .then_some(msg.thread_id)
+        .flatten()
+        .map(|t| (msg.chat.id.0, t.0 .0))
+}
+
 /// Remembers the chat (a chat that writes to us is reachable again) and
 /// works out who is talking, in which language.
 async fn remember_chat(ctx: &mut Ctx<'_>, msg: &Message) -> Result<Sender> {
@@ -418,6 +438,7 @@ async fn remember_chat(ctx: &mut Ctx<'_>, msg: &Message) -> Result<Sender> {
         msg.chat.id.0,
         kind_of(&msg.chat.kind),
         private.then_some(detected),
+        is_forum(&msg.chat.kind),
     )
     .await?;
     Ok(Sender {

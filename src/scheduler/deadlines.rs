@@ -33,7 +33,7 @@ pub async fn ping_overdue(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Resul
             continue;
         };
         // Where its card is: the ticket's department's chat, else the group.
-        let Some(group) = card::ticket_chat(&mut tx, app, &t).await? else {
+        let Some((group, thread)) = card::ticket_place(&mut tx, app, &t).await? else {
             continue;
         };
         let holder = match t.assignee {
@@ -79,7 +79,8 @@ pub async fn ping_overdue(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Resul
                     reply_markup: None,
                     reply_to,
                 },
-            ),
+            )
+            .in_thread(thread),
         )
         .await?;
         tickets::link_message(&mut tx, row, t.id).await?;

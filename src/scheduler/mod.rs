@@ -53,6 +53,8 @@ pub struct TickReport {
     pub monthly_reports: usize,
     /// Activity reminders queued.
     pub activity_reminders: u64,
+    /// Ticket topics deleted by hand, opened again.
+    pub topics_reopened: usize,
 }
 
 /// Does everything that is due at `now`.
@@ -110,6 +112,13 @@ pub async fn tick(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<TickRe
     report.activity_reminders = crate::processor::features::activities::run_due(&mut tx, app, now)
         .await
         .context("reminding those who joined an activity")?;
+    tx.commit().await?;
+    let mut tx = pool.begin().await?;
+    report.topics_reopened =
+        crate::processor::features::staff::lost_topics::reopen_lost(&mut tx, app, now)
+            .await
+            .context("opening again the ticket topics deleted by hand")?
+            .topics;
     tx.commit().await?;
     let mut tx = pool.begin().await?;
     report.monthly_reports = monthly_report::send_if_due(&mut tx, app, now)

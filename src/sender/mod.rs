@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 
 use self::limits::{Limiter, RateLimits};
 use crate::db::locks;
-use crate::outbox::{self, Request, Settled, Target, NOTIFY_CHANNEL};
+use crate::outbox::{self, Request, Settled, Target, NOTIFY_CHANNEL, TOPIC_LOST};
 
 /// How often the active sender checks it still holds its lock.
 const LOCK_CHECK_EVERY: Duration = Duration::from_secs(5);
@@ -69,6 +69,8 @@ struct Row_ {
     attempts: i32,
     /// Earlier attempts whose fate was lost (they may have arrived).
     ambiguous: i32,
+    /// The topic it goes into, if any.
+    thread: Option<Target>,
 }
 
 /// What became of one delivery attempt.
@@ -269,6 +271,7 @@ async fn claim(pool: &PgPool, skip: &[i64], limit: i64) -> Result<Vec<Row_>> {
                 request,
                 attempts: row.attempts,
                 ambiguous: row.ambiguous,
+                thread: row.thread,
             }),
             Err(e) => {
                 tracing::error!(id = row.id, error = %e, "outbox row has an unreadable request");
@@ -423,6 +426,10 @@ async fn record_batch(pool: &PgPool, batch: &[Finished], config: SenderConfig) -
 
 async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
     let chat = ChatId(row.chat_id);
+    let thread = match thread_of(pool, row).await {
+        Ok(thread) => thread,
+        Err(o) => return o,
+    };
     let result: std::result::Result<Option<i32>, RequestError> =
         match &row.request {
             Request::SendMessage {
@@ -431,6 +438,9 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
                 reply_to,
             } => {
                 let mut req = bot.send_message(chat, text);
+                if let Some(t) = thread {
+                    req = req.message_thread_id(t);
+                }
                 if let Some(m) = reply_markup {
                     req = req.reply_markup(m.clone());
                 }
@@ -448,6 +458,9 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
                 reply_markup,
             } => {
                 let mut req = bot.send_photo(chat, InputFile::file_id(photo.clone().into()));
+                if let Some(t) = thread {
+                    req = req.message_thread_id(t);
+                }
                 if let Some(c) = caption {
                     req = req.caption(c);
                 }
@@ -464,6 +477,9 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
                 Err(o) => return o,
                 Ok(input) => {
                     let mut req = bot.send_photo(chat, input);
+                    if let Some(t) = thread {
+                        req = req.message_thread_id(t);
+                    }
                     if let Some(c) = caption {
                         req = req.caption(c);
                     }
@@ -477,6 +493,9 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
                 Err(o) => return o,
                 Ok(input) => {
                     let mut req = bot.send_document(chat, input);
+                    if let Some(t) = thread {
+                        req = req.message_thread_id(t);
+                    }
                     if let Some(c) = caption {
                         req = req.caption(c);
                     }
@@ -493,9 +512,11 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
                     }
                     InputMedia::Photo(photo)
                 });
-                bot.send_media_group(chat, media)
-                    .await
-                    .map(|ms| ms.first().map(|m| m.id.0))
+                let mut req = bot.send_media_group(chat, media);
+                if let Some(t) = thread {
+                    req = req.message_thread_id(t);
+                }
+                req.await.map(|ms| ms.first().map(|m| m.id.0))
             }
             Request::EditMessageText {
                 target,
@@ -528,6 +549,9 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
                 Err(o) => return o,
                 Ok(link) => {
                     let mut req = bot.send_message(chat, text);
+                    if let Some(t) = thread {
+                        req = req.message_thread_id(t);
+                    }
                     if let Some(url) = link.and_then(|l| reqwest::Url::parse(&l).ok()) {
                         req = req.reply_markup(InlineKeyboardMarkup::new([[
                             InlineKeyboardButton::url(button.clone(), url),
@@ -570,6 +594,33 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
                 req.await.map(|_| None)
             }
             Request::LeaveChat => bot.leave_chat(chat).await.map(|_| None),
+            Request::CreateForumTopic { name, icon_color } => {
+                let mut req = bot.create_forum_topic(chat, name);
+                if let Some(c) = icon_color {
+                    req = req.icon_color(teloxide::types::Rgb::from_u32(*c));
+                }
+                req.await.map(|t| Some(t.thread_id.0 .0))
+            }
+            Request::EditForumTopic { name } => match thread {
+                None => return no_topic(row),
+                Some(t) => bot.edit_forum_topic(chat, t).name(name).await.map(|_| None),
+            },
+            Request::CloseForumTopic => match thread {
+                None => return no_topic(row),
+                Some(t) => bot.close_forum_topic(chat, t).await.map(|_| None),
+            },
+            Request::ReopenForumTopic => match thread {
+                None => return no_topic(row),
+                Some(t) => bot.reopen_forum_topic(chat, t).await.map(|_| None),
+            },
+            Request::PinChatMessage { target } => match message_of(pool, target).await {
+                Err(o) => return o,
+                Ok(id) => bot
+                    .pin_chat_message(chat, id)
+                    .disable_notification(true)
+                    .await
+                    .map(|_| None),
+            },
             Request::DeleteMyCommands { language_code } => {
                 let mut req = bot.delete_my_commands().scope(BotCommandScope::Chat {
                     chat_id: Recipient::Id(chat),
@@ -594,7 +645,61 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
         {
             Outcome::Sent(None)
         }
+        Err(RequestError::Api(ApiError::Unknown(text))) if is_topic_answer(&text) => {
+            topic_outcome(&text, row)
+        }
         Err(e) => classify(e, &row.request, row.ambiguous > 0),
+    }
+}
+
+/// Telegram's answers about topics, which teloxide does not name.
+fn is_topic_answer(text: &str) -> bool {
+    text.contains("message thread not found")
+        || text.contains("TOPIC_NOT_MODIFIED")
+        || text.contains("TOPIC_CLOSED")
+        || text.contains("TOPIC_DELETED")
+}
+
+/// A refusal about the row's topic: nothing changed (done), the topic is
+/// gone (`topic lost`: the scheduler opens a new one and sends the row
+/// again, see `processor::features::staff::topic`), or closed to the bot.
+fn topic_outcome(text: &str, row: &Row_) -> Outcome {
+    if text.contains("TOPIC_NOT_MODIFIED") {
+        return Outcome::Sent(None);
+    }
+    let gone = text.contains("message thread not found") || text.contains("TOPIC_DELETED");
+    if gone && row.thread.is_some() {
+        return Outcome::Failed(format!("{TOPIC_LOST}: {text}"));
+    }
+    Outcome::Failed(text.to_string())
+}
+
+/// A topic change whose topic was never opened (its `createForumTopic`
+/// failed): nothing to change.
+fn no_topic(row: &Row_) -> Outcome {
+    Outcome::Failed(format!(
+        "row {}: the topic to change was never opened",
+        row.id
+    ))
+}
+
+/// The thread a row goes into: its own, or that of the topic a
+/// `createForumTopic` row opened (not yet sent: wait; never opened: the
+/// chat itself, so nothing is lost).
+async fn thread_of(
+    pool: &PgPool,
+    row: &Row_,
+) -> std::result::Result<Option<teloxide::types::ThreadId>, Outcome> {
+    use teloxide::types::ThreadId;
+    match row.thread {
+        None => Ok(None),
+        Some(Target::Message(id)) => Ok(Some(ThreadId(MessageId(id)))),
+        Some(target @ Target::Outbox(_)) => match message_of(pool, &target).await {
+            Ok(id) => Ok(Some(ThreadId(id))),
+            Err(Outcome::NotYet) => Err(Outcome::NotYet),
+            Err(Outcome::Failed(_)) => Ok(None),
+            Err(other) => Err(other),
+        },
     }
 }
 

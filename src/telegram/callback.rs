@@ -207,6 +207,8 @@ pub enum Callback {
     FollowUpNote(TicketId),
     /// Supervisor, low-rating follow-up: reopen the ticket.
     FollowUpReopen(TicketId),
+    /// Staff, in a finished ticket's topic: reopen it.
+    StaffReopen(TicketId),
     /// Staff, the `/newticket` form: a press at form step `step`.
     NewTicketForm { step: u8, press: FormPress },
     /// Owner: the message of update `update` meant intent `name` (free
@@ -464,6 +466,7 @@ impl Callback {
             Callback::FollowUpCall(t) => format!("f:c:{}", t.0),
             Callback::FollowUpNote(t) => format!("f:n:{}", t.0),
             Callback::FollowUpReopen(t) => format!("f:o:{}", t.0),
+            Callback::StaffReopen(t) => format!("t:R:{}", t.0),
             Callback::NewTicketForm { step, press } => format!("nt:{step}:{}", press.code()),
             Callback::Intent { update, name } => format!("n:{update}:{name}"),
             Callback::IntentNone => "n:x".to_string(),
@@ -539,6 +542,7 @@ impl Callback {
                     .filter(|s| (1..=5).contains(s))?,
             },
             ["t", "o", t] => Callback::Reopen(ticket(t)?),
+            ["t", "R", t] => Callback::StaffReopen(ticket(t)?),
             ["t", "s", t] => Callback::SkipComment(ticket(t)?),
             ["t", "m", t] => Callback::MyComment(ticket(t)?),
             ["t", "n", t] => Callback::NewRequest(ticket(t)?),
@@ -757,6 +761,7 @@ mod tests {
             Callback::FollowUpCall(t),
             Callback::FollowUpNote(t),
             Callback::FollowUpReopen(t),
+            Callback::StaffReopen(t),
             Callback::Intent {
                 update: i64::MAX,
                 name: "x".repeat(crate::engine::intent::MAX_NAME_BYTES),

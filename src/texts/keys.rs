@@ -638,6 +638,10 @@ catalogue! {
         BUTTON_FOLLOW_UP_REOPEN: button;
         CALL_BACK ["id", "who", "phone"];
         ASK_FOLLOW_UP_NOTE ["id"];
+        TOPIC_FINISHED ["id", "status", "n"];
+        BUTTON_REOPEN: button;
+        TOPIC_OPENED_AGAIN ["id"];
+        TOPIC_TEXT_OR_PHOTO;
         FOLLOW_UP_DONE ["id"];
         FOLLOW_UP_NOT_OPEN ["id"];
         FOLLOW_UP_CHASE ["id", "due"];

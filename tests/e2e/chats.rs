@@ -71,14 +71,14 @@ async fn the_rule_never_seen_blocked_unblocked_and_written_to_again() {
     assert_eq!(chats::language(c, 42).await.unwrap(), None);
 
     // A message: known, reachable, its language kept.
-    let lang = chats::remember(c, 42, Kind::Private, Some(Lang::En))
+    let lang = chats::remember(c, 42, Kind::Private, Some(Lang::En), false)
         .await
         .unwrap();
     assert_eq!(lang, Some(Lang::En));
     assert!(chats::has_open_private_chat(c, 42).await.unwrap());
     chats::set_language(c, 42, Lang::Zh).await.unwrap();
     // A later message does not overwrite the chosen language.
-    let lang = chats::remember(c, 42, Kind::Private, Some(Lang::En))
+    let lang = chats::remember(c, 42, Kind::Private, Some(Lang::En), false)
         .await
         .unwrap();
     assert_eq!(lang, Some(Lang::Zh));
@@ -102,7 +102,9 @@ async fn the_rule_never_seen_blocked_unblocked_and_written_to_again() {
 
     // Blocked again, then the person writes: a message is a sign of life.
     chats::mark_blocked(c, 42, Kind::Private).await.unwrap();
-    chats::remember(c, 42, Kind::Private, None).await.unwrap();
+    chats::remember(c, 42, Kind::Private, None, false)
+        .await
+        .unwrap();
     assert!(chats::is_reachable(c, 42).await.unwrap());
 
     // A 403 from a chat never seen records it, as unreachable.
@@ -116,7 +118,7 @@ async fn a_group_that_removed_the_bot_is_unreachable_until_it_is_back() {
     let db = fresh_database().await.unwrap();
     let mut conn = db.pool.acquire().await.unwrap();
     let c = &mut *conn;
-    chats::remember(c, GROUP, Kind::Supergroup, None)
+    chats::remember(c, GROUP, Kind::Supergroup, None, false)
         .await
         .unwrap();
     assert!(chats::is_reachable(c, GROUP).await.unwrap());
@@ -125,7 +127,7 @@ async fn a_group_that_removed_the_bot_is_unreachable_until_it_is_back() {
         .unwrap();
     assert!(!chats::is_reachable(c, GROUP).await.unwrap());
     // A message in the group means the bot is in it again.
-    chats::remember(c, GROUP, Kind::Supergroup, None)
+    chats::remember(c, GROUP, Kind::Supergroup, None, false)
         .await
         .unwrap();
     assert!(chats::is_reachable(c, GROUP).await.unwrap());
@@ -278,6 +280,7 @@ async fn file(app: &TestApp, update_id: i64) -> TicketId {
             app: &shared,
             update_id,
             now: shared.clock.now(),
+            thread: None,
         };
         file_ticket(&mut ctx, new).await.unwrap()
     };

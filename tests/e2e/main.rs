@@ -34,5 +34,6 @@ mod staff;
 mod staff_desk;
 mod supervision;
 mod support;
+mod topics;
 mod visits;
 mod webhook;

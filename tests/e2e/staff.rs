@@ -41,12 +41,33 @@ pub(crate) const STRANGER: i64 = 6666;
 /// and a stranger.
 pub(crate) async fn office() -> TestApp {
     let (config, limits) = fast_limits();
+    office_with(config, limits, false).await
+}
+
+/// [`office`] with its staff group a forum (topics on).
+pub(crate) async fn fast_office_in_forum() -> TestApp {
+    let (config, limits) = fast_limits();
+    office_with(config, limits, true).await
+}
+
+/// [`office`] against a stand-in with `config`, the bot keeping `limits`;
+/// with `forum`, the staff group is a forum supergroup (topics on) where
+/// the bot may manage topics.
+pub(crate) async fn office_with(
+    config: propdesk::standin::StandInConfig,
+    limits: propdesk::sender::limits::RateLimits,
+    forum: bool,
+) -> TestApp {
     let app = spawn_app_with(config, |s| {
         s.sender.limits = limits;
         s.processor.staff_chat_id = Some(GROUP);
     })
     .await;
-    app.api.add_group(GROUP, "物业客服组");
+    if forum {
+        app.api.add_forum_group(GROUP, "物业客服组");
+    } else {
+        app.api.add_group(GROUP, "物业客服组");
+    }
     app.person(OWNER, "zh-hans");
     for (id, name, username) in [
         (BUTLER, "王师傅", "wang"),
@@ -113,6 +134,7 @@ pub(crate) async fn file(app: &TestApp, update_id: i64, new: NewTicket) -> Ticke
             app: &shared,
             update_id,
             now: shared.clock.now(),
+            thread: None,
         };
         file_ticket(&mut ctx, new).await.unwrap()
     };

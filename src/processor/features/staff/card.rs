@@ -19,6 +19,8 @@ use crate::processor::context::{chat_language, App, Ctx};
 use crate::telegram::callback::Callback;
 use crate::texts::{self, fill, Phrase};
 
+use super::topic;
+
 /// How much of a description a card shows (`/ticket N` shows it all).
 const CARD_DESCRIPTION_CHARS: usize = 1500;
 
@@ -426,15 +428,23 @@ pub async fn department_chat(
     Ok(own.or(app.settings.staff_chat_id))
 }
 
-/// The staff chat of a ticket: where its card is, else its department's.
-pub async fn ticket_chat(conn: &mut PgConnection, app: &App, t: &Ticket) -> Result<Option<i64>> {
+/// Where messages about a ticket go among staff: the chat of its card
+/// (else its department's) and, in a forum, the ticket's topic.
+pub async fn ticket_place(
+    conn: &mut PgConnection,
+    app: &App,
+    t: &Ticket,
+) -> Result<Option<(i64, Option<Target>)>> {
     match t.card_chat_id {
-        Some(chat) => Ok(Some(chat)),
-        None => department_chat(conn, app, t.department).await,
+        Some(chat) => Ok(Some((chat, topic::thread(t)))),
+        None => Ok(department_chat(conn, app, t.department)
+            .await?
+            .map(|chat| (chat, None))),
     }
 }
 
-/// Posts the card of a newly filed ticket to its department's chat, then
+/// Posts the card of a newly filed ticket to its department's chat — in a
+/// forum, as the first message of the ticket's own topic, pinned — then
 /// its photos as an album that replies to nothing (Telegram cannot put
 /// buttons on an album, and a photo card could not be edited as text).
 /// Returns the card's outbox row.
@@ -450,16 +460,86 @@ pub async fn post(ctx: &mut Ctx<'_>, id: TicketId, photos: &[String]) -> Result<
         return Ok(None);
     };
     let lang = staff_language(ctx, chat).await?;
-    let text = render(&t, None, lang, ctx.now, ctx.app.settings.timezone);
+    let thread = topic::open(ctx, &t, chat, lang).await?;
+    let place = Place {
+        chat,
+        thread,
+        lang,
+        update_id: Some(ctx.update_id),
+    };
+    post_in(ctx.conn, ctx.app, ctx.now, &t, place, photos)
+        .await
+        .map(Some)
+}
+
+/// Where and how a card is posted.
+#[derive(Debug, Clone, Copy)]
+pub struct Place {
+    pub chat: i64,
+    pub thread: Option<Target>,
+    pub lang: Lang,
+    /// The update that caused it, if one did.
+    pub update_id: Option<i64>,
+}
+
+/// Posts `t`'s card at `place` (pinned when in a topic) with `photos`
+/// below it, in `conn`'s transaction; returns the card's outbox row.
+pub async fn post_in(
+    conn: &mut PgConnection,
+    app: &App,
+    now: DateTime<Utc>,
+    t: &Ticket,
+    place: Place,
+    photos: &[String],
+) -> Result<i64> {
+    let Place {
+        chat,
+        thread,
+        lang,
+        update_id,
+    } = place;
+    let assignee = match t.assignee {
+        Some(a) => staff::by_telegram_id(conn, a).await?,
+        None => None,
+    };
     let request = Request::SendMessage {
-        text,
-        reply_markup: buttons(&t, lang).map(Into::into),
+        text: render(t, assignee.as_ref(), lang, now, app.settings.timezone),
+        reply_markup: buttons(t, lang).map(Into::into),
         reply_to: None,
     };
-    let card = ctx.send(Outgoing::new(chat, Lane::Staff, request)).await?;
-    tickets::set_card(ctx.conn, id, chat, card).await?;
-    send_photos(ctx, chat, id, photos, &format!("{id}")).await?;
-    Ok(Some(card))
+    let out = Outgoing::new(chat, Lane::Staff, request).in_thread(thread);
+    let card = outbox::enqueue(conn, update_id, &out).await?;
+    tickets::set_card(conn, t.id, chat, card).await?;
+    if thread.is_some() {
+        let pin = Request::PinChatMessage {
+            target: Target::Outbox(card),
+        };
+        outbox::enqueue(conn, update_id, &Outgoing::new(chat, Lane::Staff, pin)).await?;
+    }
+    for request in photo_requests(photos, &t.id.to_string()) {
+        let out = Outgoing::new(chat, Lane::Staff, request).in_thread(thread);
+        let row = outbox::enqueue(conn, update_id, &out).await?;
+        tickets::link_message(conn, row, t.id).await?;
+    }
+    Ok(card)
+}
+
+/// Photos as one message (1) or albums of up to 10, captioned.
+fn photo_requests(photos: &[String], caption: &str) -> Vec<Request> {
+    photos
+        .chunks(10)
+        .map(|chunk| match chunk {
+            [one] => Request::SendPhoto {
+                photo: one.clone(),
+                caption: Some(caption.to_string()),
+                reply_markup: None,
+            },
+            many => Request::SendMediaGroup {
+                photos: many.to_vec(),
+                caption: Some(caption.to_string()),
+            },
+        })
+        .collect()
 }
 
 /// Photos as one message (1) or albums of up to 10; each linked to the ticket
@@ -471,18 +551,7 @@ pub async fn send_photos(
     photos: &[String],
     caption: &str,
 ) -> Result<()> {
-    for chunk in photos.chunks(10) {
-        let request = match chunk {
-            [one] => Request::SendPhoto {
-                photo: one.clone(),
-                caption: Some(caption.to_string()),
-                reply_markup: None,
-            },
-            many => Request::SendMediaGroup {
-                photos: many.to_vec(),
-                caption: Some(caption.to_string()),
-            },
-        };
+    for request in photo_requests(photos, caption) {
         let row = ctx.send(Outgoing::new(chat, Lane::Staff, request)).await?;
         tickets::link_message(ctx.conn, row, id).await?;
     }
@@ -521,5 +590,5 @@ pub async fn refresh_in(
         reply_markup: buttons(&t, lang),
     };
     outbox::enqueue(conn, update_id, &Outgoing::new(chat, Lane::Staff, request)).await?;
-    Ok(())
+    topic::sync(conn, update_id, &t, chat, lang).await
 }

@@ -13,6 +13,8 @@ pub mod card;
 pub mod commands;
 pub mod desk;
 pub mod followup;
+pub mod in_topic;
+pub mod lost_topics;
 pub mod menus;
 pub mod newticket;
 pub mod notify;
@@ -21,6 +23,7 @@ pub mod owner;
 pub mod phone;
 pub mod queue;
 pub mod replies;
+pub mod topic;
 pub mod transfer;
 pub mod transitions;
 
@@ -48,9 +51,15 @@ pub async fn remember(ctx: &mut Ctx<'_>, user: &User) -> Result<()> {
     staff::remember_username(ctx.conn, id, user.username.as_deref()).await
 }
 
-/// A message in any chat: a staff command, or a staff member's Telegram
-/// reply to a bot message that stands for a ticket. True if handled here.
+/// A message in any chat: a staff member's words in a ticket's topic, a
+/// staff command, or a staff member's Telegram reply to a bot message that
+/// stands for a ticket. True if handled here.
 pub async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<bool> {
+    if let Some(id) = in_topic::ticket_of(ctx, from, msg).await? {
+        if in_topic::on_message(ctx, from, msg, id).await? {
+            return Ok(true);
+        }
+    }
     let Some(text) = msg.text().or(msg.caption()) else {
         return on_reply(ctx, from, msg, "").await;
     };
@@ -158,6 +167,7 @@ pub async fn on_button(
             | Callback::FollowUpCall(_)
             | Callback::FollowUpNote(_)
             | Callback::FollowUpReopen(_)
+            | Callback::StaffReopen(_)
             | Callback::NewTicketForm { .. }
     ) {
         return owner::on_button(ctx, from.chat_id, from.lang, q, button).await;
@@ -183,7 +193,8 @@ pub async fn on_button(
         | Callback::GiveTo { .. }
         | Callback::FollowUpCall(_)
         | Callback::FollowUpNote(_)
-        | Callback::FollowUpReopen(_) => staff::StaffRole::Supervisor,
+        | Callback::FollowUpReopen(_)
+        | Callback::StaffReopen(_) => staff::StaffRole::Supervisor,
         _ => staff::StaffRole::Assistant,
     };
     if desk.staff.role < needed {
@@ -248,7 +259,7 @@ pub async fn on_button(
         Callback::FollowUpCall(_) | Callback::FollowUpNote(_) => {
             followup::on_button(ctx, &desk, q, button).await
         }
-        Callback::FollowUpReopen(id) => {
+        Callback::FollowUpReopen(id) | Callback::StaffReopen(id) => {
             // A supervisor's reopening also finishes the low-rating
             // follow-up (`outcome::apply`).
             answer(ctx, q, None).await?;

@@ -189,8 +189,8 @@ pub async fn holder_notice(ctx: &mut Ctx<'_>, id: TicketId, to: &Staff, via: Via
     tickets::link_message(ctx.conn, row, id).await
 }
 
-/// A notice about `id` in its staff chat, where its card is (linked, so
-/// replies reach the owner).
+/// A notice about `id` in its staff chat, where its card is (in its topic
+/// if it has one; linked, so replies reach the owner).
 pub async fn staff_group(
     ctx: &mut Ctx<'_>,
     id: TicketId,
@@ -200,19 +200,15 @@ pub async fn staff_group(
     let Some(t) = tickets::load(ctx.conn, id).await? else {
         return Ok(());
     };
-    let Some(chat) = card::ticket_chat(ctx.conn, ctx.app, &t).await? else {
+    let Some((chat, thread)) = card::ticket_place(ctx.conn, ctx.app, &t).await? else {
         return Ok(());
     };
     let lang = card::staff_language(ctx, chat).await?;
     let mut all = vec![("id", id.to_string())];
     all.extend(vars.iter().map(|(k, v)| (*k, (*v).to_string())));
     let pairs: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let row = ctx
-        .send(Outgoing::new(
-            chat,
-            Lane::Staff,
-            Request::text(phrase.fill(lang, &pairs)),
-        ))
-        .await?;
+    let request = Request::text(phrase.fill(lang, &pairs));
+    let out = Outgoing::new(chat, Lane::Staff, request).in_thread(thread);
+    let row = ctx.send(out).await?;
     tickets::link_message(ctx.conn, row, id).await
 }

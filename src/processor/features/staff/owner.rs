@@ -614,20 +614,23 @@ async fn record_comment(
     say(ctx, chat, texts::THANKS_FOR_RATING.get(lang).to_string()).await
 }
 
-/// To the holder's private chat when they have one with the bot, else the
-/// staff group; linked to the ticket so a Telegram reply answers the owner.
+/// Into the ticket's topic when it has one (everyone at the desk sees it
+/// there); else to the holder's private chat when they have one with the
+/// bot, else the staff group. Linked to the ticket so a Telegram reply
+/// answers the owner.
 async fn relay_to_staff(
     ctx: &mut Ctx<'_>,
     t: &Ticket,
     text: &str,
     photo: Option<&str>,
 ) -> Result<()> {
-    let holder_chat = match t.assignee {
-        Some(a) if crate::domain::chats::has_open_private_chat(ctx.conn, a).await? => Some(a),
+    let place = card::ticket_place(ctx.conn, ctx.app, t).await?;
+    let holder_chat = match (t.assignee, &place) {
+        (_, Some((_, Some(_)))) => None,
+        (Some(a), _) if crate::domain::chats::has_open_private_chat(ctx.conn, a).await? => Some(a),
         _ => None,
     };
-    let group = card::ticket_chat(ctx.conn, ctx.app, t).await?;
-    let Some(chat) = holder_chat.or(group) else {
+    let Some((chat, thread)) = holder_chat.map(|a| (a, None)).or(place) else {
         tracing::warn!(
             ticket = t.id.0,
             "owner follow-up has nowhere to go: no holder chat, no staff group"
@@ -654,24 +657,21 @@ async fn relay_to_staff(
             reply_markup: None,
         },
         Some(p) => {
-            let row = ctx
-                .send(Outgoing::new(
-                    chat,
-                    Lane::Staff,
-                    Request::SendPhoto {
-                        photo: p.to_string(),
-                        caption: None,
-                        reply_markup: None,
-                    },
-                ))
-                .await?;
+            let photo = Request::SendPhoto {
+                photo: p.to_string(),
+                caption: None,
+                reply_markup: None,
+            };
+            let out = Outgoing::new(chat, Lane::Staff, photo).in_thread(thread);
+            let row = ctx.send(out).await?;
             tickets::link_message(ctx.conn, row, t.id).await?;
             Request::text(body)
         }
         None => Request::text(body),
     };
     for request in desk::split_request(request) {
-        let row = ctx.send(Outgoing::new(chat, Lane::Staff, request)).await?;
+        let out = Outgoing::new(chat, Lane::Staff, request).in_thread(thread);
+        let row = ctx.send(out).await?;
         tickets::link_message(ctx.conn, row, t.id).await?;
     }
     Ok(())

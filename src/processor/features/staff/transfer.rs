@@ -5,8 +5,8 @@
 
 use anyhow::Result;
 
-use super::card;
 use super::desk::Desk;
+use super::{card, topic};
 use crate::domain::departments::Department;
 use crate::domain::staff::StaffRole;
 use crate::domain::tickets::{self, Actor, Ticket};
@@ -77,7 +77,9 @@ pub async fn to_department(
 }
 
 /// The old card, without its buttons, says where the ticket went; a new
-/// card opens in the new department's chat; a link to it is left behind.
+/// card opens in the new department's chat (in a topic of its own there,
+/// in a forum); a link to it is left behind, and the old topic is renamed
+/// to say where it went, and closed.
 async fn move_card(
     ctx: &mut Ctx<'_>,
     ticket: &Ticket,
@@ -121,6 +123,9 @@ async fn move_card(
         button: t::BUTTON_OPEN.get(lang).to_string(),
         to: new_card,
     };
-    let row = ctx.send(Outgoing::new(old_chat, Lane::Staff, link)).await?;
-    tickets::link_message(ctx.conn, row, ticket.id).await
+    let old_thread = topic::thread(ticket);
+    let out = Outgoing::new(old_chat, Lane::Staff, link).in_thread(old_thread);
+    let row = ctx.send(out).await?;
+    tickets::link_message(ctx.conn, row, ticket.id).await?;
+    topic::leave(ctx, ticket, old_chat, to.label(lang)).await
 }

@@ -1,0 +1,435 @@
+//! A topic per ticket (issue 10, item 1), in the office of `staff.rs` with
+//! its staff group a forum supergroup:
+//!
+//! ```text
+//! owner files a repair         → topic "🆕 #1 报修 · 3-2-1101 · 厨房水管漏水…", the card first (pinned)
+//! butler claims on the card    → topic renamed 🔧
+//! butler types in the topic    → the owner gets it, signed by the office
+//! owner sends a photo          → it appears in the topic
+//! butler: // 钥匙在保安室        → an internal note: the owner gets nothing
+//! butler: /resolve 已更换水管    → topic renamed ✅ and closed; the owner asked to rate
+//! butler types in it again     → told it is finished, with a reopen button; the owner gets nothing
+//! owner rates 2⭐               → the supervisor is told privately, presses reopen → topic reopened
+//! ```
+
+use std::time::{Duration, Instant};
+
+use propdesk::clock::Clock;
+use propdesk::domain::departments::Department;
+use propdesk::domain::tickets::{Priority, TicketId, TicketStatus};
+use propdesk::standin::{SentMessage, StandInConfig, Topic};
+
+use crate::staff::{
+    event_kinds, fast_office_in_forum, leak_ticket, load, office_with, BUTLER, GROUP, OWNER,
+    SUPERVISOR,
+};
+use crate::support::{TestApp, WAIT};
+
+const ENGINEERING: i64 = -1_001_234_567_890;
+
+/// The forum office, after a first message in the group (from which the
+/// bot learns it is a forum).
+async fn forum_office() -> TestApp {
+    let app = fast_office_in_forum().await;
+    learn_forum(&app, GROUP).await;
+    app
+}
+
+async fn learn_forum(app: &TestApp, chat: i64) {
+    app.api
+        .send_text_in_group(chat, BUTLER, "早上好")
+        .expect("a message in the group");
+    app.settle().await;
+}
+
+/// Waits until `chat` has a topic satisfying `predicate`.
+async fn wait_for_topic(
+    app: &TestApp,
+    chat: i64,
+    predicate: impl Fn(&Topic) -> bool,
+    within: Duration,
+) -> Topic {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(t) = app.api.topics(chat).into_iter().find(|t| predicate(t)) {
+            return t;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no such topic in {chat}: {:?}",
+            app.api
+                .topics(chat)
+                .iter()
+                .map(|t| (&t.name, t.closed, t.deleted))
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The (live) topic of ticket `id` in `chat`.
+async fn topic_of(app: &TestApp, chat: i64, id: TicketId) -> Topic {
+    let tag = format!("{id} ");
+    wait_for_topic(app, chat, |t| !t.deleted && t.name.contains(&tag), WAIT).await
+}
+
+/// Waits for the topic's state to satisfy `predicate`.
+async fn topic_becomes(
+    app: &TestApp,
+    chat: i64,
+    thread: i64,
+    predicate: impl Fn(&Topic) -> bool,
+) -> Topic {
+    wait_for_topic(
+        app,
+        chat,
+        |t| t.message_thread_id == thread && predicate(t),
+        WAIT,
+    )
+    .await
+}
+
+async fn in_topic(app: &TestApp, chat: i64, thread: i64, needle: &str) -> SentMessage {
+    app.api
+        .wait_for_topic_message(chat, thread, |m| m.body().contains(needle), WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {needle:?} in topic {thread}: {e:#}"))
+}
+
+fn owner_messages(app: &TestApp) -> usize {
+    app.api.messages(OWNER).len()
+}
+
+#[tokio::test]
+async fn a_day_in_the_desk_from_a_ticket_topic() {
+    let app = forum_office().await;
+    // The supervisor has a private chat with the bot (for the low rating).
+    app.say(SUPERVISOR, "/mine");
+    app.expect_message(SUPERVISOR, "没有进行中的工单").await;
+    app.api.add_topic_admin(GROUP, BUTLER).unwrap();
+
+    let id = leak_ticket(&app, 930_001, Priority::Normal).await;
+    let topic = topic_of(&app, GROUP, id).await;
+    let thread = topic.message_thread_id;
+    assert_eq!(
+        topic.name,
+        format!("🆕 {id} 报修 · 3-2-1101 · 厨房水管漏水，地面有积水")
+    );
+    assert!(topic.by_bot);
+    // Its first message is the card, pinned.
+    let card = in_topic(&app, GROUP, thread, &format!("工单 {id} ·")).await;
+    let first = app
+        .api
+        .topic_messages(GROUP, thread)
+        .into_iter()
+        .find(|m| m.service.is_none())
+        .expect("a message in the topic");
+    assert_eq!(first.message_id, card.message_id, "the card comes first");
+    app.settle().await;
+    assert_eq!(app.api.pinned(GROUP), Some(card.message_id));
+    assert!(card.body().contains("138****1234"), "{}", card.body());
+
+    // Claimed on the card: the topic's name shows it.
+    app.press(BUTLER, &card, "认领");
+    app.expect_message(OWNER, "已由").await;
+    topic_becomes(&app, GROUP, thread, |t| t.name.starts_with("🔧")).await;
+
+    // Typed in the topic: the owner gets it from the office; staff are told in the topic.
+    app.api
+        .send_text_in_topic(GROUP, thread, BUTLER, "师傅下午两点上门")
+        .unwrap();
+    let reply = app.expect_message(OWNER, "师傅下午两点上门").await;
+    assert!(reply.body().contains("管家"), "{}", reply.body());
+    in_topic(&app, GROUP, thread, &format!("已回复工单 {id} 的业主")).await;
+    assert!(load(&app, id).await.topic.is_some());
+
+    // The owner's photo is mirrored into the topic.
+    app.api.send_photo(OWNER, Some("水还在滴")).unwrap();
+    let mirrored = app
+        .api
+        .wait_for_topic_message(
+            GROUP,
+            thread,
+            |m| m.method == "sendPhoto" && m.body().contains("水还在滴"),
+            WAIT,
+        )
+        .await
+        .expect("the owner's photo in the topic");
+    assert!(mirrored.file.is_some());
+    app.expect_message(OWNER, "已将您的补充信息").await;
+
+    // An internal note stays internal.
+    app.settle().await;
+    let seen = owner_messages(&app);
+    app.api
+        .send_text_in_topic(GROUP, thread, BUTLER, "// 业主下午不在家，钥匙在保安室")
+        .unwrap();
+    in_topic(&app, GROUP, thread, "内部备注").await;
+    app.settle().await;
+    assert_eq!(owner_messages(&app), seen, "the owner sees no note");
+    let note: String =
+        sqlx::query_scalar("SELECT body FROM ticket_events WHERE ticket_id = $1 AND kind = 'note'")
+            .bind(id.0)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(note, "业主下午不在家，钥匙在保安室");
+
+    // Resolved from the topic, without a number: renamed and closed.
+    app.api
+        .send_text_in_topic(GROUP, thread, BUTLER, "/resolve 已更换水管")
+        .unwrap();
+    let rating = app.expect_message(OWNER, "请为本次服务评分").await;
+    let closed = topic_becomes(&app, GROUP, thread, |t| t.closed).await;
+    assert!(closed.name.starts_with("✅"), "{}", closed.name);
+
+    // Typing in the finished ticket's topic: told so, with a reopen button.
+    app.settle().await;
+    let seen = owner_messages(&app);
+    app.api
+        .send_text_in_topic(GROUP, thread, BUTLER, "还有别的问题吗？")
+        .unwrap();
+    let told = in_topic(&app, GROUP, thread, "不会发给业主").await;
+    assert!(told.callback_data("重新打开工单").is_some());
+    app.settle().await;
+    assert_eq!(owner_messages(&app), seen);
+
+    // Two stars: the supervisor is told privately and reopens it.
+    app.press(OWNER, &rating, "2⭐");
+    let follow_up = app.expect_message(SUPERVISOR, "差评回访").await;
+    app.press(SUPERVISOR, &follow_up, "↩️ 重新打开");
+    app.expect_message(OWNER, "已重新打开").await;
+    let reopened = topic_becomes(&app, GROUP, thread, |t| !t.closed).await;
+    // Back with its holder, as the topic's name says.
+    assert_eq!(load(&app, id).await.status, TicketStatus::Claimed);
+    assert!(reopened.name.starts_with("🔧"), "{}", reopened.name);
+    assert!(event_kinds(&app, id).await.contains(&"note".to_string()));
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn commands_in_a_topic_are_about_its_ticket_and_answer_there() {
+    let app = forum_office().await;
+    let id = leak_ticket(&app, 930_101, Priority::High).await;
+    let thread = topic_of(&app, GROUP, id).await.message_thread_id;
+    app.api
+        .send_text_in_topic(GROUP, thread, BUTLER, "/claim")
+        .unwrap();
+    in_topic(&app, GROUP, thread, &format!("您已认领工单 {id}")).await;
+    app.api
+        .send_text_in_topic(GROUP, thread, BUTLER, "/ticket")
+        .unwrap();
+    in_topic(&app, GROUP, thread, "厨房水管漏水").await;
+    app.api
+        .send_text_in_topic(GROUP, thread, BUTLER, "/note 已联系物业维修组")
+        .unwrap();
+    in_topic(&app, GROUP, thread, "内部备注").await;
+    // Someone who is not staff chatting in the topic: nothing happens.
+    app.settle().await;
+    let seen = owner_messages(&app);
+    app.api
+        .send_text_in_topic(GROUP, thread, crate::staff::STRANGER, "路过")
+        .unwrap();
+    app.settle().await;
+    assert_eq!(owner_messages(&app), seen);
+    assert_eq!(load(&app, id).await.assignee, Some(BUTLER));
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_topic_deleted_by_hand_is_opened_again_with_what_it_missed() {
+    let app = forum_office().await;
+    let id = leak_ticket(&app, 930_201, Priority::Normal).await;
+    let old = topic_of(&app, GROUP, id).await;
+    in_topic(&app, GROUP, old.message_thread_id, &format!("工单 {id} ·")).await;
+    app.settle().await;
+    app.api
+        .delete_topic_by_hand(GROUP, old.message_thread_id)
+        .unwrap();
+
+    // The owner adds something: its mirror is refused (the topic is gone).
+    app.say(OWNER, "楼下邻居也说漏水了");
+    app.expect_message(OWNER, "已将您的补充信息").await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let lost: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM outbox WHERE status = 'failed' AND last_error LIKE 'topic lost%'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        if lost > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the refused mirror is not recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // The scheduler opens a new topic: the note, the card, the message it missed.
+    let report =
+        propdesk::scheduler::tick(&app.db.pool, &crate::staff::shared(&app), app.clock.now())
+            .await
+            .unwrap();
+    assert_eq!(report.topics_reopened, 1);
+    let new = wait_for_topic(
+        &app,
+        GROUP,
+        |t| !t.deleted && t.message_thread_id != old.message_thread_id,
+        WAIT,
+    )
+    .await;
+    assert!(new.name.contains(&format!("{id} ")), "{}", new.name);
+    let thread = new.message_thread_id;
+    in_topic(&app, GROUP, thread, "被删除了").await;
+    let card = in_topic(&app, GROUP, thread, &format!("工单 {id} ·")).await;
+    in_topic(&app, GROUP, thread, "楼下邻居也说漏水了").await;
+    app.settle().await;
+    assert_eq!(app.api.pinned(GROUP), Some(card.message_id));
+    // Staff typing in the new topic reach the owner.
+    app.api
+        .send_text_in_topic(GROUP, thread, BUTLER, "马上派人去看")
+        .unwrap();
+    app.expect_message(OWNER, "马上派人去看").await;
+    // Nothing is refused a second time, and a second tick has nothing to do.
+    let again =
+        propdesk::scheduler::tick(&app.db.pool, &crate::staff::shared(&app), app.clock.now())
+            .await
+            .unwrap();
+    assert_eq!(again.topics_reopened, 0);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_transfer_moves_the_topic_to_the_departments_forum() {
+    let app = forum_office().await;
+    app.api.add_forum_group(ENGINEERING, "工程维修群");
+    app.set_office_setting("department.engineering.chat", &ENGINEERING.to_string())
+        .await;
+    learn_forum(&app, ENGINEERING).await;
+    let id = leak_ticket(&app, 930_301, Priority::Normal).await;
+    let eng = topic_of(&app, ENGINEERING, id).await;
+    in_topic(
+        &app,
+        ENGINEERING,
+        eng.message_thread_id,
+        &format!("工单 {id} ·"),
+    )
+    .await;
+    assert_eq!(load(&app, id).await.department, Department::Engineering);
+
+    app.api
+        .send_text_in_topic(ENGINEERING, eng.message_thread_id, BUTLER, "/transfer 客服")
+        .unwrap();
+    // A new topic in the staff group, with the card; the old one says where and closes.
+    let service = topic_of(&app, GROUP, id).await;
+    in_topic(
+        &app,
+        GROUP,
+        service.message_thread_id,
+        &format!("工单 {id} ·"),
+    )
+    .await;
+    let old = topic_becomes(&app, ENGINEERING, eng.message_thread_id, |t| t.closed).await;
+    assert!(old.name.starts_with("➡️"), "{}", old.name);
+    assert!(old.name.contains("客服中心"), "{}", old.name);
+    let link = in_topic(
+        &app,
+        ENGINEERING,
+        eng.message_thread_id,
+        "已从工程维修部转至客服中心",
+    )
+    .await;
+    assert!(serde_json::to_string(&link.reply_markup)
+        .unwrap()
+        .contains("https://t.me/c/"));
+    // Staff in the new topic reach the owner.
+    app.api
+        .send_text_in_topic(GROUP, service.message_thread_id, BUTLER, "客服中心已接手")
+        .unwrap();
+    app.expect_message(OWNER, "客服中心已接手").await;
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn without_forum_mode_cards_and_replies_work_as_before() {
+    let app = crate::staff::office().await;
+    app.api.send_text_in_group(GROUP, BUTLER, "早上好").unwrap();
+    let id = leak_ticket(&app, 930_401, Priority::Normal).await;
+    let card = crate::staff::card(&app, id).await;
+    assert_eq!(card.message_thread_id, None);
+    assert!(app.api.topics(GROUP).is_empty());
+    assert!(load(&app, id).await.topic.is_none());
+    app.api
+        .reply_to(GROUP, BUTLER, card.message_id, "师傅下午两点上门")
+        .unwrap();
+    app.expect_message(OWNER, "师傅下午两点上门").await;
+    app.finish().await;
+}
+
+/// Fifty tickets at once, at Telegram's limits on both sides: fifty topics,
+/// each with its card, and not one 429 (a topic and a card are two of a
+/// group's twenty messages a minute, so this takes about five minutes).
+#[tokio::test]
+async fn fifty_tickets_in_a_burst_open_fifty_topics_without_a_429() {
+    let app = office_with(
+        StandInConfig::default(),
+        propdesk::sender::limits::RateLimits::default(),
+        true,
+    )
+    .await;
+    learn_forum(&app, GROUP).await;
+    let started = Instant::now();
+    let mut ids = Vec::new();
+    for n in 0..50 {
+        ids.push(leak_ticket(&app, 931_000 + n, Priority::Normal).await);
+    }
+    let within = Duration::from_secs(8 * 60);
+    let deadline = Instant::now() + within;
+    loop {
+        let topics = app.api.topics(GROUP);
+        let cards = app
+            .api
+            .messages(GROUP)
+            .iter()
+            .filter(|m| m.message_thread_id.is_some() && m.body().contains("工单 #"))
+            .count();
+        if topics.len() >= 50 && cards >= 50 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} topics and {cards} cards after {:?}",
+            topics.len(),
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let took = started.elapsed();
+    let topics = app.api.topics(GROUP);
+    assert_eq!(topics.len(), 50);
+    for id in &ids {
+        let tag = format!("{id} ");
+        let topic = topics
+            .iter()
+            .find(|t| t.name.contains(&tag))
+            .unwrap_or_else(|| panic!("no topic for {id}"));
+        let first = app
+            .api
+            .topic_messages(GROUP, topic.message_thread_id)
+            .into_iter()
+            .find(|m| m.service.is_none())
+            .expect("the card");
+        assert!(first.body().contains(&format!("工单 {id} ·")));
+    }
+    assert_eq!(app.api.rate_limited_count(), 0, "no 429");
+    assert!(
+        app.api
+            .max_sends_per_chat_in_any_window(Duration::from_secs(60))
+            <= 20
+    );
+    println!("50 topics and cards in {took:?}");
+    app.finish().await;
+}
