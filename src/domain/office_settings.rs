@@ -52,8 +52,8 @@ pub enum Value {
     Language(Lang),
     /// Names, in the order given.
     List(Vec<String>),
-    /// A Telegram group, or none.
-    Chat(Option<i64>),
+    /// A Telegram group (or one topic of a forum group), or none.
+    Chat(Option<StaffPlace>),
     /// Which tickets a department takes, in the order given.
     Routes(Vec<Route>),
 }
@@ -98,6 +98,40 @@ enum Meaning {
     Deadline(TicketKind, Priority),
     DepartmentChat(Department),
     DepartmentRoutes(Department),
+}
+
+/// Where a department's tickets go: a staff group, or one topic of a forum
+/// group (`-1001234567890/45`, the topic's thread id after the slash).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaffPlace {
+    pub chat: i64,
+    pub topic: Option<i32>,
+}
+
+impl StaffPlace {
+    /// `-1001234567890` or `-1001234567890/45`.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<StaffPlace> {
+        let (chat, topic) = match text.split_once('/') {
+            Some((chat, topic)) => (chat, Some(topic.trim().parse::<i32>().ok()?)),
+            None => (text, None),
+        };
+        let chat = chat.trim().parse::<i64>().ok().filter(|id| *id < 0)?;
+        // Thread 1 is General, which takes no message_thread_id.
+        if topic.is_some_and(|t| t <= 1) {
+            return None;
+        }
+        Some(StaffPlace { chat, topic })
+    }
+}
+
+impl fmt::Display for StaffPlace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.topic {
+            Some(topic) => write!(f, "{}/{topic}", self.chat),
+            None => write!(f, "{}", self.chat),
+        }
+    }
 }
 
 /// The key of a department's staff chat setting: `department.engineering.chat`.
@@ -396,10 +430,9 @@ impl Spec {
             }
             Kind::Chat => match text {
                 "-" => Ok(Value::Chat(None)),
-                _ => match text.parse::<i64>() {
-                    Ok(id) if id < 0 => Ok(Value::Chat(Some(id))),
-                    _ => Err(bad()),
-                },
+                _ => StaffPlace::parse(text)
+                    .map(|p| Value::Chat(Some(p)))
+                    .ok_or_else(bad),
             },
             Kind::Routes => {
                 if text == "-" {
@@ -475,7 +508,7 @@ impl fmt::Display for Value {
             Value::List(names) if names.is_empty() => f.write_str("-"),
             Value::List(names) => f.write_str(&names.join(", ")),
             Value::Chat(None) => f.write_str("-"),
-            Value::Chat(Some(id)) => write!(f, "{id}"),
+            Value::Chat(Some(place)) => write!(f, "{place}"),
             Value::Routes(rs) if rs.is_empty() => f.write_str("-"),
             Value::Routes(rs) => {
                 let rs: Vec<String> = rs.iter().map(ToString::to_string).collect();
@@ -584,8 +617,8 @@ pub struct OfficeSettings {
     /// Hours an owner's invitation link stays valid.
     pub invite_hours: u32,
     deadlines: HashMap<(TicketKind, Priority), Deadline>,
-    /// Each department's own staff chat, where it has one.
-    department_chats: HashMap<Department, i64>,
+    /// Each department's own staff chat (or topic), where it has one.
+    department_chats: HashMap<Department, StaffPlace>,
     /// Which tickets each department takes.
     routes: Vec<(Department, Vec<Route>)>,
 }
@@ -661,7 +694,7 @@ impl OfficeSettings {
             department_chats: Department::ALL
                 .into_iter()
                 .filter_map(|d| match get(&department_chat_key(d)) {
-                    Some(Value::Chat(Some(id))) => Some((d, id)),
+                    Some(Value::Chat(Some(place))) => Some((d, place)),
                     _ => None,
                 })
                 .collect(),
@@ -684,21 +717,37 @@ impl OfficeSettings {
     /// The department's own staff chat, if the office set one.
     #[must_use]
     pub fn department_chat(&self, d: Department) -> Option<i64> {
+        self.department_place(d).map(|p| p.chat)
+    }
+
+    /// The department's own staff chat or topic, if the office set one.
+    #[must_use]
+    pub fn department_place(&self, d: Department) -> Option<StaffPlace> {
         self.department_chats.get(&d).copied()
     }
 
     /// The department whose own chat `chat` is, if any.
     #[must_use]
     pub fn department_of_chat(&self, chat: i64) -> Option<Department> {
-        Department::ALL
-            .into_iter()
-            .find(|d| self.department_chat(*d) == Some(chat))
+        self.department_at(chat, None)
+    }
+
+    /// The department whose own place a message in `chat` (in topic
+    /// `thread`) is: its own topic, else its own whole chat.
+    #[must_use]
+    pub fn department_at(&self, chat: i64, thread: Option<i32>) -> Option<Department> {
+        let at = |topic: Option<i32>| {
+            Department::ALL
+                .into_iter()
+                .find(|d| self.department_place(*d) == Some(StaffPlace { chat, topic }))
+        };
+        thread.and_then(|t| at(Some(t))).or_else(|| at(None))
     }
 
     /// Every department's own chat (for the command menus).
     #[must_use]
     pub fn department_chat_ids(&self) -> Vec<i64> {
-        let mut ids: Vec<i64> = self.department_chats.values().copied().collect();
+        let mut ids: Vec<i64> = self.department_chats.values().map(|p| p.chat).collect();
         ids.sort_unstable();
         ids.dedup();
         ids
@@ -966,7 +1015,11 @@ mod tests {
         let key = department_chat_key(Department::Engineering);
         assert_eq!(parse(&key, " -1001234567890 ").unwrap(), "-1001234567890");
         assert_eq!(parse(&key, "-").unwrap(), "-");
-        for bad in ["1234", "0", "abc", "-12x", ""] {
+        assert_eq!(
+            parse(&key, "-1001234567890/45").unwrap(),
+            "-1001234567890/45"
+        );
+        for bad in ["1234", "0", "abc", "-12x", "", "-100/1", "-100/x", "12/45"] {
             assert!(parse(&key, bad).is_err(), "{bad}");
         }
         let key = department_routes_key(Department::Security);
@@ -1006,6 +1059,21 @@ mod tests {
             s.department_of_chat(-100_777),
             Some(Department::Engineering)
         );
+        assert_eq!(
+            s.department_at(-100_777, Some(9)),
+            Some(Department::Engineering)
+        );
+        let topic = HashMap::from([(
+            department_chat_key(Department::Security),
+            "-100777/45".to_string(),
+        )]);
+        let s = OfficeSettings::from_values(&topic);
+        assert_eq!(
+            s.department_at(-100_777, Some(45)),
+            Some(Department::Security)
+        );
+        assert_eq!(s.department_at(-100_777, Some(46)), None);
+        assert_eq!(s.department_at(-100_777, None), None);
         assert_eq!(
             s.department_for(TicketKind::Repair, Some("water")),
             Department::Service

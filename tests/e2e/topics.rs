@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use propdesk::clock::Clock;
 use propdesk::domain::departments::Department;
-use propdesk::domain::tickets::{Priority, TicketId, TicketStatus};
+use propdesk::domain::tickets::{NewTicket, Priority, TicketId, TicketKind, TicketStatus};
 use propdesk::standin::{SentMessage, StandInConfig, Topic};
 
 use crate::staff::{
@@ -354,6 +354,65 @@ async fn a_transfer_moves_the_topic_to_the_departments_forum() {
 }
 
 #[tokio::test]
+async fn a_department_can_have_a_topic_of_its_own_in_the_staff_forum() {
+    let app = forum_office().await;
+    let security = app
+        .api
+        .open_topic_by_hand(GROUP, BUTLER, "秩序安保部")
+        .unwrap();
+    app.set_office_setting("department.security.chat", &format!("{GROUP}/{security}"))
+        .await;
+    // A repair (its own topic), then a security complaint (the owner's
+    // latest, so their follow-up below is about it).
+    let repair = leak_ticket(&app, 930_502, Priority::Normal).await;
+    topic_of(&app, GROUP, repair).await;
+    let mut new = NewTicket::new(TicketKind::Complaint, "地下车库有陌生人徘徊");
+    new.owner_chat_id = Some(OWNER);
+    new.category = Some("security".into());
+    let complaint = crate::staff::file(&app, 930_501, new).await;
+    // Its card goes into the department's topic; it opens none of its own.
+    let card = in_topic(&app, GROUP, security, &format!("工单 {complaint} ·")).await;
+    app.settle().await;
+    let tag = format!("{complaint} ");
+    assert!(!app.api.topics(GROUP).iter().any(|t| t.name.contains(&tag)));
+    assert!(load(&app, complaint).await.topic.is_none());
+
+    // The department's topic has its own queue.
+    app.api
+        .send_text_in_topic(GROUP, security, BUTLER, "/queue")
+        .unwrap();
+    let queue = app
+        .api
+        .wait_for_topic_message(
+            GROUP,
+            security,
+            |m| m.message_id > card.message_id && m.body().contains("工单"),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    assert!(
+        queue.body().contains(&complaint.to_string()),
+        "{}",
+        queue.body()
+    );
+    assert!(
+        !queue.body().contains(&repair.to_string()),
+        "{}",
+        queue.body()
+    );
+
+    // A reply to its card reaches the owner; notices about it land in the topic.
+    app.api
+        .reply_to(GROUP, BUTLER, card.message_id, "保安马上过去查看")
+        .unwrap();
+    app.expect_message(OWNER, "保安马上过去查看").await;
+    app.say(OWNER, "他穿着黑色外套");
+    in_topic(&app, GROUP, security, "他穿着黑色外套").await;
+    app.finish().await;
+}
+
+#[tokio::test]
 async fn without_forum_mode_cards_and_replies_work_as_before() {
     let app = crate::staff::office().await;
     app.api.send_text_in_group(GROUP, BUTLER, "早上好").unwrap();
@@ -431,5 +490,102 @@ async fn fifty_tickets_in_a_burst_open_fifty_topics_without_a_429() {
             <= 20
     );
     println!("50 topics and cards in {took:?}");
+    app.finish().await;
+}
+
+/// The time from an owner's message to its mirror in the ticket's topic,
+/// against the stand-in at Telegram's limits on both sides (the bot's own
+/// pacing included): steady traffic within a group's 20 messages a minute,
+/// then a burst of 20 at once. Prints the figures for `docs/benchmarks.md`;
+/// `scripts/topic-latency` runs it.
+#[tokio::test]
+#[ignore = "a measurement (about 5 minutes): scripts/topic-latency"]
+async fn mirror_latency_at_telegrams_limits() {
+    const OWNERS: i64 = 20;
+    let app = office_with(
+        StandInConfig::default(),
+        propdesk::sender::limits::RateLimits::default(),
+        true,
+    )
+    .await;
+    learn_forum(&app, GROUP).await;
+    let owners: Vec<i64> = (0..OWNERS).map(|n| 7_000 + n).collect();
+    let mut ids = Vec::new();
+    for (n, owner) in owners.iter().enumerate() {
+        app.person(*owner, "zh-hans");
+        app.say(*owner, "/start");
+        let mut new = crate::staff::leak(&app, &format!("{n} 号业主：厨房漏水"), Priority::Normal);
+        new.owner_chat_id = Some(*owner);
+        ids.push((
+            *owner,
+            crate::staff::file(&app, 932_000 + n as i64, new).await,
+        ));
+    }
+    // Forty topics and cards at 20 a minute: wait for them, then for the
+    // group's minute to pass, so the measurement starts from a quiet group.
+    let setup = Duration::from_secs(4 * 60);
+    let mut threads = std::collections::HashMap::new();
+    for (owner, id) in &ids {
+        let tag = format!("{id} ");
+        let topic = wait_for_topic(&app, GROUP, |t| t.name.contains(&tag), setup).await;
+        threads.insert(*owner, topic.message_thread_id);
+    }
+    app.api
+        .wait_for_message(
+            GROUP,
+            |m| m.body().contains(&format!("工单 #{OWNERS} ·")),
+            setup,
+        )
+        .await
+        .expect("the last card");
+    app.settle().await;
+    tokio::time::sleep(Duration::from_secs(61)).await;
+
+    let measure = |owner: i64, n: usize, sent: Instant| {
+        let app = &app;
+        let thread = threads[&owner];
+        async move {
+            let needle = format!("第 {n} 条补充");
+            let m = app
+                .api
+                .wait_for_topic_message(GROUP, thread, |m| m.body().contains(&needle), setup)
+                .await
+                .expect("the mirror");
+            m.sent_at.duration_since(sent)
+        }
+    };
+    // Steady: one owner message every 3.5 s (17 a minute, under the 20).
+    let mut steady = Vec::new();
+    for n in 0..30 {
+        let owner = owners[n % owners.len()];
+        let sent = Instant::now();
+        app.say(owner, &format!("第 {n} 条补充：水还在滴"));
+        steady.push(measure(owner, n, sent).await);
+        tokio::time::sleep(Duration::from_millis(3_500).saturating_sub(sent.elapsed())).await;
+    }
+    tokio::time::sleep(Duration::from_secs(61)).await;
+    // A burst: every owner writes at once.
+    let sent = Instant::now();
+    for (i, owner) in owners.iter().enumerate() {
+        app.say(*owner, &format!("第 {} 条补充：楼下也漏了", 100 + i));
+    }
+    let mut burst = Vec::new();
+    for (i, owner) in owners.iter().enumerate() {
+        burst.push(measure(*owner, 100 + i, sent).await);
+    }
+    assert_eq!(app.api.rate_limited_count(), 0, "no 429");
+    let show = |name: &str, mut v: Vec<Duration>| {
+        v.sort();
+        let at = |q: f64| v[((v.len() as f64 * q).ceil() as usize).clamp(1, v.len()) - 1];
+        println!(
+            "mirror latency, {name}: n={} p50={:?} p99={:?} max={:?}",
+            v.len(),
+            at(0.50),
+            at(0.99),
+            v[v.len() - 1]
+        );
+    };
+    show("steady 17/min", steady);
+    show("burst of 20", burst);
     app.finish().await;
 }

@@ -422,29 +422,50 @@ pub async fn department_chat(
     app: &App,
     department: Department,
 ) -> Result<Option<i64>> {
+    Ok(department_place(conn, app, department)
+        .await?
+        .map(|(chat, _)| chat))
+}
+
+/// Where a department's cards go: its own chat or topic, else the staff
+/// group (with no topic of its own: each ticket opens one, in a forum).
+pub async fn department_place(
+    conn: &mut PgConnection,
+    app: &App,
+    department: Department,
+) -> Result<Option<(i64, Option<Target>)>> {
     let own = office_settings::load(conn)
         .await?
-        .department_chat(department);
-    Ok(own.or(app.settings.staff_chat_id))
+        .department_place(department);
+    Ok(match own {
+        Some(place) => Some((place.chat, place.topic.map(Target::Message))),
+        None => app.settings.staff_chat_id.map(|chat| (chat, None)),
+    })
 }
 
 /// Where messages about a ticket go among staff: the chat of its card
-/// (else its department's) and, in a forum, the ticket's topic.
+/// (else its department's) and, in a forum, the ticket's topic (or its
+/// department's, when the department has a topic of its own there).
 pub async fn ticket_place(
     conn: &mut PgConnection,
     app: &App,
     t: &Ticket,
 ) -> Result<Option<(i64, Option<Target>)>> {
+    let department = department_place(conn, app, t.department).await?;
     match t.card_chat_id {
-        Some(chat) => Ok(Some((chat, topic::thread(t)))),
-        None => Ok(department_chat(conn, app, t.department)
-            .await?
-            .map(|chat| (chat, None))),
+        Some(chat) => {
+            let shared = department
+                .filter(|(c, _)| *c == chat)
+                .and_then(|(_, thread)| thread);
+            Ok(Some((chat, topic::thread(t).or(shared))))
+        }
+        None => Ok(department),
     }
 }
 
 /// Posts the card of a newly filed ticket to its department's chat — in a
-/// forum, as the first message of the ticket's own topic, pinned — then
+/// forum, as the first message of the ticket's own topic, pinned, unless
+/// the department has a topic of its own there — then
 /// its photos as an album that replies to nothing (Telegram cannot put
 /// buttons on an album, and a photo card could not be edited as text).
 /// Returns the card's outbox row.
@@ -452,7 +473,8 @@ pub async fn post(ctx: &mut Ctx<'_>, id: TicketId, photos: &[String]) -> Result<
     let Some(t) = tickets::load(ctx.conn, id).await? else {
         return Ok(None);
     };
-    let Some(chat) = department_chat(ctx.conn, ctx.app, t.department).await? else {
+    let Some((chat, department_topic)) = department_place(ctx.conn, ctx.app, t.department).await?
+    else {
         tracing::warn!(
             ticket = id.0,
             "no staff group configured (PROPDESK_STAFF_CHAT_ID); no card posted"
@@ -460,7 +482,10 @@ pub async fn post(ctx: &mut Ctx<'_>, id: TicketId, photos: &[String]) -> Result<
         return Ok(None);
     };
     let lang = staff_language(ctx, chat).await?;
-    let thread = topic::open(ctx, &t, chat, lang).await?;
+    let thread = match department_topic {
+        Some(topic) => Some(topic),
+        None => topic::open(ctx, &t, chat, lang).await?,
+    };
     let place = Place {
         chat,
         thread,

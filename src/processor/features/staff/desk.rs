@@ -244,9 +244,11 @@ pub async fn chat_department(ctx: &mut Ctx<'_>, chat: i64) -> Result<Option<Depa
     if chat >= 0 {
         return Ok(None);
     }
+    // In a forum, the topic the command was typed in may be a department's.
+    let thread = ctx.thread.filter(|(c, _)| *c == chat).map(|(_, t)| t);
     Ok(office_settings::load(ctx.conn)
         .await?
-        .department_of_chat(chat))
+        .department_at(chat, thread))
 }
 
 /// Sends a plain text (split if too long) in the reply lane.

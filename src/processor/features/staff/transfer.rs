@@ -55,9 +55,17 @@ pub async fn to_department(
         serde_json::json!({ "from": from.as_str(), "to": to.as_str() }),
     )
     .await?;
-    let new_chat = card::department_chat(ctx.conn, ctx.app, to).await?;
+    // The card moves when the new department's place differs: another
+    // chat, or a department topic of its own (to or from one).
+    let old_place = card::department_place(ctx.conn, ctx.app, from).await?;
+    let new_place = card::department_place(ctx.conn, ctx.app, to).await?;
+    let moves = |old_chat: i64| match (&new_place, &old_place) {
+        (Some((chat, thread)), Some((_, old_thread))) => *chat != old_chat || thread != old_thread,
+        (Some((chat, _)), None) => *chat != old_chat,
+        (None, _) => false,
+    };
     match (ticket.card_outbox_id, ticket.card_chat_id) {
-        (Some(old_card), Some(old_chat)) if new_chat.is_some() && new_chat != Some(old_chat) => {
+        (Some(old_card), Some(old_chat)) if moves(old_chat) => {
             move_card(ctx, ticket, old_card, old_chat, from, to).await?;
         }
         _ => card::refresh(ctx, ticket.id).await?,
@@ -123,7 +131,9 @@ async fn move_card(
         button: t::BUTTON_OPEN.get(lang).to_string(),
         to: new_card,
     };
-    let old_thread = topic::thread(ticket);
+    let old_thread = card::ticket_place(ctx.conn, ctx.app, ticket)
+        .await?
+        .and_then(|(_, thread)| thread);
     let out = Outgoing::new(old_chat, Lane::Staff, link).in_thread(old_thread);
     let row = ctx.send(out).await?;
     tickets::link_message(ctx.conn, row, ticket.id).await?;
