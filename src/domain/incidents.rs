@@ -424,11 +424,31 @@ pub async fn join(
     .fetch_one(conn)
     .await
     .context("joining an incident")?;
-    Ok(match (row.open, row.added) {
+    let outcome = match (row.open, row.added) {
         (false, _) => JoinOutcome::NotOpen,
         (true, true) => JoinOutcome::Joined,
         (true, false) => JoinOutcome::AlreadyJoined,
-    })
+    };
+    if outcome == JoinOutcome::Joined {
+        tracing::info!(
+            incident = id.0,
+            person = person_id,
+            "owner joined an outage"
+        );
+    }
+    Ok(outcome)
+}
+
+impl JoinOutcome {
+    /// What the owner is told, if the outage is still open.
+    #[must_use]
+    pub fn phrase(self) -> Option<texts::Phrase> {
+        match self {
+            JoinOutcome::Joined => Some(texts::incident::JOINED),
+            JoinOutcome::AlreadyJoined => Some(texts::incident::ALREADY_JOINED),
+            JoinOutcome::NotOpen => None,
+        }
+    }
 }
 
 /// Marks the incident as notified, once; false if it already was, or is

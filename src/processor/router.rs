@@ -150,6 +150,9 @@ async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<(
     if msg.sticker().is_some() {
         return intents::on_sticker(ctx, from).await;
     }
+    if msg.contact().is_some() && staff::owner_follow_up(ctx, from.chat_id, msg).await? {
+        return Ok(());
+    }
     ctx.reply(
         from.chat_id,
         Request::text(texts::UNSUPPORTED_MESSAGE.get(from.lang)),

@@ -1007,10 +1007,10 @@ catalogue! {
         ASK_AGAIN ["minutes"];
         BUTTON_ERASE: button;
         KEPT;
-        DONE ["tickets"];
+        DONE ["tickets"] per "tickets";
         EXPIRED ["minutes"];
         NOT_VALID;
         PRIVATE_ONLY: callback;
-        STAFF_NOTICE ["tickets"];
+        STAFF_NOTICE ["tickets"] per "tickets";
     }
 }

@@ -157,6 +157,15 @@ async fn a_day_in_the_desk_from_a_ticket_topic() {
         .expect("the owner's photo in the topic");
     assert!(mirrored.file.is_some());
     app.expect_message(OWNER, "已将您的补充信息").await;
+    // A contact shared about it is mirrored too; the owner's own number masked.
+    app.api
+        .share_contact(OWNER, "+8613912345678", None)
+        .unwrap();
+    in_topic(&app, GROUP, thread, "+8613912345678").await;
+    app.api
+        .share_contact(OWNER, "+8613812341234", Some(OWNER))
+        .unwrap();
+    in_topic(&app, GROUP, thread, "138****1234").await;
 
     // An internal note stays internal.
     app.settle().await;
@@ -538,7 +547,21 @@ async fn mirror_latency_at_telegrams_limits() {
         )
         .await
         .expect("the last card");
-    app.settle().await;
+    // The last pins wait for the group's minute too.
+    let deadline = Instant::now() + setup;
+    loop {
+        let unsent: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        if unsent == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{unsent} sends still queued");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     tokio::time::sleep(Duration::from_secs(61)).await;
 
     let measure = |owner: i64, n: usize, sent: Instant| {

@@ -17,7 +17,7 @@ use teloxide::types::{
 
 use super::outage_notices::notice_with;
 use super::{limits, staff};
-use crate::domain::incidents::{self, IncidentId, IncidentKind, JoinOutcome};
+use crate::domain::incidents::{self, IncidentId, IncidentKind};
 use crate::domain::phone::Phone;
 use crate::domain::tickets::{self, Channel, NewTicket, Priority, TicketKind};
 use crate::domain::{fees, people, suggestions, units};
@@ -995,17 +995,9 @@ async fn join_outage(ctx: &mut Ctx<'_>, who: Who, effect: &Effect) -> Result<Out
     };
     let mut told = Vec::new();
     for id in ids.into_iter().map(IncidentId) {
-        let phrase = match incidents::join(ctx.conn, id, person.id, who.chat_id, ctx.now).await? {
-            JoinOutcome::Joined => {
-                tracing::info!(
-                    incident = id.0,
-                    person = person.id,
-                    "owner joined an outage"
-                );
-                texts::incident::JOINED
-            }
-            JoinOutcome::AlreadyJoined => texts::incident::ALREADY_JOINED,
-            JoinOutcome::NotOpen => continue,
+        let joined = incidents::join(ctx.conn, id, person.id, who.chat_id, ctx.now).await?;
+        let Some(phrase) = joined.phrase() else {
+            continue;
         };
         told.push(phrase.fill(who.lang, &[("id", &id.to_string())]));
     }

@@ -13,7 +13,7 @@ use super::outage_notices::queue_notices;
 use super::staff::card::staff_language;
 use super::staff::say;
 use crate::clock::local_minute as local;
-use crate::domain::incidents::{self, CloseOutcome, DeclareError, IncidentId, JoinOutcome};
+use crate::domain::incidents::{self, CloseOutcome, DeclareError, IncidentId};
 use crate::domain::people;
 use crate::domain::staff::{self, Staff, StaffRole};
 use crate::i18n::Lang;
@@ -353,18 +353,10 @@ async fn join(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery, id: IncidentI
         return answer(ctx, q, Some(texts::BUTTON_EXPIRED.get(lang))).await;
     };
     answer(ctx, q, None).await?;
-    let phrase = match incidents::join(ctx.conn, id, person.id, from.chat_id, ctx.now).await? {
-        JoinOutcome::Joined => {
-            tracing::info!(
-                incident = id.0,
-                person = person.id,
-                "owner joined an outage"
-            );
-            texts::incident::JOINED
-        }
-        JoinOutcome::AlreadyJoined => texts::incident::ALREADY_JOINED,
-        JoinOutcome::NotOpen => texts::incident::JOIN_CLOSED,
-    };
+    let phrase = incidents::join(ctx.conn, id, person.id, from.chat_id, ctx.now)
+        .await?
+        .phrase()
+        .unwrap_or(texts::incident::JOIN_CLOSED);
     remove_buttons(ctx, q).await?;
     ctx.reply(
         from.chat_id,

@@ -475,12 +475,31 @@ pub fn looks_like_a_new_problem(text: &str) -> bool {
 /// Returns false when it is not one, so the caller can start a new
 /// conversation.
 pub async fn owner_follow_up(ctx: &mut Ctx<'_>, owner_chat_id: i64, msg: &Message) -> Result<bool> {
-    let text = msg
-        .text()
-        .or(msg.caption())
-        .unwrap_or_default()
-        .trim()
-        .to_string();
+    let text = match msg.contact() {
+        // A contact card shared about the ticket (a plumber's, a
+        // neighbour's); the owner's own number stays masked, as on the card.
+        Some(c) => format!(
+            "📇 {} {} {}",
+            c.first_name,
+            c.last_name.as_deref().unwrap_or_default(),
+            if c.user_id
+                .is_some_and(|u| i64::try_from(u.0).ok() == Some(owner_chat_id))
+            {
+                card::masked(&c.phone_number)
+            } else {
+                c.phone_number.clone()
+            }
+        )
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" "),
+        None => msg
+            .text()
+            .or(msg.caption())
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    };
     let photo = photo_of(msg);
     if text.is_empty() && photo.is_none() {
         return Ok(false);
