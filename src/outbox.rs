@@ -215,6 +215,12 @@ impl Request {
         )
     }
 
+    /// Whether this opens a topic or changes one.
+    #[must_use]
+    pub fn is_topic_request(&self) -> bool {
+        matches!(self, Request::CreateForumTopic { .. }) || self.is_topic_change()
+    }
+
     /// Whether this acts on the row's thread itself (a topic's name or
     /// state) rather than sending into it.
     #[must_use]

@@ -1067,13 +1067,13 @@ mod tests {
             department_chat_key(Department::Security),
             "-100777/45".to_string(),
         )]);
-        let s = OfficeSettings::from_values(&topic);
+        let shared = OfficeSettings::from_values(&topic);
         assert_eq!(
-            s.department_at(-100_777, Some(45)),
+            shared.department_at(-100_777, Some(45)),
             Some(Department::Security)
         );
-        assert_eq!(s.department_at(-100_777, Some(46)), None);
-        assert_eq!(s.department_at(-100_777, None), None);
+        assert_eq!(shared.department_at(-100_777, Some(46)), None);
+        assert_eq!(shared.department_at(-100_777, None), None);
         assert_eq!(
             s.department_for(TicketKind::Repair, Some("water")),
             Department::Service

@@ -336,6 +336,51 @@ pub fn mask_phone(phone: &str) -> String {
     format!("{head}****{tail}")
 }
 
+/// A staff member the bot can write to privately: who, their roster
+/// department (as the department it names, if any) and their chat's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reachable {
+    pub telegram_user_id: i64,
+    pub department: Option<Department>,
+    pub language: Option<Lang>,
+}
+
+/// Active staff of at least `role` who have an open private chat with the
+/// bot, by staff number (one query).
+pub async fn reachable_with_role_at_least(
+    conn: &mut PgConnection,
+    role: StaffRole,
+) -> Result<Vec<Reachable>> {
+    let roles: Vec<&str> = [
+        StaffRole::Assistant,
+        StaffRole::Butler,
+        StaffRole::Supervisor,
+        StaffRole::Manager,
+    ]
+    .into_iter()
+    .filter(|r| *r >= role)
+    .map(StaffRole::as_str)
+    .collect();
+    let rows = sqlx::query!(
+        "SELECT s.telegram_user_id, s.department, c.language
+           FROM staff s JOIN chats c ON c.chat_id = s.telegram_user_id
+          WHERE s.active AND s.role = ANY($1) AND chat_is_reachable(s.telegram_user_id)
+          ORDER BY s.staff_no",
+        &roles as &[&str]
+    )
+    .fetch_all(conn)
+    .await
+    .context("reading the staff who can be written to")?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Reachable {
+            telegram_user_id: r.telegram_user_id,
+            department: r.department.as_deref().and_then(Department::from_user),
+            language: r.language.as_deref().and_then(Lang::parse),
+        })
+        .collect())
+}
+
 /// The department a staff member works in, from the roster's free text
 /// (`staff.department`), if it names one.
 pub async fn department_of(

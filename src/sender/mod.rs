@@ -645,7 +645,10 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
         {
             Outcome::Sent(None)
         }
-        Err(RequestError::Api(ApiError::Unknown(text))) if is_topic_answer(&text) => {
+        Err(RequestError::Api(ApiError::Unknown(text)))
+            if is_topic_answer(&text)
+                || (row.request.is_topic_request() && text.starts_with("Bad Request")) =>
+        {
             topic_outcome(&text, row)
         }
         Err(e) => classify(e, &row.request, row.ambiguous > 0),
@@ -662,7 +665,9 @@ fn is_topic_answer(text: &str) -> bool {
 
 /// A refusal about the row's topic: nothing changed (done), the topic is
 /// gone (`topic lost`: the scheduler opens a new one and sends the row
-/// again, see `processor::features::staff::topic`), or closed to the bot.
+/// again, see `processor::features::staff::lost_topics`), or anything else
+/// Telegram refuses about topics (no right to manage them, not a forum):
+/// failed at once, not retried.
 fn topic_outcome(text: &str, row: &Row_) -> Outcome {
     if text.contains("TOPIC_NOT_MODIFIED") {
         return Outcome::Sent(None);
@@ -670,6 +675,15 @@ fn topic_outcome(text: &str, row: &Row_) -> Outcome {
     let gone = text.contains("message thread not found") || text.contains("TOPIC_DELETED");
     if gone && row.thread.is_some() {
         return Outcome::Failed(format!("{TOPIC_LOST}: {text}"));
+    }
+    if matches!(row.request, Request::CreateForumTopic { .. }) {
+        // Its messages go to the chat itself (`thread_of`): nothing is lost.
+        tracing::error!(
+            chat = row.chat_id,
+            error = text,
+            "could not open a ticket topic; its card goes to the group's General topic \
+             (the bot needs to be an administrator allowed to manage topics)"
+        );
     }
     Outcome::Failed(text.to_string())
 }

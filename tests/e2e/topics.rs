@@ -422,6 +422,45 @@ async fn a_department_can_have_a_topic_of_its_own_in_the_staff_forum() {
 }
 
 #[tokio::test]
+async fn without_the_right_to_manage_topics_the_card_goes_to_general_at_once() {
+    let mut app = forum_office().await;
+    app.api.set_bot_can_manage_topics(GROUP, false).unwrap();
+    let id = leak_ticket(&app, 930_601, Priority::Normal).await;
+    // Refused once, not retried: the card follows at once, in General.
+    let card = crate::staff::card(&app, id).await;
+    assert_eq!(card.message_thread_id, None);
+    assert!(app.api.topics(GROUP).is_empty());
+    let refused: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE status = 'failed' AND attempts = 1
+            AND request->>'method' = 'create_forum_topic'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(refused, 1);
+    // Replies to the card still reach the owner, and a status change does
+    // not wait on the topic that never opened (its rename fails here,
+    // without a request to Telegram).
+    app.api
+        .reply_to(GROUP, BUTLER, card.message_id, "师傅下午两点上门")
+        .unwrap();
+    app.expect_message(OWNER, "师傅下午两点上门").await;
+    app.say(BUTLER, &format!("/claim {}", id.0));
+    app.expect_message(BUTLER, "由您负责").await;
+    app.settle().await;
+    let asked: Vec<String> = app
+        .api
+        .requests()
+        .iter()
+        .map(|r| r.method.clone())
+        .filter(|m| m.ends_with("ForumTopic"))
+        .collect();
+    assert_eq!(asked, ["createForumTopic"]);
+    // The refusal was expected: stop without `finish`'s no-refusal check.
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn without_forum_mode_cards_and_replies_work_as_before() {
     let app = crate::staff::office().await;
     app.api.send_text_in_group(GROUP, BUTLER, "早上好").unwrap();

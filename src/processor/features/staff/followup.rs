@@ -20,7 +20,7 @@ use crate::domain::staff::{self, StaffRole};
 use crate::domain::tickets::{self, follow_up, Actor, Ticket, TicketId};
 use crate::i18n::Lang;
 use crate::outbox::{self, Lane, Outgoing, Request};
-use crate::processor::context::{chat_language, App, Ctx};
+use crate::processor::context::{App, Ctx};
 use crate::processor::conversation::{self, Key, Waiting};
 use crate::processor::reply::{answer, Sender};
 use crate::telegram::callback::Callback;
@@ -56,18 +56,14 @@ async fn supervisors(conn: &mut PgConnection, department: Department) -> Result<
     let mut own = Vec::new();
     let mut office_wide = Vec::new();
     let mut all = Vec::new();
-    for s in staff::with_role_at_least(conn, StaffRole::Supervisor).await? {
-        let id = s.telegram_user_id;
-        if !crate::domain::chats::has_open_private_chat(conn, id).await? {
-            continue;
-        }
-        let lang = chat_language(conn, id).await?.unwrap_or(Lang::Zh);
-        match staff::department_of(conn, id).await? {
-            Some(d) if d == department => own.push((id, lang)),
+    for s in staff::reachable_with_role_at_least(conn, StaffRole::Supervisor).await? {
+        let entry = (s.telegram_user_id, s.language.unwrap_or(Lang::Zh));
+        match s.department {
+            Some(d) if d == department => own.push(entry),
             Some(_) => {}
-            None => office_wide.push((id, lang)),
+            None => office_wide.push(entry),
         }
-        all.push((id, lang));
+        all.push(entry);
     }
     Ok([own, office_wide, all]
         .into_iter()
