@@ -456,9 +456,6 @@ pub const COLUMNS: &[(&str, &[(&str, Class)])] = &[
             ("updated_at", Kept),
             ("username", Kept),
             ("department", Kept),
-            ("topic_outbox_id", Kept),
-            ("topic_status", Kept),
-            ("topic_closed", Kept),
         ],
     ),
     (
@@ -556,6 +553,9 @@ pub const COLUMNS: &[(&str, &[(&str, Class)])] = &[
             ("follow_up_done_at", Kept),
             ("follow_up_chased_at", Kept),
             ("department", Kept),
+            ("topic_outbox_id", Kept),
+            ("topic_status", Kept),
+            ("topic_closed", Kept),
         ],
     ),
     (

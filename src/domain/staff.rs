@@ -203,9 +203,9 @@ pub async fn find(conn: &mut PgConnection, reference: &str) -> Result<Option<Sta
     row.map(from_row).transpose()
 }
 
-/// Every active member of `role` or above.
-pub async fn with_role_at_least(conn: &mut PgConnection, role: StaffRole) -> Result<Vec<Staff>> {
-    let roles: Vec<&str> = [
+/// The names of `role` and the roles above it.
+fn roles_at_least(role: StaffRole) -> Vec<&'static str> {
+    [
         StaffRole::Assistant,
         StaffRole::Butler,
         StaffRole::Supervisor,
@@ -214,7 +214,12 @@ pub async fn with_role_at_least(conn: &mut PgConnection, role: StaffRole) -> Res
     .into_iter()
     .filter(|r| *r >= role)
     .map(StaffRole::as_str)
-    .collect();
+    .collect()
+}
+
+/// Every active member of `role` or above.
+pub async fn with_role_at_least(conn: &mut PgConnection, role: StaffRole) -> Result<Vec<Staff>> {
+    let roles = roles_at_least(role);
     let rows = sqlx::query_as!(
         StaffRow,
         "SELECT telegram_user_id, staff_no, name, role, username
@@ -351,16 +356,7 @@ pub async fn reachable_with_role_at_least(
     conn: &mut PgConnection,
     role: StaffRole,
 ) -> Result<Vec<Reachable>> {
-    let roles: Vec<&str> = [
-        StaffRole::Assistant,
-        StaffRole::Butler,
-        StaffRole::Supervisor,
-        StaffRole::Manager,
-    ]
-    .into_iter()
-    .filter(|r| *r >= role)
-    .map(StaffRole::as_str)
-    .collect();
+    let roles = roles_at_least(role);
     let rows = sqlx::query!(
         "SELECT s.telegram_user_id, s.department, c.language
            FROM staff s JOIN chats c ON c.chat_id = s.telegram_user_id

@@ -96,6 +96,22 @@ async fn in_topic(app: &TestApp, chat: i64, thread: i64, needle: &str) -> SentMe
         .unwrap_or_else(|e| panic!("waiting for {needle:?} in topic {thread}: {e:#}"))
 }
 
+/// Waits until the count `sql` reads satisfies `ok`.
+async fn count_becomes(app: &TestApp, sql: &str, ok: impl Fn(i64) -> bool, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let n: i64 = sqlx::query_scalar(sql)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        if ok(n) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{sql}: still {n}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn owner_messages(app: &TestApp) -> usize {
     app.api.messages(OWNER).len()
 }
@@ -259,23 +275,13 @@ async fn a_topic_deleted_by_hand_is_opened_again_with_what_it_missed() {
     // The owner adds something: its mirror is refused (the topic is gone).
     app.say(OWNER, "楼下邻居也说漏水了");
     app.expect_message(OWNER, "已将您的补充信息").await;
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let lost: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM outbox WHERE status = 'failed' AND last_error LIKE 'topic lost%'",
-        )
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
-        if lost > 0 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the refused mirror is not recorded"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    count_becomes(
+        &app,
+        "SELECT count(*) FROM outbox WHERE status = 'failed' AND last_error LIKE 'topic lost%'",
+        |n| n > 0,
+        WAIT,
+    )
+    .await;
 
     // The scheduler opens a new topic: the note, the card, the message it missed.
     let report =
@@ -587,20 +593,13 @@ async fn mirror_latency_at_telegrams_limits() {
         .await
         .expect("the last card");
     // The last pins wait for the group's minute too.
-    let deadline = Instant::now() + setup;
-    loop {
-        let unsent: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')",
-        )
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
-        if unsent == 0 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "{unsent} sends still queued");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    count_becomes(
+        &app,
+        "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')",
+        |n| n == 0,
+        setup,
+    )
+    .await;
     tokio::time::sleep(Duration::from_secs(61)).await;
 
     let measure = |owner: i64, n: usize, sent: Instant| {

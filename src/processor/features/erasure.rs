@@ -121,11 +121,11 @@ async fn erase(ctx: &mut Ctx<'_>, from: &Sender, q: &CallbackQuery) -> Result<()
     let tickets = erased.tickets.to_string();
     answer(ctx, q, None).await?;
     remove_buttons(ctx, q).await?;
-    let done = fill(t::DONE.get(from.lang), &[("tickets", &tickets)]);
+    let done = t::DONE.fill(from.lang, &[("tickets", &tickets)]);
     ctx.reply(from.chat_id, Request::text(done)).await?;
     if let Some(staff) = ctx.app.settings.staff_chat_id {
         let lang = super::staff::card::staff_language(ctx, staff).await?;
-        let notice = fill(t::STAFF_NOTICE.get(lang), &[("tickets", &tickets)]);
+        let notice = t::STAFF_NOTICE.fill(lang, &[("tickets", &tickets)]);
         ctx.send(Outgoing::new(staff, Lane::Staff, Request::text(notice)))
             .await?;
     }
