@@ -522,20 +522,32 @@ async fn fifty_tickets_in_a_burst_open_fifty_topics_without_a_429() {
     }
     let took = started.elapsed();
     let topics = app.api.topics(GROUP);
-    assert_eq!(topics.len(), 50);
+    // A second topic for a ticket can only come from sending its
+    // `createForumTopic` again after Telegram's answer was lost (Telegram
+    // has no way to ask which topics exist); none is expected here.
+    let lost_answers: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(sum(ambiguous), 0)::bigint FROM outbox
+          WHERE request->>'method' = 'create_forum_topic'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let extra = i64::try_from(topics.len()).unwrap() - 50;
+    assert!(
+        (0..=lost_answers).contains(&extra),
+        "{} topics for 50 tickets, {lost_answers} lost answers",
+        topics.len()
+    );
     for id in &ids {
         let tag = format!("{id} ");
-        let topic = topics
-            .iter()
-            .find(|t| t.name.contains(&tag))
-            .unwrap_or_else(|| panic!("no topic for {id}"));
-        let first = app
-            .api
-            .topic_messages(GROUP, topic.message_thread_id)
-            .into_iter()
-            .find(|m| m.service.is_none())
-            .expect("the card");
-        assert!(first.body().contains(&format!("工单 {id} ·")));
+        let with_card = topics.iter().filter(|t| t.name.contains(&tag)).any(|t| {
+            app.api
+                .topic_messages(GROUP, t.message_thread_id)
+                .into_iter()
+                .find(|m| m.service.is_none())
+                .is_some_and(|first| first.body().contains(&format!("工单 {id} ·")))
+        });
+        assert!(with_card, "no topic of {id} starts with its card");
     }
     assert_eq!(app.api.rate_limited_count(), 0, "no 429");
     assert!(
