@@ -92,20 +92,28 @@ pub async fn remember(
     detected: Option<Lang>,
     is_forum: bool,
 ) -> Result<Option<Lang>> {
-    let language = sqlx::query_scalar!(
-        "INSERT INTO chats (chat_id, kind, language, is_forum) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (chat_id) DO UPDATE SET blocked_at = NULL, updated_at = now(),
-                                             is_forum = EXCLUDED.is_forum
-         RETURNING language",
+    // A known chat's row is written only when something changed, so the
+    // every-message path leaves no dead row version behind for autovacuum.
+    let language: Option<Option<String>> = sqlx::query_scalar!(
+        r#"WITH written AS (
+               INSERT INTO chats (chat_id, kind, language, is_forum) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (chat_id) DO UPDATE
+                  SET blocked_at = NULL, updated_at = now(), is_forum = EXCLUDED.is_forum
+                WHERE chats.blocked_at IS NOT NULL OR chats.is_forum <> EXCLUDED.is_forum
+               RETURNING language)
+           SELECT language FROM written
+           UNION ALL
+           SELECT language FROM chats
+            WHERE chat_id = $1 AND NOT EXISTS (SELECT 1 FROM written)"#,
         chat_id,
         kind.code(),
         detected.map(Lang::code),
         is_forum,
     )
-    .fetch_one(conn)
+    .fetch_optional(conn)
     .await
     .context("remembering a chat")?;
-    Ok(language.as_deref().and_then(Lang::parse))
+    Ok(language.flatten().as_deref().and_then(Lang::parse))
 }
 
 /// Records whether a chat is a forum (topics on), as Telegram last said.
