@@ -453,11 +453,24 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
                 req.await.map(|m| Some(m.id.0))
             }
             Request::SendPhoto {
-                photo,
                 caption,
                 reply_markup,
+                ..
+            }
+            | Request::SendPhotoFile {
+                caption,
+                reply_markup,
+                ..
             } => {
-                let mut req = bot.send_photo(chat, InputFile::file_id(photo.clone().into()));
+                let input = match &row.request {
+                    Request::SendPhotoFile { file, .. } => match upload(pool, *file).await {
+                        Err(o) => return o,
+                        Ok(input) => input,
+                    },
+                    Request::SendPhoto { photo, .. } => InputFile::file_id(photo.clone().into()),
+                    _ => unreachable!("matched a photo request above"),
+                };
+                let mut req = bot.send_photo(chat, input);
                 if let Some(t) = thread {
                     req = req.message_thread_id(t);
                 }
@@ -469,26 +482,6 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
                 }
                 req.await.map(|m| Some(m.id.0))
             }
-            Request::SendPhotoFile {
-                file,
-                caption,
-                reply_markup,
-            } => match upload(pool, *file).await {
-                Err(o) => return o,
-                Ok(input) => {
-                    let mut req = bot.send_photo(chat, input);
-                    if let Some(t) = thread {
-                        req = req.message_thread_id(t);
-                    }
-                    if let Some(c) = caption {
-                        req = req.caption(c);
-                    }
-                    if let Some(m) = reply_markup {
-                        req = req.reply_markup(m.clone());
-                    }
-                    req.await.map(|m| Some(m.id.0))
-                }
-            },
             Request::SendDocument { file, caption } => match upload(pool, *file).await {
                 Err(o) => return o,
                 Ok(input) => {

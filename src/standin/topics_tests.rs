@@ -12,18 +12,12 @@ use teloxide::types::{
 };
 use teloxide::{ApiError, RequestError};
 
-use super::teloxide_tests::{message, updates};
+use super::teloxide_tests::{message, updates, SMALL_JPEG};
 use super::{Limits, StandIn, StandInConfig, TestUser, GENERAL_TOPIC, ICON_COLORS};
 
 const DESK: i64 = -1_000_000_000_777;
 const STAFF: i64 = 21;
 const BEA: i64 = 22;
-
-/// The header of a 16×16 baseline JPEG (see teloxide_tests.rs).
-const SMALL_JPEG: [u8; 23] = [
-    0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x00, 0x10, 0x00, 0x10, 0x03, 0x01, 0x22, 0x00, 0x02,
-    0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9,
-];
 
 async fn start(limits: Limits) -> (StandIn, Bot) {
     let standin = StandIn::start(StandInConfig {

@@ -35,6 +35,18 @@ async fn forum_office() -> TestApp {
     app
 }
 
+/// The forum office at Telegram's limits on both sides, the forum learnt.
+async fn forum_office_at_telegrams_limits() -> TestApp {
+    let app = office_with(
+        StandInConfig::default(),
+        propdesk::sender::limits::RateLimits::default(),
+        true,
+    )
+    .await;
+    learn_forum(&app, GROUP).await;
+    app
+}
+
 async fn learn_forum(app: &TestApp, chat: i64) {
     app.api
         .send_text_in_group(chat, BUTLER, "早上好")
@@ -487,13 +499,7 @@ async fn without_forum_mode_cards_and_replies_work_as_before() {
 /// group's twenty messages a minute, so this takes about five minutes).
 #[tokio::test]
 async fn fifty_tickets_in_a_burst_open_fifty_topics_without_a_429() {
-    let app = office_with(
-        StandInConfig::default(),
-        propdesk::sender::limits::RateLimits::default(),
-        true,
-    )
-    .await;
-    learn_forum(&app, GROUP).await;
+    let app = forum_office_at_telegrams_limits().await;
     let started = Instant::now();
     let mut ids = Vec::new();
     for n in 0..50 {
@@ -568,13 +574,7 @@ async fn fifty_tickets_in_a_burst_open_fifty_topics_without_a_429() {
 #[ignore = "a measurement (about 5 minutes): scripts/topic-latency"]
 async fn mirror_latency_at_telegrams_limits() {
     const OWNERS: i64 = 20;
-    let app = office_with(
-        StandInConfig::default(),
-        propdesk::sender::limits::RateLimits::default(),
-        true,
-    )
-    .await;
-    learn_forum(&app, GROUP).await;
+    let app = forum_office_at_telegrams_limits().await;
     let owners: Vec<i64> = (0..OWNERS).map(|n| 7_000 + n).collect();
     let mut ids = Vec::new();
     for (n, owner) in owners.iter().enumerate() {

@@ -451,13 +451,18 @@ pub async fn ticket_place(
     app: &App,
     t: &Ticket,
 ) -> Result<Option<(i64, Option<Target>)>> {
+    // A ticket with a topic of its own needs no settings read (this runs
+    // for every owner follow-up and notice).
+    if let (Some(chat), Some(thread)) = (t.card_chat_id, topic::thread(t)) {
+        return Ok(Some((chat, Some(thread))));
+    }
     let department = department_place(conn, app, t.department).await?;
     match t.card_chat_id {
         Some(chat) => {
             let shared = department
                 .filter(|(c, _)| *c == chat)
                 .and_then(|(_, thread)| thread);
-            Ok(Some((chat, topic::thread(t).or(shared))))
+            Ok(Some((chat, shared)))
         }
         None => Ok(department),
     }
