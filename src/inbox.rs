@@ -294,19 +294,29 @@ pub async fn replay_parked(pool: &PgPool, update_id: i64) -> Result<bool> {
     Ok(rows == 1)
 }
 
-/// Deletes processed updates older than [`RETENTION`], a batch per call so
-/// the table never sees one long delete. Parked updates are kept.
+/// Deletes every processed update older than [`RETENTION`], 5,000 per
+/// statement so the table never sees one long delete; returns how many.
+/// Parked updates are kept.
 pub async fn prune(pool: &PgPool, now: DateTime<Utc>) -> Result<u64> {
-    Ok(sqlx::query!(
-        "DELETE FROM inbox WHERE update_id IN (
-            SELECT update_id FROM inbox
-             WHERE processed_at < $1 AND parked_at IS NULL
-             LIMIT 5000)",
-        now - RETENTION
-    )
-    .execute(pool)
-    .await?
-    .rows_affected())
+    const CHUNK: i64 = 5_000;
+    let mut deleted = 0;
+    loop {
+        let n = sqlx::query!(
+            "DELETE FROM inbox WHERE update_id IN (
+                SELECT update_id FROM inbox
+                 WHERE processed_at < $1 AND parked_at IS NULL
+                 LIMIT $2)",
+            now - RETENTION,
+            CHUNK
+        )
+        .execute(pool)
+        .await?
+        .rows_affected();
+        deleted += n;
+        if n < CHUNK as u64 {
+            return Ok(deleted);
+        }
+    }
 }
 
 /// Whether an earlier update of `chat_id` belongs to the album `group`.
@@ -362,30 +372,6 @@ pub async fn text_of(
     .fetch_optional(&mut *conn)
     .await?;
     Ok(text.flatten())
-}
-
-/// Messages `user_id` sent in their private chat in the minute up to and
-/// including update `update_id`, judged by Telegram's send time (`sent_at`),
-/// so a backlog delivered at once after an outage is not taken for a flood.
-pub async fn messages_in_last_minute(
-    conn: &mut PgConnection,
-    user_id: i64,
-    update_id: i64,
-    sent_at: DateTime<Utc>,
-) -> Result<i64> {
-    let n = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM inbox
-            WHERE user_id = $1 AND chat_id = $1 AND kind = 'message'
-              AND update_id <= $2
-              AND received_at >= (SELECT received_at FROM inbox WHERE update_id = $2) - interval '1 hour'
-              AND (payload->'message'->>'date')::bigint > $3"#,
-        user_id,
-        update_id,
-        sent_at.timestamp() - 60,
-    )
-    .fetch_one(conn)
-    .await?;
-    Ok(n)
 }
 
 #[cfg(test)]

@@ -24,6 +24,12 @@ use crate::processor::App;
 /// How often the leader looks at the clock.
 pub const TICK_EVERY: Duration = Duration::from_secs(1);
 
+/// How often the leader deletes processed updates past the inbox's
+/// retention. Finding them reads the whole inbox (an index on
+/// `processed_at` would cost every update a write), so not every tick:
+/// a 30-day inbox is large, and retention needs no second's precision.
+pub const PRUNE_EVERY: Duration = Duration::from_secs(60);
+
 /// What one tick did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TickReport {
@@ -41,8 +47,6 @@ pub struct TickReport {
     pub drafts_expired: u64,
     /// Monthly arrears reminders queued.
     pub fee_reminders: u64,
-    /// Processed updates past the inbox's retention, deleted.
-    pub inbox_pruned: u64,
     /// Broadcast progress messages edited and broadcasts finished.
     pub broadcast_updates: u64,
     /// Visit reminders, survey invitations and survey reminders queued.
@@ -88,9 +92,6 @@ pub async fn tick(pool: &PgPool, app: &App, now: DateTime<Utc>) -> Result<TickRe
         .await
         .context("queueing arrears reminders")?;
     tx.commit().await?;
-    report.inbox_pruned = crate::inbox::prune(pool, now)
-        .await
-        .context("pruning the inbox")?;
     let mut tx = pool.begin().await?;
     report.broadcast_updates = broadcasts::run_due(&mut tx, app, now)
         .await
@@ -139,6 +140,7 @@ pub async fn run(pool: PgPool, app: Arc<App>, stop: CancellationToken) -> Result
             return Ok(());
         };
         tracing::info!("scheduler: this replica runs deadlines and digests");
+        let mut pruned_at: Option<std::time::Instant> = None;
         loop {
             if !leader.still_held().await {
                 tracing::warn!("scheduler: lost the lock connection; trying again");
@@ -148,6 +150,14 @@ pub async fn run(pool: PgPool, app: Arc<App>, stop: CancellationToken) -> Result
                 Ok(r) if r != TickReport::default() => tracing::info!(?r, "scheduler tick"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %format!("{e:#}"), "scheduler tick failed"),
+            }
+            if pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                pruned_at = Some(std::time::Instant::now());
+                match crate::inbox::prune(&pool, app.clock.now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(deleted = n, "inbox pruned"),
+                    Err(e) => tracing::error!(error = %format!("{e:#}"), "pruning the inbox failed"),
+                }
             }
             tokio::select! {
                 () = stop.cancelled() => return Ok(()),
