@@ -1,22 +1,77 @@
 //! Abuse limits: bans and the per-person inbound limit — the SQL of
-//! their tables (the inbound count reads the inbox, `inbox::messages_in_last_minute`;
-//! the daily ticket cap counts tickets, `tickets::filed_since`). The rules
+//! their tables (the inbound count reads the inbox, [`screen`]; the daily
+//! ticket cap counts tickets, `tickets::filed_since`). The rules
 //! that use them are in `processor::features::limits` and the staff `/ban`
 //! command.
+
+use std::collections::HashMap;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-/// Whether `user_id` is banned: one read, no write.
-pub async fn is_banned(conn: &mut PgConnection, user_id: i64) -> Result<bool> {
-    let banned = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM bans WHERE user_id = $1) AS "banned!""#,
-        user_id
+/// What the limits ask about one update of a batch.
+#[derive(Debug, Clone, Copy)]
+pub struct Asked {
+    pub update_id: i64,
+    pub user_id: i64,
+    /// For a message in a private chat: count the person's messages there
+    /// sent after this instant (Unix seconds), up to this update.
+    pub count_since: Option<i64>,
+}
+
+/// What the limits found for one update.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Screen {
+    pub banned: bool,
+    /// The person's messages in their private chat in the last minute,
+    /// this one included (when asked).
+    pub recent: Option<i64>,
+}
+
+/// Whether each update's sender is banned and, where asked, how many
+/// messages they sent in the last minute: one read for a whole batch, no
+/// write. The count reads the inbox (`inbox_by_user`, bounded to the hour
+/// before the update) and judges by Telegram's send time, so a backlog
+/// delivered at once after an outage is not taken for a flood.
+pub async fn screen(conn: &mut PgConnection, asked: &[Asked]) -> Result<HashMap<i64, Screen>> {
+    if asked.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let updates: Vec<i64> = asked.iter().map(|a| a.update_id).collect();
+    let users: Vec<i64> = asked.iter().map(|a| a.user_id).collect();
+    let since: Vec<Option<i64>> = asked.iter().map(|a| a.count_since).collect();
+    let rows = sqlx::query!(
+        r#"SELECT a.update_id AS "update_id!",
+                  EXISTS (SELECT 1 FROM bans b WHERE b.user_id = a.user_id) AS "banned!",
+                  CASE WHEN a.since IS NOT NULL THEN (
+                      SELECT count(*) FROM inbox i
+                       WHERE i.user_id = a.user_id AND i.chat_id = a.user_id
+                         AND i.kind = 'message'
+                         AND i.update_id <= a.update_id
+                         AND i.received_at >= (SELECT received_at FROM inbox
+                                                WHERE update_id = a.update_id) - interval '1 hour'
+                         AND (i.payload->'message'->>'date')::bigint > a.since)
+                  END AS recent
+             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS a (update_id, user_id, since)"#,
+        &updates,
+        &users,
+        &since as &[Option<i64>],
     )
-    .fetch_one(conn)
+    .fetch_all(conn)
     .await?;
-    Ok(banned)
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.update_id,
+                Screen {
+                    banned: r.banned,
+                    recent: r.recent,
+                },
+            )
+        })
+        .collect())
 }
 
 /// A /ban or /unban, by `staff_id`.

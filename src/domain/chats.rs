@@ -40,6 +40,8 @@
 //! has *seen* and that is reachable by the rule above, so the message goes
 //! where it is sure to arrive.
 
+use std::collections::HashMap;
+
 use anyhow::{Context, Result};
 use sqlx::PgConnection;
 
@@ -79,6 +81,52 @@ impl Kind {
             Kind::Group
         }
     }
+}
+
+/// What the bot has stored about a chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Known {
+    pub language: Option<Lang>,
+    pub blocked: bool,
+    pub is_forum: bool,
+}
+
+impl Known {
+    /// Whether a message from this chat would leave its row as it is
+    /// ([`remember`] writes only when it would not).
+    #[must_use]
+    pub fn unchanged_by_message(&self, is_forum: bool) -> bool {
+        !self.blocked && self.is_forum == is_forum
+    }
+}
+
+/// The stored rows of `chat_ids`, keyed by chat id (a chat never seen is
+/// absent): one read for a whole batch of updates.
+pub async fn known(conn: &mut PgConnection, chat_ids: &[i64]) -> Result<HashMap<i64, Known>> {
+    if chat_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = sqlx::query!(
+        r#"SELECT chat_id, language, blocked_at IS NOT NULL AS "blocked!", is_forum
+             FROM chats WHERE chat_id = ANY($1)"#,
+        chat_ids
+    )
+    .fetch_all(conn)
+    .await
+    .context("reading chats")?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.chat_id,
+                Known {
+                    language: r.language.as_deref().and_then(Lang::parse),
+                    blocked: r.blocked,
+                    is_forum: r.is_forum,
+                },
+            )
+        })
+        .collect())
 }
 
 /// Records a message from `chat_id`: the chat is known from now on and, by

@@ -309,18 +309,27 @@ pub async fn set_role(conn: &mut PgConnection, staff_no: i32, role: StaffRole) -
     Ok(n == 1)
 }
 
-/// Remembers a member's current @username (called when they write to us).
-pub async fn remember_username(
+/// Remembers members' current @usernames, `(telegram user id, username)`
+/// as they wrote (a batch's messages at once; rows of people who are not
+/// staff, or whose name did not change, are not touched).
+pub async fn remember_usernames(
     conn: &mut PgConnection,
-    telegram_user_id: i64,
-    username: Option<&str>,
+    seen: &[(i64, Option<String>)],
 ) -> Result<()> {
-    let username = username.map(str::to_ascii_lowercase);
+    if seen.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = seen.iter().map(|(id, _)| *id).collect();
+    let names: Vec<Option<String>> = seen
+        .iter()
+        .map(|(_, name)| name.as_deref().map(str::to_ascii_lowercase))
+        .collect();
     sqlx::query!(
-        "UPDATE staff SET username = $2
-          WHERE telegram_user_id = $1 AND username IS DISTINCT FROM $2",
-        telegram_user_id,
-        username
+        "UPDATE staff s SET username = u.username
+           FROM unnest($1::bigint[], $2::text[]) AS u (id, username)
+          WHERE s.telegram_user_id = u.id AND s.username IS DISTINCT FROM u.username",
+        &ids,
+        &names as &[Option<String>]
     )
     .execute(conn)
     .await?;

@@ -5,9 +5,9 @@
 //! Workers claim a batch of updates, each the oldest open update of its chat
 //! (`FOR UPDATE SKIP LOCKED`), so one chat's updates go in order while other
 //! chats go on in parallel (invariant 3), on any replica. A batch is one
-//! transaction — one commit, one WAL flush, for all of it — and each update
-//! in it runs in its own savepoint, so a failing update is undone and
-//! recorded alone: it is retried with backoff — holding back only its own
+//! transaction — one commit, one WAL flush, for all of it — and a failing
+//! update is undone and recorded alone (the batch is handled again, each
+//! update in its own savepoint; see [`process_batch`]): it is retried with backoff — holding back only its own
 //! chat — and after `max_attempts` it is parked with its error, the person
 //! gets an apology, and the chat moves on.
 
@@ -19,12 +19,15 @@ mod main_menu;
 mod reply;
 mod router;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
+use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use sqlx::{Acquire, PgConnection, PgPool};
+use teloxide::types::Update;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -131,9 +134,17 @@ async fn worker(pool: &PgPool, app: &App, wakes: &Wakes, stop: &CancellationToke
 pub const BATCH: i64 = 16;
 
 /// Claims a batch of updates (distinct chats) and handles them in one
-/// transaction, each in its own savepoint; returns how many it claimed (0:
-/// none was ready). A full batch may have left more: `others` is poked at
-/// once so that another worker claims the next batch meanwhile.
+/// transaction; returns how many it claimed (0: none was ready). A full
+/// batch may have left more: `others` is poked at once so that another
+/// worker claims the next batch meanwhile.
+///
+/// The batch is first handled in one go, under a single savepoint taken
+/// after the claim. Only if an update fails is that undone and the batch
+/// handled again, each update in its own savepoint, so the failure is
+/// recorded alone and the others commit. Failures are rare; the common
+/// batch costs one savepoint instead of two round trips per update. The
+/// second pass sees exactly what the first saw (the same rows, locked by
+/// the claim, and the same `now` per update).
 pub async fn process_batch(pool: &PgPool, app: &App, others: &Notify) -> Result<usize> {
     let mut tx = pool.begin().await?;
     let claimed = inbox::claim_batch(&mut tx, BATCH).await?;
@@ -144,68 +155,112 @@ pub async fn process_batch(pool: &PgPool, app: &App, others: &Notify) -> Result<
     if count as i64 >= BATCH {
         others.notify_one();
     }
-    let mut processed = Vec::with_capacity(claimed.len());
-    let mut timings = Vec::with_capacity(claimed.len());
-    for update in claimed {
+    let batch: Vec<Arrived> = claimed
+        .into_iter()
+        .map(|claimed| Arrived::read(claimed, app.clock.now()))
+        .collect();
+    let readable: Vec<(i64, &Update)> = batch
+        .iter()
+        .filter_map(|a| Some((a.update_id, a.update.as_ref().ok()?)))
+        .collect();
+    let known = router::before_batch(&mut tx, &readable).await?;
+
+    sqlx::query("SAVEPOINT batch").execute(&mut *tx).await?;
+    let mut done = Vec::with_capacity(count);
+    for arrived in &batch {
         let started = std::time::Instant::now();
-        let update_id = update.update_id;
-        if handle_one(&mut tx, app, update).await? {
-            processed.push(update_id);
-            timings.push(started.elapsed());
+        if handle(&mut tx, app, arrived, &known).await.is_err() {
+            // Undone, all of it; the second pass records the failure.
+            sqlx::query("ROLLBACK TO SAVEPOINT batch")
+                .execute(&mut *tx)
+                .await?;
+            done.clear();
+            break;
+        }
+        done.push((arrived.update_id, started.elapsed()));
+    }
+    if done.len() < count {
+        for arrived in &batch {
+            let started = std::time::Instant::now();
+            if handle_alone(&mut tx, app, arrived, &known).await? {
+                done.push((arrived.update_id, started.elapsed()));
+            }
         }
     }
+
+    let processed: Vec<i64> = done.iter().map(|(id, _)| *id).collect();
     inbox::mark_processed(&mut tx, &processed).await?;
     tx.commit().await.context("committing a batch of updates")?;
-    for elapsed in timings {
+    for (_, elapsed) in done {
         crate::metrics::update_processed(elapsed);
     }
     Ok(count)
 }
 
-/// Handles one claimed update in a savepoint of the batch's transaction;
-/// true if it succeeded, false if its failure was recorded instead. An
-/// error here is the database's, and fails the whole batch (nothing of it
-/// is kept; every update in it comes again).
-async fn handle_one(tx: &mut PgConnection, app: &App, claimed: inbox::Claimed) -> Result<bool> {
-    let inbox::Claimed {
-        update_id,
-        chat_id,
-        attempts,
-        payload,
-    } = claimed;
-    let now = app.clock.now();
-    let update = crate::telegram::update::read(&payload);
-    let lang_hint = update
-        .as_ref()
-        .ok()
-        .and_then(|u| u.from())
-        .map(|u| Lang::from_language_code(u.language_code.as_deref()));
+/// A claimed update, read once for both passes over its batch.
+struct Arrived {
+    update_id: i64,
+    chat_id: Option<i64>,
+    /// Attempts before this one.
+    attempts: i32,
+    now: DateTime<Utc>,
+    update: std::result::Result<Update, String>,
+}
 
-    // The handler works in a savepoint: on failure its writes are undone
-    // while the batch's transaction keeps the row locked, so no other worker
-    // picks the update up before its failure is recorded.
-    let mut work = Acquire::begin(&mut *tx).await?;
-    let handled = match update {
-        Ok(update) => {
-            let mut ctx = Ctx {
-                conn: &mut work,
-                app,
-                update_id,
-                now,
-                thread: None,
-            };
-            // A panic in a handler is a failed update, not a dead worker.
-            std::panic::AssertUnwindSafe(router::handle(&mut ctx, &update))
-                .catch_unwind()
-                .await
-                .unwrap_or_else(|panic| {
-                    Err(anyhow::anyhow!("handler panicked: {}", panic_text(&panic)))
-                })
+impl Arrived {
+    fn read(claimed: inbox::Claimed, now: DateTime<Utc>) -> Arrived {
+        Arrived {
+            update_id: claimed.update_id,
+            chat_id: claimed.chat_id,
+            attempts: claimed.attempts,
+            now,
+            update: crate::telegram::update::read(&claimed.payload),
         }
-        Err(e) => Err(anyhow::anyhow!("stored update is unreadable: {e}")),
-    };
+    }
+}
 
-    match handled {
+/// Runs the update's handler on `conn`. An error is the handler's (or a
+/// panic in it, or an unreadable update); its writes are not undone here.
+async fn handle(
+    conn: &mut PgConnection,
+    app: &App,
+    arrived: &Arrived,
+    known: &HashMap<i64, router::Known>,
+) -> Result<()> {
+    let update = match &arrived.update {
+        Ok(update) => update,
+        Err(e) => return Err(anyhow::anyhow!("stored update is unreadable: {e}")),
+    };
+    let mut ctx = Ctx {
+        conn,
+        app,
+        update_id: arrived.update_id,
+        now: arrived.now,
+        thread: None,
+    };
+    let known = known.get(&arrived.update_id).copied().unwrap_or_default();
+    // A panic in a handler is a failed update, not a dead worker.
+    std::panic::AssertUnwindSafe(router::handle(&mut ctx, update, known))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| Err(anyhow::anyhow!("handler panicked: {}", panic_text(&panic))))
+}
+
+/// Handles one update in its own savepoint of the batch's transaction; true
+/// if it succeeded, false if its failure was recorded instead. An error
+/// here is the database's, and fails the whole batch (nothing of it is
+/// kept; every update in it comes again).
+async fn handle_alone(
+    tx: &mut PgConnection,
+    app: &App,
+    arrived: &Arrived,
+    known: &HashMap<i64, router::Known>,
+) -> Result<bool> {
+    // On failure the savepoint's writes are undone while the batch's
+    // transaction keeps the row locked, so no other worker picks the
+    // update up before its failure is recorded.
+    let mut work = Acquire::begin(&mut *tx).await?;
+    match handle(&mut work, app, arrived, known).await {
         Ok(()) => {
             work.commit().await?;
             Ok(true)
@@ -213,10 +268,15 @@ async fn handle_one(tx: &mut PgConnection, app: &App, claimed: inbox::Claimed) -
         Err(e) => {
             work.rollback().await?;
             let failure = Failure {
-                update_id,
-                chat_id,
-                attempts: attempts + 1,
-                lang_hint,
+                update_id: arrived.update_id,
+                chat_id: arrived.chat_id,
+                attempts: arrived.attempts + 1,
+                lang_hint: arrived
+                    .update
+                    .as_ref()
+                    .ok()
+                    .and_then(|u| u.from())
+                    .map(|u| Lang::from_language_code(u.language_code.as_deref())),
             };
             record_failure(tx, app, &failure, &e).await?;
             Ok(false)

@@ -1,13 +1,16 @@
 //! Routes an update to the feature that handles it. Each feature owns its
 //! branch; this file only assembles them.
 
+use std::collections::HashMap;
+
 use anyhow::Result;
+use sqlx::PgConnection;
 use teloxide::types::{
     CallbackQuery, ChatKind, ChatMemberUpdated, Message, MessageKind, Update, UpdateKind,
 };
 
 use super::commands::{self, Command, Feature, Who};
-use super::context::{chat_language, Ctx};
+use super::context::Ctx;
 use super::conversation::{self, Conversation, Key, Loaded, Waiting};
 use super::features::activities;
 use super::features::broadcast;
@@ -24,25 +27,64 @@ use super::features::staff;
 use super::features::surveys;
 use super::features::visits;
 use super::reply::{answer, Sender};
+use crate::domain::abuse::Screen;
 use crate::domain::chats;
 use crate::i18n::Lang;
 use crate::outbox::Request;
 use crate::telegram::callback::Callback;
 use crate::texts;
 
-pub async fn handle(ctx: &mut Ctx<'_>, update: &Update) -> Result<()> {
+/// What [`before_batch`] read for one update.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known {
+    /// What the abuse limits found.
+    pub screen: Screen,
+    /// The update's chat as stored (`None`: never seen, or no chat).
+    pub chat: Option<chats::Known>,
+}
+
+/// What is asked once for a whole batch before any of its updates is
+/// handled, in three statements whatever its size: the staff's @usernames
+/// its messages show are remembered, and the abuse limits' reads and the
+/// chats' rows are read (keyed by update id, for [`handle`]).
+pub async fn before_batch(
+    conn: &mut PgConnection,
+    updates: &[(i64, &Update)],
+) -> Result<HashMap<i64, Known>> {
+    staff::remember(conn, updates).await?;
+    let mut screens = limits::screen(conn, updates).await?;
+    let chat_ids: Vec<i64> = updates
+        .iter()
+        .filter_map(|(_, u)| u.chat())
+        .map(|c| c.id.0)
+        .collect();
+    let stored = chats::known(conn, &chat_ids).await?;
+    Ok(updates
+        .iter()
+        .map(|(id, update)| {
+            let known = Known {
+                screen: screens.remove(id).unwrap_or_default(),
+                chat: update.chat().and_then(|c| stored.get(&c.id.0).copied()),
+            };
+            (*id, known)
+        })
+        .collect())
+}
+
+/// Handles one update; `known` is what [`before_batch`] read for it.
+pub async fn handle(ctx: &mut Ctx<'_>, update: &Update, known: Known) -> Result<()> {
     // Banned people and floods stop here, before anything is written.
-    if limits::turned_away(ctx, update).await? {
+    if limits::turned_away(ctx, update, known.screen).await? {
         return Ok(());
     }
     match &update.kind {
         UpdateKind::Message(msg) => {
-            let from = remember_chat(ctx, msg).await?;
+            let from = remember_chat(ctx, msg, known.chat).await?;
             ctx.thread = topic_of(msg);
             on_message(ctx, &from, msg).await
         }
         UpdateKind::EditedMessage(msg) => {
-            let from = remember_chat(ctx, msg).await?;
+            let from = remember_chat(ctx, msg, known.chat).await?;
             if from.private {
                 ctx.reply(
                     from.chat_id,
@@ -54,7 +96,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, update: &Update) -> Result<()> {
         }
         UpdateKind::CallbackQuery(q) => {
             ctx.thread = q.regular_message().and_then(topic_of);
-            on_callback(ctx, q).await
+            on_callback(ctx, q, known.chat).await
         }
         UpdateKind::MyChatMember(change) => on_membership(ctx, change).await,
         UpdateKind::Error(_) => {
@@ -70,9 +112,6 @@ pub async fn handle(ctx: &mut Ctx<'_>, update: &Update) -> Result<()> {
 }
 
 async fn on_message(ctx: &mut Ctx<'_>, from: &Sender, msg: &Message) -> Result<()> {
-    if let Some(user) = &msg.from {
-        staff::remember(ctx, user).await?;
-    }
     // What this person was asked in this chat comes first: the one feature
     // that asked gets the message, and says whether it was the answer.
     let key = Key {
@@ -246,13 +285,18 @@ async fn answers_the_question(
     }
 }
 
-async fn on_callback(ctx: &mut Ctx<'_>, q: &CallbackQuery) -> Result<()> {
+/// A button press; `stored` is the chat as [`before_batch`] read it.
+async fn on_callback(
+    ctx: &mut Ctx<'_>,
+    q: &CallbackQuery,
+    stored: Option<chats::Known>,
+) -> Result<()> {
     let Some(message) = &q.message else {
         return answer(ctx, q, None).await;
     };
     let chat = message.chat();
     let user_id = i64::try_from(q.from.id.0)?;
-    let lang = match chat_language(ctx.conn, chat.id.0).await? {
+    let lang = match stored.and_then(|c| c.language) {
         Some(l) => l,
         None => Lang::from_language_code(q.from.language_code.as_deref()),
     };
@@ -432,18 +476,31 @@ fn topic_of(msg: &Message) -> Option<(i64, i32)> {
 
 /// Remembers the chat (a chat that writes to us is reachable again) and
 /// works out who is talking, in which language.
-async fn remember_chat(ctx: &mut Ctx<'_>, msg: &Message) -> Result<Sender> {
+/// Who wrote, in their chat's language; the chat is recorded as known (and
+/// reachable) unless `stored`, its row as [`before_batch`] read it, already
+/// says so.
+async fn remember_chat(
+    ctx: &mut Ctx<'_>,
+    msg: &Message,
+    stored: Option<chats::Known>,
+) -> Result<Sender> {
     let user = msg.from.as_ref();
     let detected = Lang::from_language_code(user.and_then(|u| u.language_code.as_deref()));
     let private = msg.chat.is_private();
-    let language = chats::remember(
-        ctx.conn,
-        msg.chat.id.0,
-        kind_of(&msg.chat.kind),
-        private.then_some(detected),
-        is_forum(&msg.chat.kind),
-    )
-    .await?;
+    let forum = is_forum(&msg.chat.kind);
+    let language = match stored {
+        Some(chat) if chat.unchanged_by_message(forum) => chat.language,
+        _ => {
+            chats::remember(
+                ctx.conn,
+                msg.chat.id.0,
+                kind_of(&msg.chat.kind),
+                private.then_some(detected),
+                forum,
+            )
+            .await?
+        }
+    };
     Ok(Sender {
         chat_id: msg.chat.id.0,
         user_id: user.map_or(0, |u| i64::try_from(u.id.0).unwrap_or(0)),

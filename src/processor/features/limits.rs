@@ -1,6 +1,6 @@
 //! Abuse limits, applied before any feature sees an update:
 //! - a banned person's updates are marked processed and nothing else is
-//!   written (one read of `bans`);
+//!   written (one read of `bans` and the inbox for a whole batch, [`screen`]);
 //! - past `--inbound-per-minute` messages a minute in a private chat, a
 //!   person gets one slow-down notice per flood and the rest are dropped;
 //! - an owner files at most the office setting `tickets_per_day` tickets in
@@ -11,8 +11,11 @@
 //! operator's to size with the machine, and is checked on every message
 //! without a read of the settings table.
 
+use std::collections::HashMap;
+
 use anyhow::Result;
 use chrono::{DateTime, TimeZone, Utc};
+use sqlx::PgConnection;
 use teloxide::types::{Message, Update, UpdateKind};
 
 use crate::domain::{abuse, office_settings, staff};
@@ -21,17 +24,48 @@ use crate::outbox::Request;
 use crate::processor::context::{chat_language, Ctx};
 use crate::texts::{self, fill};
 
+/// What the limits found for each update of a batch (keyed by update id),
+/// read in one query before any of them is handled. An update without a
+/// sender is not asked about.
+pub async fn screen(
+    conn: &mut PgConnection,
+    updates: &[(i64, &Update)],
+) -> Result<HashMap<i64, abuse::Screen>> {
+    let asked: Vec<abuse::Asked> = updates
+        .iter()
+        .filter_map(|(update_id, update)| {
+            let user_id = i64::try_from(update.from()?.id.0).ok()?;
+            let count_since = match &update.kind {
+                UpdateKind::Message(msg) if msg.chat.is_private() => {
+                    Some(msg.date.timestamp() - 60)
+                }
+                _ => None,
+            };
+            Some(abuse::Asked {
+                update_id: *update_id,
+                user_id,
+                count_since,
+            })
+        })
+        .collect();
+    abuse::screen(conn, &asked).await
+}
+
 /// True when the update is turned away: its sender is banned, or it is a
 /// message past the inbound limit (then the first of a flood is answered
-/// with the slow-down notice).
-pub async fn turned_away(ctx: &mut Ctx<'_>, update: &Update) -> Result<bool> {
+/// with the slow-down notice). `screen` is what [`screen`] found for it.
+pub async fn turned_away(
+    ctx: &mut Ctx<'_>,
+    update: &Update,
+    screen: abuse::Screen,
+) -> Result<bool> {
     let Some(user) = update.from() else {
         return Ok(false);
     };
     let Ok(user_id) = i64::try_from(user.id.0) else {
         return Ok(false);
     };
-    if abuse::is_banned(ctx.conn, user_id).await? {
+    if screen.banned {
         tracing::debug!(
             user_id,
             update_id = ctx.update_id,
@@ -39,18 +73,21 @@ pub async fn turned_away(ctx: &mut Ctx<'_>, update: &Update) -> Result<bool> {
         );
         return Ok(true);
     }
-    match &update.kind {
-        UpdateKind::Message(msg) if msg.chat.is_private() => {
-            over_the_limit(ctx, user_id, msg).await
+    match (&update.kind, screen.recent) {
+        (UpdateKind::Message(msg), Some(recent)) if msg.chat.is_private() => {
+            over_the_limit(ctx, user_id, msg, recent).await
         }
         _ => Ok(false),
     }
 }
 
-async fn over_the_limit(ctx: &mut Ctx<'_>, user_id: i64, msg: &Message) -> Result<bool> {
+async fn over_the_limit(
+    ctx: &mut Ctx<'_>,
+    user_id: i64,
+    msg: &Message,
+    recent: i64,
+) -> Result<bool> {
     let limit = ctx.app.settings.inbound_per_minute;
-    let recent =
-        crate::inbox::messages_in_last_minute(ctx.conn, user_id, ctx.update_id, msg.date).await?;
     if recent <= i64::from(limit) {
         return Ok(false);
     }

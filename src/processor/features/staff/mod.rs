@@ -28,7 +28,8 @@ pub mod transfer;
 pub mod transitions;
 
 use anyhow::Result;
-use teloxide::types::{CallbackQuery, Message, User};
+use sqlx::PgConnection;
+use teloxide::types::{CallbackQuery, Message, Update, UpdateKind};
 use teloxide::utils::command::BotCommands;
 
 pub use crate::domain::tickets::Actor;
@@ -45,10 +46,19 @@ use crate::processor::reply::{answer, Sender};
 use crate::telegram::callback::Callback;
 use crate::texts::{self, fill};
 
-/// Remembers a staff member's @username when they write.
-pub async fn remember(ctx: &mut Ctx<'_>, user: &User) -> Result<()> {
-    let id = i64::try_from(user.id.0)?;
-    staff::remember_username(ctx.conn, id, user.username.as_deref()).await
+/// Remembers staff members' @usernames as the messages of a batch show
+/// them (before the batch is handled; a person not on the staff changes
+/// nothing).
+pub async fn remember(conn: &mut PgConnection, updates: &[(i64, &Update)]) -> Result<()> {
+    let seen: Vec<(i64, Option<String>)> = updates
+        .iter()
+        .filter_map(|(_, update)| match &update.kind {
+            UpdateKind::Message(msg) => msg.from.as_ref(),
+            _ => None,
+        })
+        .filter_map(|user| Some((i64::try_from(user.id.0).ok()?, user.username.clone())))
+        .collect();
+    staff::remember_usernames(conn, &seen).await
 }
 
 /// A message in any chat: a staff member's words in a ticket's topic, a
