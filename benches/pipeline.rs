@@ -29,7 +29,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{bail, Context, Result};
 use propdesk::app::ServeSettings;
@@ -110,6 +110,7 @@ async fn both(
     name: &str,
     users: i64,
     traffic: Traffic,
+    table: &mut Table,
 ) -> Result<((Run, f64), (Run, f64, f64))> {
     let bare = {
         let api = standin(users).await?;
@@ -128,14 +129,93 @@ async fn both(
     let rss = bot.peak_rss_mib();
     bot.stop().await;
     api.assert_nothing_refused();
+    stages(&db, &run, table).await?;
     Ok((bare, (run, rss, per_update)))
+}
+
+/// Where propdesk's time went, from the inbox's own timestamps: sent →
+/// stored by intake (`received_at`, the start of intake's transaction) →
+/// claimed by a worker (`processed_at`, the start of the batch's
+/// transaction) → the reply at the stand-in (the handling, the batch's
+/// commit, the sender's claim and the send). For the typical update (the
+/// median of each stage) and the slowest 1 % (the mean of each stage over
+/// the updates at or past the p99 latency).
+async fn stages(db: &PgPool, run: &Run, table: &mut Table) -> Result<()> {
+    if run.traced.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = run.traced.iter().map(|t| t.update_id).collect();
+    let stored: HashMap<i64, (f64, f64)> = sqlx::query_as::<_, (i64, f64, f64)>(
+        "SELECT update_id, extract(epoch FROM received_at)::float8,
+                extract(epoch FROM processed_at)::float8
+           FROM inbox WHERE update_id = ANY($1) AND processed_at IS NOT NULL",
+    )
+    .bind(&ids)
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|(id, received, processed)| (id, (received, processed)))
+    .collect();
+    let epoch = |t: SystemTime| {
+        t.duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64()
+    };
+    // (latency, [to intake, waiting for a worker, handled and sent]) in ms.
+    let mut rows: Vec<(Duration, [f64; 3])> = run
+        .traced
+        .iter()
+        .filter_map(|t| {
+            let (received, processed) = *stored.get(&t.update_id)?;
+            let sent = epoch(t.sent);
+            let answered = sent + t.latency.as_secs_f64();
+            Some((
+                t.latency,
+                [
+                    (received - sent) * 1e3,
+                    (processed - received) * 1e3,
+                    (answered - processed) * 1e3,
+                ],
+            ))
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    rows.sort_by_key(|(latency, _)| *latency);
+    let slow = &rows[((rows.len() - 1) as f64 * 0.99).round() as usize..];
+    let names = [
+        "sent → stored by intake",
+        "stored → claimed by a worker",
+        "claimed → reply at the stand-in",
+    ];
+    table.note(&format!(
+        "  where the time goes ({} updates; median of each stage / mean over the slowest {}):",
+        rows.len(),
+        slow.len()
+    ));
+    for (stage, name) in names.iter().enumerate() {
+        let mut all: Vec<f64> = rows.iter().map(|(_, s)| s[stage]).collect();
+        all.sort_by(f64::total_cmp);
+        let median = all[all.len() / 2];
+        let slow_mean = slow.iter().map(|(_, s)| s[stage]).sum::<f64>() / slow.len() as f64;
+        table.note(&format!(
+            "    {name:<42} {median:>9.1} ms {slow_mean:>9.1} ms"
+        ));
+    }
+    Ok(())
 }
 
 /// 100 chats × 20 `/start`, all at once, to each bot.
 async fn burst(cluster: &Cluster, table: &mut Table) -> Result<f64> {
-    let (bare, ours) = both(cluster, "burst", BURST_CHATS, |api| {
-        Box::pin(burst_traffic(api))
-    })
+    let mut stages = Table::default();
+    let (bare, ours) = both(
+        cluster,
+        "burst",
+        BURST_CHATS,
+        |api| Box::pin(burst_traffic(api)),
+        &mut stages,
+    )
     .await?;
     let n = ours.0.latencies.len();
     table.section(&format!(
@@ -151,14 +231,20 @@ async fn burst(cluster: &Cluster, table: &mut Table) -> Result<f64> {
     table.both_ms("latency p99", &bare.0, &ours.0, 0.99, "");
     table.both("peak RSS, MiB", bare.1, ours.1, "");
     table.ours("commits per update", ours.2, "≤ 1");
+    table.lines.extend(stages.lines);
     Ok(ours.0.per_sec() / bare.0.per_sec())
 }
 
 /// 300 updates/s for 60 s of mixed traffic to each bot.
 async fn sustained(cluster: &Cluster, table: &mut Table) -> Result<f64> {
-    let (bare, ours) = both(cluster, "sustained", SUSTAINED_OWNERS, |api| {
-        Box::pin(sustained_traffic(api))
-    })
+    let mut stages = Table::default();
+    let (bare, ours) = both(
+        cluster,
+        "sustained",
+        SUSTAINED_OWNERS,
+        |api| Box::pin(sustained_traffic(api)),
+        &mut stages,
+    )
     .await?;
     table.section(&format!(
         "sustained: {SUSTAINED_RATE} updates/s for {} s, {SUSTAINED_OWNERS} owners (/start, menu button, dialogue button, dialogue text, /cancel)",
@@ -193,6 +279,7 @@ async fn sustained(cluster: &Cluster, table: &mut Table) -> Result<f64> {
     table.both_ms("latency max", &bare.0, &ours.0, 1.0, "");
     table.both("peak RSS, MiB", bare.1, ours.1, "");
     table.ours("commits per update", ours.2, "");
+    table.lines.extend(stages.lines);
     Ok(ours.0.pct(0.99).as_secs_f64() / bare.0.pct(0.99).as_secs_f64())
 }
 
@@ -267,6 +354,15 @@ struct Run {
     latencies: Vec<Duration>,
     /// Replies that were not what the step expects.
     unexpected: usize,
+    /// Each answered update: its id, when it was sent, how long its reply took.
+    traced: Vec<Traced>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Traced {
+    update_id: i64,
+    sent: SystemTime,
+    latency: Duration,
 }
 
 impl Run {
@@ -302,17 +398,22 @@ async fn standin(users: i64) -> Result<StandIn> {
 /// Every chat's `/start`s sent as fast as possible; waits for every reply.
 async fn burst_traffic(api: &StandIn) -> Result<Run> {
     let mut cursor = 0;
-    let mut asked: HashMap<i64, VecDeque<Instant>> = HashMap::new();
+    let mut asked: HashMap<i64, VecDeque<(Instant, SystemTime, i64)>> = HashMap::new();
     let start = Instant::now();
     for _ in 0..BURST_PER_CHAT {
         for chat in 1..=BURST_CHATS {
-            api.send_text(chat, "/start")?;
-            asked.entry(chat).or_default().push_back(Instant::now());
+            let sent = SystemTime::now();
+            let update_id = api.send_text(chat, "/start")?.update_id;
+            asked
+                .entry(chat)
+                .or_default()
+                .push_back((Instant::now(), sent, update_id));
         }
         tokio::task::yield_now().await;
     }
     let total = BURST_CHATS as usize * BURST_PER_CHAT;
     let mut latencies = Vec::with_capacity(total);
+    let mut traced = Vec::with_capacity(total);
     let mut last = start;
     let deadline = Instant::now() + Duration::from_secs(300);
     while latencies.len() < total {
@@ -322,8 +423,16 @@ async fn burst_traffic(api: &StandIn) -> Result<Run> {
         let new = api.messages_since(cursor);
         cursor += new.len();
         for m in new {
-            if let Some(at) = asked.get_mut(&m.chat_id).and_then(VecDeque::pop_front) {
-                latencies.push(m.sent_at.saturating_duration_since(at));
+            if let Some((at, sent, update_id)) =
+                asked.get_mut(&m.chat_id).and_then(VecDeque::pop_front)
+            {
+                let latency = m.sent_at.saturating_duration_since(at);
+                latencies.push(latency);
+                traced.push(Traced {
+                    update_id,
+                    sent,
+                    latency,
+                });
                 last = last.max(m.sent_at);
             }
         }
@@ -333,6 +442,7 @@ async fn burst_traffic(api: &StandIn) -> Result<Run> {
         wall: last.saturating_duration_since(start),
         latencies,
         unexpected: 0,
+        traced,
     })
 }
 
@@ -360,9 +470,11 @@ struct Owners<'a> {
     api: &'a StandIn,
     step: Vec<usize>,
     last: Vec<Option<SentMessage>>,
-    waiting: Vec<Option<Instant>>,
+    /// The update an owner waits on a reply to: when and which.
+    waiting: Vec<Option<(Instant, SystemTime, i64)>>,
     cursor: usize,
     latencies: Vec<Duration>,
+    traced: Vec<Traced>,
     unexpected: usize,
     outstanding: usize,
 }
@@ -377,6 +489,7 @@ impl<'a> Owners<'a> {
             waiting: vec![None; n],
             cursor: api.messages_since(0).len(),
             latencies: Vec::new(),
+            traced: Vec::new(),
             unexpected: 0,
             outstanding: 0,
         }
@@ -390,10 +503,9 @@ impl<'a> Owners<'a> {
     fn act(&mut self, owner: i64, step: usize) -> Result<()> {
         let i = owner as usize;
         self.step[i] = step;
-        match CYCLE[step].0 {
-            Action::Text(text) => {
-                self.api.send_text(owner, text)?;
-            }
+        let sent = SystemTime::now();
+        let update_id = match CYCLE[step].0 {
+            Action::Text(text) => self.api.send_text(owner, text)?.update_id,
             Action::Press(label) => {
                 let message = self.last[i].as_ref().with_context(|| {
                     format!("owner {owner} has no message to press {label:?} on")
@@ -402,10 +514,11 @@ impl<'a> Owners<'a> {
                     .callback_data(label)
                     .with_context(|| format!("no button {label:?} on {:?}", message.body()))?;
                 self.api
-                    .press_button(owner, owner, message.message_id, &data)?;
+                    .press_button(owner, owner, message.message_id, &data)?
+                    .update_id
             }
-        }
-        self.waiting[i] = Some(Instant::now());
+        };
+        self.waiting[i] = Some((Instant::now(), sent, update_id));
         self.outstanding += 1;
         Ok(())
     }
@@ -418,11 +531,18 @@ impl<'a> Owners<'a> {
             let Ok(i) = usize::try_from(m.chat_id) else {
                 continue;
             };
-            let Some(at) = self.waiting.get_mut(i).and_then(Option::take) else {
+            let Some((at, sent, update_id)) = self.waiting.get_mut(i).and_then(Option::take)
+            else {
                 continue;
             };
             self.outstanding -= 1;
-            self.latencies.push(m.sent_at.saturating_duration_since(at));
+            let latency = m.sent_at.saturating_duration_since(at);
+            self.latencies.push(latency);
+            self.traced.push(Traced {
+                update_id,
+                sent,
+                latency,
+            });
             if m.body().contains(CYCLE[self.step[i]].1) {
                 self.step[i] = (self.step[i] + 1) % CYCLE.len();
             } else {
@@ -466,6 +586,7 @@ impl<'a> Owners<'a> {
             wall: start.elapsed(),
             latencies: self.latencies.split_off(first),
             unexpected: 0,
+            traced: Vec::new(),
         })
     }
 }
@@ -509,6 +630,7 @@ async fn sustained_traffic(api: &StandIn) -> Result<Run> {
         wall,
         latencies: owners.latencies,
         unexpected: owners.unexpected,
+        traced: owners.traced,
     })
 }
 
@@ -719,6 +841,11 @@ impl Table {
         );
     }
 
+    /// A line as it is.
+    fn note(&mut self, line: &str) {
+        self.lines.push(line.to_string());
+    }
+
     fn ours(&mut self, what: &str, value: f64, target: &str) {
         self.lines.push(format!(
             "  {what:<44} {:>12} {value:>12.2} {:>8}  {target}",
@@ -821,6 +948,7 @@ async fn card(cluster: &Cluster, table: &mut Table) -> Result<()> {
         wall: Duration::ZERO,
         latencies,
         unexpected: 0,
+        traced: Vec::new(),
     };
     table.section(&format!(
         "confirm → card in the staff group ({CARD_OWNERS} complaints, Telegram's limits)"
