@@ -531,8 +531,7 @@ impl<'a> Owners<'a> {
             let Ok(i) = usize::try_from(m.chat_id) else {
                 continue;
             };
-            let Some((at, sent, update_id)) = self.waiting.get_mut(i).and_then(Option::take)
-            else {
+            let Some((at, sent, update_id)) = self.waiting.get_mut(i).and_then(Option::take) else {
                 continue;
             };
             self.outstanding -= 1;

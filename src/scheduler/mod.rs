@@ -156,7 +156,9 @@ pub async fn run(pool: PgPool, app: Arc<App>, stop: CancellationToken) -> Result
                 match crate::inbox::prune(&pool, app.clock.now()).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(deleted = n, "inbox pruned"),
-                    Err(e) => tracing::error!(error = %format!("{e:#}"), "pruning the inbox failed"),
+                    Err(e) => {
+                        tracing::error!(error = %format!("{e:#}"), "pruning the inbox failed")
+                    }
                 }
             }
             tokio::select! {

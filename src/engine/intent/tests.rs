@@ -21,7 +21,7 @@ fn intent(name: &str, dialogue: &str, set: &[(&str, Value)], words: &[&str]) -> 
         terms: words
             .iter()
             .map(|w| match w.strip_prefix("re:") {
-                Some(p) => Term::Pattern(regex::Regex::new(&format!("(?i){p}")).unwrap()),
+                Some(p) => Term::Pattern(regex_lite::Regex::new(&format!("(?i){p}")).unwrap()),
                 None => Term::keyword(w),
             })
             .collect(),

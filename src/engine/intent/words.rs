@@ -14,7 +14,7 @@
 
 use std::ops::Range;
 
-use regex::Regex;
+use regex_lite::Regex;
 
 /// One thing an intent looks for.
 #[derive(Debug, Clone)]

@@ -281,7 +281,7 @@ fn text_node(r: &mut Report, at: &At, n: &TextNode) -> Option<NodeKind> {
     let pattern = n
         .pattern
         .as_ref()
-        .and_then(|p| regex(r, p, &format!("^(?:{})$", p.get_ref())));
+        .and_then(|p| regex(r, p, Regex::new(&format!("^(?:{})$", p.get_ref()))));
     let example = n.example.as_ref().map(value);
     match (&pattern, &example) {
         (Some(re), Some(ex)) if !re.is_match(ex) => r.at_line(
@@ -483,19 +483,18 @@ fn branch(r: &mut Report, span: &std::ops::Range<usize>, b: &RawBranch) -> Optio
     })
 }
 
-/// `source` (the regex written at `p`, perhaps wrapped) compiled, or its
+/// The regex written at `p` as compiled (with either regex crate), or its
 /// problem reported at `p`.
-pub(super) fn regex(r: &mut Report, p: &S<String>, source: &str) -> Option<Regex> {
-    match Regex::new(source) {
+pub(super) fn regex<R, E: std::fmt::Display>(
+    r: &mut Report,
+    p: &S<String>,
+    compiled: Result<R, E>,
+) -> Option<R> {
+    match compiled {
         Ok(re) => Some(re),
         Err(e) => {
-            let why = e
-                .to_string()
-                .lines()
-                .last()
-                .unwrap_or_default()
-                .trim()
-                .to_string();
+            let why = e.to_string();
+            let why = why.lines().last().unwrap_or_default().trim();
             r.at(&p.span(), format!("the regex does not compile: {why}"));
             None
         }

@@ -223,7 +223,11 @@ fn keyword(r: &mut Report, w: &S<String>, intent: &str) -> Option<Term> {
 }
 
 fn pattern(r: &mut Report, p: &S<String>, intent: &str) -> Option<Term> {
-    let re = regex(r, p, &format!("(?i){}", p.get_ref()))?;
+    let re = regex(
+        r,
+        p,
+        regex_lite::Regex::new(&format!("(?i){}", p.get_ref())),
+    )?;
     if re.is_match("") {
         r.at(
             &p.span(),
