@@ -135,9 +135,9 @@ async fn both(
 
 /// Where propdesk's time went, from the inbox's own timestamps: sent →
 /// stored by intake (`received_at`, the start of intake's transaction) →
-/// claimed by a worker (`processed_at`, the start of the batch's
-/// transaction) → the reply at the stand-in (the handling, the batch's
-/// commit, the sender's claim and the send). For the typical update (the
+/// handled (`processed_at`, the end of its batch's handling: the wait for a
+/// worker, the claim and the batch's handlers) → the reply at the stand-in
+/// (the batch's commit, the sender's wake-up, claim and send). For the typical update (the
 /// median of each stage) and the slowest 1 % (the mean of each stage over
 /// the updates at or past the p99 latency).
 async fn stages(db: &PgPool, run: &Run, table: &mut Table) -> Result<()> {
@@ -161,7 +161,7 @@ async fn stages(db: &PgPool, run: &Run, table: &mut Table) -> Result<()> {
             .unwrap_or_default()
             .as_secs_f64()
     };
-    // (latency, [to intake, waiting for a worker, handled and sent]) in ms.
+    // (latency, [to intake, to handled, to the reply]) in ms.
     let mut rows: Vec<(Duration, [f64; 3])> = run
         .traced
         .iter()
@@ -186,8 +186,8 @@ async fn stages(db: &PgPool, run: &Run, table: &mut Table) -> Result<()> {
     let slow = &rows[((rows.len() - 1) as f64 * 0.99).round() as usize..];
     let names = [
         "sent → stored by intake",
-        "stored → claimed by a worker",
-        "claimed → reply at the stand-in",
+        "stored → handled (its batch done)",
+        "handled → reply at the stand-in",
     ];
     table.note(&format!(
         "  where the time goes ({} updates; median of each stage / mean over the slowest {}):",

@@ -200,12 +200,14 @@ pub async fn claim_batch(tx: &mut PgConnection, limit: i64) -> Result<Vec<Claime
 }
 
 /// Records that these updates' work committed (in the same transaction).
+/// `processed_at` is when the batch's handling ended, just before its
+/// commit (`now()` would be when its transaction began, before the claim).
 pub async fn mark_processed(tx: &mut PgConnection, update_ids: &[i64]) -> Result<()> {
     if update_ids.is_empty() {
         return Ok(());
     }
     sqlx::query!(
-        "UPDATE inbox SET processed_at = now(), attempts = attempts + 1, last_error = NULL
+        "UPDATE inbox SET processed_at = clock_timestamp(), attempts = attempts + 1, last_error = NULL
           WHERE update_id = ANY($1)",
         update_ids
     )

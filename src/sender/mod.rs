@@ -173,16 +173,22 @@ async fn deliver_loop(
             .global_capacity(now)
             .min(config.max_in_flight.saturating_sub(in_flight.len()));
         let mut dispatched = 0;
+        // Whether the claim took all it asked for: only then may more be
+        // due right now (rows of chats it skipped come back with their
+        // chat's outcome, new rows with a wake).
+        let mut filled = false;
         let mut next_wake = Instant::now() + config.poll_interval;
         if capacity > 0 {
             let mut skip: Vec<i64> = limiter.blocked_chats(now);
             skip.extend(in_flight.iter().copied());
             // Chats the limiter holds back are skipped by the claim itself,
             // so every row claimed may go now.
-            let rows = match claim(pool, &skip, capacity.min(200) as i64).await {
+            let asked = capacity.min(200);
+            let rows = match claim(pool, &skip, asked as i64).await {
                 Ok(rows) => rows,
                 Err(e) => break 'run Err(e),
             };
+            filled = rows.len() >= asked;
             for row in rows {
                 if row.request.is_rate_limited() {
                     limiter.record(row.chat_id, now);
@@ -201,7 +207,7 @@ async fn deliver_loop(
         } else if let Some(at) = limiter.global_ready_at(now) {
             next_wake = next_wake.min(at);
         }
-        if dispatched > 0 {
+        if dispatched > 0 && filled {
             // More may be due: look again as soon as the limiter has room,
             // not when an answer or the poll happens to wake us (with a long
             // round trip that would make the pace follow the answers).
