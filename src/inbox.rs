@@ -296,29 +296,10 @@ pub async fn replay_parked(pool: &PgPool, update_id: i64) -> Result<bool> {
     Ok(rows == 1)
 }
 
-/// Deletes every processed update older than [`RETENTION`], 5,000 per
-/// statement so the table never sees one long delete; returns how many.
-/// Parked updates are kept.
+/// Deletes every processed update older than [`RETENTION`]; returns how
+/// many (parked updates are kept).
 pub async fn prune(pool: &PgPool, now: DateTime<Utc>) -> Result<u64> {
-    const CHUNK: i64 = 5_000;
-    let mut deleted = 0;
-    loop {
-        let n = sqlx::query!(
-            "DELETE FROM inbox WHERE update_id IN (
-                SELECT update_id FROM inbox
-                 WHERE processed_at < $1 AND parked_at IS NULL
-                 LIMIT $2)",
-            now - RETENTION,
-            CHUNK
-        )
-        .execute(pool)
-        .await?
-        .rows_affected();
-        deleted += n;
-        if n < CHUNK as u64 {
-            return Ok(deleted);
-        }
-    }
+    crate::domain::retention::purge_inbox(pool, now - RETENTION).await
 }
 
 /// Whether an earlier update of `chat_id` belongs to the album `group`.

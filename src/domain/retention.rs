@@ -66,6 +66,31 @@ pub struct Purged {
 /// Rows deleted per statement, so no delete holds its locks for long.
 const BATCH: i64 = 10_000;
 
+/// Deletes every processed update older than `cutoff`, `BATCH` rows per
+/// statement so the table never sees one long delete; returns how many.
+/// Parked updates are kept (`propdesk inbox` still shows them). The
+/// scheduler calls it once a minute with the inbox's retention.
+pub async fn purge_inbox(pool: &PgPool, cutoff: DateTime<Utc>) -> Result<u64> {
+    let mut deleted = 0;
+    loop {
+        let n = sqlx::query!(
+            "DELETE FROM inbox WHERE update_id IN (
+                SELECT update_id FROM inbox
+                 WHERE processed_at < $1 AND parked_at IS NULL
+                 LIMIT $2)",
+            cutoff,
+            BATCH
+        )
+        .execute(pool)
+        .await?
+        .rows_affected();
+        deleted += n;
+        if n < BATCH.unsigned_abs() {
+            return Ok(deleted);
+        }
+    }
+}
+
 /// Deletes (or with `dry_run` counts) the rows older than `cutoff`.
 pub async fn purge(pool: &PgPool, cutoff: DateTime<Utc>, dry_run: bool) -> Result<Purged> {
     if dry_run {
@@ -98,25 +123,12 @@ pub async fn purge(pool: &PgPool, cutoff: DateTime<Utc>, dry_run: bool) -> Resul
             outbox: u64::try_from(outbox).unwrap_or(0),
         });
     }
-    let mut purged = Purged::default();
-    loop {
-        let n = sqlx::query!(
-            "DELETE FROM inbox WHERE update_id IN (
-                SELECT update_id FROM inbox
-                 WHERE processed_at < $1 AND parked_at IS NULL
-                 LIMIT $2)",
-            cutoff,
-            BATCH
-        )
-        .execute(pool)
-        .await
-        .context("purging the inbox")?
-        .rows_affected();
-        purged.inbox += n;
-        if n < BATCH.unsigned_abs() {
-            break;
-        }
-    }
+    let mut purged = Purged {
+        inbox: purge_inbox(pool, cutoff)
+            .await
+            .context("purging the inbox")?,
+        ..Purged::default()
+    };
     loop {
         let n = sqlx::query!(
             "DELETE FROM outbox WHERE id IN (
