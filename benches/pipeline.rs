@@ -110,7 +110,6 @@ async fn both(
     name: &str,
     users: i64,
     traffic: Traffic,
-    table: &mut Table,
 ) -> Result<((Run, f64), (Run, f64, f64))> {
     let bare = {
         let api = standin(users).await?;
@@ -124,12 +123,12 @@ async fn both(
     let api = standin(users).await?;
     let bot = Bot::propdesk(&api, cluster, name).await?;
     let before = commits(&db).await?;
-    let run = traffic(&api).await?;
+    let mut run = traffic(&api).await?;
     let per_update = settled_commits(&db, before).await? / run.latencies.len() as f64;
     let rss = bot.peak_rss_mib();
     bot.stop().await;
     api.assert_nothing_refused();
-    stages(&db, &run, table).await?;
+    run.stages = stages(&db, &run).await?;
     Ok((bare, (run, rss, per_update)))
 }
 
@@ -140,9 +139,9 @@ async fn both(
 /// (the batch's commit, the sender's wake-up, claim and send). For the typical update (the
 /// median of each stage) and the slowest 1 % (the mean of each stage over
 /// the updates at or past the p99 latency).
-async fn stages(db: &PgPool, run: &Run, table: &mut Table) -> Result<()> {
+async fn stages(db: &PgPool, run: &Run) -> Result<Vec<String>> {
     if run.traced.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let ids: Vec<i64> = run.traced.iter().map(|t| t.update_id).collect();
     let stored: HashMap<i64, (f64, f64)> = sqlx::query_as::<_, (i64, f64, f64)>(
@@ -180,7 +179,7 @@ async fn stages(db: &PgPool, run: &Run, table: &mut Table) -> Result<()> {
         })
         .collect();
     if rows.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     rows.sort_by_key(|(latency, _)| *latency);
     let slow = &rows[((rows.len() - 1) as f64 * 0.99).round() as usize..];
@@ -189,33 +188,28 @@ async fn stages(db: &PgPool, run: &Run, table: &mut Table) -> Result<()> {
         "stored → handled (its batch done)",
         "handled → reply at the stand-in",
     ];
-    table.note(&format!(
+    let mut lines = vec![format!(
         "  where the time goes ({} updates; median of each stage / mean over the slowest {}):",
         rows.len(),
         slow.len()
-    ));
+    )];
     for (stage, name) in names.iter().enumerate() {
         let mut all: Vec<f64> = rows.iter().map(|(_, s)| s[stage]).collect();
         all.sort_by(f64::total_cmp);
         let median = all[all.len() / 2];
         let slow_mean = slow.iter().map(|(_, s)| s[stage]).sum::<f64>() / slow.len() as f64;
-        table.note(&format!(
+        lines.push(format!(
             "    {name:<42} {median:>9.1} ms {slow_mean:>9.1} ms"
         ));
     }
-    Ok(())
+    Ok(lines)
 }
 
 /// 100 chats × 20 `/start`, all at once, to each bot.
 async fn burst(cluster: &Cluster, table: &mut Table) -> Result<f64> {
-    let mut stages = Table::default();
-    let (bare, ours) = both(
-        cluster,
-        "burst",
-        BURST_CHATS,
-        |api| Box::pin(burst_traffic(api)),
-        &mut stages,
-    )
+    let (bare, ours) = both(cluster, "burst", BURST_CHATS, |api| {
+        Box::pin(burst_traffic(api))
+    })
     .await?;
     let n = ours.0.latencies.len();
     table.section(&format!(
@@ -231,20 +225,15 @@ async fn burst(cluster: &Cluster, table: &mut Table) -> Result<f64> {
     table.both_ms("latency p99", &bare.0, &ours.0, 0.99, "");
     table.both("peak RSS, MiB", bare.1, ours.1, "");
     table.ours("commits per update", ours.2, "≤ 1");
-    table.lines.extend(stages.lines);
+    table.lines.extend(ours.0.stages.iter().cloned());
     Ok(ours.0.per_sec() / bare.0.per_sec())
 }
 
 /// 300 updates/s for 60 s of mixed traffic to each bot.
 async fn sustained(cluster: &Cluster, table: &mut Table) -> Result<f64> {
-    let mut stages = Table::default();
-    let (bare, ours) = both(
-        cluster,
-        "sustained",
-        SUSTAINED_OWNERS,
-        |api| Box::pin(sustained_traffic(api)),
-        &mut stages,
-    )
+    let (bare, ours) = both(cluster, "sustained", SUSTAINED_OWNERS, |api| {
+        Box::pin(sustained_traffic(api))
+    })
     .await?;
     table.section(&format!(
         "sustained: {SUSTAINED_RATE} updates/s for {} s, {SUSTAINED_OWNERS} owners (/start, menu button, dialogue button, dialogue text, /cancel)",
@@ -279,7 +268,7 @@ async fn sustained(cluster: &Cluster, table: &mut Table) -> Result<f64> {
     table.both_ms("latency max", &bare.0, &ours.0, 1.0, "");
     table.both("peak RSS, MiB", bare.1, ours.1, "");
     table.ours("commits per update", ours.2, "");
-    table.lines.extend(stages.lines);
+    table.lines.extend(ours.0.stages.iter().cloned());
     Ok(ours.0.pct(0.99).as_secs_f64() / bare.0.pct(0.99).as_secs_f64())
 }
 
@@ -356,6 +345,8 @@ struct Run {
     unexpected: usize,
     /// Each answered update: its id, when it was sent, how long its reply took.
     traced: Vec<Traced>,
+    /// propdesk's runs: the table lines saying where the time went.
+    stages: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -443,6 +434,7 @@ async fn burst_traffic(api: &StandIn) -> Result<Run> {
         latencies,
         unexpected: 0,
         traced,
+        stages: Vec::new(),
     })
 }
 
@@ -586,6 +578,7 @@ impl<'a> Owners<'a> {
             latencies: self.latencies.split_off(first),
             unexpected: 0,
             traced: Vec::new(),
+            stages: Vec::new(),
         })
     }
 }
@@ -630,6 +623,7 @@ async fn sustained_traffic(api: &StandIn) -> Result<Run> {
         latencies: owners.latencies,
         unexpected: owners.unexpected,
         traced: owners.traced,
+        stages: Vec::new(),
     })
 }
 
@@ -840,11 +834,6 @@ impl Table {
         );
     }
 
-    /// A line as it is.
-    fn note(&mut self, line: &str) {
-        self.lines.push(line.to_string());
-    }
-
     fn ours(&mut self, what: &str, value: f64, target: &str) {
         self.lines.push(format!(
             "  {what:<44} {:>12} {value:>12.2} {:>8}  {target}",
@@ -948,6 +937,7 @@ async fn card(cluster: &Cluster, table: &mut Table) -> Result<()> {
         latencies,
         unexpected: 0,
         traced: Vec::new(),
+        stages: Vec::new(),
     };
     table.section(&format!(
         "confirm → card in the staff group ({CARD_OWNERS} complaints, Telegram's limits)"

@@ -7,9 +7,10 @@
 //! chats go on in parallel (invariant 3), on any replica. A batch is one
 //! transaction — one commit, one WAL flush, for all of it — and a failing
 //! update is undone and recorded alone (the batch is handled again, each
-//! update in its own savepoint; see [`process_batch`]): it is retried with backoff — holding back only its own
-//! chat — and after `max_attempts` it is parked with its error, the person
-//! gets an apology, and the chat moves on.
+//! update in its own savepoint; see [`process_batch`]): it is retried with
+//! backoff — holding back only its own chat — and after `max_attempts` it
+//! is parked with its error, the person gets an apology, and the chat moves
+//! on.
 
 pub mod commands;
 mod context;

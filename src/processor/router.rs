@@ -474,11 +474,9 @@ fn topic_of(msg: &Message) -> Option<(i64, i32)> {
         .map(|t| (msg.chat.id.0, t.0 .0))
 }
 
-/// Remembers the chat (a chat that writes to us is reachable again) and
-/// works out who is talking, in which language.
-/// Who wrote, in their chat's language; the chat is recorded as known (and
-/// reachable) unless `stored`, its row as [`before_batch`] read it, already
-/// says so.
+/// Works out who is talking, in which language, and remembers the chat (a
+/// chat that writes to us is reachable again) unless `stored`, its row as
+/// [`before_batch`] read it, already says all that.
 async fn remember_chat(
     ctx: &mut Ctx<'_>,
     msg: &Message,

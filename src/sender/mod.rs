@@ -21,7 +21,7 @@ use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::{
     BotCommand, BotCommandScope, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
-    InputMedia, InputMediaPhoto, MessageId, Recipient,
+    InputMedia, InputMediaPhoto, MessageId, Recipient, ReplyMarkup,
 };
 use teloxide::{ApiError, RequestError};
 use tokio::sync::{mpsc, Notify};
@@ -430,6 +430,29 @@ async fn record_batch(pool: &PgPool, batch: &[Finished], config: SenderConfig) -
     Ok(())
 }
 
+/// `sendPhoto` of `input` (a file id Telegram knows, or an upload), with
+/// its caption and buttons, into `thread` if given.
+async fn send_photo(
+    bot: &Bot,
+    chat: ChatId,
+    thread: Option<teloxide::types::ThreadId>,
+    input: InputFile,
+    caption: &Option<String>,
+    reply_markup: &Option<ReplyMarkup>,
+) -> std::result::Result<Option<i32>, RequestError> {
+    let mut req = bot.send_photo(chat, input);
+    if let Some(t) = thread {
+        req = req.message_thread_id(t);
+    }
+    if let Some(c) = caption {
+        req = req.caption(c);
+    }
+    if let Some(m) = reply_markup {
+        req = req.reply_markup(m.clone());
+    }
+    req.await.map(|m| Some(m.id.0))
+}
+
 async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
     let chat = ChatId(row.chat_id);
     let thread = match thread_of(pool, row).await {
@@ -459,35 +482,21 @@ async fn send(pool: &PgPool, bot: &Bot, row: &Row_) -> Outcome {
                 req.await.map(|m| Some(m.id.0))
             }
             Request::SendPhoto {
+                photo,
                 caption,
                 reply_markup,
-                ..
-            }
-            | Request::SendPhotoFile {
-                caption,
-                reply_markup,
-                ..
             } => {
-                let input = match &row.request {
-                    Request::SendPhotoFile { file, .. } => match upload(pool, *file).await {
-                        Err(o) => return o,
-                        Ok(input) => input,
-                    },
-                    Request::SendPhoto { photo, .. } => InputFile::file_id(photo.clone().into()),
-                    _ => unreachable!("matched a photo request above"),
-                };
-                let mut req = bot.send_photo(chat, input);
-                if let Some(t) = thread {
-                    req = req.message_thread_id(t);
-                }
-                if let Some(c) = caption {
-                    req = req.caption(c);
-                }
-                if let Some(m) = reply_markup {
-                    req = req.reply_markup(m.clone());
-                }
-                req.await.map(|m| Some(m.id.0))
+                let input = InputFile::file_id(photo.clone().into());
+                send_photo(bot, chat, thread, input, caption, reply_markup).await
             }
+            Request::SendPhotoFile {
+                file,
+                caption,
+                reply_markup,
+            } => match upload(pool, *file).await {
+                Err(o) => return o,
+                Ok(input) => send_photo(bot, chat, thread, input, caption, reply_markup).await,
+            },
             Request::SendDocument { file, caption } => match upload(pool, *file).await {
                 Err(o) => return o,
                 Ok(input) => {

@@ -73,10 +73,9 @@ pub async fn turned_away(
         );
         return Ok(true);
     }
+    // `recent` is counted for messages in private chats only ([`screen`]).
     match (&update.kind, screen.recent) {
-        (UpdateKind::Message(msg), Some(recent)) if msg.chat.is_private() => {
-            over_the_limit(ctx, user_id, msg, recent).await
-        }
+        (UpdateKind::Message(msg), Some(recent)) => over_the_limit(ctx, user_id, msg, recent).await,
         _ => Ok(false),
     }
 }
