@@ -321,6 +321,19 @@ fn regression_engine_date_tokens_are_eight_digits() {
     assert_eq!(engine_callback::encode(serial, &token), "d:1:t20261127");
 }
 
+/// Found by `fuzz_engine_step_over_the_shipped_dialogues`: a conversation
+/// holding the number 3.695667258812314e-207 was written to JSON and read
+/// back as 3.6956672588123136e-207 (serde_json's fast float parser). The
+/// parser reads every double back exactly now (`float_roundtrip`).
+#[test]
+fn regression_state_numbers_round_trip_exactly() {
+    for x in [3.695667258812314e-207_f64, 0.1, 1e308, 5e-324, -2.5e-300] {
+        let text = serde_json::to_string(&json!({ "ticket_no": [x] })).unwrap();
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["ticket_no"][0].as_f64(), Some(x), "{text}");
+    }
+}
+
 #[test]
 fn fuzz_engine_callback_codec() {
     fuzz(
