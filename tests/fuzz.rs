@@ -5,8 +5,9 @@
 //! trips, Telegram's 64-byte limit, replies within Telegram's sizes).
 //!
 //! `cargo test --test fuzz` runs a bounded number of cases (a few seconds in
-//! all); `scripts/fuzz` runs many more (`PROPDESK_FUZZ_CASES`) and reports
-//! cases and cases/s for each target. cargo-fuzz needs a nightly toolchain;
+//! all) from a fixed seed; `scripts/fuzz` runs many more
+//! (`PROPDESK_FUZZ_CASES`) from a random seed (`PROPDESK_FUZZ_SEED`) and
+//! reports cases and cases/s for each target. cargo-fuzz needs a nightly toolchain;
 //! the `fuzz/` folder holds libFuzzer targets for where one is available.
 
 use std::collections::BTreeMap;
@@ -17,7 +18,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use serde_json::{json, Value};
 
 use propdesk::domain::incidents::IncidentId;
@@ -73,11 +74,16 @@ fn run_cases<S: Strategy>(
 ) where
     S::Value: std::fmt::Debug,
 {
-    let mut runner = TestRunner::new(Config {
+    let config = Config {
         cases,
         failure_persistence: None,
         ..Config::default()
-    });
+    };
+    let seed = seed();
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
+    let mut runner = TestRunner::new_with_rng(config, rng);
     let ran = AtomicU64::new(0);
     let started = Instant::now();
     let result = runner.run(&strategy, |value| {
@@ -87,11 +93,29 @@ fn run_cases<S: Strategy>(
     let secs = started.elapsed().as_secs_f64();
     let n = ran.load(Ordering::Relaxed);
     println!(
-        "fuzz {name}: {n} cases in {secs:.2} s ({:.0} cases/s)",
+        "fuzz {name}: {n} cases in {secs:.2} s ({:.0} cases/s), seed {seed}",
         n as f64 / secs.max(1e-9)
     );
     if let Err(e) = result {
-        panic!("fuzz {name} failed: {e}");
+        panic!("fuzz {name} failed with PROPDESK_FUZZ_SEED={seed}: {e}");
+    }
+}
+
+/// The seed of every target's cases: `PROPDESK_FUZZ_SEED` (a number, or
+/// `random` for a new one each run), else 0 — so that `cargo test` tries the
+/// same cases on the same code every time and a commit that passed once
+/// passes again. `scripts/fuzz` explores with random seeds; a failure names
+/// its seed, and setting it replays the run.
+fn seed() -> u64 {
+    match std::env::var("PROPDESK_FUZZ_SEED").ok().as_deref() {
+        None | Some("") => 0,
+        Some("random") => {
+            use std::hash::BuildHasher;
+            std::collections::hash_map::RandomState::new().hash_one(Instant::now())
+        }
+        Some(number) => number.parse().unwrap_or_else(|_| {
+            panic!("PROPDESK_FUZZ_SEED is a number or `random`, not {number:?}")
+        }),
     }
 }
 
