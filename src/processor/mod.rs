@@ -189,6 +189,13 @@ pub async fn process_batch(pool: &PgPool, app: &App, others: &Notify) -> Result<
         }
     }
 
+    // Marked in the batch's own transaction, which holds the rows' locks:
+    // from inside the savepoint the update would be a second transaction id
+    // on a locked row, and PostgreSQL would give the row a MultiXact, which
+    // every other worker's claim then has to look up as it steps over it.
+    sqlx::query("RELEASE SAVEPOINT batch")
+        .execute(&mut *tx)
+        .await?;
     let processed: Vec<i64> = done.iter().map(|(id, _)| *id).collect();
     inbox::mark_processed(&mut tx, &processed).await?;
     tx.commit().await.context("committing a batch of updates")?;
