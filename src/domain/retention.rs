@@ -68,8 +68,9 @@ const BATCH: i64 = 10_000;
 
 /// Deletes every processed update older than `cutoff`, `BATCH` rows per
 /// statement so the table never sees one long delete; returns how many.
-/// Parked updates are kept (`propdesk inbox` still shows them). The
-/// scheduler calls it once a minute with the inbox's retention.
+/// Parked updates are kept (`propdesk inbox` still shows them). Called by
+/// the scheduler once a minute (`inbox::prune`, the inbox's own retention)
+/// and by `propdesk purge` (the operator's cutoff).
 pub async fn purge_inbox(pool: &PgPool, cutoff: DateTime<Utc>) -> Result<u64> {
     let mut deleted = 0;
     loop {
